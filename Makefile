@@ -1,0 +1,79 @@
+# crftag - linear-chain CRF sequence tagger
+#
+#   make            libcrftag.a, libcrftag.so and the crftag program (build/)
+#   make check      unit tests (cmocka) and end-to-end tests
+#   make asan       the tests again under AddressSanitizer + UBSan (build-asan/)
+#   make models     retrain models/wikiser.crftag from corpora/
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
+XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
+            -fvisibility=hidden -pthread $(CFLAGS)
+LDLIBS   += -llbfgs -lz -lm -pthread
+
+SONAME    = libcrftag.so.0
+LIB_SRC   = $(wildcard src/*.c)
+CLI_SRC   = $(wildcard src/cli/*.c)
+TEST_SRC  = $(wildcard tests/test_*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/libcrftag.a $(BUILD)/libcrftag.so $(BUILD)/crftag
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcrftag.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libcrftag.so: $(LIB_OBJ)
+	$(CC) $(XCFLAGS) -shared -Wl,-soname,$(SONAME) -o $(BUILD)/$(SONAME) $^ $(LDFLAGS) $(LDLIBS)
+	ln -sf $(SONAME) $@
+
+$(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
+	$(CC) $(XCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+tests: $(TEST_BIN) $(BUILD)/crftag
+
+check: tests
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+	@BUILD=$(BUILD) sh tests/e2e.sh
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" check
+
+models: $(BUILD)/crftag
+	$(BUILD)/crftag train --quiet -o models/wikiser.crftag corpora/wikiser-train.txt.gz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/crftag $(DESTDIR)$(PREFIX)/bin/crftag
+	install -m 644 include/crftag.h $(DESTDIR)$(PREFIX)/include/crftag.h
+	install -m 644 $(BUILD)/libcrftag.a $(DESTDIR)$(PREFIX)/lib/libcrftag.a
+	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcrftag.so
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/crftag $(DESTDIR)$(PREFIX)/include/crftag.h \
+	    $(DESTDIR)$(PREFIX)/lib/libcrftag.a $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
+	    $(DESTDIR)$(PREFIX)/lib/libcrftag.so
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tests check asan models install uninstall clean
+.SECONDARY:
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -1,0 +1,337 @@
+/*
+ * crftag.h - the public API of crftag, a linear-chain CRF sequence tagger.
+ *
+ * Overview
+ * --------
+ *   struct crftag_corpus   annotated sentences read from WikiSER (<s> ... </s>,
+ *                          token<TAB>TAG) or CoNLL column files, plain or .gz.
+ *   struct crftag_model    a trained model: labels, feature configuration,
+ *                          weights.  Immutable once built or loaded, so one
+ *                          model may be shared by any number of threads.
+ *   struct crftag_tagger   the scratch buffers of one decoding thread; it
+ *                          borrows its model, which must outlive it.
+ *   struct crftag_eval     conlleval-compatible scoring of gold vs predicted
+ *                          label sequences.
+ *
+ * A minimal tagger:
+ *
+ *     struct crftag_model *m;
+ *     struct crftag_tagger *t;
+ *     struct crftag_error err;
+ *     if (crftag_model_load("model.crftag", &m, &err) != CRFTAG_OK) { ...err.msg... }
+ *     crftag_tagger_new(m, &t);
+ *     const char *toks[] = { "QEMU", "uses", "SPICE", "." };
+ *     uint32_t ids[4];
+ *     crftag_tagger_tag(t, toks, 4, 1, ids, NULL, &err);
+ *     for (int i = 0; i < 4; i++) puts(crftag_model_label(m, ids[i]));
+ *     crftag_tagger_free(t);
+ *     crftag_model_free(m);
+ *
+ * Conventions
+ * -----------
+ * - Every fallible call returns an enum crftag_status: CRFTAG_OK (0) or a
+ *   negative error.  Outputs come last, through out_ pointers, and are set to
+ *   NULL / 0 on failure.
+ * - Every call that can fail for a reason worth explaining takes an optional
+ *   struct crftag_error *err (NULL allowed) that receives the file, line and a
+ *   one-line message.
+ * - Every _new / _load has a matching _free; _free(NULL) does nothing.
+ * - Strings returned by a model (label names, configuration) are borrowed and
+ *   stay valid as long as the model lives.
+ * - The library never prints, never exits, and keeps no global mutable state.
+ */
+#ifndef CRFTAG_H
+#define CRFTAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CRFTAG_API __attribute__((visibility("default")))
+#else
+#define CRFTAG_API
+#endif
+
+#define CRFTAG_VERSION_MAJOR 0
+#define CRFTAG_VERSION_MINOR 1
+#define CRFTAG_VERSION_PATCH 0
+#define CRFTAG_VERSION_STRING "0.1.0"
+
+/* Version of the model file format written by this library.  Files of an
+ * older or newer format version are refused with CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 1
+
+/* The library version at run time, e.g. "0.1.0". */
+CRFTAG_API const char *crftag_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum crftag_status {
+    CRFTAG_OK = 0,
+    CRFTAG_ERR_NOMEM = -1,          /* an allocation failed                 */
+    CRFTAG_ERR_IO = -2,             /* open, read, write or rename failed   */
+    CRFTAG_ERR_PARSE = -3,          /* malformed corpus or template         */
+    CRFTAG_ERR_MODEL_FORMAT = -4,   /* not a model file, or inconsistent    */
+    CRFTAG_ERR_MODEL_VERSION = -5,  /* model format version not supported   */
+    CRFTAG_ERR_MODEL_CHECKSUM = -6, /* model file corrupt (CRC mismatch)    */
+    CRFTAG_ERR_INVALID = -7,        /* invalid argument or parameter        */
+    CRFTAG_ERR_CANCELED = -8,       /* the progress callback asked to stop  */
+    CRFTAG_ERR_OPTIMIZER = -9       /* L-BFGS failed (see the message)      */
+};
+
+/* Detail of an error: where it happened and what it was.  file is empty and
+ * line is 0 when they do not apply. */
+struct crftag_error {
+    enum crftag_status code;
+    char file[256];
+    long line;
+    char msg[256];
+};
+
+/* A static, human-readable name of a status ("out of memory", ...).  Never
+ * NULL, also for unknown values. */
+CRFTAG_API const char *crftag_strerror(enum crftag_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Corpora                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct crftag_corpus;
+
+/* Creates an empty corpus.  Free it with crftag_corpus_free(). */
+CRFTAG_API enum crftag_status crftag_corpus_new(struct crftag_corpus **out);
+
+/* Reads an annotated file and appends its sentences to the corpus.  The
+ * format is detected: a first non-empty line "<s>" means WikiSER blocks
+ * (token<TAB>TAG lines, the token may contain spaces), anything else CoNLL
+ * columns (blank line between sentences, the label in the last column,
+ * columns split on TAB when the file has TABs, else on spaces; -DOCSTART-
+ * lines skipped).  Files ending in .gz, or starting with the gzip magic, are
+ * decompressed.  path "-" reads stdin.  All files of one corpus must have the
+ * same number of columns.  On a malformed line, err names the file and line;
+ * the corpus keeps the sentences of earlier files. */
+CRFTAG_API enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
+                                                 struct crftag_error *err);
+
+/* Number of sentences and tokens read so far (either pointer may be NULL). */
+CRFTAG_API void crftag_corpus_size(const struct crftag_corpus *c, size_t *out_sentences,
+                                   size_t *out_tokens);
+
+CRFTAG_API void crftag_corpus_free(struct crftag_corpus *c);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct crftag_model;
+
+/* Loads a model file written by crftag_model_save().  The file's magic,
+ * format version, sizes and CRC are checked; a corrupt or foreign file is
+ * refused with CRFTAG_ERR_MODEL_* and a message naming the file. */
+CRFTAG_API enum crftag_status crftag_model_load(const char *path, struct crftag_model **out,
+                                                struct crftag_error *err);
+
+/* The same from a buffer holding a model file; the buffer is not kept. */
+CRFTAG_API enum crftag_status crftag_model_load_mem(const void *buf, size_t len,
+                                                    struct crftag_model **out,
+                                                    struct crftag_error *err);
+
+/* Writes the model atomically: to a temporary file beside path, flushed to
+ * disk, then renamed over path.  On any failure the previous file at path is
+ * left as it was. */
+CRFTAG_API enum crftag_status crftag_model_save(const struct crftag_model *m, const char *path,
+                                                struct crftag_error *err);
+
+CRFTAG_API void crftag_model_free(struct crftag_model *m);
+
+/* Number of labels, and the name of label id (NULL when out of range). */
+CRFTAG_API size_t crftag_model_num_labels(const struct crftag_model *m);
+CRFTAG_API const char *crftag_model_label(const struct crftag_model *m, uint32_t id);
+
+/* What a model holds, for `crftag info` and for callers that check a model
+ * before use.  Strings are borrowed from the model. */
+struct crftag_model_info {
+    uint32_t format_version;
+    size_t num_labels;
+    size_t num_columns;        /* input columns the features read (1 = token) */
+    const char *features;      /* "builtin" or "template"                     */
+    const char *template_text; /* the template, or "" for built-in features   */
+    uint64_t hash_seed;
+    size_t num_attributes;     /* distinct observation attributes             */
+    size_t num_features;       /* stored (attribute, label) weights           */
+    size_t num_nonzero;        /* of those, non-zero                          */
+    int bio_constrained;       /* 1: labels are IOB2, decoding is constrained */
+    /* training */
+    double c1, c2;
+    uint32_t iterations;
+    uint32_t min_freq;
+    double train_seconds;
+    double final_objective;
+    size_t train_sentences;
+    size_t train_tokens;
+    const char *stop_reason;   /* why L-BFGS stopped, in words                */
+};
+
+CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
+                                      struct crftag_model_info *out);
+
+/* Training frequency of label id in the training data (0 when out of range). */
+CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id);
+
+/* ------------------------------------------------------------------------ */
+/* Training                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* One line of training progress, passed to the progress callback. */
+struct crftag_progress {
+    int iteration;        /* 1, 2, ...                                      */
+    double objective;     /* negative log-likelihood + regularization      */
+    double gnorm;         /* gradient norm                                  */
+    double xnorm;         /* weight norm                                    */
+    size_t active;        /* non-zero weights                               */
+    double dev_f1;        /* entity F1 on the dev corpus (percent), or -1  */
+    double seconds;       /* wall time since training started              */
+};
+
+struct crftag_train_params {
+    double c1;            /* L1 coefficient (OWL-QN); 0 = off.     default 0    */
+    double c2;            /* L2 coefficient, c2/2 * |w|^2.         default 1.0  */
+    int max_iter;         /* L-BFGS iterations at most.            default 500  */
+    double delta;         /* stop when the objective improved by   default 1e-5 */
+    int period;           /*   less than delta (relative) over     default 10   */
+                          /*   this many iterations                             */
+    double epsilon;       /* stop when |g| / max(1,|w|) < epsilon  default 1e-5 */
+    int threads;          /* gradient threads; 0 = all cores       default 0    */
+    uint32_t min_freq;    /* drop attributes seen fewer times      default 1    */
+    const char *template_text; /* CRF++ template, or NULL for the   default NULL */
+                               /* built-in feature set                          */
+    const char *template_name; /* file name used in template errors             */
+    uint64_t hash_seed;   /* seed of the feature hash              default fixed */
+    int bio_constraint;   /* 1: constrain decoding to valid BIO    default 1    */
+                          /*    when the training labels are IOB2               */
+    const struct crftag_corpus *dev; /* optional; F1 reported in progress */
+    /* Called once per iteration; a non-zero return cancels training, which
+     * then fails with CRFTAG_ERR_CANCELED.  May be NULL. */
+    int (*progress)(const struct crftag_progress *p, void *user);
+    void *user;
+};
+
+/* Fills every field with its default.  Call it before setting fields. */
+CRFTAG_API void crftag_train_params_init(struct crftag_train_params *p);
+
+/* Trains a model on the corpus.  The corpus is not modified.  On success
+ * *out holds a new model to be freed with crftag_model_free(). */
+CRFTAG_API enum crftag_status crftag_train(const struct crftag_corpus *c,
+                                           const struct crftag_train_params *p,
+                                           struct crftag_model **out,
+                                           struct crftag_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Tagging                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct crftag_tagger;
+
+/* Creates a tagger for model m.  A tagger may be used by one thread at a
+ * time; create one per thread.  The model must outlive the tagger. */
+CRFTAG_API enum crftag_status crftag_tagger_new(const struct crftag_model *m,
+                                                struct crftag_tagger **out);
+
+CRFTAG_API void crftag_tagger_free(struct crftag_tagger *t);
+
+/* Turns the BIO restriction of decoding on (the default for models trained on
+ * IOB2 labels) or off.  It has no effect on models whose labels are not IOB2. */
+CRFTAG_API void crftag_tagger_set_constrained(struct crftag_tagger *t, int on);
+
+/* Tags one sentence of n tokens.  cols holds n rows of stride strings each
+ * (NUL-terminated): row i is token i's columns, column 0 the token itself.
+ * stride must be at least crftag_model_info.num_columns; extra columns (a
+ * gold label, say) are ignored.  out_ids[n] receives label ids; score, if not
+ * NULL, the path's unnormalized log score.  n = 0 is allowed. */
+CRFTAG_API enum crftag_status crftag_tagger_tag(struct crftag_tagger *t,
+                                                const char *const *cols, size_t n,
+                                                size_t stride, uint32_t *out_ids,
+                                                double *out_score,
+                                                struct crftag_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Raw text                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A token of raw text: bytes [start, end) of the input. */
+struct crftag_token {
+    size_t start;
+    size_t end;
+    int sentence_start;   /* 1 for the first token of a sentence */
+};
+
+/* Splits UTF-8 text into sentences and tokens.  Software names stay whole
+ * (C++, C#, .NET, Node.js, Wi-Fi, I/O, x86-64, 3.5.1, URLs, e-mail
+ * addresses); sentence punctuation, brackets, quotes and 's are split off.
+ * *out_tokens (free with crftag_tokens_free) holds *out_n tokens. */
+CRFTAG_API enum crftag_status crftag_tokenize(const char *text, size_t len,
+                                              struct crftag_token **out_tokens,
+                                              size_t *out_n);
+
+CRFTAG_API void crftag_tokens_free(struct crftag_token *tokens);
+
+/* ------------------------------------------------------------------------ */
+/* Chunks and evaluation (conlleval rules)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A chunk (entity): tokens [begin, end) of type type[0..type_len). */
+struct crftag_chunk {
+    size_t begin;
+    size_t end;
+    const char *type;     /* points into the label string */
+    size_t type_len;
+};
+
+/* Finds the chunks of a label sequence by conlleval's rules (B-/I-/O, IOB1
+ * and IOB2; also E-/S- of IOBES).  out must have room for n chunks; the
+ * number found is returned. */
+CRFTAG_API size_t crftag_chunks(const char *const *labels, size_t n,
+                                struct crftag_chunk *out);
+
+struct crftag_eval;
+
+struct crftag_eval_counts {
+    uint64_t tokens;          /* tokens scored                          */
+    uint64_t correct_tokens;  /* tokens whose two labels are equal      */
+    uint64_t gold_chunks;     /* chunks in the gold labels              */
+    uint64_t pred_chunks;     /* chunks in the predicted labels         */
+    uint64_t correct_chunks;  /* chunks equal in span and type          */
+};
+
+CRFTAG_API enum crftag_status crftag_eval_new(struct crftag_eval **out);
+CRFTAG_API void crftag_eval_free(struct crftag_eval *e);
+
+/* Adds one sentence of n gold and predicted labels. */
+CRFTAG_API enum crftag_status crftag_eval_add(struct crftag_eval *e,
+                                              const char *const *gold,
+                                              const char *const *pred, size_t n);
+
+/* Overall counts, and entity micro F1 in percent (0 when nothing found). */
+CRFTAG_API void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *out);
+CRFTAG_API double crftag_eval_f1(const struct crftag_eval *e);
+
+/* Chunk types seen (in gold or predicted), sorted as conlleval sorts them. */
+CRFTAG_API size_t crftag_eval_num_types(const struct crftag_eval *e);
+CRFTAG_API const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
+                                        struct crftag_eval_counts *out);
+
+/* The report conlleval prints for the same input, byte for byte, as a
+ * NUL-terminated string to be freed with free(). */
+CRFTAG_API enum crftag_status crftag_eval_report(const struct crftag_eval *e, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRFTAG_H */

@@ -1,0 +1,71 @@
+/*
+ * corpus.h - reading annotated sentences (core layer).
+ *
+ *   file (plain/.gz) --io_reader--> corpus_reader --next--> struct sentence
+ *   sentences ------------------------------------------> struct crftag_corpus
+ *
+ * Formats (detected on the first non-empty line):
+ *   WikiSER  "<s>" line, then one "TOKEN<TAB>TAG" line per token, then "</s>".
+ *            The token may contain spaces; fields are split on TAB only.
+ *            An unlabeled block ("TOKEN" lines without TAB) has 1 column.
+ *   CoNLL    one token per line, columns split on TAB when the line holds a
+ *            TAB, else on runs of spaces; a blank line ends a sentence;
+ *            "-DOCSTART-" lines are skipped.  Every token of a file has the
+ *            same number of columns.
+ */
+#ifndef CRFTAG_CORPUS_H
+#define CRFTAG_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crftag.h"
+
+enum corpus_format { CORPUS_UNKNOWN = 0, CORPUS_WIKISER = 1, CORPUS_CONLL = 2 };
+
+/* One sentence: n tokens of ncols columns each.  cols[i * ncols + j] is
+ * column j of token i, NUL-terminated; the strings and the array are owned
+ * by whoever filled the sentence (reader or corpus). */
+struct sentence {
+    size_t n;
+    size_t ncols;
+    const char **cols;      /* [n][ncols] */
+    long line;              /* line of the first token, for messages */
+};
+
+/* Streaming reader: one sentence at a time in memory. */
+struct corpus_reader;
+
+enum crftag_status corpus_reader_open(const char *path, struct corpus_reader **out,
+                                      struct crftag_error *err);
+
+/* Reads the next sentence into *s (valid until the next call or close).
+ * Returns 1, 0 at end of input, or a negative status with err naming file
+ * and line.  Empty sentences (e.g. "<s></s>") are skipped. */
+int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crftag_error *err);
+
+enum corpus_format corpus_reader_format(const struct corpus_reader *r);
+const char *corpus_reader_path(const struct corpus_reader *r);
+void corpus_reader_close(struct corpus_reader *r);
+
+/* A corpus in memory.  Strings live in one arena; sentence s has tokens
+ * [sent_start[s], sent_start[s+1]). */
+struct crftag_corpus {
+    size_t ncols;            /* columns per token, label included; 0 = none yet */
+    size_t nsent;
+    size_t ntok;
+    size_t *sent_start;      /* [nsent + 1] */
+    size_t sent_cap;
+    const char **cells;      /* [ntok][ncols], pointers into the arena */
+    size_t cells_cap;
+    struct corpus_block *arena;  /* chunked string storage (stable pointers) */
+};
+
+/* Appends a sentence (copies its strings).  Fails with CRFTAG_ERR_PARSE if
+ * its column count differs from the corpus's. */
+enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
+                              struct crftag_error *err);
+
+/* View of sentence i (cols point into the corpus). */
+void corpus_sentence(const struct crftag_corpus *c, size_t i, struct sentence *out);
+
+#endif

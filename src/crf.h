@@ -1,0 +1,43 @@
+/*
+ * crf.h - linear-chain CRF arithmetic on dense score arrays (core layer).
+ *
+ * Inputs are log-potentials: state[t * L + y] for label y at token t, and
+ * trans[i * L + j] for label j following label i.  A path y has score
+ *   s(y) = sum_t state[t][y_t] + sum_{t>0} trans[y_{t-1}][y_t]
+ * and probability exp(s(y) - logZ).
+ *
+ * Forward-backward runs in scaled probability space (double):
+ *   alpha[0][j] = exp(state[0][j] - m_0) / C_0
+ *   alpha[t][j] = sum_i alpha[t-1][i] exp(trans[i][j]) exp(state[t][j] - m_t) / C_t
+ *   beta[T-1][i] = 1
+ *   beta[t][i]  = sum_j exp(trans[i][j]) exp(state[t+1][j] - m_{t+1}) beta[t+1][j] / C_{t+1}
+ *   logZ = sum_t (log C_t + m_t)
+ * with m_t = max_j state[t][j] and C_t the sum that normalizes alpha[t].
+ */
+#ifndef CRFTAG_CRF_H
+#define CRFTAG_CRF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reusable buffers; zero-initialize, free with crf_work_free. */
+struct crf_work {
+    double *alpha, *beta, *expstate, *scale, *exptrans;
+    size_t cap_tl, cap_t, cap_ll;
+};
+
+void crf_work_free(struct crf_work *w);
+
+/* Computes logZ and, when not NULL, the marginals:
+ *   mstate[t * L + y] = P(y_t = y)                               [T][L]
+ *   mtrans[i * L + j] += sum_{t>0} P(y_{t-1} = i, y_t = j)        [L][L]
+ * (mtrans is ADDED to, so a caller can accumulate expected counts.)
+ * Returns 0 and sets *logz, or -1 when out of memory.  T may be 0 (logZ 0). */
+int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
+                         double *logz, double *mstate, double *mtrans, struct crf_work *w);
+
+/* Score s(y) of a path y[0..T). */
+double crf_path_score(size_t T, size_t L, const double *state, const double *trans,
+                      const uint32_t *y);
+
+#endif

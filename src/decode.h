@@ -1,0 +1,33 @@
+/*
+ * decode.h - Viterbi decoding (pipeline layer).
+ *
+ *   delta[0][j] = state[0][j]                        (-inf if !start[j])
+ *   delta[t][j] = max_i delta[t-1][i] + trans[i][j] + state[t][j]
+ *                 over i with allowed[i][j]          (back[t][j] = argmax)
+ *   y_{T-1} = argmax_j delta[T-1][j], y_{t-1} = back[t][y_t]
+ *
+ * Ties go to the lowest label id.
+ */
+#ifndef CRFTAG_DECODE_H
+#define CRFTAG_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct decode_work {
+    double *delta;           /* [T][L] */
+    uint32_t *back;          /* [T][L] */
+    size_t cap;
+};
+
+void decode_work_free(struct decode_work *w);
+
+/* Best path of the lattice into y[0..T).  allowed ([L][L]) and start ([L])
+ * may be NULL (no restriction); if no path satisfies them, falls back to the
+ * unrestricted best path.  *score (may be NULL) gets s(y).  Returns 0, or -1
+ * when out of memory.  T may be 0. */
+int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
+                   const unsigned char *allowed, const unsigned char *start,
+                   uint32_t *y, double *score, struct decode_work *w);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * eval.h - conlleval-compatible chunk evaluation (pipeline layer).
+ *
+ * Implements the crftag_eval_* and crftag_chunks calls of include/crftag.h.
+ * The chunk rules are those of the CoNLL conlleval script (2004-01-26):
+ * a chunk ends before B-, before O, before a different type and at a
+ * sentence end (also after E-/S-, at ] and .); it starts at B-, at I- after
+ * O or after a different type (also at S-, E- likewise, [).
+ */
+#ifndef CRFTAG_EVAL_H
+#define CRFTAG_EVAL_H
+
+#include "crftag.h"
+
+/* conlleval's endOfChunk / startOfChunk on (tag, type) pairs. */
+int eval_end_of_chunk(const char *prev_tag, size_t prev_tag_len, const char *prev_type,
+                      size_t prev_type_len, const char *tag, size_t tag_len,
+                      const char *type, size_t type_len);
+int eval_start_of_chunk(const char *prev_tag, size_t prev_tag_len, const char *prev_type,
+                        size_t prev_type_len, const char *tag, size_t tag_len,
+                        const char *type, size_t type_len);
+
+#endif

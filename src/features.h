@@ -1,0 +1,69 @@
+/*
+ * features.h - token windows -> hashed attribute ids (core layer).
+ *
+ *   sentence [n][stride] strings --feat_extract--> attrs of token i:
+ *       out->ids[out->start[i] .. out->start[i+1])  (64-bit hashes, never 0)
+ *
+ * Two kinds of configuration:
+ *   builtin   the NER feature set (word, lower-cased word, shapes, prefixes
+ *             and suffixes, flags, window -2..+2, word bigrams), reading
+ *             column 0 only.
+ *   template  CRF++ templates: lines "U<id>:%x[row,col]/%x[row,col]..."
+ *             (literal text allowed between macros), "B" (label bigram,
+ *             always modelled), "#" comments and blank lines.  Out-of-range
+ *             rows read "_B-<k>" / "_B+<k>" sentinels as CRF++ does.
+ *
+ * An attribute's hash is computed from (template number, the bytes it reads)
+ * with hash.h, never building a string.
+ */
+#ifndef CRFTAG_FEATURES_H
+#define CRFTAG_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crftag.h"
+
+enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2 };
+
+struct feat_template;   /* parsed template line, private to features.c */
+
+struct feat_config {
+    enum feat_kind kind;
+    uint32_t builtin_version;    /* version of the built-in set (FEAT_BUILTIN) */
+    uint64_t seed;               /* hash seed */
+    char *template_text;         /* FEAT_TEMPLATE: the text, owned; else NULL */
+    size_t ntemplates;
+    struct feat_template *tpl;   /* [ntemplates] */
+    size_t ncols;                /* input columns read: max col + 1 (builtin: 1) */
+};
+
+/* Built-in NER features with the given seed. */
+enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed);
+
+/* Parses a template (text[0..len)); name is used in error messages, which
+ * give the template line. */
+enum crftag_status feat_config_template(struct feat_config *fc, const char *text, size_t len,
+                                        const char *name, uint64_t seed,
+                                        struct crftag_error *err);
+
+void feat_config_free(struct feat_config *fc);
+
+/* Growable output buffer; zero-initialize, reuse across sentences, free with
+ * feat_buf_free. */
+struct feat_buf {
+    uint64_t *ids;       /* [start[n]] */
+    size_t cap;
+    size_t *start;       /* [n + 1] */
+    size_t start_cap;
+    char *scratch;       /* per-sentence scratch (lower-cased words etc.) */
+    size_t scratch_cap;
+};
+
+/* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
+ * token i (stride >= fc->ncols).  Returns CRFTAG_OK or CRFTAG_ERR_NOMEM. */
+enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
+                                size_t n, size_t stride, struct feat_buf *out);
+
+void feat_buf_free(struct feat_buf *b);
+
+#endif

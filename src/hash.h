@@ -1,0 +1,54 @@
+/*
+ * hash.h - the feature hash and the hash -> id table (base layer).
+ *
+ * The hash is specified so that models stay valid across machines:
+ *
+ *   state h0 = seed ^ 0x9e3779b97f4a7c15
+ *   per byte b (unsigned):  h = (h ^ b) * 0x100000001b3          (FNV-1a step)
+ *   per u64 v:              8 little-endian bytes of v, as above
+ *   final:                  fmix64(h) (MurmurHash3 finalizer); 0 maps to 1
+ *
+ * Golden values are pinned in tests/test_hash.c.
+ */
+#ifndef CRFTAG_HASH_H
+#define CRFTAG_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_DEFAULT_SEED UINT64_C(0x6372667461670001)  /* "crftag" + 1 */
+
+static inline uint64_t hash_begin(uint64_t seed) { return seed ^ UINT64_C(0x9e3779b97f4a7c15); }
+
+static inline uint64_t hash_byte(uint64_t h, unsigned char b)
+{
+    return (h ^ b) * UINT64_C(0x100000001b3);
+}
+
+uint64_t hash_bytes(uint64_t h, const void *p, size_t n);
+uint64_t hash_u64(uint64_t h, uint64_t v);
+uint64_t hash_end(uint64_t h);   /* never 0 */
+
+/* Open-addressing table from non-zero 64-bit keys to uint32 values, linear
+ * probing, power-of-two capacity, load factor <= 1/2. */
+struct htab {
+    uint64_t *keys;          /* [cap], 0 = empty */
+    uint32_t *vals;          /* [cap] */
+    size_t cap;              /* power of two */
+    size_t n;
+};
+
+#define HTAB_NONE UINT32_MAX
+
+/* Initializes for at least n keys without growing; 0 on success, -1 OOM. */
+int htab_init(struct htab *h, size_t n);
+void htab_free(struct htab *h);
+
+/* Value of key, or HTAB_NONE. */
+uint32_t htab_get(const struct htab *h, uint64_t key);
+
+/* Pointer to the value slot of key, inserting it with value val if absent
+ * (then *inserted = 1).  Grows as needed.  NULL when out of memory. */
+uint32_t *htab_put(struct htab *h, uint64_t key, uint32_t val, int *inserted);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * io.h - gzip-transparent line reader and atomic file writer (base layer).
+ *
+ *   path / "-" --gzopen--> io_reader --io_getline--> lines with numbers
+ *   bytes ------> io_atomic (temp file beside the target) --commit--> rename
+ *
+ * Only io.c and model_io.c include <zlib.h>.
+ */
+#ifndef CRFTAG_IO_H
+#define CRFTAG_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "crftag.h"
+
+struct io_reader;
+
+/* Opens path for reading; "-" is stdin.  gzip data is decompressed whatever
+ * the file's name; other data is read as it is. */
+enum crftag_status io_open(const char *path, struct io_reader **out, struct crftag_error *err);
+
+/* Reads the next line.  On success returns 1 and sets *line to a
+ * NUL-terminated buffer owned by the reader (valid until the next call) and
+ * *len to its length, without the "\n" and without a "\r" before it.  A line
+ * may contain NUL bytes (then strlen(*line) < *len).  Returns 0 at end of
+ * file, or a negative status (read error, gzip error) with err filled. */
+int io_getline(struct io_reader *r, char **line, size_t *len, struct crftag_error *err);
+
+/* Line number of the line last returned (1-based). */
+long io_lineno(const struct io_reader *r);
+
+/* The path given to io_open ("-" shown as "<stdin>"). */
+const char *io_path(const struct io_reader *r);
+
+void io_close(struct io_reader *r);
+
+/* Reads a whole file ("-" = stdin, gzip decompressed) into a malloc'd,
+ * NUL-terminated buffer. */
+enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
+                               struct crftag_error *err);
+
+/* Atomic write: data goes to "<path>.tmp.<pid>.<n>" beside path; commit
+ * flushes, fsyncs, closes and renames it over path; abort removes it. */
+struct io_atomic;
+enum crftag_status io_atomic_open(const char *path, struct io_atomic **out,
+                                  struct crftag_error *err);
+enum crftag_status io_atomic_write(struct io_atomic *a, const void *buf, size_t len,
+                                   struct crftag_error *err);
+enum crftag_status io_atomic_commit(struct io_atomic *a, struct crftag_error *err);
+void io_atomic_abort(struct io_atomic *a);   /* NULL ok */
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * labels.c - label dictionary and BIO parsing (base layer).
+ */
+#include "labels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "hash.h"
+#include "util.h"
+
+#define LABELS_MAX 65535
+
+static uint64_t label_key(const char *name)
+{
+    return hash_end(hash_bytes(hash_begin(0), name, strlen(name)));
+}
+
+void labels_init(struct labels *l)
+{
+    memset(l, 0, sizeof *l);
+}
+
+void labels_free(struct labels *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    if (l->index) {
+        htab_free(l->index);
+        free(l->index);
+    }
+    memset(l, 0, sizeof *l);
+}
+
+long labels_find(const struct labels *l, const char *name)
+{
+    if (!l->index)
+        return -1;
+    uint64_t key = label_key(name);
+    /* keys may collide: probe the chain of equal keys via linear scan */
+    uint32_t id = htab_get(l->index, key);
+    if (id == HTAB_NONE)
+        return -1;
+    if (strcmp(l->names[id], name) == 0)
+        return (long)id;
+    for (size_t i = 0; i < l->n; i++)   /* 64-bit collision: practically never */
+        if (strcmp(l->names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+long labels_add(struct labels *l, const char *name)
+{
+    long id = labels_find(l, name);
+    if (id >= 0)
+        return id;
+    if (l->n >= LABELS_MAX)
+        return -1;
+    if (!l->index) {
+        l->index = calloc(1, sizeof *l->index);
+        if (!l->index || htab_init(l->index, 64))
+            return -1;
+    }
+    if (util_grow((void **)&l->names, &l->cap, l->n + 1, sizeof *l->names))
+        return -1;
+    char *copy = util_strdup(name);
+    if (!copy)
+        return -1;
+    int inserted;
+    if (!htab_put(l->index, label_key(name), (uint32_t)l->n, &inserted)) {
+        free(copy);
+        return -1;
+    }
+    l->names[l->n] = copy;
+    return (long)l->n++;
+}
+
+void labels_split(const char *label, const char **tag, size_t *tag_len,
+                  const char **type, size_t *type_len)
+{
+    const char *dash = strchr(label, '-');
+    if (!dash) {
+        *tag = label;
+        *tag_len = strlen(label);
+        *type = label + *tag_len;
+        *type_len = 0;
+        return;
+    }
+    *tag = label;
+    *tag_len = (size_t)(dash - label);
+    *type = dash + 1;
+    *type_len = strlen(dash + 1);
+}
+
+int labels_bio_mask(const struct labels *l, unsigned char *allowed, unsigned char *start)
+{
+    size_t L = l->n;
+    int has_b = 0, has_i = 0, other = 0;
+    for (size_t j = 0; j < L; j++) {
+        const char *tag, *type;
+        size_t tl, yl;
+        labels_split(l->names[j], &tag, &tl, &type, &yl);
+        if (tl == 1 && tag[0] == 'B' && yl > 0)
+            has_b = 1;
+        else if (tl == 1 && tag[0] == 'I' && yl > 0)
+            has_i = 1;
+        else if (!(tl == 1 && tag[0] == 'O' && yl == 0))
+            other = 1;
+    }
+    int bio = (has_b || has_i) && !other;
+    for (size_t j = 0; j < L; j++) {
+        const char *tag, *type;
+        size_t tl, yl;
+        labels_split(l->names[j], &tag, &tl, &type, &yl);
+        int is_i = bio && tl == 1 && tag[0] == 'I' && yl > 0;
+        start[j] = !is_i;
+        for (size_t i = 0; i < L; i++) {
+            unsigned char ok = 1;
+            if (is_i) {
+                const char *ptag, *ptype;
+                size_t ptl, pyl;
+                labels_split(l->names[i], &ptag, &ptl, &ptype, &pyl);
+                ok = ptl == 1 && (ptag[0] == 'B' || ptag[0] == 'I') && pyl == yl &&
+                     memcmp(ptype, type, yl) == 0;
+            }
+            allowed[i * L + j] = ok;
+        }
+    }
+    return bio;
+}

@@ -1,0 +1,42 @@
+/*
+ * labels.h - label dictionary and BIO parsing (base layer).
+ *
+ * Shared by training (label ids), decoding (the BIO restriction) and
+ * evaluation (chunk rules).
+ */
+#ifndef CRFTAG_LABELS_H
+#define CRFTAG_LABELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct labels {
+    size_t n;
+    char **names;            /* [n], owned */
+    size_t cap;
+    struct htab *index;      /* hash(name) -> id */
+};
+
+void labels_init(struct labels *l);
+void labels_free(struct labels *l);
+
+/* Id of name, adding it if absent.  Returns the id, or -1 when out of memory
+ * (or when there would be more than 65535 labels). */
+long labels_add(struct labels *l, const char *name);
+
+/* Id of name, or -1 when absent. */
+long labels_find(const struct labels *l, const char *name);
+
+/* Splits a label by conlleval's rule /^([^-]*)-(.*)$/: *tag is the part
+ * before the first '-' ("B", "I", "E", "S", ...) and *type the rest; a label
+ * without '-' has tag = the whole label and an empty type ("O" -> "O", ""). */
+void labels_split(const char *label, const char **tag, size_t *tag_len,
+                  const char **type, size_t *type_len);
+
+/* Fills allowed[L*L] (allowed[i*L+j]: label j may follow label i) and
+ * start[L] (label j may start a sentence) with the IOB2 rules: I-X only
+ * after B-X or I-X.  Returns 1 when the label set is BIO-like (has B-/I-
+ * labels), 0 otherwise (then everything is allowed). */
+int labels_bio_mask(const struct labels *l, unsigned char *allowed, unsigned char *start);
+
+#endif

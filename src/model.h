@@ -1,0 +1,71 @@
+/*
+ * model.h - the in-memory model (core layer).
+ *
+ * Weights are sparse: only (attribute, label) pairs seen in training carry a
+ * weight, stored per attribute as a packed run:
+ *
+ *   attribute hash --attrs--> a in [0, nattr)
+ *   pairs of a:  k in [attr_off[a], attr_off[a+1])  label pair_label[k],
+ *                                                   weight pair_w[k]
+ *   transitions: trans[i * L + j]  score of label j following label i
+ *
+ * State score of label y at token t = sum over the attributes a of t of the
+ * weights of pairs (a, y).  A model is immutable after model_finish() or
+ * loading; any number of threads may read it.
+ */
+#ifndef CRFTAG_MODEL_H
+#define CRFTAG_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crftag.h"
+#include "features.h"
+#include "hash.h"
+#include "labels.h"
+
+/* Training metadata, stored in the model file and shown by `crftag info`. */
+struct model_meta {
+    double c1, c2;
+    uint32_t iterations;
+    uint32_t min_freq;
+    double train_seconds;
+    double final_objective;
+    uint64_t train_sentences;
+    uint64_t train_tokens;
+    char *stop_reason;           /* owned, may be NULL */
+    uint64_t *label_counts;      /* [labels.n] training frequency of each label */
+};
+
+struct crftag_model {
+    struct feat_config feat;
+    struct labels labels;        /* L = labels.n */
+    int bio;                     /* 1: IOB2 labels, constrained decoding default */
+    struct htab attrs;           /* attribute hash -> a */
+    uint32_t nattr;
+    uint32_t *attr_off;          /* [nattr + 1] */
+    uint64_t *attr_hash;         /* [nattr] hash of attribute a (for saving) */
+    uint32_t npairs;
+    uint16_t *pair_label;        /* [npairs] */
+    float *pair_w;               /* [npairs] */
+    float *trans;                /* [L][L] */
+    unsigned char *allowed;      /* [L][L] BIO mask, 1 = allowed */
+    unsigned char *allowed_start;/* [L] */
+    struct model_meta meta;
+};
+
+/* An empty model (all zero / NULL); free with crftag_model_free(). */
+struct crftag_model *model_new(void);
+
+/* Builds the hash table and the BIO masks from attr_hash[], labels and bio
+ * after the arrays are filled (by the trainer or the loader). */
+enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err);
+
+/* Drops pairs whose weight is 0 (after L1) and attributes left without pairs,
+ * then calls model_finish. */
+enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err);
+
+/* Adds to score[L] the weights of attribute hashes ids[0..n). */
+void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                        double *score);
+
+#endif

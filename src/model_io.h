@@ -1,0 +1,22 @@
+/*
+ * model_io.h - model files (pipeline layer).
+ *
+ * Implements crftag_model_save / crftag_model_load / crftag_model_load_mem.
+ * The file layout is specified in docs/MODEL_FORMAT.md and at the top of
+ * model_io.c.
+ */
+#ifndef CRFTAG_MODEL_IO_H
+#define CRFTAG_MODEL_IO_H
+
+#include <stddef.h>
+#include "crftag.h"
+
+/* Serializes m into a malloc'd buffer holding a whole model file. */
+enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
+                                      size_t *out_len, struct crftag_error *err);
+
+/* Parses a whole model file; name is used in messages. */
+enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const char *name,
+                                  struct crftag_model **out, struct crftag_error *err);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * tokenize.h - raw text -> sentences -> tokens with byte offsets (core layer).
+ *
+ * Implements crftag_tokenize() (see include/crftag.h for the rules).
+ */
+#ifndef CRFTAG_TOKENIZE_H
+#define CRFTAG_TOKENIZE_H
+
+#include <stddef.h>
+#include "crftag.h"
+
+/* Appends the tokens of text[0..len) to *toks (capacity *cap, count *n),
+ * growing the array; offsets are relative to text.  The first token gets
+ * sentence_start = 1.  Returns CRFTAG_OK or CRFTAG_ERR_NOMEM. */
+enum crftag_status tok_split(const char *text, size_t len, struct crftag_token **toks,
+                             size_t *n, size_t *cap);
+
+#endif
