@@ -11,7 +11,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 OPT      ?= -O2 -g
 CFLAGS   ?=
-CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
+CPPFLAGS += -Iinclude -iquote src -D_POSIX_C_SOURCE=200809L
 XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
             -fvisibility=hidden -pthread $(CFLAGS)
 LDLIBS   += -llbfgs -lz -lm -pthread
