@@ -1,0 +1,158 @@
+/*
+ * model.c - the in-memory model: building, compacting, scoring (core layer).
+ *
+ * The trainer and the loader fill the arrays of struct crftag_model (see
+ * model.h) and call model_finish(), which builds the attribute hash table and
+ * the BIO masks.  After that the model is read-only.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "util.h"
+
+struct crftag_model *model_new(void)
+{
+    struct crftag_model *m = calloc(1, sizeof *m);
+    if (m)
+        labels_init(&m->labels);
+    return m;
+}
+
+void crftag_model_free(struct crftag_model *m)
+{
+    if (!m)
+        return;
+    feat_config_free(&m->feat);
+    labels_free(&m->labels);
+    htab_free(&m->attrs);
+    free(m->attr_off);
+    free(m->attr_hash);
+    free(m->pair_label);
+    free(m->pair_w);
+    free(m->trans);
+    free(m->allowed);
+    free(m->allowed_start);
+    free(m->meta.stop_reason);
+    free(m->meta.label_counts);
+    free(m);
+}
+
+enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
+{
+    size_t L = m->labels.n;
+    htab_free(&m->attrs);
+    if (htab_init(&m->attrs, m->nattr))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        int inserted;
+        if (!htab_put(&m->attrs, m->attr_hash[a], a, &inserted))
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
+        if (!inserted)
+            return err_set(err, CRFTAG_ERR_MODEL_FORMAT, NULL, 0,
+                           "duplicate attribute hash %016llx",
+                           (unsigned long long)m->attr_hash[a]);
+    }
+    free(m->allowed);
+    free(m->allowed_start);
+    m->allowed = util_malloc(L * L, 1);
+    m->allowed_start = util_malloc(L, 1);
+    if (!m->allowed || !m->allowed_start)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    int bio = labels_bio_mask(&m->labels, m->allowed, m->allowed_start);
+    if (!bio)
+        m->bio = 0;
+    if (!m->bio) {
+        memset(m->allowed, 1, L * L);
+        memset(m->allowed_start, 1, L);
+    }
+    return CRFTAG_OK;
+}
+
+enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err)
+{
+    uint32_t na = 0, np = 0;
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        uint32_t first = np;
+        for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++) {
+            if (m->pair_w[k] != 0.0f) {
+                m->pair_label[np] = m->pair_label[k];
+                m->pair_w[np] = m->pair_w[k];
+                np++;
+            }
+        }
+        if (np > first) {
+            m->attr_off[na] = first;
+            m->attr_hash[na] = m->attr_hash[a];
+            na++;
+        }
+    }
+    m->attr_off[na] = np;
+    m->nattr = na;
+    m->npairs = np;
+    return model_finish(m, err);
+}
+
+void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                        double *score)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = htab_get(&m->attrs, ids[i]);
+        if (a == HTAB_NONE)
+            continue;
+        for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++)
+            score[m->pair_label[k]] += m->pair_w[k];
+    }
+}
+
+size_t crftag_model_num_labels(const struct crftag_model *m)
+{
+    return m ? m->labels.n : 0;
+}
+
+const char *crftag_model_label(const struct crftag_model *m, uint32_t id)
+{
+    if (!m || id >= m->labels.n)
+        return NULL;
+    return m->labels.names[id];
+}
+
+uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id)
+{
+    if (!m || id >= m->labels.n || !m->meta.label_counts)
+        return 0;
+    return m->meta.label_counts[id];
+}
+
+void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m)
+        return;
+    out->format_version = CRFTAG_MODEL_FORMAT_VERSION;
+    out->num_labels = m->labels.n;
+    out->num_columns = m->feat.ncols;
+    out->features = m->feat.kind == FEAT_TEMPLATE ? "template" : "builtin";
+    out->template_text = m->feat.template_text ? m->feat.template_text : "";
+    out->hash_seed = m->feat.seed;
+    out->num_attributes = m->nattr;
+    out->num_features = m->npairs;
+    size_t nz = 0;
+    for (uint32_t k = 0; k < m->npairs; k++)
+        nz += m->pair_w[k] != 0.0f;
+    size_t L = m->labels.n;
+    for (size_t k = 0; k < L * L; k++)
+        nz += m->trans[k] != 0.0f;
+    out->num_nonzero = nz;
+    out->bio_constrained = m->bio;
+    out->c1 = m->meta.c1;
+    out->c2 = m->meta.c2;
+    out->iterations = m->meta.iterations;
+    out->min_freq = m->meta.min_freq;
+    out->train_seconds = m->meta.train_seconds;
+    out->final_objective = m->meta.final_objective;
+    out->train_sentences = m->meta.train_sentences;
+    out->train_tokens = m->meta.train_tokens;
+    out->stop_reason = m->meta.stop_reason ? m->meta.stop_reason : "";
+}
