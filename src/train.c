@@ -1,0 +1,825 @@
+/*
+ * train.c - fitting CRF weights with L-BFGS (pipeline layer).
+ *
+ *   corpus --feat_extract--> attribute hashes --count, cut-off--> attribute ids
+ *          --(attribute, label) pairs seen--> packed runs (model.h layout)
+ *          --liblbfgs over the negative log-likelihood--> weights --> model
+ *
+ * Parameters x = [pair weights (npairs)] [transitions (L*L)].  The objective
+ *
+ *   f(x) = sum_s ( logZ_s - score_s(gold) ) + c2/2 |x|^2      (+ c1 |x|_1 by OWL-QN)
+ *
+ * has gradient  E[counts] - observed counts + c2 x.  The observed counts do
+ * not depend on x, so they are computed once; each evaluation runs
+ * forward-backward over all sentences, split over worker threads that each
+ * own a gradient buffer, summed in thread order (so the result depends on
+ * the thread count only through floating-point rounding).
+ *
+ * Only this file includes <lbfgs.h>.
+ */
+#include <lbfgs.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "crf.h"
+#include "decode.h"
+#include "error.h"
+#include "features.h"
+#include "hash.h"
+#include "labels.h"
+#include "model.h"
+#include "util.h"
+
+#define TRAIN_MAX_THREADS 64
+
+void crftag_train_params_init(struct crftag_train_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->c1 = 0.0;
+    p->c2 = 1.0;
+    p->max_iter = 1000;
+    p->delta = 1e-5;
+    p->period = 10;
+    p->epsilon = 1e-5;
+    p->threads = 0;
+    p->min_freq = 1;
+    p->template_text = NULL;
+    p->template_name = "template";
+    p->hash_seed = HASH_DEFAULT_SEED;
+    p->bio_constraint = 1;
+}
+
+/* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */
+static const char *train_lbfgs_reason(int code)
+{
+    switch (code) {
+    case LBFGS_SUCCESS: return "converged (gradient norm below epsilon)";
+    case LBFGS_STOP: return "converged (objective improved less than delta)";
+    case LBFGS_ALREADY_MINIMIZED: return "already minimized";
+    case LBFGSERR_UNKNOWNERROR: return "unknown error";
+    case LBFGSERR_LOGICERROR: return "logic error";
+    case LBFGSERR_OUTOFMEMORY: return "out of memory";
+    case LBFGSERR_CANCELED: return "canceled";
+    case LBFGSERR_INVALID_N: return "invalid number of variables";
+    case LBFGSERR_INVALID_N_SSE: return "invalid number of variables for SSE";
+    case LBFGSERR_INVALID_X_SSE: return "variables not aligned for SSE";
+    case LBFGSERR_INVALID_EPSILON: return "invalid epsilon";
+    case LBFGSERR_INVALID_TESTPERIOD: return "invalid period";
+    case LBFGSERR_INVALID_DELTA: return "invalid delta";
+    case LBFGSERR_INVALID_LINESEARCH: return "invalid line search";
+    case LBFGSERR_INVALID_MINSTEP: return "invalid minimum step";
+    case LBFGSERR_INVALID_MAXSTEP: return "invalid maximum step";
+    case LBFGSERR_INVALID_FTOL: return "invalid ftol";
+    case LBFGSERR_INVALID_WOLFE: return "invalid Wolfe coefficient";
+    case LBFGSERR_INVALID_GTOL: return "invalid gtol";
+    case LBFGSERR_INVALID_XTOL: return "invalid xtol";
+    case LBFGSERR_INVALID_MAXLINESEARCH: return "invalid maximum line search";
+    case LBFGSERR_INVALID_ORTHANTWISE: return "invalid L1 coefficient";
+    case LBFGSERR_INVALID_ORTHANTWISE_START: return "invalid OWL-QN start";
+    case LBFGSERR_INVALID_ORTHANTWISE_END: return "invalid OWL-QN end";
+    case LBFGSERR_OUTOFINTERVAL: return "line search step out of interval";
+    case LBFGSERR_INCORRECT_TMINMAX: return "line search interval incorrect";
+    case LBFGSERR_ROUNDING_ERROR: return "stopped by rounding errors (no further progress)";
+    case LBFGSERR_MINIMUMSTEP: return "line search step became smaller than the minimum";
+    case LBFGSERR_MAXIMUMSTEP: return "line search step became larger than the maximum";
+    case LBFGSERR_MAXIMUMLINESEARCH: return "line search reached its maximum number of trials";
+    case LBFGSERR_MAXIMUMITERATION: return "reached the maximum number of iterations";
+    case LBFGSERR_WIDTHTOOSMALL: return "line search interval too small";
+    case LBFGSERR_INVALIDPARAMETERS: return "invalid parameters";
+    case LBFGSERR_INCREASEGRADIENT: return "search direction does not decrease the objective";
+    }
+    return "unknown liblbfgs status";
+}
+
+/* Training data in dense form. */
+struct tdata {
+    size_t nsent, ntok;
+    const size_t *sent_start;    /* [nsent+1] (the corpus's) */
+    size_t *tok_start;           /* [ntok+1] into attr */
+    uint32_t *attr;              /* attribute ids of every token */
+    uint16_t *label;             /* [ntok] gold label ids (train only) */
+};
+
+struct trainer;
+
+struct worker {
+    struct trainer *tr;
+    size_t s0, s1;               /* sentences [s0, s1) */
+    double *g;                   /* [nparams] gradient part */
+    double f;                    /* sum of logZ */
+    double *state;               /* [T][L] */
+    size_t state_cap;
+    double *mstate;
+    size_t mstate_cap;
+    struct crf_work cw;
+    int oom;
+};
+
+struct trainer {
+    const struct crftag_train_params *p;
+    struct crftag_model *m;      /* skeleton: labels, attrs, pairs */
+    struct tdata td;
+    size_t L;
+    size_t npairs, nparams;
+    double *obs;                 /* [nparams] observed counts */
+    const double *x;             /* current point (during evaluate) */
+    int nthreads;
+    struct worker *w;            /* [nthreads] */
+    /* dev */
+    const struct crftag_corpus *dev;
+    struct tdata dv;
+    struct decode_work dw;
+    double *dstate;
+    size_t dstate_cap;
+    uint32_t *dpath;
+    size_t dpath_cap;
+    /* progress */
+    double t0;
+    int iterations;
+    double last_f;
+    int canceled;
+    int bad_number;
+};
+
+/* ---- building the data ------------------------------------------------ */
+
+/* Extracts the attributes of every sentence of c into *td, mapping hashes to
+ * ids through *ids (adding new ones when add != 0; unknown hashes are dropped
+ * when add == 0).  counts[id] (when counts != NULL) counts occurrences. */
+static enum crftag_status train_map(const struct feat_config *fc, const struct crftag_corpus *c,
+                                    struct htab *ids, int add, uint32_t **counts,
+                                    size_t *counts_cap, struct tdata *td,
+                                    struct crftag_error *err)
+{
+    struct feat_buf fb = {0};
+    size_t cap = 0;
+    enum crftag_status st = CRFTAG_OK;
+    td->nsent = c->nsent;
+    td->ntok = c->ntok;
+    td->sent_start = c->sent_start;
+    td->tok_start = util_malloc(c->ntok + 1, sizeof *td->tok_start);
+    if (!td->tok_start)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+    size_t na = 0;
+    td->tok_start[0] = 0;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        st = feat_extract(fc, sen.cols, sen.n, sen.ncols, &fb);
+        if (st != CRFTAG_OK) {
+            err_set(err, st, NULL, 0, "out of memory (features)");
+            goto out;
+        }
+        size_t t0 = c->sent_start[s];
+        if (util_grow((void **)&td->attr, &cap, na + fb.start[sen.n], sizeof *td->attr)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+            goto out;
+        }
+        for (size_t i = 0; i < sen.n; i++) {
+            for (size_t k = fb.start[i]; k < fb.start[i + 1]; k++) {
+                uint32_t id;
+                if (add) {
+                    int inserted;
+                    uint32_t *slot = htab_put(ids, fb.ids[k], (uint32_t)ids->n, &inserted);
+                    if (!slot || ids->n >= UINT32_MAX - 1) {
+                        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
+                        goto out;
+                    }
+                    id = *slot;
+                    if (counts) {
+                        if (util_grow((void **)counts, counts_cap, ids->n, sizeof **counts)) {
+                            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+                            goto out;
+                        }
+                        if (inserted)
+                            (*counts)[id] = 0;
+                        (*counts)[id]++;
+                    }
+                } else {
+                    id = htab_get(ids, fb.ids[k]);
+                    if (id == HTAB_NONE)
+                        continue;
+                }
+                td->attr[na++] = id;
+            }
+            td->tok_start[t0 + i + 1] = na;
+        }
+    }
+out:
+    feat_buf_free(&fb);
+    return st;
+}
+
+static void tdata_free(struct tdata *td)
+{
+    free(td->tok_start);
+    free(td->attr);
+    free(td->label);
+    memset(td, 0, sizeof *td);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Builds attributes (with the min_freq cut-off) and the (attribute, label)
+ * pairs seen in training into the model skeleton, and rewrites td->attr to
+ * final attribute ids. */
+static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
+                                      const uint32_t *counts, struct crftag_error *err)
+{
+    struct crftag_model *m = tr->m;
+    struct tdata *td = &tr->td;
+    size_t nprov = prov->n;
+    uint32_t min_freq = tr->p->min_freq ? tr->p->min_freq : 1;
+    uint32_t *remap = util_malloc(nprov, sizeof *remap);
+    uint64_t *prov_hash = util_malloc(nprov, sizeof *prov_hash);
+    uint64_t *pairs = NULL;
+    enum crftag_status st = CRFTAG_OK;
+    if (!remap || !prov_hash) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
+        goto out;
+    }
+    for (size_t i = 0; i < prov->cap; i++)
+        if (prov->keys[i])
+            prov_hash[prov->vals[i]] = prov->keys[i];
+    uint32_t na = 0;
+    for (size_t a = 0; a < nprov; a++)
+        remap[a] = counts[a] >= min_freq ? na++ : UINT32_MAX;
+    m->nattr = na;
+    m->attr_hash = util_malloc(na, sizeof *m->attr_hash);
+    m->attr_off = util_calloc((size_t)na + 1, sizeof *m->attr_off);
+    if (!m->attr_hash || !m->attr_off) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
+        goto out;
+    }
+    for (size_t a = 0; a < nprov; a++)
+        if (remap[a] != UINT32_MAX)
+            m->attr_hash[remap[a]] = prov_hash[a];
+
+    /* rewrite attribute ids in place, dropping cut-off ones */
+    size_t na_occ = 0;
+    size_t start = 0;
+    for (size_t t = 0; t < td->ntok; t++) {
+        size_t end = td->tok_start[t + 1];
+        td->tok_start[t] = na_occ;
+        for (size_t k = start; k < end; k++)
+            if (remap[td->attr[k]] != UINT32_MAX)
+                td->attr[na_occ++] = remap[td->attr[k]];
+        start = end;
+    }
+    td->tok_start[td->ntok] = na_occ;
+
+    /* distinct (attribute, label) pairs: sort keys a << 16 | y, unique */
+    pairs = util_malloc(na_occ, sizeof *pairs);
+    if (!pairs) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
+        goto out;
+    }
+    size_t np = 0;
+    for (size_t t = 0; t < td->ntok; t++)
+        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
+            pairs[np++] = (uint64_t)td->attr[k] << 16 | td->label[t];
+    qsort(pairs, np, sizeof *pairs, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < np; i++)
+        if (u == 0 || pairs[i] != pairs[u - 1])
+            pairs[u++] = pairs[i];
+    if (u + tr->L * tr->L > (size_t)INT32_MAX - 16) {
+        st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                     "too many features (%zu) for the optimizer", u);
+        goto out;
+    }
+    m->npairs = (uint32_t)u;
+    m->pair_label = util_malloc(u, sizeof *m->pair_label);
+    m->pair_w = util_calloc(u, sizeof *m->pair_w);
+    if (!m->pair_label || !m->pair_w) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
+        goto out;
+    }
+    for (size_t i = 0; i < u; i++) {
+        uint32_t a = (uint32_t)(pairs[i] >> 16);
+        m->pair_label[i] = (uint16_t)(pairs[i] & 0xffff);
+        m->attr_off[a + 1]++;
+    }
+    for (uint32_t a = 0; a < na; a++)
+        m->attr_off[a + 1] += m->attr_off[a];
+out:
+    free(remap);
+    free(prov_hash);
+    free(pairs);
+    return st;
+}
+
+/* Observed counts of every parameter in the gold paths. */
+static void train_observed(struct trainer *tr)
+{
+    const struct crftag_model *m = tr->m;
+    const struct tdata *td = &tr->td;
+    size_t L = tr->L;
+    double *obs = tr->obs;
+    for (size_t s = 0; s < td->nsent; s++) {
+        for (size_t t = td->sent_start[s]; t < td->sent_start[s + 1]; t++) {
+            uint16_t y = td->label[t];
+            for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++) {
+                uint32_t a = td->attr[k];
+                for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+                    if (m->pair_label[q] == y) {
+                        obs[q] += 1.0;
+                        break;
+                    }
+            }
+            if (t > td->sent_start[s])
+                obs[tr->npairs + (size_t)td->label[t - 1] * L + y] += 1.0;
+        }
+    }
+}
+
+/* ---- the objective ---------------------------------------------------- */
+
+/* state[t][y] = sum of the weights x of the pairs of token t's attributes. */
+static void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
+                        size_t T, size_t L, const double *x, double *state)
+{
+    memset(state, 0, T * L * sizeof *state);
+    for (size_t i = 0; i < T; i++) {
+        double *row = state + i * L;
+        for (size_t k = td->tok_start[t0 + i]; k < td->tok_start[t0 + i + 1]; k++) {
+            uint32_t a = td->attr[k];
+            for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+                row[m->pair_label[q]] += x[q];
+        }
+    }
+}
+
+static int worker_reserve(struct worker *w, size_t T, size_t L)
+{
+    if (util_grow((void **)&w->state, &w->state_cap, T * L, sizeof *w->state))
+        return -1;
+    if (util_grow((void **)&w->mstate, &w->mstate_cap, T * L, sizeof *w->mstate))
+        return -1;
+    return 0;
+}
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct trainer *tr = w->tr;
+    const struct crftag_model *m = tr->m;
+    const struct tdata *td = &tr->td;
+    size_t L = tr->L;
+    const double *x = tr->x;
+    const double *trans = x + tr->npairs;
+    double *g = w->g;
+    double *gtrans = g + tr->npairs;
+    memset(g, 0, tr->nparams * sizeof *g);
+    w->f = 0.0;
+    w->oom = 0;
+    for (size_t s = w->s0; s < w->s1; s++) {
+        size_t t0 = td->sent_start[s];
+        size_t T = td->sent_start[s + 1] - t0;
+        if (worker_reserve(w, T, L)) {
+            w->oom = 1;
+            return NULL;
+        }
+        train_state(m, td, t0, T, L, x, w->state);
+        double logz;
+        if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, gtrans, &w->cw)) {
+            w->oom = 1;
+            return NULL;
+        }
+        w->f += logz;
+        for (size_t i = 0; i < T; i++) {
+            const double *mrow = w->mstate + i * L;
+            for (size_t k = td->tok_start[t0 + i]; k < td->tok_start[t0 + i + 1]; k++) {
+                uint32_t a = td->attr[k];
+                for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+                    g[q] += mrow[m->pair_label[q]];
+            }
+        }
+    }
+    return NULL;
+}
+
+static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
+                                      lbfgsfloatval_t *g, const int n,
+                                      const lbfgsfloatval_t step)
+{
+    (void)step;
+    struct trainer *tr = instance;
+    size_t np = (size_t)n;
+    tr->x = x;
+    pthread_t tid[TRAIN_MAX_THREADS];
+    int started[TRAIN_MAX_THREADS] = {0};
+    for (int i = 1; i < tr->nthreads; i++)
+        started[i] = pthread_create(&tid[i], NULL, worker_run, &tr->w[i]) == 0;
+    worker_run(&tr->w[0]);
+    for (int i = 1; i < tr->nthreads; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            worker_run(&tr->w[i]);    /* could not start a thread: do it here */
+    }
+    double f = 0.0;
+    memcpy(g, tr->w[0].g, np * sizeof *g);
+    f = tr->w[0].f;
+    for (int i = 1; i < tr->nthreads; i++) {
+        const double *gi = tr->w[i].g;
+        for (size_t k = 0; k < np; k++)
+            g[k] += gi[k];
+        f += tr->w[i].f;
+    }
+    for (int i = 0; i < tr->nthreads; i++)
+        if (tr->w[i].oom)
+            tr->bad_number = 2;
+    double c2 = tr->p->c2;
+    for (size_t k = 0; k < np; k++) {
+        f -= tr->obs[k] * x[k];
+        g[k] -= tr->obs[k];
+        if (c2 > 0) {
+            f += 0.5 * c2 * x[k] * x[k];
+            g[k] += c2 * x[k];
+        }
+    }
+    if (!isfinite(f)) {
+        tr->bad_number = 1;
+        return INFINITY;
+    }
+    return f;
+}
+
+/* ---- dev evaluation ----------------------------------------------------- */
+
+static double train_dev_f1(struct trainer *tr, const double *x)
+{
+    const struct crftag_model *m = tr->m;
+    const struct tdata *dv = &tr->dv;
+    const struct crftag_corpus *dev = tr->dev;
+    size_t L = tr->L;
+    struct crftag_eval *ev = NULL;
+    const char **gold = NULL, **pred = NULL;
+    size_t cap = 0, cap2 = 0;
+    double f1 = -1.0;
+    if (crftag_eval_new(&ev) != CRFTAG_OK)
+        return -1.0;
+    for (size_t s = 0; s < dv->nsent; s++) {
+        size_t t0 = dv->sent_start[s];
+        size_t T = dv->sent_start[s + 1] - t0;
+        if (util_grow((void **)&tr->dstate, &tr->dstate_cap, T * L, sizeof *tr->dstate) ||
+            util_grow((void **)&tr->dpath, &tr->dpath_cap, T, sizeof *tr->dpath) ||
+            util_grow((void **)&gold, &cap, T, sizeof *gold) ||
+            util_grow((void **)&pred, &cap2, T, sizeof *pred))
+            goto out;
+        train_state(m, dv, t0, T, L, x, tr->dstate);
+        if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio ? m->allowed : NULL,
+                           m->bio ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
+            goto out;
+        for (size_t i = 0; i < T; i++) {
+            gold[i] = dev->cells[(t0 + i) * dev->ncols + dev->ncols - 1];
+            pred[i] = m->labels.names[tr->dpath[i]];
+        }
+        if (crftag_eval_add(ev, gold, pred, T) != CRFTAG_OK)
+            goto out;
+    }
+    f1 = crftag_eval_f1(ev);
+out:
+    crftag_eval_free(ev);
+    free(gold);
+    free(pred);
+    return f1;
+}
+
+static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
+                          const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
+                          const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n,
+                          int k, int ls)
+{
+    (void)g;
+    (void)step;
+    (void)ls;
+    struct trainer *tr = instance;
+    tr->iterations = k;
+    tr->last_f = fx;
+    if (!tr->p->progress)
+        return 0;
+    struct crftag_progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.iteration = k;
+    pr.objective = fx;
+    pr.gnorm = gnorm;
+    pr.xnorm = xnorm;
+    size_t active = 0;
+    for (int i = 0; i < n; i++)
+        active += x[i] != 0.0;
+    pr.active = active;
+    pr.dev_f1 = tr->dev ? train_dev_f1(tr, x) : -1.0;
+    pr.seconds = util_now() - tr->t0;
+    if (tr->p->progress(&pr, tr->p->user)) {
+        tr->canceled = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+static enum crftag_status train_check(const struct crftag_corpus *c,
+                                      const struct crftag_train_params *p,
+                                      struct crftag_error *err)
+{
+    if (!c || !p)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no corpus or parameters");
+    if (c->nsent == 0 || c->ntok == 0)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the training data holds no sentences");
+    if (c->ncols < 2)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the training data has no label column (1 column per token)");
+    if (!(p->c1 >= 0 && isfinite(p->c1)) || !(p->c2 >= 0 && isfinite(p->c2)))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "c1 and c2 must be finite and >= 0");
+    if (p->max_iter < 0 || p->period < 0 || !(p->delta >= 0) || !(p->epsilon >= 0))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "max-iter, period, delta and epsilon must be >= 0");
+    if (p->threads < 0)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "threads must be >= 0");
+    if (p->dev && p->dev->ncols != c->ncols)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the dev data has %zu columns per token, the training data %zu",
+                       p->dev->ncols, c->ncols);
+    return CRFTAG_OK;
+}
+
+/* Gold labels of c as ids into m->labels (adding them when add != 0); dev
+ * labels unknown to the model map to 0 (they are only used through strings). */
+static enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corpus *c,
+                                       uint16_t **out, int *iob2, struct crftag_error *err)
+{
+    uint16_t *y = util_malloc(c->ntok, sizeof *y);
+    if (!y)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t t = 0; t < c->ntok; t++) {
+        long id = labels_add(&m->labels, c->cells[t * c->ncols + c->ncols - 1]);
+        if (id < 0) {
+            free(y);
+            return err_set(err, m->labels.n >= 65535 ? CRFTAG_ERR_INVALID : CRFTAG_ERR_NOMEM,
+                           NULL, 0, "cannot add label (at most 65535 labels)");
+        }
+        y[t] = (uint16_t)id;
+    }
+    /* Are the gold sequences valid IOB2?  Then decoding may be constrained. */
+    size_t L = m->labels.n;
+    unsigned char *allowed = util_malloc(L * L, 1), *start = util_malloc(L, 1);
+    if (!allowed || !start) {
+        free(allowed);
+        free(start);
+        free(y);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    int ok = labels_bio_mask(&m->labels, allowed, start);
+    for (size_t s = 0; ok && s < c->nsent; s++)
+        for (size_t t = c->sent_start[s]; ok && t < c->sent_start[s + 1]; t++)
+            ok = t == c->sent_start[s] ? start[y[t]] : allowed[(size_t)y[t - 1] * L + y[t]];
+    free(allowed);
+    free(start);
+    *iob2 = ok;
+    *out = y;
+    return CRFTAG_OK;
+}
+
+static void trainer_free(struct trainer *tr)
+{
+    if (tr->w) {
+        for (int i = 0; i < tr->nthreads; i++) {
+            free(tr->w[i].g);
+            free(tr->w[i].state);
+            free(tr->w[i].mstate);
+            crf_work_free(&tr->w[i].cw);
+        }
+        free(tr->w);
+    }
+    free(tr->obs);
+    tdata_free(&tr->td);
+    tdata_free(&tr->dv);
+    decode_work_free(&tr->dw);
+    free(tr->dstate);
+    free(tr->dpath);
+}
+
+/* Splits sentences over threads with about equal token counts. */
+static void train_split(struct trainer *tr)
+{
+    size_t ntok = tr->td.ntok, s = 0;
+    for (int i = 0; i < tr->nthreads; i++) {
+        tr->w[i].s0 = s;
+        size_t goal = ntok * (size_t)(i + 1) / (size_t)tr->nthreads;
+        while (s < tr->td.nsent && (tr->td.sent_start[s] < goal || i == tr->nthreads - 1))
+            s++;
+        tr->w[i].s1 = s;
+    }
+}
+
+enum crftag_status crftag_train(const struct crftag_corpus *c,
+                                const struct crftag_train_params *p,
+                                struct crftag_model **out, struct crftag_error *err)
+{
+    if (out)
+        *out = NULL;
+    err_clear(err);
+    if (!out)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output model pointer");
+    enum crftag_status st = train_check(c, p, err);
+    if (st != CRFTAG_OK)
+        return st;
+
+    struct trainer tr;
+    memset(&tr, 0, sizeof tr);
+    tr.p = p;
+    tr.t0 = util_now();
+    struct htab prov = {0};
+    uint32_t *counts = NULL;
+    size_t counts_cap = 0;
+    lbfgsfloatval_t *x = NULL;
+    struct crftag_model *m = model_new();
+    if (!m)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    tr.m = m;
+
+    /* features */
+    if (p->template_text) {
+        st = feat_config_template(&m->feat, p->template_text, strlen(p->template_text),
+                                  p->template_name ? p->template_name : "template",
+                                  p->hash_seed, err);
+        if (st != CRFTAG_OK)
+            goto fail;
+        if (m->feat.ncols > c->ncols - 1) {
+            st = err_set(err, CRFTAG_ERR_INVALID, p->template_name, 0,
+                         "the template reads column %zu, but the training data has %zu "
+                         "feature column%s (columns 0..%zu) before the label",
+                         m->feat.ncols - 1, c->ncols - 1, c->ncols - 1 == 1 ? "" : "s",
+                         c->ncols - 2);
+            goto fail;
+        }
+    } else {
+        st = feat_config_builtin(&m->feat, p->hash_seed);
+        if (st != CRFTAG_OK) {
+            err_set(err, st, NULL, 0, "cannot set up the built-in features");
+            goto fail;
+        }
+    }
+
+    /* labels */
+    int iob2 = 0;
+    st = train_labels(m, c, &tr.td.label, &iob2, err);
+    if (st != CRFTAG_OK)
+        goto fail;
+    tr.L = m->labels.n;
+    m->bio = iob2 && p->bio_constraint;
+    m->meta.label_counts = util_calloc(tr.L, sizeof *m->meta.label_counts);
+    if (!m->meta.label_counts) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t t = 0; t < c->ntok; t++)
+        m->meta.label_counts[tr.td.label[t]]++;
+
+    /* attributes and pairs */
+    st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, &tr.td, err);
+    if (st != CRFTAG_OK)
+        goto fail;
+    st = train_build(&tr, &prov, counts, err);
+    htab_free(&prov);
+    free(counts);
+    counts = NULL;
+    if (st != CRFTAG_OK)
+        goto fail;
+    st = model_finish(m, err);
+    if (st != CRFTAG_OK)
+        goto fail;
+
+    size_t L = tr.L;
+    tr.npairs = m->npairs;
+    tr.nparams = m->npairs + L * L;
+    tr.obs = util_calloc(tr.nparams, sizeof *tr.obs);
+    m->trans = util_calloc(L * L, sizeof *m->trans);
+    x = lbfgs_malloc((int)tr.nparams);
+    if (!tr.obs || !m->trans || !x) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr.nparams);
+        goto fail;
+    }
+    memset(x, 0, tr.nparams * sizeof *x);
+    train_observed(&tr);
+
+    /* dev data: attribute ids of the model, unknown attributes dropped */
+    if (p->dev && p->dev->nsent > 0) {
+        tr.dev = p->dev;
+        st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr.dv, err);
+        if (st != CRFTAG_OK)
+            goto fail;
+    }
+
+    /* threads */
+    tr.nthreads = p->threads > 0 ? p->threads : util_ncpu();
+    if (tr.nthreads > TRAIN_MAX_THREADS)
+        tr.nthreads = TRAIN_MAX_THREADS;
+    if ((size_t)tr.nthreads > c->nsent)
+        tr.nthreads = (int)c->nsent;
+    tr.w = util_calloc((size_t)tr.nthreads, sizeof *tr.w);
+    if (!tr.w) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < tr.nthreads; i++) {
+        tr.w[i].tr = &tr;
+        tr.w[i].g = util_malloc(tr.nparams, sizeof *tr.w[i].g);
+        if (!tr.w[i].g) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (gradient buffers)");
+            goto fail;
+        }
+    }
+    train_split(&tr);
+
+    /* optimize */
+    lbfgs_parameter_t lp;
+    lbfgs_parameter_init(&lp);
+    lp.m = 6;
+    lp.epsilon = p->epsilon;
+    lp.past = p->period;
+    lp.delta = p->delta;
+    lp.max_iterations = p->max_iter;
+    if (p->c1 > 0) {
+        lp.orthantwise_c = p->c1;
+        lp.orthantwise_start = 0;
+        lp.orthantwise_end = (int)tr.nparams;
+        lp.linesearch = LBFGS_LINESEARCH_BACKTRACKING;
+    }
+    lbfgsfloatval_t fx = 0;
+    int ret = lbfgs((int)tr.nparams, x, &fx, train_evaluate, train_progress, &tr, &lp);
+    if (tr.canceled) {
+        st = err_set(err, CRFTAG_ERR_CANCELED, NULL, 0, "training canceled after %d iterations",
+                     tr.iterations);
+        goto fail;
+    }
+    if (tr.bad_number == 2) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (forward-backward)");
+        goto fail;
+    }
+    if (tr.bad_number || ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
+        ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
+        (ret <= LBFGSERR_INVALID_N && ret >= LBFGSERR_INVALID_ORTHANTWISE_END) ||
+        tr.iterations == 0) {
+        if (tr.bad_number == 1)
+            st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0,
+                         "the objective became infinite or NaN (liblbfgs: %s)",
+                         train_lbfgs_reason(ret));
+        else
+            st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0, "L-BFGS failed: %s",
+                         train_lbfgs_reason(ret));
+        goto fail;
+    }
+    for (size_t k = 0; k < tr.nparams; k++) {
+        if (!isfinite(x[k])) {
+            st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0, "a weight is not finite");
+            goto fail;
+        }
+    }
+
+    /* weights into the model */
+    for (size_t k = 0; k < tr.npairs; k++)
+        m->pair_w[k] = (float)x[k];
+    for (size_t k = 0; k < L * L; k++)
+        m->trans[k] = (float)x[tr.npairs + k];
+    m->meta.c1 = p->c1;
+    m->meta.c2 = p->c2;
+    m->meta.iterations = (uint32_t)tr.iterations;
+    m->meta.min_freq = p->min_freq ? p->min_freq : 1;
+    m->meta.final_objective = tr.last_f;
+    m->meta.train_sentences = c->nsent;
+    m->meta.train_tokens = c->ntok;
+    m->meta.stop_reason = util_strdup(train_lbfgs_reason(ret));
+    if (!m->meta.stop_reason) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    if (p->c1 > 0) {
+        st = model_compact(m, err);
+        if (st != CRFTAG_OK)
+            goto fail;
+    }
+    m->meta.train_seconds = util_now() - tr.t0;
+    lbfgs_free(x);
+    trainer_free(&tr);
+    *out = m;
+    return CRFTAG_OK;
+
+fail:
+    lbfgs_free(x);
+    htab_free(&prov);
+    free(counts);
+    trainer_free(&tr);
+    crftag_model_free(m);
+    return st;
+}
