@@ -125,6 +125,25 @@ CRFTAG_API void crftag_corpus_size(const struct crftag_corpus *c, size_t *out_se
 
 CRFTAG_API void crftag_corpus_free(struct crftag_corpus *c);
 
+/* Streaming reader: one sentence at a time, in bounded memory, from the same
+ * formats as crftag_corpus_read (for tagging and scoring files of any size). */
+struct crftag_reader;
+
+CRFTAG_API enum crftag_status crftag_reader_open(const char *path, struct crftag_reader **out,
+                                                 struct crftag_error *err);
+
+/* Reads the next sentence: *out_cols holds *out_n rows of *out_ncols
+ * NUL-terminated columns (row i, column j at [i * ncols + j]), valid until the
+ * next call.  Returns 1, 0 at the end, or a negative enum crftag_status with
+ * err naming the file and line. */
+CRFTAG_API int crftag_reader_next(struct crftag_reader *r, const char *const **out_cols,
+                                  size_t *out_n, size_t *out_ncols, struct crftag_error *err);
+
+/* Line number of the first token of the sentence last returned. */
+CRFTAG_API long crftag_reader_line(const struct crftag_reader *r);
+
+CRFTAG_API void crftag_reader_close(struct crftag_reader *r);
+
 /* ------------------------------------------------------------------------ */
 /* Models                                                                   */
 /* ------------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corpus.h"
 #include "decode.h"
 #include "error.h"
 #include "features.h"
@@ -99,4 +100,62 @@ enum crftag_status crftag_tagger_tag(struct crftag_tagger *t, const char *const 
                        use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     return CRFTAG_OK;
+}
+
+/* ---- streaming reader: the public face of corpus_reader ---------------- */
+
+struct crftag_reader {
+    struct corpus_reader *r;
+    struct sentence s;
+};
+
+enum crftag_status crftag_reader_open(const char *path, struct crftag_reader **out,
+                                      struct crftag_error *err)
+{
+    if (!out)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output pointer");
+    *out = NULL;
+    if (!path)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no path");
+    struct crftag_reader *rd = calloc(1, sizeof *rd);
+    if (!rd)
+        return err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
+    enum crftag_status st = corpus_reader_open(path, &rd->r, err);
+    if (st != CRFTAG_OK) {
+        free(rd);
+        return st;
+    }
+    *out = rd;
+    return CRFTAG_OK;
+}
+
+int crftag_reader_next(struct crftag_reader *r, const char *const **out_cols, size_t *out_n,
+                       size_t *out_ncols, struct crftag_error *err)
+{
+    if (!r || !out_cols || !out_n || !out_ncols)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "missing argument");
+    int rc = corpus_reader_next(r->r, &r->s, err);
+    if (rc <= 0) {
+        *out_cols = NULL;
+        *out_n = 0;
+        *out_ncols = 0;
+        return rc;
+    }
+    *out_cols = r->s.cols;
+    *out_n = r->s.n;
+    *out_ncols = r->s.ncols;
+    return 1;
+}
+
+long crftag_reader_line(const struct crftag_reader *r)
+{
+    return r ? r->s.line : 0;
+}
+
+void crftag_reader_close(struct crftag_reader *r)
+{
+    if (!r)
+        return;
+    corpus_reader_close(r->r);
+    free(r);
 }

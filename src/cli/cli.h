@@ -1,0 +1,58 @@
+/*
+ * cli.h - the crftag command: shared declarations of the subcommands.
+ *
+ * The CLI is a client of include/crftag.h only; all printing, exit codes and
+ * signal handling live in src/cli/.
+ */
+#ifndef CRFTAG_CLI_H
+#define CRFTAG_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "crftag.h"
+
+/* Exit codes */
+#define CLI_OK 0
+#define CLI_FAIL 1        /* bad input, bad model, I/O error */
+#define CLI_USAGE 2       /* bad command line */
+#define CLI_INTERRUPTED 130
+
+int cmd_train(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Prints "crftag: FILE:LINE: message" (or without FILE/LINE) to stderr. */
+void cli_error(const struct crftag_error *err, enum crftag_status st);
+void cli_errorf(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* ---- table-driven options (opts.c) ---- */
+
+enum opt_type { OPT_FLAG, OPT_INT, OPT_UINT, OPT_DOUBLE, OPT_STRING };
+
+struct opt {
+    const char *name;      /* long name without "--" */
+    char short_name;       /* 0 = none */
+    enum opt_type type;
+    size_t offset;         /* offsetof the field in the options struct */
+    const char *arg;       /* argument name shown in help, NULL for flags */
+    const char *help;
+};
+
+/* Parses argv[1..argc) into dst by table (terminated by a {NULL} entry).
+ * Positional arguments are compacted into argv[1..*npos] order kept.  "-"
+ * alone is positional; "--" ends options.  Returns 0, or prints an error
+ * naming cmd and returns -1.  "--help" / "-h" prints usage and returns 1. */
+int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const char *cmd,
+               const char *usage, int *npos);
+
+void opts_usage(FILE *f, const struct opt *table, const char *cmd, const char *usage);
+
+/* Reads a whole (small) file into a NUL-terminated malloc'd string. */
+char *cli_read_file(const char *path, size_t *len);
+
+#endif

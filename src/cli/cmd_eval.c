@@ -1,0 +1,190 @@
+/*
+ * cmd_eval.c - `crftag eval -m MODEL FILE...` and `crftag eval --pred FILE...`
+ *
+ * With a model: tags each annotated file (the gold label is the last column)
+ * and prints conlleval's report for gold against predicted labels.
+ * With --pred: scores files that already hold gold and predicted labels in
+ * their last two columns, as conlleval does.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+struct eval_opts {
+    const char *model;
+    int pred;
+    int no_constraint;
+    int quiet;
+};
+
+static const struct opt eval_table[] = {
+    {"model", 'm', OPT_STRING, offsetof(struct eval_opts, model), "MODEL",
+     "tag the files with MODEL and score its labels against the last column"},
+    {"pred", 'p', OPT_FLAG, offsetof(struct eval_opts, pred), NULL,
+     "the files hold gold and predicted labels in their last two columns"},
+    {"no-constraint", 0, OPT_FLAG, offsetof(struct eval_opts, no_constraint), NULL,
+     "do not restrict decoding to valid BIO sequences"},
+    {"quiet", 'q', OPT_FLAG, offsetof(struct eval_opts, quiet), NULL,
+     "do not print the tagging speed on stderr"},
+    {NULL, 0, OPT_FLAG, 0, NULL, NULL},
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const char *shown(const char *path)
+{
+    return strcmp(path, "-") ? path : "<stdin>";
+}
+
+/* Scores one file into ev; t == NULL means --pred. */
+static int eval_file(const char *path, struct crftag_eval *ev, struct crftag_tagger *t,
+                     const struct crftag_model *m, size_t model_cols, size_t *ntok)
+{
+    struct crftag_reader *r;
+    struct crftag_error err;
+    enum crftag_status st = crftag_reader_open(path, &r, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        return -1;
+    }
+    const char *const *cols;
+    const char **gold = NULL, **pred = NULL;
+    uint32_t *ids = NULL;
+    size_t cap = 0, n, ncols;
+    int rc, status = 0;
+    while ((rc = crftag_reader_next(r, &cols, &n, &ncols, &err)) > 0) {
+        size_t need = t ? model_cols + 1 : 2;
+        if (ncols < need) {
+            cli_errorf("%s:%ld: %zu column%s per token; %s", shown(path), crftag_reader_line(r),
+                       ncols, ncols == 1 ? "" : "s",
+                       t ? "expected the model's input columns and a gold label"
+                         : "expected gold and predicted labels in the last two columns");
+            status = -1;
+            break;
+        }
+        if (n > cap) {
+            cap = n * 2;
+            const char **g2 = realloc(gold, cap * sizeof *g2);
+            if (g2)
+                gold = g2;
+            const char **p2 = realloc(pred, cap * sizeof *p2);
+            if (p2)
+                pred = p2;
+            uint32_t *i2 = realloc(ids, cap * sizeof *i2);
+            if (i2)
+                ids = i2;
+            if (!g2 || !p2 || !i2) {
+                cli_errorf("out of memory");
+                status = -1;
+                break;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            gold[i] = cols[i * ncols + (t ? ncols - 1 : ncols - 2)];
+            if (!t)
+                pred[i] = cols[i * ncols + ncols - 1];
+        }
+        if (t) {
+            st = crftag_tagger_tag(t, cols, n, ncols, ids, NULL, &err);
+            if (st != CRFTAG_OK) {
+                cli_error(&err, st);
+                status = -1;
+                break;
+            }
+            for (size_t i = 0; i < n; i++)
+                pred[i] = crftag_model_label(m, ids[i]);
+        }
+        if (crftag_eval_add(ev, gold, pred, n) != CRFTAG_OK) {
+            cli_errorf("out of memory");
+            status = -1;
+            break;
+        }
+        *ntok += n;
+    }
+    if (rc < 0) {
+        cli_error(&err, (enum crftag_status)rc);
+        status = -1;
+    }
+    free(gold);
+    free(pred);
+    free(ids);
+    crftag_reader_close(r);
+    return status;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    struct eval_opts o = {0};
+    int npos = 0;
+    const char *usage = "(-m MODEL | --pred) [options] FILE...";
+    int rc = opts_parse(eval_table, &o, argc, argv, "eval", usage, &npos);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (!o.model == !o.pred) {
+        cli_errorf("eval: give either -m MODEL or --pred (usage: crftag eval %s)", usage);
+        return CLI_USAGE;
+    }
+    if (npos == 0) {
+        cli_errorf("eval: no file given (usage: crftag eval %s)", usage);
+        return CLI_USAGE;
+    }
+    struct crftag_model *m = NULL;
+    struct crftag_tagger *t = NULL;
+    struct crftag_eval *ev = NULL;
+    struct crftag_error err;
+    size_t model_cols = 0, ntok = 0;
+    int status = CLI_FAIL;
+    if (o.model) {
+        enum crftag_status st = crftag_model_load(o.model, &m, &err);
+        if (st != CRFTAG_OK) {
+            cli_error(&err, st);
+            return CLI_FAIL;
+        }
+        struct crftag_model_info info;
+        crftag_model_get_info(m, &info);
+        model_cols = info.num_columns;
+        if (crftag_tagger_new(m, &t) != CRFTAG_OK) {
+            cli_errorf("out of memory");
+            goto out;
+        }
+        crftag_tagger_set_constrained(t, !o.no_constraint);
+    }
+    if (crftag_eval_new(&ev) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        goto out;
+    }
+    double t0 = now();
+    for (int i = 1; i <= npos; i++)
+        if (eval_file(argv[i], ev, t, m, model_cols, &ntok))
+            goto out;
+    double secs = now() - t0;
+    char *report = NULL;
+    if (crftag_eval_report(ev, &report) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        goto out;
+    }
+    fputs(report, stdout);
+    free(report);
+    if (fflush(stdout) != 0) {
+        cli_errorf("writing output failed");
+        goto out;
+    }
+    if (t && !o.quiet)
+        fprintf(stderr, "crftag: tagged %zu tokens in %.2f s (%.0f tokens/s, reading included)\n",
+                ntok, secs, secs > 0 ? (double)ntok / secs : 0.0);
+    status = CLI_OK;
+out:
+    crftag_eval_free(ev);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+    return status;
+}

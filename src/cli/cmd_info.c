@@ -1,0 +1,81 @@
+/*
+ * cmd_info.c - `crftag info MODEL`: what a model file holds.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct info_opts {
+    int labels_only;
+};
+
+static const struct opt info_table[] = {
+    {"labels", 'l', OPT_FLAG, offsetof(struct info_opts, labels_only), NULL,
+     "print only the labels, one per line"},
+    {NULL, 0, OPT_FLAG, 0, NULL, NULL},
+};
+
+int cmd_info(int argc, char **argv)
+{
+    struct info_opts o = {0};
+    int npos = 0;
+    int rc = opts_parse(info_table, &o, argc, argv, "info", "[options] MODEL", &npos);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (npos != 1) {
+        cli_errorf("info: expected one model file (usage: crftag info MODEL)");
+        return CLI_USAGE;
+    }
+    struct crftag_model *m;
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_load(argv[1], &m, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        return CLI_FAIL;
+    }
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    if (o.labels_only) {
+        for (size_t i = 0; i < in.num_labels; i++)
+            printf("%s\n", crftag_model_label(m, (uint32_t)i));
+        crftag_model_free(m);
+        return CLI_OK;
+    }
+    printf("model:           %s\n", argv[1]);
+    printf("format version:  %u\n", in.format_version);
+    printf("features:        %s", in.features);
+    if (strcmp(in.features, "builtin") == 0)
+        printf(" (NER feature set, reads column 0)\n");
+    else
+        printf(" (reads %zu column%s)\n", in.num_columns, in.num_columns == 1 ? "" : "s");
+    printf("hash seed:       0x%016llx\n", (unsigned long long)in.hash_seed);
+    printf("attributes:      %zu\n", in.num_attributes);
+    printf("features:        %zu (attribute, label) weights + %zu transitions\n",
+           in.num_features, in.num_labels * in.num_labels);
+    printf("non-zero:        %zu\n", in.num_nonzero);
+    printf("decoding:        %s\n", in.bio_constrained ? "restricted to valid BIO (IOB2) sequences"
+                                                       : "unrestricted");
+    printf("training:        c1 %g, c2 %g, min-freq %u\n", in.c1, in.c2, in.min_freq);
+    printf("                 %u iterations, %.1f s, final objective %.4f\n", in.iterations,
+           in.train_seconds, in.final_objective);
+    printf("                 stopped: %s\n", in.stop_reason);
+    printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
+    printf("labels:          %zu\n", in.num_labels);
+    for (size_t i = 0; i < in.num_labels; i++)
+        printf("  %-24s %10llu\n", crftag_model_label(m, (uint32_t)i),
+               (unsigned long long)crftag_model_label_count(m, (uint32_t)i));
+    if (in.template_text[0]) {
+        printf("template:\n");
+        const char *s = in.template_text;
+        while (*s) {
+            const char *nl = strchr(s, '\n');
+            size_t len = nl ? (size_t)(nl - s) : strlen(s);
+            printf("  %.*s\n", (int)len, s);
+            s += len + (nl != NULL);
+        }
+    }
+    crftag_model_free(m);
+    return CLI_OK;
+}

@@ -1,0 +1,197 @@
+/*
+ * cmd_train.c - `crftag train -o MODEL [options] FILE...`
+ *
+ * Reads the annotated files, trains, and writes the model atomically.  Ctrl-C
+ * (SIGINT) or SIGTERM cancels training through the progress callback; the
+ * previous model file, if any, is left untouched.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+struct train_opts {
+    const char *output;
+    const char *template_path;
+    const char *dev;
+    double c1, c2, delta, epsilon;
+    int max_iter, period, threads;
+    uint32_t min_freq;
+    int quiet;
+    int no_constraint;
+};
+
+static const struct opt train_table[] = {
+    {"output", 'o', OPT_STRING, offsetof(struct train_opts, output), "MODEL",
+     "write the model to MODEL (required; written atomically)"},
+    {"template", 't', OPT_STRING, offsetof(struct train_opts, template_path), "FILE",
+     "CRF++ feature template (default: built-in NER features)"},
+    {"dev", 'd', OPT_STRING, offsetof(struct train_opts, dev), "FILE",
+     "report entity F1 on this annotated file after each iteration"},
+    {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, c1), "X", "L1 coefficient, OWL-QN (default 0)"},
+    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, c2), "X", "L2 coefficient (default 1.0)"},
+    {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, max_iter), "N",
+     "at most N L-BFGS iterations (default 1000)"},
+    {"delta", 0, OPT_DOUBLE, offsetof(struct train_opts, delta), "X",
+     "stop when the objective improves less than X (relative) ... (default 1e-5)"},
+    {"period", 0, OPT_INT, offsetof(struct train_opts, period), "N",
+     "... over N iterations (default 10; 0 turns the test off)"},
+    {"epsilon", 0, OPT_DOUBLE, offsetof(struct train_opts, epsilon), "X",
+     "stop when |grad| / max(1, |w|) < X (default 1e-5)"},
+    {"threads", 'j', OPT_INT, offsetof(struct train_opts, threads), "N",
+     "gradient threads (default 0 = all cores)"},
+    {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, min_freq), "N",
+     "drop attributes seen fewer than N times (default 1)"},
+    {"no-constraint", 0, OPT_FLAG, offsetof(struct train_opts, no_constraint), NULL,
+     "do not restrict decoding to valid BIO sequences"},
+    {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
+    {NULL, 0, OPT_FLAG, 0, NULL, NULL},
+};
+
+static int progress(const struct crftag_progress *p, void *user)
+{
+    const struct train_opts *o = user;
+    if (!o->quiet) {
+        if (p->dev_f1 >= 0)
+            fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev F1 %6.2f  %7.1fs\n",
+                    p->iteration, p->objective, p->gnorm, p->active, p->dev_f1, p->seconds);
+        else
+            fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
+                    p->iteration, p->objective, p->gnorm, p->active, p->seconds);
+    }
+    return interrupted != 0;
+}
+
+static int read_corpus(struct crftag_corpus *c, const char *path)
+{
+    struct crftag_error err;
+    enum crftag_status st = crftag_corpus_read(c, path, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    struct train_opts o = {0};
+    o.c1 = p.c1;
+    o.c2 = p.c2;
+    o.delta = p.delta;
+    o.epsilon = p.epsilon;
+    o.max_iter = p.max_iter;
+    o.period = p.period;
+    o.threads = p.threads;
+    o.min_freq = p.min_freq;
+    const char *usage = "-o MODEL [options] FILE...";
+    int npos = 0;
+    int rc = opts_parse(train_table, &o, argc, argv, "train", usage, &npos);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (!o.output) {
+        cli_errorf("train: no output model given (-o MODEL)");
+        return CLI_USAGE;
+    }
+    if (npos == 0) {
+        cli_errorf("train: no training file given (usage: crftag train %s)", usage);
+        return CLI_USAGE;
+    }
+    p.c1 = o.c1;
+    p.c2 = o.c2;
+    p.delta = o.delta;
+    p.epsilon = o.epsilon;
+    p.max_iter = o.max_iter;
+    p.period = o.period;
+    p.threads = o.threads;
+    p.min_freq = o.min_freq;
+    p.bio_constraint = !o.no_constraint;
+    p.progress = progress;
+    p.user = &o;
+
+    int status = CLI_FAIL;
+    char *tpl = NULL;
+    struct crftag_corpus *c = NULL, *dev = NULL;
+    struct crftag_model *m = NULL;
+    struct crftag_error err;
+    if (o.template_path) {
+        tpl = cli_read_file(o.template_path, NULL);
+        if (!tpl)
+            goto out;
+        p.template_text = tpl;
+        p.template_name = o.template_path;
+    }
+    if (crftag_corpus_new(&c) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        goto out;
+    }
+    for (int i = 1; i <= npos; i++)
+        if (read_corpus(c, argv[i]))
+            goto out;
+    size_t ns, nt;
+    crftag_corpus_size(c, &ns, &nt);
+    if (o.dev) {
+        if (crftag_corpus_new(&dev) != CRFTAG_OK || read_corpus(dev, o.dev))
+            goto out;
+        p.dev = dev;
+    }
+    if (!o.quiet)
+        fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
+                npos == 1 ? "" : "s");
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    enum crftag_status st = crftag_train(c, &p, &m, &err);
+    if (st == CRFTAG_ERR_CANCELED) {
+        cli_errorf("training interrupted; %s was not written", o.output);
+        status = CLI_INTERRUPTED;
+        goto out;
+    }
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        goto out;
+    }
+    crftag_corpus_free(c);
+    c = NULL;
+    crftag_corpus_free(dev);
+    dev = NULL;
+    st = crftag_model_save(m, o.output, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        goto out;
+    }
+    if (!o.quiet) {
+        struct crftag_model_info info;
+        crftag_model_get_info(m, &info);
+        fprintf(stderr,
+                "crftag: %u iterations in %.1f s (%s); %zu labels, %zu attributes, "
+                "%zu features; wrote %s\n",
+                info.iterations, info.train_seconds, info.stop_reason, info.num_labels,
+                info.num_attributes, info.num_features, o.output);
+    }
+    status = CLI_OK;
+out:
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+    crftag_corpus_free(dev);
+    free(tpl);
+    return status;
+}

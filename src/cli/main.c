@@ -1,0 +1,51 @@
+/*
+ * main.c - the crftag command: subcommand dispatch.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"train", cmd_train, "train a model from annotated files"},
+    {"tag", cmd_tag, "tag raw text or tokenized files with a model"},
+    {"eval", cmd_eval, "score a model on an annotated file (conlleval figures)"},
+    {"info", cmd_info, "show what a model file holds"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: crftag COMMAND [options] [FILE...]\n\n"
+               "crftag %s, a linear-chain CRF sequence tagger.\n\ncommands:\n",
+            crftag_version());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n'crftag COMMAND --help' shows the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("crftag %s (model format %d)\n", crftag_version(), CRFTAG_MODEL_FORMAT_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "crftag: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return CLI_USAGE;
+}

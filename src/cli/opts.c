@@ -1,0 +1,197 @@
+/*
+ * opts.c - table-driven option parsing for the crftag subcommands.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("crftag: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const struct crftag_error *err, enum crftag_status st)
+{
+    if (err && err->msg[0]) {
+        if (err->file[0] && err->line > 0)
+            fprintf(stderr, "crftag: %s:%ld: %s\n", err->file, err->line, err->msg);
+        else if (err->file[0])
+            fprintf(stderr, "crftag: %s: %s\n", err->file, err->msg);
+        else
+            fprintf(stderr, "crftag: %s\n", err->msg);
+    } else {
+        fprintf(stderr, "crftag: %s\n", crftag_strerror(st));
+    }
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_errorf("%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            if (cap > (size_t)64 << 20) {
+                cli_errorf("%s: file too large", path);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (buf && ferror(f)) {
+        cli_errorf("%s: read error: %s", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+void opts_usage(FILE *f, const struct opt *table, const char *cmd, const char *usage)
+{
+    fprintf(f, "usage: crftag %s %s\n\noptions:\n", cmd, usage);
+    for (const struct opt *o = table; o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
+                     o->arg ? " " : "", o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-26s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+static int opts_set(const struct opt *o, void *dst, const char *val, const char *cmd)
+{
+    char *p = (char *)dst + o->offset;
+    char *end;
+    errno = 0;
+    switch (o->type) {
+    case OPT_FLAG:
+        *(int *)p = 1;
+        return 0;
+    case OPT_INT: {
+        long v = strtol(val, &end, 10);
+        if (*val == '\0' || *end != '\0' || errno || v < INT_MIN || v > INT_MAX) {
+            cli_errorf("%s: --%s: expected an integer, got '%s'", cmd, o->name, val);
+            return -1;
+        }
+        *(int *)p = (int)v;
+        return 0;
+    }
+    case OPT_UINT: {
+        unsigned long v = strtoul(val, &end, 10);
+        if (*val == '\0' || *val == '-' || *end != '\0' || errno || v > UINT32_MAX) {
+            cli_errorf("%s: --%s: expected a non-negative integer, got '%s'", cmd, o->name, val);
+            return -1;
+        }
+        *(uint32_t *)p = (uint32_t)v;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        double v = strtod(val, &end);
+        if (*val == '\0' || *end != '\0' || errno || !isfinite(v)) {
+            cli_errorf("%s: --%s: expected a number, got '%s'", cmd, o->name, val);
+            return -1;
+        }
+        *(double *)p = v;
+        return 0;
+    }
+    case OPT_STRING:
+        *(const char **)p = val;
+        return 0;
+    }
+    return -1;
+}
+
+int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const char *cmd,
+               const char *usage, int *npos)
+{
+    int np = 0, only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            argv[1 + np++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            opts_usage(stdout, table, cmd, usage);
+            return 1;
+        }
+        const struct opt *o = NULL;
+        const char *val = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            for (const struct opt *t = table; t->name; t++)
+                if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
+                    o = t;
+            if (eq)
+                val = eq + 1;
+        } else if (a[2] == '\0') {
+            for (const struct opt *t = table; t->name; t++)
+                if (t->short_name == a[1])
+                    o = t;
+        }
+        if (!o) {
+            cli_errorf("%s: unknown option '%s' (see 'crftag %s --help')", cmd, a, cmd);
+            return -1;
+        }
+        if (o->type == OPT_FLAG) {
+            if (val) {
+                cli_errorf("%s: --%s takes no value", cmd, o->name);
+                return -1;
+            }
+        } else if (!val) {
+            if (i + 1 >= argc) {
+                cli_errorf("%s: --%s needs a value (%s)", cmd, o->name, o->arg);
+                return -1;
+            }
+            val = argv[++i];
+        }
+        if (opts_set(o, dst, val, cmd))
+            return -1;
+    }
+    *npos = np;
+    return 0;
+}

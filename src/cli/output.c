@@ -1,0 +1,182 @@
+/*
+ * output.c - writers for tagged sentences: CoNLL, spans, JSON lines.
+ *
+ *   conll  token<TAB>TAG per line, a blank line after each sentence
+ *   spans  start<TAB>end<TAB>type<TAB>text per entity
+ *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],
+ *           "entities":[{"start":s,"end":e,"type":"T","text":"...","tokens":[b,e]}]}
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+/* Writes s[0..n) as a JSON string; invalid UTF-8 becomes U+FFFD. */
+static void json_str(FILE *f, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc((int)c, f);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(f, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            fputc((int)c, f);
+            i++;
+        } else {
+            size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+            if (c >= 0xf5)
+                len = 0;
+            int ok = len > 0 && i + len <= n;
+            for (size_t k = 1; ok && k < len; k++)
+                ok = (p[i + k] & 0xc0) == 0x80;
+            if (ok && len == 3) {
+                unsigned cp = (c & 0x0fu) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
+                ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
+            } else if (ok && len == 4) {
+                unsigned cp = (c & 0x07u) << 18 | (p[i + 1] & 0x3fu) << 12;
+                ok = cp >= 0x10000 && cp <= 0x10ffff;
+            }
+            if (ok) {
+                fwrite(p + i, 1, len, f);
+                i += len;
+            } else {
+                fputs("\\ufffd", f);
+                i++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+/* Entity text without TAB or newline (spans format). */
+static void plain_str(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        fputc(c < 0x20 ? ' ' : (int)c, f);
+    }
+}
+
+static void chunk_offsets(const struct out_sentence *s, const struct crftag_chunk *c,
+                          size_t *start, size_t *end)
+{
+    if (s->text) {
+        *start = s->base + s->start[c->begin];
+        *end = s->base + s->end[c->end - 1];
+    } else {
+        *start = s->base + c->begin;
+        *end = s->base + c->end;
+    }
+}
+
+/* Entity text: the raw bytes it spans, or its tokens joined by spaces. */
+static void chunk_text(FILE *f, const struct out_sentence *s, const struct crftag_chunk *c,
+                       void (*put)(FILE *, const char *, size_t))
+{
+    if (s->text) {
+        put(f, s->text + s->start[c->begin], s->end[c->end - 1] - s->start[c->begin]);
+        return;
+    }
+    for (size_t i = c->begin; i < c->end; i++) {
+        if (i > c->begin)
+            put(f, " ", 1);
+        put(f, s->tok[i], s->tok_len[i]);
+    }
+}
+
+static void json_text_joined(FILE *f, const struct out_sentence *s, const struct crftag_chunk *c)
+{
+    if (s->text) {
+        json_str(f, s->text + s->start[c->begin], s->end[c->end - 1] - s->start[c->begin]);
+        return;
+    }
+    size_t len = 0;
+    for (size_t i = c->begin; i < c->end; i++)
+        len += s->tok_len[i] + (i > c->begin);
+    char small[512];
+    char *buf = len <= sizeof small ? small : malloc(len);
+    if (!buf) {
+        json_str(f, "", 0);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = c->begin; i < c->end; i++) {
+        if (i > c->begin)
+            buf[k++] = ' ';
+        memcpy(buf + k, s->tok[i], s->tok_len[i]);
+        k += s->tok_len[i];
+    }
+    json_str(f, buf, len);
+    if (buf != small)
+        free(buf);
+}
+
+int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
+              struct crftag_chunk *chunks)
+{
+    size_t nc = 0;
+    if (fmt != OUT_CONLL)
+        nc = crftag_chunks(s->tags, s->n, chunks);
+    switch (fmt) {
+    case OUT_CONLL:
+        for (size_t i = 0; i < s->n; i++) {
+            fwrite(s->tok[i], 1, s->tok_len[i], f);
+            fputc('\t', f);
+            fputs(s->tags[i], f);
+            fputc('\n', f);
+        }
+        fputc('\n', f);
+        break;
+    case OUT_SPANS:
+        for (size_t k = 0; k < nc; k++) {
+            size_t a, b;
+            chunk_offsets(s, &chunks[k], &a, &b);
+            fprintf(f, "%zu\t%zu\t%.*s\t", a, b, (int)chunks[k].type_len, chunks[k].type);
+            chunk_text(f, s, &chunks[k], plain_str);
+            fputc('\n', f);
+        }
+        break;
+    case OUT_JSON:
+        fputs("{\"tokens\":[", f);
+        for (size_t i = 0; i < s->n; i++) {
+            if (i)
+                fputc(',', f);
+            json_str(f, s->tok[i], s->tok_len[i]);
+        }
+        fputs("],\"tags\":[", f);
+        for (size_t i = 0; i < s->n; i++) {
+            if (i)
+                fputc(',', f);
+            json_str(f, s->tags[i], strlen(s->tags[i]));
+        }
+        fputc(']', f);
+        if (s->text) {
+            fputs(",\"offsets\":[", f);
+            for (size_t i = 0; i < s->n; i++)
+                fprintf(f, "%s[%zu,%zu]", i ? "," : "", s->base + s->start[i], s->base + s->end[i]);
+            fputc(']', f);
+        }
+        fputs(",\"entities\":[", f);
+        for (size_t k = 0; k < nc; k++) {
+            size_t a, b;
+            chunk_offsets(s, &chunks[k], &a, &b);
+            fprintf(f, "%s{", k ? "," : "");
+            if (s->text)
+                fprintf(f, "\"start\":%zu,\"end\":%zu,", a, b);
+            fputs("\"type\":", f);
+            json_str(f, chunks[k].type, chunks[k].type_len);
+            fputs(",\"text\":", f);
+            json_text_joined(f, s, &chunks[k]);
+            fprintf(f, ",\"tokens\":[%zu,%zu]}", chunks[k].begin, chunks[k].end);
+        }
+        fputs("]}\n", f);
+        break;
+    }
+    return ferror(f) ? -1 : 0;
+}
