@@ -14,10 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Reusable buffers; zero-initialize, free with decode_work_free.  Grown on
+ * demand, never shrunk.  Not shared between threads. */
 struct decode_work {
     double *delta;           /* [T][L] */
     uint32_t *back;          /* [T][L] */
     size_t cap;
+    double *tmask;           /* [L][L] trans with -inf where !allowed */
+    size_t cap_ll;
 };
 
 void decode_work_free(struct decode_work *w);
@@ -25,7 +29,8 @@ void decode_work_free(struct decode_work *w);
 /* Best path of the lattice into y[0..T).  allowed ([L][L]) and start ([L])
  * may be NULL (no restriction); if no path satisfies them, falls back to the
  * unrestricted best path.  *score (may be NULL) gets s(y).  Returns 0, or -1
- * when out of memory.  T may be 0. */
+ * when out of memory (or when T > 0 and L == 0).  T may be 0.  Scores must
+ * be finite. */
 int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
                    const unsigned char *allowed, const unsigned char *start,
                    uint32_t *y, double *score, struct decode_work *w);

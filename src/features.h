@@ -32,7 +32,7 @@ struct feat_config {
     uint32_t builtin_version;    /* version of the built-in set (FEAT_BUILTIN) */
     uint64_t seed;               /* hash seed */
     char *template_text;         /* FEAT_TEMPLATE: the text, owned; else NULL */
-    size_t ntemplates;
+    size_t ntemplates;           /* U lines (builtin: internal feature kinds) */
     struct feat_template *tpl;   /* [ntemplates] */
     size_t ncols;                /* input columns read: max col + 1 (builtin: 1) */
 };
@@ -60,7 +60,11 @@ struct feat_buf {
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
- * token i (stride >= fc->ncols).  Returns CRFTAG_OK or CRFTAG_ERR_NOMEM. */
+ * token i (stride >= fc->ncols).  Returns CRFTAG_OK, CRFTAG_ERR_NOMEM, or
+ * CRFTAG_ERR_INVALID when n > 0 and stride < fc->ncols.  fc must come from
+ * feat_config_builtin / feat_config_template (it holds precomputed hash
+ * states); it is only read, so threads may share it, each with its own out.
+ * The exact attributes are specified at the top of features.c. */
 enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
                                 size_t n, size_t stride, struct feat_buf *out);
 

@@ -40,7 +40,12 @@ enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
                                struct crftag_error *err);
 
 /* Atomic write: data goes to "<path>.tmp.<pid>.<n>" beside path; commit
- * flushes, fsyncs, closes and renames it over path; abort removes it. */
+ * flushes, fsyncs, closes and renames it over path; abort removes it.
+ * Ownership: io_atomic_commit always frees a, whether it succeeds or not (on
+ * failure the temp file is removed and path is left as it was), so never
+ * call io_atomic_abort after it.  After a failed io_atomic_write the handle
+ * is still valid and the caller calls io_atomic_abort.  Lines longer than
+ * 64 MiB make io_getline fail with CRFTAG_ERR_IO naming file and line. */
 struct io_atomic;
 enum crftag_status io_atomic_open(const char *path, struct io_atomic **out,
                                   struct crftag_error *err);

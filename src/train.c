@@ -769,7 +769,7 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     }
     if (tr.bad_number || ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
         ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
-        (ret <= LBFGSERR_INVALID_N && ret >= LBFGSERR_INVALID_ORTHANTWISE_END) ||
+        (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END) ||
         tr.iterations == 0) {
         if (tr.bad_number == 1)
             st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0,
