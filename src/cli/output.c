@@ -99,6 +99,10 @@ static void json_text_joined(FILE *f, const struct out_sentence *s, const struct
     size_t len = 0;
     for (size_t i = c->begin; i < c->end; i++)
         len += s->tok_len[i] + (i > c->begin);
+    if (len == 0) {
+        json_str(f, "", 0);
+        return;
+    }
     char small[512];
     char *buf = len <= sizeof small ? small : malloc(len);
     if (!buf) {
