@@ -1,7 +1,9 @@
 # crftag - linear-chain CRF sequence tagger
 #
 #   make            libcrftag.a, libcrftag.so and the crftag program (build/)
-#   make check      unit tests (cmocka) and end-to-end tests
+#   make demo       installs missing dependencies, builds, tags a sentence
+#   make check      installs missing dependencies, builds, runs unit (cmocka)
+#                   and end-to-end tests
 #   make asan       the tests again under AddressSanitizer + UBSan (build-asan/)
 #   make models     retrain models/wikiser.crftag from corpora/
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -44,15 +46,42 @@ $(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
 	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Debian packages needed to build and test; installed when missing (apt-get
+# as root, else through sudo).
+DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev
+
+deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	  done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+DEMO_TEXT = Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips. It was announced by Microsoft in 2018 and supports Wi-Fi and TLS.
+
+demo: deps
+	@$(MAKE) --no-print-directory all >/dev/null
+	@echo '$$ echo "$(DEMO_TEXT)" | build/crftag tag -m models/wikiser.crftag --format spans'
+	@echo "$(DEMO_TEXT)" | $(BUILD)/crftag tag -m models/wikiser.crftag --format spans
+
 tests: $(TEST_BIN) $(BUILD)/crftag
 
-check: tests
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
-	@BUILD=$(BUILD) sh tests/e2e.sh
+check: deps
+	@$(MAKE) --no-print-directory check-only
 
-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" check
+check-only: tests
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+asan: deps
+	$(MAKE) --no-print-directory BUILD=build-asan \
+	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" check-only
 
 models: $(BUILD)/crftag
 	$(BUILD)/crftag train --quiet -o models/wikiser.crftag corpora/wikiser-train.txt.gz
@@ -73,7 +102,7 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests check asan models install uninstall clean
+.PHONY: all deps demo tests check check-only asan models install uninstall clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

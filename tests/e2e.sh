@@ -1,0 +1,145 @@
+#!/bin/sh
+# End-to-end tests: run the real crftag binary on the shipped WikiSER data.
+# Usage: BUILD=build sh tests/e2e.sh      (from the repository root)
+# Prints "e2e: N passed, N failed" last; exits non-zero when a test failed.
+BUILD=${BUILD:-build}
+CRFTAG="$BUILD/crftag"
+T=$(mktemp -d "${TMPDIR:-/tmp}/crftag-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ -f "$T/err" ] && sed 's/^/       /' "$T/err" | head -5; }
+# check NAME CMD...: the command must succeed
+check() { name=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then ok "$name"; else fail "$name"; fi; }
+# refuse NAME CODE PATTERN CMD...: the command must exit with CODE and print PATTERN on stderr
+refuse() {
+    name=$1 code=$2 pat=$3; shift 3
+    "$@" >"$T/out" 2>"$T/err"; rc=$?
+    if [ "$rc" -eq "$code" ] && grep -q -- "$pat" "$T/err"; then ok "$name"; else
+        echo "       exit $rc (want $code), stderr:"; fail "$name"; fi
+}
+# f1 FILE: overall FB1 from a conlleval report
+f1() { sed -n 's/.*FB1: *\([0-9.]*\)$/\1/p' "$1" | head -n 1; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# --- data slices (from the shipped corpora) ---
+gzip -dc corpora/wikiser-train.txt.gz | awk '/^<s>$/ { n++ } n <= 2000' > "$T/train.txt"
+gzip -dc corpora/wikiser-dev.txt.gz | awk '/^<s>$/ { n++ } n <= 1000' > "$T/dev.txt"
+gzip -9 -n -c "$T/train.txt" > "$T/train.txt.gz"
+
+# --- basics ---
+check "version" "$CRFTAG" --version
+refuse "unknown command" 2 "unknown command" "$CRFTAG" frobnicate
+refuse "train needs -o" 2 "no output model" "$CRFTAG" train "$T/train.txt"
+refuse "bad number" 2 "expected a number" "$CRFTAG" train -o "$T/x" --c2 abc "$T/train.txt"
+
+# --- train on 2,000 WikiSER sentences (gzip input), evaluate on 1,000 dev sentences ---
+check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 \
+    -o "$T/m.crftag" "$T/train.txt.gz"
+check "eval the slice model" "$CRFTAG" eval --quiet -m "$T/m.crftag" "$T/dev.txt"
+cp "$T/out" "$T/report"
+F=$(f1 "$T/report")
+if [ -n "$F" ] && ge "$F" 40; then ok "slice model reaches F1 >= 40 (got $F)"; else fail "slice model F1 >= 40 (got '$F')"; fi
+grep -q "^processed 50[0-9]* tokens" "$T/report" || true
+check "info" "$CRFTAG" info "$T/m.crftag"
+grep -q "format version:  1" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+
+# --- tagging ---
+echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"
+check "tag raw text (conll)" "$CRFTAG" tag -m "$T/m.crftag" "$T/raw.txt"
+[ "$(grep -c '	' "$T/out")" -eq 11 ] && [ "$(sed -n 1p "$T/out" | cut -f1)" = "Azure" ] &&
+    [ "$(sed -n 11p "$T/out" | cut -f1)" = "." ] && ok "raw text gives 11 tokens" || fail "raw text gives 11 tokens"
+check "tag raw text from stdin (json)" sh -c "'$CRFTAG' tag -m '$T/m.crftag' --format json < '$T/raw.txt'"
+grep -q '^{"tokens":\["Azure","Sphere","runs"' "$T/out" && grep -q '"offsets":\[\[0,5\],\[6,12\]' "$T/out" &&
+    ok "json has tokens and byte offsets" || fail "json has tokens and byte offsets"
+check "tag raw text (spans)" "$CRFTAG" tag -m "$T/m.crftag" --format spans "$T/raw.txt"
+awk -F'\t' 'NF != 4 { bad = 1 } END { exit bad }' "$T/out" && ok "spans lines have 4 fields" || fail "spans lines have 4 fields"
+# the offsets in spans point at the entity text in the input
+ok_spans=1
+while IFS='	' read -r s e ty text; do
+    got=$(dd if="$T/raw.txt" bs=1 skip="$s" count=$((e - s)) 2>/dev/null)
+    [ "$got" = "$text" ] || ok_spans=0
+done < "$T/out"
+[ "$ok_spans" -eq 1 ] && ok "span offsets match the input bytes" || fail "span offsets match the input bytes"
+
+check "tag tokenized WikiSER (gold column ignored)" "$CRFTAG" tag -m "$T/m.crftag" --tokenized "$T/dev.txt"
+mv "$T/out" "$T/tagged_gold"
+awk -F'\t' '/^<s>$/ { print "<s>"; next } /^<\/s>$/ { print "</s>"; next } { print $1 }' "$T/dev.txt" > "$T/dev_nogold.txt"
+check "tag tokenized WikiSER without labels" "$CRFTAG" tag -m "$T/m.crftag" --tokenized "$T/dev_nogold.txt"
+cmp -s "$T/out" "$T/tagged_gold" && ok "gold column does not change the tags" || fail "gold column does not change the tags"
+ntok=$(grep -c '	' "$T/tagged_gold")
+want=$(grep -v -c '^</*s>$' "$T/dev.txt")
+[ "$ntok" -eq "$want" ] && ok "one tag per token ($ntok)" || fail "one tag per token ($ntok vs $want)"
+# eval through the CLI equals eval of the tagged output with --pred
+paste "$T/tagged_gold" /dev/null > /dev/null
+awk -F'\t' 'NR == FNR { if ($0 == "") next; pred[++n] = $2; next }
+            /^<s>$/ { next } /^<\/s>$/ { print ""; next } { print $0 "\t" pred[++k] }' \
+    "$T/tagged_gold" "$T/dev.txt" > "$T/pred.tsv"
+check "eval --pred" "$CRFTAG" eval --pred "$T/pred.tsv"
+cmp -s "$T/out" "$T/report" && ok "eval -m and eval --pred agree" || fail "eval -m and eval --pred agree"
+
+# --- conlleval parity through the CLI ---
+for c in tricky raw-iob1; do
+    check "eval --pred $c" "$CRFTAG" eval --pred "tests/data/eval_$c.txt"
+    cmp -s "$T/out" "tests/data/eval_$c.expected" && ok "$c report equals conlleval's" || fail "$c report equals conlleval's"
+done
+gzip -dc tests/data/eval_wikiser-dev-20k.tsv.gz > "$T/w20k.tsv"
+check "eval --pred wikiser-dev-20k" "$CRFTAG" eval --pred "$T/w20k.tsv"
+cmp -s "$T/out" tests/data/eval_wikiser-dev-20k.expected && ok "wikiser-dev-20k report equals conlleval's" || fail "wikiser-dev-20k report equals conlleval's"
+
+# --- templates ---
+printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
+check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
+check "tag with a template model" "$CRFTAG" tag -m "$T/t.crftag" --tokenized "$T/dev.txt"
+printf 'U00:%%x[0,0]\nU01:%%x[0]\n' > "$T/badtpl"
+refuse "bad template names its line" 1 "badtpl:2" "$CRFTAG" train -o "$T/t2.crftag" --template "$T/badtpl" "$T/train.txt"
+printf 'U00:%%x[0,3]\n' > "$T/coltpl"
+refuse "template column beyond the data" 1 "column 3" "$CRFTAG" train -o "$T/t2.crftag" --template "$T/coltpl" "$T/train.txt"
+
+# --- bad input: file and line named, no model written, the old model kept ---
+cp "$T/m.crftag" "$T/keep.crftag"
+printf '<s>\nfoo\tO\nbar\tB-X\textra\n</s>\n' > "$T/bad.txt"
+refuse "malformed WikiSER names file and line" 1 "bad.txt:3" "$CRFTAG" train -o "$T/keep.crftag" "$T/bad.txt"
+cmp -s "$T/m.crftag" "$T/keep.crftag" && ok "failed training keeps the old model" || fail "failed training keeps the old model"
+printf '<s>\nfoo\tO\n' > "$T/open.txt"
+refuse "unterminated block" 1 "open.txt:1" "$CRFTAG" train -o "$T/x.crftag" "$T/open.txt"
+printf 'a NN B-NP\nb NN\n' > "$T/cols.txt"
+refuse "CoNLL column count" 1 "cols.txt:2" "$CRFTAG" train -o "$T/x.crftag" "$T/cols.txt"
+refuse "missing training file" 1 "nonexistent" "$CRFTAG" train -o "$T/x.crftag" "$T/nonexistent.txt"
+: > "$T/empty.txt"
+refuse "empty training file" 1 "no sentences" "$CRFTAG" train -o "$T/x.crftag" "$T/empty.txt"
+[ ! -e "$T/x.crftag" ] && ok "no model file written on failure" || fail "no model file written on failure"
+ls "$T" | grep -q '\.tmp\.' && fail "no temporary files left behind" || ok "no temporary files left behind"
+head -c 1000 "$T/m.crftag" > "$T/trunc.crftag"
+refuse "truncated model refused" 1 "trunc.crftag" "$CRFTAG" tag -m "$T/trunc.crftag" "$T/raw.txt"
+refuse "not a model refused" 1 "raw.txt" "$CRFTAG" info "$T/raw.txt"
+refuse "missing model" 1 "cannot open" "$CRFTAG" tag -m "$T/none.crftag" "$T/raw.txt"
+
+# --- Ctrl-C during training: exit 130, the previous model intact ---
+"$CRFTAG" train --quiet --max-iter 100000 --epsilon 0 --delta 0 -o "$T/keep.crftag" "$T/train.txt" \
+    >/dev/null 2>"$T/err" &
+pid=$!
+sleep 2
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ] && cmp -s "$T/m.crftag" "$T/keep.crftag" && grep -q "interrupted" "$T/err"; then
+    ok "SIGINT stops training and keeps the old model"
+else
+    fail "SIGINT stops training and keeps the old model (exit $rc)"
+fi
+
+# --- the shipped default model ---
+if [ -f models/wikiser.crftag ]; then
+    gzip -dc corpora/wikiser-dev.txt.gz > "$T/dev_full.txt"
+    check "eval the shipped model on WikiSER dev" "$CRFTAG" eval --quiet -m models/wikiser.crftag "$T/dev_full.txt"
+    F=$(f1 "$T/out")
+    if [ -n "$F" ] && ge "$F" 55; then ok "shipped model F1 >= 55 on dev (got $F)"; else fail "shipped model F1 >= 55 (got '$F')"; fi
+else
+    fail "models/wikiser.crftag is missing (make models)"
+fi
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

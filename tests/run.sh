@@ -1,0 +1,32 @@
+#!/bin/sh
+# Runs the unit test binaries given as arguments, then the end-to-end tests,
+# and prints one summary line "N passed, N failed".
+# Usage: BUILD=build sh tests/run.sh build/tests/test_*
+passed=0
+failed=0
+for t in "$@"; do
+    echo "== $t"
+    out=$("$t" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
+        failed=$((failed + 1))      # crashed before cmocka could report
+    fi
+done
+echo "== tests/e2e.sh"
+e2e=$(BUILD="${BUILD:-build}" sh tests/e2e.sh 2>&1)
+rc=$?
+printf '%s\n' "$e2e"
+p=$(printf '%s\n' "$e2e" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$e2e" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
