@@ -4,8 +4,11 @@
  * Implements the crftag_eval_* and crftag_chunks calls of include/crftag.h.
  * The chunk rules are those of the CoNLL conlleval script (2004-01-26):
  * a chunk ends before B-, before O, before a different type and at a
- * sentence end (also after E-/S-, at ] and .); it starts at B-, at I- after
- * O or after a different type (also at S-, E- likewise, [).
+ * sentence end (also E>E, E>I, and after [ or ]; never after a '.' tag);
+ * it starts at B-, at I- after O or after a different type (also O>E, E>E,
+ * E>I, at [ and ]).  The script has no S- rules: S- acts only through the
+ * type rule, so S-X S-X (and B-X E-X B-X E-X) is one chunk.  Full rules in
+ * eval.c.
  */
 #ifndef CRFTAG_EVAL_H
 #define CRFTAG_EVAL_H

@@ -1,0 +1,403 @@
+/*
+ * io.c - gzip-transparent line reader and atomic file writer (base layer).
+ *
+ * Reader: zlib's gzread() decompresses gzip data and passes any other data
+ * through unchanged, so one code path serves plain files, .gz files and
+ * stdin.  Bytes are read in IO_CHUNK blocks; a line that lies wholly inside
+ * the block is returned in place (its "\n" overwritten by NUL, no copy), a
+ * line that straddles blocks is gathered in a growing line buffer.  Lines
+ * longer than IO_MAX_LINE are refused, so a huge input without newlines
+ * fails cleanly instead of exhausting memory.
+ *
+ * Writer: "<path>.tmp.<pid>.<n>" is created beside path (O_EXCL), written
+ * through stdio with every call checked, then fflush + fsync + fclose +
+ * rename; finally the directory is fsynced (best effort) so the rename
+ * itself survives a crash.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "error.h"
+#include "util.h"
+
+#define IO_CHUNK (256u * 1024u)             /* bytes per gzread            */
+#define IO_MAX_LINE ((size_t)64 << 20)      /* longest line accepted: 64 MiB */
+
+struct io_reader {
+    gzFile gz;
+    char *path;             /* as shown in messages ("<stdin>" for "-") */
+    char *in;               /* [IO_CHUNK] block read by gzread */
+    size_t pos, end;        /* unread bytes are in[pos, end) */
+    char *line;             /* [line_cap] buffer for lines straddling blocks */
+    size_t line_cap;
+    long lineno;            /* number of the line last returned */
+    int eof;                /* gzread reported end of input */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Reader                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum crftag_status io_open(const char *path, struct io_reader **out, struct crftag_error *err)
+{
+    *out = NULL;
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *shown = is_stdin ? "<stdin>" : path;
+    struct io_reader *r = util_calloc(1, sizeof *r);
+    if (!r)
+        return err_set(err, CRFTAG_ERR_NOMEM, shown, 0, "out of memory");
+    r->path = util_strdup(shown);
+    r->in = util_malloc(IO_CHUNK, 1);
+    if (!r->path || !r->in) {
+        io_close(r);
+        return err_set(err, CRFTAG_ERR_NOMEM, shown, 0, "out of memory");
+    }
+    if (is_stdin) {
+        int fd = dup(0);
+        if (fd < 0 || !(r->gz = gzdopen(fd, "rb"))) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            io_close(r);
+            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
+        }
+    } else {
+        /* A directory opens fine with open(2) but fails on read: say so now. */
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            io_close(r);
+            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(EISDIR));
+        }
+        errno = 0;
+        r->gz = gzopen(path, "rbe");
+        if (!r->gz) {
+            int e = errno ? errno : ENOMEM;
+            io_close(r);
+            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
+        }
+    }
+    gzbuffer(r->gz, 128u * 1024u);
+    *out = r;
+    return CRFTAG_OK;
+}
+
+/* Fills in[] with the next block.  Returns 0 (check r->eof) or a status. */
+static int io_fill(struct io_reader *r, struct crftag_error *err)
+{
+    r->pos = r->end = 0;
+    int n = gzread(r->gz, r->in, IO_CHUNK);
+    int errnum = Z_OK;
+    const char *msg = NULL;
+    if (n <= 0)
+        msg = gzerror(r->gz, &errnum);
+    /* A truncated .gz makes gzread return 0 with Z_BUF_ERROR set, so the
+     * error state is checked at every apparent end of file, not only on -1. */
+    if (n < 0 || (n == 0 && errnum != Z_OK && errnum != Z_STREAM_END)) {
+        if (errnum == Z_ERRNO)
+            msg = strerror(errno);
+        return err_set(err, CRFTAG_ERR_IO, r->path, r->lineno + 1, "read error: %s",
+                       msg && *msg ? msg : "unknown zlib error");
+    }
+    if (n == 0)
+        r->eof = 1;
+    r->end = (size_t)n;
+    return 0;
+}
+
+/* Appends in[pos, pos+n) to the line buffer holding *acc bytes. */
+static int io_append(struct io_reader *r, size_t *acc, size_t n, struct crftag_error *err)
+{
+    if (*acc + n > IO_MAX_LINE)
+        return err_set(err, CRFTAG_ERR_IO, r->path, r->lineno + 1,
+                       "line longer than %zu MiB", IO_MAX_LINE >> 20);
+    size_t need = *acc + n + 1;
+    if (need > r->line_cap) {             /* double, but never past the limit */
+        size_t cap = r->line_cap ? 2 * r->line_cap : 4096;
+        if (cap > IO_MAX_LINE + 1)
+            cap = IO_MAX_LINE + 1;
+        if (cap < need)
+            cap = need;
+        char *p = realloc(r->line, cap);
+        if (!p)
+            return err_set(err, CRFTAG_ERR_NOMEM, r->path, r->lineno + 1, "out of memory");
+        r->line = p;
+        r->line_cap = cap;
+    }
+    memcpy(r->line + *acc, r->in + r->pos, n);
+    *acc += n;
+    r->pos += n;
+    return 0;
+}
+
+/* Drops one "\r" before the end of line[0, *len) and NUL-terminates it. */
+static void io_chomp(char *line, size_t *len)
+{
+    if (*len > 0 && line[*len - 1] == '\r')
+        (*len)--;
+    line[*len] = '\0';
+}
+
+int io_getline(struct io_reader *r, char **line, size_t *len, struct crftag_error *err)
+{
+    size_t acc = 0;     /* bytes of a straddling line gathered in r->line */
+    int partial = 0;
+    for (;;) {
+        if (r->pos >= r->end) {
+            if (r->eof)
+                break;
+            int st = io_fill(r, err);
+            if (st < 0)
+                return st;
+            if (r->eof)
+                break;
+        }
+        char *start = r->in + r->pos;
+        size_t avail = r->end - r->pos;
+        char *nl = memchr(start, '\n', avail);
+        if (!nl) {
+            int st = io_append(r, &acc, avail, err);
+            if (st < 0)
+                return st;
+            partial = 1;
+            continue;
+        }
+        size_t n = (size_t)(nl - start);
+        if (!partial) {                   /* fast path: the line is in in[] */
+            r->lineno++;
+            r->pos += n + 1;
+            io_chomp(start, &n);
+            *line = start;
+            *len = n;
+            return 1;
+        }
+        int st = io_append(r, &acc, n, err);
+        if (st < 0)
+            return st;
+        r->lineno++;
+        r->pos++;                         /* the "\n" */
+        io_chomp(r->line, &acc);
+        *line = r->line;
+        *len = acc;
+        return 1;
+    }
+    if (!partial)
+        return 0;
+    r->lineno++;                          /* final line without "\n" */
+    io_chomp(r->line, &acc);
+    *line = r->line;
+    *len = acc;
+    return 1;
+}
+
+long io_lineno(const struct io_reader *r)
+{
+    return r->lineno;
+}
+
+const char *io_path(const struct io_reader *r)
+{
+    return r->path;
+}
+
+void io_close(struct io_reader *r)
+{
+    if (!r)
+        return;
+    if (r->gz)
+        gzclose(r->gz);
+    free(r->path);
+    free(r->in);
+    free(r->line);
+    free(r);
+}
+
+enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
+                               struct crftag_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct io_reader *r;
+    enum crftag_status st = io_open(path, &r, err);
+    if (st != CRFTAG_OK)
+        return st;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (util_grow((void **)&buf, &cap, len + IO_CHUNK + 1, 1)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, r->path, 0, "out of memory");
+            break;
+        }
+        int n = gzread(r->gz, buf + len, IO_CHUNK);
+        int errnum = Z_OK;
+        const char *msg = NULL;
+        if (n <= 0)
+            msg = gzerror(r->gz, &errnum);
+        if (n < 0 || (n == 0 && errnum != Z_OK && errnum != Z_STREAM_END)) {
+            if (errnum == Z_ERRNO)
+                msg = strerror(errno);
+            st = err_set(err, CRFTAG_ERR_IO, r->path, 0, "read error: %s",
+                         msg && *msg ? msg : "unknown zlib error");
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    io_close(r);
+    if (st != CRFTAG_OK) {
+        free(buf);
+        return st;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return CRFTAG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Atomic writer                                                            */
+/* ------------------------------------------------------------------------ */
+
+struct io_atomic {
+    FILE *f;
+    char *path;     /* target */
+    char *tmp;      /* "<path>.tmp.<pid>.<n>" */
+};
+
+static void io_atomic_free(struct io_atomic *a)
+{
+    free(a->path);
+    free(a->tmp);
+    free(a);
+}
+
+enum crftag_status io_atomic_open(const char *path, struct io_atomic **out,
+                                  struct crftag_error *err)
+{
+    *out = NULL;
+    struct io_atomic *a = util_calloc(1, sizeof *a);
+    size_t tmp_len = strlen(path) + 64;
+    if (!a || !(a->path = util_strdup(path)) || !(a->tmp = util_malloc(tmp_len, 1))) {
+        if (a)
+            io_atomic_free(a);
+        return err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
+    }
+    /* <n> mixes this struct's address with the clock: unique per process
+     * without any global counter; O_EXCL catches the unlikely clash. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t n = (uint64_t)(uintptr_t)a ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
+    int fd = -1;
+    for (int attempt = 0; attempt < 16 && fd < 0; attempt++, n = n * 6364136223846793005u + 1) {
+        snprintf(a->tmp, tmp_len, "%s.tmp.%ld.%llx", path, (long)getpid(),
+                 (unsigned long long)(n & 0xffffffffffffu));
+        fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        int e = errno;
+        io_atomic_free(a);
+        return err_set(err, CRFTAG_ERR_IO, path, 0, "cannot create temporary file: %s",
+                       strerror(e));
+    }
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        int e = errno;
+        close(fd);
+        unlink(a->tmp);
+        io_atomic_free(a);
+        return err_set(err, CRFTAG_ERR_IO, path, 0, "cannot open temporary file: %s",
+                       strerror(e));
+    }
+    *out = a;
+    return CRFTAG_OK;
+}
+
+enum crftag_status io_atomic_write(struct io_atomic *a, const void *buf, size_t len,
+                                   struct crftag_error *err)
+{
+    if (len == 0)
+        return CRFTAG_OK;
+    errno = 0;
+    if (fwrite(buf, 1, len, a->f) != len) {
+        int e = errno ? errno : EIO;
+        return err_set(err, CRFTAG_ERR_IO, a->path, 0, "write failed: %s", strerror(e));
+    }
+    return CRFTAG_OK;
+}
+
+/* fsync of the directory holding path, so that the rename is durable.
+ * Best effort: some file systems refuse fsync on directories. */
+static void io_sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (!slash)
+        dir = util_strdup(".");
+    else if (slash == path)
+        dir = util_strdup("/");
+    else
+        dir = util_strndup(path, (size_t)(slash - path));
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+enum crftag_status io_atomic_commit(struct io_atomic *a, struct crftag_error *err)
+{
+    const char *what = NULL;
+    int e = 0;
+    errno = 0;
+    if (fflush(a->f) != 0) {
+        what = "write failed";
+        e = errno;
+    } else if (fsync(fileno(a->f)) != 0) {
+        what = "fsync failed";
+        e = errno;
+    }
+    errno = 0;
+    if (fclose(a->f) != 0 && !what) {
+        what = "close failed";
+        e = errno;
+    }
+    a->f = NULL;
+    if (!what && rename(a->tmp, a->path) != 0) {
+        what = "cannot rename temporary file";
+        e = errno;
+    }
+    if (what) {
+        unlink(a->tmp);
+        enum crftag_status st = err_set(err, CRFTAG_ERR_IO, a->path, 0, "%s: %s", what,
+                                        strerror(e ? e : EIO));
+        io_atomic_free(a);
+        return st;
+    }
+    io_sync_dir(a->path);
+    io_atomic_free(a);
+    return CRFTAG_OK;
+}
+
+void io_atomic_abort(struct io_atomic *a)
+{
+    if (!a)
+        return;
+    if (a->f)
+        fclose(a->f);
+    unlink(a->tmp);
+    io_atomic_free(a);
+}
