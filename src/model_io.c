@@ -1,0 +1,825 @@
+/*
+ * model_io.c - model files: serialize, parse, save, load (pipeline layer).
+ *
+ *   struct crftag_model --model_io_serialize--> bytes --io_atomic--> file
+ *   file --model_io_read_file--> bytes --model_io_parse--> struct crftag_model
+ *   buffer ---------------------------------^   (crftag_model_load_mem)
+ *
+ * File format, version 1 (also in docs/MODEL_FORMAT.md).  Every integer is
+ * little-endian and written byte by byte; f32 / f64 are the IEEE-754 bits
+ * of the value as a u32 / u64.
+ *
+ *   header, 36 bytes
+ *     0  u8[8] magic   89 43 52 46 54 41 47 0A   ("\x89CRFTAG\n")
+ *     8  u32   format version (CRFTAG_MODEL_FORMAT_VERSION)
+ *    12  u32   flags, 0 (no flag is defined; any set bit is refused)
+ *    16  u64   payload size, uncompressed
+ *    24  u64   payload size, compressed (= file size - 36)
+ *    32  u32   CRC-32 (zlib crc32) of bytes 0..31, then of the compressed payload
+ *   36   compressed payload: one zlib stream (compress2), nothing after it
+ *
+ *   payload, uncompressed (str = u32 byte length + bytes, no NUL inside)
+ *     feature configuration
+ *       u32 kind (1 = builtin, 2 = template)  u32 builtin_version
+ *       u64 hash seed  u32 ncols  str template (empty for builtin, <= 1 MiB)
+ *     labels
+ *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
+ *     attributes
+ *       u32 nattr  u32 npairs
+ *       nattr x u64 attribute hash (non-zero, distinct)
+ *       nattr x u32 pair count of attribute a (sum = npairs)
+ *       npairs x u16 label (< L)     npairs x f32 weight (finite)
+ *       (attr_off[a] = sum of the counts before a)
+ *     transitions
+ *       L*L x f32, row-major: [i*L + j] = label j after label i (finite)
+ *     training metadata
+ *       f64 c1  f64 c2  u32 iterations  u32 min_freq
+ *       f64 train_seconds  f64 final_objective  (all four finite, c1, c2 >= 0)
+ *       u64 train_sentences  u64 train_tokens
+ *       str stop_reason (<= 4096 bytes; empty loads as NULL)
+ *       L x u64 label count
+ *     the payload ends exactly here
+ *
+ * Loading checks, in this order: size >= header, magic, version, compressed
+ * size = file size - header, plausible uncompressed size, CRC, flags, zlib
+ * stream (complete, exact size, no trailing input), then the payload field
+ * by field; every count is checked against the bytes left before anything
+ * is allocated.  Finally the feature configuration is rebuilt
+ * (feat_config_builtin / feat_config_template) and must match the stored
+ * builtin_version and ncols, and model_finish() builds the lookup tables.
+ */
+#include "model_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "error.h"
+#include "io.h"
+#include "model.h"
+#include "util.h"
+
+#define MIO_MAGIC "\x89" "CRFTAG\n"
+#define MIO_MAGIC_LEN 8
+#define MIO_HEADER 36                       /* header bytes                  */
+#define MIO_CRC_AT 32                       /* offset of the CRC field       */
+#define MIO_LEVEL 6                         /* compress2 level (see report)  */
+#define MIO_MAX_FILE ((uint64_t)2 << 30)    /* largest file loaded: 2 GiB    */
+#define MIO_MAX_RATIO 1040u                 /* deflate expands <= 1032:1     */
+#define MIO_MAX_LABELS 65535u
+#define MIO_MAX_LABEL_LEN 4096u
+#define MIO_MAX_TEMPLATE ((uint32_t)1 << 20)
+#define MIO_MAX_REASON 4096u
+#define MIO_META_FIXED 56u                  /* f64 x2, u32 x2, f64 x2, u64 x2 */
+
+/* ------------------------------------------------------------------------ */
+/* Little-endian codec                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+}
+
+static uint16_t get_u16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | ((uint64_t)get_u32(p + 4) << 32);
+}
+
+/* IEEE-754 bits of a float / double and back (no aliasing, no UB). */
+_Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE-754 binary32/64 expected");
+static uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static double bits_f64(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+
+/* Writer over a buffer whose exact size was computed beforehand. */
+struct mio_w {
+    unsigned char *p;
+    size_t pos;
+};
+
+static void w_u8(struct mio_w *w, unsigned v) { w->p[w->pos++] = (unsigned char)v; }
+static void w_u16(struct mio_w *w, uint16_t v) { put_u16(w->p + w->pos, v); w->pos += 2; }
+static void w_u32(struct mio_w *w, uint32_t v) { put_u32(w->p + w->pos, v); w->pos += 4; }
+static void w_u64(struct mio_w *w, uint64_t v) { put_u64(w->p + w->pos, v); w->pos += 8; }
+static void w_f32(struct mio_w *w, float v) { w_u32(w, f32_bits(v)); }
+static void w_f64(struct mio_w *w, double v) { w_u64(w, f64_bits(v)); }
+
+static void w_str(struct mio_w *w, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    w_u32(w, (uint32_t)n);
+    if (n)
+        memcpy(w->p + w->pos, s, n);
+    w->pos += n;
+}
+
+/* Reader: p[pos..n) is unread.  Callers check rd_has() before reading. */
+struct mio_r {
+    const unsigned char *p;
+    size_t n, pos;
+};
+
+static int rd_has(const struct mio_r *r, uint64_t bytes)
+{
+    return bytes <= (uint64_t)(r->n - r->pos);
+}
+
+static uint8_t r_u8(struct mio_r *r) { return r->p[r->pos++]; }
+static uint16_t r_u16(struct mio_r *r) { r->pos += 2; return get_u16(r->p + r->pos - 2); }
+static uint32_t r_u32(struct mio_r *r) { r->pos += 4; return get_u32(r->p + r->pos - 4); }
+static uint64_t r_u64(struct mio_r *r) { r->pos += 8; return get_u64(r->p + r->pos - 8); }
+static double r_f64(struct mio_r *r) { return bits_f64(r_u64(r)); }
+
+/* ------------------------------------------------------------------------ */
+/* Serialize                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int finite_f32(const float *v, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Checks that m can be written in a form model_io_parse accepts; adds the
+ * payload size to *size. */
+static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t *size,
+                                          struct crftag_error *err)
+{
+    size_t L = m->labels.n;
+    size_t k;
+    uint64_t s = 0;
+    if (m->feat.kind != FEAT_BUILTIN && m->feat.kind != FEAT_TEMPLATE)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has no feature configuration");
+    size_t tlen = m->feat.kind == FEAT_TEMPLATE && m->feat.template_text
+                      ? strlen(m->feat.template_text) : 0;
+    if (tlen > MIO_MAX_TEMPLATE)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "template longer than %lu bytes",
+                       (unsigned long)MIO_MAX_TEMPLATE);
+    if (m->feat.ncols > UINT32_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "too many feature columns");
+    s += 24 + tlen;
+    if (L < 1 || L > MIO_MAX_LABELS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
+                       L, MIO_MAX_LABELS);
+    s += 5;
+    for (size_t i = 0; i < L; i++) {
+        size_t n = strlen(m->labels.names[i]);
+        if (n < 1 || n > MIO_MAX_LABEL_LEN)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "label %zu has %zu bytes (1..%u allowed)", i, n, MIO_MAX_LABEL_LEN);
+        s += 4 + n;
+    }
+    if (m->nattr && (!m->attr_off || !m->attr_hash))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model attributes missing");
+    if ((m->attr_off ? m->attr_off[0] : 0) != 0 ||
+        (m->attr_off ? m->attr_off[m->nattr] : 0) != m->npairs)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "attribute offsets inconsistent");
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        if (m->attr_off[a + 1] < m->attr_off[a] || m->attr_hash[a] == 0)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "attribute %u inconsistent", a);
+    }
+    for (uint32_t p = 0; p < m->npairs; p++) {
+        if (m->pair_label[p] >= L)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "pair %u has label %u >= %zu", p,
+                           m->pair_label[p], L);
+    }
+    if (m->npairs && !finite_f32(m->pair_w, m->npairs, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "weight %zu is not finite", k);
+    if (!m->trans || !finite_f32(m->trans, L * L, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "transition weight missing or not finite");
+    s += 8 + (uint64_t)m->nattr * 12 + (uint64_t)m->npairs * 6 + (uint64_t)L * L * 4;
+    const struct model_meta *mt = &m->meta;
+    if (!isfinite(mt->c1) || !isfinite(mt->c2) || mt->c1 < 0 || mt->c2 < 0 ||
+        !isfinite(mt->train_seconds) || !isfinite(mt->final_objective))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "training metadata not finite");
+    size_t rlen = mt->stop_reason ? strlen(mt->stop_reason) : 0;
+    if (rlen > MIO_MAX_REASON)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "stop reason too long");
+    s += MIO_META_FIXED + 4 + rlen + (uint64_t)L * 8;
+    *size = s;
+    return CRFTAG_OK;
+}
+
+static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
+{
+    size_t L = m->labels.n;
+    /* feature configuration */
+    w_u32(w, (uint32_t)m->feat.kind);
+    w_u32(w, m->feat.builtin_version);
+    w_u64(w, m->feat.seed);
+    w_u32(w, (uint32_t)m->feat.ncols);
+    w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
+    /* labels */
+    w_u32(w, (uint32_t)L);
+    w_u8(w, m->bio ? 1 : 0);
+    for (size_t i = 0; i < L; i++)
+        w_str(w, m->labels.names[i]);
+    /* attributes, column by column (compresses better than rows) */
+    w_u32(w, m->nattr);
+    w_u32(w, m->npairs);
+    for (uint32_t a = 0; a < m->nattr; a++)
+        w_u64(w, m->attr_hash[a]);
+    for (uint32_t a = 0; a < m->nattr; a++)
+        w_u32(w, m->attr_off[a + 1] - m->attr_off[a]);
+    for (uint32_t p = 0; p < m->npairs; p++)
+        w_u16(w, m->pair_label[p]);
+    for (uint32_t p = 0; p < m->npairs; p++)
+        w_f32(w, m->pair_w[p]);
+    for (size_t k = 0; k < L * L; k++)
+        w_f32(w, m->trans[k]);
+    /* training metadata */
+    const struct model_meta *mt = &m->meta;
+    w_f64(w, mt->c1);
+    w_f64(w, mt->c2);
+    w_u32(w, mt->iterations);
+    w_u32(w, mt->min_freq);
+    w_f64(w, mt->train_seconds);
+    w_f64(w, mt->final_objective);
+    w_u64(w, mt->train_sentences);
+    w_u64(w, mt->train_tokens);
+    w_str(w, mt->stop_reason);
+    for (size_t i = 0; i < L; i++)
+        w_u64(w, mt->label_counts ? mt->label_counts[i] : 0);
+}
+
+/* CRC-32 of the header's first 32 bytes followed by the compressed payload. */
+static uint32_t mio_crc(const unsigned char *file, size_t len)
+{
+    uLong c = crc32_z(0L, Z_NULL, 0);
+    c = crc32_z(c, file, MIO_CRC_AT);
+    c = crc32_z(c, file + MIO_HEADER, len - MIO_HEADER);
+    return (uint32_t)c;
+}
+
+enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
+                                      size_t *out_len, struct crftag_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    uint64_t psize64 = 0;
+    enum crftag_status st = mio_check_model(m, &psize64, err);
+    if (st != CRFTAG_OK)
+        return st;
+    if (psize64 > SIZE_MAX || psize64 > ULONG_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model too large to save");
+    size_t psize = (size_t)psize64;
+    unsigned char *payload = util_malloc(psize, 1);
+    if (!payload)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model payload)");
+    struct mio_w w = { payload, 0 };
+    mio_write_payload(m, &w);
+    /* w.pos == psize: mio_check_model counted the same fields */
+    uLong bound = compressBound((uLong)psize);
+    unsigned char *file = bound <= SIZE_MAX - MIO_HEADER
+                              ? util_malloc((size_t)bound + MIO_HEADER, 1) : NULL;
+    if (!file) {
+        free(payload);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model file)");
+    }
+    uLongf clen = bound;
+    int zr = compress2(file + MIO_HEADER, &clen, payload, (uLong)psize, MIO_LEVEL);
+    free(payload);
+    if (zr != Z_OK) {
+        free(file);
+        return err_set(err, zr == Z_MEM_ERROR ? CRFTAG_ERR_NOMEM : CRFTAG_ERR_INVALID, NULL, 0,
+                       "zlib compression failed (%d)", zr);
+    }
+    memcpy(file, MIO_MAGIC, MIO_MAGIC_LEN);
+    put_u32(file + 8, CRFTAG_MODEL_FORMAT_VERSION);
+    put_u32(file + 12, 0);
+    put_u64(file + 16, (uint64_t)psize);
+    put_u64(file + 24, (uint64_t)clen);
+    size_t len = MIO_HEADER + (size_t)clen;
+    put_u32(file + MIO_CRC_AT, mio_crc(file, len));
+    unsigned char *shrunk = realloc(file, len);
+    *out = shrunk ? shrunk : file;
+    *out_len = len;
+    return CRFTAG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parse                                                                    */
+/* ------------------------------------------------------------------------ */
+
+struct mio_parse {
+    struct mio_r r;
+    const char *name;            /* file name for messages */
+    struct crftag_error *err;
+};
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static enum crftag_status mio_fail(const struct mio_parse *ps, enum crftag_status code,
+                                   const char *fmt, ...)
+{
+    char msg[sizeof ps->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err_set(ps->err, code, ps->name, 0, "%s", msg);
+}
+
+static enum crftag_status mio_short(const struct mio_parse *ps, const char *what)
+{
+    return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                    "corrupt model: payload ends inside %s (offset %zu of %zu)", what,
+                    ps->r.pos, ps->r.n);
+}
+
+/* Reads a str of at most max bytes (no NUL inside) as a pointer into the
+ * payload; the caller copies it. */
+static enum crftag_status mio_str(struct mio_parse *ps, uint32_t max, const char *what,
+                                  const char **s, uint32_t *len)
+{
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, what);
+    uint32_t n = r_u32(&ps->r);
+    if (n > max)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: %s has %lu bytes (max %lu)",
+                        what, (unsigned long)n, (unsigned long)max);
+    if (!rd_has(&ps->r, n))
+        return mio_short(ps, what);
+    *s = (const char *)ps->r.p + ps->r.pos;
+    if (memchr(*s, '\0', n))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: NUL byte inside %s", what);
+    ps->r.pos += n;
+    *len = n;
+    return CRFTAG_OK;
+}
+
+static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
+{
+    if (!rd_has(&ps->r, 20))
+        return mio_short(ps, "the feature configuration");
+    uint32_t kind = r_u32(&ps->r);
+    uint32_t bversion = r_u32(&ps->r);
+    uint64_t seed = r_u64(&ps->r);
+    uint32_t ncols = r_u32(&ps->r);
+    const char *text;
+    uint32_t tlen;
+    enum crftag_status st = mio_str(ps, MIO_MAX_TEMPLATE, "the template", &text, &tlen);
+    if (st != CRFTAG_OK)
+        return st;
+    if (kind == FEAT_BUILTIN) {
+        if (tlen != 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: built-in features with a template");
+        st = feat_config_builtin(&m->feat, seed);
+        if (st != CRFTAG_OK)
+            return mio_fail(ps, st, "cannot set up the built-in features: %s",
+                            crftag_strerror(st));
+        if (m->feat.builtin_version != bversion)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
+                            "model uses built-in feature set version %lu, this crftag has "
+                            "version %lu", (unsigned long)bversion,
+                            (unsigned long)m->feat.builtin_version);
+    } else if (kind == FEAT_TEMPLATE) {
+        struct crftag_error terr;
+        err_clear(&terr);
+        st = feat_config_template(&m->feat, text, tlen, ps->name, seed, &terr);
+        if (st == CRFTAG_ERR_NOMEM)
+            return mio_fail(ps, st, "out of memory (template)");
+        if (st != CRFTAG_OK)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: stored template line %ld: %s", terr.line, terr.msg);
+        m->feat.builtin_version = bversion;
+    } else {
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: unknown feature kind %lu",
+                        (unsigned long)kind);
+    }
+    if (m->feat.ncols != ncols)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: features read %zu columns, model says %lu",
+                        m->feat.ncols, (unsigned long)ncols);
+    return CRFTAG_OK;
+}
+
+static enum crftag_status mio_parse_labels(struct mio_parse *ps, struct crftag_model *m)
+{
+    if (!rd_has(&ps->r, 5))
+        return mio_short(ps, "the label set");
+    uint32_t L = r_u32(&ps->r);
+    uint8_t bio = r_u8(&ps->r);
+    if (L < 1 || L > MIO_MAX_LABELS)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: %lu labels (1..%u allowed)", (unsigned long)L,
+                        MIO_MAX_LABELS);
+    if (!rd_has(&ps->r, (uint64_t)L * 5))   /* each name: length + >= 1 byte */
+        return mio_short(ps, "the label names");
+    if (bio > 1)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: bio flag %u", bio);
+    m->bio = bio;
+    for (uint32_t i = 0; i < L; i++) {
+        const char *s;
+        uint32_t n;
+        enum crftag_status st = mio_str(ps, MIO_MAX_LABEL_LEN, "a label name", &s, &n);
+        if (st != CRFTAG_OK)
+            return st;
+        if (n == 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: label %lu is empty",
+                            (unsigned long)i);
+        char *name = util_strndup(s, n);
+        if (!name)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (labels)");
+        long id = labels_add(&m->labels, name);
+        if (id < 0) {
+            free(name);
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (labels)");
+        }
+        if ((uint32_t)id != i) {
+            enum crftag_status e = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                            "corrupt model: duplicate label \"%.64s\"", name);
+            free(name);
+            return e;
+        }
+        free(name);
+    }
+    return CRFTAG_OK;
+}
+
+/* Reads n f32 values into dst; refuses NaN and infinities. */
+static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
+                                   const char *what)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint32_t u = r_u32(&ps->r);
+        if ((u & 0x7f800000u) == 0x7f800000u)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: %s %zu is not finite", what, k);
+        dst[k] = bits_f32(u);
+    }
+    return CRFTAG_OK;
+}
+
+static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_model *m)
+{
+    size_t L = m->labels.n;
+    if (!rd_has(&ps->r, 8))
+        return mio_short(ps, "the attribute counts");
+    uint32_t nattr = r_u32(&ps->r);
+    uint32_t npairs = r_u32(&ps->r);
+    if (!rd_has(&ps->r, (uint64_t)nattr * 12 + (uint64_t)npairs * 6 + (uint64_t)L * L * 4))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: %lu attributes, %lu pairs and %zu labels do not fit "
+                        "in the %zu bytes left", (unsigned long)nattr, (unsigned long)npairs, L,
+                        ps->r.n - ps->r.pos);
+    m->attr_hash = util_malloc(nattr, sizeof *m->attr_hash);
+    m->attr_off = util_malloc((size_t)nattr + 1, sizeof *m->attr_off);
+    m->pair_label = util_malloc(npairs, sizeof *m->pair_label);
+    m->pair_w = util_malloc(npairs, sizeof *m->pair_w);
+    m->trans = util_malloc(L * L, sizeof *m->trans);
+    if (!m->attr_hash || !m->attr_off || !m->pair_label || !m->pair_w || !m->trans)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
+    m->nattr = nattr;
+    m->npairs = npairs;
+    for (uint32_t a = 0; a < nattr; a++) {
+        uint64_t h = r_u64(&ps->r);
+        if (h == 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: attribute %lu has hash 0", (unsigned long)a);
+        m->attr_hash[a] = h;
+    }
+    uint64_t off = 0;
+    m->attr_off[0] = 0;
+    for (uint32_t a = 0; a < nattr; a++) {
+        off += r_u32(&ps->r);
+        if (off > npairs)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: attribute pair counts exceed %lu pairs",
+                            (unsigned long)npairs);
+        m->attr_off[a + 1] = (uint32_t)off;
+    }
+    if (off != npairs)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute pair counts sum to %llu, not %lu pairs",
+                        (unsigned long long)off, (unsigned long)npairs);
+    for (uint32_t p = 0; p < npairs; p++) {
+        uint16_t y = r_u16(&ps->r);
+        if (y >= L)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: pair %lu has label id %u, only %zu labels",
+                            (unsigned long)p, y, L);
+        m->pair_label[p] = y;
+    }
+    enum crftag_status st = mio_f32s(ps, m->pair_w, npairs, "weight");
+    if (st == CRFTAG_OK)
+        st = mio_f32s(ps, m->trans, L * L, "transition weight");
+    return st;
+}
+
+static enum crftag_status mio_parse_meta(struct mio_parse *ps, struct crftag_model *m)
+{
+    struct model_meta *mt = &m->meta;
+    if (!rd_has(&ps->r, MIO_META_FIXED))
+        return mio_short(ps, "the training metadata");
+    mt->c1 = r_f64(&ps->r);
+    mt->c2 = r_f64(&ps->r);
+    mt->iterations = r_u32(&ps->r);
+    mt->min_freq = r_u32(&ps->r);
+    mt->train_seconds = r_f64(&ps->r);
+    mt->final_objective = r_f64(&ps->r);
+    mt->train_sentences = r_u64(&ps->r);
+    mt->train_tokens = r_u64(&ps->r);
+    if (!isfinite(mt->c1) || !isfinite(mt->c2) || !(mt->c1 >= 0) || !(mt->c2 >= 0) ||
+        !isfinite(mt->train_seconds) || !isfinite(mt->final_objective))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: training metadata not finite");
+    const char *s;
+    uint32_t n;
+    enum crftag_status st = mio_str(ps, MIO_MAX_REASON, "the stop reason", &s, &n);
+    if (st != CRFTAG_OK)
+        return st;
+    if (n && !(mt->stop_reason = util_strndup(s, n)))
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
+    size_t L = m->labels.n;
+    if (!rd_has(&ps->r, (uint64_t)L * 8))
+        return mio_short(ps, "the label counts");
+    mt->label_counts = util_malloc(L, sizeof *mt->label_counts);
+    if (!mt->label_counts)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < L; i++)
+        mt->label_counts[i] = r_u64(&ps->r);
+    return CRFTAG_OK;
+}
+
+static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_model *m)
+{
+    enum crftag_status st = mio_parse_features(ps, m);
+    if (st == CRFTAG_OK)
+        st = mio_parse_labels(ps, m);
+    if (st == CRFTAG_OK)
+        st = mio_parse_weights(ps, m);
+    if (st == CRFTAG_OK)
+        st = mio_parse_meta(ps, m);
+    if (st != CRFTAG_OK)
+        return st;
+    if (ps->r.pos != ps->r.n)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: %zu unexpected bytes after the payload",
+                        ps->r.n - ps->r.pos);
+    struct crftag_error ferr;
+    err_clear(&ferr);
+    st = model_finish(m, &ferr);
+    if (st != CRFTAG_OK)
+        return mio_fail(ps, st, "%s%s", st == CRFTAG_ERR_MODEL_FORMAT ? "corrupt model: " : "",
+                        ferr.msg);
+    return CRFTAG_OK;
+}
+
+/* Checks the header and the CRC, and inflates the payload into *out. */
+static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struct mio_parse *ps,
+                                     unsigned char **out, size_t *out_len)
+{
+    *out = NULL;
+    if (len < MIO_HEADER)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "truncated: %zu bytes, header needs %d",
+                        len, MIO_HEADER);
+    if (memcmp(buf, MIO_MAGIC, MIO_MAGIC_LEN) != 0)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "not a crftag model (bad magic)");
+    uint32_t version = get_u32(buf + 8);
+    if (version != CRFTAG_MODEL_FORMAT_VERSION)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
+                        "model format version %lu, this crftag reads version %d",
+                        (unsigned long)version, CRFTAG_MODEL_FORMAT_VERSION);
+    uint32_t flags = get_u32(buf + 12);
+    uint64_t psize = get_u64(buf + 16);
+    uint64_t csize = get_u64(buf + 24);
+    if (csize != (uint64_t)(len - MIO_HEADER))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "%s: header says %llu compressed bytes, file has %zu after the header",
+                        csize > len - MIO_HEADER ? "truncated" : "size mismatch",
+                        (unsigned long long)csize, len - MIO_HEADER);
+    if (csize > MIO_MAX_FILE || psize == 0 || psize / MIO_MAX_RATIO > csize ||
+        psize > SIZE_MAX || psize > ULONG_MAX)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: implausible sizes (%llu bytes compressed to %llu)",
+                        (unsigned long long)psize, (unsigned long long)csize);
+    uint32_t stored = get_u32(buf + MIO_CRC_AT);
+    uint32_t crc = mio_crc(buf, len);
+    if (crc != stored)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_CHECKSUM,
+                        "checksum mismatch (stored %08lx, computed %08lx): file corrupt",
+                        (unsigned long)stored, (unsigned long)crc);
+    if (flags != 0)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "unknown flags %08lx",
+                        (unsigned long)flags);
+    unsigned char *payload = util_malloc((size_t)psize, 1);
+    if (!payload)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%llu byte payload)",
+                        (unsigned long long)psize);
+    uLongf dlen = (uLongf)psize;
+    uLong slen = (uLong)csize;
+    int zr = uncompress2(payload, &dlen, buf + MIO_HEADER, &slen);
+    if (zr != Z_OK || dlen != psize || slen != csize) {
+        free(payload);
+        if (zr == Z_MEM_ERROR)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (zlib)");
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: decompression failed (zlib %d, %lu of %llu bytes)", zr,
+                        (unsigned long)dlen, (unsigned long long)psize);
+    }
+    *out = payload;
+    *out_len = (size_t)psize;
+    return CRFTAG_OK;
+}
+
+enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const char *name,
+                                  struct crftag_model **out, struct crftag_error *err)
+{
+    *out = NULL;
+    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err };
+    unsigned char *payload = NULL;
+    size_t plen = 0;
+    enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
+    if (st != CRFTAG_OK)
+        return st;
+    struct crftag_model *m = model_new();
+    if (!m) {
+        free(payload);
+        return mio_fail(&ps, CRFTAG_ERR_NOMEM, "out of memory");
+    }
+    ps.r.p = payload;
+    ps.r.n = plen;
+    st = mio_parse_payload(&ps, m);
+    free(payload);
+    if (st != CRFTAG_OK) {
+        crftag_model_free(m);
+        return st;
+    }
+    *out = m;
+    return CRFTAG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Reads the whole file at path (at most MIO_MAX_FILE bytes). */
+static enum crftag_status mio_read_file(const char *path, unsigned char **out, size_t *out_len,
+                                        struct crftag_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd;
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return err_set(err, CRFTAG_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return err_set(err, CRFTAG_ERR_IO, path, 0, "cannot stat: %s", strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return err_set(err, CRFTAG_ERR_IO, path, 0, "is a directory, not a model file");
+    }
+    if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > MIO_MAX_FILE) {
+        close(fd);
+        return err_set(err, CRFTAG_ERR_MODEL_FORMAT, path, 0,
+                       "file too large for a model: %llu bytes (limit %llu)",
+                       (unsigned long long)sb.st_size, (unsigned long long)MIO_MAX_FILE);
+    }
+    /* Regular files: one buffer of the file's size (+1 to see growth);
+     * pipes and devices: grow as data comes. */
+    size_t cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 65536;
+    size_t len = 0;
+    unsigned char *buf = util_malloc(cap, 1);
+    enum crftag_status st = CRFTAG_OK;
+    if (!buf)
+        st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", cap);
+    while (st == CRFTAG_OK) {
+        if (len == cap && util_grow((void **)&buf, &cap, len + 1, 1)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
+            break;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = err_set(err, CRFTAG_ERR_IO, path, 0, "read error: %s", strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if ((uint64_t)len > MIO_MAX_FILE)
+            st = err_set(err, CRFTAG_ERR_MODEL_FORMAT, path, 0,
+                         "file too large for a model (limit %llu bytes)",
+                         (unsigned long long)MIO_MAX_FILE);
+    }
+    close(fd);
+    if (st != CRFTAG_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *out_len = len;
+    return CRFTAG_OK;
+}
+
+enum crftag_status crftag_model_load(const char *path, struct crftag_model **out,
+                                     struct crftag_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_model_load: NULL argument");
+    unsigned char *buf;
+    size_t len;
+    enum crftag_status st = mio_read_file(path, &buf, &len, err);
+    if (st != CRFTAG_OK)
+        return st;
+    st = model_io_parse(buf, len, path, out, err);
+    free(buf);
+    if (st == CRFTAG_OK)
+        err_clear(err);
+    return st;
+}
+
+enum crftag_status crftag_model_load_mem(const void *buf, size_t len, struct crftag_model **out,
+                                         struct crftag_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!out || (!buf && len))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "crftag_model_load_mem: NULL argument");
+    static const unsigned char empty[1] = { 0 };
+    enum crftag_status st = model_io_parse(buf ? buf : empty, len, "<memory>", out, err);
+    if (st == CRFTAG_OK)
+        err_clear(err);
+    return st;
+}
+
+enum crftag_status crftag_model_save(const struct crftag_model *m, const char *path,
+                                     struct crftag_error *err)
+{
+    if (!m || !path)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_model_save: NULL argument");
+    unsigned char *buf;
+    size_t len;
+    enum crftag_status st = model_io_serialize(m, &buf, &len, err);
+    if (st != CRFTAG_OK) {
+        if (err)
+            snprintf(err->file, sizeof err->file, "%s", path);
+        return st;
+    }
+    struct io_atomic *a;
+    st = io_atomic_open(path, &a, err);
+    if (st == CRFTAG_OK) {
+        st = io_atomic_write(a, buf, len, err);
+        if (st == CRFTAG_OK)
+            st = io_atomic_commit(a, err);   /* consumes a */
+        else
+            io_atomic_abort(a);
+    }
+    free(buf);
+    if (st == CRFTAG_OK)
+        err_clear(err);
+    return st;
+}

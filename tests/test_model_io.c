@@ -1,0 +1,798 @@
+/*
+ * test_model_io.c - model files: round trips, atomic save, corrupt files.
+ *
+ * The file layout is re-implemented here from docs/MODEL_FORMAT.md (header
+ * offsets, CRC coverage, payload field order), independently of
+ * model_io.c, so that crafted files (other version, huge counts, NaN
+ * weights, trailing bytes) carry a valid CRC and reach the check under test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "crftag.h"
+#include "features.h"
+#include "hash.h"
+#include "model.h"
+#include "model_io.h"
+#include "util.h"
+
+/* From the spec. */
+#define HDR 36
+#define CRC_AT 32
+
+static const char TPL[] = "# test template\n"
+                          "U00:%x[0,0]\n"
+                          "U01:%x[-1,0]/%x[0,0]\n"
+                          "U02:%x[0,1]\n"
+                          "\n"
+                          "B\n";
+static const char *const LABELS[] = { "O", "B-PER", "I-PER", "B-ORG", "I-ORG" };
+#define NL 5
+#define NATTR 40
+
+/* ------------------------------------------------------------------------ */
+/* Fixtures                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s;
+}
+
+/* A small model built by hand: 5 IOB2 labels, NATTR attributes with 0..5
+ * pairs each, weights including -0, a subnormal and +-FLT_MAX. */
+static struct crftag_model *build_model(int use_template)
+{
+    struct crftag_model *m = model_new();
+    assert_non_null(m);
+    if (use_template)
+        assert_int_equal(feat_config_template(&m->feat, TPL, strlen(TPL), "tpl",
+                                              UINT64_C(0x1122334455667788), NULL), CRFTAG_OK);
+    else
+        assert_int_equal(feat_config_builtin(&m->feat, HASH_DEFAULT_SEED), CRFTAG_OK);
+    for (int i = 0; i < NL; i++)
+        assert_int_equal(labels_add(&m->labels, LABELS[i]), i);
+    m->bio = 1;
+    m->nattr = NATTR;
+    m->attr_hash = util_malloc(NATTR, sizeof *m->attr_hash);
+    m->attr_off = util_malloc(NATTR + 1, sizeof *m->attr_off);
+    uint32_t np = 0;
+    m->attr_off[0] = 0;
+    for (uint32_t a = 0; a < NATTR; a++) {
+        m->attr_hash[a] = hash_end(hash_u64(hash_begin(7), a));
+        np += a % 6;
+        m->attr_off[a + 1] = np;
+    }
+    m->npairs = np;
+    m->pair_label = util_malloc(np, sizeof *m->pair_label);
+    m->pair_w = util_malloc(np, sizeof *m->pair_w);
+    uint32_t seed = 42;
+    for (uint32_t a = 0; a < NATTR; a++) {
+        for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++) {
+            m->pair_label[k] = (uint16_t)((a + k - m->attr_off[a]) % NL);
+            m->pair_w[k] = ((float)(lcg(&seed) >> 8) / 16777216.0f - 0.5f) * 8.0f;
+        }
+    }
+    m->pair_w[0] = -0.0f;
+    m->pair_w[1] = FLT_MIN / 4;
+    m->pair_w[2] = FLT_MAX;
+    m->pair_w[3] = -FLT_MAX;
+    m->trans = util_malloc(NL * NL, sizeof *m->trans);
+    for (int i = 0; i < NL * NL; i++)
+        m->trans[i] = (float)(i % 7) * 0.3f - 1.1f;
+    m->meta.c1 = 0.05;
+    m->meta.c2 = 1.5;
+    m->meta.iterations = 123;
+    m->meta.min_freq = 2;
+    m->meta.train_seconds = 4.25;
+    m->meta.final_objective = 12345.678;
+    m->meta.train_sentences = 1000;
+    m->meta.train_tokens = UINT64_C(0x123456789);
+    m->meta.stop_reason = util_strdup("converged (delta)");
+    m->meta.label_counts = util_malloc(NL, sizeof *m->meta.label_counts);
+    for (int i = 0; i < NL; i++)
+        m->meta.label_counts[i] = (uint64_t)(1000 * (i + 1));
+    assert_int_equal(model_finish(m, NULL), CRFTAG_OK);
+    return m;
+}
+
+static int same_bits(const void *a, const void *b, size_t n)
+{
+    return memcmp(a, b, n) == 0;
+}
+
+/* Every field of a and b is equal (floats bit for bit), and both extract the
+ * same features and state scores from a sample sentence. */
+static void assert_models_equal(const struct crftag_model *a, const struct crftag_model *b)
+{
+    assert_int_equal(a->feat.kind, b->feat.kind);
+    assert_int_equal(a->feat.builtin_version, b->feat.builtin_version);
+    assert_true(a->feat.seed == b->feat.seed);
+    assert_int_equal(a->feat.ncols, b->feat.ncols);
+    assert_int_equal(a->feat.ntemplates, b->feat.ntemplates);
+    if (a->feat.template_text)
+        assert_string_equal(a->feat.template_text, b->feat.template_text);
+    else
+        assert_null(b->feat.template_text);
+    assert_int_equal(a->labels.n, b->labels.n);
+    size_t L = a->labels.n;
+    for (size_t i = 0; i < L; i++)
+        assert_string_equal(a->labels.names[i], b->labels.names[i]);
+    assert_int_equal(a->bio, b->bio);
+    assert_int_equal(a->nattr, b->nattr);
+    assert_int_equal(a->npairs, b->npairs);
+    assert_true(same_bits(a->attr_hash, b->attr_hash, a->nattr * sizeof *a->attr_hash));
+    assert_true(same_bits(a->attr_off, b->attr_off, (a->nattr + 1) * sizeof *a->attr_off));
+    assert_true(same_bits(a->pair_label, b->pair_label, a->npairs * sizeof *a->pair_label));
+    assert_true(same_bits(a->pair_w, b->pair_w, a->npairs * sizeof *a->pair_w));
+    assert_true(same_bits(a->trans, b->trans, L * L * sizeof *a->trans));
+    assert_true(same_bits(a->allowed, b->allowed, L * L));
+    assert_true(same_bits(a->allowed_start, b->allowed_start, L));
+    for (uint32_t k = 0; k < a->nattr; k++)
+        assert_int_equal(htab_get(&b->attrs, a->attr_hash[k]), k);
+    assert_true(same_bits(&a->meta.c1, &b->meta.c1, sizeof(double)));
+    assert_true(same_bits(&a->meta.c2, &b->meta.c2, sizeof(double)));
+    assert_int_equal(a->meta.iterations, b->meta.iterations);
+    assert_int_equal(a->meta.min_freq, b->meta.min_freq);
+    assert_true(same_bits(&a->meta.train_seconds, &b->meta.train_seconds, sizeof(double)));
+    assert_true(same_bits(&a->meta.final_objective, &b->meta.final_objective, sizeof(double)));
+    assert_true(a->meta.train_sentences == b->meta.train_sentences);
+    assert_true(a->meta.train_tokens == b->meta.train_tokens);
+    assert_string_equal(a->meta.stop_reason, b->meta.stop_reason);
+    assert_true(same_bits(a->meta.label_counts, b->meta.label_counts, L * sizeof(uint64_t)));
+
+    /* tagging sees the same features and scores */
+    const char *cols[] = { "Alice", "NNP", "met", "VBD", "Bob", "NNP", ".", "." };
+    struct feat_buf fa, fb;
+    memset(&fa, 0, sizeof fa);
+    memset(&fb, 0, sizeof fb);
+    assert_int_equal(feat_extract(&a->feat, cols, 4, 2, &fa), CRFTAG_OK);
+    assert_int_equal(feat_extract(&b->feat, cols, 4, 2, &fb), CRFTAG_OK);
+    assert_int_equal(fa.start[4], fb.start[4]);
+    assert_true(fa.start[4] > 0);
+    assert_true(same_bits(fa.ids, fb.ids, fa.start[4] * sizeof *fa.ids));
+    double sa[NL] = { 0 }, sb[NL] = { 0 };
+    model_state_scores(a, a->attr_hash, a->nattr, sa);
+    model_state_scores(b, a->attr_hash, a->nattr, sb);
+    assert_true(same_bits(sa, sb, sizeof sa));
+    feat_buf_free(&fa);
+    feat_buf_free(&fb);
+}
+
+static unsigned char *serialize(const struct crftag_model *m, size_t *len)
+{
+    unsigned char *buf;
+    assert_int_equal(model_io_serialize(m, &buf, len, NULL), CRFTAG_OK);
+    return buf;
+}
+
+static unsigned char *dup_bytes(const unsigned char *p, size_t n)
+{
+    unsigned char *d = malloc(n ? n : 1);
+    assert_non_null(d);
+    if (n)
+        memcpy(d, p, n);
+    return d;
+}
+
+/* Loads buf[0..n) from an exactly sized copy (so ASan sees any over-read)
+ * and expects refusal with code want (0 = any error); returns the code. */
+static enum crftag_status refuse(const unsigned char *buf, size_t n, enum crftag_status want,
+                                 const char *msg_part)
+{
+    unsigned char *copy = dup_bytes(buf, n);
+    struct crftag_model *m = (struct crftag_model *)1;
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_load_mem(copy, n, &m, &err);
+    free(copy);
+    if (st == CRFTAG_OK)
+        crftag_model_free(m);
+    assert_int_not_equal(st, CRFTAG_OK);
+    assert_null(m);
+    assert_int_equal(err.code, st);
+    assert_string_equal(err.file, "<memory>");
+    assert_true(err.msg[0] != '\0');
+    if (want)
+        assert_int_equal(st, want);
+    if (msg_part && !strstr(err.msg, msg_part))
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, msg_part);
+    return st;
+}
+
+/* ---- the format, re-implemented from the spec ---- */
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void wr64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static void fix_crc(unsigned char *file, size_t len)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    c = crc32(c, file, CRC_AT);
+    c = crc32(c, file + HDR, (uInt)(len - HDR));
+    wr32(file + CRC_AT, (uint32_t)c);
+}
+
+static unsigned char *unpack(const unsigned char *file, size_t len, size_t *plen)
+{
+    assert_true(len > HDR);
+    uLongf n = (uLongf)rd64(file + 16);
+    unsigned char *p = malloc(n);
+    assert_non_null(p);
+    assert_int_equal(uncompress(p, &n, file + HDR, (uLong)(len - HDR)), Z_OK);
+    *plen = n;
+    return p;
+}
+
+static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t version,
+                           size_t *flen)
+{
+    uLongf clen = compressBound((uLong)plen);
+    unsigned char *f = malloc(HDR + clen);
+    assert_non_null(f);
+    assert_int_equal(compress2(f + HDR, &clen, payload, (uLong)plen, 6), Z_OK);
+    memcpy(f, "\x89" "CRFTAG\n", 8);
+    wr32(f + 8, version);
+    wr32(f + 12, 0);
+    wr64(f + 16, plen);
+    wr64(f + 24, clen);
+    *flen = HDR + clen;
+    fix_crc(f, *flen);
+    return f;
+}
+
+/* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
+struct layout {
+    size_t kind, ncols, tpl, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
+        meta, reason, lcounts, end;
+    uint32_t nl, na, np;
+};
+
+static void walk(const unsigned char *p, size_t n, struct layout *o)
+{
+    o->kind = 0;
+    o->ncols = 16;
+    o->tpl = 20;
+    o->L = o->tpl + 4 + rd32(p + o->tpl);
+    o->nl = rd32(p + o->L);
+    o->bio = o->L + 4;
+    o->names = o->bio + 1;
+    size_t q = o->names;
+    for (uint32_t i = 0; i < o->nl; i++)
+        q += 4 + rd32(p + q);
+    o->nattr = q;
+    o->na = rd32(p + q);
+    o->np = rd32(p + q + 4);
+    o->hashes = q + 8;
+    o->counts = o->hashes + 8 * (size_t)o->na;
+    o->plabels = o->counts + 4 * (size_t)o->na;
+    o->weights = o->plabels + 2 * (size_t)o->np;
+    o->trans = o->weights + 4 * (size_t)o->np;
+    o->meta = o->trans + 4 * (size_t)o->nl * o->nl;
+    o->reason = o->meta + 56;
+    o->lcounts = o->reason + 4 + rd32(p + o->reason);
+    o->end = o->lcounts + 8 * (size_t)o->nl;
+    assert_int_equal(o->end, n);
+}
+
+/* Packs payload (version 1) and expects refusal. */
+static void refuse_payload(const unsigned char *p, size_t n, enum crftag_status want,
+                           const char *msg_part)
+{
+    size_t flen;
+    unsigned char *f = pack(p, n, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+    refuse(f, flen, want, msg_part);
+    free(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Round trips                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void roundtrip_mem(int use_template)
+{
+    struct crftag_model *m = build_model(use_template);
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    struct crftag_model *back = NULL;
+    struct crftag_error err;
+    assert_int_equal(crftag_model_load_mem(buf, len, &back, &err), CRFTAG_OK);
+    assert_models_equal(m, back);
+
+    /* deterministic: the loaded model serializes to the same bytes */
+    size_t len2;
+    unsigned char *buf2 = serialize(back, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+
+    /* the format as specified: our own walk of the payload agrees */
+    assert_memory_equal(buf, "\x89" "CRFTAG\n", 8);
+    assert_int_equal(rd32(buf + 8), CRFTAG_MODEL_FORMAT_VERSION);
+    assert_int_equal(rd64(buf + 24), len - HDR);
+    size_t plen;
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    assert_int_equal(o.nl, NL);
+    assert_int_equal(o.na, NATTR);
+    assert_int_equal(o.np, m->npairs);
+    assert_int_equal(rd32(p + o.kind), use_template ? FEAT_TEMPLATE : FEAT_BUILTIN);
+    print_message("  %s model: %zu bytes (payload %zu)\n", use_template ? "template" : "builtin",
+                  len, plen);
+    free(p);
+    free(buf);
+    free(buf2);
+    crftag_model_free(back);
+    crftag_model_free(m);
+}
+
+static void test_roundtrip_mem_template(void **state)
+{
+    (void)state;
+    roundtrip_mem(1);
+}
+
+static void test_roundtrip_mem_builtin(void **state)
+{
+    (void)state;
+    roundtrip_mem(0);
+}
+
+/* Optional fields: no stop reason and no label counts load as NULL / zeros;
+ * a model without attributes round-trips. */
+static void test_roundtrip_sparse(void **state)
+{
+    (void)state;
+    struct crftag_model *m = model_new();
+    assert_int_equal(feat_config_builtin(&m->feat, 1), CRFTAG_OK);
+    assert_int_equal(labels_add(&m->labels, "X"), 0);
+    m->trans = util_calloc(1, sizeof *m->trans);
+    assert_int_equal(model_finish(m, NULL), CRFTAG_OK);
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    struct crftag_model *back;
+    assert_int_equal(crftag_model_load_mem(buf, len, &back, NULL), CRFTAG_OK);
+    assert_int_equal(back->labels.n, 1);
+    assert_int_equal(back->nattr, 0);
+    assert_int_equal(back->npairs, 0);
+    assert_null(back->meta.stop_reason);
+    assert_int_equal(crftag_model_label_count(back, 0), 0);
+    assert_int_equal(back->bio, 0);
+    free(buf);
+    crftag_model_free(back);
+    crftag_model_free(m);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    assert_non_null(p);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void test_file_roundtrip_and_atomic_save(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/crftag-test-model-io-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = path_in(dir, "m.crftag");
+    struct crftag_model *a = build_model(1), *b = build_model(0), *back;
+    struct crftag_error err;
+
+    assert_int_equal(crftag_model_save(a, path, &err), CRFTAG_OK);
+    assert_int_equal(crftag_model_load(path, &back, &err), CRFTAG_OK);
+    assert_models_equal(a, back);
+    crftag_model_free(back);
+    size_t flen, slen;
+    unsigned char *fbytes = read_file(path, &flen), *sbytes = serialize(a, &slen);
+    assert_int_equal(flen, slen);
+    assert_memory_equal(fbytes, sbytes, flen);
+    free(fbytes);
+    free(sbytes);
+
+    /* saving over an existing model replaces it */
+    assert_int_equal(crftag_model_save(b, path, &err), CRFTAG_OK);
+    assert_int_equal(crftag_model_load(path, &back, &err), CRFTAG_OK);
+    assert_models_equal(b, back);
+    crftag_model_free(back);
+    unsigned char *before = read_file(path, &flen);
+
+    /* failed saves leave the old file as it was and no temp files behind */
+    char *nodir = path_in(dir, "missing/m.crftag");
+    assert_int_equal(crftag_model_save(a, nodir, &err), CRFTAG_ERR_IO);
+    assert_string_equal(err.file, nodir);
+    char *sub = path_in(dir, "sub");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_not_equal(crftag_model_save(a, sub, &err), CRFTAG_OK);   /* rename onto a dir */
+    a->pair_w[5] = NAN;
+    assert_int_equal(crftag_model_save(a, path, &err), CRFTAG_ERR_INVALID);
+    assert_string_equal(err.file, path);
+    size_t alen;
+    unsigned char *after = read_file(path, &alen);
+    assert_int_equal(alen, flen);
+    assert_memory_equal(before, after, flen);
+    assert_int_equal(count_entries(dir), 2);   /* m.crftag and sub */
+
+    /* loading: missing file, directory, oversized (sparse) file */
+    char *missing = path_in(dir, "nope.crftag");
+    back = (struct crftag_model *)1;
+    assert_int_equal(crftag_model_load(missing, &back, &err), CRFTAG_ERR_IO);
+    assert_null(back);
+    assert_string_equal(err.file, missing);
+    assert_int_equal(crftag_model_load(sub, &back, &err), CRFTAG_ERR_IO);
+    char *big = path_in(dir, "big.crftag");
+    int fd = open(big, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)3 << 30), 0);
+    close(fd);
+    double t0 = util_now();
+    assert_int_equal(crftag_model_load(big, &back, &err), CRFTAG_ERR_MODEL_FORMAT);
+    assert_true(util_now() - t0 < 0.5);
+    assert_non_null(strstr(err.msg, "too large"));
+    assert_null(back);
+
+    unlink(big);
+    unlink(path);
+    rmdir(sub);
+    assert_int_equal(rmdir(dir), 0);
+    free(before);
+    free(after);
+    free(missing);
+    free(big);
+    free(sub);
+    free(nodir);
+    free(path);
+    crftag_model_free(a);
+    crftag_model_free(b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Corrupt files                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void test_truncated_every_length(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    refuse(buf, 0, CRFTAG_ERR_MODEL_FORMAT, "truncated: 0 bytes, header needs 36");
+    for (size_t n = 1; n < len; n++)
+        refuse(buf, n, CRFTAG_ERR_MODEL_FORMAT, n < HDR ? "truncated" : NULL);
+    struct crftag_model *out = (struct crftag_model *)1;
+    assert_int_equal(crftag_model_load_mem(NULL, 0, &out, NULL), CRFTAG_ERR_MODEL_FORMAT);
+    assert_null(out);
+    free(buf);
+    crftag_model_free(m);
+}
+
+static void test_every_bit_flip(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    size_t by_code[10] = { 0 };
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            buf[i] ^= (unsigned char)(1u << bit);
+            enum crftag_status st = refuse(buf, len, 0, NULL);
+            buf[i] ^= (unsigned char)(1u << bit);
+            by_code[-st]++;
+            if (i < 8)
+                assert_int_equal(st, CRFTAG_ERR_MODEL_FORMAT);    /* magic */
+            else if (i < 12)
+                assert_int_equal(st, CRFTAG_ERR_MODEL_VERSION);
+            else if (i >= CRC_AT)
+                assert_true(st == CRFTAG_ERR_MODEL_CHECKSUM);
+        }
+    }
+    print_message("  %zu flips: %zu format, %zu version, %zu checksum\n", len * 8,
+                  by_code[4], by_code[5], by_code[6]);
+    free(buf);
+    crftag_model_free(m);
+}
+
+static void test_bad_magic(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    buf[1] = 'c';
+    fix_crc(buf, len);
+    refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "not a crftag model (bad magic)");
+    const char text[] = "B-PER\tAlice\nO\tmet\n# this is a corpus, not a model\n";
+    refuse((const unsigned char *)text, sizeof text, CRFTAG_ERR_MODEL_FORMAT, "bad magic");
+    free(buf);
+    crftag_model_free(m);
+}
+
+static void test_version(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len, plen, flen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
+    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 2, this crftag reads version 1");
+    free(f);
+    f = pack(p, plen, 0, &flen);
+    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
+    free(f);
+    /* the re-packed file itself is fine at the right version */
+    f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+    struct crftag_model *back;
+    assert_int_equal(crftag_model_load_mem(f, flen, &back, NULL), CRFTAG_OK);
+    crftag_model_free(back);
+    free(f);
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
+/* Counts far beyond the payload are refused before any allocation. */
+static void test_huge_counts(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    double t0 = util_now();
+    unsigned char *q = dup_bytes(p, plen);
+    wr32(q + o.L, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "labels");
+    wr32(q + o.L, 65535);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label names");
+    wr32(q + o.L, 0);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "0 labels");
+    memcpy(q, p, plen);
+    wr32(q + o.nattr, UINT32_MAX);
+    wr32(q + o.nattr + 4, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "do not fit");
+    memcpy(q, p, plen);
+    wr32(q + o.tpl, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "template");
+    memcpy(q, p, plen);
+    wr32(q + o.reason, 100000);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "stop reason");
+    /* header claiming a 2^62-byte payload, CRC valid */
+    wr64(buf + 16, UINT64_C(1) << 62);
+    fix_crc(buf, len);
+    refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "implausible");
+    /* payload size smaller or larger than the stream inflates to */
+    wr64(buf + 16, plen - 1);
+    fix_crc(buf, len);
+    refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "decompression");
+    wr64(buf + 16, plen + 1);
+    fix_crc(buf, len);
+    refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "decompression");
+    assert_true(util_now() - t0 < 1.0);
+    free(q);
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
+/* One field changed in an otherwise valid payload (CRC recomputed). */
+static void test_bad_fields(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    unsigned char *q = dup_bytes(p, plen);
+
+    wr32(q + o.weights + 4 * 7, 0x7fc00000u);             /* NaN weight */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "weight 7 is not finite");
+    memcpy(q, p, plen);
+    wr32(q + o.trans + 4 * 3, 0xff800000u);               /* -Inf transition */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "transition weight 3 is not finite");
+    memcpy(q, p, plen);
+    q[o.plabels] = NL;                                     /* label id out of range */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label id 5");
+    memcpy(q, p, plen);
+    wr32(q + o.counts + 4 * 3, rd32(q + o.counts + 4 * 3) + 1);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "pair counts");
+    memcpy(q, p, plen);
+    wr32(q + o.counts, 1u << 31);                          /* offsets overflow */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "pair counts");
+    memcpy(q, p, plen);
+    wr64(q + o.hashes + 8, 0);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "hash 0");
+    memcpy(q, p, plen);
+    memcpy(q + o.hashes + 8, q + o.hashes, 8);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
+    memcpy(q, p, plen);
+    /* names: "O" (5 bytes with its length), "B-PER" (9), "I-PER" text at +18 */
+    q[o.names + 18] = 'B';
+    assert_memory_equal(q + o.names + 18, "B-PER", 5);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate label \"B-PER\"");
+    memcpy(q, p, plen);
+    q[o.names + 10] = '\0';                                /* "B\0PER" */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL");
+    memcpy(q, p, plen);
+    q[o.bio] = 2;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "bio");
+    memcpy(q, p, plen);
+    wr32(q + o.kind, 3);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "feature kind");
+    memcpy(q, p, plen);
+    wr32(q + o.ncols, 5);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "columns");
+    memcpy(q, p, plen);
+    char *bracket = memchr(q + o.tpl + 4, '[', rd32(q + o.tpl));
+    assert_non_null(bracket);
+    *bracket = '(';                                        /* template must re-parse */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "stored template line 2");
+    memcpy(q, p, plen);
+    wr64(q + o.meta, 0xfff8000000000000u);                 /* c1 = NaN */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "metadata");
+    free(q);
+
+    /* trailing bytes: inside the payload, after the zlib stream, after the file */
+    q = malloc(plen + 3);
+    memcpy(q, p, plen);
+    memcpy(q + plen, "xyz", 3);
+    refuse_payload(q, plen + 3, CRFTAG_ERR_MODEL_FORMAT, "3 unexpected bytes");
+    free(q);
+    unsigned char *f = malloc(len + 4);
+    memcpy(f, buf, len);
+    memcpy(f + len, "\0\0\0\0", 4);
+    refuse(f, len + 4, CRFTAG_ERR_MODEL_FORMAT, "size mismatch");
+    wr64(f + 24, len + 4 - HDR);
+    fix_crc(f, len + 4);
+    refuse(f, len + 4, CRFTAG_ERR_MODEL_FORMAT, "decompression");
+    free(f);
+    /* unknown flag with a valid CRC */
+    wr32(buf + 12, 1);
+    fix_crc(buf, len);
+    refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "flags");
+
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
+/* The payload parser on its own: every prefix of the payload and every bit
+ * flip of it, re-packed with a valid CRC.  Prefixes must all be refused;
+ * flips may load (a weight bit, a hash bit) but must never crash or leak. */
+static void test_payload_fuzz(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    for (size_t n = 1; n < plen; n++)
+        refuse_payload(p, n, CRFTAG_ERR_MODEL_FORMAT, NULL);
+    size_t loaded = 0;
+    for (size_t i = 0; i < plen; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            p[i] ^= (unsigned char)(1u << bit);
+            size_t flen;
+            unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+            struct crftag_model *out = NULL;
+            enum crftag_status st = crftag_model_load_mem(f, flen, &out, NULL);
+            if (st == CRFTAG_OK) {
+                loaded++;
+                crftag_model_free(out);
+            } else {
+                assert_null(out);
+            }
+            free(f);
+            p[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    print_message("  payload %zu bytes: %zu of %zu flips still load\n", plen, loaded, plen * 8);
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
+static void test_save_refuses_invalid(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(1);
+    unsigned char *buf = (unsigned char *)1;
+    size_t len = 1;
+    m->trans[0] = INFINITY;
+    assert_int_equal(model_io_serialize(m, &buf, &len, NULL), CRFTAG_ERR_INVALID);
+    assert_null(buf);
+    assert_int_equal(len, 0);
+    m->trans[0] = 0;
+    m->pair_label[0] = NL;
+    assert_int_equal(model_io_serialize(m, &buf, &len, NULL), CRFTAG_ERR_INVALID);
+    m->pair_label[0] = 0;
+    m->attr_off[NATTR] -= 1;
+    assert_int_equal(model_io_serialize(m, &buf, &len, NULL), CRFTAG_ERR_INVALID);
+    m->attr_off[NATTR] += 1;
+    assert_int_equal(model_io_serialize(m, &buf, &len, NULL), CRFTAG_OK);
+    free(buf);
+    assert_int_equal(crftag_model_save(NULL, "x", NULL), CRFTAG_ERR_INVALID);
+    assert_int_equal(crftag_model_load(NULL, NULL, NULL), CRFTAG_ERR_INVALID);
+    crftag_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_mem_template),
+        cmocka_unit_test(test_roundtrip_mem_builtin),
+        cmocka_unit_test(test_roundtrip_sparse),
+        cmocka_unit_test(test_file_roundtrip_and_atomic_save),
+        cmocka_unit_test(test_truncated_every_length),
+        cmocka_unit_test(test_every_bit_flip),
+        cmocka_unit_test(test_bad_magic),
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_huge_counts),
+        cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_payload_fuzz),
+        cmocka_unit_test(test_save_refuses_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
