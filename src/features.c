@@ -1,0 +1,788 @@
+/*
+ * features.c - token windows -> hashed attribute ids (core layer).
+ *
+ *   sentence [n][stride] strings --feat_extract--> ids[start[i] .. start[i+1])
+ *
+ * Every attribute is one 64-bit hash, computed incrementally (hash.h):
+ *
+ *   id = hash_end( hash_begin(seed) -> hash_u64(kind id) -> bytes read ... )
+ *
+ * where every string read is followed by a separator byte 0x00 (tokens never
+ * contain NUL, so the byte sequence of an attribute is unambiguous).  The
+ * state after hash_u64(kind id) (and, for templates, the leading literal
+ * text) is the same for every token, so it is computed once per config and
+ * kept in fc->tpl[k].h0.  No feature string is ever built.
+ *
+ * Built-in set (FEAT_BUILTIN, builtin_version 1), column 0 only
+ * -------------------------------------------------------------
+ * Kind id = (1 << 32) | (builtin_version << 16) | kind, kind from enum
+ * feat_bkind below.  For token i, w(k) is the token at i+k, k in -2..+2.
+ * Positions outside the sentence read a sentinel instead of a token: the 3
+ * bytes {0x00, 'B', d} before the sentence and {0x00, 'E', d} after it, where
+ * d = 1 for the first position outside, 2 for the next (CRF++'s _B-1/_B+1
+ * numbering, but unforgeable because real tokens hold no NUL).  The sentinel
+ * is also its own lower-cased form, shape and short shape; it has no flags.
+ *
+ *   count  attribute                          bytes hashed after the kind id
+ *   1      bias                               -
+ *   5      w(k),  k = -2..2                   w(k) 0
+ *   5      lw(k)  lower-cased (ASCII A-Z only) lw(k) 0
+ *   5      s(k)   shape                       s(k) 0
+ *   5      ss(k)  short shape                 ss(k) 0
+ *   m      prefixes of w(0), 1..m chars       prefix 0       (one kind)
+ *   m      suffixes of w(0), 1..m chars       suffix bytes in REVERSE order, 0
+ *   2      suffix of 3 chars of w(-1), w(+1)  (reversed, as above; a shorter
+ *                                             token or a sentinel: all of it)
+ *   f      flags of w(0) that are true        -
+ *   g      flags of w(-1), w(+1) that are true -
+ *   6      lw(-1)|lw(0), lw(0)|lw(+1), lw(-2)|lw(-1), lw(+1)|lw(+2),
+ *          ss(-1)|ss(0), ss(0)|ss(+1)         a 0 b 0
+ *
+ *   so a token has 29 + 2m + f + g attributes, m = min(4, UTF-8 characters
+ *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
+ *   that is not a UTF-8 continuation byte (10xxxxxx).
+ *
+ *   Shape: per character A-Z -> 'X', a-z -> 'x', 0-9 -> 'd', ASCII
+ *   punctuation -> itself, other ASCII (space, control) -> 'S', a non-ASCII
+ *   character -> 'U'; at most 16 characters.  Short shape: the same mapping
+ *   with runs collapsed ("Xxxxx" -> "Xx", "x86-64" -> "xd-d"), at most 16.
+ *
+ *   Flags of w(0) (f counts the true ones; exactly one length bucket is true
+ *   for a non-empty token): all digits; has a digit; initial capital (first
+ *   byte A-Z); all caps (>= 2 ASCII letters, none lower-case); mixed caps (an
+ *   upper-case letter after the first byte and a lower-case letter anywhere:
+ *   "MySQL", "iPhone", "GPLv3", not "Linux" or "LINUX"); has '-'; has '.';
+ *   has '/'; has '+' or '#'; has '_'; all ASCII punctuation; has a non-ASCII
+ *   byte; single character; length in characters 1, 2, 3-4, 5-8, 9+;
+ *   initial capital at i == 0 (sentence-initial).
+ *   Flags of w(-1) and w(+1) (g counts the true ones): initial capital, all
+ *   caps.
+ *
+ * Templates (FEAT_TEMPLATE), CRF++ syntax
+ * ---------------------------------------
+ * Kind id = 2 << 32.  A "U" line's attribute hashes the line's text with its
+ * macros expanded: the literal text before the first macro (identifier
+ * included, e.g. "U05:"), then for each macro its value, 0x00, and the
+ * literal text after it.  So the identity of a feature is its CRF++ feature
+ * string (reordering the lines of a template changes nothing), and two lines
+ * with the same identifier may give the same attribute, as in CRF++.
+ * Out-of-range rows read "_B-k" / "_B+k" (k = 1, 2, ... away from the
+ * sentence), exactly as CRF++.  A token has at most ntemplates attributes:
+ * one per U line, minus duplicates dropped when two lines share their
+ * leading literal text (e.g. the same identifier).
+ */
+#include "features.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "hash.h"
+#include "util.h"
+
+#define FEAT_SEP 0x00
+#define FEAT_SHAPE_MAX 16
+#define FEAT_WIN 2               /* window -2..+2 */
+#define FEAT_BUILTIN_VERSION 1
+#define FEAT_ROW_MAX 1000
+#define FEAT_COL_MAX 1000
+
+/* One %x[row,col] macro and the literal text that follows it. */
+struct feat_macro {
+    int32_t row;
+    uint32_t col;
+    const char *lit;             /* into fc->template_text, lit_len bytes */
+    size_t lit_len;
+};
+
+/* A parsed U line, or (FEAT_BUILTIN) one feature kind. */
+struct feat_template {
+    uint64_t h0;                 /* state after kind id + leading literal */
+    uint64_t id0;                /* hash_end(h0): the attribute when nmacro == 0 */
+    size_t nmacro;
+    struct feat_macro *macro;    /* [nmacro] */
+    size_t m0;                   /* parse-time index of macro[0] */
+    long line;                   /* template line (1-based); builtin: 0 */
+    int dedup;                   /* an earlier line has the same h0 */
+};
+
+_Static_assert(_Alignof(struct feat_macro) <= _Alignof(struct feat_template),
+               "macros are stored right after the templates");
+
+/* ------------------------------------------------------------------------ */
+/* Built-in kinds                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Flags of one token, bit i <-> kind BK_FLAG + i (w(0) flags). */
+enum {
+    BF_ALLDIGIT, BF_HASDIGIT, BF_INITCAP, BF_ALLCAPS, BF_MIXED, BF_HYPHEN, BF_DOT,
+    BF_SLASH, BF_PLUSHASH, BF_UNDERSCORE, BF_ALLPUNCT, BF_NONASCII, BF_SINGLE,
+    BF_LEN1, BF_LEN2, BF_LEN3_4, BF_LEN5_8, BF_LEN9P,
+    BF_COUNT
+};
+
+enum feat_bkind {
+    BK_BIAS = 0,
+    BK_W = 1,                    /* + k + 2, k = -2..2 */
+    BK_LW = BK_W + 5,
+    BK_SH = BK_LW + 5,
+    BK_SS = BK_SH + 5,
+    BK_PRE = BK_SS + 5,
+    BK_SUF,
+    BK_SUF3_PREV,
+    BK_SUF3_NEXT,
+    BK_FLAG,                     /* + BF_* */
+    BK_INITCAP_FIRST = BK_FLAG + BF_COUNT,
+    BK_PREV_INITCAP,
+    BK_PREV_ALLCAPS,
+    BK_NEXT_INITCAP,
+    BK_NEXT_ALLCAPS,
+    BK_LW_M1_0,
+    BK_LW_0_P1,
+    BK_LW_M2_M1,
+    BK_LW_P1_P2,
+    BK_SS_M1_0,
+    BK_SS_0_P1,
+    BK_COUNT
+};
+
+/* Upper bound of the attributes of one token (29 + 8 + 18 + 1 + 4). */
+#define FEAT_BUILTIN_MAX 64
+
+/* Per-token data of the built-in set, computed once per sentence. */
+struct feat_tok {
+    const char *w, *lw, *sh, *ss;
+    size_t len;                  /* bytes of w and lw */
+    size_t pre[4];               /* bytes of the first k+1 characters (all if fewer) */
+    size_t suf[4];               /* bytes of the last k+1 characters (all if fewer) */
+    uint32_t flags;              /* 1 << BF_* */
+    unsigned char shlen, sslen;
+    unsigned char npre;          /* min(4, characters) */
+};
+
+/* sentinels of positions -1, -2, n, n+1 */
+static const char feat_sent[4][3] = { { 0, 'B', 1 }, { 0, 'B', 2 }, { 0, 'E', 1 }, { 0, 'E', 2 } };
+
+static inline uint64_t feat_hstr(uint64_t h, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++)
+        h = hash_byte(h, p[i]);
+    return h;
+}
+
+/* h over s[n-1], s[n-2], ..., s[0] */
+static inline uint64_t feat_hrev(uint64_t h, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0)
+        h = hash_byte(h, p[--n]);
+    return h;
+}
+
+static inline uint64_t feat_end(uint64_t h)
+{
+    return hash_end(hash_byte(h, FEAT_SEP));
+}
+
+static void feat_sentinel(struct feat_tok *t, const char *s)
+{
+    memset(t, 0, sizeof *t);
+    t->w = t->lw = t->sh = t->ss = s;
+    t->len = 3;
+    t->shlen = t->sslen = 3;
+    for (int k = 0; k < 4; k++)
+        t->pre[k] = t->suf[k] = 3;
+}
+
+static char feat_shape_char(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return 'X';
+    if (c >= 'a' && c <= 'z')
+        return 'x';
+    if (c >= '0' && c <= '9')
+        return 'd';
+    if (c >= 0x80)
+        return 'U';
+    if (c > 0x20 && c < 0x7f)
+        return (char)c;          /* ASCII punctuation */
+    return 'S';
+}
+
+/* Fills t for token w; lower/sh/ss point to len, 16 and 16 bytes of scratch. */
+static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *lower,
+                          char *sh, char *ss)
+{
+    const unsigned char *p = (const unsigned char *)w;
+    size_t nch = 0, starts[4] = { 0, 0, 0, 0 };  /* ring: last 4 char starts */
+    size_t nupper = 0, nlower = 0, ndigit = 0, npunct = 0;
+    int upper_inside = 0, nonascii = 0;
+    uint32_t f = 0;
+    unsigned shlen = 0, sslen = 0;
+    char last = 0;
+
+    t->w = w;
+    t->len = len;
+    t->lw = w;
+    for (size_t j = 0; j < len; j++) {
+        unsigned char c = p[j];
+        if (j == 0 || (c & 0xC0) != 0x80) {
+            /* a new character */
+            if (nch >= 1 && nch <= 4)
+                t->pre[nch - 1] = j;
+            starts[nch & 3] = j;
+            nch++;
+            char sc = feat_shape_char(c);
+            if (shlen < FEAT_SHAPE_MAX)
+                sh[shlen++] = sc;
+            if (sc != last && sslen < FEAT_SHAPE_MAX)
+                ss[sslen++] = sc;
+            last = sc;
+        }
+        if (c >= 'A' && c <= 'Z') {
+            nupper++;
+            if (j > 0)
+                upper_inside = 1;
+        } else if (c >= 'a' && c <= 'z') {
+            nlower++;
+        } else if (c >= '0' && c <= '9') {
+            ndigit++;
+        } else if (c >= 0x80) {
+            nonascii = 1;
+        } else if (c > 0x20 && c < 0x7f) {
+            npunct++;
+            switch (c) {
+            case '-': f |= 1u << BF_HYPHEN; break;
+            case '.': f |= 1u << BF_DOT; break;
+            case '/': f |= 1u << BF_SLASH; break;
+            case '+': case '#': f |= 1u << BF_PLUSHASH; break;
+            case '_': f |= 1u << BF_UNDERSCORE; break;
+            default: break;
+            }
+        }
+    }
+    for (size_t k = nch; k < 4; k++)
+        t->pre[k] = len;
+    if (nch >= 1 && nch <= 4)
+        t->pre[nch - 1] = len;
+    /* suf[k]: the last k+1 characters start at starts[(nch - 1 - k) & 3] */
+    for (size_t k = 0; k < 4; k++)
+        t->suf[k] = k < nch ? len - starts[(nch - 1 - k) & 3] : len;
+    t->npre = (unsigned char)(nch < 4 ? nch : 4);
+
+    if (nupper > 0) {
+        for (size_t j = 0; j < len; j++) {
+            unsigned char c = p[j];
+            lower[j] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        }
+        t->lw = lower;
+    }
+    t->sh = sh;
+    t->ss = ss;
+    t->shlen = (unsigned char)shlen;
+    t->sslen = (unsigned char)sslen;
+
+    f |= (uint32_t)(len > 0 && ndigit == len) << BF_ALLDIGIT;
+    f |= (uint32_t)(ndigit > 0) << BF_HASDIGIT;
+    f |= (uint32_t)(len > 0 && p[0] >= 'A' && p[0] <= 'Z') << BF_INITCAP;
+    f |= (uint32_t)(nupper >= 2 && nlower == 0) << BF_ALLCAPS;
+    f |= (uint32_t)(upper_inside && nlower > 0) << BF_MIXED;
+    f |= (uint32_t)(len > 0 && npunct == len) << BF_ALLPUNCT;
+    f |= (uint32_t)nonascii << BF_NONASCII;
+    f |= (uint32_t)(nch == 1) << BF_SINGLE;
+    if (nch > 0)
+        f |= 1u << (nch == 1 ? BF_LEN1 : nch == 2 ? BF_LEN2 : nch <= 4 ? BF_LEN3_4
+                    : nch <= 8 ? BF_LEN5_8 : BF_LEN9P);
+    t->flags = f;
+}
+
+static uint64_t feat_kind_state(uint64_t seed, uint64_t kind_id)
+{
+    return hash_u64(hash_begin(seed), kind_id);
+}
+
+enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed)
+{
+    memset(fc, 0, sizeof *fc);
+    struct feat_template *tpl = util_calloc(BK_COUNT, sizeof *tpl);
+    if (!tpl)
+        return CRFTAG_ERR_NOMEM;
+    for (size_t k = 0; k < BK_COUNT; k++) {
+        uint64_t id = ((uint64_t)FEAT_BUILTIN << 32)
+                      | ((uint64_t)FEAT_BUILTIN_VERSION << 16) | k;
+        tpl[k].h0 = feat_kind_state(seed, id);
+        tpl[k].id0 = hash_end(tpl[k].h0);
+    }
+    fc->kind = FEAT_BUILTIN;
+    fc->builtin_version = FEAT_BUILTIN_VERSION;
+    fc->seed = seed;
+    fc->ntemplates = BK_COUNT;
+    fc->tpl = tpl;
+    fc->ncols = 1;
+    return CRFTAG_OK;
+}
+
+/* Lays out the scratch of a sentence: tk[-2 .. n+1] then lower-cased words,
+ * shapes and short shapes; fills it.  Returns tk (index 0 = token 0). */
+static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t stride,
+                                     struct feat_buf *out)
+{
+    size_t ntk = n + 2 * FEAT_WIN, head, bytes = 0, need;
+    if (util_mul(ntk, sizeof(struct feat_tok), &head))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(cols[i * stride]);
+        if (len > SIZE_MAX - bytes - 2 * FEAT_SHAPE_MAX)
+            return NULL;
+        bytes += len + 2 * FEAT_SHAPE_MAX;
+    }
+    if (bytes > SIZE_MAX - head)
+        return NULL;
+    need = head + bytes;
+    void *p = out->scratch;
+    if (util_grow(&p, &out->scratch_cap, need, 1))
+        return NULL;
+    out->scratch = p;
+
+    struct feat_tok *tk = (struct feat_tok *)(void *)out->scratch + FEAT_WIN;
+    char *s = out->scratch + head;
+    feat_sentinel(&tk[-1], feat_sent[0]);
+    feat_sentinel(&tk[-2], feat_sent[1]);
+    feat_sentinel(&tk[n], feat_sent[2]);
+    feat_sentinel(&tk[n + 1], feat_sent[3]);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = cols[i * stride];
+        size_t len = strlen(w);
+        feat_tok_fill(&tk[i], w, len, s, s + len, s + len + FEAT_SHAPE_MAX);
+        s += len + 2 * FEAT_SHAPE_MAX;
+    }
+    return tk;
+}
+
+/* Attributes of token i with the built-in set; returns the end of o. */
+static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct feat_tok *tk,
+                                    size_t i, uint64_t *o)
+{
+    const struct feat_tok *t0 = &tk[i];
+    uint64_t h;
+
+    *o++ = kt[BK_BIAS].id0;
+    for (int k = -FEAT_WIN; k <= FEAT_WIN; k++) {
+        const struct feat_tok *t = &tk[(ptrdiff_t)i + k];
+        *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
+        *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
+        *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
+        *o++ = feat_end(feat_hstr(kt[BK_SS + k + 2].h0, t->ss, t->sslen));
+    }
+
+    /* prefixes: one running state, an attribute at each character end */
+    h = kt[BK_PRE].h0;
+    size_t j = 0;
+    for (int k = 0; k < t0->npre; k++) {
+        h = feat_hstr(h, t0->w + j, t0->pre[k] - j);
+        j = t0->pre[k];
+        *o++ = feat_end(h);
+    }
+    /* suffixes: bytes from the end backwards */
+    h = kt[BK_SUF].h0;
+    j = 0;
+    for (int k = 0; k < t0->npre; k++) {
+        h = feat_hrev(h, t0->w + t0->len - t0->suf[k], t0->suf[k] - j);
+        j = t0->suf[k];
+        *o++ = feat_end(h);
+    }
+    const struct feat_tok *tp = &tk[(ptrdiff_t)i - 1], *tn = &tk[i + 1];
+    *o++ = feat_end(feat_hrev(kt[BK_SUF3_PREV].h0, tp->w + tp->len - tp->suf[2], tp->suf[2]));
+    *o++ = feat_end(feat_hrev(kt[BK_SUF3_NEXT].h0, tn->w + tn->len - tn->suf[2], tn->suf[2]));
+
+    uint32_t f = t0->flags;
+    for (int b = 0; f; b++, f >>= 1) {
+        if (f & 1u)
+            *o++ = kt[BK_FLAG + b].id0;
+    }
+    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
+        *o++ = kt[BK_INITCAP_FIRST].id0;
+    if (tp->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_PREV_INITCAP].id0;
+    if (tp->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_PREV_ALLCAPS].id0;
+    if (tn->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_NEXT_INITCAP].id0;
+    if (tn->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_NEXT_ALLCAPS].id0;
+
+    /* bigrams a|b: a 0 b 0 */
+    static const struct { int kind, a, b; } big[6] = {
+        { BK_LW_M1_0, -1, 0 }, { BK_LW_0_P1, 0, 1 }, { BK_LW_M2_M1, -2, -1 },
+        { BK_LW_P1_P2, 1, 2 }, { BK_SS_M1_0, -1, 0 }, { BK_SS_0_P1, 0, 1 },
+    };
+    for (int k = 0; k < 6; k++) {
+        const struct feat_tok *a = &tk[(ptrdiff_t)i + big[k].a];
+        const struct feat_tok *b = &tk[(ptrdiff_t)i + big[k].b];
+        if (k < 4)
+            h = feat_hstr(hash_byte(feat_hstr(kt[big[k].kind].h0, a->lw, a->len), FEAT_SEP),
+                          b->lw, b->len);
+        else
+            h = feat_hstr(hash_byte(feat_hstr(kt[big[k].kind].h0, a->ss, a->sslen), FEAT_SEP),
+                          b->ss, b->sslen);
+        *o++ = feat_end(h);
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Templates                                                                */
+/* ------------------------------------------------------------------------ */
+
+struct feat_parse {
+    const char *name;
+    struct crftag_error *err;
+    uint64_t kstate;             /* state after the template kind id */
+    struct feat_template *tv;
+    size_t ntv, tv_cap;
+    struct feat_macro *mv;
+    size_t nmv, mv_cap;
+    size_t maxcol;
+    int anymacro;
+};
+
+static enum crftag_status feat_perr(struct feat_parse *ps, long line, const char *what,
+                                    const char *s, size_t n)
+{
+    int shown = n > 40 ? 40 : (int)n;
+    return err_set(ps->err, CRFTAG_ERR_PARSE, ps->name, line, "template: %s in '%.*s%s'",
+                   what, shown, s, n > 40 ? "..." : "");
+}
+
+/* Parses an integer at s[*j..n): optional sign if sign_ok, then digits.
+ * Returns 0 and *out (saturated at +-10^6), or -1 when no digit is found. */
+static int feat_parse_int(const char *s, size_t n, size_t *j, int sign_ok, long *out)
+{
+    long sign = 1, v = 0;
+    size_t k = *j;
+    if (sign_ok && k < n && (s[k] == '-' || s[k] == '+')) {
+        if (s[k] == '-')
+            sign = -1;
+        k++;
+    }
+    if (k >= n || s[k] < '0' || s[k] > '9')
+        return -1;
+    while (k < n && s[k] >= '0' && s[k] <= '9') {
+        if (v < 1000000)
+            v = v * 10 + (s[k] - '0');
+        k++;
+    }
+    *j = k;
+    *out = sign * v;
+    return 0;
+}
+
+/* Parses the macro "%x[row,col]" starting at s[*j] (s[*j..] = "%x");
+ * advances *j past it. */
+static enum crftag_status feat_parse_macro(struct feat_parse *ps, long line, const char *s,
+                                           size_t n, size_t *j, long *row, long *col)
+{
+    size_t k = *j + 2, start = *j;
+    size_t end = k;              /* extent shown in messages: up to ']' */
+    while (end < n && s[end] != ']')
+        end++;
+    if (end < n)
+        end++;
+    const char *m = s + start;
+    size_t mlen = end - start;
+
+    if (k >= n || s[k] != '[')
+        return feat_perr(ps, line, "malformed macro (expected '%x[row,col]')", m, mlen);
+    k++;
+    if (feat_parse_int(s, n, &k, 1, row))
+        return feat_perr(ps, line, "malformed macro (row is not an integer)", m, mlen);
+    if (k >= n || s[k] != ',')
+        return feat_perr(ps, line, "malformed macro (expected ',' after the row)", m, mlen);
+    k++;
+    if (k < n && (s[k] == '-' || s[k] == '+'))
+        return feat_perr(ps, line, "malformed macro (column must be an unsigned integer)",
+                         m, mlen);
+    if (feat_parse_int(s, n, &k, 0, col))
+        return feat_perr(ps, line, "malformed macro (column is not an integer)", m, mlen);
+    if (k >= n || s[k] != ']')
+        return feat_perr(ps, line, "malformed macro (missing ']')", m, mlen);
+    k++;
+    if (*row < -FEAT_ROW_MAX || *row > FEAT_ROW_MAX)
+        return feat_perr(ps, line, "row outside -1000..1000", m, mlen);
+    if (*col > FEAT_COL_MAX)
+        return feat_perr(ps, line, "column greater than 1000", m, mlen);
+    *j = k;
+    return CRFTAG_OK;
+}
+
+/* Finds the next "%x" in s[j..n), or n. */
+static size_t feat_find_macro(const char *s, size_t n, size_t j)
+{
+    for (; j + 1 < n; j++) {
+        if (s[j] == '%' && s[j + 1] == 'x')
+            return j;
+    }
+    return n;
+}
+
+/* Parses one U line s[0..n) (trimmed, s[0] == 'U'). */
+static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, const char *s,
+                                           size_t n)
+{
+    void *p = ps->tv;
+    if (util_grow(&p, &ps->tv_cap, ps->ntv + 1, sizeof *ps->tv))
+        return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
+    ps->tv = p;
+    struct feat_template *t = &ps->tv[ps->ntv];
+    memset(t, 0, sizeof *t);
+    t->line = line;
+    t->m0 = ps->nmv;
+
+    size_t j = feat_find_macro(s, n, 0);
+    t->h0 = feat_hstr(ps->kstate, s, j);
+    while (j < n) {
+        long row, col;
+        enum crftag_status st = feat_parse_macro(ps, line, s, n, &j, &row, &col);
+        if (st != CRFTAG_OK)
+            return st;
+        size_t lit = j;
+        j = feat_find_macro(s, n, j);
+        p = ps->mv;
+        if (util_grow(&p, &ps->mv_cap, ps->nmv + 1, sizeof *ps->mv))
+            return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
+        ps->mv = p;
+        struct feat_macro *m = &ps->mv[ps->nmv++];
+        m->row = (int32_t)row;
+        m->col = (uint32_t)col;
+        m->lit = s + lit;
+        m->lit_len = j - lit;
+        t->nmacro++;
+        if ((size_t)col > ps->maxcol)
+            ps->maxcol = (size_t)col;
+        ps->anymacro = 1;
+    }
+    t->id0 = hash_end(t->h0);
+    for (size_t k = 0; k < ps->ntv; k++) {
+        if (ps->tv[k].h0 == t->h0) {
+            t->dedup = 1;
+            break;
+        }
+    }
+    ps->ntv++;
+    return CRFTAG_OK;
+}
+
+static enum crftag_status feat_parse_line(struct feat_parse *ps, long line, const char *s,
+                                          size_t n)
+{
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+        s++;
+        n--;
+    }
+    if (n == 0 || s[0] == '#')
+        return CRFTAG_OK;
+    if (memchr(s, '\0', n))
+        return err_set(ps->err, CRFTAG_ERR_PARSE, ps->name, line,
+                       "template: NUL byte in line");
+    if (s[0] == 'B') {
+        if (feat_find_macro(s, n, 0) < n)
+            return feat_perr(ps, line,
+                             "bigram templates with macros are not supported "
+                             "(label bigrams are always modelled; use a plain 'B' line)",
+                             s, n);
+        return CRFTAG_OK;        /* label bigram: always modelled */
+    }
+    if (s[0] != 'U')
+        return feat_perr(ps, line,
+                         "unknown line type (expected 'U...', 'B', '#' or a blank line)",
+                         s, n);
+    return feat_parse_uline(ps, line, s, n);
+}
+
+enum crftag_status feat_config_template(struct feat_config *fc, const char *text, size_t len,
+                                        const char *name, uint64_t seed,
+                                        struct crftag_error *err)
+{
+    memset(fc, 0, sizeof *fc);
+    struct feat_parse ps;
+    memset(&ps, 0, sizeof ps);
+    ps.name = name ? name : "template";
+    ps.err = err;
+    ps.kstate = feat_kind_state(seed, (uint64_t)FEAT_TEMPLATE << 32);
+
+    enum crftag_status st = CRFTAG_OK;
+    char *copy = util_strndup(text ? text : "", text ? len : 0);
+    if (!copy)
+        return err_set(err, CRFTAG_ERR_NOMEM, ps.name, 0, "out of memory");
+    size_t pos = 0, clen = text ? len : 0;
+    long line = 0;
+    while (pos < clen && st == CRFTAG_OK) {
+        const char *nl = memchr(copy + pos, '\n', clen - pos);
+        size_t end = nl ? (size_t)(nl - copy) : clen;
+        st = feat_parse_line(&ps, ++line, copy + pos, end - pos);
+        pos = end + 1;
+    }
+    if (st == CRFTAG_OK && ps.ntv == 0)
+        st = err_set(err, CRFTAG_ERR_PARSE, ps.name, 0, "template: no 'U' line");
+
+    struct feat_template *tpl = NULL;
+    if (st == CRFTAG_OK) {
+        size_t a, b;
+        if (util_mul(ps.ntv, sizeof *tpl, &a) || util_mul(ps.nmv, sizeof *ps.mv, &b)
+            || a > SIZE_MAX - b || !(tpl = util_malloc(a + b, 1))) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, ps.name, 0, "out of memory");
+        } else {
+            struct feat_macro *mv = (struct feat_macro *)(void *)(tpl + ps.ntv);
+            if (ps.nmv)
+                memcpy(mv, ps.mv, b);
+            for (size_t k = 0; k < ps.ntv; k++) {
+                tpl[k] = ps.tv[k];
+                tpl[k].macro = mv + tpl[k].m0;
+            }
+        }
+    }
+    free(ps.tv);
+    free(ps.mv);
+    if (st != CRFTAG_OK) {
+        free(copy);
+        return st;
+    }
+    fc->kind = FEAT_TEMPLATE;
+    fc->seed = seed;
+    fc->template_text = copy;
+    fc->ntemplates = ps.ntv;
+    fc->tpl = tpl;
+    fc->ncols = ps.anymacro ? ps.maxcol + 1 : 1;
+    return CRFTAG_OK;
+}
+
+void feat_config_free(struct feat_config *fc)
+{
+    if (!fc)
+        return;
+    free(fc->template_text);
+    free(fc->tpl);
+    memset(fc, 0, sizeof *fc);
+}
+
+/* "_B-k" / "_B+k" into buf (>= 24 bytes); returns its length. */
+static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
+{
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + k % 10);
+        k /= 10;
+    } while (k > 0 && nd < sizeof digits);
+    buf[0] = '_';
+    buf[1] = 'B';
+    buf[2] = sign;
+    for (size_t d = 0; d < nd; d++)
+        buf[3 + d] = digits[nd - 1 - d];
+    return 3 + nd;
+}
+
+/* Attributes of token i with templates; returns the end of o. */
+static uint64_t *feat_template_token(const struct feat_config *fc, const char *const *cols,
+                                     size_t n, size_t stride, size_t i, uint64_t *o)
+{
+    uint64_t *first = o;
+    char buf[32];
+    for (size_t k = 0; k < fc->ntemplates; k++) {
+        const struct feat_template *t = &fc->tpl[k];
+        uint64_t id;
+        if (t->nmacro == 0) {
+            id = t->id0;
+        } else {
+            uint64_t h = t->h0;
+            for (size_t m = 0; m < t->nmacro; m++) {
+                const struct feat_macro *mc = &t->macro[m];
+                if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
+                    size_t away = (size_t)-(ptrdiff_t)mc->row - i;
+                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '-', away));
+                } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
+                    size_t away = i + (size_t)mc->row - n + 1;
+                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '+', away));
+                } else {
+                    size_t pos = (size_t)((ptrdiff_t)i + mc->row);
+                    const unsigned char *s = (const unsigned char *)cols[pos * stride + mc->col];
+                    for (; *s; s++)
+                        h = hash_byte(h, *s);
+                }
+                h = hash_byte(h, FEAT_SEP);
+                h = feat_hstr(h, mc->lit, mc->lit_len);
+            }
+            id = hash_end(h);
+        }
+        if (t->dedup) {
+            int dup = 0;
+            for (const uint64_t *q = first; q < o; q++) {
+                if (*q == id) {
+                    dup = 1;
+                    break;
+                }
+            }
+            if (dup)
+                continue;
+        }
+        *o++ = id;
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Extraction                                                               */
+/* ------------------------------------------------------------------------ */
+
+enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
+                                size_t n, size_t stride, struct feat_buf *out)
+{
+    size_t per = fc->kind == FEAT_BUILTIN ? FEAT_BUILTIN_MAX : fc->ntemplates;
+    size_t cap_need;
+    void *p;
+
+    if (n > 0 && stride < fc->ncols)
+        return CRFTAG_ERR_INVALID;
+    if (n == SIZE_MAX || util_mul(n, per, &cap_need))
+        return CRFTAG_ERR_NOMEM;
+    p = out->start;
+    if (util_grow(&p, &out->start_cap, n + 1, sizeof *out->start))
+        return CRFTAG_ERR_NOMEM;
+    out->start = p;
+    p = out->ids;
+    if (util_grow(&p, &out->cap, cap_need ? cap_need : 1, sizeof *out->ids))
+        return CRFTAG_ERR_NOMEM;
+    out->ids = p;
+
+    uint64_t *o = out->ids;
+    out->start[0] = 0;
+    if (fc->kind == FEAT_BUILTIN) {
+        if (n == 0)
+            return CRFTAG_OK;
+        const struct feat_tok *tk = feat_prepare(cols, n, stride, out);
+        if (!tk)
+            return CRFTAG_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            o = feat_builtin_token(fc->tpl, tk, i, o);
+            out->start[i + 1] = (size_t)(o - out->ids);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            o = feat_template_token(fc, cols, n, stride, i, o);
+            out->start[i + 1] = (size_t)(o - out->ids);
+        }
+    }
+    return CRFTAG_OK;
+}
+
+void feat_buf_free(struct feat_buf *b)
+{
+    if (!b)
+        return;
+    free(b->ids);
+    free(b->start);
+    free(b->scratch);
+    memset(b, 0, sizeof *b);
+}

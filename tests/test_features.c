@@ -1,0 +1,671 @@
+/*
+ * test_features.c - the feature extractor (src/features.c): determinism and
+ * seed, window locality, specific built-in attributes found by intersecting
+ * attribute sets, attribute counts computed by hand from the documented
+ * set, template parsing and errors (line numbers), CRF++ expansion of
+ * out-of-range rows, the documented template hash, extra columns, and
+ * invariants on real WikiSER sentences (tests/data/features_wikiser_sample.txt,
+ * the first 60 sentences of the WikiSER dev split, Apache-2.0).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "features.h"
+#include "hash.h"
+
+#define SEED HASH_DEFAULT_SEED
+#define MAXA 256
+
+/* A token's attributes, sorted. */
+struct aset {
+    size_t n;
+    uint64_t v[MAXA];
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void aset_from(struct aset *s, const struct feat_buf *b, size_t i)
+{
+    s->n = b->start[i + 1] - b->start[i];
+    assert_true(s->n <= MAXA);
+    memcpy(s->v, b->ids + b->start[i], s->n * sizeof *s->v);
+    qsort(s->v, s->n, sizeof *s->v, cmp_u64);
+}
+
+static int aset_has(const struct aset *s, uint64_t x)
+{
+    return bsearch(&x, s->v, s->n, sizeof x, cmp_u64) != NULL;
+}
+
+static int aset_equal(const struct aset *a, const struct aset *b)
+{
+    return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof *a->v) == 0;
+}
+
+/* a := a minus b (b == NULL: nothing) intersected with c (c == NULL: all). */
+static void aset_filter(struct aset *a, const struct aset *minus, const struct aset *keep)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (minus && aset_has(minus, a->v[i]))
+            continue;
+        if (keep && !aset_has(keep, a->v[i]))
+            continue;
+        a->v[k++] = a->v[i];
+    }
+    a->n = k;
+}
+
+static size_t aset_common(const struct aset *a, const struct aset *b)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < a->n; i++)
+        c += aset_has(b, a->v[i]);
+    return c;
+}
+
+/* Attributes of token i of the sentence toks[0..n) (one column). */
+static void attrs_of(const struct feat_config *fc, const char *const *toks, size_t n, size_t i,
+                     struct aset *s)
+{
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(fc, toks, n, 1, &b), CRFTAG_OK);
+    assert_int_equal(b.start[0], 0);
+    aset_from(s, &b, i);
+    for (size_t k = 0; k < b.start[n]; k++)
+        assert_true(b.ids[k] != 0);
+    feat_buf_free(&b);
+}
+
+static size_t count_of(const struct feat_config *fc, const char *const *toks, size_t n, size_t i)
+{
+    struct aset s;
+    attrs_of(fc, toks, n, i, &s);
+    return s.n;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------------ */
+/* Built-in set                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void test_builtin_deterministic_and_seeded(void **state)
+{
+    (void)state;
+    const char *s[] = { "QEMU", "uses", "SPICE", "for", "remote", "display", "." };
+    struct feat_config a, b, c;
+    assert_int_equal(feat_config_builtin(&a, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin(&b, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin(&c, SEED ^ ((uint64_t)1 << 40)), CRFTAG_OK);
+    assert_int_equal(a.kind, FEAT_BUILTIN);
+    assert_int_equal(a.builtin_version, 1);
+    assert_int_equal(a.ncols, 1);
+    assert_null(a.template_text);
+
+    struct feat_buf ba, bb, bc;
+    memset(&ba, 0, sizeof ba);
+    memset(&bb, 0, sizeof bb);
+    memset(&bc, 0, sizeof bc);
+    assert_int_equal(feat_extract(&a, s, N(s), 1, &ba), CRFTAG_OK);
+    assert_int_equal(feat_extract(&b, s, N(s), 1, &bb), CRFTAG_OK);
+    assert_int_equal(feat_extract(&c, s, N(s), 1, &bc), CRFTAG_OK);
+    /* same config, same seed: identical output, in the same order */
+    assert_int_equal(ba.start[N(s)], bb.start[N(s)]);
+    assert_memory_equal(ba.start, bb.start, (N(s) + 1) * sizeof *ba.start);
+    assert_memory_equal(ba.ids, bb.ids, ba.start[N(s)] * sizeof *ba.ids);
+    /* another seed: same counts, but no attribute in common */
+    assert_memory_equal(ba.start, bc.start, (N(s) + 1) * sizeof *ba.start);
+    for (size_t i = 0; i < N(s); i++) {
+        struct aset x, y;
+        aset_from(&x, &ba, i);
+        aset_from(&y, &bc, i);
+        assert_int_equal(aset_common(&x, &y), 0);
+    }
+    /* a reused buffer gives the same result as a fresh one, after a longer
+     * and a shorter sentence */
+    const char *longer[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l" };
+    assert_int_equal(feat_extract(&a, longer, N(longer), 1, &bb), CRFTAG_OK);
+    assert_int_equal(feat_extract(&a, s, 2, 1, &bb), CRFTAG_OK);
+    assert_int_equal(feat_extract(&a, s, N(s), 1, &bb), CRFTAG_OK);
+    assert_memory_equal(ba.ids, bb.ids, ba.start[N(s)] * sizeof *ba.ids);
+
+    feat_buf_free(&ba);
+    feat_buf_free(&bb);
+    feat_buf_free(&bc);
+    feat_config_free(&a);
+    feat_config_free(&b);
+    feat_config_free(&c);
+}
+
+static void test_builtin_window(void **state)
+{
+    (void)state;
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    /* "uses" has the window emulator QEMU [uses] SPICE for in both */
+    const char *a[] = { "The", "emulator", "QEMU", "uses", "SPICE", "for", "display", "." };
+    const char *b[] = { "Yesterday", ",", "this", "emulator", "QEMU", "uses", "SPICE", "for",
+                        "output", "too" };
+    struct aset sa, sb, sc, sd;
+    attrs_of(&fc, a, N(a), 3, &sa);
+    attrs_of(&fc, b, N(b), 5, &sb);
+    assert_true(aset_equal(&sa, &sb));
+    /* changing w(+3) changes nothing */
+    const char *c3[] = { "The", "emulator", "QEMU", "uses", "SPICE", "for", "Output", "!" };
+    attrs_of(&fc, c3, N(c3), 3, &sc);
+    assert_true(aset_equal(&sa, &sc));
+    /* changing w(+2) changes some attributes but not all */
+    const char *c2[] = { "The", "emulator", "QEMU", "uses", "SPICE", "With", "display", "." };
+    attrs_of(&fc, c2, N(c2), 3, &sd);
+    size_t common = aset_common(&sa, &sd);
+    assert_true(common > 0);
+    assert_true(common < sa.n);
+    /* exactly the 5 attributes that read w(+2): w, lw, s, ss, lw(+1)|lw(+2)
+     * ("for" -> "With": all differ) */
+    assert_int_equal(sa.n - common, 5);
+    assert_int_equal(sa.n, sd.n);
+    /* the sentinels are consistent: token 0 of two sentences that agree on
+     * tokens 0..2 */
+    const char *e[] = { "QEMU", "uses", "SPICE", "a" };
+    const char *f[] = { "QEMU", "uses", "SPICE", "b", "c" };
+    attrs_of(&fc, e, N(e), 0, &sa);
+    attrs_of(&fc, f, N(f), 0, &sb);
+    assert_true(aset_equal(&sa, &sb));
+    /* ... and the last token of two sentences that agree on the last three */
+    const char *g[] = { "x", "y", "on", "Linux", "." };
+    const char *h[] = { "on", "Linux", "." };
+    attrs_of(&fc, g, N(g), 4, &sa);
+    attrs_of(&fc, h, N(h), 2, &sb);
+    assert_true(aset_equal(&sa, &sb));
+    /* a sentence-initial token differs from the same token later on (BOS
+     * sentinels, sentence-initial capital) */
+    const char *k[] = { "on", "QEMU", "uses", "SPICE" };
+    attrs_of(&fc, e, N(e), 0, &sa);
+    attrs_of(&fc, k, N(k), 1, &sb);
+    assert_false(aset_equal(&sa, &sb));
+    feat_config_free(&fc);
+}
+
+/* The one attribute shared by x1 in ctx1, x2 in ctx2, x3 in ctx3 and by none
+ * of the controls (each placed in the context of the same index). */
+static void unique_common(const struct feat_config *fc, const char *x[3], const char *ctl[][3],
+                          size_t nctl, struct aset *out)
+{
+    const char *ctx[3][5] = {
+        { "we", "run", NULL, "today", "!" },
+        { "Many", "PEOPLE", NULL, "at", "42" },
+        { "(", "The", NULL, "KERNEL", "x86" },
+    };
+    struct aset s;
+    for (int c = 0; c < 3; c++) {
+        const char *sent[5];
+        memcpy(sent, ctx[c], sizeof sent);
+        sent[2] = x[c];
+        attrs_of(fc, sent, 5, 2, &s);
+        if (c == 0)
+            *out = s;
+        else
+            aset_filter(out, NULL, &s);
+        for (size_t k = 0; k < nctl; k++) {
+            sent[2] = ctl[k][c];
+            attrs_of(fc, sent, 5, 2, &s);
+            aset_filter(out, &s, NULL);
+        }
+    }
+}
+
+static void test_builtin_specific(void **state)
+{
+    (void)state;
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    struct aset lw, tmp;
+
+    /* lower-cased word: Linux, LINUX and linux share exactly one attribute
+     * that Minux, MINUX, minux (same shapes, flags, suffixes) lack */
+    const char *x1[3] = { "Linux", "LINUX", "linux" };
+    const char *c1[][3] = { { "Minux", "MINUX", "minux" } };
+    unique_common(&fc, x1, c1, 1, &lw);
+    assert_int_equal(lw.n, 1);
+    /* it is not there for another word */
+    const char *s1[] = { "we", "run", "Linus", "today", "!" };
+    attrs_of(&fc, s1, 5, 2, &tmp);
+    assert_false(aset_has(&tmp, lw.v[0]));
+    /* it does not depend on the context (it is w(0)'s) */
+    const char *s2[] = { "Linux" };
+    attrs_of(&fc, s2, 1, 0, &tmp);
+    assert_true(aset_has(&tmp, lw.v[0]));
+
+    /* suffix of 3 characters: Node.js, Vue.js, Ember.js share one attribute
+     * that Node.ts (suffix .ts, same flags) and Node_js (suffix js, _js)
+     * lack */
+    struct aset suf;
+    const char *x2[3] = { "Node.js", "Vue.js", "Ember.js" };
+    const char *c2[][3] = { { "Node.ts", "Vue.ts", "Ember.ts" },
+                            { "Node_js", "Vue_js", "Ember_js" } };
+    unique_common(&fc, x2, c2, 2, &suf);
+    assert_int_equal(suf.n, 1);
+    const char *s3[] = { "Backbone.js" };
+    attrs_of(&fc, s3, 1, 0, &tmp);
+    assert_true(aset_has(&tmp, suf.v[0]));
+    const char *s4[] = { "js" };     /* suffix "js" only */
+    attrs_of(&fc, s4, 1, 0, &tmp);
+    assert_false(aset_has(&tmp, suf.v[0]));
+
+    /* prefixes count UTF-8 characters: "Zürich" and "Züge" share exactly
+     * the prefixes "Z" and "Zü" and nothing else w(0)-specific */
+    struct aset pre;
+    const char *x3[3] = { "Zürich", "Züge", "Zürcher" };
+    const char *c3[][3] = { { "Xürich", "Xüge", "Xürcher" } };
+    unique_common(&fc, x3, c3, 1, &pre);
+    assert_int_equal(pre.n, 2);
+    feat_config_free(&fc);
+}
+
+static void test_builtin_counts(void **state)
+{
+    (void)state;
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    /* 29 + 2 * min(4, chars) + true flags of w(0) + true flags of w(-1/+1),
+     * computed by hand from the documented set */
+    const char *s[] = { "QEMU", "uses", "SPICE", "." };
+    /* QEMU: initcap, allcaps, len3-4, initcap at i=0; BOS: none; uses: none */
+    assert_int_equal(count_of(&fc, s, 4, 0), 29 + 8 + 4);
+    /* uses: len3-4; QEMU and SPICE: initcap + allcaps each */
+    assert_int_equal(count_of(&fc, s, 4, 1), 29 + 8 + 1 + 4);
+    /* SPICE: initcap, allcaps, len5-8; uses, ".": none */
+    assert_int_equal(count_of(&fc, s, 4, 2), 29 + 8 + 3);
+    /* ".": allpunct, dot, single, len1; SPICE: 2; EOS: none */
+    assert_int_equal(count_of(&fc, s, 4, 3), 29 + 2 + 4 + 2);
+
+    const char *t[] = { "the", "MySQL", "and", "C++", "on", "x86-64", "under", "GPLv3", "in",
+                        "Zü", "with", "TCP/IP", "as", "node_modules", "é", "2024" };
+    size_t n = N(t);
+    /* MySQL: initcap, mixed, len5-8; the, and: none */
+    assert_int_equal(count_of(&fc, t, n, 1), 29 + 8 + 3);
+    /* C++: initcap, plus/hash, len3-4 (one letter: not all caps) */
+    assert_int_equal(count_of(&fc, t, n, 3), 29 + 6 + 3);
+    /* x86-64: has digit, hyphen, len5-8 */
+    assert_int_equal(count_of(&fc, t, n, 5), 29 + 8 + 3);
+    /* GPLv3: initcap, has digit, mixed, len5-8 */
+    assert_int_equal(count_of(&fc, t, n, 7), 29 + 8 + 4);
+    /* Zü (2 characters, 3 bytes): initcap, non-ASCII, len2 */
+    assert_int_equal(count_of(&fc, t, n, 9), 29 + 4 + 3);
+    /* with: len3-4; Zü: initcap; TCP/IP: initcap, allcaps */
+    assert_int_equal(count_of(&fc, t, n, 10), 29 + 8 + 1 + 3);
+    /* TCP/IP: initcap, allcaps, slash, len5-8; with, as: none */
+    assert_int_equal(count_of(&fc, t, n, 11), 29 + 8 + 4);
+    /* node_modules: underscore, len9+ */
+    assert_int_equal(count_of(&fc, t, n, 13), 29 + 8 + 2);
+    /* é: non-ASCII, single, len1 */
+    assert_int_equal(count_of(&fc, t, n, 14), 29 + 2 + 3);
+    /* 2024: all digits, has digit, len3-4; é: none */
+    assert_int_equal(count_of(&fc, t, n, 15), 29 + 8 + 3);
+    /* an empty token: no prefixes, suffixes or length bucket */
+    const char *u[] = { "" };
+    assert_int_equal(count_of(&fc, u, 1, 0), 29);
+    feat_config_free(&fc);
+}
+
+static void test_builtin_extra_columns_and_edges(void **state)
+{
+    (void)state;
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    const char *one[] = { "QEMU", "uses", "SPICE" };
+    const char *three[] = { "QEMU", "NNP", "B-Application", "uses", "VBZ", "O",
+                            "SPICE", "NNP", "B-Protocol" };
+    struct feat_buf a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(&fc, one, 3, 1, &a), CRFTAG_OK);
+    assert_int_equal(feat_extract(&fc, three, 3, 3, &b), CRFTAG_OK);
+    assert_memory_equal(a.start, b.start, 4 * sizeof *a.start);
+    assert_memory_equal(a.ids, b.ids, a.start[3] * sizeof *a.ids);
+    /* n = 0 */
+    assert_int_equal(feat_extract(&fc, NULL, 0, 1, &a), CRFTAG_OK);
+    assert_int_equal(a.start[0], 0);
+    struct feat_buf z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(feat_extract(&fc, NULL, 0, 1, &z), CRFTAG_OK);
+    assert_non_null(z.start);
+    assert_int_equal(z.start[0], 0);
+    /* stride below ncols */
+    assert_int_equal(feat_extract(&fc, one, 3, 0, &z), CRFTAG_ERR_INVALID);
+    feat_buf_free(&z);
+    feat_buf_free(&a);
+    feat_buf_free(&b);
+    feat_buf_free(&b);
+    feat_buf_free(NULL);
+    feat_config_free(&fc);
+    feat_config_free(&fc);
+    feat_config_free(NULL);
+}
+
+/* Real WikiSER sentences: no 0, no duplicate within a token, counts within
+ * the documented bounds, and a long sentence. */
+static void test_builtin_wikiser(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/data/features_wikiser_sample.txt", "r");
+    assert_non_null(f);
+    char line[1024];
+    char *toks[4096];
+    size_t n = 0, nsent = 0, ntok = 0;
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, "<s>") == 0) {
+            n = 0;
+            continue;
+        }
+        if (strcmp(line, "</s>") == 0) {
+            assert_int_equal(feat_extract(&fc, (const char *const *)toks, n, 1, &b), CRFTAG_OK);
+            for (size_t i = 0; i < n; i++) {
+                struct aset s;
+                aset_from(&s, &b, i);
+                assert_true(s.n >= 29 + 2 && s.n <= 64);
+                assert_true(s.v[0] != 0);
+                for (size_t k = 1; k < s.n; k++)
+                    assert_true(s.v[k] != s.v[k - 1]);
+            }
+            for (size_t i = 0; i < n; i++)
+                free(toks[i]);
+            nsent++;
+            ntok += n;
+            continue;
+        }
+        assert_true(n < N(toks));
+        line[strcspn(line, "\t")] = '\0';
+        toks[n] = strdup(line);
+        assert_non_null(toks[n]);
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(nsent, 60);
+    assert_true(ntok > 1000);
+    feat_buf_free(&b);
+    feat_config_free(&fc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Templates                                                                */
+/* ------------------------------------------------------------------------ */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[65536];
+    *len = fread(buf, 1, sizeof buf - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_template_classic(void **state)
+{
+    (void)state;
+    size_t len;
+    const char *text = read_file("tests/data/features_conll2000.tpl", &len);
+    struct feat_config fc;
+    struct crftag_error err;
+    assert_int_equal(feat_config_template(&fc, text, len, "conll.tpl", SEED, &err), CRFTAG_OK);
+    assert_int_equal(fc.kind, FEAT_TEMPLATE);
+    assert_int_equal(fc.ncols, 2);
+    assert_int_equal(fc.ntemplates, 19);
+    assert_non_null(fc.template_text);
+    assert_string_equal(fc.template_text, text);
+
+    /* a CoNLL-2000 sentence; every token gets one attribute per U line (no
+     * two lines share an identifier) */
+    const char *s[] = { "Confidence", "NN", "B-NP", "in", "IN", "B-PP", "the", "DT", "B-NP",
+                        "pound", "NN", "I-NP", "is", "VBZ", "B-VP" };
+    struct feat_buf b2, b3;
+    memset(&b2, 0, sizeof b2);
+    memset(&b3, 0, sizeof b3);
+    assert_int_equal(feat_extract(&fc, s, 5, 3, &b3), CRFTAG_OK);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(b3.start[i + 1] - b3.start[i], 19);
+    /* extra column (the chunk tag) ignored */
+    const char *s2[] = { "Confidence", "NN", "in", "IN", "the", "DT", "pound", "NN", "is", "VBZ" };
+    assert_int_equal(feat_extract(&fc, s2, 5, 2, &b2), CRFTAG_OK);
+    assert_memory_equal(b2.ids, b3.ids, 5 * 19 * sizeof *b2.ids);
+    assert_int_equal(feat_extract(&fc, s2, 5, 1, &b2), CRFTAG_ERR_INVALID);
+
+    /* parsing is deterministic: re-parsing the stored text gives the same
+     * attributes (a model re-parses it at load time) */
+    struct feat_config fc2;
+    assert_int_equal(feat_config_template(&fc2, fc.template_text, strlen(fc.template_text),
+                                          "again", SEED, &err), CRFTAG_OK);
+    assert_int_equal(feat_extract(&fc2, s2, 5, 2, &b2), CRFTAG_OK);
+    assert_memory_equal(b2.ids, b3.ids, 5 * 19 * sizeof *b2.ids);
+    feat_config_free(&fc2);
+
+    /* reordering lines changes nothing (the hash is of the line's text) */
+    const char *fwd = "U00:%x[0,0]\nU01:%x[-1,1]/%x[0,1]\nU02:%x[1,0]\n";
+    const char *rev = "U02:%x[1,0]\nU01:%x[-1,1]/%x[0,1]\nU00:%x[0,0]\n";
+    struct feat_config ff, fr;
+    assert_int_equal(feat_config_template(&ff, fwd, strlen(fwd), "f", SEED, &err), CRFTAG_OK);
+    assert_int_equal(feat_config_template(&fr, rev, strlen(rev), "r", SEED, &err), CRFTAG_OK);
+    assert_int_equal(feat_extract(&ff, s2, 5, 2, &b2), CRFTAG_OK);
+    assert_int_equal(feat_extract(&fr, s2, 5, 2, &b3), CRFTAG_OK);
+    for (size_t i = 0; i < 5; i++) {
+        struct aset x, y;
+        aset_from(&x, &b2, i);
+        aset_from(&y, &b3, i);
+        assert_int_equal(x.n, 3);
+        assert_true(aset_equal(&x, &y));
+    }
+    feat_config_free(&ff);
+    feat_config_free(&fr);
+    feat_buf_free(&b2);
+    feat_buf_free(&b3);
+    feat_config_free(&fc);
+}
+
+static void expect_ok(const char *text, size_t ncols, size_t ntpl)
+{
+    struct feat_config fc;
+    struct crftag_error err;
+    memset(&err, 0, sizeof err);
+    enum crftag_status st = feat_config_template(&fc, text, strlen(text), "t", SEED, &err);
+    if (st != CRFTAG_OK)
+        fail_msg("'%s' refused: %s", text, err.msg);
+    assert_int_equal(fc.ncols, ncols);
+    assert_int_equal(fc.ntemplates, ntpl);
+    feat_config_free(&fc);
+}
+
+static void expect_err(const char *text, long line, const char *needle)
+{
+    struct feat_config fc;
+    struct crftag_error err;
+    memset(&err, 0, sizeof err);
+    enum crftag_status st = feat_config_template(&fc, text, strlen(text), "my.tpl", SEED, &err);
+    if (st != CRFTAG_ERR_PARSE)
+        fail_msg("'%s' accepted (status %d)", text, (int)st);
+    assert_int_equal(err.code, CRFTAG_ERR_PARSE);
+    assert_string_equal(err.file, "my.tpl");
+    assert_int_equal(err.line, line);
+    if (!strstr(err.msg, needle))
+        fail_msg("message '%s' lacks '%s'", err.msg, needle);
+    /* fc is left empty */
+    assert_int_equal(fc.ntemplates, 0);
+    assert_null(fc.tpl);
+    assert_null(fc.template_text);
+    feat_config_free(&fc);
+}
+
+static void test_template_parse(void **state)
+{
+    (void)state;
+    /* accepted: comments, blank lines, CR, trailing blanks, B, constants,
+     * literal text, duplicate identifiers, extreme rows and columns */
+    expect_ok("# c\r\n\r\nU00:%x[0,0]  \r\n\t\nB\r\n", 1, 1);
+    expect_ok("U00:%x[0,0]\nU01:\nU02:%x[-1,0]/%x[0,0]/x\nB\n", 1, 3);
+    expect_ok("U00:%x[0,0]\nU00:%x[1,0]", 1, 2);
+    expect_ok("U00:%x[-1000,1000]\nU01:%x[+1000,0]\n", 1001, 2);
+    expect_ok("U", 1, 1);
+    expect_ok("Bfoo\nU0:%x[0,3]\n", 4, 1);
+    expect_ok("U5:100%\n", 1, 1);
+
+    const char *pre = "# header\nU00:%x[0,0]\n\n";   /* 3 lines, bad line is 4 */
+    char buf[256];
+    static const struct { const char *line, *needle; } bad[] = {
+        { "U01:%x[0]", "expected ','" },
+        { "U01:%x[a,0]", "row is not an integer" },
+        { "U01:%x[0,-1]", "unsigned" },
+        { "U01:%x[0,0", "missing ']'" },
+        { "U01:%x[0,0)", "missing ']'" },
+        { "U01:%x[1001,0]", "row outside" },
+        { "U01:%x[-1001,0]", "row outside" },
+        { "U01:%x[99999999999999999999,0]", "row outside" },
+        { "U01:%x[0,1001]", "column greater" },
+        { "U01:%x[,0]", "row is not an integer" },
+        { "U01:%x[0,]", "column is not an integer" },
+        { "U01:%x0,0]", "expected '%x[row,col]'" },
+        { "X01:%x[0,0]", "unknown line type" },
+        { "u01:%x[0,0]", "unknown line type" },
+        { "B01:%x[0,0]", "not supported" },
+        { "B01:%x[-1,0]/%x[0,0]", "not supported" },
+    };
+    for (size_t k = 0; k < N(bad); k++) {
+        snprintf(buf, sizeof buf, "%s%s\nU02:%%x[1,0]\n", pre, bad[k].line);
+        expect_err(buf, 4, bad[k].needle);
+    }
+    /* the first error wins; the line count includes CRLF lines */
+    expect_err("U00:%x[0,0]\r\n\r\nZ\r\nY\r\n", 3, "unknown line type");
+    /* no U line at all */
+    expect_err("", 0, "no 'U' line");
+    expect_err("# only\nB\n", 0, "no 'U' line");
+    /* err may be NULL */
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, "X", 1, NULL, SEED, NULL), CRFTAG_ERR_PARSE);
+}
+
+/* The documented hash of a template attribute (features.c): kind id 2 << 32,
+ * then the line text with each macro replaced by value + 0x00. */
+static void test_template_hash_spec(void **state)
+{
+    (void)state;
+    const char *text = "U05:%x[-1,0]/%x[0,0]\nU9:%x[1,0]x\nU7:\n";
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, text, strlen(text), "t", SEED, NULL), CRFTAG_OK);
+    const char *s[] = { "QEMU", "uses" };
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(&fc, s, 2, 1, &b), CRFTAG_OK);
+    uint64_t k = hash_u64(hash_begin(SEED), (uint64_t)2 << 32);
+    uint64_t e1 = hash_end(hash_byte(hash_bytes(hash_bytes(hash_byte(hash_bytes(
+                      hash_bytes(k, "U05:", 4), "QEMU", 4), 0), "/", 1), "uses", 4), 0));
+    uint64_t e2 = hash_end(hash_bytes(hash_byte(hash_bytes(k, "U9:_B+1", 7), 0), "x", 1));
+    uint64_t e3 = hash_end(hash_bytes(k, "U7:", 3));
+    assert_int_equal(b.start[2] - b.start[1], 3);
+    assert_true(b.ids[b.start[1] + 0] == e1);
+    assert_true(b.ids[b.start[1] + 1] == e2);
+    assert_true(b.ids[b.start[1] + 2] == e3);
+    feat_buf_free(&b);
+    feat_config_free(&fc);
+}
+
+static uint64_t tpl_attr(const char *tpl, const char *const *toks, size_t n, size_t i)
+{
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, tpl, strlen(tpl), "t", SEED, NULL), CRFTAG_OK);
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(&fc, toks, n, 1, &b), CRFTAG_OK);
+    assert_int_equal(b.start[i + 1] - b.start[i], 1);
+    uint64_t id = b.ids[b.start[i]];
+    feat_buf_free(&b);
+    feat_config_free(&fc);
+    return id;
+}
+
+static void test_template_out_of_range(void **state)
+{
+    (void)state;
+    const char *a[] = { "a", "b", "c" };
+    const char *x[] = { "x", "y" };
+    const char *lone[] = { "z" };
+    const char *m1 = "U00:%x[-1,0]";
+    const char *m2 = "U00:%x[-2,0]";
+    const char *p1 = "U00:%x[1,0]";
+    /* before the sentence: the same sentinel in every sentence ... */
+    uint64_t bos_a = tpl_attr(m1, a, 3, 0);
+    assert_true(bos_a == tpl_attr(m1, x, 2, 0));
+    assert_true(bos_a == tpl_attr(m1, lone, 1, 0));
+    /* ... unlike an in-range token */
+    assert_true(bos_a != tpl_attr(m1, a, 3, 1));
+    assert_true(tpl_attr(m1, a, 3, 1) == tpl_attr(m1, a, 3, 1));
+    /* CRF++ numbering: %x[-2,0] at token 1 reads _B-1, like %x[-1,0] at
+     * token 0; at token 0 it reads _B-2, which differs */
+    assert_true(tpl_attr(m2, a, 3, 1) == bos_a);
+    assert_true(tpl_attr(m2, a, 3, 0) != bos_a);
+    /* after the sentence: _B+1 */
+    uint64_t eos = tpl_attr(p1, a, 3, 2);
+    assert_true(eos == tpl_attr(p1, x, 2, 1));
+    assert_true(eos != bos_a);
+    assert_true(eos != tpl_attr(p1, a, 3, 1));
+    /* the sentinel is the CRF++ string: a token "_B-1" reads the same */
+    const char *fake[] = { "_B-1", "q" };
+    assert_true(tpl_attr(m1, fake, 2, 1) == bos_a);
+    /* far out of range */
+    assert_true(tpl_attr("U00:%x[1000,0]", a, 3, 0) != tpl_attr("U00:%x[999,0]", a, 3, 0));
+    assert_true(tpl_attr("U00:%x[-1000,0]", a, 3, 2) == tpl_attr("U00:%x[-999,0]", a, 3, 1));
+}
+
+static void test_template_dedup(void **state)
+{
+    (void)state;
+    /* two lines with one identifier: "U00:a" twice at token 0 is kept once */
+    const char *tpl = "U00:%x[0,0]\nU00:%x[1,0]\nU01:%x[0,0]\n";
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, tpl, strlen(tpl), "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(fc.ntemplates, 3);
+    const char *s[] = { "a", "a" };
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(&fc, s, 2, 1, &b), CRFTAG_OK);
+    assert_int_equal(b.start[1] - b.start[0], 2);   /* U00:a, U01:a */
+    assert_int_equal(b.start[2] - b.start[1], 3);   /* U00:a, U00:_B+1, U01:a */
+    /* U00:a is the same attribute at both tokens */
+    assert_true(b.ids[0] == b.ids[b.start[1]]);
+    feat_buf_free(&b);
+    feat_config_free(&fc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_deterministic_and_seeded),
+        cmocka_unit_test(test_builtin_window),
+        cmocka_unit_test(test_builtin_specific),
+        cmocka_unit_test(test_builtin_counts),
+        cmocka_unit_test(test_builtin_extra_columns_and_edges),
+        cmocka_unit_test(test_builtin_wikiser),
+        cmocka_unit_test(test_template_classic),
+        cmocka_unit_test(test_template_parse),
+        cmocka_unit_test(test_template_hash_spec),
+        cmocka_unit_test(test_template_out_of_range),
+        cmocka_unit_test(test_template_dedup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
