@@ -31,6 +31,7 @@
 #include "hash.h"
 #include "labels.h"
 #include "model.h"
+#include "train.h"
 #include "util.h"
 
 #define TRAIN_MAX_THREADS 64
@@ -622,6 +623,146 @@ static void train_split(struct trainer *tr)
     }
 }
 
+/* Builds everything the optimizer needs: the model skeleton (features,
+ * labels, attributes, pairs), the training data as attribute ids, the
+ * observed counts, the dev data and the workers.  On failure the caller
+ * still calls trainer_free() and frees tr->m. */
+static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_corpus *c,
+                                        const struct crftag_train_params *p,
+                                        struct crftag_error *err)
+{
+    enum crftag_status st = train_check(c, p, err);
+    if (st != CRFTAG_OK)
+        return st;
+    tr->p = p;
+    tr->t0 = util_now();
+    struct htab prov = {0};
+    uint32_t *counts = NULL;
+    size_t counts_cap = 0;
+    struct crftag_model *m = model_new();
+    if (!m)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    tr->m = m;
+
+    /* features */
+    if (p->template_text) {
+        st = feat_config_template(&m->feat, p->template_text, strlen(p->template_text),
+                                  p->template_name ? p->template_name : "template",
+                                  p->hash_seed, err);
+        if (st != CRFTAG_OK)
+            goto out;
+        if (m->feat.ncols > c->ncols - 1) {
+            st = err_set(err, CRFTAG_ERR_INVALID, p->template_name, 0,
+                         "the template reads column %zu, but the training data has %zu "
+                         "feature column%s (columns 0..%zu) before the label",
+                         m->feat.ncols - 1, c->ncols - 1, c->ncols - 1 == 1 ? "" : "s",
+                         c->ncols - 2);
+            goto out;
+        }
+    } else {
+        st = feat_config_builtin(&m->feat, p->hash_seed);
+        if (st != CRFTAG_OK) {
+            err_set(err, st, NULL, 0, "cannot set up the built-in features");
+            goto out;
+        }
+    }
+
+    /* labels */
+    int iob2 = 0;
+    st = train_labels(m, c, &tr->td.label, &iob2, err);
+    if (st != CRFTAG_OK)
+        goto out;
+    tr->L = m->labels.n;
+    m->bio = iob2 && p->bio_constraint;
+    m->meta.label_counts = util_calloc(tr->L, sizeof *m->meta.label_counts);
+    if (!m->meta.label_counts) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (size_t t = 0; t < c->ntok; t++)
+        m->meta.label_counts[tr->td.label[t]]++;
+
+    /* attributes and pairs */
+    st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, &tr->td, err);
+    if (st != CRFTAG_OK)
+        goto out;
+    st = train_build(tr, &prov, counts, err);
+    htab_free(&prov);
+    free(counts);
+    counts = NULL;
+    if (st != CRFTAG_OK)
+        goto out;
+    st = model_finish(m, err);
+    if (st != CRFTAG_OK)
+        goto out;
+
+    size_t L = tr->L;
+    tr->npairs = m->npairs;
+    tr->nparams = m->npairs + L * L;
+    tr->obs = util_calloc(tr->nparams, sizeof *tr->obs);
+    m->trans = util_calloc(L * L, sizeof *m->trans);
+    if (!tr->obs || !m->trans) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr->nparams);
+        goto out;
+    }
+    train_observed(tr);
+
+    /* dev data: attribute ids of the model, unknown attributes dropped */
+    if (p->dev && p->dev->nsent > 0) {
+        tr->dev = p->dev;
+        st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr->dv, err);
+        if (st != CRFTAG_OK)
+            goto out;
+    }
+
+    /* threads */
+    tr->nthreads = p->threads > 0 ? p->threads : util_ncpu();
+    if (tr->nthreads > TRAIN_MAX_THREADS)
+        tr->nthreads = TRAIN_MAX_THREADS;
+    if ((size_t)tr->nthreads > c->nsent)
+        tr->nthreads = (int)c->nsent;
+    tr->w = util_calloc((size_t)tr->nthreads, sizeof *tr->w);
+    if (!tr->w) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < tr->nthreads; i++) {
+        tr->w[i].tr = tr;
+        tr->w[i].g = util_malloc(tr->nparams, sizeof *tr->w[i].g);
+        if (!tr->w[i].g) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (gradient buffers)");
+            goto out;
+        }
+    }
+    train_split(tr);
+
+out:
+    htab_free(&prov);
+    free(counts);
+    return st;
+}
+
+enum crftag_status train_objective(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *p, const double *x,
+                                   size_t n, double *f, double *g, size_t *out_nparams,
+                                   struct crftag_error *err)
+{
+    struct trainer tr;
+    memset(&tr, 0, sizeof tr);
+    enum crftag_status st = trainer_setup(&tr, c, p, err);
+    if (st == CRFTAG_OK) {
+        if (out_nparams)
+            *out_nparams = tr.nparams;
+        if (x && n != tr.nparams)
+            st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "expected %zu parameters", tr.nparams);
+        else if (x)
+            *f = train_evaluate(&tr, x, g, (int)n, 0.0);
+    }
+    trainer_free(&tr);
+    crftag_model_free(tr.m);
+    return st;
+}
+
 enum crftag_status crftag_train(const struct crftag_corpus *c,
                                 const struct crftag_train_params *p,
                                 struct crftag_model **out, struct crftag_error *err)
@@ -631,116 +772,20 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     err_clear(err);
     if (!out)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output model pointer");
-    enum crftag_status st = train_check(c, p, err);
-    if (st != CRFTAG_OK)
-        return st;
-
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
-    tr.p = p;
-    tr.t0 = util_now();
-    struct htab prov = {0};
-    uint32_t *counts = NULL;
-    size_t counts_cap = 0;
     lbfgsfloatval_t *x = NULL;
-    struct crftag_model *m = model_new();
-    if (!m)
-        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    tr.m = m;
-
-    /* features */
-    if (p->template_text) {
-        st = feat_config_template(&m->feat, p->template_text, strlen(p->template_text),
-                                  p->template_name ? p->template_name : "template",
-                                  p->hash_seed, err);
-        if (st != CRFTAG_OK)
-            goto fail;
-        if (m->feat.ncols > c->ncols - 1) {
-            st = err_set(err, CRFTAG_ERR_INVALID, p->template_name, 0,
-                         "the template reads column %zu, but the training data has %zu "
-                         "feature column%s (columns 0..%zu) before the label",
-                         m->feat.ncols - 1, c->ncols - 1, c->ncols - 1 == 1 ? "" : "s",
-                         c->ncols - 2);
-            goto fail;
-        }
-    } else {
-        st = feat_config_builtin(&m->feat, p->hash_seed);
-        if (st != CRFTAG_OK) {
-            err_set(err, st, NULL, 0, "cannot set up the built-in features");
-            goto fail;
-        }
-    }
-
-    /* labels */
-    int iob2 = 0;
-    st = train_labels(m, c, &tr.td.label, &iob2, err);
+    enum crftag_status st = trainer_setup(&tr, c, p, err);
+    struct crftag_model *m = tr.m;
     if (st != CRFTAG_OK)
         goto fail;
-    tr.L = m->labels.n;
-    m->bio = iob2 && p->bio_constraint;
-    m->meta.label_counts = util_calloc(tr.L, sizeof *m->meta.label_counts);
-    if (!m->meta.label_counts) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-        goto fail;
-    }
-    for (size_t t = 0; t < c->ntok; t++)
-        m->meta.label_counts[tr.td.label[t]]++;
-
-    /* attributes and pairs */
-    st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, &tr.td, err);
-    if (st != CRFTAG_OK)
-        goto fail;
-    st = train_build(&tr, &prov, counts, err);
-    htab_free(&prov);
-    free(counts);
-    counts = NULL;
-    if (st != CRFTAG_OK)
-        goto fail;
-    st = model_finish(m, err);
-    if (st != CRFTAG_OK)
-        goto fail;
-
     size_t L = tr.L;
-    tr.npairs = m->npairs;
-    tr.nparams = m->npairs + L * L;
-    tr.obs = util_calloc(tr.nparams, sizeof *tr.obs);
-    m->trans = util_calloc(L * L, sizeof *m->trans);
     x = lbfgs_malloc((int)tr.nparams);
-    if (!tr.obs || !m->trans || !x) {
+    if (!x) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr.nparams);
         goto fail;
     }
     memset(x, 0, tr.nparams * sizeof *x);
-    train_observed(&tr);
-
-    /* dev data: attribute ids of the model, unknown attributes dropped */
-    if (p->dev && p->dev->nsent > 0) {
-        tr.dev = p->dev;
-        st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr.dv, err);
-        if (st != CRFTAG_OK)
-            goto fail;
-    }
-
-    /* threads */
-    tr.nthreads = p->threads > 0 ? p->threads : util_ncpu();
-    if (tr.nthreads > TRAIN_MAX_THREADS)
-        tr.nthreads = TRAIN_MAX_THREADS;
-    if ((size_t)tr.nthreads > c->nsent)
-        tr.nthreads = (int)c->nsent;
-    tr.w = util_calloc((size_t)tr.nthreads, sizeof *tr.w);
-    if (!tr.w) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < tr.nthreads; i++) {
-        tr.w[i].tr = &tr;
-        tr.w[i].g = util_malloc(tr.nparams, sizeof *tr.w[i].g);
-        if (!tr.w[i].g) {
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (gradient buffers)");
-            goto fail;
-        }
-    }
-    train_split(&tr);
 
     /* optimize */
     lbfgs_parameter_t lp;
@@ -817,8 +862,6 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
 
 fail:
     lbfgs_free(x);
-    htab_free(&prov);
-    free(counts);
     trainer_free(&tr);
     crftag_model_free(m);
     return st;

@@ -1,0 +1,22 @@
+/*
+ * train.h - internal entry points of the trainer (pipeline layer).
+ *
+ * crftag_train() and crftag_train_params_init() are public (crftag.h); this
+ * header exposes the objective itself so that tests can check its gradient.
+ */
+#ifndef CRFTAG_TRAIN_H
+#define CRFTAG_TRAIN_H
+
+#include <stddef.h>
+#include "crftag.h"
+
+/* Builds the training problem of c under p and, when x != NULL, evaluates
+ * the objective f(x) and its gradient g[n] at x[n] (n must equal the number
+ * of parameters, which *out_nparams receives when not NULL).  Parameters are
+ * the (attribute, label) weights in model order, then the L*L transitions. */
+enum crftag_status train_objective(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *p, const double *x,
+                                   size_t n, double *f, double *g, size_t *out_nparams,
+                                   struct crftag_error *err);
+
+#endif
