@@ -1,0 +1,317 @@
+/*
+ * test_train.c - the trainer: gradient against finite differences, thread
+ * count invariance, learning a real slice, cancellation, L1 sparsity, BIO
+ * detection and parameter errors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crftag.h"
+#include "train.h"
+
+#define SLICE "tests/data/corpus_wikiser_30.txt"
+
+static struct crftag_corpus *load(const char *path)
+{
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
+    return c;
+}
+
+/* Writes text to a temporary file; returns its malloc'd path. */
+static char *temp_file(const char *text)
+{
+    char *path = strdup("/tmp/crftag-test-train.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t len = strlen(text);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static double rnd(void)   /* xorshift64, uniform in [-1, 1) */
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / (double)(1ULL << 52) - 1.0;
+}
+
+static const char *small_template = "U00:%x[0,0]\nU01:%x[-1,0]\nU02:%x[0,0]/%x[1,0]\nB\n";
+
+/* d f / d x_k by central differences equals g_k, at a random point. */
+static void test_gradient_finite_differences(void **state)
+{
+    (void)state;
+    char *path = temp_file("<s>\nQEMU\tB-Application\nuses\tO\nSPICE\tB-Protocol\n.\tO\n</s>\n"
+                           "<s>\nLinux\tB-Operating_System\nkernel\tO\non\tO\nARM\tB-Architecture\n"
+                           "Cortex\tI-Architecture\n</s>\n<s>\nthe\tO\nQEMU\tB-Application\n"
+                           "emulator\tI-Application\n</s>\n");
+    struct crftag_corpus *c = load(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = small_template;
+    p.c2 = 0.7;
+    p.threads = 1;
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    assert_true(n > 36);   /* 6 labels: 36 transitions + state features */
+    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
+    for (size_t k = 0; k < n; k++)
+        x[k] = rnd();
+    double f;
+    assert_int_equal(train_objective(c, &p, x, n, &f, g, NULL, &err), CRFTAG_OK);
+    assert_true(isfinite(f) && f > 0);
+    const double h = 1e-5;
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k], fp, fm;
+        x[k] = xk + h;
+        assert_int_equal(train_objective(c, &p, x, n, &fp, g2, NULL, &err), CRFTAG_OK);
+        x[k] = xk - h;
+        assert_int_equal(train_objective(c, &p, x, n, &fm, g2, NULL, &err), CRFTAG_OK);
+        x[k] = xk;
+        double fd = (fp - fm) / (2 * h);
+        assert_true(fabs(fd - g[k]) <= 1e-5 * (1 + fabs(g[k])));
+    }
+    free(x);
+    free(g);
+    free(g2);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
+}
+
+/* The objective and gradient do not depend on the thread count beyond rounding. */
+static void test_threads_invariance(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    double *x = malloc(n * sizeof *x), *g1 = malloc(n * sizeof *g1), *g3 = malloc(n * sizeof *g3);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.1 * rnd();
+    double f1, f3;
+    p.threads = 1;
+    assert_int_equal(train_objective(c, &p, x, n, &f1, g1, NULL, &err), CRFTAG_OK);
+    p.threads = 3;
+    assert_int_equal(train_objective(c, &p, x, n, &f3, g3, NULL, &err), CRFTAG_OK);
+    assert_true(fabs(f1 - f3) <= 1e-9 * fabs(f1));
+    for (size_t k = 0; k < n; k++)
+        assert_true(fabs(g1[k] - g3[k]) <= 1e-9 * (1 + fabs(g1[k])));
+    free(x);
+    free(g1);
+    free(g3);
+    crftag_corpus_free(c);
+}
+
+struct progress_log {
+    int calls;
+    int cancel_at;
+    double last_f1;
+    double first_objective, last_objective;
+};
+
+static int on_progress(const struct crftag_progress *pr, void *user)
+{
+    struct progress_log *log = user;
+    log->calls++;
+    if (log->calls == 1)
+        log->first_objective = pr->objective;
+    log->last_objective = pr->objective;
+    log->last_f1 = pr->dev_f1;
+    return log->cancel_at && pr->iteration >= log->cancel_at;
+}
+
+/* Tags every sentence of c with m; returns the fraction of correct tokens. */
+static double train_accuracy(const struct crftag_model *m, const char *path)
+{
+    struct crftag_reader *r;
+    struct crftag_error err;
+    assert_int_equal(crftag_reader_open(path, &r, &err), CRFTAG_OK);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    const char *const *cols;
+    size_t n, ncols, right = 0, all = 0;
+    uint32_t ids[4096];
+    while (crftag_reader_next(r, &cols, &n, &ncols, &err) > 0) {
+        assert_true(n <= 4096);
+        assert_int_equal(crftag_tagger_tag(t, cols, n, ncols, ids, NULL, &err), CRFTAG_OK);
+        for (size_t i = 0; i < n; i++)
+            right += strcmp(crftag_model_label(m, ids[i]), cols[i * ncols + ncols - 1]) == 0;
+        all += n;
+    }
+    crftag_tagger_free(t);
+    crftag_reader_close(r);
+    return (double)right / (double)all;
+}
+
+/* A real WikiSER slice is learnt: training accuracy near 100%, the objective
+ * falls, dev F1 is reported, the model is IOB2-constrained. */
+static void test_learns_slice(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 100;
+    p.threads = 2;
+    p.dev = c;
+    struct progress_log log = {0};
+    p.progress = on_progress;
+    p.user = &log;
+    struct crftag_model *m;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    assert_true(log.calls > 10);
+    assert_true(log.last_objective < 0.2 * log.first_objective);
+    assert_true(log.last_f1 > 90.0);
+    assert_true(train_accuracy(m, SLICE) > 0.99);
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    assert_int_equal(in.bio_constrained, 1);
+    assert_int_equal(in.train_sentences, 30);
+    assert_int_equal(in.num_columns, 1);
+    assert_int_equal(in.iterations, (uint32_t)log.calls);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    struct progress_log log = {0};
+    log.cancel_at = 3;
+    p.progress = on_progress;
+    p.user = &log;
+    struct crftag_model *m = (struct crftag_model *)&log;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_CANCELED);
+    assert_null(m);
+    assert_int_equal(log.calls, 3);
+    crftag_corpus_free(c);
+}
+
+/* L1 (OWL-QN) leaves far fewer non-zero weights than L2 alone. */
+static void test_l1_sparsity(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 60;
+    struct crftag_model *m2, *m1;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m2, &err), CRFTAG_OK);
+    p.c1 = 1.0;
+    p.c2 = 0.0;
+    assert_int_equal(crftag_train(c, &p, &m1, &err), CRFTAG_OK);
+    struct crftag_model_info i1, i2;
+    crftag_model_get_info(m1, &i1);
+    crftag_model_get_info(m2, &i2);
+    assert_true(i1.num_nonzero * 5 < i2.num_nonzero);
+    assert_true(i1.num_features < i2.num_features);   /* zero weights are dropped */
+    assert_true(train_accuracy(m1, SLICE) > 0.9);
+    crftag_model_free(m1);
+    crftag_model_free(m2);
+    crftag_corpus_free(c);
+}
+
+/* IOB1 training labels (I- after O) turn the BIO restriction off. */
+static void test_iob1_unconstrained(void **state)
+{
+    (void)state;
+    char *path = temp_file("a O O\nb X I-LOC\nc X I-LOC\nd O O\n\ne X I-ORG\nf O O\n\n");
+    struct crftag_corpus *c = load(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 20;
+    struct crftag_model *m;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    assert_int_equal(in.bio_constrained, 0);
+    /* the builtin features read column 0 only, whatever the file holds */
+    assert_int_equal(in.num_columns, 1);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    struct crftag_model *m;
+    struct crftag_error err;
+    struct crftag_corpus *empty;
+    assert_int_equal(crftag_corpus_new(&empty), CRFTAG_OK);
+    assert_int_equal(crftag_train(empty, &p, &m, &err), CRFTAG_ERR_INVALID);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "no sentences"));
+    crftag_corpus_free(empty);
+
+    char *path = temp_file("<s>\nQEMU\nuses\n</s>\n");
+    struct crftag_corpus *nolabel = load(path);
+    assert_int_equal(crftag_train(nolabel, &p, &m, &err), CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no label column"));
+    crftag_corpus_free(nolabel);
+    unlink(path);
+    free(path);
+
+    struct crftag_corpus *c = load(SLICE);
+    p.template_text = "U00:%x[0,2]\n";
+    p.template_name = "my.tpl";
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "column 2"));
+    assert_string_equal(err.file, "my.tpl");
+    p.template_text = "U00:%x[0,0\n";
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_PARSE);
+    assert_int_equal(err.line, 1);
+    p.template_text = NULL;
+    p.c2 = -1;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    p.c2 = NAN;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    p.c2 = 1;
+    assert_int_equal(crftag_train(c, &p, NULL, &err), CRFTAG_ERR_INVALID);
+    assert_int_equal(crftag_train(NULL, &p, &m, &err), CRFTAG_ERR_INVALID);
+    crftag_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradient_finite_differences),
+        cmocka_unit_test(test_threads_invariance),
+        cmocka_unit_test(test_learns_slice),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_l1_sparsity),
+        cmocka_unit_test(test_iob1_unconstrained),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
