@@ -110,8 +110,8 @@ CRFTAG_API enum crftag_status crftag_corpus_new(struct crftag_corpus **out);
 /* Reads an annotated file and appends its sentences to the corpus.  The
  * format is detected: a first non-empty line "<s>" means WikiSER blocks
  * (token<TAB>TAG lines, the token may contain spaces), anything else CoNLL
- * columns (blank line between sentences, the label in the last column,
- * columns split on TAB when the file has TABs, else on spaces; -DOCSTART-
+ * columns (blank line between sentences, the label in the last column; a
+ * line holding a TAB is split on TABs, any other on runs of spaces; -DOCSTART-
  * lines skipped).  Files ending in .gz, or starting with the gzip magic, are
  * decompressed.  path "-" reads stdin.  All files of one corpus must have the
  * same number of columns.  On a malformed line, err names the file and line;
@@ -184,7 +184,7 @@ struct crftag_model_info {
     uint64_t hash_seed;
     size_t num_attributes;     /* distinct observation attributes             */
     size_t num_features;       /* stored (attribute, label) weights           */
-    size_t num_nonzero;        /* of those, non-zero                          */
+    size_t num_nonzero;        /* non-zero weights, transitions included      */
     int bio_constrained;       /* 1: labels are IOB2, decoding is constrained */
     /* training */
     double c1, c2;
@@ -293,7 +293,8 @@ struct crftag_token {
 /* Splits UTF-8 text into sentences and tokens.  Software names stay whole
  * (C++, C#, .NET, Node.js, Wi-Fi, I/O, x86-64, 3.5.1, URLs, e-mail
  * addresses); sentence punctuation, brackets, quotes and 's are split off.
- * *out_tokens (free with crftag_tokens_free) holds *out_n tokens. */
+ * *out_tokens (free with crftag_tokens_free) holds *out_n tokens; it is
+ * NULL when the text holds no token.  NUL bytes count as whitespace. */
 CRFTAG_API enum crftag_status crftag_tokenize(const char *text, size_t len,
                                               struct crftag_token **out_tokens,
                                               size_t *out_n);
@@ -312,9 +313,9 @@ struct crftag_chunk {
     size_t type_len;
 };
 
-/* Finds the chunks of a label sequence by conlleval's rules (B-/I-/O, IOB1
- * and IOB2; also E-/S- of IOBES).  out must have room for n chunks; the
- * number found is returned. */
+/* Finds the chunks of a label sequence by conlleval's rules: B-/I-/O, IOB1
+ * and IOB2 (and E- ends a chunk; like conlleval, S- is not special).  out
+ * must have room for n chunks; the number found is returned. */
 CRFTAG_API size_t crftag_chunks(const char *const *labels, size_t n,
                                 struct crftag_chunk *out);
 

@@ -23,15 +23,16 @@
 /* Reusable buffers; zero-initialize, free with crf_work_free.  Grown on
  * demand, never shrunk, so a warm work object allocates nothing.
  *   alpha, beta, expstate: [T][L]; scale: [T] (C_t);
- *   exptrans: [4][L][L] + [L]: exp(trans[i][j] - c_j) with c_j the column max
- *   of trans (c_j is folded into state[t][j] for t > 0, so m_t is the max of
- *   state[t][j] + c_j), its transpose, a transition-marginal accumulator, a
- *   copy of the trans it was computed from, then c.  It is reused while trans
- *   is bitwise unchanged (cache_l != 0).  Not shared between threads. */
+ *   exptrans: [3][L][L] + [2][L]: exp(trans[i][j] - c_j) with c_j the column
+ *   max of trans (c_j is folded into state[t][j] for t > 0, so m_t is the max
+ *   of state[t][j] + c_j), its transpose, a copy of the trans it was computed
+ *   from, c, and a scratch row.  It is reused while trans is bitwise unchanged
+ *   (cache_l != 0).  Not shared between threads. */
 struct crf_work {
     double *alpha, *beta, *expstate, *scale, *exptrans;
     size_t cap_tl, cap_t, cap_ll;
     size_t cache_l;          /* L of the cached exptrans, 0 = none */
+    double tspread;          /* max_{i,j} (c_j - trans[i][j]) of the cache */
 };
 
 void crf_work_free(struct crf_work *w);
@@ -41,9 +42,9 @@ void crf_work_free(struct crf_work *w);
  *   mtrans[i * L + j] += sum_{t>0} P(y_{t-1} = i, y_t = j)        [L][L]
  * (mtrans is ADDED to, so a caller can accumulate expected counts.)
  * Returns 0 and sets *logz, or -1 when out of memory.  T may be 0 (logZ 0).
- * Scores must be finite; L >= 1 when T > 0.  When the scaled recursion would
- * lose precision (C_t below 1e-200, e.g. scores of magnitude ~1000 fighting
- * each other), the sentence is redone in log space (slower, exact). */
+ * Scores must be finite; L >= 1 when T > 0.  When a column of trans spans
+ * more than 500 (weights of magnitude ~1000) the sentence is computed in log
+ * space instead (slower, same results); huge state scores need no fallback. */
 int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
                          double *logz, double *mstate, double *mtrans, struct crf_work *w);
 

@@ -5,6 +5,8 @@
  *   delta[t][j] = max_i delta[t-1][i] + trans[i][j] + state[t][j]
  *                 over i with allowed[i][j]          (back[t][j] = argmax)
  *   y_{T-1} = argmax_j delta[T-1][j], y_{t-1} = back[t][y_t]
+ * (back[t][y_t] is recomputed from delta[t-1] along the chosen path only, so
+ * the forward pass is a branch-free max.)
  *
  * Ties go to the lowest label id.
  */
@@ -18,7 +20,6 @@
  * demand, never shrunk.  Not shared between threads. */
 struct decode_work {
     double *delta;           /* [T][L] */
-    uint32_t *back;          /* [T][L] */
     size_t cap;
     double *tmask;           /* [L][L] trans with -inf where !allowed */
     size_t cap_ll;
