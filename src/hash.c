@@ -24,12 +24,7 @@ uint64_t hash_u64(uint64_t h, uint64_t v)
 
 uint64_t hash_end(uint64_t h)
 {
-    /* MurmurHash3 fmix64 */
-    h ^= h >> 33;
-    h *= UINT64_C(0xff51afd7ed558ccd);
-    h ^= h >> 33;
-    h *= UINT64_C(0xc4ceb9fe1a85ec53);
-    h ^= h >> 33;
+    h = hash_fmix64(h);
     return h ? h : 1;
 }
 

@@ -3,7 +3,7 @@
  *
  * The hash is specified so that models stay valid across machines:
  *
- *   state h0 = seed ^ 0x9e3779b97f4a7c15
+ *   state h0 = fmix64(seed) ^ 0x9e3779b97f4a7c15   (seeds are mixed first)
  *   per byte b (unsigned):  h = (h ^ b) * 0x100000001b3          (FNV-1a step)
  *   per u64 v:              8 little-endian bytes of v, as above
  *   final:                  fmix64(h) (MurmurHash3 finalizer); 0 maps to 1
@@ -18,7 +18,21 @@
 
 #define HASH_DEFAULT_SEED UINT64_C(0x6372667461670001)  /* "crftag" + 1 */
 
-static inline uint64_t hash_begin(uint64_t seed) { return seed ^ UINT64_C(0x9e3779b97f4a7c15); }
+static inline uint64_t hash_fmix64(uint64_t h)
+{
+    /* MurmurHash3 finalizer, a bijection with fmix64(0) = 0 */
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t hash_begin(uint64_t seed)
+{
+    return hash_fmix64(seed) ^ UINT64_C(0x9e3779b97f4a7c15);
+}
 
 static inline uint64_t hash_byte(uint64_t h, unsigned char b)
 {
