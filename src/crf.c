@@ -1,0 +1,381 @@
+/*
+ * crf.c - scaled forward-backward and path scores of a linear-chain CRF
+ * (core layer).
+ *
+ * This is the hot loop of training: it runs for every sentence at every
+ * L-BFGS iteration.  Per call it makes T L exp() calls (plus L^2 when trans
+ * changed since the previous call on the same work object: exptrans is a
+ * cache keyed on the bytes of trans), and the O(T L^2) work is three
+ * vector-matrix products (crf_vecmat) over contiguous rows with no log/exp.
+ * Warm work buffers mean no allocation.
+ *
+ * Scaling (see crf.h): with c_j = max_i trans[i][j] and
+ *   E[i][j]  = exp(trans[i][j] - c_j)                       (<= 1)
+ *   x_0[j]   = exp(state[0][j] - m_0),  m_0 = max_j state[0][j]
+ *   x_t[j]   = exp(state[t][j] + c_j - m_t),  m_t = max_j (state[t][j] + c_j)
+ *   alpha[t][j]  = x_t[j] sum_i alpha[t-1][i] E[i][j] / C_t  (sums to 1)
+ *   g_t[j]       = x_t[j] beta[t][j] / C_t                (kept in expstate)
+ *   beta[t-1][i] = sum_j E[i][j] g_t[j]
+ *   P(y_t = j)   = alpha[t][j] beta[t][j]
+ *   P(y_{t-1} = i, y_t = j) = alpha[t-1][i] E[i][j] g_t[j]
+ *   logZ = sum_t (log C_t + m_t)
+ * Every factor is <= 1 and each token has one factor equal to 1.  The fast
+ * path needs only the spread of each column of trans to be at most
+ * K = CRF_MAX_SPREAD = 500 (E[i][j] >= e^-K).  Since max_i alpha[t-1][i] >=
+ * 1/L, in_j = sum_i alpha[t-1][i] E[i][j] >= e^-K / L, hence
+ *   C_t >= e^-K / L,  g_t[j] = P(y_t = j) / in_j <= L e^K,  beta <= L^2 e^K:
+ * nothing overflows, and an alpha entry that underflows (huge state spreads,
+ * e.g. scores ~1000) weighs at most ~1e-308 against an in_j >= e^-K / L, so
+ * the relative error it causes stays below 1e-90, even if that label would
+ * gain a lot later (it is reachable from the kept labels at a cost <= e^K).
+ * With a wider transition spread a label lost at t = 0 may be the only way
+ * to a path e^1000 more likely, so the sentence is computed in log space
+ * (crf_fb_log) instead: same results, several times slower; trained weights
+ * never get there.  As a last guard, marginals that do not sum to 1 (to
+ * 1e-6) also send it there.
+ */
+#include "crf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Largest max_i trans[i][j] - min_i trans[i][j] the scaled path accepts. */
+#define CRF_MAX_SPREAD 500.0
+/* Tolerance on sum_j P(y_t = j) = 1 before falling back to log space. */
+#define CRF_SUM_TOL 1e-6
+
+void crf_work_free(struct crf_work *w)
+{
+    if (!w)
+        return;
+    free(w->alpha);
+    free(w->beta);
+    free(w->expstate);
+    free(w->scale);
+    free(w->exptrans);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Grows *p to at least need doubles (doubling from cap); *p unchanged on
+ * failure.  The caller updates its capacity once every buffer succeeded. */
+static int crf_grow(double **p, size_t cap, size_t need, size_t *ncap)
+{
+    size_t n = cap ? cap : 64;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    double *np = util_realloc(*p, n, sizeof(double));
+    if (!np)
+        return -1;
+    *p = np;
+    *ncap = n;
+    return 0;
+}
+
+/* Makes room for T tokens and L labels; -1 on overflow or OOM. */
+static int crf_reserve(struct crf_work *w, size_t T, size_t L)
+{
+    size_t tl, ll;
+    if (util_mul(T, L, &tl) || util_mul(L, L, &ll) || ll > SIZE_MAX / 8)
+        return -1;
+    size_t nx = 3 * ll + 2 * L;          /* exptrans; L <= L^2 as L >= 1 */
+    if (tl > w->cap_tl) {
+        size_t c1, c2, c3;
+        if (crf_grow(&w->alpha, w->cap_tl, tl, &c1) ||
+            crf_grow(&w->beta, w->cap_tl, tl, &c2) ||
+            crf_grow(&w->expstate, w->cap_tl, tl, &c3))
+            return -1;
+        w->cap_tl = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    }
+    if (T > w->cap_t && crf_grow(&w->scale, w->cap_t, T, &w->cap_t))
+        return -1;
+    if (nx > w->cap_ll) {
+        w->cache_l = 0;
+        if (crf_grow(&w->exptrans, w->cap_ll, nx, &w->cap_ll))
+            return -1;
+    }
+    return 0;
+}
+
+/* Fills E, its transpose and c from trans unless the cached copy matches. */
+static void crf_exptrans(size_t L, const double *trans, struct crf_work *w)
+{
+    size_t ll = L * L;
+    double *E = w->exptrans, *ET = E + ll, *copy = E + 2 * ll, *c = E + 3 * ll;
+    if (w->cache_l == L && memcmp(copy, trans, ll * sizeof(double)) == 0)
+        return;
+    for (size_t j = 0; j < L; j++)
+        c[j] = trans[j];
+    for (size_t i = 1; i < L; i++) {
+        const double *row = trans + i * L;
+        for (size_t j = 0; j < L; j++)
+            c[j] = row[j] > c[j] ? row[j] : c[j];
+    }
+    double spread = 0.0;
+    for (size_t i = 0; i < L; i++) {
+        for (size_t j = 0; j < L; j++) {
+            double d = trans[i * L + j] - c[j];
+            double e = exp(d);
+            spread = -d > spread ? -d : spread;
+            E[i * L + j] = e;
+            ET[j * L + i] = e;
+        }
+    }
+    memcpy(copy, trans, ll * sizeof(double));
+    w->tspread = spread;
+    w->cache_l = L;
+}
+
+/* out[j] = sum_{k < n} v[k * vs] M[k * L + j] for j < L: a vector-matrix
+ * product over the rows of M.  Blocks of 8 (then 4) columns are summed in
+ * registers: no stores in the loop, one load of v per 8 multiply-adds, and
+ * independent accumulators (about 1.7x faster than an axpy at -O2). */
+static void crf_vecmat(size_t n, size_t L, const double *restrict v, size_t vs,
+                       const double *restrict M, double *restrict out)
+{
+    size_t j = 0;
+    for (; j + 8 <= L; j += 8) {
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        double s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+        const double *m = M + j;
+        for (size_t k = 0; k < n; k++, m += L) {
+            const double a = v[k * vs];
+            s0 += a * m[0];
+            s1 += a * m[1];
+            s2 += a * m[2];
+            s3 += a * m[3];
+            s4 += a * m[4];
+            s5 += a * m[5];
+            s6 += a * m[6];
+            s7 += a * m[7];
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+        out[j + 2] = s2;
+        out[j + 3] = s3;
+        out[j + 4] = s4;
+        out[j + 5] = s5;
+        out[j + 6] = s6;
+        out[j + 7] = s7;
+    }
+    for (; j + 4 <= L; j += 4) {
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        const double *m = M + j;
+        for (size_t k = 0; k < n; k++, m += L) {
+            const double a = v[k * vs];
+            s0 += a * m[0];
+            s1 += a * m[1];
+            s2 += a * m[2];
+            s3 += a * m[3];
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+        out[j + 2] = s2;
+        out[j + 3] = s3;
+    }
+    for (; j < L; j++) {
+        double s0 = 0.0;
+        for (size_t k = 0; k < n; k++)
+            s0 += v[k * vs] * M[k * L + j];
+        out[j] = s0;
+    }
+}
+
+/* log(sum_k exp(v[k * stride] + u[k * ustride])) for k < n, -inf if empty. */
+static double crf_lse2(size_t n, const double *v, size_t stride, const double *u,
+                       size_t ustride)
+{
+    double m = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        double a = v[k * stride] + u[k * ustride];
+        m = a > m ? a : m;
+    }
+    if (isinf(m))
+        return m;
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s += exp(v[k * stride] + u[k * ustride] - m);
+    return m + log(s);
+}
+
+/* Plain log-space forward-backward, for lattices that defeat the scaling.
+ * alpha/beta hold log values here:
+ *   la[t][j] = state[t][j] + lse_i (la[t-1][i] + trans[i][j])
+ *   lb[t-1][i] = lse_j (trans[i][j] + state[t][j] + lb[t][j]) */
+static void crf_fb_log(size_t T, size_t L, const double *state, const double *trans,
+                       double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+    double *la = w->alpha, *lb = w->beta;
+    static const double zero = 0.0;
+    for (size_t j = 0; j < L; j++)
+        la[j] = state[j];
+    for (size_t t = 1; t < T; t++)
+        for (size_t j = 0; j < L; j++)
+            la[t * L + j] = state[t * L + j] +
+                            crf_lse2(L, la + (t - 1) * L, 1, trans + j, L);
+    double lz = crf_lse2(L, la + (T - 1) * L, 1, &zero, 0);
+    *logz = lz;
+    if (!mstate && !mtrans)
+        return;
+    for (size_t j = 0; j < L; j++)
+        lb[(T - 1) * L + j] = 0.0;
+    for (size_t t = T - 1; t > 0; t--) {
+        /* expstate[t][j] = state[t][j] + lb[t][j] */
+        double *sb = w->expstate + t * L;
+        for (size_t j = 0; j < L; j++)
+            sb[j] = state[t * L + j] + lb[t * L + j];
+        for (size_t i = 0; i < L; i++)
+            lb[(t - 1) * L + i] = crf_lse2(L, trans + i * L, 1, sb, 1);
+    }
+    /* Each token is normalized by its own lse_j(la[t][j] + lb[t][j]) (= logZ
+     * up to rounding), so its marginals sum to 1 even when logZ ~ 1e6. */
+    for (size_t t = 0; t < T; t++) {
+        const double *a = la + t * L, *b = lb + t * L;
+        double lzt = crf_lse2(L, a, 1, b, 1);
+        if (mstate)
+            for (size_t j = 0; j < L; j++)
+                mstate[t * L + j] = exp(a[j] + b[j] - lzt);
+        if (mtrans && t > 0) {
+            const double *ap = la + (t - 1) * L, *sb = w->expstate + t * L;
+            for (size_t i = 0; i < L; i++)
+                for (size_t j = 0; j < L; j++)
+                    mtrans[i * L + j] += exp(ap[i] + trans[i * L + j] + sb[j] - lzt);
+        }
+    }
+}
+
+int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
+                         double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+    if (T == 0) {
+        *logz = 0.0;
+        return 0;
+    }
+    if (L == 0) {
+        *logz = -INFINITY;
+        return 0;
+    }
+    if (crf_reserve(w, T, L))
+        return -1;
+    if (T > 1)
+        crf_exptrans(L, trans, w);
+    const size_t ll = L * L;
+    const double *E = w->exptrans, *ET = E + ll, *c = E + 3 * ll;
+    double *row = w->exptrans + 3 * ll + L;
+    double *alpha = w->alpha, *beta = w->beta, *x = w->expstate, *scale = w->scale;
+
+    if (T > 1 && !(w->tspread <= CRF_MAX_SPREAD)) {
+        crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
+        return 0;
+    }
+
+    /* Forward, t = 0. */
+    double m = state[0];
+    for (size_t j = 1; j < L; j++)
+        m = state[j] > m ? state[j] : m;
+    double C = 0.0;
+    for (size_t j = 0; j < L; j++) {
+        double e = exp(state[j] - m);
+        x[j] = e;
+        alpha[j] = e;
+        C += e;
+    }
+    double inv = 1.0 / C;
+    for (size_t j = 0; j < L; j++)
+        alpha[j] *= inv;
+    scale[0] = C;
+    double lz = log(C) + m;
+
+    /* Forward, t > 0: alpha[t][j] = x_t[j] sum_i alpha[t-1][i] E[i][j] / C_t. */
+    for (size_t t = 1; t < T; t++) {
+        const double *st = state + t * L, *ap = alpha + (t - 1) * L;
+        double *xt = x + t * L, *at = alpha + t * L;
+        m = st[0] + c[0];
+        for (size_t j = 1; j < L; j++) {
+            double v = st[j] + c[j];
+            m = v > m ? v : m;
+        }
+        for (size_t j = 0; j < L; j++)
+            xt[j] = exp(st[j] + c[j] - m);
+        crf_vecmat(L, L, ap, 1, E, at);
+        C = 0.0;
+        for (size_t j = 0; j < L; j++) {
+            at[j] *= xt[j];
+            C += at[j];
+        }
+        if (!(C > 0.0)) {                 /* only NaN input gets here */
+            crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
+            return 0;
+        }
+        inv = 1.0 / C;
+        for (size_t j = 0; j < L; j++)
+            at[j] *= inv;
+        scale[t] = C;
+        lz += log(C) + m;
+    }
+    if (!mstate && !mtrans) {
+        *logz = lz;
+        return 0;
+    }
+
+    /* Backward: g_t = x_t beta_t / C_t (in place in x), beta[t-1] = E g_t
+     * (computed as g_t^T E^T, over the rows of E^T). */
+    double *bt = beta + (T - 1) * L;
+    for (size_t j = 0; j < L; j++)
+        bt[j] = 1.0;
+    for (size_t t = T - 1; t > 0; t--) {
+        double *g = x + t * L, *bp = beta + (t - 1) * L;
+        const double *b = beta + t * L;
+        inv = 1.0 / scale[t];
+        for (size_t j = 0; j < L; j++)
+            g[j] *= b[j] * inv;
+        crf_vecmat(L, L, g, 1, ET, bp);
+    }
+
+    /* State marginals (into beta when the caller does not want them), with
+     * the sum-to-one check that guards against overflow in beta. */
+    double *ms = mstate ? mstate : beta;
+    for (size_t t = 0; t < T; t++) {
+        const double *a = alpha + t * L, *b = beta + t * L;
+        double *p = ms + t * L, sum = 0.0;
+        for (size_t j = 0; j < L; j++) {
+            p[j] = a[j] * b[j];
+            sum += p[j];
+        }
+        if (!(fabs(sum - 1.0) <= CRF_SUM_TOL)) {
+            crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
+            return 0;
+        }
+    }
+    *logz = lz;
+
+    /* Transition marginals: row[j] = sum_{t>0} alpha[t-1][i] g_t[j] (column
+     * i of alpha times the [T-1][L] matrix g), mtrans[i][j] += E[i][j] row[j]. */
+    if (mtrans && T > 1) {
+        for (size_t i = 0; i < L; i++) {
+            crf_vecmat(T - 1, L, alpha + i, L, x + L, row);
+            for (size_t j = 0; j < L; j++)
+                mtrans[i * L + j] += E[i * L + j] * row[j];
+        }
+    }
+    return 0;
+}
+
+double crf_path_score(size_t T, size_t L, const double *state, const double *trans,
+                      const uint32_t *y)
+{
+    if (T == 0)
+        return 0.0;
+    /* Same summation order as the Viterbi recursion: ((s + trans) + state). */
+    double s = state[y[0]];
+    for (size_t t = 1; t < T; t++) {
+        s += trans[(size_t)y[t - 1] * L + y[t]];
+        s += state[t * L + y[t]];
+    }
+    return s;
+}

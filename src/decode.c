@@ -1,0 +1,194 @@
+/*
+ * decode.c - Viterbi decoding over [T][L] score arrays (pipeline layer).
+ *
+ * The hot loop of tagging.  A restriction (allowed[L][L], start[L]) is
+ * applied by replacing forbidden scores with -inf once per call (a masked
+ * copy of trans in the work object), so the O(T L^2) loop has no mask test:
+ *   delta[0][j] = state[0][j]                   (-inf if start && !start[j])
+ *   delta[t][j] = max_i (delta[t-1][i] + tm[i][j]) + state[t][j]
+ * The max is a branch-free max-plus product with columns blocked in
+ * registers.  No back pointers are stored: the backtrack recomputes
+ *   y_{t-1} = lowest i with delta[t-1][i] + tm[i][y_t] maximal
+ * with the same arithmetic (so it finds the exact max), O(L) per token.  The
+ * final argmax also keeps the lowest label, so ties go to the lowest ids
+ * (the best path smallest in reverse-lexicographic order).  When the best
+ * final delta is -inf no allowed path exists and the unrestricted lattice
+ * is decoded instead.
+ */
+#include "decode.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void decode_work_free(struct decode_work *w)
+{
+    if (!w)
+        return;
+    free(w->delta);
+    free(w->tmask);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Capacity for need elements, doubling from cap; 0 on overflow. */
+static size_t decode_newcap(size_t cap, size_t need)
+{
+    size_t n = cap ? cap : 64;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return 0;
+        n *= 2;
+    }
+    return n;
+}
+
+static int decode_reserve(struct decode_work *w, size_t tl, size_t ll)
+{
+    if (tl > w->cap) {
+        size_t n = decode_newcap(w->cap, tl);
+        if (!n)
+            return -1;
+        double *d = util_realloc(w->delta, n, sizeof(double));
+        if (!d)
+            return -1;
+        w->delta = d;
+        w->cap = n;
+    }
+    if (ll > w->cap_ll) {
+        size_t n = decode_newcap(w->cap_ll, ll);
+        if (!n)
+            return -1;
+        double *m = util_realloc(w->tmask, n, sizeof(double));
+        if (!m)
+            return -1;
+        w->tmask = m;
+        w->cap_ll = n;
+    }
+    return 0;
+}
+
+/* out[j] = max_i (v[i] + M[i * L + j]) for j < L (max-plus vector-matrix
+ * product).  Blocks of columns are kept in registers; the max is branch
+ * free (no argmax here: back pointers are recomputed on the best path). */
+static void decode_maxplus(size_t L, const double *restrict v, const double *restrict M,
+                           double *restrict out)
+{
+    size_t j = 0;
+    for (; j + 8 <= L; j += 8) {
+        const double *m = M + j;
+        double s0 = v[0] + m[0], s1 = v[0] + m[1], s2 = v[0] + m[2], s3 = v[0] + m[3];
+        double s4 = v[0] + m[4], s5 = v[0] + m[5], s6 = v[0] + m[6], s7 = v[0] + m[7];
+        for (size_t i = 1; i < L; i++) {
+            m += L;
+            const double a = v[i];
+            double x0 = a + m[0], x1 = a + m[1], x2 = a + m[2], x3 = a + m[3];
+            double x4 = a + m[4], x5 = a + m[5], x6 = a + m[6], x7 = a + m[7];
+            s0 = x0 > s0 ? x0 : s0;
+            s1 = x1 > s1 ? x1 : s1;
+            s2 = x2 > s2 ? x2 : s2;
+            s3 = x3 > s3 ? x3 : s3;
+            s4 = x4 > s4 ? x4 : s4;
+            s5 = x5 > s5 ? x5 : s5;
+            s6 = x6 > s6 ? x6 : s6;
+            s7 = x7 > s7 ? x7 : s7;
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+        out[j + 2] = s2;
+        out[j + 3] = s3;
+        out[j + 4] = s4;
+        out[j + 5] = s5;
+        out[j + 6] = s6;
+        out[j + 7] = s7;
+    }
+    for (; j < L; j++) {
+        double s0 = v[0] + M[j];
+        for (size_t i = 1; i < L; i++) {
+            double x = v[i] + M[i * L + j];
+            s0 = x > s0 ? x : s0;
+        }
+        out[j] = s0;
+    }
+}
+
+/* Fills delta with tm as transition scores and start as the start mask (may
+ * be NULL); returns the argmax of delta[T-1] (lowest on ties). */
+static uint32_t decode_run(size_t T, size_t L, const double *state, const double *tm,
+                           const unsigned char *start, struct decode_work *w)
+{
+    double *delta = w->delta;
+    for (size_t j = 0; j < L; j++)
+        delta[j] = (!start || start[j]) ? state[j] : -INFINITY;
+    for (size_t t = 1; t < T; t++) {
+        double *dt = delta + t * L;
+        const double *st = state + t * L;
+        decode_maxplus(L, dt - L, tm, dt);
+        for (size_t j = 0; j < L; j++)
+            dt[j] += st[j];
+    }
+    const double *dl = delta + (T - 1) * L;
+    uint32_t best = 0;
+    for (size_t j = 1; j < L; j++)
+        if (dl[j] > dl[best])
+            best = (uint32_t)j;
+    return best;
+}
+
+/* Backtrack: y_{t-1} = the lowest i with delta[t-1][i] + tm[i][y_t] equal
+ * to the max, recomputed with the same arithmetic as decode_maxplus. */
+static void decode_backtrack(size_t T, size_t L, const double *tm, uint32_t best,
+                             const struct decode_work *w, uint32_t *y)
+{
+    y[T - 1] = best;
+    for (size_t t = T - 1; t > 0; t--) {
+        const double *dp = w->delta + (t - 1) * L, *col = tm + y[t];
+        uint32_t arg = 0;
+        double m = dp[0] + col[0];
+        for (size_t i = 1; i < L; i++) {
+            double x = dp[i] + col[i * L];
+            if (x > m) {
+                m = x;
+                arg = (uint32_t)i;
+            }
+        }
+        y[t - 1] = arg;
+    }
+}
+
+int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
+                   const unsigned char *allowed, const unsigned char *start,
+                   uint32_t *y, double *score, struct decode_work *w)
+{
+    if (T == 0) {
+        if (score)
+            *score = 0.0;
+        return 0;
+    }
+    size_t tl, ll;
+    if (L == 0 || L > UINT32_MAX || util_mul(T, L, &tl) || util_mul(L, L, &ll))
+        return -1;
+    if (decode_reserve(w, tl, allowed ? ll : 0))
+        return -1;
+
+    const double *tm = trans;
+    if (allowed) {
+        double *m = w->tmask;
+        for (size_t k = 0; k < ll; k++)
+            m[k] = allowed[k] ? trans[k] : -INFINITY;
+        tm = m;
+    }
+    uint32_t best = decode_run(T, L, state, tm, start, w);
+    double s = w->delta[(T - 1) * L + best];
+    if ((allowed || start) && isinf(s) && s < 0) {
+        /* No allowed path: decode the unrestricted lattice. */
+        tm = trans;
+        best = decode_run(T, L, state, tm, NULL, w);
+        s = w->delta[(T - 1) * L + best];
+    }
+    decode_backtrack(T, L, tm, best, w, y);
+    if (score)
+        *score = s;
+    return 0;
+}

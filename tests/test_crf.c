@@ -1,0 +1,467 @@
+/*
+ * test_crf.c - forward-backward against brute-force enumeration of all L^T
+ * paths, finite differences of logZ, an independent log-space forward on
+ * long sentences, and accumulation/reuse contracts of crf.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crf.h"
+
+/* xorshift64* with a fixed seed: reproducible lattices. */
+static uint64_t rng_state;
+
+static void rng_seed(uint64_t s)
+{
+    rng_state = s ? s : 0x9e3779b97f4a7c15ULL;
+}
+
+static double rng_unif(double lo, double hi)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    uint64_t r = rng_state * 0x2545f4914f6cdd1dULL;
+    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
+}
+
+static void fill(double *a, size_t n, double lo, double hi)
+{
+    for (size_t k = 0; k < n; k++)
+        a[k] = rng_unif(lo, hi);
+}
+
+static int close_to(double a, double b, double rel)
+{
+    double d = fabs(a - b), s = fabs(b) > 1.0 ? fabs(b) : 1.0;
+    return d <= rel * s;
+}
+
+/* Direct score of a path: all states, then all transitions. */
+static double direct_score(size_t T, size_t L, const double *state, const double *trans,
+                           const uint32_t *y)
+{
+    double s = 0.0;
+    for (size_t t = 0; t < T; t++)
+        s += state[t * L + y[t]];
+    for (size_t t = 1; t < T; t++)
+        s += trans[y[t - 1] * L + y[t]];
+    return s;
+}
+
+/* Steps y to the next path (last token fastest); 0 when wrapped around. */
+static int next_path(size_t T, size_t L, uint32_t *y)
+{
+    for (size_t t = T; t-- > 0;) {
+        if (++y[t] < L)
+            return 1;
+        y[t] = 0;
+    }
+    return 0;
+}
+
+/* Brute force: logZ = lse over all paths, marginals by summing
+ * exp(s(y) - logZ).  mstate [T][L], mtrans [L][L] are overwritten. */
+static double brute(size_t T, size_t L, const double *state, const double *trans,
+                    double *mstate, double *mtrans)
+{
+    uint32_t y[8] = {0};
+    double m = -INFINITY;
+    do {
+        double s = direct_score(T, L, state, trans, y);
+        m = s > m ? s : m;
+    } while (next_path(T, L, y));
+    double sum = 0.0;
+    do {
+        sum += exp(direct_score(T, L, state, trans, y) - m);
+    } while (next_path(T, L, y));
+    double lz = m + log(sum);
+    memset(mstate, 0, T * L * sizeof(double));
+    memset(mtrans, 0, L * L * sizeof(double));
+    do {
+        double p = exp(direct_score(T, L, state, trans, y) - lz);
+        for (size_t t = 0; t < T; t++)
+            mstate[t * L + y[t]] += p;
+        for (size_t t = 1; t < T; t++)
+            mtrans[y[t - 1] * L + y[t]] += p;
+    } while (next_path(T, L, y));
+    return lz;
+}
+
+/* Compares crf_forward_backward with brute force on one lattice. */
+static void check_lattice(size_t T, size_t L, const double *state, const double *trans,
+                          struct crf_work *w, double rel, double abs_tol)
+{
+    double bs[5 * 4], bt[4 * 4], ms[5 * 4], mt[4 * 4], lz;
+    double blz = brute(T, L, state, trans, bs, bt);
+    /* mtrans starts at a non-zero offset: it must be added to. */
+    for (size_t k = 0; k < L * L; k++)
+        mt[k] = 0.25 * (double)k;
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, w), 0);
+    assert_true(close_to(lz, blz, rel));
+    for (size_t t = 0; t < T; t++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < L; j++) {
+            assert_true(fabs(ms[t * L + j] - bs[t * L + j]) <= rel * bs[t * L + j] + abs_tol);
+            sum += ms[t * L + j];
+        }
+        assert_true(fabs(sum - 1.0) <= 1e-12);
+    }
+    for (size_t k = 0; k < L * L; k++) {
+        double got = mt[k] - 0.25 * (double)k;
+        assert_true(fabs(got - bt[k]) <= rel * bt[k] + abs_tol + 1e-15 * (double)k);
+    }
+    /* logZ alone (no marginals) must agree exactly with the full call. */
+    double lz2;
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz2, NULL, NULL, w), 0);
+    assert_true(close_to(lz2, lz, 1e-15));
+}
+
+static void test_brute_force_small(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    double state[5 * 4], trans[4 * 4];
+    rng_seed(12345);
+    for (size_t T = 1; T <= 5; T++)
+        for (size_t L = 1; L <= 4; L++)
+            for (int rep = 0; rep < 5; rep++) {
+                fill(state, T * L, -3, 3);
+                fill(trans, L * L, -3, 3);
+                check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
+            }
+    crf_work_free(&w);
+}
+
+/* Scores of magnitude ~1000: exp() of them overflows; the column shift and
+ * the log-space fallback must keep everything exact. */
+static void test_brute_force_huge(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    double state[5 * 4], trans[4 * 4];
+    rng_seed(777);
+    for (size_t T = 1; T <= 5; T++)
+        for (size_t L = 1; L <= 4; L++)
+            for (int rep = 0; rep < 5; rep++) {
+                fill(state, T * L, -1000, 1000);
+                fill(trans, L * L, -1000, 1000);
+                check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
+                /* huge states, ordinary transitions: the scaled path */
+                fill(trans, L * L, -3, 3);
+                check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
+            }
+    crf_work_free(&w);
+}
+
+/* A lattice built so that the scaled recursion underflows completely: label
+ * 1 is e^-1000 unlikely at t = 0, but only 1 -> 1 survives the transition. */
+static void test_fallback_underflow(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    const double state[3 * 2] = {0, -1000, 0, 0, 0, 0};
+    const double trans[2 * 2] = {-1000, -1000, -1000, 1000};
+    check_lattice(3, 2, state, trans, &w, 1e-9, 1e-15);
+    double ms[6], lz;
+    assert_int_equal(crf_forward_backward(3, 2, state, trans, &lz, ms, NULL, &w), 0);
+    /* logZ = log(e^-2000 + e^0) + ... : the path 1,1,1 scores 1000, every
+     * other path at most -1000 + 0 - 1000 (two big penalties). */
+    assert_true(close_to(lz, 1000.0, 1e-12));
+    assert_true(close_to(ms[1], 1.0, 1e-12));
+
+    /* Here every C_t is e^-400 (not tiny): label 1 starts e^-800 unlikely
+     * (exp underflows to 0) and then gains e^400 per token; switching label
+     * costs 2000.  Path 1,1,1,1 scores 400, the all-0 path 0. */
+    const double st4[4 * 2] = {0, -800, 0, 400, 0, 400, 0, 400};
+    const double tr4[2 * 2] = {0, -2000, -2000, 0};
+    check_lattice(4, 2, st4, tr4, &w, 1e-9, 1e-15);
+    assert_int_equal(crf_forward_backward(4, 2, st4, tr4, &lz, NULL, NULL, &w), 0);
+    assert_true(close_to(lz, 400.0, 1e-12));
+
+    /* Same with a switch cost of 500 (the scaled path's limit): label 1 is
+     * still lost at t = 0, but reachable from label 0 at t = 1; the best
+     * path 0,1,1,1 scores 700. */
+    const double tr5[2 * 2] = {0, -500, -500, 0};
+    check_lattice(4, 2, st4, tr5, &w, 1e-9, 1e-15);
+    assert_int_equal(crf_forward_backward(4, 2, st4, tr5, &lz, NULL, NULL, &w), 0);
+    assert_true(close_to(lz, 700.0, 1e-12));
+    crf_work_free(&w);
+}
+
+static void test_path_score(void **unused)
+{
+    (void)unused;
+    double state[5 * 4], trans[4 * 4];
+    uint32_t y[5];
+    rng_seed(99);
+    for (size_t T = 1; T <= 5; T++)
+        for (size_t L = 1; L <= 4; L++) {
+            fill(state, T * L, -3, 3);
+            fill(trans, L * L, -3, 3);
+            for (size_t t = 0; t < T; t++)
+                y[t] = (uint32_t)(rng_unif(0, (double)L));
+            double s = crf_path_score(T, L, state, trans, y);
+            assert_true(close_to(s, direct_score(T, L, state, trans, y), 1e-13));
+        }
+    /* hand-computed: 1 + (10) + 2 + (20) + 3 */
+    const double st[3 * 2] = {1, 0, 0, 2, 3, 0};
+    const double tr[2 * 2] = {0, 10, 20, 0};
+    const uint32_t p[3] = {0, 1, 0};
+    assert_true(crf_path_score(3, 2, st, tr, p) == 36.0);
+    assert_true(crf_path_score(0, 2, st, tr, p) == 0.0);
+}
+
+/* d logZ / d state[t][j] = P(y_t = j); d logZ / d trans[i][j] = expected
+ * count of i -> j. Central differences, h = 1e-5. */
+static void test_gradient(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    enum { T = 5, L = 4 };
+    double state[T * L], trans[L * L], ms[T * L], mt[L * L], lz, lp, lm;
+    const double h = 1e-5;
+    rng_seed(4242);
+    for (int rep = 0; rep < 3; rep++) {
+        fill(state, T * L, -3, 3);
+        fill(trans, L * L, -3, 3);
+        memset(mt, 0, sizeof(mt));
+        assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, &w), 0);
+        for (size_t k = 0; k < T * L; k++) {
+            double v = state[k];
+            state[k] = v + h;
+            assert_int_equal(crf_forward_backward(T, L, state, trans, &lp, NULL, NULL, &w), 0);
+            state[k] = v - h;
+            assert_int_equal(crf_forward_backward(T, L, state, trans, &lm, NULL, NULL, &w), 0);
+            state[k] = v;
+            assert_true(fabs((lp - lm) / (2 * h) - ms[k]) <= 1e-6);
+        }
+        for (size_t k = 0; k < L * L; k++) {
+            double v = trans[k];
+            trans[k] = v + h;
+            assert_int_equal(crf_forward_backward(T, L, state, trans, &lp, NULL, NULL, &w), 0);
+            trans[k] = v - h;
+            assert_int_equal(crf_forward_backward(T, L, state, trans, &lm, NULL, NULL, &w), 0);
+            trans[k] = v;
+            assert_true(fabs((lp - lm) / (2 * h) - mt[k]) <= 1e-6);
+        }
+    }
+    crf_work_free(&w);
+}
+
+/* Independent oracle for long sentences: log-space forward. */
+static double log_forward(size_t T, size_t L, const double *state, const double *trans)
+{
+    double *a = malloc(L * sizeof(double)), *b = malloc(L * sizeof(double));
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t j = 0; j < L; j++)
+        a[j] = state[j];
+    for (size_t t = 1; t < T; t++) {
+        for (size_t j = 0; j < L; j++) {
+            double m = -INFINITY, s = 0.0;
+            for (size_t i = 0; i < L; i++)
+                m = fmax(m, a[i] + trans[i * L + j]);
+            for (size_t i = 0; i < L; i++)
+                s += exp(a[i] + trans[i * L + j] - m);
+            b[j] = state[t * L + j] + m + log(s);
+        }
+        memcpy(a, b, L * sizeof(double));
+    }
+    double m = -INFINITY, s = 0.0;
+    for (size_t j = 0; j < L; j++)
+        m = fmax(m, a[j]);
+    for (size_t j = 0; j < L; j++)
+        s += exp(a[j] - m);
+    free(a);
+    free(b);
+    return m + log(s);
+}
+
+static void check_long(size_t T, size_t L, double range, double trange, uint64_t seed)
+{
+    struct crf_work w = {0};
+    double *state = malloc(T * L * sizeof(double));
+    double *ms = malloc(T * L * sizeof(double));
+    double *trans = malloc(L * L * sizeof(double));
+    double *mt = calloc(L * L, sizeof(double));
+    assert_non_null(state);
+    assert_non_null(ms);
+    assert_non_null(trans);
+    assert_non_null(mt);
+    rng_seed(seed);
+    fill(state, T * L, -range, range);
+    fill(trans, L * L, -trange, trange);
+    double lz;
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, &w), 0);
+    assert_true(isfinite(lz));
+    assert_true(close_to(lz, log_forward(T, L, state, trans), 1e-9));
+    for (size_t t = 0; t < T; t++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < L; j++) {
+            assert_true(isfinite(ms[t * L + j]));
+            assert_true(ms[t * L + j] >= 0.0);
+            sum += ms[t * L + j];
+        }
+        assert_true(fabs(sum - 1.0) <= 1e-9);
+    }
+    /* Expected transition counts total T - 1; each column j sums to the
+     * marginal mass of label j over t >= 1. */
+    double tot = 0.0;
+    for (size_t k = 0; k < L * L; k++) {
+        assert_true(isfinite(mt[k]) && mt[k] >= 0.0);
+        tot += mt[k];
+    }
+    assert_true(close_to(tot, (double)(T - 1), 1e-9));
+    for (size_t j = 0; j < L; j++) {
+        double col = 0.0, mass = 0.0;
+        for (size_t i = 0; i < L; i++)
+            col += mt[i * L + j];
+        for (size_t t = 1; t < T; t++)
+            mass += ms[t * L + j];
+        assert_true(close_to(col, mass, 1e-9));
+    }
+    free(state);
+    free(ms);
+    free(trans);
+    free(mt);
+    crf_work_free(&w);
+}
+
+static void test_long_sentence(void **unused)
+{
+    (void)unused;
+    check_long(5000, 25, 50.0, 50.0, 31337);
+}
+
+static void test_long_sentence_huge(void **unused)
+{
+    (void)unused;
+    check_long(5000, 5, 1000.0, 1000.0, 2718);       /* log-space path */
+    check_long(5000, 25, 1000.0, 100.0, 1618);       /* scaled path */
+}
+
+static void test_mtrans_accumulates(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    enum { T = 4, L = 3 };
+    double state[T * L], trans[L * L], once[L * L] = {0}, twice[L * L] = {0}, lz;
+    rng_seed(5);
+    fill(state, T * L, -3, 3);
+    fill(trans, L * L, -3, 3);
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, once, &w), 0);
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, twice, &w), 0);
+    assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, twice, &w), 0);
+    double tot = 0.0;
+    for (size_t k = 0; k < L * L; k++) {
+        assert_true(close_to(twice[k], 2.0 * once[k], 1e-14));
+        tot += once[k];
+    }
+    assert_true(close_to(tot, T - 1, 1e-12));
+    crf_work_free(&w);
+}
+
+static void test_t0_t1(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    const double state[3] = {0.5, -1.0, 2.0};
+    const double trans[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    double mt[9], ms[3], lz = 123.0;
+    for (size_t k = 0; k < 9; k++)
+        mt[k] = (double)k;
+    assert_int_equal(crf_forward_backward(0, 3, state, trans, &lz, ms, mt, &w), 0);
+    assert_true(lz == 0.0);
+    assert_int_equal(crf_forward_backward(1, 3, state, trans, &lz, ms, mt, &w), 0);
+    double z = exp(0.5) + exp(-1.0) + exp(2.0);
+    assert_true(close_to(lz, log(z), 1e-15));
+    assert_true(close_to(ms[0], exp(0.5) / z, 1e-15));
+    assert_true(close_to(ms[1], exp(-1.0) / z, 1e-15));
+    assert_true(close_to(ms[2], exp(2.0) / z, 1e-15));
+    for (size_t k = 0; k < 9; k++)
+        assert_true(mt[k] == (double)k);      /* no transitions at T <= 1 */
+    crf_work_free(&w);
+    crf_work_free(&w);                        /* freeing twice is harmless */
+    crf_work_free(NULL);
+}
+
+/* One work object across sentences of varying T and L and changing trans
+ * (the exp(trans) cache must notice) gives the results of a fresh one. */
+static void test_work_reuse(void **unused)
+{
+    (void)unused;
+    struct crf_work shared = {0};
+    double state[40 * 6], trans[6 * 6];
+    double ms1[40 * 6], ms2[40 * 6], mt1[36], mt2[36], lz1, lz2;
+    rng_seed(8);
+    fill(trans, 36, -3, 3);
+    for (int rep = 0; rep < 30; rep++) {
+        size_t T = 1 + (size_t)rng_unif(0, 40), L = 1 + (size_t)rng_unif(0, 6);
+        fill(state, T * L, -3, 3);
+        if (rep % 3 == 0)
+            trans[(size_t)rng_unif(0, (double)(L * L))] += 0.5;   /* in place */
+        struct crf_work fresh = {0};
+        memset(mt1, 0, sizeof(mt1));
+        memset(mt2, 0, sizeof(mt2));
+        assert_int_equal(crf_forward_backward(T, L, state, trans, &lz1, ms1, mt1, &shared), 0);
+        assert_int_equal(crf_forward_backward(T, L, state, trans, &lz2, ms2, mt2, &fresh), 0);
+        assert_true(lz1 == lz2);
+        assert_memory_equal(ms1, ms2, T * L * sizeof(double));
+        assert_memory_equal(mt1, mt2, L * L * sizeof(double));
+        crf_work_free(&fresh);
+    }
+    crf_work_free(&shared);
+}
+
+/* Once the buffers are big enough, calls with smaller T and L allocate
+ * nothing: the pointers and capacities stay as they were. */
+static void test_no_alloc_when_warm(void **unused)
+{
+    (void)unused;
+    struct crf_work w = {0};
+    double state[50 * 10], trans[10 * 10], ms[50 * 10], mt[100] = {0}, lz;
+    rng_seed(21);
+    fill(state, 500, -3, 3);
+    fill(trans, 100, -3, 3);
+    assert_int_equal(crf_forward_backward(50, 10, state, trans, &lz, ms, mt, &w), 0);
+    struct crf_work before = w;
+    for (size_t T = 1; T <= 50; T += 7)
+        for (size_t L = 1; L <= 10; L += 3) {
+            assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, &w), 0);
+            assert_ptr_equal(w.alpha, before.alpha);
+            assert_ptr_equal(w.beta, before.beta);
+            assert_ptr_equal(w.expstate, before.expstate);
+            assert_ptr_equal(w.scale, before.scale);
+            assert_ptr_equal(w.exptrans, before.exptrans);
+            assert_true(w.cap_tl == before.cap_tl && w.cap_t == before.cap_t &&
+                        w.cap_ll == before.cap_ll);
+        }
+    crf_work_free(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_brute_force_small),
+        cmocka_unit_test(test_brute_force_huge),
+        cmocka_unit_test(test_fallback_underflow),
+        cmocka_unit_test(test_path_score),
+        cmocka_unit_test(test_gradient),
+        cmocka_unit_test(test_long_sentence),
+        cmocka_unit_test(test_long_sentence_huge),
+        cmocka_unit_test(test_mtrans_accumulates),
+        cmocka_unit_test(test_t0_t1),
+        cmocka_unit_test(test_work_reuse),
+        cmocka_unit_test(test_no_alloc_when_warm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
