@@ -21,13 +21,12 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+/* The options: training parameters are parsed straight into p. */
 struct train_opts {
+    struct crftag_train_params p;
     const char *output;
     const char *template_path;
     const char *dev;
-    double c1, c2, delta, epsilon;
-    int max_iter, period, threads;
-    uint32_t min_freq;
     int quiet;
     int no_constraint;
 };
@@ -39,19 +38,19 @@ static const struct opt train_table[] = {
      "CRF++ feature template (default: built-in NER features)"},
     {"dev", 'd', OPT_STRING, offsetof(struct train_opts, dev), "FILE",
      "report entity F1 on this annotated file after each iteration"},
-    {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, c1), "X", "L1 coefficient, OWL-QN (default 0)"},
-    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, c2), "X", "L2 coefficient (default 1.0)"},
-    {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, max_iter), "N",
+    {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (default 0)"},
+    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient (default 1.0)"},
+    {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, p.max_iter), "N",
      "at most N L-BFGS iterations (default 1000)"},
-    {"delta", 0, OPT_DOUBLE, offsetof(struct train_opts, delta), "X",
+    {"delta", 0, OPT_DOUBLE, offsetof(struct train_opts, p.delta), "X",
      "stop when the objective improves less than X (relative) ... (default 1e-5)"},
-    {"period", 0, OPT_INT, offsetof(struct train_opts, period), "N",
+    {"period", 0, OPT_INT, offsetof(struct train_opts, p.period), "N",
      "... over N iterations (default 10; 0 turns the test off)"},
-    {"epsilon", 0, OPT_DOUBLE, offsetof(struct train_opts, epsilon), "X",
+    {"epsilon", 0, OPT_DOUBLE, offsetof(struct train_opts, p.epsilon), "X",
      "stop when |grad| / max(1, |w|) < X (default 1e-5)"},
-    {"threads", 'j', OPT_INT, offsetof(struct train_opts, threads), "N",
+    {"threads", 'j', OPT_INT, offsetof(struct train_opts, p.threads), "N",
      "gradient threads (default 0 = all cores)"},
-    {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, min_freq), "N",
+    {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, p.min_freq), "N",
      "drop attributes seen fewer than N times (default 1)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct train_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
@@ -86,17 +85,8 @@ static int read_corpus(struct crftag_corpus *c, const char *path)
 
 int cmd_train(int argc, char **argv)
 {
-    struct crftag_train_params p;
-    crftag_train_params_init(&p);
     struct train_opts o = {0};
-    o.c1 = p.c1;
-    o.c2 = p.c2;
-    o.delta = p.delta;
-    o.epsilon = p.epsilon;
-    o.max_iter = p.max_iter;
-    o.period = p.period;
-    o.threads = p.threads;
-    o.min_freq = p.min_freq;
+    crftag_train_params_init(&o.p);
     const char *usage = "-o MODEL [options] FILE...";
     int npos = 0;
     int rc = opts_parse(train_table, &o, argc, argv, "train", usage, &npos);
@@ -110,17 +100,10 @@ int cmd_train(int argc, char **argv)
         cli_errorf("train: no training file given (usage: crftag train %s)", usage);
         return CLI_USAGE;
     }
-    p.c1 = o.c1;
-    p.c2 = o.c2;
-    p.delta = o.delta;
-    p.epsilon = o.epsilon;
-    p.max_iter = o.max_iter;
-    p.period = o.period;
-    p.threads = o.threads;
-    p.min_freq = o.min_freq;
-    p.bio_constraint = !o.no_constraint;
-    p.progress = progress;
-    p.user = &o;
+    struct crftag_train_params *p = &o.p;
+    p->bio_constraint = !o.no_constraint;
+    p->progress = progress;
+    p->user = &o;
 
     int status = CLI_FAIL;
     char *tpl = NULL;
@@ -131,8 +114,8 @@ int cmd_train(int argc, char **argv)
         tpl = cli_read_file(o.template_path, NULL);
         if (!tpl)
             goto out;
-        p.template_text = tpl;
-        p.template_name = o.template_path;
+        p->template_text = tpl;
+        p->template_name = o.template_path;
     }
     if (crftag_corpus_new(&c) != CRFTAG_OK) {
         cli_errorf("out of memory");
@@ -146,7 +129,7 @@ int cmd_train(int argc, char **argv)
     if (o.dev) {
         if (crftag_corpus_new(&dev) != CRFTAG_OK || read_corpus(dev, o.dev))
             goto out;
-        p.dev = dev;
+        p->dev = dev;
     }
     if (!o.quiet)
         fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
@@ -159,7 +142,7 @@ int cmd_train(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    enum crftag_status st = crftag_train(c, &p, &m, &err);
+    enum crftag_status st = crftag_train(c, p, &m, &err);
     if (st == CRFTAG_ERR_CANCELED) {
         cli_errorf("training interrupted; %s was not written", o.output);
         status = CLI_INTERRUPTED;
