@@ -35,10 +35,11 @@
  *                                             token or a sentinel: all of it)
  *   f      flags of w(0) that are true        -
  *   g      flags of w(-1), w(+1) that are true -
- *   6      lw(-1)|lw(0), lw(0)|lw(+1), lw(-2)|lw(-1), lw(+1)|lw(+2),
- *          ss(-1)|ss(0), ss(0)|ss(+1)         a 0 b 0
+ *   8      lw(-1)|lw(0), lw(0)|lw(+1), lw(-2)|lw(-1), lw(+1)|lw(+2),
+ *          ss(-1)|ss(0), ss(0)|ss(+1),
+ *          lw(-1)|ss(0), ss(0)|lw(+1)         a 0 b 0
  *
- *   so a token has 29 + 2m + f + g attributes, m = min(4, UTF-8 characters
+ *   so a token has 31 + 2m + f + g attributes, m = min(4, UTF-8 characters
  *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *
@@ -142,10 +143,12 @@ enum feat_bkind {
     BK_LW_P1_P2,
     BK_SS_M1_0,
     BK_SS_0_P1,
+    BK_LW_M1_SS_0,
+    BK_SS_0_LW_P1,
     BK_COUNT
 };
 
-/* Upper bound of the attributes of one token (29 + 8 + 18 + 1 + 4). */
+/* Upper bound of the attributes of one token (31 + 8 + 18 + 1 + 4). */
 #define FEAT_BUILTIN_MAX 64
 
 /* Per-token data of the built-in set, computed once per sentence. */
@@ -412,19 +415,20 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         *o++ = kt[BK_NEXT_ALLCAPS].id0;
 
     /* bigrams a|b: a 0 b 0 */
-    static const struct { int kind, a, b; } big[6] = {
+    static const struct { int kind, a, b; } big[8] = {
         { BK_LW_M1_0, -1, 0 }, { BK_LW_0_P1, 0, 1 }, { BK_LW_M2_M1, -2, -1 },
         { BK_LW_P1_P2, 1, 2 }, { BK_SS_M1_0, -1, 0 }, { BK_SS_0_P1, 0, 1 },
+        { BK_LW_M1_SS_0, -1, 0 }, { BK_SS_0_LW_P1, 0, 1 },
     };
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 8; k++) {
         const struct feat_tok *a = &tk[(ptrdiff_t)i + big[k].a];
         const struct feat_tok *b = &tk[(ptrdiff_t)i + big[k].b];
-        if (k < 4)
-            h = feat_hstr(hash_byte(feat_hstr(kt[big[k].kind].h0, a->lw, a->len), FEAT_SEP),
-                          b->lw, b->len);
-        else
-            h = feat_hstr(hash_byte(feat_hstr(kt[big[k].kind].h0, a->ss, a->sslen), FEAT_SEP),
-                          b->ss, b->sslen);
+        /* which string each side reads: lower-cased word or short shape */
+        int a_lw = k < 4 || k == 6, b_lw = k < 4 || k == 7;
+        h = kt[big[k].kind].h0;
+        h = a_lw ? feat_hstr(h, a->lw, a->len) : feat_hstr(h, a->ss, a->sslen);
+        h = hash_byte(h, FEAT_SEP);
+        h = b_lw ? feat_hstr(h, b->lw, b->len) : feat_hstr(h, b->ss, b->sslen);
         *o++ = feat_end(h);
     }
     return o;

@@ -80,6 +80,22 @@ awk -F'\t' 'NR == FNR { if ($0 == "") next; pred[++n] = $2; next }
 check "eval --pred" "$CRFTAG" eval --pred "$T/pred.tsv"
 cmp -s "$T/out" "$T/report" && ok "eval -m and eval --pred agree" || fail "eval -m and eval --pred agree"
 
+# --- pipelines: an answer per line while the input is still open ---
+( echo "Linux runs on ARM."; sleep 3; echo "QEMU emulates it." ) |
+    "$CRFTAG" tag -m "$T/m.crftag" | cat > "$T/pipe.out" &
+pipe_pid=$!
+sleep 1.5
+grep -q "^Linux	" "$T/pipe.out" && ! grep -q "^QEMU	" "$T/pipe.out" &&
+    ok "first line tagged before the input ends" || fail "first line tagged before the input ends"
+wait "$pipe_pid"
+grep -q "^QEMU	" "$T/pipe.out" && ok "second line tagged at the end" || fail "second line tagged at the end"
+if command -v python3 >/dev/null 2>&1; then
+    printf 'Linux runs "QEMU".\nIt uses \tTLS 1.3 and \357\277\275 bytes \377 here.\n' |
+        "$CRFTAG" tag -m "$T/m.crftag" --format json > "$T/j.out" &&
+        python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/j.out" &&
+        ok "json output parses (quotes, tabs, invalid UTF-8)" || fail "json output parses"
+fi
+
 # --- conlleval parity through the CLI ---
 for c in tricky raw-iob1; do
     check "eval --pred $c" "$CRFTAG" eval --pred "tests/data/eval_$c.txt"

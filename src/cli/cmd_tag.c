@@ -145,9 +145,14 @@ static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t bas
         size_t n = s1 - s0, bytes = 0;
         for (size_t i = s0; i < s1; i++)
             bytes += toks[i].end - toks[i].start + 1;
-        if (bufs_reserve(&cx->b, n) ||
-            (bytes > cx->b.strs_cap &&
-             !(cx->b.strs = realloc(cx->b.strs, cx->b.strs_cap = bytes * 2)))) {
+        if (bytes > cx->b.strs_cap) {
+            char *ns = realloc(cx->b.strs, bytes * 2);
+            if (ns) {
+                cx->b.strs = ns;
+                cx->b.strs_cap = bytes * 2;
+            }
+        }
+        if (bufs_reserve(&cx->b, n) || bytes > cx->b.strs_cap) {
             cli_errorf("out of memory");
             rc = -1;
             break;
