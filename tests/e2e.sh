@@ -41,8 +41,7 @@ check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads
 check "eval the slice model" "$CRFTAG" eval --quiet -m "$T/m.crftag" "$T/dev.txt"
 cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
-if [ -n "$F" ] && ge "$F" 40; then ok "slice model reaches F1 >= 40 (got $F)"; else fail "slice model F1 >= 40 (got '$F')"; fi
-grep -q "^processed 50[0-9]* tokens" "$T/report" || true
+if [ -n "$F" ] && ge "$F" 45; then ok "slice model reaches F1 >= 45 (got $F)"; else fail "slice model F1 >= 45 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
 grep -q "format version:  1" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
@@ -73,7 +72,6 @@ ntok=$(grep -c '	' "$T/tagged_gold")
 want=$(grep -v -c '^</*s>$' "$T/dev.txt")
 [ "$ntok" -eq "$want" ] && ok "one tag per token ($ntok)" || fail "one tag per token ($ntok vs $want)"
 # eval through the CLI equals eval of the tagged output with --pred
-paste "$T/tagged_gold" /dev/null > /dev/null
 awk -F'\t' 'NR == FNR { if ($0 == "") next; pred[++n] = $2; next }
             /^<s>$/ { next } /^<\/s>$/ { print ""; next } { print $0 "\t" pred[++k] }' \
     "$T/tagged_gold" "$T/dev.txt" > "$T/pred.tsv"
