@@ -6,16 +6,15 @@
  *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],
  *           "entities":[{"start":s,"end":e,"type":"T","text":"...","tokens":[b,e]}]}
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
 
-/* Writes s[0..n) as a JSON string; invalid UTF-8 becomes U+FFFD. */
-static void json_str(FILE *f, const char *s, size_t n)
+/* Writes s[0..n) escaped for the inside of a JSON string; invalid UTF-8
+ * becomes U+FFFD. */
+static void json_body(FILE *f, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
         if (c == '"' || c == '\\') {
@@ -51,6 +50,13 @@ static void json_str(FILE *f, const char *s, size_t n)
             }
         }
     }
+}
+
+/* Writes s[0..n) as a JSON string. */
+static void json_str(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    json_body(f, s, n);
     fputc('"', f);
 }
 
@@ -96,29 +102,13 @@ static void json_text_joined(FILE *f, const struct out_sentence *s, const struct
         json_str(f, s->text + s->start[c->begin], s->end[c->end - 1] - s->start[c->begin]);
         return;
     }
-    size_t len = 0;
-    for (size_t i = c->begin; i < c->end; i++)
-        len += s->tok_len[i] + (i > c->begin);
-    if (len == 0) {
-        json_str(f, "", 0);
-        return;
-    }
-    char small[512];
-    char *buf = len <= sizeof small ? small : malloc(len);
-    if (!buf) {
-        json_str(f, "", 0);
-        return;
-    }
-    size_t k = 0;
+    fputc('"', f);
     for (size_t i = c->begin; i < c->end; i++) {
         if (i > c->begin)
-            buf[k++] = ' ';
-        memcpy(buf + k, s->tok[i], s->tok_len[i]);
-        k += s->tok_len[i];
+            fputc(' ', f);
+        json_body(f, s->tok[i], s->tok_len[i]);
     }
-    json_str(f, buf, len);
-    if (buf != small)
-        free(buf);
+    fputc('"', f);
 }
 
 int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
