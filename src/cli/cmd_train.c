@@ -5,11 +5,13 @@
  * (SIGINT) or SIGTERM cancels training through the progress callback; the
  * previous model file, if any, is left untouched.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -72,6 +74,25 @@ static int progress(const struct crftag_progress *p, void *user)
     return interrupted != 0;
 }
 
+/* Fails early, before hours of training, when the model's directory cannot
+ * be written (the save itself still reports any later failure). */
+static int check_output_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) != 0) {
+        cli_errorf("%s: cannot write the model there: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int read_corpus(struct crftag_corpus *c, const char *path)
 {
     struct crftag_error err;
@@ -110,6 +131,8 @@ int cmd_train(int argc, char **argv)
     struct crftag_corpus *c = NULL, *dev = NULL;
     struct crftag_model *m = NULL;
     struct crftag_error err;
+    if (check_output_dir(o.output))
+        goto out;
     if (o.template_path) {
         tpl = cli_read_file(o.template_path, NULL);
         if (!tpl)
