@@ -39,6 +39,26 @@
  * - Strings returned by a model (label names, configuration) are borrowed and
  *   stay valid as long as the model lives.
  * - The library never prints, never exits, and keeps no global mutable state.
+ * - Arrays the library allocates for the caller (tokens, spans, reports) are
+ *   the caller's, freed with the matching _free call (or free() where said).
+ *   Input pointers are only read during the call and never kept, except that
+ *   a tagger keeps its model (borrowed) until crftag_tagger_free.
+ * - NULL handles and NULL required pointers give CRFTAG_ERR_INVALID (or 0 /
+ *   NULL from getters), never a crash.
+ *
+ * Thread safety
+ * -------------
+ * - A loaded or trained model is immutable: every call taking a const model
+ *   (crftag_model_num_labels, _label, _label_count, _get_info, _save,
+ *   crftag_tagger_new) may run concurrently from any number of threads.
+ * - A tagger, reader, corpus or eval object belongs to one thread at a time
+ *   (no internal locking); use one tagger per thread on a shared model.
+ * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks, the
+ *   load calls and crftag_train (on its own corpus and params) are reentrant.
+ *
+ * Embedding: link with `pkg-config --cflags --libs crftag`; raw text goes
+ * through crftag_tagger_tag_text (spans with byte offsets), token arrays
+ * through crftag_tagger_tag_tokens (label ids, score, marginals).
  */
 #ifndef CRFTAG_H
 #define CRFTAG_H
@@ -257,8 +277,11 @@ CRFTAG_API enum crftag_status crftag_train(const struct crftag_corpus *c,
 
 struct crftag_tagger;
 
-/* Creates a tagger for model m.  A tagger may be used by one thread at a
- * time; create one per thread.  The model must outlive the tagger. */
+/* Creates a tagger for model m into *out (free it with crftag_tagger_free).
+ * A tagger may be used by one thread at a time; create one per thread (any
+ * number of taggers may share one model).  The model is borrowed and must
+ * outlive the tagger.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (NULL m or out,
+ * a model without labels; *out is then NULL) or CRFTAG_ERR_NOMEM. */
 CRFTAG_API enum crftag_status crftag_tagger_new(const struct crftag_model *m,
                                                 struct crftag_tagger **out);
 
@@ -278,6 +301,32 @@ CRFTAG_API enum crftag_status crftag_tagger_tag(struct crftag_tagger *t,
                                                 size_t stride, uint32_t *out_ids,
                                                 double *out_score,
                                                 struct crftag_error *err);
+
+/* Tags one sentence of n tokens given as byte strings that need not be
+ * NUL-terminated: token i is tok[i][0..len[i]) (a length of 0 is allowed;
+ * the features see a token only up to a NUL byte inside it).  For models that read one
+ * column per token (num_columns 1; others give CRFTAG_ERR_INVALID).
+ *   out_ids[n]          receives the best label sequence (Viterbi; BIO
+ *                       constrained when the tagger is, see
+ *                       crftag_tagger_set_constrained);
+ *   out_score           if not NULL, that path's unnormalized log score;
+ *   out_marginals[n*L]  if not NULL (L = crftag_model_num_labels),
+ *                       out_marginals[i * L + y] = P(y_i = y | tokens), the
+ *                       per-token marginal probabilities of the
+ *                       UNCONSTRAINED CRF (forward-backward; the BIO
+ *                       restriction is not applied to them, so a label that
+ *                       constrained decoding never picks may have mass).
+ *                       Each row sums to 1.
+ * The arrays are the caller's; nothing is kept after the call.  n = 0 is
+ * allowed (nothing is written).  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (t,
+ * tok, len or out_ids NULL with n > 0, or a NULL tok[i]), or
+ * CRFTAG_ERR_NOMEM.  Thread-safety: one thread at a time per tagger. */
+CRFTAG_API enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t,
+                                                       const char *const *tok,
+                                                       const size_t *len, size_t n,
+                                                       uint32_t *out_ids, double *out_score,
+                                                       double *out_marginals,
+                                                       struct crftag_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Raw text                                                                 */
@@ -300,6 +349,42 @@ CRFTAG_API enum crftag_status crftag_tokenize(const char *text, size_t len,
                                               size_t *out_n);
 
 CRFTAG_API void crftag_tokens_free(struct crftag_token *tokens);
+
+/* An entity found in raw text: bytes [start, end) of the input, made of its
+ * tokens [token_begin, token_end) (token indices count from 0 over the whole
+ * text, in the order crftag_tokenize returns them).  type[0..type_len) is the
+ * entity type (the label without its B-/I- prefix); it is NOT NUL-terminated
+ * and points into the model's label names, so it stays valid as long as the
+ * model lives. */
+struct crftag_span {
+    size_t start;
+    size_t end;
+    size_t token_begin;
+    size_t token_end;
+    const char *type;
+    size_t type_len;
+};
+
+/* Tags raw UTF-8 text: crftag_tokenize, then crftag_tagger_tag_tokens on each
+ * sentence, then crftag_chunks on its labels.  On success *out_spans (free it
+ * with crftag_spans_free) holds *out_n spans in text order; it is NULL when
+ * no entity was found.  Optionally (out_tokens not NULL) *out_tokens gets the
+ * tokens too, with *out_ntokens set (free them with crftag_tokens_free; NULL
+ * when the text holds no token).  len = 0 is allowed (text may then be NULL).
+ * Returns CRFTAG_OK, CRFTAG_ERR_INVALID (NULL t, out_spans or out_n, NULL
+ * text with len > 0, out_tokens without out_ntokens, a model reading more
+ * than one column) or CRFTAG_ERR_NOMEM; on failure the outputs are NULL / 0.
+ * Thread-safety: one thread at a time per tagger. */
+CRFTAG_API enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, const char *text,
+                                                     size_t len,
+                                                     struct crftag_span **out_spans,
+                                                     size_t *out_n,
+                                                     struct crftag_token **out_tokens,
+                                                     size_t *out_ntokens,
+                                                     struct crftag_error *err);
+
+/* Frees spans returned by crftag_tagger_tag_text; NULL does nothing. */
+CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
 
 /* ------------------------------------------------------------------------ */
 /* Chunks and evaluation (conlleval rules)                                  */

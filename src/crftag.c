@@ -5,11 +5,15 @@
  *          --model_state_scores--> state [n][L] --decode_viterbi--> label ids
  *
  * A tagger holds one thread's scratch buffers and borrows an immutable model.
+ * Marginals (crftag_tagger_tag_tokens) come from crf_forward_backward on the
+ * same state scores and the unconstrained transitions.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "corpus.h"
+#include "crf.h"
 #include "decode.h"
 #include "error.h"
 #include "features.h"
@@ -24,6 +28,16 @@ struct crftag_tagger {
     size_t state_cap;
     struct feat_buf fb;
     struct decode_work dw;
+    struct crf_work cw;          /* forward-backward, for marginals */
+    char *strs;                  /* NUL-terminated copies of tokens */
+    size_t strs_cap;
+    const char **ptrs;           /* [n] into strs */
+    size_t ptrs_cap;
+    uint32_t *ids;               /* [n] labels of one sentence (tag_text) */
+    const char **names;          /* [n] token pointers, then label names */
+    size_t *lens;                /* [n] token lengths */
+    struct crftag_chunk *chunks; /* [n] */
+    size_t sent_cap;
 };
 
 enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag_tagger **out)
@@ -58,6 +72,13 @@ void crftag_tagger_free(struct crftag_tagger *t)
     free(t->state);
     feat_buf_free(&t->fb);
     decode_work_free(&t->dw);
+    crf_work_free(&t->cw);
+    free(t->strs);
+    free(t->ptrs);
+    free(t->ids);
+    free(t->names);
+    free(t->lens);
+    free(t->chunks);
     free(t);
 }
 
@@ -65,6 +86,36 @@ void crftag_tagger_set_constrained(struct crftag_tagger *t, int on)
 {
     if (t)
         t->constrained = on != 0;
+}
+
+/* Fills t->state [n][L] with the state scores of the sentence cols
+ * [n][stride] (n > 0, every string non-NULL). */
+static enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols,
+                                       size_t n, size_t stride, struct crftag_error *err)
+{
+    const struct crftag_model *m = t->m;
+    size_t L = m->labels.n, nl;
+    if (util_mul(n, L, &nl) || util_grow((void **)&t->state, &t->state_cap, nl, sizeof *t->state))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    memset(t->state, 0, nl * sizeof *t->state);
+    for (size_t i = 0; i < n; i++)
+        model_state_scores(m, t->fb.ids + t->fb.start[i], t->fb.start[i + 1] - t->fb.start[i],
+                           t->state + i * L);
+    return CRFTAG_OK;
+}
+
+/* Viterbi over t->state (filled by tagger_state) into out_ids[n]. */
+static enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *out_ids,
+                                        double *out_score, struct crftag_error *err)
+{
+    const struct crftag_model *m = t->m;
+    int use_mask = t->constrained && m->bio;
+    if (decode_viterbi(n, m->labels.n, t->state, t->trans, use_mask ? m->allowed : NULL,
+                       use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    return CRFTAG_OK;
 }
 
 enum crftag_status crftag_tagger_tag(struct crftag_tagger *t, const char *const *cols, size_t n,
@@ -86,20 +137,167 @@ enum crftag_status crftag_tagger_tag(struct crftag_tagger *t, const char *const 
         if (!cols[i])
             return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "token %zu column %zu is NULL",
                            i / stride, i % stride);
-    size_t L = m->labels.n;
-    if (util_grow((void **)&t->state, &t->state_cap, n * L, sizeof *t->state))
+    enum crftag_status st = tagger_state(t, cols, n, stride, err);
+    return st != CRFTAG_OK ? st : tagger_decode(t, n, out_ids, out_score, err);
+}
+
+enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char *const *tok,
+                                            const size_t *len, size_t n, uint32_t *out_ids,
+                                            double *out_score, double *out_marginals,
+                                            struct crftag_error *err)
+{
+    if (out_score)
+        *out_score = 0.0;
+    if (!t || (n > 0 && (!tok || !len || !out_ids)))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tagger, tokens or output missing");
+    const struct crftag_model *m = t->m;
+    if (m->feat.ncols > 1)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the model reads %zu columns per token; use crftag_tagger_tag",
+                       m->feat.ncols);
+    if (n == 0)
+        return CRFTAG_OK;
+    /* NUL-terminated copies: token i at strs[off_i], off_i = sum_{k<i} len[k] + 1 */
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!tok[i])
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "token %zu is NULL", i);
+        if (len[i] > SIZE_MAX - 1 - bytes)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tokens too long");
+        bytes += len[i] + 1;
+    }
+    if (util_grow((void **)&t->strs, &t->strs_cap, bytes, 1) ||
+        util_grow((void **)&t->ptrs, &t->ptrs_cap, n, sizeof *t->ptrs))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
-        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    memset(t->state, 0, n * L * sizeof *t->state);
+    char *p = t->strs;
+    for (size_t i = 0; i < n; i++) {
+        if (len[i])
+            memcpy(p, tok[i], len[i]);
+        p[len[i]] = '\0';
+        t->ptrs[i] = p;
+        p += len[i] + 1;
+    }
+    enum crftag_status st = tagger_state(t, t->ptrs, n, 1, err);
+    if (st == CRFTAG_OK)
+        st = tagger_decode(t, n, out_ids, out_score, err);
+    if (st == CRFTAG_OK && out_marginals) {
+        /* unconstrained CRF marginals P(y_i = y) by forward-backward */
+        double logz;
+        if (crf_forward_backward(n, m->labels.n, t->state, t->trans, &logz, out_marginals, NULL,
+                                 &t->cw))
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    return st;
+}
+
+/* Tags the sentence of tokens toks[0..n) of text and appends its entities to
+ * *spans (count *ns, capacity *cap); first is the index of toks[0]. */
+static enum crftag_status tagger_text_sentence(struct crftag_tagger *t, const char *text,
+                                               const struct crftag_token *toks, size_t n,
+                                               size_t first, struct crftag_span **spans,
+                                               size_t *ns, size_t *cap, struct crftag_error *err)
+{
+    size_t old = t->sent_cap;
+    if (n > old) {
+        size_t c = old ? old : 64;
+        while (c < n)
+            c = c > SIZE_MAX / 2 ? n : c * 2;
+        uint32_t *ids = util_realloc(t->ids, c, sizeof *ids);
+        if (ids)
+            t->ids = ids;
+        const char **names = util_realloc(t->names, c, sizeof *names);
+        if (names)
+            t->names = names;
+        size_t *lens = util_realloc(t->lens, c, sizeof *lens);
+        if (lens)
+            t->lens = lens;
+        struct crftag_chunk *ch = util_realloc(t->chunks, c, sizeof *ch);
+        if (ch)
+            t->chunks = ch;
+        if (!ids || !names || !lens || !ch)
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        t->sent_cap = c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        t->names[i] = text + toks[i].start;
+        t->lens[i] = toks[i].end - toks[i].start;
+    }
+    enum crftag_status st =
+        crftag_tagger_tag_tokens(t, t->names, t->lens, n, t->ids, NULL, NULL, err);
+    if (st != CRFTAG_OK)
+        return st;
     for (size_t i = 0; i < n; i++)
-        model_state_scores(m, t->fb.ids + t->fb.start[i], t->fb.start[i + 1] - t->fb.start[i],
-                           t->state + i * L);
-    int use_mask = t->constrained && m->bio;
-    if (decode_viterbi(n, L, t->state, t->trans, use_mask ? m->allowed : NULL,
-                       use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
+        t->names[i] = crftag_model_label(t->m, t->ids[i]);
+    size_t nc = crftag_chunks(t->names, n, t->chunks);
+    if (nc == 0)
+        return CRFTAG_OK;
+    if (util_grow((void **)spans, cap, *ns + nc, sizeof **spans))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t k = 0; k < nc; k++) {
+        const struct crftag_chunk *c = &t->chunks[k];
+        struct crftag_span *sp = &(*spans)[(*ns)++];
+        sp->start = toks[c->begin].start;
+        sp->end = toks[c->end - 1].end;
+        sp->token_begin = first + c->begin;
+        sp->token_end = first + c->end;
+        sp->type = c->type;
+        sp->type_len = c->type_len;
+    }
     return CRFTAG_OK;
+}
+
+enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, const char *text, size_t len,
+                                          struct crftag_span **out_spans, size_t *out_n,
+                                          struct crftag_token **out_tokens, size_t *out_ntokens,
+                                          struct crftag_error *err)
+{
+    if (out_spans)
+        *out_spans = NULL;
+    if (out_n)
+        *out_n = 0;
+    if (out_tokens)
+        *out_tokens = NULL;
+    if (out_ntokens)
+        *out_ntokens = 0;
+    if (!t || !out_spans || !out_n || (!text && len > 0) || (out_tokens && !out_ntokens))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tagger, text or output missing");
+    if (t->m->feat.ncols > 1)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the model reads %zu columns per token; raw text has one",
+                       t->m->feat.ncols);
+    struct crftag_token *toks = NULL;
+    size_t nt = 0;
+    if (len > 0 && crftag_tokenize(text, len, &toks, &nt) != CRFTAG_OK)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    struct crftag_span *spans = NULL;
+    size_t ns = 0, cap = 0;
+    enum crftag_status st = CRFTAG_OK;
+    for (size_t s0 = 0; s0 < nt && st == CRFTAG_OK;) {
+        size_t s1 = s0 + 1;
+        while (s1 < nt && !toks[s1].sentence_start)
+            s1++;
+        st = tagger_text_sentence(t, text, toks + s0, s1 - s0, s0, &spans, &ns, &cap, err);
+        s0 = s1;
+    }
+    if (st != CRFTAG_OK) {
+        free(spans);
+        crftag_tokens_free(toks);
+        return st;
+    }
+    *out_spans = spans;
+    *out_n = ns;
+    if (out_tokens) {
+        *out_tokens = toks;
+        *out_ntokens = nt;
+    } else {
+        crftag_tokens_free(toks);
+    }
+    return CRFTAG_OK;
+}
+
+void crftag_spans_free(struct crftag_span *spans)
+{
+    free(spans);
 }
 
 /* ---- streaming reader: the public face of corpus_reader ---------------- */

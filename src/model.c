@@ -127,6 +127,8 @@ uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id)
 
 void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_info *out)
 {
+    if (!out)
+        return;
     memset(out, 0, sizeof *out);
     if (!m)
         return;

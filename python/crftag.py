@@ -1,0 +1,227 @@
+"""crftag.py - Python bindings of libcrftag through ctypes (standard library only).
+
+    import crftag
+    m = crftag.Model("models/wikiser.crftag")
+    m.tag(["QEMU", "uses", "SPICE", "."])      # ['B-Application', 'O', 'B-Protocol', 'O']
+    m.tag_text("Install Docker on Ubuntu.")   # [Span(start=8, end=14, label='Application', ...)]
+    m.marginals(["QEMU", "uses"])            # [[P(label) for label in m.labels], ...]
+
+The shared library is found through $CRFTAG_LIB (a path), else
+ctypes.util.find_library("crftag"), else ../build/libcrftag.so.0 beside this
+file.  A Model may be used from many threads: each thread gets its own
+tagger (the C calls release the GIL).  Span offsets are character offsets
+into the Python string (text[span.start:span.end] == span.text); the byte
+offsets into its UTF-8 encoding are in byte_start / byte_end.
+"""
+import ctypes
+import ctypes.util
+import os
+import threading
+from collections import namedtuple
+
+__all__ = ["Model", "Span", "CrftagError", "version"]
+
+Span = namedtuple("Span", "start end label text byte_start byte_end")
+
+
+class CrftagError(Exception):
+    """A failed libcrftag call: status is the enum crftag_status value."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("file", ctypes.c_char * 256),
+                ("line", ctypes.c_long), ("msg", ctypes.c_char * 256)]
+
+
+class _Token(ctypes.Structure):
+    _fields_ = [("start", ctypes.c_size_t), ("end", ctypes.c_size_t),
+                ("sentence_start", ctypes.c_int)]
+
+
+class _Span(ctypes.Structure):
+    _fields_ = [("start", ctypes.c_size_t), ("end", ctypes.c_size_t),
+                ("token_begin", ctypes.c_size_t), ("token_end", ctypes.c_size_t),
+                ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
+
+
+def _find_library():
+    path = os.environ.get("CRFTAG_LIB")
+    if path:
+        return path
+    found = ctypes.util.find_library("crftag")
+    if found:
+        return found
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "build", "libcrftag.so.0")
+
+
+_lib = None
+
+
+def _load():
+    global _lib
+    if _lib is not None:
+        return _lib
+    lib = ctypes.CDLL(_find_library())
+    P, S, I = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int
+    PP = ctypes.POINTER(ctypes.c_void_p)
+    E = ctypes.POINTER(_Error)
+    sig = {
+        "crftag_version": (ctypes.c_char_p, []),
+        "crftag_strerror": (ctypes.c_char_p, [I]),
+        "crftag_model_load": (I, [ctypes.c_char_p, PP, E]),
+        "crftag_model_load_mem": (I, [ctypes.c_char_p, S, PP, E]),
+        "crftag_model_free": (None, [P]),
+        "crftag_model_num_labels": (S, [P]),
+        "crftag_model_label": (ctypes.c_char_p, [P, ctypes.c_uint32]),
+        "crftag_tagger_new": (I, [P, PP]),
+        "crftag_tagger_free": (None, [P]),
+        "crftag_tagger_set_constrained": (None, [P, I]),
+        "crftag_tagger_tag_tokens": (I, [P, ctypes.POINTER(ctypes.c_char_p),
+                                         ctypes.POINTER(S), S,
+                                         ctypes.POINTER(ctypes.c_uint32),
+                                         ctypes.POINTER(ctypes.c_double),
+                                         ctypes.POINTER(ctypes.c_double), E]),
+        "crftag_tagger_tag_text": (I, [P, ctypes.c_char_p, S,
+                                       ctypes.POINTER(ctypes.POINTER(_Span)),
+                                       ctypes.POINTER(S), P, P, E]),
+        "crftag_spans_free": (None, [P]),
+    }
+    for name, (res, args) in sig.items():
+        fn = getattr(lib, name)
+        fn.restype = res
+        fn.argtypes = args
+    _lib = lib
+    return lib
+
+
+def version():
+    """The library version, e.g. "0.1.0"."""
+    return _load().crftag_version().decode()
+
+
+def _raise(status, err):
+    lib = _load()
+    msg = err.msg.decode("utf-8", "replace") if err is not None else ""
+    where = err.file.decode("utf-8", "replace") if err is not None else ""
+    if where:
+        msg = "%s:%d: %s" % (where, err.line, msg) if err.line else "%s: %s" % (where, msg)
+    what = lib.crftag_strerror(status).decode()
+    raise CrftagError(status, "%s: %s" % (what, msg) if msg else what)
+
+
+class _Tagger:
+    """One C tagger (one per thread and model); freed with its Python object.
+    It holds no reference to the Model (no cycle): crftag_tagger_free does not
+    touch the model, so the two may be freed in either order."""
+
+    def __init__(self, model):
+        self.ptr = ctypes.c_void_p()
+        st = _load().crftag_tagger_new(model._ptr, ctypes.byref(self.ptr))
+        if st != 0:
+            _raise(st, None)
+
+    def __del__(self):
+        if _lib is not None and self.ptr:
+            _lib.crftag_tagger_free(self.ptr)
+            self.ptr = ctypes.c_void_p()
+
+
+class Model:
+    """A crftag model, loaded from a file path or (data=) from bytes.
+
+    tag(tokens) -> list of label names; marginals(tokens) -> per-token
+    probabilities of every label (in the order of .labels); tag_text(text) ->
+    list of Span.  constrained=False turns off the BIO restriction of decoding.
+    """
+
+    def __init__(self, path=None, data=None, constrained=True):
+        lib = _load()
+        self._ptr = ctypes.c_void_p()
+        err = _Error()
+        if (path is None) == (data is None):
+            raise ValueError("give exactly one of path and data")
+        if path is not None:
+            st = lib.crftag_model_load(os.fsencode(path), ctypes.byref(self._ptr),
+                                       ctypes.byref(err))
+        else:
+            data = bytes(data)
+            st = lib.crftag_model_load_mem(data, len(data), ctypes.byref(self._ptr),
+                                           ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        self._constrained = 1 if constrained else 0
+        n = lib.crftag_model_num_labels(self._ptr)
+        self.labels = [lib.crftag_model_label(self._ptr, i).decode() for i in range(n)]
+        self._local = threading.local()
+
+    def __del__(self):
+        if _lib is not None and getattr(self, "_ptr", None):
+            _lib.crftag_model_free(self._ptr)
+            self._ptr = ctypes.c_void_p()
+
+    def _tagger(self):
+        t = getattr(self._local, "tagger", None)
+        if t is None:
+            t = _Tagger(self)
+            _lib.crftag_tagger_set_constrained(t.ptr, self._constrained)
+            self._local.tagger = t
+        return t
+
+    def _run(self, tokens, want_marginals):
+        enc = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in tokens]
+        n = len(enc)
+        L = len(self.labels)
+        toks = (ctypes.c_char_p * max(n, 1))(*enc)
+        lens = (ctypes.c_size_t * max(n, 1))(*[len(b) for b in enc])
+        ids = (ctypes.c_uint32 * max(n, 1))()
+        marg = (ctypes.c_double * max(n * L, 1))() if want_marginals else None
+        err = _Error()
+        st = _lib.crftag_tagger_tag_tokens(self._tagger().ptr, toks, lens, n, ids, None,
+                                           marg, ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        return ids, marg, n, L
+
+    def tag(self, tokens):
+        """Labels of a sentence given as a list of token strings (or bytes)."""
+        ids, _, n, _ = self._run(tokens, False)
+        return [self.labels[ids[i]] for i in range(n)]
+
+    def marginals(self, tokens):
+        """P(label | sentence) per token: a list of n rows of len(labels)
+        floats (unconstrained CRF marginals; rows sum to 1)."""
+        _, marg, n, L = self._run(tokens, True)
+        return [list(marg[i * L:(i + 1) * L]) for i in range(n)]
+
+    def tag_text(self, text):
+        """Entities of raw text (tokenized and split into sentences by
+        crftag) as Spans with character offsets into text."""
+        data = text.encode("utf-8")
+        spans = ctypes.POINTER(_Span)()
+        ns = ctypes.c_size_t()
+        err = _Error()
+        st = _lib.crftag_tagger_tag_text(self._tagger().ptr, data, len(data),
+                                         ctypes.byref(spans), ctypes.byref(ns), None, None,
+                                         ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        out = []
+        try:
+            pos_b, pos_c = 0, 0     # byte -> character offsets, spans come in order
+            for k in range(ns.value):
+                s = spans[k]
+                label = ctypes.string_at(s.type, s.type_len).decode()
+                pos_c += len(data[pos_b:s.start].decode("utf-8", "replace"))
+                start_c = pos_c
+                piece = data[s.start:s.end].decode("utf-8", "replace")
+                pos_c += len(piece)
+                pos_b = s.end
+                out.append(Span(start_c, pos_c, label, piece, s.start, s.end))
+        finally:
+            _lib.crftag_spans_free(spans)
+        return out
