@@ -48,7 +48,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
 
 # Debian packages needed to build and test; installed when missing (apt-get
 # as root, else through sudo).
-DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev
+DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev pkg-config
 
 deps:
 	@missing=""; \
@@ -75,7 +75,7 @@ tests: $(TEST_BIN) $(BUILD)/crftag
 check: deps
 	@$(MAKE) --no-print-directory check-only
 
-check-only: tests
+check-only: tests examples
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 asan: deps
@@ -93,16 +93,65 @@ install: all
 	install -m 644 $(BUILD)/libcrftag.a $(DESTDIR)$(PREFIX)/lib/libcrftag.a
 	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcrftag.so
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' crftag.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/crftag.pc
+	install -m 644 docs/crftag.1 $(DESTDIR)$(PREFIX)/share/man/man1/crftag.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/crftag $(DESTDIR)$(PREFIX)/include/crftag.h \
 	    $(DESTDIR)$(PREFIX)/lib/libcrftag.a $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
-	    $(DESTDIR)$(PREFIX)/lib/libcrftag.so
+	    $(DESTDIR)$(PREFIX)/lib/libcrftag.so \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/crftag.pc $(DESTDIR)$(PREFIX)/share/man/man1/crftag.1
+
+# Embedding: examples/*.c built against a staged install ($(BUILD)/stage)
+# through pkg-config, so the installed header, library and crftag.pc are what
+# tests/e2e.sh runs.  `make tsan`: test_api under ThreadSanitizer.
+VERSION  = $(shell sed -n 's/^\#define CRFTAG_VERSION_STRING "\(.*\)"/\1/p' include/crftag.h)
+STAGE    = $(abspath $(BUILD))/stage
+EX_SRC   = $(wildcard examples/*.c)
+
+examples: all
+	@rm -rf $(STAGE)
+	@$(MAKE) --no-print-directory install DESTDIR=$(STAGE) PREFIX=/usr/local >/dev/null
+	@mkdir -p $(BUILD)/examples
+	@for f in $(EX_SRC); do \
+	  b=$(BUILD)/examples/$$(basename $$f .c); \
+	  flags=$$(PKG_CONFIG_PATH=$(STAGE)/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
+	           pkg-config --cflags --libs crftag) || exit 1; \
+	  echo "$(CC) $$f $$flags -o $$b"; \
+	  $(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) $$f $$flags -pthread $(LDFLAGS) -o $$b || exit 1; \
+	done
+
+tsan:
+	$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" \
+	    LDFLAGS=-fsanitize=thread build-tsan/tests/test_api
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/tests/test_api
+
+# libFuzzer harnesses (fuzz/*.c) built with clang into build-fuzz/; run e.g.
+#   build-fuzz/fuzz_corpus -dict=fuzz/corpus.dict build-fuzz/corpus-fuzz_corpus fuzz/seeds/corpus
+FUZZ_CC    = clang
+FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer -pthread
+FUZZ_SRC   = $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN   = $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_LOBJ  = $(LIB_SRC:%.c=build-fuzz/%.o)
+
+build-fuzz/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LOBJ)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LOBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-tsan
 
-.PHONY: all deps demo tests check check-only asan models install uninstall clean
+.PHONY: all deps demo tests check check-only asan models install uninstall clean fuzz \
+        examples tsan
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

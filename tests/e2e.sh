@@ -156,5 +156,90 @@ else
     fail "models/wikiser.crftag is missing (make models)"
 fi
 
+# --- crftag tag --input-format jsonl: one record per line, one JSON line out ---
+printf '%s\n' '{"id": 1, "meta": {"x": [1, "}"]}, "text": "QEMU uses SPICE on Linux."}' \
+    '"caf\u00e9 \ud83d\ude00 runs on Linux."' '' > "$T/in.jsonl"
+check "tag --input-format jsonl" "$CRFTAG" tag -m models/wikiser.crftag --input-format jsonl "$T/in.jsonl"
+if [ "$(wc -l < "$T/out")" -eq 2 ] && \
+   head -n 1 "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}' && \
+   sed -n 2p "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}'; then
+    ok "jsonl: one line per record, byte offsets into the decoded text"
+else
+    fail "jsonl: one line per record, byte offsets into the decoded text"; sed 's/^/       /' "$T/out"
+fi
+printf '%s\n' '{"text": 5}' '"Linux"' > "$T/bad.jsonl"
+refuse "jsonl: malformed record reported, exit 1" 1 'bad.jsonl:1: "text" is not a string' \
+    "$CRFTAG" tag -m models/wikiser.crftag -J jsonl "$T/bad.jsonl"
+if grep -q '^{"error":"line 1: \\"text\\" is not a string"}$' "$T/out" && \
+   sed -n 2p "$T/out" | grep -q '"text":"Linux"'; then
+    ok "jsonl: an error line, then tagging goes on"
+else
+    fail "jsonl: an error line, then tagging goes on"
+fi
+refuse "jsonl: unknown input format" 2 "expected text or jsonl" \
+    "$CRFTAG" tag -m models/wikiser.crftag -J xml "$T/bad.jsonl"
+# co-process: the answer to a record arrives while the input is still open
+mkfifo "$T/fifo"
+( exec 3>"$T/fifo"; printf '"QEMU runs on Linux."\n' >&3; sleep 4 ) &
+wpid=$!
+"$CRFTAG" tag -m models/wikiser.crftag -J jsonl < "$T/fifo" | cat > "$T/co.out" &
+i=0
+while [ $i -lt 30 ] && ! grep -q Linux "$T/co.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$wpid" 2>/dev/null && grep -q '"text":"Linux"' "$T/co.out"; then
+    ok "jsonl: answered before end of input (flushed on a pipe)"
+else
+    fail "jsonl: answered before end of input (flushed on a pipe)"
+fi
+wait
+
+# --- embedding: examples built against the staged install (make examples) ---
+STAGE="$BUILD/stage/usr/local"
+if [ -x "$BUILD/examples/minimal" ] && [ -x "$BUILD/examples/stream" ]; then
+    check "staged crftag.pc" env PKG_CONFIG_PATH="$STAGE/lib/pkgconfig" pkg-config --modversion crftag
+    if [ "$(cat "$T/out")" = "$("$CRFTAG" --version | sed -n 's/^crftag \([^ ]*\).*/\1/p')" ]; then ok "crftag.pc version"; else
+        fail "crftag.pc version ($(cat "$T/out"))"; fi
+    check "example minimal (staged libcrftag.so)" env LD_LIBRARY_PATH="$STAGE/lib" \
+        "$BUILD/examples/minimal" models/wikiser.crftag
+    if grep -q '^Linux	B-' "$T/out"; then ok "minimal tags Linux as an entity"; else fail "minimal tags Linux"; fi
+    if command -v ldd >/dev/null 2>&1 && LD_LIBRARY_PATH="$STAGE/lib" ldd "$BUILD/examples/minimal" | \
+        grep -q "$STAGE/lib/libcrftag.so.0"; then ok "example links the installed library"; else
+        fail "example links the installed library"; fi
+    gzip -dc corpora/wikiser-dev.txt.gz | awk -F'\t' '/^<s>$/ { next }
+        /^<\/s>$/ { print line; line = ""; n++; if (n == 1500) exit; next }
+        { line = line (line == "" ? "" : " ") $1 }' > "$T/docs.txt"
+    LD_LIBRARY_PATH="$STAGE/lib" "$BUILD/examples/stream" models/wikiser.crftag 1 < "$T/docs.txt" > "$T/s1"
+    LD_LIBRARY_PATH="$STAGE/lib" "$BUILD/examples/stream" models/wikiser.crftag 4 < "$T/docs.txt" > "$T/s4"
+    if [ -s "$T/s1" ] && cmp -s "$T/s1" "$T/s4" && \
+       [ "$(cut -f1 "$T/s1" | sort -n -c 2>&1)" = "" ]; then
+        ok "stream example: 4 threads == 1 thread, input order ($(wc -l < "$T/s1") entities)"
+    else
+        fail "stream example: 4 threads == 1 thread, input order"
+    fi
+    sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g; s/^/"/; s/$/"/' "$T/docs.txt" > "$T/docs.jsonl"
+    "$CRFTAG" tag -m models/wikiser.crftag -J jsonl "$T/docs.jsonl" > "$T/docs.out"
+    if [ "$(grep -o '"start":' "$T/docs.out" | wc -l)" -eq "$(wc -l < "$T/s1")" ] && \
+       [ "$(wc -l < "$T/docs.out")" -eq "$(wc -l < "$T/docs.txt")" ]; then
+        ok "jsonl CLI and the library example find the same entities"
+    else
+        fail "jsonl CLI and the library example find the same entities"
+    fi
+else
+    fail "examples not built (make examples)"
+fi
+make -s BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>"$T/err" && \
+    make -s BUILD="$BUILD" uninstall DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>>"$T/err"
+if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninstall leave no file"; else
+    fail "make install + uninstall leave no file"; fi
+
+# --- Python bindings (ctypes), when python3 is present ---
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "skip - python bindings (no python3)"
+elif ldd "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q 'lib[at]san'; then
+    echo "skip - python bindings (sanitizer build)"
+else
+    check "python bindings (python/test_crftag.py)" env PYTHONDONTWRITEBYTECODE=1 CRFTAG_LIB="$BUILD/libcrftag.so.0" \
+        CRFTAG_BIN="$CRFTAG" python3 python/test_crftag.py
+fi
+
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs the unit test binaries given as arguments, then the end-to-end tests,
-# and prints one summary line "N passed, N failed".
+# Runs the unit test binaries given as arguments, then the end-to-end tests
+# (tests/e2e.sh) and the hostile-input tests (tests/hostile.sh), and prints
+# one summary line "N passed, N failed".
 # Usage: BUILD=build sh tests/run.sh build/tests/test_*
 passed=0
 failed=0
@@ -23,6 +24,17 @@ rc=$?
 printf '%s\n' "$e2e"
 p=$(printf '%s\n' "$e2e" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 f=$(printf '%s\n' "$e2e" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+fi
+echo "== tests/hostile.sh"
+hostile=$(BUILD="${BUILD:-build}" sh tests/hostile.sh 2>&1)
+rc=$?
+printf '%s\n' "$hostile"
+p=$(printf '%s\n' "$hostile" | sed -n 's/^hostile: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$hostile" | sed -n 's/^hostile: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-0}))
 if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
