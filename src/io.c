@@ -12,7 +12,9 @@
  * Writer: "<path>.tmp.<pid>.<n>" is created beside path (O_EXCL), written
  * through stdio with every call checked, then fflush + fsync + fclose +
  * rename; finally the directory is fsynced (best effort) so the rename
- * itself survives a crash.
+ * itself survives a crash.  An existing target that is not a regular file
+ * (/dev/full, /dev/stdout, a FIFO) is written in place instead, so that a
+ * device node is never replaced by a renamed file.
  */
 #include "io.h"
 
@@ -271,6 +273,7 @@ struct io_atomic {
     FILE *f;
     char *path;     /* target */
     char *tmp;      /* "<path>.tmp.<pid>.<n>" */
+    int direct;     /* path is a device or FIFO: written in place, no rename */
 };
 
 static void io_atomic_free(struct io_atomic *a)
@@ -290,6 +293,25 @@ enum crftag_status io_atomic_open(const char *path, struct io_atomic **out,
         if (a)
             io_atomic_free(a);
         return err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
+    }
+    /* An existing path that is not a regular file (/dev/full, /dev/stdout, a
+     * FIFO) is written in place: renaming a temporary file over it would
+     * replace the device node.  A directory is refused. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int fd = S_ISDIR(sb.st_mode) ? -1 : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        int e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
+        if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+            e = fd < 0 ? e : errno;
+            if (fd >= 0)
+                close(fd);
+            io_atomic_free(a);
+            return err_set(err, CRFTAG_ERR_IO, path, 0, "cannot open for writing: %s",
+                           strerror(e));
+        }
+        a->direct = 1;
+        *out = a;
+        return CRFTAG_OK;
     }
     /* <n> mixes this struct's address with the clock: unique per process
      * without any global counter; O_EXCL catches the unlikely clash. */
@@ -366,7 +388,7 @@ enum crftag_status io_atomic_commit(struct io_atomic *a, struct crftag_error *er
     if (fflush(a->f) != 0) {
         what = "write failed";
         e = errno;
-    } else if (fsync(fileno(a->f)) != 0) {
+    } else if (!a->direct && fsync(fileno(a->f)) != 0) {
         what = "fsync failed";
         e = errno;
     }
@@ -376,18 +398,20 @@ enum crftag_status io_atomic_commit(struct io_atomic *a, struct crftag_error *er
         e = errno;
     }
     a->f = NULL;
-    if (!what && rename(a->tmp, a->path) != 0) {
+    if (!what && !a->direct && rename(a->tmp, a->path) != 0) {
         what = "cannot rename temporary file";
         e = errno;
     }
     if (what) {
-        unlink(a->tmp);
+        if (!a->direct)
+            unlink(a->tmp);
         enum crftag_status st = err_set(err, CRFTAG_ERR_IO, a->path, 0, "%s: %s", what,
                                         strerror(e ? e : EIO));
         io_atomic_free(a);
         return st;
     }
-    io_sync_dir(a->path);
+    if (!a->direct)
+        io_sync_dir(a->path);
     io_atomic_free(a);
     return CRFTAG_OK;
 }
@@ -398,6 +422,7 @@ void io_atomic_abort(struct io_atomic *a)
         return;
     if (a->f)
         fclose(a->f);
-    unlink(a->tmp);
+    if (!a->direct)
+        unlink(a->tmp);
     io_atomic_free(a);
 }

@@ -815,7 +815,8 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     if (tr.bad_number || ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
         ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
         (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END) ||
-        tr.iterations == 0) {
+        (tr.iterations == 0 && ret != LBFGS_ALREADY_MINIMIZED)) {
+        /* ALREADY_MINIMIZED: the zero start is optimal (a single label) */
         if (tr.bad_number == 1)
             st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0,
                          "the objective became infinite or NaN (liblbfgs: %s)",
