@@ -83,7 +83,7 @@ extern "C" {
 
 /* Version of the model file format written by this library.  Files of an
  * older or newer format version are refused with CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 1
+#define CRFTAG_MODEL_FORMAT_VERSION 2
 
 /* The library version at run time, e.g. "0.1.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -259,6 +259,10 @@ struct crftag_train_params {
      * then fails with CRFTAG_ERR_CANCELED.  May be NULL. */
     int (*progress)(const struct crftag_progress *p, void *user);
     void *user;
+    int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
+                          /*   from the training labels, kept in the model      */
+    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 5    */
+                          /*   0 = training sentences see their own entities)   */
 };
 
 /* Fills every field with its default.  Call it before setting fields. */

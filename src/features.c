@@ -78,12 +78,13 @@
 #include <string.h>
 #include "error.h"
 #include "hash.h"
+#include "lexicon.h"
 #include "util.h"
 
 #define FEAT_SEP 0x00
 #define FEAT_SHAPE_MAX 16
 #define FEAT_WIN 2               /* window -2..+2 */
-#define FEAT_BUILTIN_VERSION 1
+#define FEAT_BUILTIN_VERSION 2
 #define FEAT_ROW_MAX 1000
 #define FEAT_COL_MAX 1000
 
@@ -145,6 +146,9 @@ enum feat_bkind {
     BK_SS_0_P1,
     BK_LW_M1_SS_0,
     BK_SS_0_LW_P1,
+    BK_LEX_PTR,                  /* lexicon: position, type, ratio bucket */
+    BK_LEX_PRC,                  /* lexicon: position, ratio and count buckets */
+    BK_LEX_T,                    /* lexicon: type */
     BK_COUNT
 };
 
@@ -160,6 +164,8 @@ struct feat_tok {
     uint32_t flags;              /* 1 << BF_* */
     unsigned char shlen, sslen;
     unsigned char npre;          /* min(4, characters) */
+    unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
+    uint16_t lexval;             /* lexicon value of the match */
 };
 
 /* sentinels of positions -1, -2, n, n+1 */
@@ -227,6 +233,8 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
     t->w = w;
     t->len = len;
     t->lw = w;
+    t->lexpos = 0;
+    t->lexval = 0;
     for (size_t j = 0; j < len; j++) {
         unsigned char c = p[j];
         if (j == 0 || (c & 0xC0) != 0x80) {
@@ -363,8 +371,8 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
 }
 
 /* Attributes of token i with the built-in set; returns the end of o. */
-static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct feat_tok *tk,
-                                    size_t i, uint64_t *o)
+static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct lexicon *lx,
+                                    const struct feat_tok *tk, size_t i, uint64_t *o)
 {
     const struct feat_tok *t0 = &tk[i];
     uint64_t h;
@@ -436,6 +444,19 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         h = hash_byte(h, FEAT_SEP);
         h = b_lw ? feat_hstr(h, b->lw, b->len) : feat_hstr(h, b->ss, b->sslen);
         *o++ = feat_end(h);
+    }
+
+    if (t0->lexpos) {
+        unsigned v = t0->lexval;
+        const char *type = lx->types[lex_type(v)];
+        size_t tlen = strlen(type);
+        h = hash_byte(kt[BK_LEX_PTR].h0, t0->lexpos);
+        h = hash_byte(feat_hstr(h, type, tlen), FEAT_SEP);
+        *o++ = feat_end(hash_byte(h, (unsigned char)lex_rb(v)));
+        h = hash_byte(kt[BK_LEX_PRC].h0, t0->lexpos);
+        h = hash_byte(h, (unsigned char)lex_rb(v));
+        *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
+        *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
     }
     return o;
 }
@@ -674,6 +695,7 @@ void feat_config_free(struct feat_config *fc)
         return;
     free(fc->template_text);
     free(fc->tpl);
+    lex_free(fc->lex);
     memset(fc, 0, sizeof *fc);
 }
 
@@ -749,6 +771,13 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
 enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
                                 size_t n, size_t stride, struct feat_buf *out)
 {
+    return feat_extract_view(fc, cols, n, stride, 0, out);
+}
+
+enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
+                                     size_t n, size_t stride, size_t view,
+                                     struct feat_buf *out)
+{
     size_t per = fc->kind == FEAT_BUILTIN ? FEAT_BUILTIN_MAX : fc->ntemplates;
     size_t cap_need;
     void *p;
@@ -771,11 +800,28 @@ enum crftag_status feat_extract(const struct feat_config *fc, const char *const 
     if (fc->kind == FEAT_BUILTIN) {
         if (n == 0)
             return CRFTAG_OK;
-        const struct feat_tok *tk = feat_prepare(cols, n, stride, out);
+        struct feat_tok *tk = feat_prepare(cols, n, stride, out);
         if (!tk)
             return CRFTAG_ERR_NOMEM;
+        if (fc->lex) {
+            size_t cap = out->lex_cap;
+            p = out->lexval;
+            if (util_grow(&p, &cap, n, sizeof *out->lexval))
+                return CRFTAG_ERR_NOMEM;
+            out->lexval = p;
+            p = out->lexpos;
+            if (util_grow(&p, &out->lex_cap, n, 1))
+                return CRFTAG_ERR_NOMEM;
+            out->lexpos = p;
+            lex_match(fc->lex, view < fc->lex->nviews ? view : 0, cols, n, stride,
+                      out->lexval, out->lexpos);
+            for (size_t i = 0; i < n; i++) {
+                tk[i].lexval = out->lexval[i];
+                tk[i].lexpos = out->lexpos[i];
+            }
+        }
         for (size_t i = 0; i < n; i++) {
-            o = feat_builtin_token(fc->tpl, tk, i, o);
+            o = feat_builtin_token(fc->tpl, fc->lex, tk, i, o);
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {
@@ -794,5 +840,7 @@ void feat_buf_free(struct feat_buf *b)
     free(b->ids);
     free(b->start);
     free(b->scratch);
+    free(b->lexval);
+    free(b->lexpos);
     memset(b, 0, sizeof *b);
 }

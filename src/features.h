@@ -26,6 +26,7 @@
 enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2 };
 
 struct feat_template;   /* parsed template line, private to features.c */
+struct lexicon;         /* lexicon.h */
 
 struct feat_config {
     enum feat_kind kind;
@@ -35,6 +36,7 @@ struct feat_config {
     size_t ntemplates;           /* U lines (builtin: internal feature kinds) */
     struct feat_template *tpl;   /* [ntemplates] */
     size_t ncols;                /* input columns read: max col + 1 (builtin: 1) */
+    struct lexicon *lex;         /* FEAT_BUILTIN: entity lexicon, owned, or NULL */
 };
 
 /* Built-in NER features with the given seed. */
@@ -57,6 +59,9 @@ struct feat_buf {
     size_t start_cap;
     char *scratch;       /* per-sentence scratch (lower-cased words etc.) */
     size_t scratch_cap;
+    uint16_t *lexval;    /* [n] lexicon matches */
+    unsigned char *lexpos;
+    size_t lex_cap;
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
@@ -67,6 +72,12 @@ struct feat_buf {
  * The exact attributes are specified at the top of features.c. */
 enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
                                 size_t n, size_t stride, struct feat_buf *out);
+
+/* The same, matching the lexicon (if any) in view `view` (lexicon.h; 0 is
+ * the model's own, feat_extract's). */
+enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
+                                     size_t n, size_t stride, size_t view,
+                                     struct feat_buf *out);
 
 void feat_buf_free(struct feat_buf *b);
 

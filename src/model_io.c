@@ -65,6 +65,7 @@
 
 #include "error.h"
 #include "io.h"
+#include "lexicon.h"
 #include "model.h"
 #include "util.h"
 
@@ -79,6 +80,7 @@
 #define MIO_MAX_LABEL_LEN 4096u
 #define MIO_MAX_TEMPLATE ((uint32_t)1 << 20)
 #define MIO_MAX_REASON 4096u
+#define MIO_MAX_LEXTYPE 4096u
 #define MIO_META_FIXED 56u                  /* f64 x2, u32 x2, f64 x2, u64 x2 */
 
 /* ------------------------------------------------------------------------ */
@@ -198,6 +200,29 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     if (m->feat.ncols > UINT32_MAX)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "too many feature columns");
     s += 24 + tlen;
+    const struct lexicon *lx = m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL;
+    s += 8;
+    if (lx) {
+        if (lx->ntypes > LEX_MAXTYPES || lx->nent > UINT32_MAX)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon too large");
+        for (size_t t = 0; t < lx->ntypes; t++) {
+            size_t n = strlen(lx->types[t]);
+            if (n > MIO_MAX_LEXTYPE)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon type name too long");
+            s += 4 + n;
+        }
+        for (size_t e = 0; e < lx->nent; e++) {
+            const char *tok = lex_entry_text(lx, e);
+            s += 3;
+            for (size_t q = 0; q < lx->ent_ntok[e]; q++) {
+                size_t n = strlen(tok);
+                if (n > LEX_MAXTOKLEN)
+                    return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon token too long");
+                s += 4 + n;
+                tok += n + 1;
+            }
+        }
+    }
     if (L < 1 || L > MIO_MAX_LABELS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
                        L, MIO_MAX_LABELS);
@@ -249,6 +274,21 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     w_u64(w, m->feat.seed);
     w_u32(w, (uint32_t)m->feat.ncols);
     w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
+    /* lexicon */
+    const struct lexicon *lx = m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL;
+    w_u32(w, lx ? (uint32_t)lx->ntypes : 0);
+    for (size_t t = 0; lx && t < lx->ntypes; t++)
+        w_str(w, lx->types[t]);
+    w_u32(w, lx ? (uint32_t)lx->nent : 0);
+    for (size_t e = 0; lx && e < lx->nent; e++) {
+        const char *tok = lex_entry_text(lx, e);
+        w_u8(w, lx->ent_ntok[e]);
+        for (size_t k = 0; k < lx->ent_ntok[e]; k++) {
+            w_str(w, tok);
+            tok += strlen(tok) + 1;
+        }
+        w_u16(w, (uint16_t)lex_entry_value(lx, e));
+    }
     /* labels */
     w_u32(w, (uint32_t)L);
     w_u8(w, m->bio ? 1 : 0);
@@ -389,6 +429,91 @@ static enum crftag_status mio_str(struct mio_parse *ps, uint32_t max, const char
     return CRFTAG_OK;
 }
 
+/* The lexicon block: types, then entries (see the format above). */
+static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_model *m,
+                                            uint32_t kind)
+{
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, "the lexicon");
+    uint32_t ntypes = r_u32(&ps->r);
+    if (ntypes > LEX_MAXTYPES || (ntypes > 0 && kind != FEAT_BUILTIN))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: %lu lexicon types%s",
+                        (unsigned long)ntypes, kind != FEAT_BUILTIN ? " with a template" : "");
+    struct lexicon *lx = NULL;
+    enum crftag_status st;
+    if (ntypes > 0) {
+        if (!(lx = lex_new(m->feat.seed)))
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
+        m->feat.lex = lx;
+    }
+    for (uint32_t t = 0; t < ntypes; t++) {
+        const char *s;
+        uint32_t n;
+        st = mio_str(ps, MIO_MAX_LEXTYPE, "a lexicon type", &s, &n);
+        if (st != CRFTAG_OK)
+            return st;
+        size_t before = lx->ntypes;
+        if (lex_add_type(lx, s, n) < 0)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
+        if (lx->ntypes == before)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: lexicon type %lu repeats an earlier one",
+                            (unsigned long)t);
+    }
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, "the lexicon");
+    uint32_t nent = r_u32(&ps->r);
+    if (nent > 0 && ntypes == 0)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: lexicon entries without types");
+    if (!rd_has(&ps->r, (uint64_t)nent * 7))   /* each: ntok, a token, value */
+        return mio_short(ps, "the lexicon entries");
+    for (uint32_t e = 0; e < nent; e++) {
+        if (!rd_has(&ps->r, 1))
+            return mio_short(ps, "a lexicon entry");
+        unsigned ntok = r_u8(&ps->r);
+        if (ntok < 1 || ntok > LEX_MAXTOK)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: lexicon entry %lu has %u tokens (1..%d)",
+                            (unsigned long)e, ntok, LEX_MAXTOK);
+        char *tok[LEX_MAXTOK];
+        unsigned k;
+        st = CRFTAG_OK;
+        for (k = 0; k < ntok && st == CRFTAG_OK; k++) {
+            const char *s;
+            uint32_t n;
+            st = mio_str(ps, LEX_MAXTOKLEN, "a lexicon token", &s, &n);
+            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
+                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
+            if (st != CRFTAG_OK)
+                break;
+        }
+        if (st == CRFTAG_OK && !rd_has(&ps->r, 2))
+            st = mio_short(ps, "a lexicon entry");
+        if (st == CRFTAG_OK) {
+            unsigned v = r_u16(&ps->r);
+            if (v == 0 || lex_type(v) >= ntypes) {
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: lexicon entry %lu has value %u",
+                              (unsigned long)e, v);
+            } else {
+                st = lex_add_entry(lx, (const char *const *)tok, ntok, v);
+                if (st == CRFTAG_ERR_NOMEM)
+                    st = mio_fail(ps, st, "out of memory (lexicon)");
+                else if (st != CRFTAG_OK)
+                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                  "corrupt model: lexicon entry %lu repeats an earlier one",
+                                  (unsigned long)e);
+            }
+        }
+        for (unsigned q = 0; q < k; q++)
+            free(tok[q]);
+        if (st != CRFTAG_OK)
+            return st;
+    }
+    return CRFTAG_OK;
+}
+
 static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
 {
     if (!rd_has(&ps->r, 20))
@@ -433,7 +558,7 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: features read %zu columns, model says %lu",
                         m->feat.ncols, (unsigned long)ncols);
-    return CRFTAG_OK;
+    return mio_parse_lexicon(ps, m, kind);
 }
 
 static enum crftag_status mio_parse_labels(struct mio_parse *ps, struct crftag_model *m)

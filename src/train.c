@@ -30,6 +30,7 @@
 #include "features.h"
 #include "hash.h"
 #include "labels.h"
+#include "lexicon.h"
 #include "model.h"
 #include "train.h"
 #include "util.h"
@@ -51,6 +52,8 @@ void crftag_train_params_init(struct crftag_train_params *p)
     p->template_name = "template";
     p->hash_seed = HASH_DEFAULT_SEED;
     p->bio_constraint = 1;
+    p->lexicon = 1;
+    p->lexicon_folds = 5;
 }
 
 /* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */
@@ -169,7 +172,9 @@ static enum crftag_status train_map(const struct feat_config *fc, const struct c
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        st = feat_extract(fc, sen.cols, sen.n, sen.ncols, &fb);
+        /* training sentences see the lexicon of the other folds */
+        size_t view = add && fc->lex ? lex_train_view(fc->lex, s) : 0;
+        st = feat_extract_view(fc, sen.cols, sen.n, sen.ncols, view, &fb);
         if (st != CRFTAG_OK) {
             err_set(err, st, NULL, 0, "out of memory (features)");
             goto out;
@@ -542,6 +547,9 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
                        "the training data has no label column (1 column per token)");
     if (!(p->c1 >= 0 && isfinite(p->c1)) || !(p->c2 >= 0 && isfinite(p->c2)))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "c1 and c2 must be finite and >= 0");
+    if (p->lexicon_folds < 0 || p->lexicon_folds > LEX_MAXFOLDS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon folds must be 0..%d",
+                       LEX_MAXFOLDS);
     if (p->max_iter < 0 || p->period < 0 || !(p->delta >= 0) || !(p->epsilon >= 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "max-iter, period, delta and epsilon must be >= 0");
@@ -664,6 +672,11 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         if (st != CRFTAG_OK) {
             err_set(err, st, NULL, 0, "cannot set up the built-in features");
             goto out;
+        }
+        if (p->lexicon) {
+            st = lex_build(c, (size_t)p->lexicon_folds, p->hash_seed, &m->feat.lex, err);
+            if (st != CRFTAG_OK)
+                goto out;
         }
     }
 

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "corpus.h"
 #include "features.h"
 #include "hash.h"
+#include "lexicon.h"
 
 #define SEED HASH_DEFAULT_SEED
 #define MAXA 256
@@ -110,7 +112,7 @@ static void test_builtin_deterministic_and_seeded(void **state)
     assert_int_equal(feat_config_builtin(&b, SEED), CRFTAG_OK);
     assert_int_equal(feat_config_builtin(&c, SEED ^ ((uint64_t)1 << 40)), CRFTAG_OK);
     assert_int_equal(a.kind, FEAT_BUILTIN);
-    assert_int_equal(a.builtin_version, 1);
+    assert_int_equal(a.builtin_version, 2);
     assert_int_equal(a.ncols, 1);
     assert_null(a.template_text);
 
@@ -652,6 +654,150 @@ static void test_template_dedup(void **state)
     feat_config_free(&fc);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Lexicon                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Four labelled sentences; with 2 folds, s0 and s1 are fold 0, s2 and s3
+ * fold 1.  Types in order of appearance: BOOK = 0, PER = 1. */
+static const char *const LEX_CORPUS[][2] = {
+    { "Alice", "B-BOOK" }, { "in", "I-BOOK" }, { "Wonderland", "I-BOOK" }, { "is", "O" },
+    { NULL, NULL },
+    { "Alice", "B-PER" }, { "met", "O" }, { "Bob", "B-PER" }, { NULL, NULL },
+    { "Bob", "S-PER" }, { "uses", "O" }, { "Alice", "O" }, { NULL, NULL },
+    { "Carol", "I-PER" }, { "and", "O" }, { "Bob", "B-PER" }, { NULL, NULL },
+};
+
+static struct crftag_corpus *lex_corpus(void)
+{
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    const char *cols[16];
+    size_t n = 0;
+    for (size_t k = 0; k < N(LEX_CORPUS); k++) {
+        if (LEX_CORPUS[k][0]) {
+            cols[2 * n] = LEX_CORPUS[k][0];
+            cols[2 * n + 1] = LEX_CORPUS[k][1];
+            n++;
+            continue;
+        }
+        struct sentence sen = { n, 2, cols, 1 };
+        assert_int_equal(corpus_add(c, &sen, NULL), CRFTAG_OK);
+        n = 0;
+    }
+    return c;
+}
+
+static unsigned lv(unsigned type, unsigned rb, unsigned cb)
+{
+    return 1 + (type * LEX_NRB + rb) * LEX_NCB + cb;
+}
+
+static void expect_match(const struct lexicon *lx, size_t view, const char *const *toks,
+                         size_t n, const unsigned *val, const unsigned *pos)
+{
+    uint16_t v[16];
+    unsigned char p[16];
+    lex_match(lx, view, toks, n, 1, v, p);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i], val[i]);
+        assert_int_equal(p[i], pos[i]);
+    }
+}
+
+/* Values (type, ratio and count buckets) and held-out views computed by
+ * hand from LEX_CORPUS. */
+static void test_lexicon_build_and_match(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = lex_corpus();
+    struct lexicon *lx;
+    assert_int_equal(lex_build(c, 2, SEED, &lx, NULL), CRFTAG_OK);
+    assert_non_null(lx);
+    assert_int_equal(lx->ntypes, 2);
+    assert_string_equal(lx->types[0], "BOOK");
+    assert_string_equal(lx->types[1], "PER");
+    assert_int_equal(lx->nent, 4);       /* Alice in Wonderland, Alice, Bob, Carol */
+    assert_int_equal(lx->nviews, 3);
+    assert_int_equal(lex_train_view(lx, 0), 1);
+    assert_int_equal(lex_train_view(lx, 1), 1);
+    assert_int_equal(lex_train_view(lx, 2), 2);
+    assert_int_equal(lex_train_view(lx, 3), 2);
+
+    const char *toks[] = { "Alice", "in", "Wonderland", "and", "Bob", "Alice", "in" };
+    /* view 0, all data: "Alice in Wonderland" BOOK 1 of 1; "Bob" PER 3 of 3
+     * (count bucket 2..4); "Alice" PER 1 of 3 occurrences (ratio 0.33 ->
+     * bucket 2); "Alice in" is only a prefix, so "Alice" matches alone */
+    unsigned v0[] = { lv(0, 6, 0), lv(0, 6, 0), lv(0, 6, 0), 0, lv(1, 6, 1), lv(1, 2, 0),
+                      0 };
+    unsigned p0[] = { 2, 3, 4, 0, 1, 1, 0 };
+    expect_match(lx, 0, toks, 7, v0, p0);
+    /* view 1 (fold 0 held out: s2, s3 only): no BOOK, "Alice" never an
+     * entity there; "Bob" 2 of 2 */
+    unsigned v1[] = { 0, 0, 0, 0, lv(1, 6, 1), 0, 0 };
+    unsigned p1[] = { 0, 0, 0, 0, 1, 0, 0 };
+    expect_match(lx, 1, toks, 7, v1, p1);
+    /* view 2 (s0, s1): "Alice" 1 of 2 (ratio 0.5 -> bucket 4), "Bob" 1 of 1 */
+    unsigned v2[] = { lv(0, 6, 0), lv(0, 6, 0), lv(0, 6, 0), 0, lv(1, 6, 0), lv(1, 4, 0),
+                      0 };
+    expect_match(lx, 2, toks, 7, v2, p0);
+    const char *carol[] = { "Carol" };
+    unsigned vc[] = { lv(1, 6, 0) }, pc[] = { 1 }, none[] = { 0 };
+    expect_match(lx, 0, carol, 1, vc, pc);
+    expect_match(lx, 1, carol, 1, vc, pc);
+    expect_match(lx, 2, carol, 1, none, none);
+    lex_free(lx);
+
+    /* without folds: one view, the training sentences see view 0 */
+    assert_int_equal(lex_build(c, 0, SEED, &lx, NULL), CRFTAG_OK);
+    assert_int_equal(lx->nviews, 1);
+    assert_int_equal(lex_train_view(lx, 3), 0);
+    expect_match(lx, 0, toks, 7, v0, p0);
+    lex_free(lx);
+    assert_int_equal(lex_build(c, LEX_MAXFOLDS + 1, SEED, &lx, NULL), CRFTAG_ERR_INVALID);
+    crftag_corpus_free(c);
+}
+
+/* The lexicon adds exactly 3 attributes to a matched token (position and
+ * type and ratio bucket; position, ratio and count buckets; type) and
+ * changes no other attribute. */
+static void test_lexicon_features(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = lex_corpus();
+    struct feat_config plain, fc;
+    assert_int_equal(feat_config_builtin(&plain, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 2, SEED, &fc.lex, NULL), CRFTAG_OK);
+    const char *toks[] = { "Carol", "saw", "Bob", "and", "Alice", "in", "Wonderland" };
+    struct aset a, b, x, y;
+    for (size_t i = 0; i < N(toks); i++) {
+        attrs_of(&plain, toks, N(toks), i, &a);
+        attrs_of(&fc, toks, N(toks), i, &b);
+        int matched = i == 0 || i == 2 || i >= 4;
+        assert_int_equal(b.n, a.n + (matched ? 3 : 0));
+        assert_int_equal(aset_common(&a, &b), a.n);
+    }
+    /* "Carol" and "Bob": single PER tokens, ratio 1; count buckets differ
+     * (1 vs 3): they share 2 of their 3 lexicon attributes */
+    attrs_of(&plain, toks, N(toks), 0, &a);
+    attrs_of(&fc, toks, N(toks), 0, &b);
+    attrs_of(&plain, toks, N(toks), 2, &x);
+    attrs_of(&fc, toks, N(toks), 2, &y);
+    assert_int_equal(aset_common(&b, &y) - aset_common(&a, &x), 2);
+    /* view 1 does not know "Alice in Wonderland": no lexicon attribute there */
+    struct feat_buf fb;
+    memset(&fb, 0, sizeof fb);
+    assert_int_equal(feat_extract_view(&fc, toks, N(toks), 1, 1, &fb), CRFTAG_OK);
+    size_t n5 = fb.start[6] - fb.start[5];
+    assert_int_equal(feat_extract_view(&plain, toks, N(toks), 1, 1, &fb), CRFTAG_OK);
+    assert_int_equal(fb.start[6] - fb.start[5], n5);
+    feat_buf_free(&fb);
+    feat_config_free(&plain);
+    feat_config_free(&fc);
+    crftag_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,6 +812,8 @@ int main(void)
         cmocka_unit_test(test_template_hash_spec),
         cmocka_unit_test(test_template_out_of_range),
         cmocka_unit_test(test_template_dedup),
+        cmocka_unit_test(test_lexicon_build_and_match),
+        cmocka_unit_test(test_lexicon_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

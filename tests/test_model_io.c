@@ -26,6 +26,7 @@
 #include "crftag.h"
 #include "features.h"
 #include "hash.h"
+#include "lexicon.h"
 #include "model.h"
 #include "model_io.h"
 #include "util.h"
@@ -54,6 +55,40 @@ static uint32_t lcg(uint32_t *s)
     return *s;
 }
 
+/* The lexicon of the built-in test model: two types, entries of 1 and 3
+ * tokens (the 3-token one shares its first token with the 1-token one). */
+static const char *const LEX_TOK[] = { "Alice", "Alice", "in", "Wonderland", "Bob" };
+static const unsigned LEX_NTOK[] = { 1, 3, 1 };
+
+static unsigned lexval(unsigned type, unsigned rb, unsigned cb)
+{
+    return 1 + (type * LEX_NRB + rb) * LEX_NCB + cb;
+}
+
+static void add_lexicon(struct crftag_model *m)
+{
+    assert_int_equal(feat_config_builtin(&m->feat, HASH_DEFAULT_SEED), CRFTAG_OK);
+    struct lexicon *lx = lex_new(HASH_DEFAULT_SEED);
+    assert_non_null(lx);
+    m->feat.lex = lx;
+    assert_int_equal(lex_add_type(lx, "PER", 3), 0);
+    assert_int_equal(lex_add_type(lx, "ORG", 3), 1);
+    assert_int_equal(lex_add_type(lx, "PERX", 3), 0);     /* the first 3 bytes: PER */
+    const char *const *t = LEX_TOK;
+    for (size_t e = 0; e < 3; e++) {
+        assert_int_equal(lex_add_entry(lx, t, LEX_NTOK[e], lexval((unsigned)e % 2, (unsigned)e, 2)),
+                         CRFTAG_OK);
+        t += LEX_NTOK[e];
+    }
+    /* an entry again, a bad value, too many tokens: refused */
+    assert_int_equal(lex_add_entry(lx, LEX_TOK, 1, lexval(1, 0, 0)), CRFTAG_ERR_INVALID);
+    assert_int_equal(lex_add_entry(lx, LEX_TOK + 4, 1, lexval(2, 0, 0)), CRFTAG_ERR_INVALID);
+    assert_int_equal(lex_add_entry(lx, LEX_TOK + 4, 1, 0), CRFTAG_ERR_INVALID);
+    assert_int_equal(lex_add_entry(lx, LEX_TOK, LEX_MAXTOK + 1, lexval(0, 0, 0)),
+                     CRFTAG_ERR_INVALID);
+    assert_int_equal(lx->nent, 3);
+}
+
 /* A small model built by hand: 5 IOB2 labels, NATTR attributes with 0..5
  * pairs each, weights including -0, a subnormal and +-FLT_MAX. */
 static struct crftag_model *build_model(int use_template)
@@ -64,7 +99,7 @@ static struct crftag_model *build_model(int use_template)
         assert_int_equal(feat_config_template(&m->feat, TPL, strlen(TPL), "tpl",
                                               UINT64_C(0x1122334455667788), NULL), CRFTAG_OK);
     else
-        assert_int_equal(feat_config_builtin(&m->feat, HASH_DEFAULT_SEED), CRFTAG_OK);
+        add_lexicon(m);
     for (int i = 0; i < NL; i++)
         assert_int_equal(labels_add(&m->labels, LABELS[i]), i);
     m->bio = 1;
@@ -129,6 +164,26 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
         assert_string_equal(a->feat.template_text, b->feat.template_text);
     else
         assert_null(b->feat.template_text);
+    if (a->feat.lex) {
+        const struct lexicon *x = a->feat.lex, *y = b->feat.lex;
+        assert_non_null(y);
+        assert_int_equal(x->ntypes, y->ntypes);
+        for (size_t t = 0; t < x->ntypes; t++)
+            assert_string_equal(x->types[t], y->types[t]);
+        assert_int_equal(x->nent, y->nent);
+        for (size_t e = 0; e < x->nent; e++) {
+            assert_int_equal(x->ent_ntok[e], y->ent_ntok[e]);
+            assert_int_equal(lex_entry_value(x, e), lex_entry_value(y, e));
+            const char *p = lex_entry_text(x, e), *q = lex_entry_text(y, e);
+            for (size_t k = 0; k < x->ent_ntok[e]; k++) {
+                assert_string_equal(p, q);
+                p += strlen(p) + 1;
+                q += strlen(q) + 1;
+            }
+        }
+    } else {
+        assert_null(b->feat.lex);
+    }
     assert_int_equal(a->labels.n, b->labels.n);
     size_t L = a->labels.n;
     for (size_t i = 0; i < L; i++)
@@ -157,7 +212,7 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     assert_true(same_bits(a->meta.label_counts, b->meta.label_counts, L * sizeof(uint64_t)));
 
     /* tagging sees the same features and scores */
-    const char *cols[] = { "Alice", "NNP", "met", "VBD", "Bob", "NNP", ".", "." };
+    const char *cols[] = { "Alice", "NNP", "in", "IN", "Wonderland", "NNP", "Bob", "NNP" };
     struct feat_buf fa, fb;
     memset(&fa, 0, sizeof fa);
     memset(&fb, 0, sizeof fb);
@@ -276,7 +331,7 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
-    size_t kind, ncols, tpl, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
+    size_t kind, ncols, tpl, lex, nent, entries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
         meta, reason, lcounts, end;
     uint32_t nl, na, np;
 };
@@ -286,11 +341,24 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->kind = 0;
     o->ncols = 16;
     o->tpl = 20;
-    o->L = o->tpl + 4 + rd32(p + o->tpl);
+    o->lex = o->tpl + 4 + rd32(p + o->tpl);
+    size_t q = o->lex + 4;
+    for (uint32_t t = 0; t < rd32(p + o->lex); t++)
+        q += 4 + rd32(p + q);
+    o->nent = q;
+    q += 4;
+    o->entries = q;
+    for (uint32_t e = 0; e < rd32(p + o->nent); e++) {
+        unsigned ntok = p[q++];
+        for (unsigned k = 0; k < ntok; k++)
+            q += 4 + rd32(p + q);
+        q += 2;
+    }
+    o->L = q;
     o->nl = rd32(p + o->L);
     o->bio = o->L + 4;
     o->names = o->bio + 1;
-    size_t q = o->names;
+    q = o->names;
     for (uint32_t i = 0; i < o->nl; i++)
         q += 4 + rd32(p + q);
     o->nattr = q;
@@ -308,7 +376,7 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     assert_int_equal(o->end, n);
 }
 
-/* Packs payload (version 1) and expects refusal. */
+/* Packs payload (the current version) and expects refusal. */
 static void refuse_payload(const unsigned char *p, size_t n, enum crftag_status want,
                            const char *msg_part)
 {
@@ -573,7 +641,7 @@ static void test_version(void **state)
     unsigned char *buf = serialize(m, &len);
     unsigned char *p = unpack(buf, len, &plen);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
-    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 2, this crftag reads version 1");
+    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 3, this crftag reads version 2");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -721,10 +789,9 @@ static void test_bad_fields(void **state)
 /* The payload parser on its own: every prefix of the payload and every bit
  * flip of it, re-packed with a valid CRC.  Prefixes must all be refused;
  * flips may load (a weight bit, a hash bit) but must never crash or leak. */
-static void test_payload_fuzz(void **state)
+static void payload_fuzz(int use_template)
 {
-    (void)state;
-    struct crftag_model *m = build_model(1);
+    struct crftag_model *m = build_model(use_template);
     size_t len, plen;
     unsigned char *buf = serialize(m, &len);
     unsigned char *p = unpack(buf, len, &plen);
@@ -749,6 +816,100 @@ static void test_payload_fuzz(void **state)
         }
     }
     print_message("  payload %zu bytes: %zu of %zu flips still load\n", plen, loaded, plen * 8);
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
+static void test_payload_fuzz(void **state)
+{
+    (void)state;
+    payload_fuzz(1);
+    payload_fuzz(0);    /* with a lexicon */
+}
+
+/* The lexicon block: its values, counts and entries are checked. */
+static void test_lexicon_fields(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    /* types "PER", "ORG", then 3 entries */
+    assert_int_equal(rd32(p + o.lex), 2);
+    assert_memory_equal(p + o.lex + 8, "PER", 3);
+    assert_int_equal(rd32(p + o.nent), 3);
+    size_t e0 = o.entries;                       /* u8 1, str "Alice", u16 value */
+    assert_int_equal(p[e0], 1);
+    assert_int_equal(rd32(p + e0 + 1), 5);
+    assert_memory_equal(p + e0 + 5, "Alice", 5);
+    size_t v0 = e0 + 10, e1 = v0 + 2;
+    assert_int_equal(p[v0] | (p[v0 + 1] << 8), lexval(0, 0, 2));
+    assert_int_equal(p[e1], 3);
+
+    unsigned char *q = dup_bytes(p, plen);
+    q[v0] = 0;
+    q[v0 + 1] = 0;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has value 0");
+    memcpy(q, p, plen);
+    unsigned bad = lexval(2, 0, 0);              /* type 2 of 2 */
+    q[v0] = (unsigned char)(bad & 0xff);
+    q[v0 + 1] = (unsigned char)(bad >> 8);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has value");
+    memcpy(q, p, plen);
+    q[e0] = 0;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has 0 tokens");
+    memcpy(q, p, plen);
+    q[e1] = LEX_MAXTOK + 1;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 1 has 9 tokens");
+    memcpy(q, p, plen);
+    memcpy(q + o.lex + 15, "PER", 3);            /* "ORG" -> "PER" */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon type 1 repeats");
+    memcpy(q, p, plen);
+    memcpy(q + e0 + 5, "Bob\0\0", 5);            /* must stay NUL-free */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL");
+    memcpy(q, p, plen);
+    wr32(q + o.nent, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entries");
+    memcpy(q, p, plen);
+    wr32(q + o.lex, LEX_MAXTYPES + 1);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "256 lexicon types");
+    free(q);
+
+    /* the third entry ("Bob") turned into a copy of the first ("Alice") */
+    size_t e2 = e1 + 1;
+    for (int k = 0; k < 3; k++)
+        e2 += 4 + rd32(p + e2);
+    e2 += 2;
+    assert_int_equal(p[e2], 1);
+    assert_int_equal(rd32(p + e2 + 1), 3);
+    size_t ql = plen + 2;
+    q = malloc(ql);
+    memcpy(q, p, e2 + 1);
+    wr32(q + e2 + 1, 5);
+    memcpy(q + e2 + 5, "Alice", 5);
+    memcpy(q + e2 + 10, p + e2 + 8, plen - (e2 + 8));
+    refuse_payload(q, ql, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 2 repeats");
+    free(q);
+
+    /* a template model may not carry a lexicon */
+    struct crftag_model *t = build_model(1);
+    size_t tlen, tplen;
+    unsigned char *tbuf = serialize(t, &tlen);
+    unsigned char *tp = unpack(tbuf, tlen, &tplen);
+    struct layout to;
+    walk(tp, tplen, &to);
+    assert_int_equal(rd32(tp + to.lex), 0);
+    assert_int_equal(rd32(tp + to.nent), 0);
+    wr32(tp + to.lex, 1);
+    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "with a template");
+    free(tp);
+    free(tbuf);
+    crftag_model_free(t);
+
     free(p);
     free(buf);
     crftag_model_free(m);
@@ -792,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_huge_counts),
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_payload_fuzz),
+        cmocka_unit_test(test_lexicon_fields),
         cmocka_unit_test(test_save_refuses_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ struct train_opts {
     const char *dev;
     int quiet;
     int no_constraint;
+    int no_lexicon;
 };
 
 static const struct opt train_table[] = {
@@ -56,6 +57,10 @@ static const struct opt train_table[] = {
      "drop attributes seen fewer than N times (default 1)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct train_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
+    {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
+     "built-in features without the entity lexicon of the training labels"},
+    {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
+     "held-out folds of the lexicon, 0..64 (default 5; 0 = none)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -123,6 +128,7 @@ int cmd_train(int argc, char **argv)
     }
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
+    p->lexicon = !o.no_lexicon;
     p->progress = progress;
     p->user = &o;
 

@@ -1,0 +1,459 @@
+/*
+ * lexicon.c - the entity lexicon of the built-in features (core layer).
+ *
+ * See lexicon.h for what an entry and its value are.  Building:
+ *
+ *   1. every labelled chunk of at most LEX_MAXTOK tokens becomes an entry
+ *      (with all its prefixes as index nodes);
+ *   2. per fold (contiguous block of sentences): entity occurrences of each
+ *      entry per type, and all occurrences of its token sequence anywhere
+ *      in the text (overlapping matches counted);
+ *   3. per view: the counts of the folds it includes give the value.
+ *
+ * Chunks of the label column: B-X starts a chunk of type X, I-X and E-X
+ * continue a chunk of type X or start one after anything else, S-X is a
+ * chunk of its own, anything else (O, no '-') is outside.
+ */
+#include "lexicon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "error.h"
+#include "util.h"
+
+#define LEX_SEED_MIX UINT64_C(0x6c6578696b6f6e31)   /* "lexikon1" */
+
+static const double lex_ratio_edges[LEX_NRB - 1] = { 0.1, 0.2, 0.35, 0.5, 0.7, 0.9 };
+
+static inline uint64_t lex_h0(const struct lexicon *lx)
+{
+    return hash_begin(lx->seed ^ LEX_SEED_MIX);
+}
+
+static inline uint64_t lex_htok(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = hash_byte(h, *p);
+    return hash_byte(h, 0);
+}
+
+struct lexicon *lex_new(uint64_t seed)
+{
+    struct lexicon *lx = util_calloc(1, sizeof *lx);
+    if (lx) {
+        lx->seed = seed;
+        lx->nviews = 1;
+    }
+    return lx;
+}
+
+void lex_free(struct lexicon *lx)
+{
+    if (!lx)
+        return;
+    for (size_t t = 0; t < lx->ntypes; t++)
+        free(lx->types[t]);
+    free(lx->types);
+    free(lx->ent_ntok);
+    free(lx->ent_text);
+    free(lx->ent_node);
+    free(lx->text);
+    htab_free(&lx->index);
+    free(lx->val);
+    free(lx);
+}
+
+long lex_add_type(struct lexicon *lx, const char *name, size_t len)
+{
+    for (size_t t = 0; t < lx->ntypes; t++)
+        if (strlen(lx->types[t]) == len && memcmp(lx->types[t], name, len) == 0)
+            return (long)t;
+    if (lx->ntypes >= LEX_MAXTYPES)
+        return -1;
+    char **v = util_realloc(lx->types, lx->ntypes + 1, sizeof *v);
+    if (!v)
+        return -1;
+    lx->types = v;
+    if (!(v[lx->ntypes] = util_strndup(name, len)))
+        return -1;
+    return (long)lx->ntypes++;
+}
+
+/* Node of the sequence hashed to key, created (values 0) when absent. */
+static long lex_node(struct lexicon *lx, uint64_t key)
+{
+    int inserted;
+    uint32_t *slot = htab_put(&lx->index, key, (uint32_t)lx->nnodes, &inserted);
+    if (!slot || lx->nnodes >= UINT32_MAX - 1)
+        return -1;
+    if (inserted) {
+        void *p = lx->val;
+        size_t cap = lx->nodes_cap;
+        if (util_grow(&p, &cap, (lx->nnodes + 1) * lx->nviews, sizeof *lx->val))
+            return -1;   /* the slot stays: harmless, it points past nnodes */
+        lx->val = p;
+        lx->nodes_cap = cap;
+        memset(lx->val + lx->nnodes * lx->nviews, 0, lx->nviews * sizeof *lx->val);
+        lx->nnodes++;
+    }
+    return (long)*slot;
+}
+
+/* Node of the sequence tok[k * stride], k < ntok (created with its
+ * prefixes when absent), or -1 when out of memory. */
+static long lex_seq_node(struct lexicon *lx, const char *const *tok, size_t ntok, size_t stride)
+{
+    uint64_t h = lex_h0(lx);
+    long node = -1;
+    for (size_t k = 0; k < ntok; k++) {
+        h = lex_htok(h, tok[k * stride]);
+        node = lex_node(lx, hash_end(h));
+        if (node < 0)
+            return -1;
+    }
+    return node;
+}
+
+/* Appends entry tok[k * stride], k < ntok, whose node is node. */
+static enum crftag_status lex_append(struct lexicon *lx, const char *const *tok, size_t ntok,
+                                     size_t stride, long node)
+{
+    size_t bytes = 0;
+    for (size_t k = 0; k < ntok; k++)
+        bytes += strlen(tok[k * stride]) + 1;
+    void *p = lx->text;
+    if (util_grow(&p, &lx->text_cap, lx->text_len + bytes, 1))
+        return CRFTAG_ERR_NOMEM;
+    lx->text = p;
+    if (lx->nent == lx->ent_cap) {
+        size_t cap = lx->ent_cap ? 2 * lx->ent_cap : 64;
+        uint8_t *a = util_realloc(lx->ent_ntok, cap, sizeof *a);
+        if (!a)
+            return CRFTAG_ERR_NOMEM;
+        lx->ent_ntok = a;
+        size_t *b = util_realloc(lx->ent_text, cap, sizeof *b);
+        if (!b)
+            return CRFTAG_ERR_NOMEM;
+        lx->ent_text = b;
+        uint32_t *c = util_realloc(lx->ent_node, cap, sizeof *c);
+        if (!c)
+            return CRFTAG_ERR_NOMEM;
+        lx->ent_node = c;
+        lx->ent_cap = cap;
+    }
+    lx->ent_ntok[lx->nent] = (uint8_t)ntok;
+    lx->ent_text[lx->nent] = lx->text_len;
+    lx->ent_node[lx->nent] = (uint32_t)node;
+    for (size_t k = 0; k < ntok; k++) {
+        size_t l = strlen(tok[k * stride]) + 1;
+        memcpy(lx->text + lx->text_len, tok[k * stride], l);
+        lx->text_len += l;
+    }
+    lx->nent++;
+    return CRFTAG_OK;
+}
+
+/* Adds the entry tok[k * stride], k < ntok, unless present; *e receives its
+ * index.  *node_ent maps nodes to entries (UINT32_MAX: none). */
+static enum crftag_status lex_new_entry(struct lexicon *lx, const char *const *tok, size_t ntok,
+                                        size_t stride, uint32_t **node_ent, size_t *ne_cap,
+                                        size_t *e)
+{
+    long node = lex_seq_node(lx, tok, ntok, stride);
+    if (node < 0)
+        return CRFTAG_ERR_NOMEM;
+    size_t old = *ne_cap;
+    void *p = *node_ent;
+    if (util_grow(&p, ne_cap, lx->nnodes, sizeof **node_ent))
+        return CRFTAG_ERR_NOMEM;
+    *node_ent = p;
+    for (size_t i = old; i < *ne_cap; i++)
+        (*node_ent)[i] = UINT32_MAX;
+    if ((*node_ent)[node] != UINT32_MAX) {
+        *e = (*node_ent)[node];
+        return CRFTAG_OK;
+    }
+    enum crftag_status st = lex_append(lx, tok, ntok, stride, node);
+    if (st != CRFTAG_OK)
+        return st;
+    (*node_ent)[node] = (uint32_t)(lx->nent - 1);
+    *e = lx->nent - 1;
+    return CRFTAG_OK;
+}
+
+enum crftag_status lex_add_entry(struct lexicon *lx, const char *const *tok, size_t ntok,
+                                 unsigned value)
+{
+    if (ntok < 1 || ntok > LEX_MAXTOK || value == 0 || lex_type(value) >= lx->ntypes ||
+        lx->nviews != 1)
+        return CRFTAG_ERR_INVALID;
+    long node = lex_seq_node(lx, tok, ntok, 1);
+    if (node < 0)
+        return CRFTAG_ERR_NOMEM;
+    /* every entry of a one-view lexicon has a value; prefixes have none */
+    if (lx->val[node] != 0)
+        return CRFTAG_ERR_INVALID;
+    enum crftag_status st = lex_append(lx, tok, ntok, 1, node);
+    if (st != CRFTAG_OK)
+        return st;
+    lx->val[node] = (uint16_t)value;
+    return CRFTAG_OK;
+}
+
+unsigned lex_entry_value(const struct lexicon *lx, size_t e)
+{
+    return lx->val[(size_t)lx->ent_node[e] * lx->nviews];
+}
+
+size_t lex_train_view(const struct lexicon *lx, size_t s)
+{
+    if (lx->folds == 0 || lx->nsent == 0)
+        return 0;
+    return 1 + (size_t)((unsigned long long)s * lx->folds / lx->nsent);
+}
+
+/* Chunks of the labels lab[i * stride]: calls back (i, j, type, type_len). */
+struct lex_chunk { size_t i, j; const char *type; size_t type_len; };
+
+static size_t lex_chunks(const char *const *lab, size_t n, size_t stride,
+                         struct lex_chunk *out)
+{
+    size_t nc = 0;
+    int open = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *l = lab[i * stride];
+        const char *dash = strchr(l, '-');
+        char tag = dash && dash - l == 1 ? l[0] : 'O';
+        const char *type = dash ? dash + 1 : "";
+        size_t tlen = strlen(type);
+        int cont = open && (tag == 'I' || tag == 'E') && out[nc - 1].type_len == tlen &&
+                   memcmp(out[nc - 1].type, type, tlen) == 0;
+        if (cont) {
+            out[nc - 1].j = i + 1;
+        } else if (tag == 'B' || tag == 'I' || tag == 'E' || tag == 'S') {
+            out[nc].i = i;
+            out[nc].j = i + 1;
+            out[nc].type = type;
+            out[nc].type_len = tlen;
+            nc++;
+            open = 1;
+        } else {
+            open = 0;
+        }
+        if (tag == 'E' || tag == 'S')
+            open = 0;
+    }
+    return nc;
+}
+
+/* Chunks that become entries: at most LEX_MAXTOK tokens of at most
+ * LEX_MAXTOKLEN bytes. */
+static int lex_chunk_ok(const struct sentence *sen, size_t stride, const struct lex_chunk *ch)
+{
+    if (ch->j - ch->i > LEX_MAXTOK)
+        return 0;
+    for (size_t i = ch->i; i < ch->j; i++)
+        if (strlen(sen->cols[i * stride]) > LEX_MAXTOKLEN)
+            return 0;
+    return 1;
+}
+
+static unsigned lex_value(const uint32_t *ent, size_t ntypes, uint64_t occ)
+{
+    uint64_t tot = 0;
+    size_t best = 0;
+    for (size_t t = 0; t < ntypes; t++) {
+        tot += ent[t];
+        if (ent[t] > ent[best])
+            best = t;
+    }
+    if (tot == 0)
+        return 0;
+    double r = occ > 0 ? (double)tot / (double)occ : 1.0;
+    unsigned rb = 0;
+    while (rb < LEX_NRB - 1 && r >= lex_ratio_edges[rb])
+        rb++;
+    unsigned cb = tot == 1 ? 0 : tot <= 4 ? 1 : 2;
+    return 1 + ((unsigned)best * LEX_NRB + rb) * LEX_NCB + cb;
+}
+
+enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64_t seed,
+                             struct lexicon **out, struct crftag_error *err)
+{
+    *out = NULL;
+    if (folds > LEX_MAXFOLDS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "at most %d lexicon folds",
+                       LEX_MAXFOLDS);
+    if (c->ncols < 2 || c->nsent == 0)
+        return CRFTAG_OK;
+    struct lexicon *lx = lex_new(seed);
+    struct lex_chunk *ch = NULL;
+    uint32_t *node_ent = NULL, *ent = NULL, *occ = NULL, *tot = NULL;
+    size_t ne_cap = 0, ch_cap = 0, lab = c->ncols - 1, stride = c->ncols;
+    size_t K = folds ? folds : 1;
+    enum crftag_status st = CRFTAG_OK;
+    if (!lx)
+        goto nomem;
+    lx->folds = folds;
+    lx->nsent = c->nsent;
+
+    /* 1. entries */
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        void *p = ch;
+        if (util_grow(&p, &ch_cap, sen.n, sizeof *ch))
+            goto nomem;
+        ch = p;
+        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, ch);
+        for (size_t k = 0; k < nc; k++) {
+            if (!lex_chunk_ok(&sen, stride, &ch[k]))
+                continue;
+            if (lex_add_type(lx, ch[k].type, ch[k].type_len) < 0) {
+                if (lx->ntypes >= LEX_MAXTYPES)
+                    continue;            /* more types than a lexicon holds */
+                goto nomem;
+            }
+            size_t e;
+            st = lex_new_entry(lx, sen.cols + ch[k].i * stride, ch[k].j - ch[k].i, stride,
+                               &node_ent, &ne_cap, &e);
+            if (st != CRFTAG_OK)
+                goto nomem;
+        }
+    }
+    if (lx->nent == 0) {
+        lex_free(lx);
+        free(ch);
+        free(node_ent);
+        return CRFTAG_OK;
+    }
+
+    /* 2. counts per fold */
+    size_t T = lx->ntypes, nent_k, nent_kt;
+    if (util_mul(lx->nent, K, &nent_k) || util_mul(nent_k, T, &nent_kt))
+        goto nomem;
+    ent = util_calloc(nent_kt, sizeof *ent);
+    occ = util_calloc(nent_k, sizeof *occ);
+    tot = util_calloc(T, sizeof *tot);
+    if (!ent || !occ || !tot)
+        goto nomem;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        size_t k = folds ? (size_t)((unsigned long long)s * folds / c->nsent) : 0;
+        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, ch);
+        for (size_t q = 0; q < nc; q++) {
+            if (!lex_chunk_ok(&sen, stride, &ch[q]))
+                continue;
+            long t = -1;
+            for (size_t u = 0; u < T; u++)
+                if (strlen(lx->types[u]) == ch[q].type_len &&
+                    memcmp(lx->types[u], ch[q].type, ch[q].type_len) == 0)
+                    t = (long)u;
+            if (t < 0)
+                continue;
+            uint64_t h = lex_h0(lx);
+            for (size_t i = ch[q].i; i < ch[q].j; i++)
+                h = lex_htok(h, sen.cols[i * stride]);
+            uint32_t node = htab_get(&lx->index, hash_end(h));
+            if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
+                continue;
+            ent[((size_t)node_ent[node] * K + k) * T + (size_t)t]++;
+        }
+        for (size_t i = 0; i < sen.n; i++) {
+            uint64_t h = lex_h0(lx);
+            for (size_t L = 0; L < LEX_MAXTOK && i + L < sen.n; L++) {
+                h = lex_htok(h, sen.cols[(i + L) * stride]);
+                uint32_t node = htab_get(&lx->index, hash_end(h));
+                if (node == HTAB_NONE)
+                    break;
+                if (node < ne_cap && node_ent[node] != UINT32_MAX)
+                    occ[(size_t)node_ent[node] * K + k]++;
+            }
+        }
+    }
+
+    /* 3. values per view */
+    size_t nviews = 1 + folds, nval;
+    if (util_mul(lx->nnodes, nviews, &nval))
+        goto nomem;
+    uint16_t *val = util_calloc(nval, sizeof *val);
+    if (!val)
+        goto nomem;
+    free(lx->val);
+    lx->val = val;
+    lx->nviews = nviews;
+    lx->nodes_cap = nval;
+    for (size_t e = 0; e < lx->nent; e++) {
+        uint64_t otot = 0;
+        memset(tot, 0, T * sizeof *tot);
+        for (size_t k = 0; k < K; k++) {
+            otot += occ[e * K + k];
+            for (size_t t = 0; t < T; t++)
+                tot[t] += ent[(e * K + k) * T + t];
+        }
+        uint16_t *v = lx->val + (size_t)lx->ent_node[e] * nviews;
+        v[0] = (uint16_t)lex_value(tot, T, otot);
+        for (size_t k = 0; k < folds; k++) {
+            const uint32_t *ek = ent + (e * K + k) * T;
+            for (size_t t = 0; t < T; t++)
+                tot[t] -= ek[t];
+            v[1 + k] = (uint16_t)lex_value(tot, T, otot - occ[e * K + k]);
+            for (size_t t = 0; t < T; t++)
+                tot[t] += ek[t];
+        }
+    }
+    free(ch);
+    free(node_ent);
+    free(ent);
+    free(occ);
+    free(tot);
+    *out = lx;
+    return CRFTAG_OK;
+
+nomem:
+    free(ch);
+    free(node_ent);
+    free(ent);
+    free(occ);
+    free(tot);
+    lex_free(lx);
+    (void)st;
+    return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (lexicon)");
+}
+
+void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, size_t n,
+               size_t stride, uint16_t *val, unsigned char *pos)
+{
+    memset(val, 0, n * sizeof *val);
+    memset(pos, 0, n);
+    uint64_t h0 = lex_h0(lx);
+    size_t i = 0;
+    while (i < n) {
+        uint64_t h = h0;
+        size_t best = 0;
+        unsigned bv = 0;
+        for (size_t L = 0; L < LEX_MAXTOK && i + L < n; L++) {
+            h = lex_htok(h, cols[(i + L) * stride]);
+            uint32_t node = htab_get(&lx->index, hash_end(h));
+            if (node == HTAB_NONE)
+                break;
+            unsigned v = lx->val[(size_t)node * lx->nviews + view];
+            if (v) {
+                best = L + 1;
+                bv = v;
+            }
+        }
+        if (best == 0) {
+            i++;
+            continue;
+        }
+        for (size_t k = 0; k < best; k++) {
+            val[i + k] = (uint16_t)bv;
+            pos[i + k] = best == 1 ? 1 : k == 0 ? 2 : k + 1 == best ? 4 : 3;
+        }
+        i += best;
+    }
+}

@@ -1,0 +1,113 @@
+/*
+ * lexicon.h - the entity lexicon of the built-in features (core layer).
+ *
+ *   training corpus --lex_build--> entries: token sequence -> (type, how
+ *   often the sequence is an entity, how often it is one at all)
+ *   sentence --lex_match--> per token: lexicon value and position in the
+ *                           longest match (0 = no match)
+ *
+ * An entry is a token sequence (1..LEX_MAXTOK tokens) that is an entity
+ * somewhere in the training data.  Its value packs
+ *
+ *   type   the entity type it is labelled with most often (ties: the type
+ *          seen first), an index into types[]
+ *   rb     ratio bucket of  entity occurrences / all occurrences  of the
+ *          sequence in the training text (labels are noisy: "Java" the
+ *          language may also be left unlabelled)
+ *   cb     count bucket of the entity occurrences: 1, 2..4, 5+
+ *
+ *   value = 1 + (type * LEX_NRB + rb) * LEX_NCB + cb     (0 = none)
+ *
+ * Held-out folds: training sentences are cut into K contiguous blocks; a
+ * sentence of block k is matched against the lexicon built from the other
+ * blocks only (view 1 + k), so the model learns how far an entry seen in
+ * *other* text can be trusted, which is the situation of new text.  View 0,
+ * the lexicon of all training data, is the one stored in the model and used
+ * for tagging and for dev data.
+ *
+ * Matching: left to right, at each token the longest entry starting there
+ * that has a value in the view; its tokens get positions 1 (single token),
+ * 2 (first), 3 (inside), 4 (last), and matching resumes after it.
+ * Token sequences are found through the 64-bit hash of their tokens (each
+ * followed by a 0 byte) under the feature seed; every prefix of an entry is
+ * in the index, so a scan stops at the first token that no entry continues.
+ */
+#ifndef CRFTAG_LEXICON_H
+#define CRFTAG_LEXICON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crftag.h"
+#include "hash.h"
+
+#define LEX_MAXTOK 8             /* longest entry, tokens */
+#define LEX_MAXTOKLEN 4096       /* longest token of an entry, bytes */
+#define LEX_MAXTYPES 255
+#define LEX_NRB 7                /* ratio buckets */
+#define LEX_NCB 3                /* count buckets */
+#define LEX_MAXFOLDS 64
+
+struct lexicon {
+    uint64_t seed;
+    size_t ntypes;
+    char **types;                /* [ntypes] entity type names, owned */
+    /* entries, in insertion order (saved in this order) */
+    size_t nent;
+    uint8_t *ent_ntok;           /* [nent] */
+    size_t *ent_text;            /* [nent] offset of the tokens in text */
+    uint32_t *ent_node;          /* [nent] its node */
+    char *text;                  /* tokens, each NUL-terminated */
+    size_t text_len, text_cap;
+    size_t ent_cap;
+    /* nodes: every prefix of an entry; val[node * nviews + view] */
+    struct htab index;           /* hash of the token sequence -> node */
+    size_t nnodes, nodes_cap;
+    size_t nviews;               /* 1 + folds (training) or 1 (loaded) */
+    uint16_t *val;
+    size_t folds;                /* K (0: no held-out folds) */
+    size_t nsent;                /* sentences the folds were cut from */
+};
+
+/* Value decoding. */
+static inline unsigned lex_type(unsigned v) { return (v - 1) / (LEX_NRB * LEX_NCB); }
+static inline unsigned lex_rb(unsigned v) { return (v - 1) / LEX_NCB % LEX_NRB; }
+static inline unsigned lex_cb(unsigned v) { return (v - 1) % LEX_NCB; }
+
+/* Builds the lexicon of corpus c (labels in its last column, tokens in
+ * column 0; chunks by conlleval's rules) with `folds` held-out folds (0..64).
+ * *out is NULL when the labels hold no entity. */
+enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64_t seed,
+                             struct lexicon **out, struct crftag_error *err);
+
+/* An empty lexicon with one view (for the model loader). */
+struct lexicon *lex_new(uint64_t seed);
+
+/* Adds a type name; returns its index or -1 (out of memory, too many). */
+long lex_add_type(struct lexicon *lx, const char *name, size_t len);
+
+/* Adds an entry of ntok tokens (1..LEX_MAXTOK) with its view-0 value.
+ * Returns CRFTAG_OK, CRFTAG_ERR_NOMEM, or CRFTAG_ERR_INVALID when the entry
+ * is already present or the value is not valid. */
+enum crftag_status lex_add_entry(struct lexicon *lx, const char *const *tok, size_t ntok,
+                                 unsigned value);
+
+/* Tokens of entry e: ntok NUL-terminated strings one after the other. */
+static inline const char *lex_entry_text(const struct lexicon *lx, size_t e)
+{
+    return lx->text + lx->ent_text[e];
+}
+
+/* View of training sentence s (of nsent): 1 + its fold, or 0 without folds. */
+size_t lex_train_view(const struct lexicon *lx, size_t s);
+
+/* Value of entry e in view 0. */
+unsigned lex_entry_value(const struct lexicon *lx, size_t e);
+
+/* Matches n tokens (cols[i * stride]) in view `view`; fills val[n] (entry
+ * value, 0 = none) and pos[n] (1 single, 2 first, 3 inside, 4 last). */
+void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, size_t n,
+               size_t stride, uint16_t *val, unsigned char *pos);
+
+void lex_free(struct lexicon *lx);
+
+#endif
