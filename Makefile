@@ -6,6 +6,8 @@
 #                   and end-to-end tests
 #   make asan       the tests again under AddressSanitizer + UBSan (build-asan/)
 #   make models     retrain models/wikiser.crftag from corpora/
+#   make accuracy   the headline accuracy rows (docs/ACCURACY.md) from
+#                   ../shared/corpora, when present
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -86,6 +88,12 @@ asan: deps
 models: $(BUILD)/crftag
 	$(BUILD)/crftag train --quiet -o models/wikiser.crftag corpora/wikiser-train.txt.gz
 
+# The headline rows of docs/ACCURACY.md from ../shared/corpora (several
+# minutes of training; says so and succeeds when the corpora are absent).
+CORPORA ?= ../shared/corpora
+accuracy: $(BUILD)/crftag
+	CRFTAG=$(BUILD)/crftag CORPORA=$(CORPORA) sh scripts/accuracy.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/crftag $(DESTDIR)$(PREFIX)/bin/crftag
@@ -150,7 +158,7 @@ fuzz: $(FUZZ_BIN)
 clean:
 	rm -rf build build-asan build-fuzz build-tsan
 
-.PHONY: all deps demo tests check check-only asan models install uninstall clean fuzz \
+.PHONY: all deps demo tests check check-only asan models accuracy install uninstall clean fuzz \
         examples tsan
 .SECONDARY:
 

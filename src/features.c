@@ -13,7 +13,7 @@
  * text) is the same for every token, so it is computed once per config and
  * kept in fc->tpl[k].h0.  No feature string is ever built.
  *
- * Built-in set (FEAT_BUILTIN, builtin_version 1), column 0 only
+ * Built-in set (FEAT_BUILTIN, builtin_version 2), column 0 only
  * -------------------------------------------------------------
  * Kind id = (1 << 32) | (builtin_version << 16) | kind, kind from enum
  * feat_bkind below.  For token i, w(k) is the token at i+k, k in -2..+2.
@@ -39,7 +39,12 @@
  *          ss(-1)|ss(0), ss(0)|ss(+1),
  *          lw(-1)|ss(0), ss(0)|lw(+1)         a 0 b 0
  *
- *   so a token has 23 + 2m + f + g attributes, m = min(4, UTF-8 characters
+ *   3      lexicon (lexicon.h), only when fc->lex is set and the token is
+ *          in a match of position p (1 single, 2 first, 3 inside, 4 last),
+ *          type name T, ratio bucket r, count bucket c (bytes):
+ *            p T 0 r | p r c | T        (then 0, as every attribute)
+ *
+ *   so a token has 23 + 2m + f + g (+ 3) attributes, m = min(4, UTF-8 characters
  *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *

@@ -5,7 +5,7 @@
  *   file --model_io_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer ---------------------------------^   (crftag_model_load_mem)
  *
- * File format, version 1 (also in docs/MODEL_FORMAT.md).  Every integer is
+ * File format, version 2 (also in docs/MODEL_FORMAT.md).  Every integer is
  * little-endian and written byte by byte; f32 / f64 are the IEEE-754 bits
  * of the value as a u32 / u64.
  *
@@ -22,6 +22,10 @@
  *     feature configuration
  *       u32 kind (1 = builtin, 2 = template)  u32 builtin_version
  *       u64 hash seed  u32 ncols  str template (empty for builtin, <= 1 MiB)
+ *     lexicon (lexicon.h; empty unless builtin)
+ *       u32 ntypes (<= 255)  ntypes x str type (<= 4096 bytes, distinct)
+ *       u32 nentries (0 when ntypes is 0), each: u8 ntok (1..8)
+ *       ntok x str token (<= 4096 bytes)  u16 value (!= 0, its type < ntypes)
  *     labels
  *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
  *     attributes
