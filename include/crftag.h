@@ -261,7 +261,7 @@ struct crftag_train_params {
     void *user;
     int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
                           /*   from the training labels, kept in the model      */
-    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 5    */
+    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 0    */
                           /*   0 = training sentences see their own entities)   */
 };
 

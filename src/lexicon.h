@@ -18,12 +18,13 @@
  *
  *   value = 1 + (type * LEX_NRB + rb) * LEX_NCB + cb     (0 = none)
  *
- * Held-out folds: training sentences are cut into K contiguous blocks; a
- * sentence of block k is matched against the lexicon built from the other
- * blocks only (view 1 + k), so the model learns how far an entry seen in
- * *other* text can be trusted, which is the situation of new text.  View 0,
- * the lexicon of all training data, is the one stored in the model and used
- * for tagging and for dev data.
+ * Held-out folds (optional, folds > 0): training sentences are cut into K
+ * contiguous blocks; a sentence of block k is matched against the lexicon
+ * built from the other blocks only (view 1 + k), so the model learns how far
+ * an entry seen in *other* text can be trusted.  View 0, the lexicon of all
+ * training data, is the one stored in the model and used for tagging and
+ * for dev data.  Without folds training sentences see view 0 as well (the
+ * default: on WikiSER dev, F1 61.1 without folds, 58.1 with 5).
  *
  * Matching: left to right, at each token the longest entry starting there
  * that has a value in the view; its tokens get positions 1 (single token),

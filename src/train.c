@@ -53,7 +53,7 @@ void crftag_train_params_init(struct crftag_train_params *p)
     p->hash_seed = HASH_DEFAULT_SEED;
     p->bio_constraint = 1;
     p->lexicon = 1;
-    p->lexicon_folds = 5;
+    p->lexicon_folds = 0;
 }
 
 /* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */

@@ -60,7 +60,7 @@ static const struct opt train_table[] = {
     {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
      "built-in features without the entity lexicon of the training labels"},
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
-     "held-out folds of the lexicon, 0..64 (default 5; 0 = none)"},
+     "held-out lexicon folds, 0..64 (default 0: training sentences see their own entities)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
