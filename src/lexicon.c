@@ -32,10 +32,13 @@ static inline uint64_t lex_h0(const struct lexicon *lx)
     return hash_begin(lx->seed ^ LEX_SEED_MIX);
 }
 
+/* Tokens are compared with ASCII letters folded to lower case: "Merge sort"
+ * at the start of a sentence is the entry "merge sort" (WikiSER dev F1 +0.7
+ * on a slice, and the dictionary alone goes from 60.1 to 61.0). */
 static inline uint64_t lex_htok(uint64_t h, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        h = hash_byte(h, *p);
+        h = hash_byte(h, (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p));
     return hash_byte(h, 0);
 }
 

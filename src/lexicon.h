@@ -29,8 +29,11 @@
  * Matching: left to right, at each token the longest entry starting there
  * that has a value in the view; its tokens get positions 1 (single token),
  * 2 (first), 3 (inside), 4 (last), and matching resumes after it.
- * Token sequences are found through the 64-bit hash of their tokens (each
- * followed by a 0 byte) under the feature seed; every prefix of an entry is
+ * Tokens are compared with ASCII letters folded to lower case ("Merge sort"
+ * matches the entry "merge sort"; entries differing only in case are one
+ * entry, stored as first seen).  Token sequences are found through the
+ * 64-bit hash of their folded tokens (each followed by a 0 byte) under the
+ * feature seed; every prefix of an entry is
  * in the index, so a scan stops at the first token that no entry continues.
  */
 #ifndef CRFTAG_LEXICON_H

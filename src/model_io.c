@@ -26,6 +26,7 @@
  *       u32 ntypes (<= 255)  ntypes x str type (<= 4096 bytes, distinct)
  *       u32 nentries (0 when ntypes is 0), each: u8 ntok (1..8)
  *       ntok x str token (<= 4096 bytes)  u16 value (!= 0, its type < ntypes)
+ *       (entries distinct after folding ASCII letters to lower case)
  *     labels
  *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
  *     attributes

@@ -741,6 +741,9 @@ static void test_lexicon_build_and_match(void **state)
     unsigned v2[] = { lv(0, 6, 0), lv(0, 6, 0), lv(0, 6, 0), 0, lv(1, 6, 0), lv(1, 4, 0),
                       0 };
     expect_match(lx, 2, toks, 7, v2, p0);
+    /* ASCII case does not matter */
+    const char *folded[] = { "aLICE", "IN", "wonderland", "and", "BOB", "alice", "in" };
+    expect_match(lx, 0, folded, 7, v0, p0);
     const char *carol[] = { "Carol" };
     unsigned vc[] = { lv(1, 6, 0) }, pc[] = { 1 }, none[] = { 0 };
     expect_match(lx, 0, carol, 1, vc, pc);

@@ -80,8 +80,10 @@ static void add_lexicon(struct crftag_model *m)
                          CRFTAG_OK);
         t += LEX_NTOK[e];
     }
-    /* an entry again, a bad value, too many tokens: refused */
+    /* an entry again (also in another case), a bad value, too many tokens: refused */
     assert_int_equal(lex_add_entry(lx, LEX_TOK, 1, lexval(1, 0, 0)), CRFTAG_ERR_INVALID);
+    const char *upper[] = { "ALICE" };
+    assert_int_equal(lex_add_entry(lx, upper, 1, lexval(1, 0, 0)), CRFTAG_ERR_INVALID);
     assert_int_equal(lex_add_entry(lx, LEX_TOK + 4, 1, lexval(2, 0, 0)), CRFTAG_ERR_INVALID);
     assert_int_equal(lex_add_entry(lx, LEX_TOK + 4, 1, 0), CRFTAG_ERR_INVALID);
     assert_int_equal(lex_add_entry(lx, LEX_TOK, LEX_MAXTOK + 1, lexval(0, 0, 0)),
@@ -879,7 +881,8 @@ static void test_lexicon_fields(void **state)
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "256 lexicon types");
     free(q);
 
-    /* the third entry ("Bob") turned into a copy of the first ("Alice") */
+    /* the third entry ("Bob") turned into a copy of the first ("Alice", in
+     * another case: entries are compared with ASCII case folded) */
     size_t e2 = e1 + 1;
     for (int k = 0; k < 3; k++)
         e2 += 4 + rd32(p + e2);
@@ -890,7 +893,7 @@ static void test_lexicon_fields(void **state)
     q = malloc(ql);
     memcpy(q, p, e2 + 1);
     wr32(q + e2 + 1, 5);
-    memcpy(q + e2 + 5, "Alice", 5);
+    memcpy(q + e2 + 5, "aLiCE", 5);
     memcpy(q + e2 + 10, p + e2 + 8, plen - (e2 + 8));
     refuse_payload(q, ql, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 2 repeats");
     free(q);
