@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "corpus.h"
 #include "crftag.h"
 #include "train.h"
 
@@ -299,6 +300,65 @@ static void test_errors(void **state)
     p.c2 = 1;
     assert_int_equal(crftag_train(c, &p, NULL, &err), CRFTAG_ERR_INVALID);
     assert_int_equal(crftag_train(NULL, &p, &m, &err), CRFTAG_ERR_INVALID);
+    p.lexicon_folds = 65;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "lexicon folds"));
+    p.lexicon_folds = -1;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    crftag_corpus_free(c);
+}
+
+static void tag_all(const struct crftag_model *m, const struct crftag_corpus *c, uint32_t *out)
+{
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    size_t k = 0;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_int_equal(crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, out + k, NULL, NULL),
+                         CRFTAG_OK);
+        k += sen.n;
+    }
+    crftag_tagger_free(t);
+}
+
+/* The lexicon is built by default, adds attributes, and travels through the
+ * model file: the loaded model tags exactly as the trained one. */
+static void test_lexicon_model(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    assert_int_equal(p.lexicon, 1);
+    assert_int_equal(p.lexicon_folds, 0);
+    p.max_iter = 30;
+    p.threads = 1;
+    struct crftag_model *with, *without, *back;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &with, &err), CRFTAG_OK);
+    p.lexicon = 0;
+    assert_int_equal(crftag_train(c, &p, &without, &err), CRFTAG_OK);
+    struct crftag_model_info a, b;
+    crftag_model_get_info(with, &a);
+    crftag_model_get_info(without, &b);
+    assert_true(a.num_attributes > b.num_attributes);
+    char *path = temp_file("");
+    assert_int_equal(crftag_model_save(with, path, &err), CRFTAG_OK);
+    assert_int_equal(crftag_model_load(path, &back, &err), CRFTAG_OK);
+    size_t ntok = c->ntok;
+    uint32_t *y1 = malloc(ntok * sizeof *y1), *y2 = malloc(ntok * sizeof *y2);
+    tag_all(with, c, y1);
+    tag_all(back, c, y2);
+    assert_memory_equal(y1, y2, ntok * sizeof *y1);
+    free(y1);
+    free(y2);
+    unlink(path);
+    free(path);
+    crftag_model_free(with);
+    crftag_model_free(without);
+    crftag_model_free(back);
     crftag_corpus_free(c);
 }
 
@@ -312,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_l1_sparsity),
         cmocka_unit_test(test_iob1_unconstrained),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_lexicon_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
