@@ -172,7 +172,7 @@ static enum crftag_status train_map(const struct feat_config *fc, const struct c
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        /* training sentences see the lexicon of the other folds */
+        /* with held-out folds, training sentences see the other folds' lexicon */
         size_t view = add && fc->lex ? lex_train_view(fc->lex, s) : 0;
         st = feat_extract_view(fc, sen.cols, sen.n, sen.ncols, view, &fb);
         if (st != CRFTAG_OK) {
