@@ -109,7 +109,7 @@ struct trainer;
 struct worker {
     struct trainer *tr;
     size_t s0, s1;               /* sentences [s0, s1) */
-    double *g;                   /* [nparams] gradient part */
+    double *g;                   /* [nparams] gradient part (worker 0: the optimizer's g) */
     double f;                    /* sum of logZ */
     double *state;               /* [T][L] */
     size_t state_cap;
@@ -125,7 +125,7 @@ struct trainer {
     struct tdata td;
     size_t L;
     size_t npairs, nparams;
-    double *obs;                 /* [nparams] observed counts */
+    uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     const double *x;             /* current point (during evaluate) */
     int nthreads;
     struct worker *w;            /* [nthreads] */
@@ -228,6 +228,82 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Allocates the pair arrays of m for np pairs. */
+static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
+                                            struct crftag_error *err)
+{
+    if (np + L * L > (size_t)INT32_MAX - 16)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "too many features (%zu) for the optimizer", np);
+    m->npairs = (uint32_t)np;
+    m->pair_label = util_malloc(np, sizeof *m->pair_label);
+    m->pair_w = util_calloc(np, sizeof *m->pair_w);
+    if (!m->pair_label || !m->pair_w)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
+    return CRFTAG_OK;
+}
+
+/* L <= 64: one bit set of labels per attribute (8 bytes an attribute rather
+ * than 8 bytes an attribute occurrence). */
+static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct tdata *td,
+                                           struct crftag_error *err)
+{
+    uint32_t na = m->nattr;
+    uint64_t *mask = util_calloc(na ? na : 1, sizeof *mask);
+    if (!mask)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
+    for (size_t t = 0; t < td->ntok; t++) {
+        uint64_t bit = UINT64_C(1) << td->label[t];
+        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
+            mask[td->attr[k]] |= bit;
+    }
+    size_t np = 0;
+    for (uint32_t a = 0; a < na; a++) {
+        uint32_t c = (uint32_t)__builtin_popcountll(mask[a]);
+        m->attr_off[a + 1] = m->attr_off[a] + c;
+        np += c;
+    }
+    enum crftag_status st = train_pairs_alloc(m, np, m->labels.n, err);
+    if (st == CRFTAG_OK) {
+        size_t q = 0;
+        for (uint32_t a = 0; a < na; a++)
+            for (uint64_t b = mask[a]; b; b &= b - 1)
+                m->pair_label[q++] = (uint16_t)__builtin_ctzll(b);
+    }
+    free(mask);
+    return st;
+}
+
+/* Any L: sort the keys a << 16 | y of every occurrence, keep the distinct. */
+static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct tdata *td,
+                                           size_t L, size_t na_occ, struct crftag_error *err)
+{
+    uint64_t *pairs = util_malloc(na_occ ? na_occ : 1, sizeof *pairs);
+    if (!pairs)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
+    size_t np = 0;
+    for (size_t t = 0; t < td->ntok; t++)
+        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
+            pairs[np++] = (uint64_t)td->attr[k] << 16 | td->label[t];
+    qsort(pairs, np, sizeof *pairs, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < np; i++)
+        if (u == 0 || pairs[i] != pairs[u - 1])
+            pairs[u++] = pairs[i];
+    enum crftag_status st = train_pairs_alloc(m, u, L, err);
+    if (st == CRFTAG_OK) {
+        for (size_t i = 0; i < u; i++) {
+            uint32_t a = (uint32_t)(pairs[i] >> 16);
+            m->pair_label[i] = (uint16_t)(pairs[i] & 0xffff);
+            m->attr_off[a + 1]++;
+        }
+        for (uint32_t a = 0; a < m->nattr; a++)
+            m->attr_off[a + 1] += m->attr_off[a];
+    }
+    free(pairs);
+    return st;
+}
+
 /* Builds attributes (with the min_freq cut-off) and the (attribute, label)
  * pairs seen in training into the model skeleton, and rewrites td->attr to
  * final attribute ids. */
@@ -240,7 +316,6 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
     uint32_t min_freq = tr->p->min_freq ? tr->p->min_freq : 1;
     uint32_t *remap = util_malloc(nprov, sizeof *remap);
     uint64_t *prov_hash = util_malloc(nprov, sizeof *prov_hash);
-    uint64_t *pairs = NULL;
     enum crftag_status st = CRFTAG_OK;
     if (!remap || !prov_hash) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
@@ -276,44 +351,18 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
     }
     td->tok_start[td->ntok] = na_occ;
 
-    /* distinct (attribute, label) pairs: sort keys a << 16 | y, unique */
-    pairs = util_malloc(na_occ, sizeof *pairs);
-    if (!pairs) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
-        goto out;
+    /* the attribute ids of the tokens are final: give back the slack */
+    if (na_occ > 0) {
+        uint32_t *shrunk = realloc(td->attr, na_occ * sizeof *td->attr);
+        if (shrunk)
+            td->attr = shrunk;
     }
-    size_t np = 0;
-    for (size_t t = 0; t < td->ntok; t++)
-        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
-            pairs[np++] = (uint64_t)td->attr[k] << 16 | td->label[t];
-    qsort(pairs, np, sizeof *pairs, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < np; i++)
-        if (u == 0 || pairs[i] != pairs[u - 1])
-            pairs[u++] = pairs[i];
-    if (u + tr->L * tr->L > (size_t)INT32_MAX - 16) {
-        st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                     "too many features (%zu) for the optimizer", u);
-        goto out;
-    }
-    m->npairs = (uint32_t)u;
-    m->pair_label = util_malloc(u, sizeof *m->pair_label);
-    m->pair_w = util_calloc(u, sizeof *m->pair_w);
-    if (!m->pair_label || !m->pair_w) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
-        goto out;
-    }
-    for (size_t i = 0; i < u; i++) {
-        uint32_t a = (uint32_t)(pairs[i] >> 16);
-        m->pair_label[i] = (uint16_t)(pairs[i] & 0xffff);
-        m->attr_off[a + 1]++;
-    }
-    for (uint32_t a = 0; a < na; a++)
-        m->attr_off[a + 1] += m->attr_off[a];
+
+    /* distinct (attribute, label) pairs, by attribute then label */
+    st = tr->L <= 64 ? train_pairs_mask(m, td, err) : train_pairs_sort(m, td, tr->L, na_occ, err);
 out:
     free(remap);
     free(prov_hash);
-    free(pairs);
     return st;
 }
 
@@ -323,7 +372,7 @@ static void train_observed(struct trainer *tr)
     const struct crftag_model *m = tr->m;
     const struct tdata *td = &tr->td;
     size_t L = tr->L;
-    double *obs = tr->obs;
+    uint32_t *obs = tr->obs;
     for (size_t s = 0; s < td->nsent; s++) {
         for (size_t t = td->sent_start[s]; t < td->sent_start[s + 1]; t++) {
             uint16_t y = td->label[t];
@@ -331,12 +380,12 @@ static void train_observed(struct trainer *tr)
                 uint32_t a = td->attr[k];
                 for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                     if (m->pair_label[q] == y) {
-                        obs[q] += 1.0;
+                        obs[q]++;
                         break;
                     }
             }
             if (t > td->sent_start[s])
-                obs[tr->npairs + (size_t)td->label[t - 1] * L + y] += 1.0;
+                obs[tr->npairs + (size_t)td->label[t - 1] * L + y]++;
         }
     }
 }
@@ -415,6 +464,7 @@ static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
     struct trainer *tr = instance;
     size_t np = (size_t)n;
     tr->x = x;
+    tr->w[0].g = g;              /* worker 0 sums straight into g */
     pthread_t tid[TRAIN_MAX_THREADS];
     int started[TRAIN_MAX_THREADS] = {0};
     for (int i = 1; i < tr->nthreads; i++)
@@ -426,9 +476,8 @@ static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
         else
             worker_run(&tr->w[i]);    /* could not start a thread: do it here */
     }
-    double f = 0.0;
-    memcpy(g, tr->w[0].g, np * sizeof *g);
-    f = tr->w[0].f;
+    tr->w[0].g = NULL;
+    double f = tr->w[0].f;
     for (int i = 1; i < tr->nthreads; i++) {
         const double *gi = tr->w[i].g;
         for (size_t k = 0; k < np; k++)
@@ -440,8 +489,9 @@ static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
             tr->bad_number = 2;
     double c2 = tr->p->c2;
     for (size_t k = 0; k < np; k++) {
-        f -= tr->obs[k] * x[k];
-        g[k] -= tr->obs[k];
+        double o = (double)tr->obs[k];
+        f -= o * x[k];
+        g[k] -= o;
         if (c2 > 0) {
             f += 0.5 * c2 * x[k] * x[k];
             g[k] += c2 * x[k];
@@ -547,6 +597,9 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
                        "max-iter, period, delta and epsilon must be >= 0");
     if (p->threads < 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "threads must be >= 0");
+    if (c->ntok >= UINT32_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the training data holds %zu tokens (at most 4294967294)", c->ntok);
     if (p->dev && p->dev->ncols != c->ncols)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the dev data has %zu columns per token, the training data %zu",
@@ -714,6 +767,9 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         if (st != CRFTAG_OK)
             goto out;
     }
+    /* The optimizer works on attribute ids only: the hash -> id table is
+     * rebuilt (model_finish) when the weights are in. */
+    htab_free(&m->attrs);
 
     /* threads */
     tr->nthreads = p->threads > 0 ? p->threads : util_ncpu();
@@ -726,8 +782,9 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
         goto out;
     }
-    for (int i = 0; i < tr->nthreads; i++) {
+    for (int i = 0; i < tr->nthreads; i++)
         tr->w[i].tr = tr;
+    for (int i = 1; i < tr->nthreads; i++) {
         tr->w[i].g = util_malloc(tr->nparams, sizeof *tr->w[i].g);
         if (!tr->w[i].g) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (gradient buffers)");
@@ -850,19 +907,21 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
         goto fail;
     }
-    if (p->c1 > 0) {
-        st = model_compact(m, err);
-        if (st != CRFTAG_OK)
-            goto fail;
-    }
-    m->meta.train_seconds = util_now() - tr.t0;
     lbfgs_free(x);
+    x = NULL;
+    free(tr.obs);
+    tr.obs = NULL;
+    st = p->c1 > 0 ? model_compact(m, err) : model_finish(m, err);
+    if (st != CRFTAG_OK)
+        goto fail;
+    m->meta.train_seconds = util_now() - tr.t0;
     trainer_free(&tr);
     *out = m;
     return CRFTAG_OK;
 
 fail:
-    lbfgs_free(x);
+    if (x)
+        lbfgs_free(x);
     trainer_free(&tr);
     crftag_model_free(m);
     return st;
