@@ -30,8 +30,7 @@ uint64_t hash_end(uint64_t h)
 
 static size_t slot_of(uint64_t key, size_t mask)
 {
-    /* keys are already well mixed */
-    return (size_t)(key ^ (key >> 32)) & mask;
+    return htab_slot(key, mask);
 }
 
 int htab_init(struct htab *h, size_t n)
