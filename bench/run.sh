@@ -50,21 +50,21 @@ rm -f "$OUT"/*.time "$OUT"/*.val
 # timed NAME CMD...: runs CMD (stdout > NAME.out, stderr > NAME.err) under
 # GNU time into NAME.time: "wall user sys maxrss_kb"; returns CMD's status.
 timed() {
-    name=$1
+    _tn=$1
     shift
     if [ -n "$BENCH_LOCK" ]; then
-        flock "$BENCH_LOCK" /usr/bin/time -f '%e %U %S %M' -o "$OUT/$name.time" "$@" \
-            > "$OUT/$name.out" 2> "$OUT/$name.err"
+        flock "$BENCH_LOCK" /usr/bin/time -f '%e %U %S %M' -o "$OUT/$_tn.time" "$@" \
+            > "$OUT/$_tn.out" 2> "$OUT/$_tn.err"
     else
-        /usr/bin/time -f '%e %U %S %M' -o "$OUT/$name.time" "$@" \
-            > "$OUT/$name.out" 2> "$OUT/$name.err"
+        /usr/bin/time -f '%e %U %S %M' -o "$OUT/$_tn.time" "$@" \
+            > "$OUT/$_tn.out" 2> "$OUT/$_tn.err"
     fi
-    rc=$?
-    if [ $rc -ne 0 ]; then
-        echo "bench: $name failed (exit $rc), see $OUT/$name.err" >&2
-        rm -f "$OUT/$name.time"
+    _rc=$?
+    if [ $_rc -ne 0 ]; then
+        echo "bench: $_tn failed (exit $_rc), see $OUT/$_tn.err" >&2
+        rm -f "$OUT/$_tn.time"
     fi
-    return $rc
+    return $_rc
 }
 # field NAME N: field N (1 wall, 2 user, 3 sys, 4 KB) of NAME.time, else "-"
 field() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk -v n="$2" '{print $n}' || echo -; }
@@ -74,18 +74,18 @@ rss_mb() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.0
 size_mb() { [ -f "$1" ] && stat -c %s "$1" | awk '{printf "%.1f", $1 / 1048576}' || echo -; }
 # best wall time of TAG_RUNS runs of CMD (output to NAME.out)
 best_wall() {
-    name=$1
+    _bn=$1
     shift
-    best=-
-    i=0
-    while [ $i -lt "$TAG_RUNS" ]; do
-        if timed "$name" "$@"; then
-            w=$(wall "$name")
-            best=$(echo "$best $w" | awk '{ if ($1 == "-" || $2 < $1) print $2; else print $1 }')
+    _best=-
+    _i=0
+    while [ $_i -lt "$TAG_RUNS" ]; do
+        if timed "$_bn" "$@"; then
+            _w=$(wall "$_bn")
+            _best=$(echo "$_best $_w" | awk '{ if ($1 == "-" || $2 < $1) print $2; else print $1 }')
         fi
-        i=$((i + 1))
+        _i=$((_i + 1))
     done
-    echo "$best"
+    echo "$_best"
 }
 f1_of() { sed -n 's/^accuracy:.*FB1: *\([0-9.]*\).*/\1/p' "$1" 2>/dev/null | head -n 1; }
 tokens_of() { sed -n 's/^processed \([0-9]*\) tokens.*/\1/p' "$1" 2>/dev/null | head -n 1; }

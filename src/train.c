@@ -99,8 +99,9 @@ static const char *train_lbfgs_reason(int code)
 struct tdata {
     size_t nsent, ntok;
     const size_t *sent_start;    /* [nsent+1] (the corpus's) */
-    size_t *tok_start;           /* [ntok+1] into attr */
-    uint32_t *attr;              /* attribute ids of every token */
+    size_t *tok_start;           /* [ntok+1] into attr, or pk once packed */
+    uint32_t *attr;              /* attribute ids of every token (until packed) */
+    uint16_t *pk;                /* the same, packed (tdata_pack) */
     uint16_t *label;             /* [ntok] gold label ids (train only) */
 };
 
@@ -218,9 +219,82 @@ static void tdata_free(struct tdata *td)
 {
     free(td->tok_start);
     free(td->attr);
+    free(td->pk);
     free(td->label);
     memset(td, 0, sizeof *td);
 }
+
+/* Packs the attribute ids of every token for the optimizer, which reads them
+ * twice a sentence at every evaluation: sorted, each id is the difference
+ * to the previous one (the first: to 0) in one uint16, or, when that is
+ * 0xffff or more, 0xffff followed by the id itself in two uint16 (low, high).
+ * About 2.3 bytes an id instead of 4 on CoNLL-2000 and WikiSER; sorted ids
+ * also read the weights in address order.  TDATA_FOR_ATTR walks them.
+ * Frees td->attr; on failure (out of memory) leaves td as it was. */
+static int tdata_pack(struct tdata *td)
+{
+    size_t len = 0;
+    for (size_t t = 0; t < td->ntok; t++) {
+        uint32_t *a = td->attr + td->tok_start[t];
+        size_t n = td->tok_start[t + 1] - td->tok_start[t];
+        for (size_t i = 1; i < n; i++) {       /* insertion sort: ~20-40 ids */
+            uint32_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        uint32_t prev = 0;
+        for (size_t i = 0; i < n; i++) {
+            len += a[i] - prev < 0xffff ? 1 : 3;
+            prev = a[i];
+        }
+    }
+    uint16_t *pk = util_malloc(len ? len : 1, sizeof *pk);
+    if (!pk)
+        return -1;
+    size_t q = 0, start = 0;
+    for (size_t t = 0; t < td->ntok; t++) {
+        size_t end = td->tok_start[t + 1];
+        td->tok_start[t] = q;
+        uint32_t prev = 0;
+        for (size_t k = start; k < end; k++) {
+            uint32_t a = td->attr[k];
+            if (a - prev < 0xffff) {
+                pk[q++] = (uint16_t)(a - prev);
+            } else {
+                pk[q++] = 0xffff;
+                pk[q++] = (uint16_t)(a & 0xffff);
+                pk[q++] = (uint16_t)(a >> 16);
+            }
+            prev = a;
+        }
+        start = end;
+    }
+    td->tok_start[td->ntok] = q;
+    free(td->attr);
+    td->attr = NULL;
+    td->pk = pk;
+    return 0;
+}
+
+/* for each attribute id a of token t of packed td: BODY */
+#define TDATA_FOR_ATTR(td, t, a, BODY)                                          \
+    do {                                                                        \
+        const uint16_t *p_ = (td)->pk + (td)->tok_start[t];                     \
+        const uint16_t *e_ = (td)->pk + (td)->tok_start[(t) + 1];               \
+        uint32_t a = 0;                                                         \
+        while (p_ < e_) {                                                       \
+            uint32_t d_ = *p_++;                                                \
+            if (d_ == 0xffff) {                                                 \
+                a = (uint32_t)p_[0] | (uint32_t)p_[1] << 16;                    \
+                p_ += 2;                                                        \
+            } else {                                                            \
+                a += d_;                                                        \
+            }                                                                   \
+            BODY                                                                \
+        }                                                                       \
+    } while (0)
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -399,11 +473,10 @@ static void train_state(const struct crftag_model *m, const struct tdata *td, si
     memset(state, 0, T * L * sizeof *state);
     for (size_t i = 0; i < T; i++) {
         double *row = state + i * L;
-        for (size_t k = td->tok_start[t0 + i]; k < td->tok_start[t0 + i + 1]; k++) {
-            uint32_t a = td->attr[k];
+        TDATA_FOR_ATTR(td, t0 + i, a, {
             for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                 row[m->pair_label[q]] += x[q];
-        }
+        });
     }
 }
 
@@ -446,11 +519,10 @@ static void *worker_run(void *arg)
         w->f += logz;
         for (size_t i = 0; i < T; i++) {
             const double *mrow = w->mstate + i * L;
-            for (size_t k = td->tok_start[t0 + i]; k < td->tok_start[t0 + i + 1]; k++) {
-                uint32_t a = td->attr[k];
+            TDATA_FOR_ATTR(td, t0 + i, a, {
                 for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                     g[q] += mrow[m->pair_label[q]];
-            }
+            });
         }
     }
     return NULL;
@@ -759,6 +831,10 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         goto out;
     }
     train_observed(tr);
+    if (tdata_pack(&tr->td)) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+        goto out;
+    }
 
     /* dev data: attribute ids of the model, unknown attributes dropped */
     if (p->dev && p->dev->nsent > 0) {
@@ -766,6 +842,10 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr->dv, err);
         if (st != CRFTAG_OK)
             goto out;
+        if (tdata_pack(&tr->dv)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (dev data)");
+            goto out;
+        }
     }
     /* The optimizer works on attribute ids only: the hash -> id table is
      * rebuilt (model_finish) when the weights are in. */
