@@ -207,6 +207,11 @@ fi
     echo
     echo "CRFsuite reads the attributes crftag computes (bench/featdump, computed beforehand, not timed);"
     echo "its tagging time is node's: start, model, attribute file, tag(), writing the labels."
+    if [ "$HAVE_CRFSUITE" = 1 ] &&
+       timed node-idle node -e "require('$BENCH/node_modules/crfsuite')"; then
+        echo "Node with the binding loaded and nothing done: $(rss_mb node-idle) MB peak RSS, $(wall node-idle) s"
+        echo "(included in CRFsuite's figures)."
+    fi
 } | tee "$OUT/table.md"
 
 # the floor and the thread scaling of tagging through the library
