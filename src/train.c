@@ -111,7 +111,8 @@ struct worker {
     struct trainer *tr;
     size_t s0, s1;               /* sentences [s0, s1) */
     double *g;                   /* [nparams] gradient part (worker 0: the optimizer's g) */
-    double f;                    /* sum of logZ */
+    double f;                    /* sum of logZ; after worker_reduce: its share of f */
+    size_t k0, k1;               /* parameters reduced by worker_reduce */
     double *state;               /* [T][L] */
     size_t state_cap;
     double *mstate;
@@ -128,6 +129,7 @@ struct trainer {
     size_t npairs, nparams;
     uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     const double *x;             /* current point (during evaluate) */
+    double *g;                   /* gradient being computed (during evaluate) */
     int nthreads;
     struct worker *w;            /* [nthreads] */
     /* dev */
@@ -548,6 +550,50 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
+/* Second phase of an evaluation, over parameters [k0, k1) of worker w: adds
+ * the other workers' gradients to g (worker 0's, in thread order), then the
+ * observed counts and the L2 term; w->f gets this range's share of f. */
+static void *worker_reduce(void *arg)
+{
+    struct worker *w = arg;
+    struct trainer *tr = w->tr;
+    const double *x = tr->x;
+    double *g = tr->g;
+    double c2 = tr->p->c2;
+    double f = w->f;
+    for (size_t k = w->k0; k < w->k1; k++) {
+        double gk = g[k];
+        for (int i = 1; i < tr->nthreads; i++)
+            gk += tr->w[i].g[k];
+        double o = (double)tr->obs[k];
+        f -= o * x[k];
+        gk -= o;
+        if (c2 > 0) {
+            f += 0.5 * c2 * x[k] * x[k];
+            gk += c2 * x[k];
+        }
+        g[k] = gk;
+    }
+    w->f = f;
+    return NULL;
+}
+
+/* Runs fn on every worker, worker 0 in this thread. */
+static void train_run(struct trainer *tr, void *(*fn)(void *))
+{
+    pthread_t tid[TRAIN_MAX_THREADS];
+    int started[TRAIN_MAX_THREADS] = {0};
+    for (int i = 1; i < tr->nthreads; i++)
+        started[i] = pthread_create(&tid[i], NULL, fn, &tr->w[i]) == 0;
+    fn(&tr->w[0]);
+    for (int i = 1; i < tr->nthreads; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            fn(&tr->w[i]);    /* could not start a thread: do it here */
+    }
+}
+
 static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
                                       lbfgsfloatval_t *g, const int n,
                                       const lbfgsfloatval_t step)
@@ -556,39 +602,26 @@ static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
     struct trainer *tr = instance;
     size_t np = (size_t)n;
     tr->x = x;
+    tr->g = g;
     tr->w[0].g = g;              /* worker 0 sums straight into g */
-    pthread_t tid[TRAIN_MAX_THREADS];
-    int started[TRAIN_MAX_THREADS] = {0};
-    for (int i = 1; i < tr->nthreads; i++)
-        started[i] = pthread_create(&tid[i], NULL, worker_run, &tr->w[i]) == 0;
-    worker_run(&tr->w[0]);
-    for (int i = 1; i < tr->nthreads; i++) {
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            worker_run(&tr->w[i]);    /* could not start a thread: do it here */
-    }
-    tr->w[0].g = NULL;
-    double f = tr->w[0].f;
-    for (int i = 1; i < tr->nthreads; i++) {
-        const double *gi = tr->w[i].g;
-        for (size_t k = 0; k < np; k++)
-            g[k] += gi[k];
-        f += tr->w[i].f;
-    }
-    for (int i = 0; i < tr->nthreads; i++)
+    train_run(tr, worker_run);
+    double logz = 0.0;
+    for (int i = 0; i < tr->nthreads; i++) {
+        logz += tr->w[i].f;
         if (tr->w[i].oom)
             tr->bad_number = 2;
-    double c2 = tr->p->c2;
-    for (size_t k = 0; k < np; k++) {
-        double o = (double)tr->obs[k];
-        f -= o * x[k];
-        g[k] -= o;
-        if (c2 > 0) {
-            f += 0.5 * c2 * x[k] * x[k];
-            g[k] += c2 * x[k];
-        }
     }
+    /* the gradients summed and the rest of f, over parameter ranges */
+    for (int i = 0; i < tr->nthreads; i++) {
+        tr->w[i].k0 = np * (size_t)i / (size_t)tr->nthreads;
+        tr->w[i].k1 = np * (size_t)(i + 1) / (size_t)tr->nthreads;
+        tr->w[i].f = i == 0 ? logz : 0.0;
+    }
+    train_run(tr, worker_reduce);
+    tr->w[0].g = NULL;
+    double f = 0.0;
+    for (int i = 0; i < tr->nthreads; i++)
+        f += tr->w[i].f;
     if (!isfinite(f)) {
         tr->bad_number = 1;
         return INFINITY;
