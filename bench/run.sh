@@ -72,44 +72,40 @@ wall() { field "$1" 1; }
 cpu() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.1f", $2 + $3}' || echo -; }
 rss_mb() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.0f", $4 / 1024}' || echo -; }
 size_mb() { [ -f "$1" ] && stat -c %s "$1" | awk '{printf "%.1f", $1 / 1048576}' || echo -; }
-# best wall time of TAG_RUNS runs of CMD (output to NAME.out)
+# best wall time of TAG_RUNS runs of CMD (stdout to OUTFILE), "-" on failure
 best_wall() {
-    _bn=$1
+    _bo=$1
     shift
-    _best=-
-    _i=0
-    while [ $_i -lt "$TAG_RUNS" ]; do
-        if timed "$_bn" "$@"; then
-            _w=$(wall "$_bn")
-            _best=$(echo "$_best $_w" | awk '{ if ($1 == "-" || $2 < $1) print $2; else print $1 }')
-        fi
-        _i=$((_i + 1))
-    done
-    echo "$_best"
+    ${BENCH_LOCK:+flock "$BENCH_LOCK"} sh "$BENCH/best.sh" "$TAG_RUNS" "$_bo" "$@" \
+        2>> "$OUT/best.err" || echo -
 }
 f1_of() { sed -n 's/^accuracy:.*FB1: *\([0-9.]*\).*/\1/p' "$1" 2>/dev/null | head -n 1; }
 tokens_of() { sed -n 's/^processed \([0-9]*\) tokens.*/\1/p' "$1" 2>/dev/null | head -n 1; }
 div() { echo "$1 $2" | awk '{ if ($1 == "-" || $2 == "-" || $1 == "" || $2 == "" || $2 == 0) print "-"; else printf "%.'"${3:-2}"'f", $1 / $2 }'; }
 # crftag's own iteration count and training seconds from `crftag info`
 info_iter() { "$CRFTAG" info "$1" 2>/dev/null | sed -n 's/^ *\([0-9]*\) iterations, \([0-9.]*\) s.*/\1/p'; }
-info_secs() { "$CRFTAG" info "$1" 2>/dev/null | sed -n 's/^ *\([0-9]*\) iterations, \([0-9.]*\) s.*/\2/p'; }
+# seconds per iteration from crftag's progress lines (iterations 2..last)
+iter_secs() {
+    awk '$1 == "iter" { if ($2 == 2) t0 = $NF + 0; last = $2; t1 = $NF + 0 }
+         END { if (last > 2) printf "%.3f", (t1 - t0) / (last - 2); else print "-" }' "$1"
+}
 
 # one corpus: crftag train/tag/eval, optionally CRFsuite; results in $OUT/NAME.val
 run_corpus() {
     name=$1 train=$2 test=$3 crfs=$4
     shift 4
     echo "bench: $name: crftag train ($THREADS threads)" >&2
-    timed "$name-crftag-train" "$CRFTAG" train -q -j "$THREADS" "$@" -o "$OUT/$name.crftag" "$train"
+    rm -f "$OUT/$name".* "$OUT/$name"-*
+    timed "$name-crftag-train" "$CRFTAG" train -j "$THREADS" "$@" -o "$OUT/$name.crftag" "$train"
     "$CRFTAG" eval -q -m "$OUT/$name.crftag" "$test" > "$OUT/$name-crftag-eval.txt" 2>&1
     ntok=$(tokens_of "$OUT/$name-crftag-eval.txt")
     echo "bench: $name: crftag tag (best of $TAG_RUNS)" >&2
-    tw=$(best_wall "$name-crftag-tag" sh -c 'exec "$0" tag -m "$1" --tokenized "$2" > "$3"' \
-         "$CRFTAG" "$OUT/$name.crftag" "$test" "$OUT/$name-crftag.tagged")
+    tw=$(best_wall "$OUT/$name-crftag.tagged" "$CRFTAG" tag -m "$OUT/$name.crftag" --tokenized "$test")
     {
         echo "c_wall=$(wall "$name-crftag-train")"
         echo "c_cpu=$(cpu "$name-crftag-train")"
         echo "c_iter=$(info_iter "$OUT/$name.crftag")"
-        echo "c_secs=$(info_secs "$OUT/$name.crftag")"
+        echo "c_spi=$(iter_secs "$OUT/$name-crftag-train.err")"
         echo "c_rss=$(rss_mb "$name-crftag-train")"
         echo "c_size=$(size_mb "$OUT/$name.crftag")"
         echo "c_tps=$(div "$ntok" "$tw" 0)"
@@ -132,21 +128,25 @@ run_corpus() {
         timed "$name-crfsuite-train" node "$BENCH/crfsuite.js" train "$OUT/$name-train.attr" \
             "$OUT/$name.crfsuite" "$OUT/$name-crfsuite-train.json" 1.0
         echo "bench: $name: CRFsuite tag (best of $TAG_RUNS)" >&2
-        sw=$(best_wall "$name-crfsuite-tag" node "$BENCH/crfsuite.js" tag "$OUT/$name.crfsuite" \
-             "$OUT/$name-test.attr" "$OUT/$name-crfsuite.pred" "$OUT/$name-crfsuite-tag.json")
+        sw=$(best_wall "$OUT/$name-crfsuite-tag.out" node "$BENCH/crfsuite.js" tag \
+             "$OUT/$name.crfsuite" "$OUT/$name-test.attr" "$OUT/$name-crfsuite.pred" \
+             "$OUT/$name-crfsuite-tag.json")
         "$CRFTAG" eval -q --pred "$OUT/$name-crfsuite.pred" > "$OUT/$name-crfsuite-eval.txt" 2>&1
         siter=$(grep -c '^\*\*\*\*\* Iteration #' "$OUT/$name-crfsuite-train.out" 2>/dev/null)
-        ssecs=$(sed -n 's/^Total seconds required for training: *\([0-9.]*\).*/\1/p' \
-                "$OUT/$name-crfsuite-train.out" | tail -n 1)
+        sspi=$(awk '/^Seconds required for this iteration:/ { s += $NF; n++ }
+                    END { if (n) printf "%.3f", s / n }' "$OUT/$name-crfsuite-train.out")
         {
             echo "s_wall=$(wall "$name-crfsuite-train")"
             echo "s_cpu=$(cpu "$name-crfsuite-train")"
             echo "s_iter=${siter:--}"
-            echo "s_secs=${ssecs:--}"
+            echo "s_spi=${sspi:--}"
             echo "s_rss=$(rss_mb "$name-crfsuite-train")"
             echo "s_size=$(size_mb "$OUT/$name.crfsuite")"
             echo "s_tps=$(div "$ntok" "$sw" 0)"
             echo "s_f1=$(f1_of "$OUT/$name-crfsuite-eval.txt")"
+            j=$OUT/$name-crfsuite-tag.json
+            echo "s_tps_in=$(div "$ntok" "$(sed -n 's/.*"total_seconds":\([0-9.e-]*\).*/\1/p' "$j")" 0)"
+            echo "s_tps_tag=$(div "$ntok" "$(sed -n 's/.*"tag_call_seconds":\([0-9.e-]*\).*/\1/p' "$j")" 0)"
         } >> "$OUT/$name.val"
     fi
 }
@@ -154,9 +154,10 @@ run_corpus() {
 # crftag training with 1 thread on CoNLL (for the thread speed-up)
 run_conll_1thread() {
     echo "bench: conll: crftag train (1 thread)" >&2
-    timed conll-crftag-train-1 "$CRFTAG" train -q -j 1 --template "$TEMPLATE" \
+    timed conll-crftag-train-1 "$CRFTAG" train -j 1 --template "$TEMPLATE" \
         -o "$OUT/conll-1.crftag" "$CONLL_TRAIN"
     echo "c1_wall=$(wall conll-crftag-train-1)" >> "$OUT/conll.val"
+    echo "c1_spi=$(iter_secs "$OUT/conll-crftag-train-1.err")" >> "$OUT/conll.val"
 }
 
 row() {  # label crftag crfsuite [digits]
@@ -164,8 +165,9 @@ row() {  # label crftag crfsuite [digits]
 }
 
 table() {  # name title
-    c_wall=- c_cpu=- c_iter=- c_secs=- c_rss=- c_size=- c_tps=- c_f1=- c1_wall=-
-    s_wall=- s_cpu=- s_iter=- s_secs=- s_rss=- s_size=- s_tps=- s_f1=- ntok=-
+    c1_spi=- s_tps_in=- s_tps_tag=-
+    c_wall=- c_cpu=- c_iter=- c_spi=- c_rss=- c_size=- c_tps=- c_f1=- c1_wall=-
+    s_wall=- s_cpu=- s_iter=- s_spi=- s_rss=- s_size=- s_tps=- s_f1=- ntok=-
     . "$OUT/$1.val"
     echo
     echo "### $2"
@@ -175,15 +177,20 @@ table() {  # name title
     row "training wall, s (crftag $THREADS threads, CRFsuite 1)" "$c_wall" "$s_wall"
     row "training CPU (user + sys), s" "$c_cpu" "$s_cpu"
     row "L-BFGS iterations" "$c_iter" "$s_iter"
-    row "s / iteration (optimizer time / iterations)" "$(div "$c_secs" "$c_iter" 3)" \
-        "$(div "$s_secs" "$s_iter" 3)"
+    row "s / iteration" "$c_spi" "$s_spi"
     row "peak RSS in training, MB" "$c_rss" "$s_rss"
     row "model file, MB" "$c_size" "$s_size"
     row "tagging, tokens/s end to end, 1 thread" "$c_tps" "$s_tps"
     row "F1 (conlleval)" "$c_f1" "$s_f1" 3
+    if [ "$s_tps_in" != "-" ]; then
+        echo
+        echo "CRFsuite tagging inside node (no start-up): $s_tps_in tokens/s reading the attribute" \
+             "file, tagging and writing; $s_tps_tag tokens/s in tag() alone."
+    fi
     if [ "$c1_wall" != "-" ]; then
         echo
-        echo "crftag training wall with 1 thread: $c1_wall s; 1 / $THREADS threads: $(div "$c1_wall" "$c_wall") x"
+        echo "crftag training with 1 thread: $c1_wall s wall, $c1_spi s / iteration;" \
+             "speed-up with $THREADS threads: $(div "$c1_wall" "$c_wall") x (wall), $(div "$c1_spi" "$c_spi") x (per iteration)"
     fi
     echo
     echo "$ntok test tokens."
