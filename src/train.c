@@ -286,7 +286,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Allocates the pair arrays of m for np pairs. */
+/* Allocates the pair labels of m for np pairs (the weights, pair_w, once the
+ * optimizer is done with its own copy). */
 static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
                                             struct crftag_error *err)
 {
@@ -295,8 +296,7 @@ static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, s
                        "too many features (%zu) for the optimizer", np);
     m->npairs = (uint32_t)np;
     m->pair_label = util_malloc(np, sizeof *m->pair_label);
-    m->pair_w = util_calloc(np, sizeof *m->pair_w);
-    if (!m->pair_label || !m->pair_w)
+    if (!m->pair_label)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
     return CRFTAG_OK;
 }
@@ -1024,6 +1024,11 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     }
 
     /* weights into the model */
+    m->pair_w = util_malloc(tr.npairs ? tr.npairs : 1, sizeof *m->pair_w);
+    if (!m->pair_w) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu weights)", tr.npairs);
+        goto fail;
+    }
     for (size_t k = 0; k < tr.npairs; k++)
         m->pair_w[k] = (float)x[k];
     for (size_t k = 0; k < L * L; k++)
