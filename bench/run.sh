@@ -7,7 +7,8 @@
 # bench/ programs), CORPORA (default $TOP/../shared/corpora), THREADS
 # (crftag training threads, default 2), BENCH_WIKISER=1 (CRFsuite on WikiSER
 # too, about 500 s), BENCH_LOCK (file to flock around each timed command),
-# TAG_RUNS (tagging runs, best taken; default 3).
+# TAG_RUNS (tagging runs, best taken; default 3), BENCH_TABLE_ONLY=1 (print
+# the table again from bench/out without running anything).
 #
 # Nothing is asserted: a failing tool leaves "-" in its cells.
 set -u
@@ -45,7 +46,7 @@ else
     echo "bench: CRFsuite (npm package crfsuite in bench/node_modules) is not installed: crftag only"
 fi
 mkdir -p "$OUT"
-rm -f "$OUT"/*.time "$OUT"/*.val
+[ "${BENCH_TABLE_ONLY:-0}" = 1 ] || rm -f "$OUT"/*.time "$OUT"/*.val
 
 # timed NAME CMD...: runs CMD (stdout > NAME.out, stderr > NAME.err) under
 # GNU time into NAME.time: "wall user sys maxrss_kb"; returns CMD's status.
@@ -70,8 +71,8 @@ timed() {
 field() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk -v n="$2" '{print $n}' || echo -; }
 wall() { field "$1" 1; }
 cpu() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.1f", $2 + $3}' || echo -; }
-rss_mb() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.0f", $4 / 1024}' || echo -; }
-size_mb() { [ -f "$1" ] && stat -c %s "$1" | awk '{printf "%.1f", $1 / 1048576}' || echo -; }
+rss_mb() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.1f", $4 * 1024 / 1e6}' || echo -; }
+size_mb() { [ -f "$1" ] && stat -c %s "$1" | awk '{printf "%.1f", $1 / 1e6}' || echo -; }
 # best wall time of TAG_RUNS runs of CMD (stdout to OUTFILE), "-" on failure
 best_wall() {
     _bo=$1
@@ -109,6 +110,7 @@ run_corpus() {
         echo "c_rss=$(rss_mb "$name-crftag-train")"
         echo "c_size=$(size_mb "$OUT/$name.crftag")"
         echo "c_tps=$(div "$ntok" "$tw" 0)"
+        echo "c_load=$(div "$(best_wall /dev/null "$CRFTAG" info "$OUT/$name.crftag")" 0.001 0)"
         echo "c_f1=$(f1_of "$OUT/$name-crftag-eval.txt")"
         echo "ntok=$ntok"
     } > "$OUT/$name.val"
@@ -133,8 +135,10 @@ run_corpus() {
              "$OUT/$name-crfsuite-tag.json")
         "$CRFTAG" eval -q --pred "$OUT/$name-crfsuite.pred" > "$OUT/$name-crfsuite-eval.txt" 2>&1
         siter=$(grep -c '^\*\*\*\*\* Iteration #' "$OUT/$name-crfsuite-train.out" 2>/dev/null)
-        sspi=$(awk '/^Seconds required for this iteration:/ { s += $NF; n++ }
-                    END { if (n) printf "%.3f", s / n }' "$OUT/$name-crfsuite-train.out")
+        # CRFsuite's own log counts CPU seconds (clock()); the wall time of
+        # train() measured in node, over the iterations, compares with crftag
+        strain=$(sed -n 's/.*"train_seconds":\([0-9.e-]*\).*/\1/p' "$OUT/$name-crfsuite-train.json")
+        sspi=$(div "$strain" "$siter" 3)
         {
             echo "s_wall=$(wall "$name-crfsuite-train")"
             echo "s_cpu=$(cpu "$name-crfsuite-train")"
@@ -145,6 +149,7 @@ run_corpus() {
             echo "s_tps=$(div "$ntok" "$sw" 0)"
             echo "s_f1=$(f1_of "$OUT/$name-crfsuite-eval.txt")"
             j=$OUT/$name-crfsuite-tag.json
+            echo "s_load=$(div "$(sed -n 's/.*"load_seconds":\([0-9.e-]*\).*/\1/p' "$j")" 0.001 0)"
             echo "s_tps_in=$(div "$ntok" "$(sed -n 's/.*"total_seconds":\([0-9.e-]*\).*/\1/p' "$j")" 0)"
             echo "s_tps_tag=$(div "$ntok" "$(sed -n 's/.*"tag_call_seconds":\([0-9.e-]*\).*/\1/p' "$j")" 0)"
         } >> "$OUT/$name.val"
@@ -165,7 +170,7 @@ row() {  # label crftag crfsuite [digits]
 }
 
 table() {  # name title
-    c1_spi=- s_tps_in=- s_tps_tag=-
+    c1_spi=- s_tps_in=- s_tps_tag=- c_load=- s_load=-
     c_wall=- c_cpu=- c_iter=- c_spi=- c_rss=- c_size=- c_tps=- c_f1=- c1_wall=-
     s_wall=- s_cpu=- s_iter=- s_spi=- s_rss=- s_size=- s_tps=- s_f1=- ntok=-
     . "$OUT/$1.val"
@@ -180,6 +185,7 @@ table() {  # name title
     row "s / iteration" "$c_spi" "$s_spi"
     row "peak RSS in training, MB" "$c_rss" "$s_rss"
     row "model file, MB" "$c_size" "$s_size"
+    row "model load, ms (crftag: \`crftag info\` process; CRFsuite: open())" "$c_load" "$s_load"
     row "tagging, tokens/s end to end, 1 thread" "$c_tps" "$s_tps"
     row "F1 (conlleval)" "$c_f1" "$s_f1" 3
     if [ "$s_tps_in" != "-" ]; then
@@ -196,12 +202,14 @@ table() {  # name title
     echo "$ntok test tokens."
 }
 
-run_corpus conll "$CONLL_TRAIN" "$CONLL_TEST" 1 --template "$TEMPLATE"
-run_conll_1thread
-if [ -f "$WIKI_TRAIN" ] && [ -f "$WIKI_DEV" ]; then
-    run_corpus wikiser "$WIKI_TRAIN" "$WIKI_DEV" "$BENCH_WIKISER"
-else
-    echo "bench: no WikiSER corpus in $CORPORA/wikiser: skipped" >&2
+if [ "${BENCH_TABLE_ONLY:-0}" != 1 ]; then
+    run_corpus conll "$CONLL_TRAIN" "$CONLL_TEST" 1 --template "$TEMPLATE"
+    run_conll_1thread
+    if [ -f "$WIKI_TRAIN" ] && [ -f "$WIKI_DEV" ]; then
+        run_corpus wikiser "$WIKI_TRAIN" "$WIKI_DEV" "$BENCH_WIKISER"
+    else
+        echo "bench: no WikiSER corpus in $CORPORA/wikiser: skipped" >&2
+    fi
 fi
 
 {
@@ -222,6 +230,7 @@ fi
 } | tee "$OUT/table.md"
 
 # the floor and the thread scaling of tagging through the library
+[ "${BENCH_TABLE_ONLY:-0}" = 1 ] && exit 0
 {
     echo
     echo "## Inner loops alone ($BUILD/bench/micro)"

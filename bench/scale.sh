@@ -47,7 +47,7 @@ for k in $COPIES; do
                                END { if (t1 > 0) printf "%.3f", (t1 - t0) / (last - 2) }' \
           "$OUT/scale-x$k.err")
     per=$(echo "$spi $ntok" | awk '{ if ($2 > 0) printf "%.3f", $1 / ($2 / 1e6) }')
-    rss=$(awk '{printf "%.0f", $4 / 1024}' "$OUT/scale-x$k.time")
+    rss=$(awk '{printf "%.0f", $4 * 1024 / 1e6}' "$OUT/scale-x$k.time")
     wall=$(awk '{print $1}' "$OUT/scale-x$k.time")
     echo "| $k | $ntok | $nattr | $nfeat | $spi | $per | $rss | $wall |"
     rm -f "$f"
