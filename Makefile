@@ -8,6 +8,8 @@
 #   make models     retrain models/wikiser.crftag from corpora/
 #   make accuracy   the headline accuracy rows (docs/ACCURACY.md) from
 #                   ../shared/corpora, when present
+#   make bench      crftag vs CRFsuite side by side (bench/Makefile, bench/RESULTS.md);
+#                   make bench-full adds CRFsuite on WikiSER (~10 minutes more)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -155,11 +157,15 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LOBJ)
 
 fuzz: $(FUZZ_BIN)
 
+# Benchmarks (bench/): not tests, CI does not run them.
+bench bench-full bench-scale: all
+	@$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD)) $@
+
 clean:
-	rm -rf build build-asan build-fuzz build-tsan
+	rm -rf build build-asan build-fuzz build-tsan bench/out
 
 .PHONY: all deps demo tests check check-only asan models accuracy install uninstall clean fuzz \
-        examples tsan
+        examples tsan bench bench-full bench-scale
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

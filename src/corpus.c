@@ -435,6 +435,15 @@ enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
         c->ncols = ncols0;
         return (enum crftag_status)got;
     }
+    /* give back what doubling left unused (a corpus is mostly read once) */
+    size_t ncells = c->ntok * c->ncols;
+    if (ncells > 0 && ncells < c->cells_cap) {
+        const char **p = realloc(c->cells, ncells * sizeof *c->cells);
+        if (p) {
+            c->cells = p;
+            c->cells_cap = ncells;
+        }
+    }
     return CRFTAG_OK;
 }
 

@@ -54,6 +54,23 @@ struct htab {
 
 #define HTAB_NONE UINT32_MAX
 
+/* Home slot of key in a table of mask + 1 slots (keys are already mixed). */
+static inline size_t htab_slot(uint64_t key, size_t mask)
+{
+    return (size_t)(key ^ (key >> 32)) & mask;
+}
+
+/* Starts loading the home slot of key (a hint; no effect on results).  Lookups
+ * issued after a batch of these overlap their cache misses. */
+static inline void htab_prefetch(const struct htab *h, uint64_t key)
+{
+    if (h->cap) {
+        size_t i = htab_slot(key, h->cap - 1);
+        __builtin_prefetch(&h->keys[i]);
+        __builtin_prefetch(&h->vals[i]);
+    }
+}
+
 /* Initializes for at least n keys without growing; 0 on success, -1 OOM. */
 int htab_init(struct htab *h, size_t n);
 void htab_free(struct htab *h);

@@ -47,6 +47,8 @@ enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
     for (uint32_t a = 0; a < m->nattr; a++) {
         int inserted;
+        if (a + 16 < m->nattr)       /* random slots: start the miss early */
+            htab_prefetch(&m->attrs, m->attr_hash[a + 16]);
         if (!htab_put(&m->attrs, m->attr_hash[a], a, &inserted))
             return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
         if (!inserted)
@@ -94,15 +96,37 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
     return model_finish(m, err);
 }
 
+/* Up to MODEL_BATCH attributes at a time in three passes, each issuing
+ * independent loads: the table slots of all of them, then the lookups (and
+ * the run offsets), then the runs.  The table and the runs are far larger
+ * than the caches, so overlapping the misses is what sets the speed; the
+ * sums are made in the same order as one attribute after another. */
+#define MODEL_BATCH 64
+
 void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
                         double *score)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t a = htab_get(&m->attrs, ids[i]);
-        if (a == HTAB_NONE)
-            continue;
-        for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++)
-            score[m->pair_label[k]] += m->pair_w[k];
+    uint32_t a[MODEL_BATCH];
+    for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
+        size_t nb = n - i0 < MODEL_BATCH ? n - i0 : MODEL_BATCH;
+        for (size_t i = 0; i < nb; i++)
+            htab_prefetch(&m->attrs, ids[i0 + i]);
+        size_t na = 0;
+        for (size_t i = 0; i < nb; i++) {
+            uint32_t x = htab_get(&m->attrs, ids[i0 + i]);
+            if (x == HTAB_NONE)
+                continue;
+            __builtin_prefetch(&m->attr_off[x]);
+            a[na++] = x;
+        }
+        for (size_t j = 0; j < na; j++) {
+            uint32_t k = m->attr_off[a[j]];
+            __builtin_prefetch(&m->pair_label[k]);
+            __builtin_prefetch(&m->pair_w[k]);
+        }
+        for (size_t j = 0; j < na; j++)
+            for (uint32_t k = m->attr_off[a[j]]; k < m->attr_off[a[j] + 1]; k++)
+                score[m->pair_label[k]] += m->pair_w[k];
     }
 }
 

@@ -261,6 +261,55 @@ static void test_iob1_unconstrained(void **state)
     free(path);
 }
 
+/* The parameters are the distinct (attribute, label) pairs seen in training
+ * plus L * L transitions, counted here independently, with few labels (one
+ * bit set of labels per attribute) and with more than 64 (sorted pairs). */
+static void check_pair_count(size_t nlab)
+{
+    enum { NSENT = 40, NTOK = 9, NWORD = 13 };
+    static unsigned char seen[NWORD][100];
+    memset(seen, 0, sizeof seen);
+    size_t cap = NSENT * (6 + NTOK * 16) + 1, len = 0, distinct = 0;
+    char *text = malloc(cap);
+    for (int s = 0; s < NSENT; s++) {
+        len += (size_t)sprintf(text + len, "<s>\n");
+        for (int j = 0; j < NTOK; j++) {
+            int w = (j * 5 + s) % NWORD;
+            int y = (int)((size_t)(j * 7 + s * 3) % nlab);
+            if (!seen[w][y]) {
+                seen[w][y] = 1;
+                distinct++;
+            }
+            len += (size_t)sprintf(text + len, "w%d\tT%d\n", w, y);
+        }
+        len += (size_t)sprintf(text + len, "</s>\n");
+    }
+    assert_true(len < cap);
+    char *path = temp_file(text);
+    struct crftag_corpus *c = load(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = "U00:%x[0,0]\n";
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    /* every label occurs (j * 7 + s * 3 covers all residues) */
+    assert_int_equal(n, distinct + nlab * nlab);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
+    free(text);
+}
+
+static void test_pair_count(void **state)
+{
+    (void)state;
+    check_pair_count(20);
+    check_pair_count(64);
+    check_pair_count(65);
+    check_pair_count(90);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -373,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_iob1_unconstrained),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_lexicon_model),
+        cmocka_unit_test(test_pair_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
