@@ -46,6 +46,12 @@ $(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
 	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# test_oom fails the library's allocations one by one through wrappers of
+# malloc, calloc and realloc (libcrftag.a is linked statically into it).
+$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag.a
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka \
+	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 # Debian packages needed to build and test; installed when missing (apt-get
 # as root, else through sudo).
 DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev pkg-config
