@@ -122,6 +122,16 @@ printf 'U00:%%x[0,0]\nU01:%%x[0,5]\n' > "$T/miss.tpl"
 refuse "train: template reads a missing column" "reads column 5" \
     "$CRFTAG" train --quiet -t "$T/miss.tpl" -o "$T/mc.crftag" "$T/conll.txt"
 
+# a model reading 2 columns, given fewer at tagging time
+printf 'U00:%%x[0,0]\nU01:%%x[0,1]\nB\n' > "$T/two.tpl"
+"$CRFTAG" train --quiet --max-iter 3 -t "$T/two.tpl" -o "$T/two.crftag" "$T/conll.txt" 2>/dev/null
+printf 'He\nis\n\n' > "$T/onecol.txt"
+refuse "tag --tokenized: fewer columns than the model reads" "onecol.txt:1: 1 column per token, the model reads 2" \
+    "$CRFTAG" tag --tokenized -m "$T/two.crftag" "$T/onecol.txt"
+"$CRFTAG" tag -m "$T/two.crftag" "$T/onecol.txt" >"$T/out" 2>"$T/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "reads 2 columns per token; raw text has only the token" "$T/err" &&
+    ok "tag: raw text with a 2-column model is refused" || fail "tag: raw text with a 2-column model is refused"
+
 # --- label sets of 1 and of 2,000 ---
 awk -F'\t' '/^<\/?s>$/ { print; next } { print $1 "\tO" }' "$SLICE" > "$T/one.txt"
 check "train: a single label" "$CRFTAG" train --quiet --max-iter 5 -o "$T/one.crftag" "$T/one.txt"
