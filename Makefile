@@ -5,6 +5,8 @@
 #   make check      installs missing dependencies, builds, runs unit (cmocka)
 #                   and end-to-end tests
 #   make asan       the tests again under AddressSanitizer + UBSan (build-asan/)
+#   make hostile-full  tests/hostile.sh at full size (2 GB input, 2,000 labels)
+#   make fuzz       libFuzzer harnesses (clang) into build-fuzz/, see fuzz/README.md
 #   make models     retrain models/wikiser.crftag from corpora/
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -89,6 +91,11 @@ asan: deps
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check-only
 
+# The hostile-input tests at full size (2 GB line-less input, 2,000 labels):
+# a few minutes, so not part of `make check`.
+hostile-full: all
+	HOSTILE_FULL=1 BUILD=$(BUILD) sh tests/hostile.sh
+
 models: $(BUILD)/crftag
 	$(BUILD)/crftag train --quiet -o models/wikiser.crftag corpora/wikiser-train.txt.gz
 
@@ -156,7 +163,7 @@ fuzz: $(FUZZ_BIN)
 clean:
 	rm -rf build build-asan build-fuzz build-tsan
 
-.PHONY: all deps demo tests check check-only asan models install uninstall clean fuzz \
+.PHONY: all deps demo tests check check-only asan hostile-full models install uninstall clean fuzz \
         examples tsan
 .SECONDARY:
 
