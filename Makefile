@@ -5,6 +5,8 @@
 #   make check      installs missing dependencies, builds, runs unit (cmocka)
 #                   and end-to-end tests
 #   make asan       the tests again under AddressSanitizer + UBSan (build-asan/)
+#   make hostile-full  tests/hostile.sh at full size (2 GB input, 2,000 labels)
+#   make fuzz       libFuzzer harnesses (clang) into build-fuzz/, see fuzz/README.md
 #   make models     retrain models/wikiser.crftag from corpora/
 #   make accuracy   the headline accuracy rows (docs/ACCURACY.md) from
 #                   ../shared/corpora, when present
@@ -50,6 +52,12 @@ $(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
 	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# test_oom fails the library's allocations one by one through wrappers of
+# malloc, calloc and realloc (libcrftag.a is linked statically into it).
+$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag.a
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka \
+	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 # Debian packages needed to build and test; installed when missing (apt-get
 # as root, else through sudo).
 DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev pkg-config
@@ -86,6 +94,11 @@ asan: deps
 	$(MAKE) --no-print-directory BUILD=build-asan \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check-only
+
+# The hostile-input tests at full size (2 GB line-less input, 2,000 labels):
+# a few minutes, so not part of `make check`.
+hostile-full: all
+	HOSTILE_FULL=1 BUILD=$(BUILD) sh tests/hostile.sh
 
 models: $(BUILD)/crftag
 	$(BUILD)/crftag train --quiet -o models/wikiser.crftag corpora/wikiser-train.txt.gz
@@ -164,8 +177,8 @@ bench bench-full bench-scale: all
 clean:
 	rm -rf build build-asan build-fuzz build-tsan bench/out
 
-.PHONY: all deps demo tests check check-only asan models accuracy install uninstall clean fuzz \
-        examples tsan bench bench-full bench-scale
+.PHONY: all deps demo tests check check-only asan hostile-full models accuracy install uninstall \
+        clean fuzz examples tsan bench bench-full bench-scale
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -5,8 +5,14 @@
  * features, IOB2 labels, so BIO-constrained decoding is exercised).
  *
  * Checks: every label id is in range, and constrained decoding never
- * produces I-X after O or after B-Y/I-Y of another type.
+ * produces I-X after O or after B-Y/I-Y of another type.  The constrained
+ * pass goes again through crftag_tagger_tag_tokens (pointer + length, with marginals):
+ * the same labels and score, every marginal finite in [0, 1], each row
+ * summing to 1.  Finally crftag_tagger_tag_text tags the whole input: spans
+ * in order, inside the text, on token boundaries.
  */
+#include <math.h>
+
 #include "crftag.h"
 #include "fuzz_common.h"
 
@@ -46,6 +52,40 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The sentence again through crftag_tagger_tag_tokens, with marginals. */
+static void fuzz_check_tokens(const char *const *tok, size_t n, const uint32_t *want,
+                              double want_score)
+{
+    size_t L = crftag_model_num_labels(fuzz_model);
+    size_t *len = malloc((n ? n : 1) * sizeof *len);
+    uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    double *marg = malloc((n ? n : 1) * L * sizeof *marg);
+    if (!len || !ids || !marg)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        len[i] = strlen(tok[i]);
+    struct crftag_error err;
+    double score;
+    if (crftag_tagger_tag_tokens(fuzz_tagger, tok, len, n, ids, &score, marg, &err) != CRFTAG_OK)
+        abort();
+    if (n > 0 && (memcmp(ids, want, n * sizeof *ids) != 0 || score != want_score))
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0;
+        for (size_t y = 0; y < L; y++) {
+            double p = marg[i * L + y];
+            if (!(p >= 0.0 && p <= 1.0 + 1e-9))
+                abort();
+            sum += p;
+        }
+        if (fabs(sum - 1.0) > 1e-6)
+            abort();
+    }
+    free(len);
+    free(ids);
+    free(marg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1 << 16))
@@ -82,6 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                     prev = lab;
                 }
+                if (c == 1)
+                    fuzz_check_tokens(cols + s0, i - s0, ids + s0, score);
             }
             s0 = i;
         }
@@ -98,5 +140,29 @@ done:
     free(cols);
     free(ids);
     crftag_tokens_free(tok);
+
+    struct crftag_span *sp = NULL;
+    struct crftag_token *tk = NULL;
+    size_t ns = 0, ntk = 0;
+    struct crftag_error err;
+    crftag_tagger_set_constrained(fuzz_tagger, 1);
+    if (crftag_tagger_tag_text(fuzz_tagger, (const char *)data, size, &sp, &ns, &tk, &ntk,
+                               &err) != CRFTAG_OK)
+        abort();
+    if (ntk != n)
+        abort();
+    size_t last_end = 0, last_tok = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (sp[i].start < last_end || sp[i].end > size || sp[i].start >= sp[i].end
+            || sp[i].token_begin < last_tok || sp[i].token_end > ntk
+            || sp[i].token_begin >= sp[i].token_end
+            || sp[i].start != tk[sp[i].token_begin].start
+            || sp[i].end != tk[sp[i].token_end - 1].end || sp[i].type == NULL)
+            abort();
+        last_end = sp[i].end;
+        last_tok = sp[i].token_end;
+    }
+    crftag_spans_free(sp);
+    crftag_tokens_free(tk);
     return 0;
 }

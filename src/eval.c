@@ -261,7 +261,7 @@ enum crftag_status crftag_eval_new(struct crftag_eval **out)
         return CRFTAG_ERR_NOMEM;
     /* "" is the boundary's type: the end-of-input credit may go to it */
     if (eval_intern(e, "", 0)) {
-        free(e);
+        crftag_eval_free(e);
         return CRFTAG_ERR_NOMEM;
     }
     e->last_c_tag = e->last_g_tag = eval_outside.tag;

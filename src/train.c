@@ -752,8 +752,10 @@ static enum crftag_status train_labels(struct crftag_model *m, const struct crft
         long id = labels_add(&m->labels, c->cells[t * c->ncols + c->ncols - 1]);
         if (id < 0) {
             free(y);
-            return err_set(err, m->labels.n >= 65535 ? CRFTAG_ERR_INVALID : CRFTAG_ERR_NOMEM,
-                           NULL, 0, "cannot add label (at most 65535 labels)");
+            if (m->labels.n >= 65535)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               "cannot add label (at most 65535 labels)");
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (labels)");
         }
         y[t] = (uint16_t)id;
     }
@@ -848,7 +850,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     } else {
         st = feat_config_builtin(&m->feat, p->hash_seed);
         if (st != CRFTAG_OK) {
-            err_set(err, st, NULL, 0, "cannot set up the built-in features");
+            err_set(err, st, NULL, 0, "out of memory (built-in features)");
             goto out;
         }
         if (p->lexicon) {

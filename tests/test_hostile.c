@@ -12,7 +12,8 @@
  * And properties: a kill -9 in the middle of crftag_model_save leaves the
  * previous model intact; adversarial training data (one long sentence,
  * duplicated sentences, contradictory labels, no regularization) never puts
- * NaN/Inf into the weights and the model saves and loads.
+ * NaN/Inf into the weights and the model saves and loads; a diverging
+ * optimization stops with liblbfgs's reason.
  */
 #define _XOPEN_SOURCE 700        /* mknod */
 #include <stdarg.h>
@@ -264,6 +265,64 @@ static void test_adversarial_numbers(void **state)
     rmtree(dir);
 }
 
+/* A diverging optimization stops with a liblbfgs reason, never with NaN/Inf
+ * weights: (a) separable data without regularization and without the
+ * epsilon and delta stopping tests, so the weights grow for as long as the
+ * objective still falls (its infimum is at infinity): training stops on its
+ * own, before max_iter, when the objective cannot fall any more, with finite
+ * weights; (b) an absurd L2 coefficient makes every line-search step
+ * overshoot: training fails with CRFTAG_ERR_OPTIMIZER and the reason. */
+static void test_diverging_optimizer(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    char path[300];
+    snprintf(path, sizeof path, "%s/sep.txt", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int r = 0; r < 50; r++)
+        fputs("<s>\nQEMU\tB-Application\nuses\tO\nSPICE\tB-Protocol\n</s>\n", f);
+    assert_int_equal(fclose(f), 0);
+    struct crftag_corpus *c;
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
+
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.c2 = 0.0;
+    p.epsilon = 0.0;
+    p.delta = 0.0;
+    p.max_iter = 100000;
+    p.threads = 1;
+    struct crftag_model *m = NULL;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    assert_weights_finite(m);
+    struct crftag_model_info mi;
+    crftag_model_get_info(m, &mi);
+    print_message("  c2 = 0, separable: %u iterations, objective %g, stopped: %s\n",
+                  mi.iterations, mi.final_objective, mi.stop_reason);
+    assert_true(mi.iterations > 0 && mi.iterations < (uint32_t)p.max_iter);
+    assert_true(isfinite(mi.final_objective) && mi.final_objective > -1e-9);  /* rounding */
+    assert_null(strstr(mi.stop_reason, "maximum number of iterations"));
+    assert_null(strstr(mi.stop_reason, "unknown"));
+    /* it went all the way down: the objective's infimum, 0, is at infinity */
+    assert_true(mi.final_objective < 1e-6);
+    crftag_model_free(m);
+
+    crftag_train_params_init(&p);
+    p.c2 = 1e50;
+    p.max_iter = 100;
+    p.threads = 1;
+    m = (struct crftag_model *)&p;        /* must be reset to NULL */
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_OPTIMIZER);
+    assert_null(m);
+    print_message("  c2 = 1e50: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "L-BFGS failed: line search step became smaller than the minimum"));
+    crftag_corpus_free(c);
+    rmtree(dir);
+}
+
 /* Is there a "<base>.tmp.*" file in dir? */
 static int has_temp(const char *dir, const char *base)
 {
@@ -341,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_save_to_dev_full),
         cmocka_unit_test(test_one_label),
         cmocka_unit_test(test_adversarial_numbers),
+        cmocka_unit_test(test_diverging_optimizer),
         cmocka_unit_test(test_kill9_mid_save),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
