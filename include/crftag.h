@@ -263,6 +263,10 @@ struct crftag_train_params {
                           /*   from the training labels, kept in the model      */
     int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 0    */
                           /*   0 = training sentences see their own entities)   */
+    int dev_patience;     /* early stopping: with dev data, stop    default 0    */
+                          /*   when the dev F1 has not improved for this many   */
+                          /*   iterations and keep the weights of the best      */
+                          /*   iteration; 0 = off.  Needs dev.                  */
 };
 
 /* Fills every field with its default.  Call it before setting fields. */

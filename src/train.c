@@ -20,6 +20,7 @@
 #include <lbfgs.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,7 +149,13 @@ struct trainer {
     int iterations;
     double last_f;
     int canceled;
-    int bad_number;
+    int bad_number;              /* 1 objective not finite, out of memory: 2 in */
+                                 /* forward-backward, 3 scoring the dev data    */
+    /* early stopping on the dev F1 (p->dev_patience > 0) */
+    double *best_x;              /* [nparams] weights of the best dev F1 */
+    double best_f1;
+    int best_iter;
+    int early_stopped;
 };
 
 /* ---- building the data ------------------------------------------------ */
@@ -675,6 +682,9 @@ out:
     return f1;
 }
 
+static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
+                        lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1);
+
 static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
                           const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
                           const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n,
@@ -686,8 +696,32 @@ static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsf
     struct trainer *tr = instance;
     tr->iterations = k;
     tr->last_f = fx;
-    if (!tr->p->progress)
-        return 0;
+    double f1 = -1.0;
+    if (tr->best_x) {
+        f1 = train_dev_f1(tr, x);
+        if (f1 < 0) {            /* out of memory while scoring the dev data */
+            tr->bad_number = 3;
+            return 1;
+        }
+        if (f1 > tr->best_f1) {
+            tr->best_f1 = f1;
+            tr->best_iter = k;
+            memcpy(tr->best_x, x, (size_t)n * sizeof *x);
+        }
+    }
+    if (tr->p->progress && train_report(tr, x, fx, xnorm, gnorm, n, k, f1))
+        return 1;
+    if (tr->best_x && k - tr->best_iter >= tr->p->dev_patience) {
+        tr->early_stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Passes one progress line to the caller's callback; non-zero cancels. */
+static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
+                        lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1)
+{
     struct crftag_progress pr;
     memset(&pr, 0, sizeof pr);
     pr.iteration = k;
@@ -698,7 +732,7 @@ static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsf
     for (int i = 0; i < n; i++)
         active += x[i] != 0.0;
     pr.active = active;
-    pr.dev_f1 = tr->dev ? train_dev_f1(tr, x) : -1.0;
+    pr.dev_f1 = tr->best_x ? f1 : tr->dev ? train_dev_f1(tr, x) : -1.0;
     pr.seconds = util_now() - tr->t0;
     if (tr->p->progress(&pr, tr->p->user)) {
         tr->canceled = 1;
@@ -730,6 +764,11 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
                        "max-iter, period, delta and epsilon must be >= 0");
     if (p->threads < 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "threads must be >= 0");
+    if (p->dev_patience < 0)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "dev patience must be >= 0");
+    if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "early stopping (dev patience) needs dev data");
     if (c->ntok >= UINT32_MAX)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the training data holds %zu tokens (at most 4294967294)", c->ntok);
@@ -796,6 +835,7 @@ static void trainer_free(struct trainer *tr)
     decode_work_free(&tr->dw);
     free(tr->dstate);
     free(tr->dpath);
+    free(tr->best_x);
 }
 
 /* Splits sentences over threads with about equal token counts. */
@@ -991,6 +1031,15 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
         goto fail;
     }
     memset(x, 0, tr.nparams * sizeof *x);
+    if (p->dev_patience > 0) {
+        tr.best_x = util_malloc(tr.nparams, sizeof *tr.best_x);
+        if (!tr.best_x) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)",
+                         tr.nparams);
+            goto fail;
+        }
+        tr.best_f1 = -1.0;
+    }
 
     /* optimize */
     lbfgs_parameter_t lp;
@@ -1013,8 +1062,14 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
                      tr.iterations);
         goto fail;
     }
-    if (tr.bad_number == 2) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (forward-backward)");
+    if (tr.early_stopped) {
+        /* the weights of the best dev F1; liblbfgs's code is LBFGSERR_CANCELED */
+        memcpy(x, tr.best_x, tr.nparams * sizeof *x);
+        ret = LBFGS_SUCCESS;
+    }
+    if (tr.bad_number >= 2) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%s)",
+                     tr.bad_number == 2 ? "forward-backward" : "dev evaluation");
         goto fail;
     }
     if (tr.bad_number || ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
@@ -1055,7 +1110,15 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     m->meta.final_objective = tr.last_f;
     m->meta.train_sentences = c->nsent;
     m->meta.train_tokens = c->ntok;
-    m->meta.stop_reason = util_strdup(train_lbfgs_reason(ret));
+    if (tr.early_stopped) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "early stopping: best dev F1 %.2f at iteration %d, none better in %d more",
+                 tr.best_f1, tr.best_iter, p->dev_patience);
+        m->meta.stop_reason = util_strdup(why);
+    } else {
+        m->meta.stop_reason = util_strdup(train_lbfgs_reason(ret));
+    }
     if (!m->meta.stop_reason) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
         goto fail;

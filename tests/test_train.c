@@ -195,6 +195,122 @@ static void test_learns_slice(void **state)
     crftag_corpus_free(c);
 }
 
+struct f1_log {
+    int calls;
+    double f1[1000];           /* dev F1 of iteration i + 1 */
+};
+
+static int on_f1(const struct crftag_progress *pr, void *user)
+{
+    struct f1_log *log = user;
+    assert_int_equal(pr->iteration, log->calls + 1);
+    assert_true(log->calls < 1000);
+    log->f1[log->calls++] = pr->dev_f1;
+    return 0;
+}
+
+/* Entity F1 of m on corpus c, as crftag eval computes it. */
+static double model_f1(const struct crftag_model *m, const struct crftag_corpus *c)
+{
+    struct crftag_tagger *t;
+    struct crftag_eval *ev;
+    struct crftag_error err;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_eval_new(&ev), CRFTAG_OK);
+    for (size_t s = 0; s < c->nsent; s++) {
+        size_t t0 = c->sent_start[s], n = c->sent_start[s + 1] - t0;
+        const char *const *cols = (const char *const *)c->cells + t0 * c->ncols;
+        uint32_t ids[4096];
+        const char *gold[4096], *pred[4096];
+        assert_true(n <= 4096);
+        assert_int_equal(crftag_tagger_tag(t, cols, n, c->ncols, ids, NULL, &err), CRFTAG_OK);
+        for (size_t i = 0; i < n; i++) {
+            gold[i] = cols[i * c->ncols + c->ncols - 1];
+            pred[i] = crftag_model_label(m, ids[i]);
+        }
+        assert_int_equal(crftag_eval_add(ev, gold, pred, n), CRFTAG_OK);
+    }
+    double f1 = crftag_eval_f1(ev);
+    crftag_eval_free(ev);
+    crftag_tagger_free(t);
+    return f1;
+}
+
+/* Early stopping: training on half of the WikiSER slice with the other half
+ * as dev data stops patience iterations after the best dev F1, and the model
+ * holds the weights of that best iteration (its dev F1 is the best one). */
+static void test_dev_patience(void **state)
+{
+    (void)state;
+    struct crftag_corpus *all = load(SLICE), *tr = NULL, *dv = NULL;
+    struct crftag_error err;
+    /* the slice's sentences, alternately into training and dev data */
+    assert_int_equal(crftag_corpus_new(&tr), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_new(&dv), CRFTAG_OK);
+    char *path_tr = NULL, *path_dv = NULL;
+    {
+        size_t len_tr = 0, len_dv = 0;
+        FILE *ftr = open_memstream(&path_tr, &len_tr), *fdv = open_memstream(&path_dv, &len_dv);
+        assert_non_null(ftr);
+        assert_non_null(fdv);
+        for (size_t s = 0; s < all->nsent; s++) {
+            FILE *f = s % 2 ? fdv : ftr;
+            fputs("<s>\n", f);
+            for (size_t i = all->sent_start[s]; i < all->sent_start[s + 1]; i++)
+                fprintf(f, "%s\t%s\n", all->cells[i * 2], all->cells[i * 2 + 1]);
+            fputs("</s>\n", f);
+        }
+        fclose(ftr);
+        fclose(fdv);
+    }
+    char *ftr = temp_file(path_tr), *fdv = temp_file(path_dv);
+    assert_int_equal(crftag_corpus_read(tr, ftr, &err), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(dv, fdv, &err), CRFTAG_OK);
+
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 2;
+    p.max_iter = 400;
+    p.dev = dv;
+    p.dev_patience = 5;
+    static struct f1_log log;
+    memset(&log, 0, sizeof log);
+    p.progress = on_f1;
+    p.user = &log;
+    struct crftag_model *m;
+    assert_int_equal(crftag_train(tr, &p, &m, &err), CRFTAG_OK);
+    int best = 0;
+    for (int i = 1; i < log.calls; i++)
+        if (log.f1[i] > log.f1[best])
+            best = i;
+    assert_true(log.f1[best] > 10.0);
+    assert_int_equal(log.calls, best + 1 + p.dev_patience);   /* stopped patience after */
+    assert_true(log.calls < p.max_iter);
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    assert_non_null(strstr(in.stop_reason, "early stopping: best dev F1"));
+    assert_true(fabs(model_f1(m, dv) - log.f1[best]) < 0.02);  /* float weights */
+    crftag_model_free(m);
+
+    /* patience without dev data, and a negative one, are refused */
+    p.dev = NULL;
+    assert_int_equal(crftag_train(tr, &p, &m, &err), CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "needs dev data"));
+    p.dev = dv;
+    p.dev_patience = -1;
+    assert_int_equal(crftag_train(tr, &p, &m, &err), CRFTAG_ERR_INVALID);
+
+    remove(ftr);
+    remove(fdv);
+    free(ftr);
+    free(fdv);
+    free(path_tr);
+    free(path_dv);
+    crftag_corpus_free(tr);
+    crftag_corpus_free(dv);
+    crftag_corpus_free(all);
+}
+
 static void test_cancel(void **state)
 {
     (void)state;
@@ -417,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_threads_invariance),
         cmocka_unit_test(test_learns_slice),
+        cmocka_unit_test(test_dev_patience),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_l1_sparsity),
         cmocka_unit_test(test_iob1_unconstrained),

@@ -41,6 +41,8 @@ static const struct opt train_table[] = {
      "CRF++ feature template (default: built-in NER features)"},
     {"dev", 'd', OPT_STRING, offsetof(struct train_opts, dev), "FILE",
      "report entity F1 on this annotated file after each iteration"},
+    {"dev-patience", 0, OPT_INT, offsetof(struct train_opts, p.dev_patience), "N",
+     "with --dev: stop when the dev F1 has not improved for N iterations, keep the best"},
     {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (default 0)"},
     {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient (default 1.0)"},
     {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, p.max_iter), "N",
