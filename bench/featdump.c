@@ -18,34 +18,7 @@
 #include "corpus.h"
 #include "features.h"
 #include "hash.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *nb = realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    *len = n;
-    return buf;
-}
+#include "io.h"
 
 int main(int argc, char **argv)
 {
@@ -67,9 +40,9 @@ int main(int argc, char **argv)
     enum crftag_status st;
     if (tpl) {
         size_t len;
-        char *text = slurp(tpl, &len);
-        if (!text) {
-            fprintf(stderr, "featdump: cannot read %s\n", tpl);
+        char *text;
+        if (io_read_all(tpl, &text, &len, &err) != CRFTAG_OK) {
+            fprintf(stderr, "featdump: %s: %s\n", tpl, err.msg);
             return 1;
         }
         st = feat_config_template(&fc, text, len, tpl, HASH_DEFAULT_SEED, &err);
