@@ -697,8 +697,9 @@ static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsf
     tr->iterations = k;
     tr->last_f = fx;
     double f1 = -1.0;
-    if (tr->best_x) {
+    if (tr->dev && (tr->best_x || tr->p->progress))
         f1 = train_dev_f1(tr, x);
+    if (tr->best_x) {
         if (f1 < 0) {            /* out of memory while scoring the dev data */
             tr->bad_number = 3;
             return 1;
@@ -732,7 +733,7 @@ static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloat
     for (int i = 0; i < n; i++)
         active += x[i] != 0.0;
     pr.active = active;
-    pr.dev_f1 = tr->best_x ? f1 : tr->dev ? train_dev_f1(tr, x) : -1.0;
+    pr.dev_f1 = f1;
     pr.seconds = util_now() - tr->t0;
     if (tr->p->progress(&pr, tr->p->user)) {
         tr->canceled = 1;

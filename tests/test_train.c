@@ -209,30 +209,43 @@ static int on_f1(const struct crftag_progress *pr, void *user)
     return 0;
 }
 
+static void tag_all(const struct crftag_model *m, const struct crftag_corpus *c, uint32_t *out)
+{
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    size_t k = 0;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_int_equal(crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, out + k, NULL, NULL),
+                         CRFTAG_OK);
+        k += sen.n;
+    }
+    crftag_tagger_free(t);
+}
+
 /* Entity F1 of m on corpus c, as crftag eval computes it. */
 static double model_f1(const struct crftag_model *m, const struct crftag_corpus *c)
 {
-    struct crftag_tagger *t;
+    uint32_t *ids = malloc(c->ntok * sizeof *ids);
+    assert_non_null(ids);
+    tag_all(m, c, ids);
     struct crftag_eval *ev;
-    struct crftag_error err;
-    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
     assert_int_equal(crftag_eval_new(&ev), CRFTAG_OK);
-    for (size_t s = 0; s < c->nsent; s++) {
-        size_t t0 = c->sent_start[s], n = c->sent_start[s + 1] - t0;
-        const char *const *cols = (const char *const *)c->cells + t0 * c->ncols;
-        uint32_t ids[4096];
+    for (size_t s = 0, k = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
         const char *gold[4096], *pred[4096];
-        assert_true(n <= 4096);
-        assert_int_equal(crftag_tagger_tag(t, cols, n, c->ncols, ids, NULL, &err), CRFTAG_OK);
-        for (size_t i = 0; i < n; i++) {
-            gold[i] = cols[i * c->ncols + c->ncols - 1];
-            pred[i] = crftag_model_label(m, ids[i]);
+        assert_true(sen.n <= 4096);
+        for (size_t i = 0; i < sen.n; i++, k++) {
+            gold[i] = sen.cols[i * sen.ncols + sen.ncols - 1];
+            pred[i] = crftag_model_label(m, ids[k]);
         }
-        assert_int_equal(crftag_eval_add(ev, gold, pred, n), CRFTAG_OK);
+        assert_int_equal(crftag_eval_add(ev, gold, pred, sen.n), CRFTAG_OK);
     }
     double f1 = crftag_eval_f1(ev);
     crftag_eval_free(ev);
-    crftag_tagger_free(t);
+    free(ids);
     return f1;
 }
 
@@ -247,25 +260,11 @@ static void test_dev_patience(void **state)
     /* the slice's sentences, alternately into training and dev data */
     assert_int_equal(crftag_corpus_new(&tr), CRFTAG_OK);
     assert_int_equal(crftag_corpus_new(&dv), CRFTAG_OK);
-    char *path_tr = NULL, *path_dv = NULL;
-    {
-        size_t len_tr = 0, len_dv = 0;
-        FILE *ftr = open_memstream(&path_tr, &len_tr), *fdv = open_memstream(&path_dv, &len_dv);
-        assert_non_null(ftr);
-        assert_non_null(fdv);
-        for (size_t s = 0; s < all->nsent; s++) {
-            FILE *f = s % 2 ? fdv : ftr;
-            fputs("<s>\n", f);
-            for (size_t i = all->sent_start[s]; i < all->sent_start[s + 1]; i++)
-                fprintf(f, "%s\t%s\n", all->cells[i * 2], all->cells[i * 2 + 1]);
-            fputs("</s>\n", f);
-        }
-        fclose(ftr);
-        fclose(fdv);
+    for (size_t s = 0; s < all->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(all, s, &sen);
+        assert_int_equal(corpus_add(s % 2 ? dv : tr, &sen, &err), CRFTAG_OK);
     }
-    char *ftr = temp_file(path_tr), *fdv = temp_file(path_dv);
-    assert_int_equal(crftag_corpus_read(tr, ftr, &err), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(dv, fdv, &err), CRFTAG_OK);
 
     struct crftag_train_params p;
     crftag_train_params_init(&p);
@@ -300,12 +299,6 @@ static void test_dev_patience(void **state)
     p.dev_patience = -1;
     assert_int_equal(crftag_train(tr, &p, &m, &err), CRFTAG_ERR_INVALID);
 
-    remove(ftr);
-    remove(fdv);
-    free(ftr);
-    free(fdv);
-    free(path_tr);
-    free(path_dv);
     crftag_corpus_free(tr);
     crftag_corpus_free(dv);
     crftag_corpus_free(all);
@@ -471,21 +464,6 @@ static void test_errors(void **state)
     p.lexicon_folds = -1;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
     crftag_corpus_free(c);
-}
-
-static void tag_all(const struct crftag_model *m, const struct crftag_corpus *c, uint32_t *out)
-{
-    struct crftag_tagger *t;
-    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
-    size_t k = 0;
-    for (size_t s = 0; s < c->nsent; s++) {
-        struct sentence sen;
-        corpus_sentence(c, s, &sen);
-        assert_int_equal(crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, out + k, NULL, NULL),
-                         CRFTAG_OK);
-        k += sen.n;
-    }
-    crftag_tagger_free(t);
 }
 
 /* The lexicon is built by default, adds attributes, and travels through the
