@@ -240,8 +240,9 @@ struct crftag_progress {
 
 struct crftag_train_params {
     double c1;            /* L1 coefficient (OWL-QN); 0 = off.     default 0    */
-    double c2;            /* L2 coefficient, c2/2 * |w|^2.         default 1.0  */
-    int max_iter;         /* L-BFGS iterations at most.            default 500  */
+    double c2;            /* L2 coefficient: adds c2 * |w|^2, as   default 1.0  */
+                          /*   CRFsuite's c2 does                               */
+    int max_iter;         /* L-BFGS iterations at most.            default 1000 */
     double delta;         /* stop when the objective improved by   default 1e-5 */
     int period;           /*   less than delta (relative) over     default 10   */
                           /*   this many iterations                             */

@@ -7,9 +7,10 @@
  *
  * Parameters x = [pair weights (npairs)] [transitions (L*L)].  The objective
  *
- *   f(x) = sum_s ( logZ_s - score_s(gold) ) + c2/2 |x|^2      (+ c1 |x|_1 by OWL-QN)
+ *   f(x) = sum_s ( logZ_s - score_s(gold) ) + c2 |x|^2      (+ c1 |x|_1 by OWL-QN)
  *
- * has gradient  E[counts] - observed counts + c2 x.  The observed counts do
+ * (c1 and c2 mean what they mean in CRFsuite, so the same values give the
+ * same objective) has gradient  E[counts] - observed counts + 2 c2 x.  The observed counts do
  * not depend on x, so they are computed once; each evaluation runs
  * forward-backward over all sentences, split over worker threads that each
  * own a gradient buffer, summed in thread order (so the result depends on
@@ -581,8 +582,8 @@ static void *worker_reduce(void *arg)
         f -= o * x[k];
         gk -= o;
         if (c2 > 0) {
-            f += 0.5 * c2 * x[k] * x[k];
-            gk += c2 * x[k];
+            f += c2 * x[k] * x[k];
+            gk += 2.0 * c2 * x[k];
         }
         g[k] = gk;
     }

@@ -44,7 +44,7 @@ static const struct opt train_table[] = {
     {"dev-patience", 0, OPT_INT, offsetof(struct train_opts, p.dev_patience), "N",
      "with --dev: stop when the dev F1 has not improved for N iterations, keep the best"},
     {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (default 0)"},
-    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient (default 1.0)"},
+    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient: adds X |w|^2 to the loss, as CRFsuite (default 1.0)"},
     {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, p.max_iter), "N",
      "at most N L-BFGS iterations (default 1000)"},
     {"delta", 0, OPT_DOUBLE, offsetof(struct train_opts, p.delta), "X",
