@@ -104,11 +104,87 @@ static const char *train_lbfgs_reason(int code)
 struct tdata {
     size_t nsent, ntok;
     const size_t *sent_start;    /* [nsent+1] (the corpus's) */
-    size_t *tok_start;           /* [ntok+1] into attr, or pk once packed */
-    uint32_t *attr;              /* attribute ids of every token (until packed) */
-    uint16_t *pk;                /* the same, packed (tdata_pack) */
+    size_t *tok_start;           /* [ntok+1] into pk */
+    uint16_t *pk;                /* attribute ids of every token, packed (below) */
+    size_t nids;                 /* attribute ids in pk */
     uint16_t *label;             /* [ntok] gold label ids (train only) */
 };
+
+/* The attribute ids of a token, packed: the optimizer reads them twice a
+ * sentence at every evaluation, so they are kept small.  Sorted, each id is
+ * the difference to the previous one (the first: to 0) in one uint16, or,
+ * when that is 0xffff or more, 0xffff followed by the id itself in two
+ * uint16 (low, high).  About 2.3 bytes an id instead of 4 on CoNLL-2000 and
+ * WikiSER; sorted ids also read the weights in address order.  They are
+ * packed as the features are extracted, so the unpacked ids of the whole
+ * corpus never exist. */
+struct pk_iter {
+    const uint16_t *p, *e;
+    uint32_t id;
+};
+
+static inline void pk_iter_init(struct pk_iter *it, const struct tdata *td, size_t t)
+{
+    it->p = td->pk + td->tok_start[t];
+    it->e = td->pk + td->tok_start[t + 1];
+    it->id = 0;
+}
+
+static inline int pk_iter_next(struct pk_iter *it)
+{
+    if (it->p >= it->e)
+        return 0;
+    uint32_t d = *it->p++;
+    if (d == 0xffff) {
+        it->id = (uint32_t)it->p[0] | (uint32_t)it->p[1] << 16;
+        it->p += 2;
+    } else {
+        it->id += d;
+    }
+    return 1;
+}
+
+/* Sorts ids[0..n) (insertion sort: 20 to 50 ids) and appends them packed to
+ * td->pk at *len (capacity *cap). */
+static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = ids[i];
+        size_t j = i;
+        for (; j > 0 && ids[j - 1] > v; j--)
+            ids[j] = ids[j - 1];
+        ids[j] = v;
+    }
+    if (util_grow((void **)&td->pk, cap, *len + 3 * n, sizeof *td->pk))
+        return -1;
+    uint16_t *pk = td->pk;
+    size_t q = *len;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = ids[i];
+        if (a - prev < 0xffff) {
+            pk[q++] = (uint16_t)(a - prev);
+        } else {
+            pk[q++] = 0xffff;
+            pk[q++] = (uint16_t)(a & 0xffff);
+            pk[q++] = (uint16_t)(a >> 16);
+        }
+        prev = a;
+    }
+    *len = q;
+    td->nids += n;
+    return 0;
+}
+
+/* Gives back the slack of td->pk once it is complete. */
+static void pk_trim(struct tdata *td, size_t len)
+{
+    if (len > 0) {
+        uint16_t *shrunk = realloc(td->pk, len * sizeof *td->pk);
+        if (shrunk)
+            td->pk = shrunk;
+    }
+}
 
 struct trainer;
 
@@ -161,24 +237,26 @@ struct trainer {
 
 /* ---- building the data ------------------------------------------------ */
 
-/* Extracts the attributes of every sentence of c into *td, mapping hashes to
- * ids through *ids (adding new ones when add != 0; unknown hashes are dropped
- * when add == 0).  counts[id] (when counts != NULL) counts occurrences. */
+/* Extracts the attributes of every sentence of c into *td (packed), mapping
+ * hashes to ids through *ids (adding new ones when add != 0; unknown hashes
+ * are dropped when add == 0).  counts[id] (when counts != NULL) counts
+ * occurrences. */
 static enum crftag_status train_map(const struct feat_config *fc, const struct crftag_corpus *c,
                                     struct htab *ids, int add, uint32_t **counts,
                                     size_t *counts_cap, struct tdata *td,
                                     struct crftag_error *err)
 {
     struct feat_buf fb = {0};
-    size_t cap = 0;
+    size_t cap = 0, len = 0, tcap = 0;
+    uint32_t *tok = NULL;        /* one token's ids */
     enum crftag_status st = CRFTAG_OK;
     td->nsent = c->nsent;
     td->ntok = c->ntok;
     td->sent_start = c->sent_start;
+    td->nids = 0;
     td->tok_start = util_malloc(c->ntok + 1, sizeof *td->tok_start);
     if (!td->tok_start)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-    size_t na = 0;
     td->tok_start[0] = 0;
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
@@ -191,11 +269,12 @@ static enum crftag_status train_map(const struct feat_config *fc, const struct c
             goto out;
         }
         size_t t0 = c->sent_start[s];
-        if (util_grow((void **)&td->attr, &cap, na + fb.start[sen.n], sizeof *td->attr)) {
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-            goto out;
-        }
         for (size_t i = 0; i < sen.n; i++) {
+            size_t n = 0;
+            if (util_grow((void **)&tok, &tcap, fb.start[i + 1] - fb.start[i] + 1, sizeof *tok)) {
+                st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+                goto out;
+            }
             for (size_t k = fb.start[i]; k < fb.start[i + 1]; k++) {
                 uint32_t id;
                 if (add) {
@@ -220,12 +299,18 @@ static enum crftag_status train_map(const struct feat_config *fc, const struct c
                     if (id == HTAB_NONE)
                         continue;
                 }
-                td->attr[na++] = id;
+                tok[n++] = id;
             }
-            td->tok_start[t0 + i + 1] = na;
+            if (pk_append(td, &len, &cap, tok, n)) {
+                st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+                goto out;
+            }
+            td->tok_start[t0 + i + 1] = len;
         }
     }
+    pk_trim(td, len);
 out:
+    free(tok);
     feat_buf_free(&fb);
     return st;
 }
@@ -233,64 +318,9 @@ out:
 static void tdata_free(struct tdata *td)
 {
     free(td->tok_start);
-    free(td->attr);
     free(td->pk);
     free(td->label);
     memset(td, 0, sizeof *td);
-}
-
-/* Packs the attribute ids of every token for the optimizer, which reads them
- * twice a sentence at every evaluation: sorted, each id is the difference
- * to the previous one (the first: to 0) in one uint16, or, when that is
- * 0xffff or more, 0xffff followed by the id itself in two uint16 (low, high).
- * About 2.3 bytes an id instead of 4 on CoNLL-2000 and WikiSER; sorted ids
- * also read the weights in address order.  train_token walks them.
- * Frees td->attr; on failure (out of memory) leaves td as it was. */
-static int tdata_pack(struct tdata *td)
-{
-    size_t len = 0;
-    for (size_t t = 0; t < td->ntok; t++) {
-        uint32_t *a = td->attr + td->tok_start[t];
-        size_t n = td->tok_start[t + 1] - td->tok_start[t];
-        for (size_t i = 1; i < n; i++) {       /* insertion sort: ~20-40 ids */
-            uint32_t v = a[i];
-            size_t j = i;
-            for (; j > 0 && a[j - 1] > v; j--)
-                a[j] = a[j - 1];
-            a[j] = v;
-        }
-        uint32_t prev = 0;
-        for (size_t i = 0; i < n; i++) {
-            len += a[i] - prev < 0xffff ? 1 : 3;
-            prev = a[i];
-        }
-    }
-    uint16_t *pk = util_malloc(len ? len : 1, sizeof *pk);
-    if (!pk)
-        return -1;
-    size_t q = 0, start = 0;
-    for (size_t t = 0; t < td->ntok; t++) {
-        size_t end = td->tok_start[t + 1];
-        td->tok_start[t] = q;
-        uint32_t prev = 0;
-        for (size_t k = start; k < end; k++) {
-            uint32_t a = td->attr[k];
-            if (a - prev < 0xffff) {
-                pk[q++] = (uint16_t)(a - prev);
-            } else {
-                pk[q++] = 0xffff;
-                pk[q++] = (uint16_t)(a & 0xffff);
-                pk[q++] = (uint16_t)(a >> 16);
-            }
-            prev = a;
-        }
-        start = end;
-    }
-    td->tok_start[td->ntok] = q;
-    free(td->attr);
-    td->attr = NULL;
-    td->pk = pk;
-    return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -325,8 +355,9 @@ static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct 
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
     for (size_t t = 0; t < td->ntok; t++) {
         uint64_t bit = UINT64_C(1) << td->label[t];
-        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
-            mask[td->attr[k]] |= bit;
+        struct pk_iter it;
+        for (pk_iter_init(&it, td, t); pk_iter_next(&it);)
+            mask[it.id] |= bit;
     }
     size_t np = 0;
     for (uint32_t a = 0; a < na; a++) {
@@ -347,15 +378,17 @@ static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct 
 
 /* Any L: sort the keys a << 16 | y of every occurrence, keep the distinct. */
 static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct tdata *td,
-                                           size_t L, size_t na_occ, struct crftag_error *err)
+                                           size_t L, struct crftag_error *err)
 {
-    uint64_t *pairs = util_malloc(na_occ ? na_occ : 1, sizeof *pairs);
+    uint64_t *pairs = util_malloc(td->nids ? td->nids : 1, sizeof *pairs);
     if (!pairs)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
     size_t np = 0;
-    for (size_t t = 0; t < td->ntok; t++)
-        for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++)
-            pairs[np++] = (uint64_t)td->attr[k] << 16 | td->label[t];
+    for (size_t t = 0; t < td->ntok; t++) {
+        struct pk_iter it;
+        for (pk_iter_init(&it, td, t); pk_iter_next(&it);)
+            pairs[np++] = (uint64_t)it.id << 16 | td->label[t];
+    }
     qsort(pairs, np, sizeof *pairs, cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < np; i++)
@@ -376,8 +409,8 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
 }
 
 /* Builds attributes (with the min_freq cut-off) and the (attribute, label)
- * pairs seen in training into the model skeleton, and rewrites td->attr to
- * final attribute ids. */
+ * pairs seen in training into the model skeleton, and rewrites the ids of
+ * td to the final attribute ids. */
 static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
                                       const uint32_t *counts, struct crftag_error *err)
 {
@@ -409,28 +442,45 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
         if (remap[a] != UINT32_MAX)
             m->attr_hash[remap[a]] = prov_hash[a];
 
-    /* rewrite attribute ids in place, dropping cut-off ones */
-    size_t na_occ = 0;
-    size_t start = 0;
-    for (size_t t = 0; t < td->ntok; t++) {
-        size_t end = td->tok_start[t + 1];
-        td->tok_start[t] = na_occ;
-        for (size_t k = start; k < end; k++)
-            if (remap[td->attr[k]] != UINT32_MAX)
-                td->attr[na_occ++] = remap[td->attr[k]];
-        start = end;
-    }
-    td->tok_start[td->ntok] = na_occ;
-
-    /* the attribute ids of the tokens are final: give back the slack */
-    if (na_occ > 0) {
-        uint32_t *shrunk = realloc(td->attr, na_occ * sizeof *td->attr);
-        if (shrunk)
-            td->attr = shrunk;
+    /* with a cut-off, repack the ids (the remap keeps their order) */
+    if (na < nprov) {
+        struct tdata nt = *td;
+        size_t len = 0, cap = 0, tcap = 0;
+        uint32_t *tok = NULL;
+        nt.pk = NULL;
+        nt.nids = 0;
+        for (size_t t = 0; t < td->ntok && st == CRFTAG_OK; t++) {
+            size_t n = 0;
+            struct pk_iter it;
+            for (pk_iter_init(&it, td, t); pk_iter_next(&it);) {
+                if (remap[it.id] == UINT32_MAX)
+                    continue;
+                if (util_grow((void **)&tok, &tcap, n + 1, sizeof *tok)) {
+                    st = CRFTAG_ERR_NOMEM;
+                    break;
+                }
+                tok[n++] = remap[it.id];
+            }
+            size_t start = len;
+            if (st == CRFTAG_OK && pk_append(&nt, &len, &cap, tok, n))
+                st = CRFTAG_ERR_NOMEM;
+            td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
+        }
+        td->tok_start[td->ntok] = len;
+        free(tok);
+        if (st != CRFTAG_OK) {
+            free(nt.pk);
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+            goto out;
+        }
+        pk_trim(&nt, len);
+        free(td->pk);
+        td->pk = nt.pk;
+        td->nids = nt.nids;
     }
 
     /* distinct (attribute, label) pairs, by attribute then label */
-    st = tr->L <= 64 ? train_pairs_mask(m, td, err) : train_pairs_sort(m, td, tr->L, na_occ, err);
+    st = tr->L <= 64 ? train_pairs_mask(m, td, err) : train_pairs_sort(m, td, tr->L, err);
 out:
     free(remap);
     free(prov_hash);
@@ -447,8 +497,9 @@ static void train_observed(struct trainer *tr)
     for (size_t s = 0; s < td->nsent; s++) {
         for (size_t t = td->sent_start[s]; t < td->sent_start[s + 1]; t++) {
             uint16_t y = td->label[t];
-            for (size_t k = td->tok_start[t]; k < td->tok_start[t + 1]; k++) {
-                uint32_t a = td->attr[k];
+            struct pk_iter it;
+            for (pk_iter_init(&it, td, t); pk_iter_next(&it);) {
+                uint32_t a = it.id;
                 for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                     if (m->pair_label[q] == y) {
                         obs[q]++;
@@ -941,10 +992,6 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         goto out;
     }
     train_observed(tr);
-    if (tdata_pack(&tr->td)) {
-        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-        goto out;
-    }
 
     /* dev data: attribute ids of the model, unknown attributes dropped */
     if (p->dev && p->dev->nsent > 0) {
@@ -952,10 +999,6 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr->dv, err);
         if (st != CRFTAG_OK)
             goto out;
-        if (tdata_pack(&tr->dv)) {
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (dev data)");
-            goto out;
-        }
     }
     /* The optimizer works on attribute ids only: the hash -> id table is
      * rebuilt (model_finish) when the weights are in. */

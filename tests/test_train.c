@@ -17,6 +17,9 @@
 
 #include "corpus.h"
 #include "crftag.h"
+#include "features.h"
+#include "labels.h"
+#include "model.h"
 #include "train.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
@@ -505,6 +508,96 @@ static void test_lexicon_model(void **state)
     crftag_corpus_free(c);
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* --min-freq N: the model keeps exactly the attributes seen N times or more,
+ * each with exactly the labels it was seen with, counted here from the
+ * model's own feature extraction. */
+static void check_min_freq(uint32_t min_freq)
+{
+    struct crftag_corpus *c = load(SLICE);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = small_template;
+    p.min_freq = min_freq;
+    p.max_iter = 3;
+    p.threads = 2;
+    struct crftag_model *m;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+
+    /* (hash, label id) of every attribute occurrence, sorted */
+    struct feat_buf fb = {0};
+    uint64_t (*occ)[2] = NULL;
+    size_t nocc = 0, cap = 0;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_int_equal(feat_extract(&m->feat, sen.cols, sen.n, sen.ncols, &fb), CRFTAG_OK);
+        for (size_t i = 0; i < sen.n; i++) {
+            long y = labels_find(&m->labels, sen.cols[i * sen.ncols + sen.ncols - 1]);
+            assert_true(y >= 0);
+            for (size_t k = fb.start[i]; k < fb.start[i + 1]; k++) {
+                if (nocc == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    occ = realloc(occ, cap * sizeof *occ);
+                    assert_non_null(occ);
+                }
+                occ[nocc][0] = fb.ids[k];
+                occ[nocc][1] = (uint64_t)y;
+                nocc++;
+            }
+        }
+    }
+    feat_buf_free(&fb);
+    qsort(occ, nocc, sizeof *occ, cmp_pair);
+
+    /* walk the attributes of the data in hash order next to the model's */
+    size_t kept = 0, pairs = 0;
+    for (size_t i = 0; i < nocc;) {
+        size_t j = i;
+        while (j < nocc && occ[j][0] == occ[i][0])
+            j++;
+        uint32_t a;
+        for (a = 0; a < m->nattr && m->attr_hash[a] != occ[i][0]; a++)
+            ;
+        if (j - i < min_freq) {
+            assert_int_equal(a, m->nattr);             /* cut off */
+        } else {
+            assert_true(a < m->nattr);
+            kept++;
+            uint64_t seen = 0, model = 0;
+            for (size_t k = i; k < j; k++)
+                seen |= UINT64_C(1) << occ[k][1];
+            for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+                model |= UINT64_C(1) << m->pair_label[q];
+            assert_true(seen == model);
+            pairs += (size_t)__builtin_popcountll(seen);
+        }
+        i = j;
+    }
+    assert_int_equal(kept, m->nattr);
+    assert_int_equal(pairs, m->npairs);
+    print_message("  min-freq %u: %zu attributes, %zu pairs\n", min_freq, kept, pairs);
+    if (min_freq > 1)
+        assert_true(kept > 20);                        /* the slice is not all cut off */
+    free(occ);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+}
+
+static void test_min_freq(void **state)
+{
+    (void)state;
+    check_min_freq(1);
+    check_min_freq(2);
+    check_min_freq(5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_lexicon_model),
         cmocka_unit_test(test_pair_count),
+        cmocka_unit_test(test_min_freq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
