@@ -301,7 +301,8 @@ static void test_tag_text_spans(void **state)
 {
     (void)state;
     const char *text = "Azure Sphere runs a Linux kernel on ARM chips.  It was announced by "
-                       "Microsoft in 2018 and supports Wi-Fi and TLS.";
+                       "Microsoft in 2018 and runs on Windows 10, supports Wi-Fi and TLS and is "
+                       "written in Python.";
     struct crftag_tagger *t;
     assert_int_equal(crftag_tagger_new(g_model, &t), CRFTAG_OK);
     struct crftag_span *sp;
