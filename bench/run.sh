@@ -7,7 +7,7 @@
 # bench/ programs), CORPORA (default $TOP/../shared/corpora), THREADS
 # (crftag training threads, default 2), BENCH_WIKISER=1 (CRFsuite on WikiSER
 # too, about 500 s), BENCH_LOCK (file to flock around each timed command),
-# TAG_RUNS (tagging runs, best taken; default 3), BENCH_TABLE_ONLY=1 (print
+# TAG_RUNS (tagging runs, the median taken; default 3), BENCH_TABLE_ONLY=1 (print
 # the table again from bench/out without running anything).
 #
 # Nothing is asserted: a failing tool leaves "-" in its cells.
@@ -73,12 +73,12 @@ wall() { field "$1" 1; }
 cpu() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.1f", $2 + $3}' || echo -; }
 rss_mb() { [ -f "$OUT/$1.time" ] && tail -n 1 "$OUT/$1.time" | awk '{printf "%.1f", $4 * 1024 / 1e6}' || echo -; }
 size_mb() { [ -f "$1" ] && stat -c %s "$1" | awk '{printf "%.1f", $1 / 1e6}' || echo -; }
-# best wall time of TAG_RUNS runs of CMD (stdout to OUTFILE), "-" on failure
-best_wall() {
+# median wall time of TAG_RUNS runs of CMD (stdout to OUTFILE), "-" on failure
+median_wall() {
     _bo=$1
     shift
-    ${BENCH_LOCK:+flock "$BENCH_LOCK"} sh "$BENCH/best.sh" "$TAG_RUNS" "$_bo" "$@" \
-        2>> "$OUT/best.err" || echo -
+    ${BENCH_LOCK:+flock "$BENCH_LOCK"} sh "$BENCH/median.sh" "$TAG_RUNS" "$_bo" "$@" \
+        2>> "$OUT/median.err" || echo -
 }
 f1_of() { sed -n 's/^accuracy:.*FB1: *\([0-9.]*\).*/\1/p' "$1" 2>/dev/null | head -n 1; }
 tokens_of() { sed -n 's/^processed \([0-9]*\) tokens.*/\1/p' "$1" 2>/dev/null | head -n 1; }
@@ -100,8 +100,8 @@ run_corpus() {
     timed "$name-crftag-train" "$CRFTAG" train -j "$THREADS" "$@" -o "$OUT/$name.crftag" "$train"
     "$CRFTAG" eval -q -m "$OUT/$name.crftag" "$test" > "$OUT/$name-crftag-eval.txt" 2>&1
     ntok=$(tokens_of "$OUT/$name-crftag-eval.txt")
-    echo "bench: $name: crftag tag (best of $TAG_RUNS)" >&2
-    tw=$(best_wall "$OUT/$name-crftag.tagged" "$CRFTAG" tag -m "$OUT/$name.crftag" --tokenized "$test")
+    echo "bench: $name: crftag tag (median of $TAG_RUNS)" >&2
+    tw=$(median_wall "$OUT/$name-crftag.tagged" "$CRFTAG" tag -m "$OUT/$name.crftag" --tokenized "$test")
     {
         echo "c_wall=$(wall "$name-crftag-train")"
         echo "c_cpu=$(cpu "$name-crftag-train")"
@@ -110,7 +110,7 @@ run_corpus() {
         echo "c_rss=$(rss_mb "$name-crftag-train")"
         echo "c_size=$(size_mb "$OUT/$name.crftag")"
         echo "c_tps=$(div "$ntok" "$tw" 0)"
-        echo "c_load=$(div "$(best_wall /dev/null "$CRFTAG" info "$OUT/$name.crftag")" 0.001 0)"
+        echo "c_load=$(div "$(median_wall /dev/null "$CRFTAG" info "$OUT/$name.crftag")" 0.001 0)"
         echo "c_f1=$(f1_of "$OUT/$name-crftag-eval.txt")"
         echo "ntok=$ntok"
     } > "$OUT/$name.val"
@@ -129,8 +129,8 @@ run_corpus() {
         rm -f "$OUT/$name.crfsuite"
         timed "$name-crfsuite-train" node "$BENCH/crfsuite.js" train "$OUT/$name-train.attr" \
             "$OUT/$name.crfsuite" "$OUT/$name-crfsuite-train.json" 1.0
-        echo "bench: $name: CRFsuite tag (best of $TAG_RUNS)" >&2
-        sw=$(best_wall "$OUT/$name-crfsuite-tag.out" node "$BENCH/crfsuite.js" tag \
+        echo "bench: $name: CRFsuite tag (median of $TAG_RUNS)" >&2
+        sw=$(median_wall "$OUT/$name-crfsuite-tag.out" node "$BENCH/crfsuite.js" tag \
              "$OUT/$name.crfsuite" "$OUT/$name-test.attr" "$OUT/$name-crfsuite.pred" \
              "$OUT/$name-crfsuite-tag.json")
         "$CRFTAG" eval -q --pred "$OUT/$name-crfsuite.pred" > "$OUT/$name-crfsuite-eval.txt" 2>&1
