@@ -524,21 +524,14 @@ static void train_observed(struct trainer *tr)
 static inline void train_token(const struct crftag_model *m, const struct tdata *td, size_t t,
                                double *v, double *row, int mode)
 {
-    const uint16_t *p = td->pk + td->tok_start[t];
-    const uint16_t *e = td->pk + td->tok_start[t + 1];
-    uint32_t a = 0, buf[TRAIN_BATCH];
-    while (p < e) {
+    struct pk_iter it;
+    uint32_t buf[TRAIN_BATCH];
+    pk_iter_init(&it, td, t);
+    for (int more = 1; more;) {
         size_t n = 0;
-        while (p < e && n < TRAIN_BATCH) {
-            uint32_t d = *p++;
-            if (d == 0xffff) {
-                a = (uint32_t)p[0] | (uint32_t)p[1] << 16;
-                p += 2;
-            } else {
-                a += d;
-            }
-            __builtin_prefetch(&m->attr_off[a]);
-            buf[n++] = a;
+        while (n < TRAIN_BATCH && (more = pk_iter_next(&it))) {
+            __builtin_prefetch(&m->attr_off[it.id]);
+            buf[n++] = it.id;
         }
         for (size_t j = 0; j < n; j++) {
             uint32_t k = m->attr_off[buf[j]];
