@@ -116,15 +116,8 @@ run_corpus() {
     } > "$OUT/$name.val"
     if [ "$crfs" = 1 ] && [ "$HAVE_CRFSUITE" = 1 ]; then
         echo "bench: $name: features for CRFsuite (featdump)" >&2
-        tpl=
-        [ "$#" -gt 0 ] && tpl="$2"
-        if [ -n "$tpl" ]; then
-            "$FEATDUMP" --template "$tpl" "$train" > "$OUT/$name-train.attr" &&
-            "$FEATDUMP" --template "$tpl" "$test" > "$OUT/$name-test.attr"
-        else
-            "$FEATDUMP" "$train" > "$OUT/$name-train.attr" &&
-            "$FEATDUMP" "$test" > "$OUT/$name-test.attr"
-        fi
+        "$FEATDUMP" -m "$OUT/$name.crftag" "$train" > "$OUT/$name-train.attr" &&
+        "$FEATDUMP" -m "$OUT/$name.crftag" "$test" > "$OUT/$name-test.attr"
         echo "bench: $name: CRFsuite train (1 thread)" >&2
         rm -f "$OUT/$name.crfsuite"
         timed "$name-crfsuite-train" node "$BENCH/crfsuite.js" train "$OUT/$name-train.attr" \
