@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "clusters.h"
 #include "error.h"
 #include "util.h"
 
@@ -181,4 +182,8 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
     out->train_sentences = m->meta.train_sentences;
     out->train_tokens = m->meta.train_tokens;
     out->stop_reason = m->meta.stop_reason ? m->meta.stop_reason : "";
+    if (m->feat.cl) {
+        out->num_cluster_words = m->feat.cl->nwords;
+        out->num_clusters = m->feat.cl->npaths;
+    }
 }

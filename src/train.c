@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clusters.h"
 #include "corpus.h"
 #include "crf.h"
 #include "decode.h"
@@ -768,6 +769,9 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "threads must be >= 0");
     if (p->dev_patience < 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "dev patience must be >= 0");
+    if (p->clusters && p->template_text)
+        return err_set(err, CRFTAG_ERR_INVALID, p->clusters, 0,
+                       "word clusters are features of the built-in set, not of templates");
     if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
@@ -899,6 +903,17 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
             st = lex_build(c, (size_t)p->lexicon_folds, p->hash_seed, &m->feat.lex, err);
             if (st != CRFTAG_OK)
                 goto out;
+        }
+        if (p->clusters) {
+            struct crftag_clusters *cl;
+            st = cl_read(p->clusters, &cl, err);
+            if (st != CRFTAG_OK)
+                goto out;
+            st = feat_config_set_clusters(&m->feat, cl);
+            if (st != CRFTAG_OK) {
+                err_set(err, st, p->clusters, 0, "out of memory (word clusters)");
+                goto out;
+            }
         }
     }
 

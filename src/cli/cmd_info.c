@@ -50,6 +50,9 @@ int cmd_info(int argc, char **argv)
         printf(" (NER feature set, reads column 0)\n");
     else
         printf(" (reads %zu column%s)\n", in.num_columns, in.num_columns == 1 ? "" : "s");
+    if (in.num_clusters)
+        printf("word clusters:   %zu words in %zu clusters\n", in.num_cluster_words,
+               in.num_clusters);
     printf("hash seed:       0x%016llx\n", (unsigned long long)in.hash_seed);
     printf("attributes:      %zu\n", in.num_attributes);
     printf("features:        %zu (attribute, label) weights + %zu transitions\n",

@@ -61,6 +61,8 @@ static const struct opt train_table[] = {
      "do not restrict decoding to valid BIO sequences"},
     {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
      "built-in features without the entity lexicon of the training labels"},
+    {"clusters", 0, OPT_STRING, offsetof(struct train_opts, p.clusters), "FILE",
+     "word clusters (crftag clusters) as features; stored in the model"},
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64 (default 0: training sentences see their own entities)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
