@@ -101,12 +101,6 @@
 #define FEAT_SHAPE_MAX 16
 #define FEAT_WIN 2               /* window -2..+2 */
 #define FEAT_BUILTIN_VERSION 2
-#ifndef FEAT_X_WIDE
-#define FEAT_X_WIDE 0
-#endif
-#ifndef FEAT_X_PART
-#define FEAT_X_PART 0
-#endif
 #define FEAT_ROW_MAX 1000
 #define FEAT_COL_MAX 1000
 
@@ -171,10 +165,6 @@ enum feat_bkind {
     BK_LEX_PTR,                  /* lexicon: position, type, ratio bucket */
     BK_LEX_PRC,                  /* lexicon: position, ratio and count buckets */
     BK_LEX_T,                    /* lexicon: type */
-    BK_PART_H,                   /* lexicon parts: w(0) is the last token of entries */
-    BK_PART_F,                   /*   w(0) is the first token of entries */
-    BK_PART_H_NEXT,              /*   w(+1) is the last token of entries */
-    BK_PART_F_PREV,              /*   w(-1) is the first token of entries */
     BK_CL_M1,                    /* clusters: path prefixes of w(-1), w(0), w(+1) */
     BK_CL_0,
     BK_CL_P1,
@@ -201,7 +191,6 @@ struct feat_tok {
     unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
     uint16_t lexval;             /* lexicon value of the match */
     uint32_t cl;                 /* cluster path (npaths: not in the table) */
-    uint16_t phead, pfirst;      /* lexicon part values (lex_part) */
 };
 
 /* sentinels of positions -1, -2, n, n+1 */
@@ -272,7 +261,6 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
     t->lw = w;
     t->lexpos = 0;
     t->lexval = 0;
-    t->phead = t->pfirst = 0;
     t->cl = FEAT_CL_OUT;
     for (size_t j = 0; j < len; j++) {
         unsigned char c = p[j];
@@ -465,10 +453,6 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
          * better to unseen names (WikiSER dev F1 54.9 -> 56.2) */
         if (k == 0)
             *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
-#if FEAT_X_WIDE
-        if (k == -2 || k == 2)
-            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
-#endif
         if (k >= -1 && k <= 1) {
             *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
             *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
@@ -542,20 +526,6 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
         *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
     }
-#if FEAT_X_PART
-    if (lx) {
-        const unsigned pv[4] = { t0->phead, t0->pfirst, tn->phead, tp->pfirst };
-        for (int k = 0; k < 4; k++) {
-            if (!pv[k])
-                continue;
-            unsigned v = pv[k] - 1;
-            const char *type = lx->types[v / 3];
-            h = feat_hstr(kt[BK_PART_H + k].h0, type, strlen(type));
-            h = hash_byte(h, FEAT_SEP);
-            *o++ = feat_end(hash_byte(h, (unsigned char)(v % 3)));
-        }
-    }
-#endif
     return o;
 }
 
@@ -934,12 +904,6 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
             for (size_t i = 0; i < n; i++) {
                 tk[i].lexval = out->lexval[i];
                 tk[i].lexpos = out->lexpos[i];
-#if FEAT_X_PART
-                unsigned ph, pf;
-                lex_part(fc->lex, tk[i].w, tk[i].len, &ph, &pf);
-                tk[i].phead = (uint16_t)ph;
-                tk[i].pfirst = (uint16_t)pf;
-#endif
             }
         }
         if (fc->cl) {

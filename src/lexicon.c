@@ -65,8 +65,6 @@ void lex_free(struct lexicon *lx)
     free(lx->text);
     htab_free(&lx->index);
     free(lx->val);
-    htab_free(&lx->parts);
-    free(lx->part);
     free(lx);
 }
 
@@ -415,10 +413,6 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64
     free(ent);
     free(occ);
     free(tot);
-    if (lex_parts_build(lx) != CRFTAG_OK) {
-        lex_free(lx);
-        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (lexicon)");
-    }
     *out = lx;
     return CRFTAG_OK;
 
@@ -465,89 +459,4 @@ void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, s
         }
         i += best;
     }
-}
-
-#define LEX_PART_MIX UINT64_C(0x7061727473303031)   /* "parts001" */
-
-static uint64_t lex_part_key(const struct lexicon *lx, const char *tok, size_t len)
-{
-    uint64_t h = hash_begin(lx->seed ^ LEX_PART_MIX);
-    const unsigned char *p = (const unsigned char *)tok;
-    for (size_t i = 0; i < len; i++)
-        h = hash_byte(h, (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + ('a' - 'A') : p[i]));
-    return hash_end(h);
-}
-
-enum crftag_status lex_parts_build(struct lexicon *lx)
-{
-    size_t T = lx->ntypes;
-    uint32_t *cnt = NULL;
-    size_t cap = 0, n = 0;
-    htab_free(&lx->parts);
-    free(lx->part);
-    lx->part = NULL;
-    lx->nparts = 0;
-    for (size_t e = 0; e < lx->nent; e++) {
-        if (lx->ent_ntok[e] < 2)
-            continue;
-        unsigned type = lex_type(lex_entry_value(lx, e));
-        const char *tok = lex_entry_text(lx, e), *last = tok;
-        for (size_t q = 0; q + 1 < lx->ent_ntok[e]; q++)
-            last += strlen(last) + 1;
-        for (int role = 0; role < 2; role++) {
-            const char *t = role == 0 ? last : tok;
-            int ins;
-            uint32_t *slot = htab_put(&lx->parts, lex_part_key(lx, t, strlen(t)), (uint32_t)n,
-                                      &ins);
-            if (!slot)
-                goto nomem;
-            if (ins) {
-                void *p = cnt;
-                if (util_grow(&p, &cap, (n + 1) * 2 * T, sizeof *cnt))
-                    goto nomem;
-                cnt = p;
-                memset(cnt + n * 2 * T, 0, 2 * T * sizeof *cnt);
-                n++;
-            }
-            cnt[((size_t)*slot * 2 + (size_t)role) * T + type]++;
-        }
-    }
-    lx->part = util_calloc(2 * n + 1, sizeof *lx->part);
-    if (!lx->part)
-        goto nomem;
-    for (size_t k = 0; k < n; k++) {
-        for (int role = 0; role < 2; role++) {
-            const uint32_t *c = cnt + (k * 2 + (size_t)role) * T;
-            size_t best = 0;
-            uint64_t tot = 0;
-            for (size_t t = 0; t < T; t++) {
-                tot += c[t];
-                if (c[t] > c[best])
-                    best = t;
-            }
-            if (tot)
-                lx->part[2 * k + (size_t)role] =
-                    (uint16_t)(1 + best * 3 + (tot == 1 ? 0 : tot <= 4 ? 1 : 2));
-        }
-    }
-    lx->nparts = n;
-    free(cnt);
-    return CRFTAG_OK;
-nomem:
-    free(cnt);
-    htab_free(&lx->parts);
-    return CRFTAG_ERR_NOMEM;
-}
-
-void lex_part(const struct lexicon *lx, const char *tok, size_t len, unsigned *head,
-              unsigned *first)
-{
-    *head = *first = 0;
-    if (!lx->nparts)
-        return;
-    uint32_t k = htab_get(&lx->parts, lex_part_key(lx, tok, len));
-    if (k == HTAB_NONE)
-        return;
-    *head = lx->part[2 * (size_t)k];
-    *first = lx->part[2 * (size_t)k + 1];
 }

@@ -70,20 +70,7 @@ struct lexicon {
     uint16_t *val;
     size_t folds;                /* K (0: no held-out folds) */
     size_t nsent;                /* sentences the folds were cut from */
-    /* tokens of entries of 2 or more tokens (lex_parts_build):
-     * folded token -> k; part[2k] as the last token, part[2k + 1] as the
-     * first: 1 + type * 3 + count bucket of such entries (0 = none) */
-    struct htab parts;
-    uint16_t *part;
-    size_t nparts;
 };
-
-/* Builds the token index of parts (after lex_build, or loading). */
-enum crftag_status lex_parts_build(struct lexicon *lx);
-
-/* Part values of token tok: *head (last token of entries), *first. */
-void lex_part(const struct lexicon *lx, const char *tok, size_t len, unsigned *head,
-              unsigned *first);
 
 /* Value decoding. */
 static inline unsigned lex_type(unsigned v) { return (v - 1) / (LEX_NRB * LEX_NCB); }

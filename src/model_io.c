@@ -542,8 +542,6 @@ static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_
         if (st != CRFTAG_OK)
             return st;
     }
-    if (lx && lex_parts_build(lx) != CRFTAG_OK)
-        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
     return CRFTAG_OK;
 }
 
