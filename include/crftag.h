@@ -227,6 +227,10 @@ CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
 /* Training frequency of label id in the training data (0 when out of range). */
 CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id);
 
+/* The model's bias of label id (crftag_train_params.bias; 0 when none or out
+ * of range). */
+CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t id);
+
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -272,6 +276,15 @@ struct crftag_train_params {
                           /*   when the dev F1 has not improved for this many   */
                           /*   iterations and keep the weights of the best      */
                           /*   iteration; 0 = off.  Needs dev.                  */
+    double lexicon_dropout; /* share of the training sentences      default 0    */
+                          /*   matched against no lexicon (0 <= x < 1; a fixed  */
+                          /*   pseudo-random choice of sentences)               */
+    const char *bias;     /* label bias stored in the model and     default NULL */
+                          /*   added to the label scores when decoding (see    */
+                          /*   crftag_tagger_set_bias): "X" for every label    */
+                          /*   with a type, "TYPE=X" for one type, comma-      */
+                          /*   separated, later items override.  X > 0 trades  */
+                          /*   precision for recall.  NULL or "" = none.       */
     const char *clusters; /* built-in features: path of a word-      default NULL */
                           /*   cluster file (crftag_clusters_write's format,    */
                           /*   or Liang's Brown-cluster "paths" file); adds     */
@@ -414,6 +427,16 @@ CRFTAG_API void crftag_tagger_free(struct crftag_tagger *t);
 /* Turns the BIO restriction of decoding on (the default for models trained on
  * IOB2 labels) or off.  It has no effect on models whose labels are not IOB2. */
 CRFTAG_API void crftag_tagger_set_constrained(struct crftag_tagger *t, int on);
+
+/* Sets the label bias of the tagger (a spec as crftag_train_params.bias;
+ * NULL goes back to the model's own, "0" turns it off).  The bias is added to
+ * the state score of each label at every token before Viterbi decoding, so a
+ * positive bias makes the tagger find entities of that type more readily
+ * (recall up, precision down).  Scores returned by the tag calls are those of
+ * the unbiased model, and marginals never include it.  Returns CRFTAG_OK or
+ * CRFTAG_ERR_INVALID (malformed spec, unknown type; err says which). */
+CRFTAG_API enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *spec,
+                                                     struct crftag_error *err);
 
 /* Tags one sentence of n tokens.  cols holds n rows of stride strings each
  * (NUL-terminated): row i is token i's columns, column 0 the token itself.

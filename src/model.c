@@ -37,6 +37,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->allowed_start);
     free(m->meta.stop_reason);
     free(m->meta.label_counts);
+    free(m->label_bias);
     free(m);
 }
 
@@ -186,4 +187,11 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
         out->num_cluster_words = m->feat.cl->nwords;
         out->num_clusters = m->feat.cl->npaths;
     }
+}
+
+double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)
+{
+    if (!m || id >= m->labels.n || !m->label_bias)
+        return 0.0;
+    return m->label_bias[id];
 }

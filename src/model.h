@@ -51,6 +51,9 @@ struct crftag_model {
     unsigned char *allowed;      /* [L][L] BIO mask, 1 = allowed */
     unsigned char *allowed_start;/* [L] */
     struct model_meta meta;
+    float *label_bias;           /* [L] added to the state scores before Viterbi
+                                    decoding (NULL: none); a decision rule that
+                                    trades precision for recall per label */
 };
 
 /* An empty model (all zero / NULL); free with crftag_model_free(). */

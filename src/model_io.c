@@ -48,6 +48,8 @@
  *       u64 train_sentences  u64 train_tokens
  *       str stop_reason (<= 4096 bytes; empty loads as NULL)
  *       L x u64 label count
+ *     label bias (not in version 2)
+ *       u8 present (0 / 1), then (when 1) L x f32 bias of each label (finite)
  *     the payload ends exactly here
  *
  * Loading checks, in this order: size >= header, magic, version, compressed
@@ -281,6 +283,9 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     if (rlen > MIO_MAX_REASON)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "stop reason too long");
     s += MIO_META_FIXED + 4 + rlen + (uint64_t)L * 8;
+    s += 1 + (m->label_bias ? (uint64_t)L * 4 : 0);
+    if (m->label_bias && !finite_f32(m->label_bias, L, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "label bias %zu is not finite", k);
     *size = s;
     return CRFTAG_OK;
 }
@@ -350,6 +355,10 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     w_str(w, mt->stop_reason);
     for (size_t i = 0; i < L; i++)
         w_u64(w, mt->label_counts ? mt->label_counts[i] : 0);
+    /* label bias (version 3) */
+    w_u8(w, m->label_bias ? 1 : 0);
+    for (size_t i = 0; m->label_bias && i < L; i++)
+        w_f32(w, m->label_bias[i]);
 }
 
 /* CRC-32 of the header's first 32 bytes followed by the compressed payload. */
@@ -819,6 +828,24 @@ static enum crftag_status mio_parse_meta(struct mio_parse *ps, struct crftag_mod
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < L; i++)
         mt->label_counts[i] = r_u64(&ps->r);
+    if (ps->version < 3)
+        return CRFTAG_OK;
+    /* label bias (version 3) */
+    if (!rd_has(&ps->r, 1))
+        return mio_short(ps, "the label bias");
+    uint8_t has = r_u8(&ps->r);
+    if (has > 1)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: label bias flag %u", has);
+    if (has) {
+        if (!rd_has(&ps->r, (uint64_t)L * 4))
+            return mio_short(ps, "the label bias");
+        m->label_bias = util_malloc(L, sizeof *m->label_bias);
+        if (!m->label_bias)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
+        st = mio_f32s(ps, m->label_bias, L, "label bias");
+        if (st != CRFTAG_OK)
+            return st;
+    }
     return CRFTAG_OK;
 }
 

@@ -66,9 +66,14 @@ int cmd_info(int argc, char **argv)
     printf("                 stopped: %s\n", in.stop_reason);
     printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
     printf("labels:          %zu\n", in.num_labels);
-    for (size_t i = 0; i < in.num_labels; i++)
-        printf("  %-24s %10llu\n", crftag_model_label(m, (uint32_t)i),
+    for (size_t i = 0; i < in.num_labels; i++) {
+        double b = crftag_model_label_bias(m, (uint32_t)i);
+        printf("  %-24s %10llu", crftag_model_label(m, (uint32_t)i),
                (unsigned long long)crftag_model_label_count(m, (uint32_t)i));
+        if (b != 0)
+            printf("  bias %+g", b);
+        printf("\n");
+    }
     if (in.template_text[0]) {
         printf("template:\n");
         const char *s = in.template_text;
