@@ -899,13 +899,8 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
             if (util_grow(&p, &out->lex_cap, n, 1))
                 return CRFTAG_ERR_NOMEM;
             out->lexpos = p;
-            if (view == SIZE_MAX) {      /* no lexicon (training: lexicon dropout) */
-                memset(out->lexval, 0, n * sizeof *out->lexval);
-                memset(out->lexpos, 0, n);
-            } else {
-                lex_match(fc->lex, view < fc->lex->nviews ? view : 0, cols, n, stride,
-                          out->lexval, out->lexpos);
-            }
+            lex_match(fc->lex, view < fc->lex->nviews ? view : 0, cols, n, stride,
+                      out->lexval, out->lexpos);
             for (size_t i = 0; i < n; i++) {
                 tk[i].lexval = out->lexval[i];
                 tk[i].lexpos = out->lexpos[i];

@@ -86,7 +86,7 @@ enum crftag_status feat_extract(const struct feat_config *fc, const char *const 
                                 size_t n, size_t stride, struct feat_buf *out);
 
 /* The same, matching the lexicon (if any) in view `view` (lexicon.h; 0 is
- * the model's own, feat_extract's; SIZE_MAX: no lexicon match at all). */
+ * the model's own, feat_extract's). */
 enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
                                      size_t n, size_t stride, size_t view,
                                      struct feat_buf *out);

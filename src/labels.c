@@ -137,6 +137,12 @@ int labels_bias_parse(const struct labels *l, const char *spec, float *out, char
 {
     for (size_t y = 0; y < l->n; y++)
         out[y] = 0;
+    size_t slen = strlen(spec);
+    if (slen && spec[slen - 1] == ',') {
+        snprintf(msg, msg_len, "bias '%s': expected X or TYPE=X after the last ','",
+                 slen > 40 ? spec + slen - 40 : spec);
+        return -1;
+    }
     const char *p = spec;
     while (*p) {
         const char *end = strchr(p, ',');

@@ -167,7 +167,7 @@ struct trainer {
  * when add == 0).  counts[id] (when counts != NULL) counts occurrences. */
 static enum crftag_status train_map(const struct feat_config *fc, const struct crftag_corpus *c,
                                     struct htab *ids, int add, uint32_t **counts,
-                                    size_t *counts_cap, double lex_dropout, struct tdata *td,
+                                    size_t *counts_cap, struct tdata *td,
                                     struct crftag_error *err)
 {
     struct feat_buf fb = {0};
@@ -186,13 +186,6 @@ static enum crftag_status train_map(const struct feat_config *fc, const struct c
         corpus_sentence(c, s, &sen);
         /* with held-out folds, training sentences see the other folds' lexicon */
         size_t view = add && fc->lex ? lex_train_view(fc->lex, s) : 0;
-        /* lexicon dropout: a fixed pseudo-random share of the training
-         * sentences sees no lexicon, so that the model also learns the
-         * evidence that carries over to names the lexicon does not have */
-        if (add && fc->lex && lex_dropout > 0 &&
-            (double)(hash_end(hash_u64(hash_begin(fc->seed ^ UINT64_C(0x64726f706f7574)), s)) >>
-                     11) * 0x1.0p-53 < lex_dropout)
-            view = SIZE_MAX;
         st = feat_extract_view(fc, sen.cols, sen.n, sen.ncols, view, &fb);
         if (st != CRFTAG_OK) {
             err_set(err, st, NULL, 0, "out of memory (features)");
@@ -766,8 +759,6 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
                        "the training data has no label column (1 column per token)");
     if (!(p->c1 >= 0 && isfinite(p->c1)) || !(p->c2 >= 0 && isfinite(p->c2)))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "c1 and c2 must be finite and >= 0");
-    if (!(p->lexicon_dropout >= 0 && p->lexicon_dropout < 1))
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon dropout must be in [0, 1)");
     if (p->lexicon_folds < 0 || p->lexicon_folds > LEX_MAXFOLDS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon folds must be 0..%d",
                        LEX_MAXFOLDS);
@@ -954,8 +945,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         m->meta.label_counts[tr->td.label[t]]++;
 
     /* attributes and pairs */
-    st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, p->lexicon_dropout, &tr->td,
-                   err);
+    st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, &tr->td, err);
     if (st != CRFTAG_OK)
         goto out;
     st = train_build(tr, &prov, counts, err);
@@ -986,7 +976,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     /* dev data: attribute ids of the model, unknown attributes dropped */
     if (p->dev && p->dev->nsent > 0) {
         tr->dev = p->dev;
-        st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, 0, &tr->dv, err);
+        st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr->dv, err);
         if (st != CRFTAG_OK)
             goto out;
         if (tdata_pack(&tr->dv)) {

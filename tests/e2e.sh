@@ -142,6 +142,27 @@ refuse "clusters: too rare words" 1 "no word occurs 5 times" "$CRFTAG" clusters 
     -o "$T/x.txt" "$T/raw.txt"
 [ ! -e "$T/x.txt" ] && ok "no cluster file written on failure" || fail "no cluster file written on failure"
 
+# --- label bias: stored by train, applied by tag and eval, overridden by --bias ---
+check "train --bias" "$CRFTAG" train --quiet --max-iter 40 --threads 2 --bias "0.5,Protocol=1" \
+    -o "$T/mb.crftag" "$T/train.txt.gz"
+check "info of a model with a bias" "$CRFTAG" info "$T/mb.crftag"
+grep -q "^  B-Protocol .*bias +1$" "$T/out" && grep -q "^  B-Application .*bias +0.5$" "$T/out" &&
+    ! grep -q "^  O .*bias" "$T/out" && ok "info shows the label bias" || fail "info shows the label bias"
+found() { sed -n 's/.*found: \([0-9]*\) phrases.*/\1/p' "$1"; }
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" "$T/dev.txt" > "$T/eb" 2>/dev/null
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" --bias 0 "$T/dev.txt" > "$T/e0" 2>/dev/null
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" --bias 3 "$T/dev.txt" > "$T/e3" 2>/dev/null
+[ "$(found "$T/e0")" -lt "$(found "$T/eb")" ] && [ "$(found "$T/eb")" -lt "$(found "$T/e3")" ] &&
+    ok "a larger bias finds more entities ($(found "$T/e0") < $(found "$T/eb") < $(found "$T/e3"))" ||
+    fail "a larger bias finds more entities"
+"$CRFTAG" tag -m "$T/mb.crftag" --tokenized --bias 0 "$T/dev.txt" > "$T/t0" 2>/dev/null
+"$CRFTAG" tag -m "$T/mb.crftag" --tokenized "$T/dev.txt" > "$T/tb" 2>/dev/null
+! cmp -s "$T/t0" "$T/tb" && ok "tag applies the model's bias, --bias 0 removes it" ||
+    fail "tag applies the model's bias, --bias 0 removes it"
+refuse "tag: bad --bias" 2 "no label has the type 'Nothing'" "$CRFTAG" tag -m "$T/mb.crftag" \
+    --bias Nothing=1 "$T/raw.txt"
+refuse "train: bad --bias" 1 "not a number" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
+
 # --- bad input: file and line named, no model written, the old model kept ---
 cp "$T/m.crftag" "$T/keep.crftag"
 printf '<s>\nfoo\tO\nbar\tB-X\textra\n</s>\n' > "$T/bad.txt"

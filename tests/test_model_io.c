@@ -122,6 +122,11 @@ static struct crftag_model *build_model(int use_template)
         add_lexicon(m);
         add_clusters(m);
     }
+    if (!use_template) {             /* a label bias: 0, +1.5, -0.25, ... */
+        m->label_bias = util_malloc(NL, sizeof *m->label_bias);
+        for (int i = 0; i < NL; i++)
+            m->label_bias[i] = i == 0 ? 0.0f : (float)(i % 2 ? 1.5 : -0.25);
+    }
     for (int i = 0; i < NL; i++)
         assert_int_equal(labels_add(&m->labels, LABELS[i]), i);
     m->bio = 1;
@@ -247,6 +252,12 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     assert_true(a->meta.train_tokens == b->meta.train_tokens);
     assert_string_equal(a->meta.stop_reason, b->meta.stop_reason);
     assert_true(same_bits(a->meta.label_counts, b->meta.label_counts, L * sizeof(uint64_t)));
+    if (a->label_bias) {
+        assert_non_null(b->label_bias);
+        assert_true(same_bits(a->label_bias, b->label_bias, L * sizeof(float)));
+    } else {
+        assert_null(b->label_bias);
+    }
 
     /* tagging sees the same features and scores */
     const char *cols[] = { "Alice", "NNP", "in", "IN", "Wonderland", "NNP", "Bob", "NNP" };
@@ -369,7 +380,7 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
     size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
-        meta, reason, lcounts, end;
+        meta, reason, lcounts, bias, end;
     uint32_t nl, na, np;
 };
 
@@ -418,7 +429,8 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->meta = o->trans + 4 * (size_t)o->nl * o->nl;
     o->reason = o->meta + 56;
     o->lcounts = o->reason + 4 + rd32(p + o->reason);
-    o->end = o->lcounts + 8 * (size_t)o->nl;
+    o->bias = o->lcounts + 8 * (size_t)o->nl;      /* label bias (version 3) */
+    o->end = o->bias + 1 + (p[o->bias] ? 4 * (size_t)o->nl : 0);
     assert_int_equal(o->end, n);
 }
 
@@ -990,17 +1002,22 @@ static void test_cluster_fields(void **state)
     assert_memory_equal(p + w1 + 4, "Bob", 3);
     assert_int_equal(rd32(p + w1 + 7), 1);
 
-    /* a version 2 file: the same payload without the block loads without
-     * clusters, and tags as the model without them */
-    size_t l2 = plen - (o.L - o.clu);
+    /* a version 2 file: the same payload without the clusters and the label
+     * bias loads without them */
+    size_t l2 = plen - (o.L - o.clu) - (o.end - o.bias);
     unsigned char *q = malloc(l2);
     memcpy(q, p, o.clu);
-    memcpy(q + o.clu, p + o.L, plen - o.L);
+    memcpy(q + o.clu, p + o.L, o.bias - o.L);
     size_t flen;
     unsigned char *f = pack(q, l2, 2, &flen);
     struct crftag_model *v2;
     assert_int_equal(crftag_model_load_mem(f, flen, &v2, NULL), CRFTAG_OK);
     assert_null(v2->feat.cl);
+    assert_null(v2->label_bias);
+    assert_true(crftag_model_label_bias(v2, 1) == 0.0);
+    assert_true(crftag_model_label_bias(m, 1) == 1.5);
+    assert_true(crftag_model_label_bias(m, 2) == -0.25);
+    assert_true(crftag_model_label_bias(m, NL) == 0.0);
     struct crftag_model_info info;
     crftag_model_get_info(v2, &info);
     assert_int_equal(info.num_clusters, 0);
@@ -1038,6 +1055,26 @@ static void test_cluster_fields(void **state)
     memcpy(q, p, plen);
     wr32(q + o.clu + 4, 65);                      /* a path longer than 64 digits */
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "a cluster path has 65 bytes");
+    free(q);
+    /* the label bias: flag, finite values, cut short */
+    q = dup_bytes(p, plen);
+    assert_int_equal(q[o.bias], 1);
+    q[o.bias] = 2;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias flag 2");
+    memcpy(q, p, plen);
+    wr32(q + o.bias + 1 + 4 * 2, 0x7fc00000u);    /* NaN */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias 2 is not finite");
+    refuse_payload(p, plen - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
+    refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
+    q[o.bias] = 0;                                /* no bias, then 20 stray bytes */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "unexpected bytes");
+    size_t fl0;                                   /* no bias at all: loads */
+    unsigned char *f0 = pack(q, o.bias + 1, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
+    struct crftag_model *nb;
+    assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
+    assert_null(nb->label_bias);
+    crftag_model_free(nb);
+    free(f0);
     free(q);
     /* the block cut short anywhere: refused */
     for (size_t cut = o.clu; cut < o.L; cut++) {

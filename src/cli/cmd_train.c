@@ -61,8 +61,6 @@ static const struct opt train_table[] = {
      "do not restrict decoding to valid BIO sequences"},
     {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
      "built-in features without the entity lexicon of the training labels"},
-    {"lexicon-dropout", 0, OPT_DOUBLE, offsetof(struct train_opts, p.lexicon_dropout), "X",
-     "share of the training sentences matched against no lexicon, 0 <= X < 1 (default 0)"},
     {"bias", 0, OPT_STRING, offsetof(struct train_opts, p.bias), "SPEC",
      "label bias stored in the model: X or TYPE=X,... added to entity label scores when decoding"},
     {"clusters", 0, OPT_STRING, offsetof(struct train_opts, p.clusters), "FILE",
