@@ -40,7 +40,8 @@
  *    their class, in path order, then by decreasing count.
  *
  * Everything is deterministic: the same text and parameters give the same
- * table, on any machine (floating-point ties are broken by index).
+ * table, on any machine (floating-point ties are broken by index).  The
+ * learner, like the table, tells words apart by a 64-bit hash of their bytes.
  *
  * File format (cl_read / cl_write): one word a line, fields split on TAB:
  * "WORD<TAB>PATH[<TAB>COUNT]"; Liang's wcluster "paths" order
