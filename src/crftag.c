@@ -26,8 +26,6 @@ struct crftag_tagger {
     double *trans;               /* [L][L] the model's transitions as double */
     double *bias;                /* [L] label bias (crftag_tagger_set_bias) */
     int bias_on;                 /* some bias is not 0 */
-    double *bstate;              /* [n][L] state + bias, for decoding */
-    size_t bstate_cap;
     double *state;               /* [n][L] */
     size_t state_cap;
     struct feat_buf fb;
@@ -81,7 +79,6 @@ void crftag_tagger_free(struct crftag_tagger *t)
         return;
     free(t->trans);
     free(t->bias);
-    free(t->bstate);
     free(t->state);
     feat_buf_free(&t->fb);
     decode_work_free(&t->dw);
@@ -146,24 +143,22 @@ static enum crftag_status tagger_state(struct crftag_tagger *t, const char *cons
     return CRFTAG_OK;
 }
 
-/* Viterbi over t->state (filled by tagger_state) into out_ids[n]. */
+/* Viterbi over t->state (filled by tagger_state) into out_ids[n].  With a
+ * label bias, the bias is added to t->state in place (no copy: sentences may
+ * be long), so anything else computed from the state comes before. */
 static enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *out_ids,
                                         double *out_score, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
     int use_mask = t->constrained && m->bio;
     size_t L = m->labels.n;
-    const double *state = t->state;
     if (t->bias_on) {
         /* decode state + bias; the score reported is the unbiased one */
-        if (util_grow((void **)&t->bstate, &t->bstate_cap, n * L, sizeof *t->bstate))
-            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
         for (size_t i = 0; i < n; i++)
             for (size_t y = 0; y < L; y++)
-                t->bstate[i * L + y] = t->state[i * L + y] + t->bias[y];
-        state = t->bstate;
+                t->state[i * L + y] += t->bias[y];
     }
-    if (decode_viterbi(n, L, state, t->trans, use_mask ? m->allowed : NULL,
+    if (decode_viterbi(n, L, t->state, t->trans, use_mask ? m->allowed : NULL,
                        use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (t->bias_on && out_score)
@@ -232,15 +227,16 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
         p += len[i] + 1;
     }
     enum crftag_status st = tagger_state(t, t->ptrs, n, 1, err);
-    if (st == CRFTAG_OK)
-        st = tagger_decode(t, n, out_ids, out_score, err);
     if (st == CRFTAG_OK && out_marginals) {
-        /* unconstrained CRF marginals P(y_i = y) by forward-backward */
+        /* unconstrained CRF marginals P(y_i = y) by forward-backward, before
+         * decoding adds any label bias to the state */
         double logz;
         if (crf_forward_backward(n, m->labels.n, t->state, t->trans, &logz, out_marginals, NULL,
                                  &t->cw))
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     }
+    if (st == CRFTAG_OK)
+        st = tagger_decode(t, n, out_ids, out_score, err);
     return st;
 }
 
