@@ -276,9 +276,6 @@ struct crftag_train_params {
                           /*   when the dev F1 has not improved for this many   */
                           /*   iterations and keep the weights of the best      */
                           /*   iteration; 0 = off.  Needs dev.                  */
-    double lexicon_dropout; /* share of the training sentences      default 0    */
-                          /*   matched against no lexicon (0 <= x < 1; a fixed  */
-                          /*   pseudo-random choice of sentences)               */
     const char *bias;     /* label bias stored in the model and     default NULL */
                           /*   added to the label scores when decoding (see    */
                           /*   crftag_tagger_set_bias): "X" for every label    */

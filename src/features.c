@@ -91,9 +91,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "clusters.h"
 #include "error.h"
 #include "hash.h"
-#include "clusters.h"
 #include "lexicon.h"
 #include "util.h"
 
