@@ -197,7 +197,8 @@ CRFTAG_API const char *crftag_model_label(const struct crftag_model *m, uint32_t
 /* What a model holds, for `crftag info` and for callers that check a model
  * before use.  Strings are borrowed from the model. */
 struct crftag_model_info {
-    uint32_t format_version;
+    uint32_t format_version;   /* of the file the model was loaded from (a    */
+                               /* model trained here: the version written)    */
     size_t num_labels;
     size_t num_columns;        /* input columns the features read (1 = token) */
     const char *features;      /* "builtin" or "template"                     */

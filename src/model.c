@@ -158,7 +158,7 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
     memset(out, 0, sizeof *out);
     if (!m)
         return;
-    out->format_version = CRFTAG_MODEL_FORMAT_VERSION;
+    out->format_version = m->format_version ? m->format_version : CRFTAG_MODEL_FORMAT_VERSION;
     out->num_labels = m->labels.n;
     out->num_columns = m->feat.ncols;
     out->features = m->feat.kind == FEAT_TEMPLATE ? "template" : "builtin";

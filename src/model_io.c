@@ -948,6 +948,7 @@ enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const ch
     }
     ps.r.p = payload;
     ps.r.n = plen;
+    m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
     free(payload);
     if (st != CRFTAG_OK) {

@@ -1021,7 +1021,9 @@ static void test_cluster_fields(void **state)
     struct crftag_model_info info;
     crftag_model_get_info(v2, &info);
     assert_int_equal(info.num_clusters, 0);
+    assert_int_equal(info.format_version, 2);
     crftag_model_get_info(m, &info);
+    assert_int_equal(info.format_version, CRFTAG_MODEL_FORMAT_VERSION);
     assert_int_equal(info.num_clusters, 4);
     assert_int_equal(info.num_cluster_words, 5);
     crftag_model_free(v2);
