@@ -81,9 +81,10 @@ extern "C" {
 #define CRFTAG_VERSION_PATCH 0
 #define CRFTAG_VERSION_STRING "0.1.0"
 
-/* Version of the model file format written by this library.  Files of an
- * older or newer format version are refused with CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 2
+/* Version of the model file format written by this library.  Version 2
+ * files (the same without word clusters) are read too; files of any other
+ * version are refused with CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 3
 
 /* The library version at run time, e.g. "0.1.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -196,7 +197,8 @@ CRFTAG_API const char *crftag_model_label(const struct crftag_model *m, uint32_t
 /* What a model holds, for `crftag info` and for callers that check a model
  * before use.  Strings are borrowed from the model. */
 struct crftag_model_info {
-    uint32_t format_version;
+    uint32_t format_version;   /* of the file the model was loaded from (a    */
+                               /* model trained here: the version written)    */
     size_t num_labels;
     size_t num_columns;        /* input columns the features read (1 = token) */
     const char *features;      /* "builtin" or "template"                     */
@@ -215,6 +217,9 @@ struct crftag_model_info {
     size_t train_sentences;
     size_t train_tokens;
     const char *stop_reason;   /* why L-BFGS stopped, in words                */
+    /* word clusters of the built-in features (0, 0 without) */
+    size_t num_cluster_words;
+    size_t num_clusters;
 };
 
 CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
@@ -222,6 +227,10 @@ CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
 
 /* Training frequency of label id in the training data (0 when out of range). */
 CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id);
+
+/* The model's bias of label id (crftag_train_params.bias; 0 when none or out
+ * of range). */
+CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t id);
 
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
@@ -268,6 +277,17 @@ struct crftag_train_params {
                           /*   when the dev F1 has not improved for this many   */
                           /*   iterations and keep the weights of the best      */
                           /*   iteration; 0 = off.  Needs dev.                  */
+    const char *bias;     /* label bias stored in the model and     default NULL */
+                          /*   added to the label scores when decoding (see    */
+                          /*   crftag_tagger_set_bias): "X" for every label    */
+                          /*   with a type, "TYPE=X" for one type, comma-      */
+                          /*   separated, later items override.  X > 0 trades  */
+                          /*   precision for recall.  NULL or "" = none.       */
+    const char *clusters; /* built-in features: path of a word-      default NULL */
+                          /*   cluster file (crftag_clusters_write's format,    */
+                          /*   or Liang's Brown-cluster "paths" file); adds     */
+                          /*   cluster features and stores the table in the     */
+                          /*   model.  NULL = none.                             */
 };
 
 /* Fills every field with its default.  Call it before setting fields. */
@@ -279,6 +299,112 @@ CRFTAG_API enum crftag_status crftag_train(const struct crftag_corpus *c,
                                            const struct crftag_train_params *p,
                                            struct crftag_model **out,
                                            struct crftag_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Word clusters                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Distributional word clusters, learned from unlabeled text, for the
+ * built-in features (crftag_train_params.clusters).  A cluster file has one
+ * word a line: "WORD<TAB>PATH<TAB>COUNT", PATH a bit string (a leaf of the
+ * cluster tree; its prefixes are coarser clusters) or a decimal cluster id.
+ *
+ *   struct crftag_clusterer *cl;
+ *   crftag_clusterer_new(&cl);
+ *   crftag_clusterer_add_file(cl, "text.txt.gz", 0, &err);   (any number)
+ *   struct crftag_cluster_params p;
+ *   crftag_cluster_params_init(&p);
+ *   struct crftag_clusters *k;
+ *   crftag_clusterer_learn(cl, &p, &k, &err);
+ *   crftag_clusters_write(k, "clusters.txt", &err);
+ */
+
+struct crftag_clusterer;   /* the text to learn from */
+struct crftag_clusters;    /* a cluster table */
+
+/* Progress of crftag_clusterer_learn: one call per exchange pass (stage
+ * "exchange") and one when the cluster tree is built (stage "tree"). */
+struct crftag_cluster_progress {
+    const char *stage;    /* "exchange" or "tree"                              */
+    int iteration;        /* exchange pass, 1, 2, ... (0 for "tree")           */
+    size_t moves;         /* words that changed class in the pass              */
+    size_t words;         /* words clustered                                   */
+    double ami;           /* average mutual information of adjacent classes,  */
+                          /*   bits                                            */
+    double seconds;       /* wall time since learning started                  */
+};
+
+struct crftag_cluster_params {
+    int num_clusters;     /* classes (leaves of the tree), 2..4096 default 256  */
+    uint32_t min_count;   /* words seen fewer times are left out  default 3    */
+    int max_iter;         /* exchange passes at most              default 20   */
+                          /*   (stops earlier when < 0.1 % of the words move)  */
+    size_t max_words;     /* keep at most this many of the most   default 0    */
+                          /*   frequent words; 0 = no limit                    */
+    /* Called after each pass; a non-zero return cancels learning, which then
+     * fails with CRFTAG_ERR_CANCELED.  May be NULL. */
+    int (*progress)(const struct crftag_cluster_progress *p, void *user);
+    void *user;
+};
+
+CRFTAG_API void crftag_cluster_params_init(struct crftag_cluster_params *p);
+
+CRFTAG_API enum crftag_status crftag_clusterer_new(struct crftag_clusterer **out);
+CRFTAG_API void crftag_clusterer_free(struct crftag_clusterer *cl);
+
+/* Adds the text of a file (plain or gzip, "-" = stdin).  Raw text is split
+ * into sentences and tokens by crftag_tokenize, a blank line ending a
+ * sentence, so the tokens are those `crftag tag` sees.  A file whose first
+ * non-empty line is "<s>" is read as WikiSER blocks, and with tokenized = 1
+ * every file is read as an annotated corpus (WikiSER blocks or CoNLL
+ * columns, as crftag_corpus_read does); only the token (first) column is
+ * used.  Errors name the file and line. */
+CRFTAG_API enum crftag_status crftag_clusterer_add_file(struct crftag_clusterer *cl,
+                                                        const char *path, int tokenized,
+                                                        struct crftag_error *err);
+
+/* Adds raw UTF-8 text (tokenized as above). */
+CRFTAG_API enum crftag_status crftag_clusterer_add_text(struct crftag_clusterer *cl,
+                                                        const char *text, size_t len);
+
+/* Adds one tokenized sentence of n NUL-terminated tokens. */
+CRFTAG_API enum crftag_status crftag_clusterer_add_sentence(struct crftag_clusterer *cl,
+                                                            const char *const *tokens,
+                                                            size_t n);
+
+/* Sentences and tokens added so far, distinct words among them (any pointer
+ * may be NULL). */
+CRFTAG_API void crftag_clusterer_size(const struct crftag_clusterer *cl, size_t *sentences,
+                                      size_t *tokens, size_t *words);
+
+/* Learns clusters from the text added (deterministic: the same text and
+ * parameters give the same table).  Fails with CRFTAG_ERR_INVALID for bad
+ * parameters or when no word is seen min_count times. */
+CRFTAG_API enum crftag_status crftag_clusterer_learn(const struct crftag_clusterer *cl,
+                                                     const struct crftag_cluster_params *p,
+                                                     struct crftag_clusters **out,
+                                                     struct crftag_error *err);
+
+/* Reads / writes a cluster file (see above; reading also takes Liang's
+ * "PATH<TAB>WORD<TAB>COUNT" order; writing is atomic). */
+CRFTAG_API enum crftag_status crftag_clusters_read(const char *path,
+                                                   struct crftag_clusters **out,
+                                                   struct crftag_error *err);
+CRFTAG_API enum crftag_status crftag_clusters_write(const struct crftag_clusters *k,
+                                                    const char *path,
+                                                    struct crftag_error *err);
+
+/* Words and distinct clusters (paths) of a table (either pointer may be
+ * NULL). */
+CRFTAG_API void crftag_clusters_size(const struct crftag_clusters *k, size_t *words,
+                                     size_t *clusters);
+
+/* The cluster path of a word (as crftag's features look it up: as it is,
+ * else with ASCII letters lower-cased), or NULL when it has none.  Borrowed
+ * from the table. */
+CRFTAG_API const char *crftag_clusters_get(const struct crftag_clusters *k, const char *word);
+
+CRFTAG_API void crftag_clusters_free(struct crftag_clusters *k);
 
 /* ------------------------------------------------------------------------ */
 /* Tagging                                                                  */
@@ -299,6 +425,16 @@ CRFTAG_API void crftag_tagger_free(struct crftag_tagger *t);
 /* Turns the BIO restriction of decoding on (the default for models trained on
  * IOB2 labels) or off.  It has no effect on models whose labels are not IOB2. */
 CRFTAG_API void crftag_tagger_set_constrained(struct crftag_tagger *t, int on);
+
+/* Sets the label bias of the tagger (a spec as crftag_train_params.bias;
+ * NULL goes back to the model's own, "0" turns it off).  The bias is added to
+ * the state score of each label at every token before Viterbi decoding, so a
+ * positive bias makes the tagger find entities of that type more readily
+ * (recall up, precision down).  Scores returned by the tag calls are those of
+ * the unbiased model, and marginals never include it.  Returns CRFTAG_OK or
+ * CRFTAG_ERR_INVALID (malformed spec, unknown type; err says which). */
+CRFTAG_API enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *spec,
+                                                     struct crftag_error *err);
 
 /* Tags one sentence of n tokens.  cols holds n rows of stride strings each
  * (NUL-terminated): row i is token i's columns, column 0 the token itself.

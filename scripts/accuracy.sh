@@ -1,16 +1,19 @@
 #!/bin/sh
 # scripts/accuracy.sh - the headline rows of docs/ACCURACY.md, from the corpora
 # in $CORPORA (default ../shared/corpora): WikiSER train -> dev with the
-# defaults and without the lexicon, CoNLL-2000 train -> test with the classic
-# template.  Prints, per row, the training time, the model size, conlleval's
+# defaults (also decoded with the shipped model's label bias), without the
+# lexicon, and with word clusters learned from the
+# training text and the installed documentation (scripts/doc-text.sh; that
+# text depends on the packages installed), CoNLL-2000 train -> test with the
+# classic template.  Prints, per row, the training time, the model size, conlleval's
 # report and the tagging speed `crftag eval` measures.  Exits 0 without
 # training when the corpora are absent.
 #
-#   make accuracy [CORPORA=DIR] [ROWS="default nolex conll"]
+#   make accuracy [CORPORA=DIR] [ROWS="default nolex clusters conll"]
 set -eu
 CRFTAG=${CRFTAG:-build/crftag}
 CORPORA=${CORPORA:-../shared/corpora}
-ROWS=${ROWS:-"default nolex conll"}
+ROWS=${ROWS:-"default nolex clusters conll"}
 W=$CORPORA/wikiser
 C=$CORPORA/conll2000
 if [ ! -f "$W/train.txt.gz" ] || [ ! -f "$W/dev.txt" ] || [ ! -f "$C/train.txt.gz" ] ||
@@ -37,8 +40,20 @@ row() {   # row NAME TESTFILE TRAIN-ARGS...
 
 for r in $ROWS; do
     case $r in
-    default) row default "$W/dev.txt" "$W/train.txt.gz" ;;
+    default)
+        row default "$W/dev.txt" "$W/train.txt.gz"
+        echo "== the same model decoded with --bias 0.5,Algorithm=1 (the shipped model's bias)"
+        "$CRFTAG" eval --bias 0.5,Algorithm=1 -m "$T/default.crftag" "$W/dev.txt" 2>&1 ;;
     nolex) row nolex "$W/dev.txt" --no-lexicon "$W/train.txt.gz" ;;
+    clusters)
+        sh scripts/doc-text.sh > "$T/doc.txt"
+        echo "== crftag clusters -o clusters.txt $W/train.txt.gz doc.txt ($(wc -c < "$T/doc.txt") bytes)"
+        start=$(date +%s.%N)
+        "$CRFTAG" clusters --quiet -o "$T/clusters.txt" "$W/train.txt.gz" "$T/doc.txt"
+        end=$(date +%s.%N)
+        awk -v s="$start" -v e="$end" -v n="$(wc -l < "$T/clusters.txt")" \
+            'BEGIN { printf "clusters: %d words in %.1f s\n", n, e - s }'
+        row clusters "$W/dev.txt" --clusters "$T/clusters.txt" "$W/train.txt.gz" ;;
     conll) row conll "$C/test.txt" --template tests/data/features_conll2000.tpl "$C/train.txt.gz" ;;
     *) echo "accuracy: unknown row '$r'" >&2; exit 2 ;;
     esac

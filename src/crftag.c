@@ -24,6 +24,8 @@ struct crftag_tagger {
     const struct crftag_model *m;
     int constrained;
     double *trans;               /* [L][L] the model's transitions as double */
+    double *bias;                /* [L] label bias (crftag_tagger_set_bias) */
+    int bias_on;                 /* some bias is not 0 */
     double *state;               /* [n][L] */
     size_t state_cap;
     struct feat_buf fb;
@@ -54,12 +56,19 @@ enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag
     t->m = m;
     t->constrained = 1;
     t->trans = util_malloc(L * L, sizeof *t->trans);
-    if (!t->trans) {
+    t->bias = util_calloc(L, sizeof *t->bias);
+    if (!t->trans || !t->bias) {
+        free(t->trans);
+        free(t->bias);
         free(t);
         return CRFTAG_ERR_NOMEM;
     }
     for (size_t k = 0; k < L * L; k++)
         t->trans[k] = m->trans[k];
+    for (size_t y = 0; m->label_bias && y < L; y++) {
+        t->bias[y] = m->label_bias[y];
+        t->bias_on |= t->bias[y] != 0;
+    }
     *out = t;
     return CRFTAG_OK;
 }
@@ -69,6 +78,7 @@ void crftag_tagger_free(struct crftag_tagger *t)
     if (!t)
         return;
     free(t->trans);
+    free(t->bias);
     free(t->state);
     feat_buf_free(&t->fb);
     decode_work_free(&t->dw);
@@ -86,6 +96,33 @@ void crftag_tagger_set_constrained(struct crftag_tagger *t, int on)
 {
     if (t)
         t->constrained = on != 0;
+}
+
+enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *spec,
+                                          struct crftag_error *err)
+{
+    if (!t)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no tagger");
+    const struct crftag_model *m = t->m;
+    size_t L = m->labels.n;
+    float *b = util_calloc(L, sizeof *b);
+    if (!b)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    char msg[200];
+    if (!spec) {
+        for (size_t y = 0; m->label_bias && y < L; y++)
+            b[y] = m->label_bias[y];
+    } else if (labels_bias_parse(&m->labels, spec, b, msg, sizeof msg)) {
+        free(b);
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%s", msg);
+    }
+    t->bias_on = 0;
+    for (size_t y = 0; y < L; y++) {
+        t->bias[y] = b[y];
+        t->bias_on |= b[y] != 0;
+    }
+    free(b);
+    return CRFTAG_OK;
 }
 
 /* Fills t->state [n][L] with the state scores of the sentence cols
@@ -106,15 +143,27 @@ static enum crftag_status tagger_state(struct crftag_tagger *t, const char *cons
     return CRFTAG_OK;
 }
 
-/* Viterbi over t->state (filled by tagger_state) into out_ids[n]. */
+/* Viterbi over t->state (filled by tagger_state) into out_ids[n].  With a
+ * label bias, the bias is added to t->state in place (no copy: sentences may
+ * be long), so anything else computed from the state comes before. */
 static enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *out_ids,
                                         double *out_score, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
     int use_mask = t->constrained && m->bio;
-    if (decode_viterbi(n, m->labels.n, t->state, t->trans, use_mask ? m->allowed : NULL,
+    size_t L = m->labels.n;
+    if (t->bias_on) {
+        /* decode state + bias; the score reported is the unbiased one */
+        for (size_t i = 0; i < n; i++)
+            for (size_t y = 0; y < L; y++)
+                t->state[i * L + y] += t->bias[y];
+    }
+    if (decode_viterbi(n, L, t->state, t->trans, use_mask ? m->allowed : NULL,
                        use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (t->bias_on && out_score)
+        for (size_t i = 0; i < n; i++)
+            *out_score -= t->bias[out_ids[i]];
     return CRFTAG_OK;
 }
 
@@ -178,15 +227,16 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
         p += len[i] + 1;
     }
     enum crftag_status st = tagger_state(t, t->ptrs, n, 1, err);
-    if (st == CRFTAG_OK)
-        st = tagger_decode(t, n, out_ids, out_score, err);
     if (st == CRFTAG_OK && out_marginals) {
-        /* unconstrained CRF marginals P(y_i = y) by forward-backward */
+        /* unconstrained CRF marginals P(y_i = y) by forward-backward, before
+         * decoding adds any label bias to the state */
         double logz;
         if (crf_forward_backward(n, m->labels.n, t->state, t->trans, &logz, out_marginals, NULL,
                                  &t->cw))
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     }
+    if (st == CRFTAG_OK)
+        st = tagger_decode(t, n, out_ids, out_score, err);
     return st;
 }
 

@@ -44,7 +44,17 @@
  *          type name T, ratio bucket r, count bucket c (bytes):
  *            p T 0 r | p r c | T        (then 0, as every attribute)
  *
- *   so a token has 23 + 2m + f + g (+ 3) attributes, m = min(4, UTF-8 characters
+ *   q      word clusters (clusters.h), only when fc->cl is set: for each of
+ *          w(-1), w(0), w(+1) inside the sentence (kinds BK_CL_M1, BK_CL_0,
+ *          BK_CL_P1), its cluster path P looked up with cl_lookup:
+ *            P[0..4) | P[0..6) | P[0..10) | P[0..20) | P
+ *          the prefixes only for bit-string paths and only when shorter than
+ *          P (a prefix names a node of the cluster tree: the same bytes are
+ *          the same node, at whatever length); a word not in the table reads
+ *          the 2 bytes {0x00, 'U'} as its path.  Precomputed per path by
+ *          feat_config_set_clusters.
+ *
+ *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) attributes, m = min(4, UTF-8 characters
  *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *
@@ -81,6 +91,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "clusters.h"
 #include "error.h"
 #include "hash.h"
 #include "lexicon.h"
@@ -154,11 +165,19 @@ enum feat_bkind {
     BK_LEX_PTR,                  /* lexicon: position, type, ratio bucket */
     BK_LEX_PRC,                  /* lexicon: position, ratio and count buckets */
     BK_LEX_T,                    /* lexicon: type */
+    BK_CL_M1,                    /* clusters: path prefixes of w(-1), w(0), w(+1) */
+    BK_CL_0,
+    BK_CL_P1,
     BK_COUNT
 };
 
-/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4). */
-#define FEAT_BUILTIN_MAX 64
+/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15). */
+#define FEAT_BUILTIN_MAX 80
+
+/* Prefix lengths of a bit-string cluster path used as attributes (Turian,
+ * Ratinov and Bengio 2010), then the whole path. */
+static const unsigned char feat_cl_pre[FEAT_CL_MAXP - 1] = { 4, 6, 10, 20 };
+#define FEAT_CL_OUT UINT32_MAX   /* feat_tok.cl of a position outside the sentence */
 
 /* Per-token data of the built-in set, computed once per sentence. */
 struct feat_tok {
@@ -171,6 +190,7 @@ struct feat_tok {
     unsigned char npre;          /* min(4, characters) */
     unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
     uint16_t lexval;             /* lexicon value of the match */
+    uint32_t cl;                 /* cluster path (npaths: not in the table) */
 };
 
 /* sentinels of positions -1, -2, n, n+1 */
@@ -202,6 +222,7 @@ static void feat_sentinel(struct feat_tok *t, const char *s)
 {
     memset(t, 0, sizeof *t);
     t->w = t->lw = t->sh = t->ss = s;
+    t->cl = FEAT_CL_OUT;
     t->len = 3;
     t->shlen = t->sslen = 3;
     for (int k = 0; k < 4; k++)
@@ -240,6 +261,7 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
     t->lw = w;
     t->lexpos = 0;
     t->lexval = 0;
+    t->cl = FEAT_CL_OUT;
     for (size_t j = 0; j < len; j++) {
         unsigned char c = p[j];
         if (j == 0 || (c & 0xC0) != 0x80) {
@@ -335,6 +357,47 @@ enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed)
     fc->ntemplates = BK_COUNT;
     fc->tpl = tpl;
     fc->ncols = 1;
+    return CRFTAG_OK;
+}
+
+enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crftag_clusters *cl)
+{
+    if (fc->kind != FEAT_BUILTIN || !cl) {
+        cl_free(cl);
+        return CRFTAG_ERR_INVALID;
+    }
+    size_t np = cl->npaths + 1;
+    uint64_t *ids = util_calloc(np * 3 * FEAT_CL_MAXP, sizeof *ids);
+    unsigned char *num = util_calloc(np, 1);
+    if (!ids || !num) {
+        free(ids);
+        free(num);
+        cl_free(cl);
+        return CRFTAG_ERR_NOMEM;
+    }
+    /* a word not in the table reads the unforgeable path {0x00, 'U'} */
+    static const char unknown[2] = { 0, 'U' };
+    for (size_t p = 0; p < np; p++) {
+        const char *path = p < cl->npaths ? cl_path(cl, p) : unknown;
+        size_t len = p < cl->npaths ? strlen(path) : 2;
+        for (int k = 0; k < 3; k++) {
+            uint64_t h0 = fc->tpl[BK_CL_M1 + k].h0;
+            uint64_t *o = ids + (p * 3 + (size_t)k) * FEAT_CL_MAXP;
+            size_t m = 0;
+            /* prefixes shorter than the path (bit strings only), the path */
+            for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++)
+                if (feat_cl_pre[j] < len)
+                    o[m++] = feat_end(feat_hstr(h0, path, feat_cl_pre[j]));
+            o[m++] = feat_end(feat_hstr(h0, path, len));
+            num[p] = (unsigned char)m;
+        }
+    }
+    cl_free(fc->cl);
+    free(fc->clid);
+    free(fc->clnum);
+    fc->cl = cl;
+    fc->clid = ids;
+    fc->clnum = num;
     return CRFTAG_OK;
 }
 
@@ -462,6 +525,21 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         h = hash_byte(h, (unsigned char)lex_rb(v));
         *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
         *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
+    }
+    return o;
+}
+
+/* Cluster attributes of token i (after the others); returns the end of o. */
+static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
+                                    size_t i, uint64_t *o)
+{
+    for (int k = 0; k < 3; k++) {
+        uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
+        if (p == FEAT_CL_OUT)
+            continue;
+        const uint64_t *ids = fc->clid + ((size_t)p * 3 + (size_t)k) * FEAT_CL_MAXP;
+        for (unsigned j = 0; j < fc->clnum[p]; j++)
+            *o++ = ids[j];
     }
     return o;
 }
@@ -701,6 +779,9 @@ void feat_config_free(struct feat_config *fc)
     free(fc->template_text);
     free(fc->tpl);
     lex_free(fc->lex);
+    cl_free(fc->cl);
+    free(fc->clid);
+    free(fc->clnum);
     memset(fc, 0, sizeof *fc);
 }
 
@@ -825,8 +906,16 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
                 tk[i].lexpos = out->lexpos[i];
             }
         }
+        if (fc->cl) {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t cp = cl_lookup(fc->cl, tk[i].w, tk[i].len);
+                tk[i].cl = cp == CL_NONE ? (uint32_t)fc->cl->npaths : cp;
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             o = feat_builtin_token(fc->tpl, fc->lex, tk, i, o);
+            if (fc->cl)
+                o = feat_cluster_token(fc, tk, i, o);
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {

@@ -27,6 +27,7 @@ enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2 };
 
 struct feat_template;   /* parsed template line, private to features.c */
 struct lexicon;         /* lexicon.h */
+struct crftag_clusters; /* clusters.h */
 
 struct feat_config {
     enum feat_kind kind;
@@ -37,7 +38,18 @@ struct feat_config {
     struct feat_template *tpl;   /* [ntemplates] */
     size_t ncols;                /* input columns read: max col + 1 (builtin: 1) */
     struct lexicon *lex;         /* FEAT_BUILTIN: entity lexicon, owned, or NULL */
+    struct crftag_clusters *cl;  /* FEAT_BUILTIN: word clusters, owned, or NULL */
+    uint64_t *clid;              /* [(npaths + 1) * 3 * FEAT_CL_MAXP] attributes of each
+                                    path (+ unknown words) at -1, 0, +1 */
+    unsigned char *clnum;        /* [npaths + 1] attributes per path and position */
 };
+
+#define FEAT_CL_MAXP 5           /* cluster attributes per token and position */
+
+/* Gives the word clusters cl (owned from then on, also on failure) to a
+ * built-in configuration and precomputes their attributes.  Returns
+ * CRFTAG_OK, CRFTAG_ERR_NOMEM or CRFTAG_ERR_INVALID (not built-in). */
+enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crftag_clusters *cl);
 
 /* Built-in NER features with the given seed. */
 enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed);

@@ -3,6 +3,7 @@
  */
 #include "labels.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hash.h"
@@ -129,4 +130,65 @@ int labels_bio_mask(const struct labels *l, unsigned char *allowed, unsigned cha
         }
     }
     return bio;
+}
+
+int labels_bias_parse(const struct labels *l, const char *spec, float *out, char *msg,
+                      size_t msg_len)
+{
+    for (size_t y = 0; y < l->n; y++)
+        out[y] = 0;
+    size_t slen = strlen(spec);
+    if (slen && spec[slen - 1] == ',') {
+        snprintf(msg, msg_len, "bias '%s': expected X or TYPE=X after the last ','",
+                 slen > 40 ? spec + slen - 40 : spec);
+        return -1;
+    }
+    const char *p = spec;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        const char *num = eq ? eq + 1 : p;
+        size_t tlen = eq ? (size_t)(eq - p) : 0;
+        char buf[64], *e;
+        size_t nlen = len - (size_t)(num - p);
+        if (nlen == 0 || nlen >= sizeof buf) {
+            snprintf(msg, msg_len, "bias '%.*s': expected X or TYPE=X", (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        memcpy(buf, num, nlen);
+        buf[nlen] = '\0';
+        double x = strtod(buf, &e);
+        if (*e != '\0' || !(x >= -100 && x <= 100)) {
+            snprintf(msg, msg_len, "bias '%.*s': '%s' is not a number in -100..100",
+                     (int)(len > 40 ? 40 : len), p, buf);
+            return -1;
+        }
+        if (eq && tlen == 0) {
+            snprintf(msg, msg_len, "bias '%.*s': empty type", (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        int found = 0;
+        for (size_t y = 0; y < l->n; y++) {
+            const char *tag, *type;
+            size_t tag_len, type_len;
+            labels_split(l->names[y], &tag, &tag_len, &type, &type_len);
+            if (type_len == 0)
+                continue;
+            if (!eq || (type_len == tlen && memcmp(type, p, tlen) == 0)) {
+                out[y] = (float)x;
+                found = 1;
+            }
+        }
+        if (!found) {
+            snprintf(msg, msg_len, eq ? "bias: no label has the type '%.*s'"
+                                      : "bias: no label has a type%.*s",
+                     eq ? (int)(tlen > 40 ? 40 : tlen) : 0, p);
+            return -1;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
 }

@@ -39,4 +39,11 @@ void labels_split(const char *label, const char **tag, size_t *tag_len,
  * labels), 0 otherwise (then everything is allowed). */
 int labels_bio_mask(const struct labels *l, unsigned char *allowed, unsigned char *start);
 
+/* Parses a label bias spec into out[n]: comma-separated items "X" (every
+ * label with a type, i.e. every label but "O"-like ones) or "TYPE=X" (the
+ * labels of that type), later items overriding earlier ones; X a finite
+ * number in -100..100.  Returns 0, or -1 with a message in msg[msg_len]. */
+int labels_bias_parse(const struct labels *l, const char *spec, float *out, char *msg,
+                      size_t msg_len);
+
 #endif

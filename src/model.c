@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "clusters.h"
 #include "error.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->allowed_start);
     free(m->meta.stop_reason);
     free(m->meta.label_counts);
+    free(m->label_bias);
     free(m);
 }
 
@@ -156,7 +158,7 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
     memset(out, 0, sizeof *out);
     if (!m)
         return;
-    out->format_version = CRFTAG_MODEL_FORMAT_VERSION;
+    out->format_version = m->format_version ? m->format_version : CRFTAG_MODEL_FORMAT_VERSION;
     out->num_labels = m->labels.n;
     out->num_columns = m->feat.ncols;
     out->features = m->feat.kind == FEAT_TEMPLATE ? "template" : "builtin";
@@ -181,4 +183,15 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
     out->train_sentences = m->meta.train_sentences;
     out->train_tokens = m->meta.train_tokens;
     out->stop_reason = m->meta.stop_reason ? m->meta.stop_reason : "";
+    if (m->feat.cl) {
+        out->num_cluster_words = m->feat.cl->nwords;
+        out->num_clusters = m->feat.cl->npaths;
+    }
+}
+
+double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)
+{
+    if (!m || id >= m->labels.n || !m->label_bias)
+        return 0.0;
+    return m->label_bias[id];
 }

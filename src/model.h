@@ -51,6 +51,11 @@ struct crftag_model {
     unsigned char *allowed;      /* [L][L] BIO mask, 1 = allowed */
     unsigned char *allowed_start;/* [L] */
     struct model_meta meta;
+    uint32_t format_version;     /* of the file it was loaded from (0: not loaded,
+                                    i.e. CRFTAG_MODEL_FORMAT_VERSION) */
+    float *label_bias;           /* [L] added to the state scores before Viterbi
+                                    decoding (NULL: none); a decision rule that
+                                    trades precision for recall per label */
 };
 
 /* An empty model (all zero / NULL); free with crftag_model_free(). */

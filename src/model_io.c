@@ -5,7 +5,8 @@
  *   file --model_io_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer ---------------------------------^   (crftag_model_load_mem)
  *
- * File format, version 2 (also in docs/MODEL_FORMAT.md).  Every integer is
+ * File format, version 3 (also in docs/MODEL_FORMAT.md; version 2 is the
+ * same without the word-cluster block, and is read too).  Every integer is
  * little-endian and written byte by byte; f32 / f64 are the IEEE-754 bits
  * of the value as a u32 / u64.
  *
@@ -27,6 +28,10 @@
  *       u32 nentries (0 when ntypes is 0), each: u8 ntok (1..8)
  *       ntok x str token (<= 4096 bytes)  u16 value (!= 0, its type < ntypes)
  *       (entries distinct after folding ASCII letters to lower case)
+ *     word clusters (clusters.h; empty unless builtin; not in version 2)
+ *       u32 npaths (0 = none)  npaths x str path (1..64 digits, distinct)
+ *       u32 nwords (0 when npaths is 0, else >= 1), each:
+ *       str word (1..4096 bytes, no TAB, CR, LF; distinct)  u32 path (< npaths)
  *     labels
  *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
  *     attributes
@@ -43,6 +48,8 @@
  *       u64 train_sentences  u64 train_tokens
  *       str stop_reason (<= 4096 bytes; empty loads as NULL)
  *       L x u64 label count
+ *     label bias (not in version 2)
+ *       u8 present (0 / 1), then (when 1) L x f32 bias of each label (finite)
  *     the payload ends exactly here
  *
  * Loading checks, in this order: size >= header, magic, version, compressed
@@ -68,6 +75,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clusters.h"
 #include "error.h"
 #include "io.h"
 #include "lexicon.h"
@@ -87,6 +95,7 @@
 #define MIO_MAX_REASON 4096u
 #define MIO_MAX_LEXTYPE 4096u
 #define MIO_META_FIXED 56u                  /* f64 x2, u32 x2, f64 x2, u64 x2 */
+#define MIO_OLDEST 2                        /* oldest version read (no clusters) */
 
 /* ------------------------------------------------------------------------ */
 /* Little-endian codec                                                      */
@@ -228,6 +237,14 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
             }
         }
     }
+    const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
+    s += 8;
+    if (cl) {
+        if (cl->npaths > UINT32_MAX || cl->nwords > UINT32_MAX)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "word clusters too large");
+        s += cl->npaths * 4 + cl->ptext_len - cl->npaths;
+        s += cl->nwords * 8 + cl->text_len - cl->nwords;
+    }
     if (L < 1 || L > MIO_MAX_LABELS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
                        L, MIO_MAX_LABELS);
@@ -266,6 +283,9 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     if (rlen > MIO_MAX_REASON)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "stop reason too long");
     s += MIO_META_FIXED + 4 + rlen + (uint64_t)L * 8;
+    s += 1 + (m->label_bias ? (uint64_t)L * 4 : 0);
+    if (m->label_bias && !finite_f32(m->label_bias, L, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "label bias %zu is not finite", k);
     *size = s;
     return CRFTAG_OK;
 }
@@ -293,6 +313,16 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
             tok += strlen(tok) + 1;
         }
         w_u16(w, (uint16_t)lex_entry_value(lx, e));
+    }
+    /* word clusters */
+    const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
+    w_u32(w, cl ? (uint32_t)cl->npaths : 0);
+    for (size_t p = 0; cl && p < cl->npaths; p++)
+        w_str(w, cl_path(cl, p));
+    w_u32(w, cl ? (uint32_t)cl->nwords : 0);
+    for (size_t k = 0; cl && k < cl->nwords; k++) {
+        w_str(w, cl_word(cl, k));
+        w_u32(w, cl->word_path[k]);
     }
     /* labels */
     w_u32(w, (uint32_t)L);
@@ -325,6 +355,10 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     w_str(w, mt->stop_reason);
     for (size_t i = 0; i < L; i++)
         w_u64(w, mt->label_counts ? mt->label_counts[i] : 0);
+    /* label bias (version 3) */
+    w_u8(w, m->label_bias ? 1 : 0);
+    for (size_t i = 0; m->label_bias && i < L; i++)
+        w_f32(w, m->label_bias[i]);
 }
 
 /* CRC-32 of the header's first 32 bytes followed by the compressed payload. */
@@ -390,6 +424,7 @@ struct mio_parse {
     struct mio_r r;
     const char *name;            /* file name for messages */
     struct crftag_error *err;
+    uint32_t version;            /* format version of the file */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -519,6 +554,85 @@ static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_
     return CRFTAG_OK;
 }
 
+/* The word-cluster block (version 3): paths, then words. */
+static enum crftag_status mio_parse_clusters(struct mio_parse *ps, struct crftag_model *m,
+                                             uint32_t kind)
+{
+    if (ps->version < 3)
+        return CRFTAG_OK;
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, "the word clusters");
+    uint32_t npaths = r_u32(&ps->r);
+    if (npaths > 0 && kind != FEAT_BUILTIN)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: %lu word clusters with a template",
+                        (unsigned long)npaths);
+    if (!rd_has(&ps->r, (uint64_t)npaths * 5 + 4))   /* each: length + >= 1 digit */
+        return mio_short(ps, "the cluster paths");
+    if (npaths == 0) {
+        uint32_t nwords = r_u32(&ps->r);
+        if (nwords != 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: %lu cluster words without clusters",
+                            (unsigned long)nwords);
+        return CRFTAG_OK;
+    }
+    struct crftag_clusters *cl = cl_new();
+    if (!cl)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (word clusters)");
+    enum crftag_status st = CRFTAG_OK;
+    for (uint32_t p = 0; p < npaths && st == CRFTAG_OK; p++) {
+        const char *s;
+        uint32_t n, id;
+        st = mio_str(ps, CL_MAXPATH, "a cluster path", &s, &n);
+        if (st != CRFTAG_OK)
+            break;
+        st = cl_add_path(cl, s, n, &id);
+        if (st == CRFTAG_ERR_NOMEM)
+            st = mio_fail(ps, st, "out of memory (word clusters)");
+        else if (st != CRFTAG_OK)
+            st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                          "corrupt model: cluster path %lu is empty, not digits or repeated",
+                          (unsigned long)p);
+    }
+    uint32_t nwords = 0;
+    if (st == CRFTAG_OK && !rd_has(&ps->r, 4))
+        st = mio_short(ps, "the cluster words");
+    if (st == CRFTAG_OK) {
+        nwords = r_u32(&ps->r);
+        if (nwords == 0)
+            st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: clusters without words");
+        else if (!rd_has(&ps->r, (uint64_t)nwords * 9))  /* length, >= 1 byte, path */
+            st = mio_short(ps, "the cluster words");
+    }
+    for (uint32_t k = 0; k < nwords && st == CRFTAG_OK; k++) {
+        const char *s;
+        uint32_t n;
+        st = mio_str(ps, CL_MAXWORD, "a cluster word", &s, &n);
+        if (st == CRFTAG_OK && !rd_has(&ps->r, 4))
+            st = mio_short(ps, "the cluster words");
+        if (st != CRFTAG_OK)
+            break;
+        uint32_t p = r_u32(&ps->r);
+        st = cl_add_word(cl, s, n, p, 0);
+        if (st == CRFTAG_ERR_NOMEM)
+            st = mio_fail(ps, st, "out of memory (word clusters)");
+        else if (st != CRFTAG_OK)
+            st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                          "corrupt model: cluster word %lu is empty, repeated, holds a TAB "
+                          "or line break, or has path %lu of %lu",
+                          (unsigned long)k, (unsigned long)p, (unsigned long)npaths);
+    }
+    if (st != CRFTAG_OK) {
+        cl_free(cl);
+        return st;
+    }
+    st = feat_config_set_clusters(&m->feat, cl);
+    if (st != CRFTAG_OK)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (word clusters)");
+    return CRFTAG_OK;
+}
+
 static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
 {
     if (!rd_has(&ps->r, 20))
@@ -563,7 +677,10 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: features read %zu columns, model says %lu",
                         m->feat.ncols, (unsigned long)ncols);
-    return mio_parse_lexicon(ps, m, kind);
+    st = mio_parse_lexicon(ps, m, kind);
+    if (st == CRFTAG_OK)
+        st = mio_parse_clusters(ps, m, kind);
+    return st;
 }
 
 static enum crftag_status mio_parse_labels(struct mio_parse *ps, struct crftag_model *m)
@@ -711,6 +828,24 @@ static enum crftag_status mio_parse_meta(struct mio_parse *ps, struct crftag_mod
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < L; i++)
         mt->label_counts[i] = r_u64(&ps->r);
+    if (ps->version < 3)
+        return CRFTAG_OK;
+    /* label bias (version 3) */
+    if (!rd_has(&ps->r, 1))
+        return mio_short(ps, "the label bias");
+    uint8_t has = r_u8(&ps->r);
+    if (has > 1)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: label bias flag %u", has);
+    if (has) {
+        if (!rd_has(&ps->r, (uint64_t)L * 4))
+            return mio_short(ps, "the label bias");
+        m->label_bias = util_malloc(L, sizeof *m->label_bias);
+        if (!m->label_bias)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory");
+        st = mio_f32s(ps, m->label_bias, L, "label bias");
+        if (st != CRFTAG_OK)
+            return st;
+    }
     return CRFTAG_OK;
 }
 
@@ -749,10 +884,11 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     if (memcmp(buf, MIO_MAGIC, MIO_MAGIC_LEN) != 0)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "not a crftag model (bad magic)");
     uint32_t version = get_u32(buf + 8);
-    if (version != CRFTAG_MODEL_FORMAT_VERSION)
+    if (version < MIO_OLDEST || version > CRFTAG_MODEL_FORMAT_VERSION)
         return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
-                        "model format version %lu, this crftag reads version %d",
-                        (unsigned long)version, CRFTAG_MODEL_FORMAT_VERSION);
+                        "model format version %lu, this crftag reads versions %d to %d",
+                        (unsigned long)version, MIO_OLDEST, CRFTAG_MODEL_FORMAT_VERSION);
+    ps->version = version;
     uint32_t flags = get_u32(buf + 12);
     uint64_t psize = get_u64(buf + 16);
     uint64_t csize = get_u64(buf + 24);
@@ -799,7 +935,7 @@ enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const ch
                                   struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
-    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err };
+    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0 };
     unsigned char *payload = NULL;
     size_t plen = 0;
     enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
@@ -812,6 +948,7 @@ enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const ch
     }
     ps.r.p = payload;
     ps.r.n = plen;
+    m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
     free(payload);
     if (st != CRFTAG_OK) {

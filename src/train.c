@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clusters.h"
 #include "corpus.h"
 #include "crf.h"
 #include "decode.h"
@@ -812,6 +813,9 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "threads must be >= 0");
     if (p->dev_patience < 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "dev patience must be >= 0");
+    if (p->clusters && p->template_text)
+        return err_set(err, CRFTAG_ERR_INVALID, p->clusters, 0,
+                       "word clusters are features of the built-in set, not of templates");
     if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
@@ -944,6 +948,17 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
             if (st != CRFTAG_OK)
                 goto out;
         }
+        if (p->clusters) {
+            struct crftag_clusters *cl;
+            st = cl_read(p->clusters, &cl, err);
+            if (st != CRFTAG_OK)
+                goto out;
+            st = feat_config_set_clusters(&m->feat, cl);
+            if (st != CRFTAG_OK) {
+                err_set(err, st, p->clusters, 0, "out of memory (word clusters)");
+                goto out;
+            }
+        }
     }
 
     /* labels */
@@ -953,6 +968,18 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         goto out;
     tr->L = m->labels.n;
     m->bio = iob2 && p->bio_constraint;
+    if (p->bias && p->bias[0]) {
+        char msg[200];
+        m->label_bias = util_calloc(tr->L, sizeof *m->label_bias);
+        if (!m->label_bias) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+        if (labels_bias_parse(&m->labels, p->bias, m->label_bias, msg, sizeof msg)) {
+            st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%s", msg);
+            goto out;
+        }
+    }
     m->meta.label_counts = util_calloc(tr->L, sizeof *m->meta.label_counts);
     if (!m->meta.label_counts) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");

@@ -43,7 +43,7 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  2" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  3" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
 # --- tagging ---
 echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"
@@ -111,6 +111,57 @@ printf 'U00:%%x[0,0]\nU01:%%x[0]\n' > "$T/badtpl"
 refuse "bad template names its line" 1 "badtpl:2" "$CRFTAG" train -o "$T/t2.crftag" --template "$T/badtpl" "$T/train.txt"
 printf 'U00:%%x[0,3]\n' > "$T/coltpl"
 refuse "template column beyond the data" 1 "column 3" "$CRFTAG" train -o "$T/t2.crftag" --template "$T/coltpl" "$T/train.txt"
+
+# --- word clusters: learned from raw text and a corpus, used by train, kept in the model ---
+check "clusters from raw text and an annotated corpus" "$CRFTAG" clusters -c 32 --min-count 2 \
+    -o "$T/c.txt" "$T/raw.txt" "$T/train.txt.gz"
+awk -F'\t' 'NF != 3 || $2 !~ /^[01]+$/ || $3 < 2 { bad = 1 } END { exit bad || NR < 1000 }' "$T/c.txt" &&
+    ok "cluster file: word, bit string, count ($(wc -l < "$T/c.txt") words)" || fail "cluster file: word, bit string, count"
+[ "$(cut -f2 "$T/c.txt" | sort -u | wc -l)" -le 32 ] && ok "at most 32 clusters" || fail "at most 32 clusters"
+grep -q "^Cortex-A7	" "$T/c.txt" || grep -q "^Linux	" "$T/c.txt" && ok "corpus words are clustered" || fail "corpus words are clustered"
+"$CRFTAG" clusters --quiet -c 32 --min-count 2 -o "$T/c2.txt" "$T/raw.txt" "$T/train.txt.gz" &&
+    cmp -s "$T/c.txt" "$T/c2.txt" && ok "clusters are deterministic" || fail "clusters are deterministic"
+check "train --clusters" "$CRFTAG" train --quiet --max-iter 40 --threads 2 --clusters "$T/c.txt" \
+    -o "$T/mc.crftag" "$T/train.txt.gz"
+mv "$T/c.txt" "$T/c.moved"
+check "a cluster model tags without the cluster file" "$CRFTAG" tag -m "$T/mc.crftag" "$T/raw.txt"
+[ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "cluster model tags 11 tokens" || fail "cluster model tags 11 tokens"
+check "info of a cluster model" "$CRFTAG" info "$T/mc.crftag"
+grep -q "word clusters:   $(wc -l < "$T/c.moved") words in" "$T/out" && ok "info shows the clusters" || fail "info shows the clusters"
+printf 'Linux\t0110\t3\nruns\t01x\t2\n' > "$T/badc.txt"
+refuse "bad cluster file names file and line" 1 "badc.txt:2" "$CRFTAG" train -o "$T/x.crftag" \
+    --clusters "$T/badc.txt" "$T/train.txt"
+refuse "clusters with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+    --template "$T/tpl" --clusters "$T/c.moved" "$T/train.txt"
+refuse "clusters needs -o" 2 "no output file" "$CRFTAG" clusters "$T/raw.txt"
+refuse "clusters: bad count of clusters" 2 "2..4096" "$CRFTAG" clusters -c 1 -o "$T/x" "$T/raw.txt"
+printf '<s>\nfoo\tO\n<s>\n' > "$T/badk.txt"
+refuse "clusters: malformed corpus names file and line" 1 "badk.txt:3" "$CRFTAG" clusters \
+    -o "$T/x.txt" "$T/badk.txt"
+refuse "clusters: too rare words" 1 "no word occurs 5 times" "$CRFTAG" clusters --min-count 5 \
+    -o "$T/x.txt" "$T/raw.txt"
+[ ! -e "$T/x.txt" ] && ok "no cluster file written on failure" || fail "no cluster file written on failure"
+
+# --- label bias: stored by train, applied by tag and eval, overridden by --bias ---
+check "train --bias" "$CRFTAG" train --quiet --max-iter 40 --threads 2 --bias "0.5,Protocol=1" \
+    -o "$T/mb.crftag" "$T/train.txt.gz"
+check "info of a model with a bias" "$CRFTAG" info "$T/mb.crftag"
+grep -q "^  B-Protocol .*bias +1$" "$T/out" && grep -q "^  B-Application .*bias +0.5$" "$T/out" &&
+    ! grep -q "^  O .*bias" "$T/out" && ok "info shows the label bias" || fail "info shows the label bias"
+found() { sed -n 's/.*found: \([0-9]*\) phrases.*/\1/p' "$1"; }
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" "$T/dev.txt" > "$T/eb" 2>/dev/null
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" --bias 0 "$T/dev.txt" > "$T/e0" 2>/dev/null
+"$CRFTAG" eval --quiet -m "$T/mb.crftag" --bias 3 "$T/dev.txt" > "$T/e3" 2>/dev/null
+[ "$(found "$T/e0")" -lt "$(found "$T/eb")" ] && [ "$(found "$T/eb")" -lt "$(found "$T/e3")" ] &&
+    ok "a larger bias finds more entities ($(found "$T/e0") < $(found "$T/eb") < $(found "$T/e3"))" ||
+    fail "a larger bias finds more entities"
+"$CRFTAG" tag -m "$T/mb.crftag" --tokenized --bias 0 "$T/dev.txt" > "$T/t0" 2>/dev/null
+"$CRFTAG" tag -m "$T/mb.crftag" --tokenized "$T/dev.txt" > "$T/tb" 2>/dev/null
+! cmp -s "$T/t0" "$T/tb" && ok "tag applies the model's bias, --bias 0 removes it" ||
+    fail "tag applies the model's bias, --bias 0 removes it"
+refuse "tag: bad --bias" 2 "no label has the type 'Nothing'" "$CRFTAG" tag -m "$T/mb.crftag" \
+    --bias Nothing=1 "$T/raw.txt"
+refuse "train: bad --bias" 1 "not a number" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
 
 # --- bad input: file and line named, no model written, the old model kept ---
 cp "$T/m.crftag" "$T/keep.crftag"

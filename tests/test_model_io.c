@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clusters.h"
 #include "crftag.h"
 #include "features.h"
 #include "hash.h"
@@ -91,6 +92,23 @@ static void add_lexicon(struct crftag_model *m)
     assert_int_equal(lx->nent, 3);
 }
 
+/* Word clusters of the built-in model: paths 0110, 0111, 10, and a long one. */
+static const char *const CL_WORDS[][2] = {
+    { "Alice", "0110" }, { "Bob", "0111" }, { "in", "10" }, { "Wonderland", "110001010111" },
+    { "Carol", "0110" },
+};
+
+static void add_clusters(struct crftag_model *m)
+{
+    struct crftag_clusters *cl = cl_new();
+    assert_non_null(cl);
+    for (size_t k = 0; k < sizeof CL_WORDS / sizeof CL_WORDS[0]; k++)
+        assert_int_equal(cl_add(cl, CL_WORDS[k][0], strlen(CL_WORDS[k][0]), CL_WORDS[k][1],
+                                strlen(CL_WORDS[k][1]), k + 1), CRFTAG_OK);
+    assert_int_equal(cl->npaths, 4);
+    assert_int_equal(feat_config_set_clusters(&m->feat, cl), CRFTAG_OK);
+}
+
 /* A small model built by hand: 5 IOB2 labels, NATTR attributes with 0..5
  * pairs each, weights including -0, a subnormal and +-FLT_MAX. */
 static struct crftag_model *build_model(int use_template)
@@ -100,8 +118,15 @@ static struct crftag_model *build_model(int use_template)
     if (use_template)
         assert_int_equal(feat_config_template(&m->feat, TPL, strlen(TPL), "tpl",
                                               UINT64_C(0x1122334455667788), NULL), CRFTAG_OK);
-    else
+    else {
         add_lexicon(m);
+        add_clusters(m);
+    }
+    if (!use_template) {             /* a label bias: 0, +1.5, -0.25, ... */
+        m->label_bias = util_malloc(NL, sizeof *m->label_bias);
+        for (int i = 0; i < NL; i++)
+            m->label_bias[i] = i == 0 ? 0.0f : (float)(i % 2 ? 1.5 : -0.25);
+    }
     for (int i = 0; i < NL; i++)
         assert_int_equal(labels_add(&m->labels, LABELS[i]), i);
     m->bio = 1;
@@ -186,6 +211,21 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     } else {
         assert_null(b->feat.lex);
     }
+    if (a->feat.cl) {
+        const struct crftag_clusters *x = a->feat.cl, *y = b->feat.cl;
+        assert_non_null(y);
+        assert_int_equal(x->npaths, y->npaths);
+        for (size_t p = 0; p < x->npaths; p++)
+            assert_string_equal(cl_path(x, p), cl_path(y, p));
+        assert_int_equal(x->nwords, y->nwords);
+        for (size_t w = 0; w < x->nwords; w++) {
+            assert_string_equal(cl_word(x, w), cl_word(y, w));
+            assert_int_equal(x->word_path[w], y->word_path[w]);
+        }
+        assert_int_equal(x->flat, y->flat);
+    } else {
+        assert_null(b->feat.cl);
+    }
     assert_int_equal(a->labels.n, b->labels.n);
     size_t L = a->labels.n;
     for (size_t i = 0; i < L; i++)
@@ -212,6 +252,12 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     assert_true(a->meta.train_tokens == b->meta.train_tokens);
     assert_string_equal(a->meta.stop_reason, b->meta.stop_reason);
     assert_true(same_bits(a->meta.label_counts, b->meta.label_counts, L * sizeof(uint64_t)));
+    if (a->label_bias) {
+        assert_non_null(b->label_bias);
+        assert_true(same_bits(a->label_bias, b->label_bias, L * sizeof(float)));
+    } else {
+        assert_null(b->label_bias);
+    }
 
     /* tagging sees the same features and scores */
     const char *cols[] = { "Alice", "NNP", "in", "IN", "Wonderland", "NNP", "Bob", "NNP" };
@@ -333,8 +379,8 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
-    size_t kind, ncols, tpl, lex, nent, entries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
-        meta, reason, lcounts, end;
+    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
+        meta, reason, lcounts, bias, end;
     uint32_t nl, na, np;
 };
 
@@ -356,6 +402,15 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
             q += 4 + rd32(p + q);
         q += 2;
     }
+    o->clu = q;                                  /* word clusters (version 3) */
+    q += 4;
+    for (uint32_t k = 0; k < rd32(p + o->clu); k++)
+        q += 4 + rd32(p + q);
+    o->nwords = q;
+    q += 4;
+    o->words = q;
+    for (uint32_t k = 0; k < rd32(p + o->nwords); k++)
+        q += 4 + rd32(p + q) + 4;
     o->L = q;
     o->nl = rd32(p + o->L);
     o->bio = o->L + 4;
@@ -374,7 +429,8 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->meta = o->trans + 4 * (size_t)o->nl * o->nl;
     o->reason = o->meta + 56;
     o->lcounts = o->reason + 4 + rd32(p + o->reason);
-    o->end = o->lcounts + 8 * (size_t)o->nl;
+    o->bias = o->lcounts + 8 * (size_t)o->nl;      /* label bias (version 3) */
+    o->end = o->bias + 1 + (p[o->bias] ? 4 * (size_t)o->nl : 0);
     assert_int_equal(o->end, n);
 }
 
@@ -608,8 +664,9 @@ static void test_every_bit_flip(void **state)
             by_code[-st]++;
             if (i < 8)
                 assert_int_equal(st, CRFTAG_ERR_MODEL_FORMAT);    /* magic */
-            else if (i < 12)
-                assert_int_equal(st, CRFTAG_ERR_MODEL_VERSION);
+            else if (i < 12)   /* 3 -> 2 is a version read too: then the CRC fails */
+                assert_true(st == CRFTAG_ERR_MODEL_VERSION ||
+                            (i == 8 && bit == 0 && st == CRFTAG_ERR_MODEL_CHECKSUM));
             else if (i >= CRC_AT)
                 assert_true(st == CRFTAG_ERR_MODEL_CHECKSUM);
         }
@@ -643,10 +700,14 @@ static void test_version(void **state)
     unsigned char *buf = serialize(m, &len);
     unsigned char *p = unpack(buf, len, &plen);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
-    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 3, this crftag reads version 2");
+    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
+           "model format version 4, this crftag reads versions 2 to 3");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
+    free(f);
+    f = pack(p, plen, 1, &flen);
+    refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 1");
     free(f);
     /* the re-packed file itself is fine at the right version */
     f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
@@ -918,6 +979,137 @@ static void test_lexicon_fields(void **state)
     crftag_model_free(m);
 }
 
+/* The word-cluster block: version 2 files have none; every field checked. */
+static void test_cluster_fields(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    /* paths in order of first use, then the words with their path index */
+    assert_int_equal(rd32(p + o.clu), 4);
+    assert_int_equal(rd32(p + o.clu + 4), 4);
+    assert_memory_equal(p + o.clu + 8, "0110", 4);
+    assert_int_equal(rd32(p + o.nwords), 5);
+    size_t w0 = o.words;                          /* str "Alice", u32 0 */
+    assert_int_equal(rd32(p + w0), 5);
+    assert_memory_equal(p + w0 + 4, "Alice", 5);
+    assert_int_equal(rd32(p + w0 + 9), 0);
+    size_t w1 = w0 + 13;                          /* "Bob", path 1 */
+    assert_memory_equal(p + w1 + 4, "Bob", 3);
+    assert_int_equal(rd32(p + w1 + 7), 1);
+
+    /* a version 2 file: the same payload without the clusters and the label
+     * bias loads without them */
+    size_t l2 = plen - (o.L - o.clu) - (o.end - o.bias);
+    unsigned char *q = malloc(l2);
+    memcpy(q, p, o.clu);
+    memcpy(q + o.clu, p + o.L, o.bias - o.L);
+    size_t flen;
+    unsigned char *f = pack(q, l2, 2, &flen);
+    struct crftag_model *v2;
+    assert_int_equal(crftag_model_load_mem(f, flen, &v2, NULL), CRFTAG_OK);
+    assert_null(v2->feat.cl);
+    assert_null(v2->label_bias);
+    assert_true(crftag_model_label_bias(v2, 1) == 0.0);
+    assert_true(crftag_model_label_bias(m, 1) == 1.5);
+    assert_true(crftag_model_label_bias(m, 2) == -0.25);
+    assert_true(crftag_model_label_bias(m, NL) == 0.0);
+    struct crftag_model_info info;
+    crftag_model_get_info(v2, &info);
+    assert_int_equal(info.num_clusters, 0);
+    assert_int_equal(info.format_version, 2);
+    crftag_model_get_info(m, &info);
+    assert_int_equal(info.format_version, CRFTAG_MODEL_FORMAT_VERSION);
+    assert_int_equal(info.num_clusters, 4);
+    assert_int_equal(info.num_cluster_words, 5);
+    crftag_model_free(v2);
+    free(f);
+    /* ... but not as version 3 */
+    refuse_payload(q, l2, CRFTAG_ERR_MODEL_FORMAT, NULL);
+    free(q);
+
+    q = dup_bytes(p, plen);
+    q[o.clu + 8] = 'x';                           /* "0110" -> "x110" */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster path 0");
+    memcpy(q, p, plen);
+    memcpy(q + o.clu + 16, "0110", 4);            /* "0111" -> "0110": repeated */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster path 1");
+    memcpy(q, p, plen);
+    wr32(q + w1 + 7, 4);                          /* path 4 of 4 */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster word 1");
+    memcpy(q, p, plen);
+    memcpy(q + w1 + 4, "Ali", 3);                 /* fine: another word */
+    memcpy(q + w0 + 4, "Ali	x", 5);              /* a TAB in a word */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster word 0");
+    memcpy(q, p, plen);
+    wr32(q + o.nwords, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the cluster words");
+    memcpy(q, p, plen);
+    wr32(q + o.clu, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the cluster paths");
+    memcpy(q, p, plen);
+    wr32(q + o.nwords, 0);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "clusters without words");
+    memcpy(q, p, plen);
+    wr32(q + o.clu + 4, 65);                      /* a path longer than 64 digits */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "a cluster path has 65 bytes");
+    free(q);
+    /* the label bias: flag, finite values, cut short */
+    q = dup_bytes(p, plen);
+    assert_int_equal(q[o.bias], 1);
+    q[o.bias] = 2;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias flag 2");
+    memcpy(q, p, plen);
+    wr32(q + o.bias + 1 + 4 * 2, 0x7fc00000u);    /* NaN */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias 2 is not finite");
+    refuse_payload(p, plen - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
+    refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
+    q[o.bias] = 0;                                /* no bias, then 20 stray bytes */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "unexpected bytes");
+    size_t fl0;                                   /* no bias at all: loads */
+    unsigned char *f0 = pack(q, o.bias + 1, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
+    struct crftag_model *nb;
+    assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
+    assert_null(nb->label_bias);
+    crftag_model_free(nb);
+    free(f0);
+    free(q);
+    /* the block cut short anywhere: refused */
+    for (size_t cut = o.clu; cut < o.L; cut++) {
+        size_t lc = plen - (o.L - cut);
+        q = malloc(lc);
+        memcpy(q, p, cut);
+        memcpy(q + cut, p + o.L, plen - o.L);
+        refuse_payload(q, lc, CRFTAG_ERR_MODEL_FORMAT, NULL);
+        free(q);
+    }
+
+    /* a template model may not carry clusters */
+    struct crftag_model *t = build_model(1);
+    size_t tlen, tplen;
+    unsigned char *tbuf = serialize(t, &tlen);
+    unsigned char *tp = unpack(tbuf, tlen, &tplen);
+    struct layout to;
+    walk(tp, tplen, &to);
+    assert_int_equal(rd32(tp + to.clu), 0);
+    assert_int_equal(rd32(tp + to.nwords), 0);
+    wr32(tp + to.clu, 1);
+    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "with a template");
+    wr32(tp + to.clu, 0);
+    wr32(tp + to.nwords, 1);
+    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "cluster words without clusters");
+    free(tp);
+    free(tbuf);
+    crftag_model_free(t);
+    free(p);
+    free(buf);
+    crftag_model_free(m);
+}
+
 static void test_save_refuses_invalid(void **state)
 {
     (void)state;
@@ -957,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_payload_fuzz),
         cmocka_unit_test(test_lexicon_fields),
+        cmocka_unit_test(test_cluster_fields),
         cmocka_unit_test(test_save_refuses_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@ struct eval_opts {
     const char *model;
     int pred;
     int no_constraint;
+    const char *bias;
     int quiet;
 };
 
@@ -26,6 +27,8 @@ static const struct opt eval_table[] = {
      "tag the files with MODEL and score its labels against the last column"},
     {"pred", 'p', OPT_FLAG, offsetof(struct eval_opts, pred), NULL,
      "the files hold gold and predicted labels in their last two columns"},
+    {"bias", 0, OPT_STRING, offsetof(struct eval_opts, bias), "SPEC",
+     "with -m: label bias X or TYPE=X,... instead of the model's (\"0\": none)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct eval_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct eval_opts, quiet), NULL,
@@ -157,6 +160,14 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
         crftag_tagger_set_constrained(t, !o.no_constraint);
+        if (o.bias) {
+            struct crftag_error berr;
+            if (crftag_tagger_set_bias(t, o.bias, &berr) != CRFTAG_OK) {
+                cli_errorf("eval: --bias: %s", berr.msg);
+                status = CLI_USAGE;
+                goto out;
+            }
+        }
     }
     if (crftag_eval_new(&ev) != CRFTAG_OK) {
         cli_errorf("out of memory");

@@ -50,6 +50,9 @@ int cmd_info(int argc, char **argv)
         printf(" (NER feature set, reads column 0)\n");
     else
         printf(" (reads %zu column%s)\n", in.num_columns, in.num_columns == 1 ? "" : "s");
+    if (in.num_clusters)
+        printf("word clusters:   %zu words in %zu clusters\n", in.num_cluster_words,
+               in.num_clusters);
     printf("hash seed:       0x%016llx\n", (unsigned long long)in.hash_seed);
     printf("attributes:      %zu\n", in.num_attributes);
     printf("features:        %zu (attribute, label) weights + %zu transitions\n",
@@ -63,9 +66,14 @@ int cmd_info(int argc, char **argv)
     printf("                 stopped: %s\n", in.stop_reason);
     printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
     printf("labels:          %zu\n", in.num_labels);
-    for (size_t i = 0; i < in.num_labels; i++)
-        printf("  %-24s %10llu\n", crftag_model_label(m, (uint32_t)i),
+    for (size_t i = 0; i < in.num_labels; i++) {
+        double b = crftag_model_label_bias(m, (uint32_t)i);
+        printf("  %-24s %10llu", crftag_model_label(m, (uint32_t)i),
                (unsigned long long)crftag_model_label_count(m, (uint32_t)i));
+        if (b != 0)
+            printf("  bias %+g", b);
+        printf("\n");
+    }
     if (in.template_text[0]) {
         printf("template:\n");
         const char *s = in.template_text;

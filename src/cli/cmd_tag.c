@@ -32,6 +32,7 @@ struct tag_opts {
     const char *format;
     int tokenized;
     int no_constraint;
+    const char *bias;
     const char *input_format;
 };
 
@@ -41,6 +42,8 @@ static const struct opt tag_table[] = {
      "conll (token<TAB>TAG, default), spans (start end type text) or json"},
     {"tokenized", 'T', OPT_FLAG, offsetof(struct tag_opts, tokenized), NULL,
      "input is tokenized (WikiSER or CoNLL columns); a label column is ignored"},
+    {"bias", 0, OPT_STRING, offsetof(struct tag_opts, bias), "SPEC",
+     "label bias X or TYPE=X,... instead of the model's (\"0\": none)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct tag_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"input-format", 'J', OPT_STRING, offsetof(struct tag_opts, input_format), "FMT",
@@ -652,6 +655,15 @@ int cmd_tag(int argc, char **argv)
         return CLI_FAIL;
     }
     crftag_tagger_set_constrained(cx.t, !o.no_constraint);
+    if (o.bias) {
+        struct crftag_error berr;
+        if (crftag_tagger_set_bias(cx.t, o.bias, &berr) != CRFTAG_OK) {
+            cli_errorf("tag: --bias: %s", berr.msg);
+            crftag_tagger_free(cx.t);
+            crftag_model_free(m);
+            return CLI_USAGE;
+        }
+    }
     struct stat sb;
     cx.flush = !(fstat(fileno(stdout), &sb) == 0 && S_ISREG(sb.st_mode));
     rc = o.tokenized ? tag_tokenized(&cx, path, info.num_columns)

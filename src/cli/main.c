@@ -15,6 +15,7 @@ static const struct {
     {"tag", cmd_tag, "tag raw text or tokenized files with a model"},
     {"eval", cmd_eval, "score a model on an annotated file (conlleval figures)"},
     {"info", cmd_info, "show what a model file holds"},
+    {"clusters", cmd_clusters, "learn word clusters from text (for train --clusters)"},
 };
 
 static void usage(FILE *f)
@@ -23,7 +24,7 @@ static void usage(FILE *f)
                "crftag %s, a linear-chain CRF sequence tagger.\n\ncommands:\n",
             crftag_version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n'crftag COMMAND --help' shows the options of a command.\n");
 }
 
