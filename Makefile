@@ -177,14 +177,14 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LOBJ)
 fuzz: $(FUZZ_BIN)
 
 # Benchmarks (bench/): not tests, CI does not run them.
-bench bench-full bench-scale: all
+bench bench-full bench-scale bench-threads: all
 	@$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD)) $@
 
 clean:
 	rm -rf build build-asan build-fuzz build-tsan bench/out
 
 .PHONY: all deps demo tests check check-only asan hostile-full models accuracy install uninstall \
-        clean fuzz examples tsan bench bench-full bench-scale
+        clean fuzz examples tsan bench bench-full bench-scale bench-threads
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
