@@ -53,6 +53,12 @@ int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const 
 
 void opts_usage(FILE *f, const struct opt *table, const char *cmd, const char *usage);
 
+/* From now on SIGINT and SIGTERM only set a flag, which cli_interrupted()
+ * reads: long library calls poll it from their progress callbacks and stop
+ * cleanly (nothing half-written). */
+void cli_catch_interrupts(void);
+int cli_interrupted(void);
+
 /* Reads a whole (small) file into a NUL-terminated malloc'd string. */
 char *cli_read_file(const char *path, size_t *len);
 

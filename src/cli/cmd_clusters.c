@@ -7,20 +7,11 @@
  * stops learning after the current pass; the output file is then not
  * written.
  */
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 struct clusters_opts {
     const char *output;
@@ -59,7 +50,7 @@ static int progress(const struct crftag_cluster_progress *p, void *user)
         else
             fprintf(stderr, "cluster tree built  %7.1fs\n", p->seconds);
     }
-    return interrupted != 0;
+    return cli_interrupted();
 }
 
 int cmd_clusters(int argc, char **argv)
@@ -121,12 +112,7 @@ int cmd_clusters(int argc, char **argv)
                     argv[i], ns, nt, nw);
         }
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_catch_interrupts();
 
     st = crftag_clusterer_learn(cl, &p, &k, &err);
     if (st == CRFTAG_ERR_CANCELED) {

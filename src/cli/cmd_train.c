@@ -6,7 +6,6 @@
  * previous model file, if any, is left untouched.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +13,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 /* The options: training parameters are parsed straight into p. */
 struct train_opts {
@@ -82,7 +73,7 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
-    return interrupted != 0;
+    return cli_interrupted();
 }
 
 /* Fails early, before hours of training, when the model's directory cannot
@@ -170,12 +161,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
                 npos == 1 ? "" : "s");
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_catch_interrupts();
 
     enum crftag_status st = crftag_train(c, p, &m, &err);
     if (st == CRFTAG_ERR_CANCELED) {
