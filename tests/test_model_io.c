@@ -434,6 +434,19 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     assert_int_equal(o->end, n);
 }
 
+/* The inflated payload of model m's file (malloc'd), with its layout when
+ * o is not NULL. */
+static unsigned char *payload_of(const struct crftag_model *m, size_t *plen, struct layout *o)
+{
+    size_t len;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *p = unpack(buf, len, plen);
+    free(buf);
+    if (o)
+        walk(p, *plen, o);
+    return p;
+}
+
 /* Packs payload (the current version) and expects refusal. */
 static void refuse_payload(const unsigned char *p, size_t n, enum crftag_status want,
                            const char *msg_part)
@@ -696,9 +709,8 @@ static void test_version(void **state)
 {
     (void)state;
     struct crftag_model *m = build_model(1);
-    size_t len, plen, flen;
-    unsigned char *buf = serialize(m, &len);
-    unsigned char *p = unpack(buf, len, &plen);
+    size_t plen, flen;
+    unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
            "model format version 4, this crftag reads versions 2 to 3");
@@ -716,7 +728,6 @@ static void test_version(void **state)
     crftag_model_free(back);
     free(f);
     free(p);
-    free(buf);
     crftag_model_free(m);
 }
 
@@ -855,9 +866,8 @@ static void test_bad_fields(void **state)
 static void payload_fuzz(int use_template)
 {
     struct crftag_model *m = build_model(use_template);
-    size_t len, plen;
-    unsigned char *buf = serialize(m, &len);
-    unsigned char *p = unpack(buf, len, &plen);
+    size_t plen;
+    unsigned char *p = payload_of(m, &plen, NULL);
     for (size_t n = 1; n < plen; n++)
         refuse_payload(p, n, CRFTAG_ERR_MODEL_FORMAT, NULL);
     size_t loaded = 0;
@@ -880,7 +890,6 @@ static void payload_fuzz(int use_template)
     }
     print_message("  payload %zu bytes: %zu of %zu flips still load\n", plen, loaded, plen * 8);
     free(p);
-    free(buf);
     crftag_model_free(m);
 }
 
@@ -896,11 +905,9 @@ static void test_lexicon_fields(void **state)
 {
     (void)state;
     struct crftag_model *m = build_model(0);
-    size_t len, plen;
-    unsigned char *buf = serialize(m, &len);
-    unsigned char *p = unpack(buf, len, &plen);
+    size_t plen;
     struct layout o;
-    walk(p, plen, &o);
+    unsigned char *p = payload_of(m, &plen, &o);
     /* types "PER", "ORG", then 3 entries */
     assert_int_equal(rd32(p + o.lex), 2);
     assert_memory_equal(p + o.lex + 8, "PER", 3);
@@ -961,21 +968,17 @@ static void test_lexicon_fields(void **state)
 
     /* a template model may not carry a lexicon */
     struct crftag_model *t = build_model(1);
-    size_t tlen, tplen;
-    unsigned char *tbuf = serialize(t, &tlen);
-    unsigned char *tp = unpack(tbuf, tlen, &tplen);
+    size_t tplen;
     struct layout to;
-    walk(tp, tplen, &to);
+    unsigned char *tp = payload_of(t, &tplen, &to);
     assert_int_equal(rd32(tp + to.lex), 0);
     assert_int_equal(rd32(tp + to.nent), 0);
     wr32(tp + to.lex, 1);
     refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "with a template");
     free(tp);
-    free(tbuf);
     crftag_model_free(t);
 
     free(p);
-    free(buf);
     crftag_model_free(m);
 }
 
@@ -984,11 +987,9 @@ static void test_cluster_fields(void **state)
 {
     (void)state;
     struct crftag_model *m = build_model(0);
-    size_t len, plen;
-    unsigned char *buf = serialize(m, &len);
-    unsigned char *p = unpack(buf, len, &plen);
+    size_t plen;
     struct layout o;
-    walk(p, plen, &o);
+    unsigned char *p = payload_of(m, &plen, &o);
     /* paths in order of first use, then the words with their path index */
     assert_int_equal(rd32(p + o.clu), 4);
     assert_int_equal(rd32(p + o.clu + 4), 4);
@@ -1090,11 +1091,9 @@ static void test_cluster_fields(void **state)
 
     /* a template model may not carry clusters */
     struct crftag_model *t = build_model(1);
-    size_t tlen, tplen;
-    unsigned char *tbuf = serialize(t, &tlen);
-    unsigned char *tp = unpack(tbuf, tlen, &tplen);
+    size_t tplen;
     struct layout to;
-    walk(tp, tplen, &to);
+    unsigned char *tp = payload_of(t, &tplen, &to);
     assert_int_equal(rd32(tp + to.clu), 0);
     assert_int_equal(rd32(tp + to.nwords), 0);
     wr32(tp + to.clu, 1);
@@ -1103,10 +1102,8 @@ static void test_cluster_fields(void **state)
     wr32(tp + to.nwords, 1);
     refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "cluster words without clusters");
     free(tp);
-    free(tbuf);
     crftag_model_free(t);
     free(p);
-    free(buf);
     crftag_model_free(m);
 }
 
