@@ -100,7 +100,6 @@
 #define FEAT_SEP 0x00
 #define FEAT_SHAPE_MAX 16
 #define FEAT_WIN 2               /* window -2..+2 */
-#define FEAT_BUILTIN_VERSION 2
 #define FEAT_ROW_MAX 1000
 #define FEAT_COL_MAX 1000
 
@@ -341,18 +340,31 @@ static uint64_t feat_kind_state(uint64_t seed, uint64_t kind_id)
 
 enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed)
 {
+    return feat_config_builtin_version(fc, seed, FEAT_BUILTIN_VERSION);
+}
+
+unsigned feat_lex_fold(const struct feat_config *fc)
+{
+    return fc->kind == FEAT_BUILTIN && fc->builtin_version >= 3 ? LEX_FOLD_PLURAL : 0;
+}
+
+enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t seed,
+                                               uint32_t version)
+{
     memset(fc, 0, sizeof *fc);
+    if (version < FEAT_BUILTIN_VERSION_MIN || version > FEAT_BUILTIN_VERSION)
+        return CRFTAG_ERR_INVALID;
     struct feat_template *tpl = util_calloc(BK_COUNT, sizeof *tpl);
     if (!tpl)
         return CRFTAG_ERR_NOMEM;
     for (size_t k = 0; k < BK_COUNT; k++) {
         uint64_t id = ((uint64_t)FEAT_BUILTIN << 32)
-                      | ((uint64_t)FEAT_BUILTIN_VERSION << 16) | k;
+                      | ((uint64_t)version << 16) | k;
         tpl[k].h0 = feat_kind_state(seed, id);
         tpl[k].id0 = hash_end(tpl[k].h0);
     }
     fc->kind = FEAT_BUILTIN;
-    fc->builtin_version = FEAT_BUILTIN_VERSION;
+    fc->builtin_version = version;
     fc->seed = seed;
     fc->ntemplates = BK_COUNT;
     fc->tpl = tpl;

@@ -35,18 +35,41 @@ static inline uint64_t lex_h0(const struct lexicon *lx)
 /* Tokens are compared with ASCII letters folded to lower case: "Merge sort"
  * at the start of a sentence is the entry "merge sort" (WikiSER dev F1 +0.7
  * on a slice, and the dictionary alone goes from 60.1 to 61.0). */
-static inline uint64_t lex_htok(uint64_t h, const char *s)
+static inline int lex_lower_letter(unsigned char c)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        h = hash_byte(h, (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p));
+    c |= 0x20;
+    return c >= 'a' && c <= 'z';
+}
+
+/* A final plural 's' (lexicon.h): "tables", "Kernels"; not "class", "virus",
+ * "analysis", "GPUs", "DES" (too short) or "x86s". */
+static inline int lex_plural(const char *s, size_t n)
+{
+    if (n < 4 || (s[n - 1] | 0x20) != 's' || !lex_lower_letter((unsigned char)s[n - 2]))
+        return 0;
+    char b = (char)(s[n - 2] | 0x20);
+    return b != 's' && b != 'u' && b != 'i';
+}
+
+/* And with LEX_FOLD_PLURAL (built-in features version 3), a final plural 's'
+ * ("hash tables" is the entry "hash table"). */
+static inline uint64_t lex_htok(const struct lexicon *lx, uint64_t h, const char *s)
+{
+    size_t n = strlen(s);
+    if ((lx->fold & LEX_FOLD_PLURAL) && lex_plural(s, n))
+        n--;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t j = 0; j < n; j++)
+        h = hash_byte(h, (unsigned char)(p[j] >= 'A' && p[j] <= 'Z' ? p[j] + ('a' - 'A') : p[j]));
     return hash_byte(h, 0);
 }
 
-struct lexicon *lex_new(uint64_t seed)
+struct lexicon *lex_new(uint64_t seed, unsigned fold)
 {
     struct lexicon *lx = util_calloc(1, sizeof *lx);
     if (lx) {
         lx->seed = seed;
+        lx->fold = fold;
         lx->nviews = 1;
     }
     return lx;
@@ -111,7 +134,7 @@ static long lex_seq_node(struct lexicon *lx, const char *const *tok, size_t ntok
     uint64_t h = lex_h0(lx);
     long node = -1;
     for (size_t k = 0; k < ntok; k++) {
-        h = lex_htok(h, tok[k * stride]);
+        h = lex_htok(lx, h, tok[k * stride]);
         node = lex_node(lx, hash_end(h));
         if (node < 0)
             return -1;
@@ -282,8 +305,8 @@ static unsigned lex_value(const uint32_t *ent, size_t ntypes, uint64_t occ)
     return 1 + ((unsigned)best * LEX_NRB + rb) * LEX_NCB + cb;
 }
 
-enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64_t seed,
-                             struct lexicon **out, struct crftag_error *err)
+enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsigned fold,
+                             uint64_t seed, struct lexicon **out, struct crftag_error *err)
 {
     *out = NULL;
     if (folds > LEX_MAXFOLDS)
@@ -291,7 +314,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64
                        LEX_MAXFOLDS);
     if (c->ncols < 2 || c->nsent == 0)
         return CRFTAG_OK;
-    struct lexicon *lx = lex_new(seed);
+    struct lexicon *lx = lex_new(seed, fold);
     struct lex_chunk *ch = NULL;
     uint32_t *node_ent = NULL, *ent = NULL, *occ = NULL, *tot = NULL;
     size_t ne_cap = 0, ch_cap = 0, lab = c->ncols - 1, stride = c->ncols;
@@ -359,7 +382,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64
                 continue;
             uint64_t h = lex_h0(lx);
             for (size_t i = ch[q].i; i < ch[q].j; i++)
-                h = lex_htok(h, sen.cols[i * stride]);
+                h = lex_htok(lx, h, sen.cols[i * stride]);
             uint32_t node = htab_get(&lx->index, hash_end(h));
             if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
                 continue;
@@ -368,7 +391,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64
         for (size_t i = 0; i < sen.n; i++) {
             uint64_t h = lex_h0(lx);
             for (size_t L = 0; L < LEX_MAXTOK && i + L < sen.n; L++) {
-                h = lex_htok(h, sen.cols[(i + L) * stride]);
+                h = lex_htok(lx, h, sen.cols[(i + L) * stride]);
                 uint32_t node = htab_get(&lx->index, hash_end(h));
                 if (node == HTAB_NONE)
                     break;
@@ -439,7 +462,7 @@ void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, s
         size_t best = 0;
         unsigned bv = 0;
         for (size_t L = 0; L < LEX_MAXTOK && i + L < n; L++) {
-            h = lex_htok(h, cols[(i + L) * stride]);
+            h = lex_htok(lx, h, cols[(i + L) * stride]);
             uint32_t node = htab_get(&lx->index, hash_end(h));
             if (node == HTAB_NONE)
                 break;

@@ -31,7 +31,12 @@
  * 2 (first), 3 (inside), 4 (last), and matching resumes after it.
  * Tokens are compared with ASCII letters folded to lower case ("Merge sort"
  * matches the entry "merge sort"; entries differing only in case are one
- * entry, stored as first seen).  Token sequences are found through the
+ * entry, stored as first seen).  With LEX_FOLD_PLURAL (the lexicon of
+ * built-in feature set version 3 and later) a final plural 's' is folded too:
+ * a token of at least 4 bytes that ends in 's' or 'S' after an ASCII letter
+ * other than s, u, i (either case) is compared without its last byte, so
+ * "hash tables" matches "hash table" and "Kernels" "kernel", while "class",
+ * "virus", "analysis", "GPUs", "x86s" and "DES" stay as they are.  Token sequences are found through the
  * 64-bit hash of their folded tokens (each followed by a 0 byte) under the
  * feature seed; every prefix of an entry is
  * in the index, so a scan stops at the first token that no entry continues.
@@ -50,9 +55,11 @@
 #define LEX_NRB 7                /* ratio buckets */
 #define LEX_NCB 3                /* count buckets */
 #define LEX_MAXFOLDS 64
+#define LEX_FOLD_PLURAL 1u       /* lexicon.fold: fold a final plural 's' */
 
 struct lexicon {
     uint64_t seed;
+    unsigned fold;               /* LEX_FOLD_* besides ASCII case (always folded) */
     size_t ntypes;
     char **types;                /* [ntypes] entity type names, owned */
     /* entries, in insertion order (saved in this order) */
@@ -78,13 +85,15 @@ static inline unsigned lex_rb(unsigned v) { return (v - 1) / LEX_NCB % LEX_NRB; 
 static inline unsigned lex_cb(unsigned v) { return (v - 1) % LEX_NCB; }
 
 /* Builds the lexicon of corpus c (labels in its last column, tokens in
- * column 0; chunks by conlleval's rules) with `folds` held-out folds (0..64).
- * *out is NULL when the labels hold no entity. */
-enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, uint64_t seed,
-                             struct lexicon **out, struct crftag_error *err);
+ * column 0; chunks by conlleval's rules) with `folds` held-out folds (0..64)
+ * and token folding `fold` (LEX_FOLD_* bits).  *out is NULL when the labels
+ * hold no entity. */
+enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsigned fold,
+                             uint64_t seed, struct lexicon **out, struct crftag_error *err);
 
-/* An empty lexicon with one view (for the model loader). */
-struct lexicon *lex_new(uint64_t seed);
+/* An empty lexicon with one view and token folding `fold` (for the model
+ * loader). */
+struct lexicon *lex_new(uint64_t seed, unsigned fold);
 
 /* Adds a type name; returns its index or -1 (out of memory, too many). */
 long lex_add_type(struct lexicon *lx, const char *name, size_t len);

@@ -482,7 +482,7 @@ static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_
     struct lexicon *lx = NULL;
     enum crftag_status st;
     if (ntypes > 0) {
-        if (!(lx = lex_new(m->feat.seed)))
+        if (!(lx = lex_new(m->feat.seed, feat_lex_fold(&m->feat))))
             return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
         m->feat.lex = lx;
     }
@@ -650,15 +650,15 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
         if (tlen != 0)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: built-in features with a template");
-        st = feat_config_builtin(&m->feat, seed);
+        if (bversion < FEAT_BUILTIN_VERSION_MIN || bversion > FEAT_BUILTIN_VERSION)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
+                            "model uses built-in feature set version %lu, this crftag reads "
+                            "versions %d to %d", (unsigned long)bversion,
+                            FEAT_BUILTIN_VERSION_MIN, FEAT_BUILTIN_VERSION);
+        st = feat_config_builtin_version(&m->feat, seed, bversion);
         if (st != CRFTAG_OK)
             return mio_fail(ps, st, "cannot set up the built-in features: %s",
                             crftag_strerror(st));
-        if (m->feat.builtin_version != bversion)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
-                            "model uses built-in feature set version %lu, this crftag has "
-                            "version %lu", (unsigned long)bversion,
-                            (unsigned long)m->feat.builtin_version);
     } else if (kind == FEAT_TEMPLATE) {
         struct crftag_error terr;
         err_clear(&terr);

@@ -952,7 +952,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
             goto out;
         }
         if (p->lexicon) {
-            st = lex_build(c, (size_t)p->lexicon_folds, p->hash_seed, &m->feat.lex, err);
+            st = lex_build(c, (size_t)p->lexicon_folds, feat_lex_fold(&m->feat), p->hash_seed,
+                           &m->feat.lex, err);
             if (st != CRFTAG_OK)
                 goto out;
         }

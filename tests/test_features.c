@@ -112,7 +112,7 @@ static void test_builtin_deterministic_and_seeded(void **state)
     assert_int_equal(feat_config_builtin(&b, SEED), CRFTAG_OK);
     assert_int_equal(feat_config_builtin(&c, SEED ^ ((uint64_t)1 << 40)), CRFTAG_OK);
     assert_int_equal(a.kind, FEAT_BUILTIN);
-    assert_int_equal(a.builtin_version, 2);
+    assert_int_equal(a.builtin_version, 3);
     assert_int_equal(a.ncols, 1);
     assert_null(a.template_text);
 
@@ -149,6 +149,42 @@ static void test_builtin_deterministic_and_seeded(void **state)
     feat_config_free(&a);
     feat_config_free(&b);
     feat_config_free(&c);
+}
+
+/* Versions 2 and 3: the same attributes (same counts) under other kind ids,
+ * each pinned by the documented hash of w(0) and of the bias; version 3's
+ * lexicon folds a plural 's' (test_lexicon_plural). */
+static void test_builtin_versions(void **state)
+{
+    (void)state;
+    struct feat_config v2, v3, bad;
+    assert_int_equal(feat_config_builtin_version(&v2, SEED, 2), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
+    assert_int_equal(v2.builtin_version, 2);
+    assert_int_equal(v3.builtin_version, 3);
+    assert_int_equal(feat_lex_fold(&v2), 0);
+    assert_int_equal(feat_lex_fold(&v3), LEX_FOLD_PLURAL);
+    assert_int_equal(feat_config_builtin_version(&bad, SEED, 1), CRFTAG_ERR_INVALID);
+    assert_int_equal(feat_config_builtin_version(&bad, SEED, 4), CRFTAG_ERR_INVALID);
+    const char *s[] = { "QEMU", "uses", "hash", "tables", "." };
+    for (size_t i = 0; i < N(s); i++) {
+        struct aset a, b;
+        attrs_of(&v2, s, N(s), i, &a);
+        attrs_of(&v3, s, N(s), i, &b);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(aset_common(&a, &b), 0);
+    }
+    for (uint64_t v = 2; v <= 3; v++) {
+        struct aset a;
+        attrs_of(v == 2 ? &v2 : &v3, s, N(s), 0, &a);
+        uint64_t k0 = hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | 0);
+        uint64_t k3 = hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | 3);
+        assert_true(aset_has(&a, hash_end(k0)));                             /* bias */
+        assert_true(aset_has(&a, hash_end(hash_byte(hash_bytes(k3, "QEMU", 4), 0))));
+        assert_false(aset_has(&a, hash_end(hash_byte(hash_bytes(k3, "uses", 4), 0))));
+    }
+    feat_config_free(&v2);
+    feat_config_free(&v3);
 }
 
 static void test_builtin_window(void **state)
@@ -700,6 +736,8 @@ static void expect_match(const struct lexicon *lx, size_t view, const char *cons
     unsigned char p[16];
     lex_match(lx, view, toks, n, 1, v, p);
     for (size_t i = 0; i < n; i++) {
+        if (v[i] != val[i])
+            print_message("token %zu (%s): %u, not %u\n", i, toks[i], v[i], val[i]);
         assert_int_equal(v[i], val[i]);
         assert_int_equal(p[i], pos[i]);
     }
@@ -712,7 +750,7 @@ static void test_lexicon_build_and_match(void **state)
     (void)state;
     struct crftag_corpus *c = lex_corpus();
     struct lexicon *lx;
-    assert_int_equal(lex_build(c, 2, SEED, &lx, NULL), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 2, 0, SEED, &lx, NULL), CRFTAG_OK);
     assert_non_null(lx);
     assert_int_equal(lx->ntypes, 2);
     assert_string_equal(lx->types[0], "BOOK");
@@ -752,12 +790,70 @@ static void test_lexicon_build_and_match(void **state)
     lex_free(lx);
 
     /* without folds: one view, the training sentences see view 0 */
-    assert_int_equal(lex_build(c, 0, SEED, &lx, NULL), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 0, 0, SEED, &lx, NULL), CRFTAG_OK);
     assert_int_equal(lx->nviews, 1);
     assert_int_equal(lex_train_view(lx, 3), 0);
     expect_match(lx, 0, toks, 7, v0, p0);
     lex_free(lx);
-    assert_int_equal(lex_build(c, LEX_MAXFOLDS + 1, SEED, &lx, NULL), CRFTAG_ERR_INVALID);
+    assert_int_equal(lex_build(c, LEX_MAXFOLDS + 1, 0, SEED, &lx, NULL), CRFTAG_ERR_INVALID);
+    crftag_corpus_free(c);
+}
+
+/* LEX_FOLD_PLURAL (built-in version 3): "hash tables" labelled once and
+ * "hash table" left O once are one entry, labelled 1 time in 2; without the
+ * folding they are two texts, the entity 1 of 1.  "class", "DES" (3
+ * bytes), "virus", "x86s", "GPUs" are not folded. */
+static const char *const PL_CORPUS[][2] = {
+    { "hash", "B-DS" }, { "tables", "I-DS" }, { "and", "O" }, { "Kernels", "B-DEV" },
+    { NULL, NULL },
+    { "a", "O" }, { "hash", "O" }, { "table", "O" }, { "DES", "B-ALG" }, { "class", "B-DS" },
+    { "virus", "B-DS" }, { "x86s", "B-DEV" }, { "GPUs", "B-DEV" }, { NULL, NULL },
+};
+
+static void test_lexicon_plural(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    const char *cols[16];
+    size_t n = 0;
+    for (size_t k = 0; k < N(PL_CORPUS); k++) {
+        if (PL_CORPUS[k][0]) {
+            cols[2 * n] = PL_CORPUS[k][0];
+            cols[2 * n + 1] = PL_CORPUS[k][1];
+            n++;
+            continue;
+        }
+        struct sentence sen = { n, 2, cols, 1 };
+        assert_int_equal(corpus_add(c, &sen, NULL), CRFTAG_OK);
+        n = 0;
+    }
+    struct lexicon *plain, *fold;
+    assert_int_equal(lex_build(c, 0, 0, SEED, &plain, NULL), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 0, LEX_FOLD_PLURAL, SEED, &fold, NULL), CRFTAG_OK);
+    assert_int_equal(plain->fold, 0);
+    assert_int_equal(fold->fold, LEX_FOLD_PLURAL);
+    assert_int_equal(plain->nent, 7);
+    assert_int_equal(fold->nent, 7);
+    /* types: DS 0, DEV 1, ALG 2 */
+    const char *t1[] = { "Hash", "Tables", "hash", "table", "kernel", "KERNELs" };
+    unsigned pp[] = { 2, 4, 2, 4, 1, 1 };
+    unsigned vf[] = { lv(0, 4, 0), lv(0, 4, 0), lv(0, 4, 0), lv(0, 4, 0), lv(1, 6, 0),
+                      lv(1, 6, 0) };
+    expect_match(fold, 0, t1, 6, vf, pp);
+    unsigned vp[] = { lv(0, 6, 0), lv(0, 6, 0), 0, 0, 0, lv(1, 6, 0) };
+    unsigned ppl[] = { 2, 4, 0, 0, 0, 1 };
+    expect_match(plain, 0, t1, 6, vp, ppl);
+    /* not folded: too short, or s after s, u or a non-letter */
+    const char *t2[] = { "DE", "DES", "clas", "class", "viru", "virus", "x86", "x86s", "GPU",
+                         "GPUs" };
+    unsigned v2[] = { 0, lv(2, 6, 0), 0, lv(0, 6, 0), 0, lv(0, 6, 0), 0, lv(1, 6, 0), 0,
+                      lv(1, 6, 0) };
+    unsigned p2[] = { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 };
+    expect_match(fold, 0, t2, 10, v2, p2);
+    expect_match(plain, 0, t2, 10, v2, p2);
+    lex_free(plain);
+    lex_free(fold);
     crftag_corpus_free(c);
 }
 
@@ -771,7 +867,7 @@ static void test_lexicon_features(void **state)
     struct feat_config plain, fc;
     assert_int_equal(feat_config_builtin(&plain, SEED), CRFTAG_OK);
     assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
-    assert_int_equal(lex_build(c, 2, SEED, &fc.lex, NULL), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 2, 0, SEED, &fc.lex, NULL), CRFTAG_OK);
     const char *toks[] = { "Carol", "saw", "Bob", "and", "Alice", "in", "Wonderland" };
     struct aset a, b, x, y;
     for (size_t i = 0; i < N(toks); i++) {
@@ -805,6 +901,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_deterministic_and_seeded),
+        cmocka_unit_test(test_builtin_versions),
         cmocka_unit_test(test_builtin_window),
         cmocka_unit_test(test_builtin_specific),
         cmocka_unit_test(test_builtin_counts),
@@ -816,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_template_out_of_range),
         cmocka_unit_test(test_template_dedup),
         cmocka_unit_test(test_lexicon_build_and_match),
+        cmocka_unit_test(test_lexicon_plural),
         cmocka_unit_test(test_lexicon_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,7 @@ static unsigned lexval(unsigned type, unsigned rb, unsigned cb)
 static void add_lexicon(struct crftag_model *m)
 {
     assert_int_equal(feat_config_builtin(&m->feat, HASH_DEFAULT_SEED), CRFTAG_OK);
-    struct lexicon *lx = lex_new(HASH_DEFAULT_SEED);
+    struct lexicon *lx = lex_new(HASH_DEFAULT_SEED, feat_lex_fold(&m->feat));
     assert_non_null(lx);
     m->feat.lex = lx;
     assert_int_equal(lex_add_type(lx, "PER", 3), 0);
@@ -982,6 +982,86 @@ static void test_lexicon_fields(void **state)
     crftag_model_free(m);
 }
 
+/* Loads payload p[0..n) packed as the current format; returns the model. */
+static struct crftag_model *load_payload(const unsigned char *p, size_t n)
+{
+    size_t flen;
+    unsigned char *f = pack(p, n, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+    struct crftag_model *m = NULL;
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_load_mem(f, flen, &m, &err);
+    free(f);
+    if (st != CRFTAG_OK)
+        fail_msg("load: %s", err.msg);
+    return m;
+}
+
+/* The built-in feature set version: 2 and 3 load, each with its own
+ * lexicon folding (3 folds a plural 's': an entry "Alices" next to "Alice"
+ * repeats it there, not in 2); others are refused. */
+static void test_builtin_versions(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    assert_int_equal(m->feat.builtin_version, FEAT_BUILTIN_VERSION);
+    assert_int_equal(FEAT_BUILTIN_VERSION, 3);
+    size_t plen;
+    struct layout o;
+    unsigned char *p = payload_of(m, &plen, &o);
+    assert_int_equal(rd32(p + o.kind + 4), 3);
+    unsigned char *q = dup_bytes(p, plen);
+    const char *alice[] = { "Alice" }, *alices[] = { "ALICES" };
+    uint16_t v;
+    unsigned char pos;
+    for (uint32_t ver = 2; ver <= 3; ver++) {
+        wr32(q + o.kind + 4, ver);
+        struct crftag_model *b = load_payload(q, plen);
+        assert_int_equal(b->feat.builtin_version, ver);
+        assert_int_equal(b->feat.lex->fold, ver == 3 ? LEX_FOLD_PLURAL : 0);
+        assert_int_equal(feat_lex_fold(&b->feat), b->feat.lex->fold);
+        lex_match(b->feat.lex, 0, alice, 1, 1, &v, &pos);
+        assert_int_equal(v, lexval(0, 0, 2));
+        lex_match(b->feat.lex, 0, alices, 1, 1, &v, &pos);
+        assert_int_equal(v, ver == 3 ? lexval(0, 0, 2) : 0);
+        crftag_model_free(b);
+    }
+    for (uint32_t ver = 0; ver <= 5; ver++) {
+        if (ver == 2 || ver == 3)
+            continue;
+        wr32(q + o.kind + 4, ver);
+        char msg[64];
+        snprintf(msg, sizeof msg, "feature set version %u, this crftag reads versions 2 to 3",
+                 (unsigned)ver);
+        refuse_payload(q, plen, CRFTAG_ERR_MODEL_VERSION, msg);
+    }
+    free(q);
+
+    /* the third entry ("Bob") turned into "Alices": a repeat of "Alice" in
+     * version 3, a new entry in version 2 */
+    size_t e2 = o.entries + 13;          /* after the first entry, the ntok of the second */
+    for (int k = 0; k < 3; k++)
+        e2 += 4 + rd32(p + e2);
+    e2 += 2;
+    assert_int_equal(p[e2], 1);
+    assert_int_equal(rd32(p + e2 + 1), 3);
+    size_t ql = plen + 3;
+    q = malloc(ql);
+    memcpy(q, p, e2 + 1);
+    wr32(q + e2 + 1, 6);
+    memcpy(q + e2 + 5, "Alices", 6);
+    memcpy(q + e2 + 11, p + e2 + 8, plen - (e2 + 8));
+    refuse_payload(q, ql, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 2 repeats");
+    wr32(q + o.kind + 4, 2);
+    struct crftag_model *b = load_payload(q, ql);
+    assert_int_equal(b->feat.lex->nent, 3);
+    lex_match(b->feat.lex, 0, alices, 1, 1, &v, &pos);
+    assert_int_equal(v, lexval(0, 2, 2));         /* the third entry's value */
+    crftag_model_free(b);
+    free(q);
+    free(p);
+    crftag_model_free(m);
+}
+
 /* The word-cluster block: version 2 files have none; every field checked. */
 static void test_cluster_fields(void **state)
 {
@@ -1146,6 +1226,7 @@ int main(void)
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_payload_fuzz),
         cmocka_unit_test(test_lexicon_fields),
+        cmocka_unit_test(test_builtin_versions),
         cmocka_unit_test(test_cluster_fields),
         cmocka_unit_test(test_save_refuses_invalid),
     };
