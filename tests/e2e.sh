@@ -45,6 +45,13 @@ if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; e
 check "info" "$CRFTAG" info "$T/m.crftag"
 grep -q "format version:  3" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
+# --- a model of built-in feature set version 2 (trained on corpus_wikiser_30.txt
+# before version 3 existed) tags as it did then: its lexicon folds no plural ---
+cat tests/data/features_wikiser_sample.txt tests/data/model_builtin_v2_plurals.txt > "$T/v2in.txt"
+check "tag with a version-2 model" "$CRFTAG" tag -m tests/data/model_builtin_v2.crftag -T "$T/v2in.txt"
+cmp -s "$T/out" tests/data/model_builtin_v2.expected && ok "the version-2 model tags as before" \
+    || fail "the version-2 model tags as before"
+
 # --- tagging ---
 echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"
 check "tag raw text (conll)" "$CRFTAG" tag -m "$T/m.crftag" "$T/raw.txt"
