@@ -52,7 +52,8 @@ static inline int lex_plural(const char *s, size_t n)
 }
 
 /* And with LEX_FOLD_PLURAL (built-in features version 3), a final plural 's'
- * ("hash tables" is the entry "hash table"). */
+ * ("hash tables" is the entry "hash table"): WikiSER dev F1 62.06 -> 62.98,
+ * Algorithm 37.69 -> 41.32 (docs/ACCURACY.md). */
 static inline uint64_t lex_htok(const struct lexicon *lx, uint64_t h, const char *s)
 {
     size_t n = strlen(s);
