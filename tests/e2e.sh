@@ -43,7 +43,7 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  3" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  4" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
 # --- tagging ---
 echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"
