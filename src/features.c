@@ -58,7 +58,7 @@
  *          fc->ulex is set (a model trained with lexicon files) and the token
  *          is in a match of the user lexicon, matched like the lexicon above
  *          (its own longest-match pass) at position p, type name T (bytes):
- *            p T | T                    (kinds BK_ULEX_PT, BK_ULEX_T)
+ *            p T | T                    (kinds BK_ULEX_PT = 62, BK_ULEX_T = 63)
  *          A model without a user lexicon never has these kinds, so its
  *          attributes are the same as before they existed.
  *
@@ -180,6 +180,8 @@ enum feat_bkind {
     BK_ULEX_T,                   /* user lexicon: type */
     BK_COUNT
 };
+
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63, "kind numbers documented above");
 
 /* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2). */
 #define FEAT_BUILTIN_MAX 80
