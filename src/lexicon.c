@@ -574,8 +574,9 @@ static enum crftag_status lex_user_line(struct lex_reader *rd, const char *path,
         return err_set(err, CRFTAG_ERR_PARSE, path, line, "lexicon: empty name");
     if (ntok > LEX_MAXTOK)
         return err_set(err, CRFTAG_ERR_PARSE, path, line,
-                       "lexicon: name '%.60s%s' has %zu tokens (at most %d)", s,
-                       nlen > 60 ? "..." : "", ntok, LEX_MAXTOK);
+                       "lexicon: name '%.*s%s' has %zu tokens (at most %d)",
+                       (int)(nlen > 60 ? 60 : nlen), s, nlen > 60 ? "..." : "", ntok,
+                       LEX_MAXTOK);
     size_t bytes = 0;
     for (size_t k = 0; k < ntok; k++) {
         size_t l = rd->toks[k].end - rd->toks[k].start;
