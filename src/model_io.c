@@ -5,8 +5,9 @@
  *   file --model_io_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer ---------------------------------^   (crftag_model_load_mem)
  *
- * File format, version 3 (also in docs/MODEL_FORMAT.md; version 2 is the
- * same without the word-cluster block, and is read too).  Every integer is
+ * File format, version 4 (also in docs/MODEL_FORMAT.md; version 3 is the
+ * same without the user-lexicon block, version 2 also without the word
+ * clusters and the label bias; both are read too).  Every integer is
  * little-endian and written byte by byte; f32 / f64 are the IEEE-754 bits
  * of the value as a u32 / u64.
  *
@@ -32,6 +33,11 @@
  *       u32 npaths (0 = none)  npaths x str path (1..64 digits, distinct)
  *       u32 nwords (0 when npaths is 0, else >= 1), each:
  *       str word (1..4096 bytes, no TAB, CR, LF; distinct)  u32 path (< npaths)
+ *     user lexicon (lexicon.h: lex_read_user; empty unless builtin; only in version 4)
+ *       u32 ntypes (<= 255; 0 = none)  ntypes x str type (1..4096 bytes, distinct)
+ *       u32 nentries (0 when ntypes is 0, else >= 1), each: u8 ntok (1..8)
+ *       ntok x str token (1..4096 bytes)  u8 type (< ntypes)
+ *       (entries distinct after folding ASCII letters to lower case)
  *     labels
  *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
  *     attributes
