@@ -647,6 +647,10 @@ enum crftag_status lex_read_user(const char *const *paths, size_t npaths, uint64
         size_t len;
         int rc;
         while ((rc = io_getline(r, &line, &len, err)) > 0) {
+            if (io_lineno(r) == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+                line += 3;               /* a UTF-8 byte order mark */
+                len -= 3;
+            }
             st = lex_user_line(&rd, io_path(r), io_lineno(r), line, len, err);
             if (st != CRFTAG_OK)
                 break;

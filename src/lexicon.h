@@ -133,7 +133,7 @@ void lex_free(struct lexicon *lx);
  *   NAME              NAME of type LEX_USER_TYPE ("ENTRY")
  *
  * Blank lines (spaces and tabs only) and lines whose first byte is '#' are
- * skipped.  NAME is split into tokens by crftag's tokenizer (tokenize.c), as
+ * skipped (a UTF-8 byte order mark opening a file is ignored).  NAME is split into tokens by crftag's tokenizer (tokenize.c), as
  * raw text is when tagging ("GNU/Linux" is one token, "Mac OS X" three);
  * it must give 1..LEX_MAXTOK tokens of at most LEX_MAXTOKLEN bytes.  TYPE:
  * 1..LEX_MAXTYPELEN bytes, no TAB; at most LEX_MAXTYPES types over all the

@@ -156,6 +156,14 @@ static void test_parse(void **state)
     assert_int_equal(value_of(lx, gnu2), 0);
     lex_free(lx);
 
+    /* a byte order mark before a comment: still a comment */
+    const char *bom = write_tmp("bom.txt", "\xef\xbb\xbf# names\nLinux\n");
+    lx = read_ok(&bom, 1, NULL);
+    assert_int_equal(lx->nent, 1);
+    const char *linux_[] = { "linux", NULL };
+    assert_string_equal(type_of(lx, linux_), "ENTRY");
+    lex_free(lx);
+
     /* a file of comments only: no lexicon, no error */
     const char *c = write_tmp("c.txt", "# nothing\n\n");
     struct lexicon *none = (struct lexicon *)1;
