@@ -6,12 +6,12 @@
  * the BIO masks.  After that the model is read-only.
  */
 #include "model.h"
-#include "lexicon.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "clusters.h"
 #include "error.h"
+#include "lexicon.h"
 #include "util.h"
 
 struct crftag_model *model_new(void)

@@ -819,9 +819,13 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
     if (p->num_lexicon_files > 0 && p->template_text)
         return err_set(err, CRFTAG_ERR_INVALID, p->lexicon_files ? p->lexicon_files[0] : NULL,
                        0, "lexicon files are features of the built-in set, not of templates");
-    if (p->num_lexicon_files > LEX_MAXFILES || (p->num_lexicon_files > 0 && !p->lexicon_files))
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "at most %d lexicon files",
-                       LEX_MAXFILES);
+    if (p->num_lexicon_files > LEX_MAXFILES)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%zu lexicon files (at most %d)",
+                       p->num_lexicon_files, LEX_MAXFILES);
+    if (p->num_lexicon_files > 0 && !p->lexicon_files)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "num_lexicon_files is %zu but lexicon_files is NULL",
+                       p->num_lexicon_files);
     if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
