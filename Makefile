@@ -108,6 +108,8 @@ WIKISER_BIAS = 0.5,Algorithm=1
 models: $(BUILD)/crftag
 	$(BUILD)/crftag train --quiet --bias $(WIKISER_BIAS) -o models/wikiser.crftag \
 	    corpora/wikiser-train.txt.gz
+	gzip -dc corpora/wikiser-dev.txt.gz | \
+	    $(BUILD)/crftag eval -m models/wikiser.crftag /dev/stdin > tests/data/shipped_model_dev.expected
 
 # The headline rows of docs/ACCURACY.md from ../shared/corpora (several
 # minutes of training; says so and succeeds when the corpora are absent).

@@ -81,10 +81,11 @@ extern "C" {
 #define CRFTAG_VERSION_PATCH 0
 #define CRFTAG_VERSION_STRING "0.1.0"
 
-/* Version of the model file format written by this library.  Version 2
- * files (the same without word clusters) are read too; files of any other
- * version are refused with CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 3
+/* Version of the model file format written by this library.  Versions 2
+ * (without word clusters, label bias and user lexicon) and 3 (without user
+ * lexicon) are read too; files of any other version are refused with
+ * CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 4
 
 /* The library version at run time, e.g. "0.1.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -220,10 +221,20 @@ struct crftag_model_info {
     /* word clusters of the built-in features (0, 0 without) */
     size_t num_cluster_words;
     size_t num_clusters;
+    /* user lexicon of the built-in features (crftag_train_params.         */
+    /* lexicon_files; 0, 0 without): entries and their distinct types      */
+    size_t num_user_lexicon_entries;
+    size_t num_user_lexicon_types;
 };
 
 CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
                                       struct crftag_model_info *out);
+
+/* Type i (0 .. num_user_lexicon_types - 1) of the model's user lexicon, in
+ * order of first appearance in the lexicon files, and (when entries is not
+ * NULL) how many entries have it; NULL (and 0) when out of range. */
+CRFTAG_API const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,
+                                                      size_t *entries);
 
 /* Training frequency of label id in the training data (0 when out of range). */
 CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id);
@@ -288,6 +299,19 @@ struct crftag_train_params {
                           /*   or Liang's Brown-cluster "paths" file); adds     */
                           /*   cluster features and stores the table in the     */
                           /*   model.  NULL = none.                             */
+    const char *const *lexicon_files; /* built-in features: user      default NULL */
+                          /*   lexicon ("gazetteer") files, read in this order  */
+                          /*   and merged: one name a line, NAME or NAME<TAB>   */
+                          /*   TYPE (no TAB: type "ENTRY"); '#' lines and blank */
+                          /*   lines skipped; plain or gzip.  Names are split   */
+                          /*   by crftag_tokenize's rules and matched ASCII-    */
+                          /*   case-insensitively, longest match first; a name  */
+                          /*   keeps the type of its first line.  Adds position */
+                          /*   + type and type attributes to matched tokens and */
+                          /*   stores the entries in the model.  Bad lines fail */
+                          /*   with CRFTAG_ERR_PARSE naming file and line; with */
+                          /*   a template: CRFTAG_ERR_INVALID.                  */
+    size_t num_lexicon_files; /* entries of lexicon_files, 0..64   default 0    */
 };
 
 /* Fills every field with its default.  Call it before setting fields. */

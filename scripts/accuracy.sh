@@ -10,6 +10,8 @@
 # training when the corpora are absent.
 #
 #   make accuracy [CORPORA=DIR] [ROWS="default nolex clusters conll"]
+#   ROWS=userlex: the default training with the user lexicon of this system's
+#   packages, commands, services and licenses (scripts/debian-lexicon.sh)
 set -eu
 CRFTAG=${CRFTAG:-build/crftag}
 CORPORA=${CORPORA:-../shared/corpora}
@@ -54,6 +56,10 @@ for r in $ROWS; do
         awk -v s="$start" -v e="$end" -v n="$(wc -l < "$T/clusters.txt")" \
             'BEGIN { printf "clusters: %d words in %.1f s\n", n, e - s }'
         row clusters "$W/dev.txt" --clusters "$T/clusters.txt" "$W/train.txt.gz" ;;
+    userlex)
+        sh scripts/debian-lexicon.sh > "$T/debian.txt"
+        echo "== user lexicon: $(grep -vc '^#' "$T/debian.txt") lines (scripts/debian-lexicon.sh)"
+        row userlex "$W/dev.txt" --lexicon "$T/debian.txt" "$W/train.txt.gz" ;;
     conll) row conll "$C/test.txt" --template tests/data/features_conll2000.tpl "$C/train.txt.gz" ;;
     *) echo "accuracy: unknown row '$r'" >&2; exit 2 ;;
     esac

@@ -59,7 +59,15 @@
  *          the 2 bytes {0x00, 'U'} as its path.  Precomputed per path by
  *          feat_config_set_clusters.
  *
- *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) attributes, m = min(4, UTF-8 characters
+ *   2      user lexicon ("gazetteer", lexicon.h: lex_read_user), only when
+ *          fc->ulex is set (a model trained with lexicon files) and the token
+ *          is in a match of the user lexicon, matched like the lexicon above
+ *          (its own longest-match pass) at position p, type name T (bytes):
+ *            p T | T                    (kinds BK_ULEX_PT = 62, BK_ULEX_T = 63)
+ *          A model without a user lexicon never has these kinds, so its
+ *          attributes are the same as before they existed.
+ *
+ *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) (+ 2) attributes, m = min(4, UTF-8 characters
  *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *
@@ -172,10 +180,14 @@ enum feat_bkind {
     BK_CL_M1,                    /* clusters: path prefixes of w(-1), w(0), w(+1) */
     BK_CL_0,
     BK_CL_P1,
+    BK_ULEX_PT,                  /* user lexicon: position, type */
+    BK_ULEX_T,                   /* user lexicon: type */
     BK_COUNT
 };
 
-/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15). */
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63, "kind numbers documented above");
+
+/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2). */
 #define FEAT_BUILTIN_MAX 80
 
 /* Prefix lengths of a bit-string cluster path used as attributes (Turian,
@@ -194,6 +206,8 @@ struct feat_tok {
     unsigned char npre;          /* min(4, characters) */
     unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
     uint16_t lexval;             /* lexicon value of the match */
+    unsigned char ulexpos;       /* user lexicon match: 0 none, 1..4 */
+    uint16_t ulexval;            /* user lexicon value of the match */
     uint32_t cl;                 /* cluster path (npaths: not in the table) */
 };
 
@@ -265,6 +279,8 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
     t->lw = w;
     t->lexpos = 0;
     t->lexval = 0;
+    t->ulexpos = 0;
+    t->ulexval = 0;
     t->cl = FEAT_CL_OUT;
     for (size_t j = 0; j < len; j++) {
         unsigned char c = p[j];
@@ -561,6 +577,20 @@ static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct f
     return o;
 }
 
+/* User lexicon attributes of token t0 (after the others); returns the end of o. */
+static uint64_t *feat_ulex_token(const struct feat_template *kt, const struct lexicon *ulx,
+                                 const struct feat_tok *t0, uint64_t *o)
+{
+    if (!t0->ulexpos)
+        return o;
+    const char *type = ulx->types[lex_type(t0->ulexval)];
+    size_t tlen = strlen(type);
+    uint64_t h = hash_byte(kt[BK_ULEX_PT].h0, t0->ulexpos);
+    *o++ = feat_end(feat_hstr(h, type, tlen));
+    *o++ = feat_end(feat_hstr(kt[BK_ULEX_T].h0, type, tlen));
+    return o;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Templates                                                                */
 /* ------------------------------------------------------------------------ */
@@ -796,6 +826,7 @@ void feat_config_free(struct feat_config *fc)
     free(fc->template_text);
     free(fc->tpl);
     lex_free(fc->lex);
+    lex_free(fc->ulex);
     cl_free(fc->cl);
     free(fc->clid);
     free(fc->clnum);
@@ -923,6 +954,22 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
                 tk[i].lexpos = out->lexpos[i];
             }
         }
+        if (fc->ulex) {
+            size_t cap = out->ulex_cap;
+            p = out->ulexval;
+            if (util_grow(&p, &cap, n, sizeof *out->ulexval))
+                return CRFTAG_ERR_NOMEM;
+            out->ulexval = p;
+            p = out->ulexpos;
+            if (util_grow(&p, &out->ulex_cap, n, 1))
+                return CRFTAG_ERR_NOMEM;
+            out->ulexpos = p;
+            lex_match(fc->ulex, 0, cols, n, stride, out->ulexval, out->ulexpos);
+            for (size_t i = 0; i < n; i++) {
+                tk[i].ulexval = out->ulexval[i];
+                tk[i].ulexpos = out->ulexpos[i];
+            }
+        }
         if (fc->cl) {
             for (size_t i = 0; i < n; i++) {
                 uint32_t cp = cl_lookup(fc->cl, tk[i].w, tk[i].len);
@@ -933,6 +980,8 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
             o = feat_builtin_token(fc->tpl, fc->lex, tk, i, o);
             if (fc->cl)
                 o = feat_cluster_token(fc, tk, i, o);
+            if (fc->ulex)
+                o = feat_ulex_token(fc->tpl, fc->ulex, &tk[i], o);
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {
@@ -953,5 +1002,7 @@ void feat_buf_free(struct feat_buf *b)
     free(b->scratch);
     free(b->lexval);
     free(b->lexpos);
+    free(b->ulexval);
+    free(b->ulexpos);
     memset(b, 0, sizeof *b);
 }

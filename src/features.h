@@ -38,6 +38,7 @@ struct feat_config {
     struct feat_template *tpl;   /* [ntemplates] */
     size_t ncols;                /* input columns read: max col + 1 (builtin: 1) */
     struct lexicon *lex;         /* FEAT_BUILTIN: entity lexicon, owned, or NULL */
+    struct lexicon *ulex;        /* FEAT_BUILTIN: user lexicon (lexicon.h), owned, or NULL */
     struct crftag_clusters *cl;  /* FEAT_BUILTIN: word clusters, owned, or NULL */
     uint64_t *clid;              /* [(npaths + 1) * 3 * FEAT_CL_MAXP] attributes of each
                                     path (+ unknown words) at -1, 0, +1 */
@@ -86,6 +87,9 @@ struct feat_buf {
     uint16_t *lexval;    /* [n] lexicon matches */
     unsigned char *lexpos;
     size_t lex_cap;
+    uint16_t *ulexval;   /* [n] user lexicon matches */
+    unsigned char *ulexpos;
+    size_t ulex_cap;
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of

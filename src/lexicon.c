@@ -21,6 +21,8 @@
 
 #include "corpus.h"
 #include "error.h"
+#include "io.h"
+#include "tokenize.h"
 #include "util.h"
 
 #define LEX_SEED_MIX UINT64_C(0x6c6578696b6f6e31)   /* "lexikon1" */
@@ -483,4 +485,212 @@ void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, s
         }
         i += best;
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* User lexicons                                                            */
+/* ------------------------------------------------------------------------ */
+
+unsigned lex_lookup(const struct lexicon *lx, const char *const *tok, size_t ntok)
+{
+    if (ntok < 1 || ntok > LEX_MAXTOK)
+        return 0;
+    uint64_t h = lex_h0(lx);
+    for (size_t k = 0; k < ntok; k++)
+        h = lex_htok(lx, h, tok[k]);
+    uint32_t node = htab_get(&lx->index, hash_end(h));
+    if (node == HTAB_NONE || node >= lx->nnodes)
+        return 0;
+    return lx->val[(size_t)node * lx->nviews];
+}
+
+/* Offset of the first byte of s[0..n) that is not part of valid UTF-8
+ * (no overlong forms, surrogates or code points above U+10FFFF), or n. */
+static size_t lex_utf8_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            if (c == 0xe0)
+                lo = 0xa0;
+            else if (c == 0xed)
+                hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;
+        } else {
+            return i;
+        }
+        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+        i += len;
+    }
+    return n;
+}
+
+struct lex_reader {
+    struct lexicon *lx;
+    struct crftag_token *toks;
+    size_t tok_cap;
+    char *buf;                   /* NUL-terminated copies of a name's tokens */
+    size_t buf_cap;
+    size_t dups;
+};
+
+/* One line s[0..n) of file path (line number line). */
+static enum crftag_status lex_user_line(struct lex_reader *rd, const char *path, long line,
+                                        char *s, size_t n, struct crftag_error *err)
+{
+    size_t blank = 0;
+    while (blank < n && (s[blank] == ' ' || s[blank] == '\t'))
+        blank++;
+    if (blank == n || s[0] == '#')
+        return CRFTAG_OK;
+    if (memchr(s, '\0', n))
+        return err_set(err, CRFTAG_ERR_PARSE, path, line, "lexicon: NUL byte in the line");
+    size_t bad = lex_utf8_bad((const unsigned char *)s, n);
+    if (bad < n)
+        return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                       "lexicon: not valid UTF-8 (byte 0x%02x at column %zu)",
+                       (unsigned)(unsigned char)s[bad], bad + 1);
+    const char *type = LEX_USER_TYPE;
+    size_t tlen = strlen(LEX_USER_TYPE), nlen = n;
+    char *tab = memchr(s, '\t', n);
+    if (tab) {
+        nlen = (size_t)(tab - s);
+        type = tab + 1;
+        tlen = n - nlen - 1;
+        if (memchr(type, '\t', tlen))
+            return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                           "lexicon: more than one TAB (expected NAME or NAME<TAB>TYPE)");
+        while (tlen > 0 && type[0] == ' ') {
+            type++;
+            tlen--;
+        }
+        while (tlen > 0 && type[tlen - 1] == ' ')
+            tlen--;
+        if (tlen == 0)
+            return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                           "lexicon: empty type after the TAB");
+        if (tlen > LEX_MAXTYPELEN)
+            return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                           "lexicon: type of %zu bytes (at most %d)", tlen, LEX_MAXTYPELEN);
+    }
+    size_t ntok = 0;
+    if (tok_split(s, nlen, &rd->toks, &ntok, &rd->tok_cap) != CRFTAG_OK)
+        return err_set(err, CRFTAG_ERR_NOMEM, path, line, "out of memory (lexicon)");
+    if (ntok == 0)
+        return err_set(err, CRFTAG_ERR_PARSE, path, line, "lexicon: empty name");
+    if (ntok > LEX_MAXTOK)
+        return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                       "lexicon: name '%.*s%s' has %zu tokens (at most %d)",
+                       (int)(nlen > 60 ? 60 : nlen), s, nlen > 60 ? "..." : "", ntok,
+                       LEX_MAXTOK);
+    size_t bytes = 0;
+    for (size_t k = 0; k < ntok; k++) {
+        size_t l = rd->toks[k].end - rd->toks[k].start;
+        if (l > LEX_MAXTOKLEN)
+            return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                           "lexicon: token %zu of the name has %zu bytes (at most %d)", k + 1,
+                           l, LEX_MAXTOKLEN);
+        bytes += l + 1;
+    }
+    void *p = rd->buf;
+    if (util_grow(&p, &rd->buf_cap, bytes, 1))
+        return err_set(err, CRFTAG_ERR_NOMEM, path, line, "out of memory (lexicon)");
+    rd->buf = p;
+    const char *tok[LEX_MAXTOK];
+    char *q = rd->buf;
+    for (size_t k = 0; k < ntok; k++) {
+        size_t l = rd->toks[k].end - rd->toks[k].start;
+        memcpy(q, s + rd->toks[k].start, l);
+        q[l] = '\0';
+        tok[k] = q;
+        q += l + 1;
+    }
+    struct lexicon *lx = rd->lx;
+    if (lex_lookup(lx, tok, ntok) != 0) {
+        rd->dups++;
+        return CRFTAG_OK;
+    }
+    size_t before = lx->ntypes;
+    long t = lex_add_type(lx, type, tlen);
+    if (t < 0) {
+        if (before >= LEX_MAXTYPES)
+            return err_set(err, CRFTAG_ERR_PARSE, path, line,
+                           "lexicon: type '%.*s' is one more than the %d types allowed",
+                           (int)(tlen > 60 ? 60 : tlen), type, LEX_MAXTYPES);
+        return err_set(err, CRFTAG_ERR_NOMEM, path, line, "out of memory (lexicon)");
+    }
+    enum crftag_status st = lex_add_entry(lx, tok, ntok, lex_user_value((unsigned)t));
+    if (st != CRFTAG_OK)   /* not a duplicate (looked up above): out of memory */
+        return err_set(err, CRFTAG_ERR_NOMEM, path, line, "out of memory (lexicon)");
+    return CRFTAG_OK;
+}
+
+enum crftag_status lex_read_user(const char *const *paths, size_t npaths, uint64_t seed,
+                                 unsigned fold, struct lexicon **out, size_t *dups,
+                                 struct crftag_error *err)
+{
+    *out = NULL;
+    if (dups)
+        *dups = 0;
+    if (!paths || npaths < 1 || npaths > LEX_MAXFILES)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "1..%d lexicon files expected",
+                       LEX_MAXFILES);
+    struct lex_reader rd;
+    memset(&rd, 0, sizeof rd);
+    if (!(rd.lx = lex_new(seed, fold)))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (lexicon)");
+    enum crftag_status st = CRFTAG_OK;
+    for (size_t f = 0; f < npaths && st == CRFTAG_OK; f++) {
+        if (!paths[f]) {
+            st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon file %zu is NULL", f);
+            break;
+        }
+        struct io_reader *r;
+        st = io_open(paths[f], &r, err);
+        if (st != CRFTAG_OK)
+            break;
+        char *line;
+        size_t len;
+        int rc;
+        while ((rc = io_getline(r, &line, &len, err)) > 0) {
+            if (io_lineno(r) == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+                line += 3;               /* a UTF-8 byte order mark */
+                len -= 3;
+            }
+            st = lex_user_line(&rd, io_path(r), io_lineno(r), line, len, err);
+            if (st != CRFTAG_OK)
+                break;
+        }
+        if (rc < 0 && st == CRFTAG_OK)
+            st = (enum crftag_status)rc;
+        io_close(r);
+    }
+    free(rd.toks);
+    free(rd.buf);
+    if (st != CRFTAG_OK || rd.lx->nent == 0) {
+        lex_free(rd.lx);
+        return st;
+    }
+    *out = rd.lx;
+    if (dups)
+        *dups = rd.dups;
+    return CRFTAG_OK;
 }

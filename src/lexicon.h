@@ -56,6 +56,9 @@
 #define LEX_NCB 3                /* count buckets */
 #define LEX_MAXFOLDS 64
 #define LEX_FOLD_PLURAL 1u       /* lexicon.fold: fold a final plural 's' */
+#define LEX_MAXTYPELEN 256       /* longest type name of a user lexicon file, bytes */
+#define LEX_MAXFILES 64          /* user lexicon files of one model */
+#define LEX_USER_TYPE "ENTRY"    /* type of a user lexicon line without a TAB */
 
 struct lexicon {
     uint64_t seed;
@@ -122,5 +125,48 @@ void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, s
                size_t stride, uint16_t *val, unsigned char *pos);
 
 void lex_free(struct lexicon *lx);
+
+/*
+ * User lexicons ("gazetteers") of the built-in features: name lists given
+ * by the user (crftag_train_params.lexicon_files), stored in the model and
+ * matched like the learned lexicon, but a separate struct lexicon with its
+ * own attribute kinds (features.c).  An entry's value only names its type:
+ *
+ *   value = lex_user_value(type) = 1 + type * LEX_NRB * LEX_NCB
+ *
+ * (so lex_type() gives the type; the ratio and count buckets are 0).
+ *
+ * File format: UTF-8 text, plain or gzip, one entry a line:
+ *
+ *   NAME<TAB>TYPE     NAME of type TYPE (surrounding spaces of TYPE dropped)
+ *   NAME              NAME of type LEX_USER_TYPE ("ENTRY")
+ *
+ * Blank lines (spaces and tabs only) and lines whose first byte is '#' are
+ * skipped (a UTF-8 byte order mark opening a file is ignored).  NAME is split into tokens by crftag's tokenizer (tokenize.c), as
+ * raw text is when tagging ("GNU/Linux" is one token, "Mac OS X" three);
+ * it must give 1..LEX_MAXTOK tokens of at most LEX_MAXTOKLEN bytes.  TYPE:
+ * 1..LEX_MAXTYPELEN bytes, no TAB; at most LEX_MAXTYPES types over all the
+ * files.  A name already in the lexicon (ASCII case folded: from an earlier
+ * line or file) keeps its first type; later lines are counted as
+ * duplicates.  Errors name the file and line: NUL byte, invalid UTF-8, more
+ * than one TAB, empty name or type, too many tokens, a token or type too
+ * long, too many types.
+ */
+static inline unsigned lex_user_value(unsigned type) { return 1 + type * LEX_NRB * LEX_NCB; }
+
+/* Reads the user lexicon files paths[0..npaths) (1..LEX_MAXFILES) into one
+ * lexicon (*out; NULL when the files hold no entry), names compared with
+ * the folding fold (LEX_FOLD_*, as the learned lexicon of the same model).
+ * *dups (may be NULL)
+ * receives the number of lines whose name was already present.  Errors:
+ * CRFTAG_ERR_IO, CRFTAG_ERR_PARSE (file:line), CRFTAG_ERR_NOMEM,
+ * CRFTAG_ERR_INVALID (no or too many files). */
+enum crftag_status lex_read_user(const char *const *paths, size_t npaths, uint64_t seed,
+                                 unsigned fold,
+                                 struct lexicon **out, size_t *dups,
+                                 struct crftag_error *err);
+
+/* Value of the entry tok[0..ntok) in view 0, 0 when it is not an entry. */
+unsigned lex_lookup(const struct lexicon *lx, const char *const *tok, size_t ntok);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "clusters.h"
 #include "error.h"
+#include "lexicon.h"
 #include "util.h"
 
 struct crftag_model *model_new(void)
@@ -187,6 +188,27 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
         out->num_cluster_words = m->feat.cl->nwords;
         out->num_clusters = m->feat.cl->npaths;
     }
+    if (m->feat.ulex) {
+        out->num_user_lexicon_entries = m->feat.ulex->nent;
+        out->num_user_lexicon_types = m->feat.ulex->ntypes;
+    }
+}
+
+const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,
+                                           size_t *entries)
+{
+    if (entries)
+        *entries = 0;
+    if (!m || !m->feat.ulex || i >= m->feat.ulex->ntypes)
+        return NULL;
+    const struct lexicon *ux = m->feat.ulex;
+    if (entries) {
+        size_t c = 0;
+        for (size_t e = 0; e < ux->nent; e++)
+            c += lex_type(lex_entry_value(ux, e)) == i;
+        *entries = c;
+    }
+    return ux->types[i];
 }
 
 double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)

@@ -5,8 +5,9 @@
  *   file --model_io_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer ---------------------------------^   (crftag_model_load_mem)
  *
- * File format, version 3 (also in docs/MODEL_FORMAT.md; version 2 is the
- * same without the word-cluster block, and is read too).  Every integer is
+ * File format, version 4 (also in docs/MODEL_FORMAT.md; version 3 is the
+ * same without the user-lexicon block, version 2 also without the word
+ * clusters and the label bias; both are read too).  Every integer is
  * little-endian and written byte by byte; f32 / f64 are the IEEE-754 bits
  * of the value as a u32 / u64.
  *
@@ -32,6 +33,11 @@
  *       u32 npaths (0 = none)  npaths x str path (1..64 digits, distinct)
  *       u32 nwords (0 when npaths is 0, else >= 1), each:
  *       str word (1..4096 bytes, no TAB, CR, LF; distinct)  u32 path (< npaths)
+ *     user lexicon (lexicon.h: lex_read_user; empty unless builtin; only in version 4)
+ *       u32 ntypes (<= 255; 0 = none)  ntypes x str type (1..4096 bytes, distinct)
+ *       u32 nentries (0 when ntypes is 0, else >= 1), each: u8 ntok (1..8)
+ *       ntok x str token (1..4096 bytes)  u8 type (< ntypes)
+ *       (entries distinct after folding ASCII letters to lower case)
  *     labels
  *       u32 L (1..65535)  u8 bio (0 / 1)  L x str name (1..4096 bytes, distinct)
  *     attributes
@@ -245,6 +251,36 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
         s += cl->npaths * 4 + cl->ptext_len - cl->npaths;
         s += cl->nwords * 8 + cl->text_len - cl->nwords;
     }
+    const struct lexicon *ux = m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL;
+    s += 8;
+    if (ux) {
+        if (ux->ntypes < 1 || ux->ntypes > LEX_MAXTYPES || ux->nent < 1 ||
+            ux->nent > UINT32_MAX)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "user lexicon empty or too large");
+        for (size_t t = 0; t < ux->ntypes; t++) {
+            size_t n = strlen(ux->types[t]);
+            if (n < 1 || n > MIO_MAX_LEXTYPE)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               "user lexicon type name empty or too long");
+            s += 4 + n;
+        }
+        for (size_t e = 0; e < ux->nent; e++) {
+            const char *tok = lex_entry_text(ux, e);
+            s += 2;
+            for (size_t q = 0; q < ux->ent_ntok[e]; q++) {
+                size_t n = strlen(tok);
+                if (n < 1 || n > LEX_MAXTOKLEN)
+                    return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                                   "user lexicon token empty or too long");
+                s += 4 + n;
+                tok += n + 1;
+            }
+            unsigned v = lex_entry_value(ux, e);
+            if (v != lex_user_value(lex_type(v)) || lex_type(v) >= ux->ntypes)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               "user lexicon entry %zu has value %u", e, v);
+        }
+    }
     if (L < 1 || L > MIO_MAX_LABELS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
                        L, MIO_MAX_LABELS);
@@ -323,6 +359,21 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     for (size_t k = 0; cl && k < cl->nwords; k++) {
         w_str(w, cl_word(cl, k));
         w_u32(w, cl->word_path[k]);
+    }
+    /* user lexicon (version 4) */
+    const struct lexicon *ux = m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL;
+    w_u32(w, ux ? (uint32_t)ux->ntypes : 0);
+    for (size_t t = 0; ux && t < ux->ntypes; t++)
+        w_str(w, ux->types[t]);
+    w_u32(w, ux ? (uint32_t)ux->nent : 0);
+    for (size_t e = 0; ux && e < ux->nent; e++) {
+        const char *tok = lex_entry_text(ux, e);
+        w_u8(w, ux->ent_ntok[e]);
+        for (size_t k = 0; k < ux->ent_ntok[e]; k++) {
+            w_str(w, tok);
+            tok += strlen(tok) + 1;
+        }
+        w_u8(w, lex_type(lex_entry_value(ux, e)));
     }
     /* labels */
     w_u32(w, (uint32_t)L);
@@ -633,6 +684,108 @@ static enum crftag_status mio_parse_clusters(struct mio_parse *ps, struct crftag
     return CRFTAG_OK;
 }
 
+/* The user lexicon block (version 4): types, then entries. */
+static enum crftag_status mio_parse_user_lexicon(struct mio_parse *ps, struct crftag_model *m,
+                                                 uint32_t kind)
+{
+    if (ps->version < 4)
+        return CRFTAG_OK;
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, "the user lexicon");
+    uint32_t ntypes = r_u32(&ps->r);
+    if (ntypes > LEX_MAXTYPES || (ntypes > 0 && kind != FEAT_BUILTIN))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: %lu user lexicon types%s",
+                        (unsigned long)ntypes, kind != FEAT_BUILTIN ? " with a template" : "");
+    if (!rd_has(&ps->r, (uint64_t)ntypes * 5 + 4))   /* each: length + >= 1 byte */
+        return mio_short(ps, "the user lexicon types");
+    if (ntypes == 0) {
+        uint32_t nent = r_u32(&ps->r);
+        if (nent != 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: %lu user lexicon entries without types",
+                            (unsigned long)nent);
+        return CRFTAG_OK;
+    }
+    struct lexicon *ux = lex_new(m->feat.seed, feat_lex_fold(&m->feat));
+    if (!ux)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (user lexicon)");
+    m->feat.ulex = ux;
+    enum crftag_status st;
+    for (uint32_t t = 0; t < ntypes; t++) {
+        const char *s;
+        uint32_t n;
+        st = mio_str(ps, MIO_MAX_LEXTYPE, "a user lexicon type", &s, &n);
+        if (st != CRFTAG_OK)
+            return st;
+        size_t before = ux->ntypes;
+        if (n == 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: user lexicon type %lu is empty", (unsigned long)t);
+        if (lex_add_type(ux, s, n) < 0)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (user lexicon)");
+        if (ux->ntypes == before)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: user lexicon type %lu repeats an earlier one",
+                            (unsigned long)t);
+    }
+    if (!rd_has(&ps->r, 4))
+        return mio_short(ps, "the user lexicon");
+    uint32_t nent = r_u32(&ps->r);
+    if (nent == 0)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: user lexicon types without entries");
+    if (!rd_has(&ps->r, (uint64_t)nent * 7))   /* each: ntok, a token of >= 1 byte, type */
+        return mio_short(ps, "the user lexicon entries");
+    for (uint32_t e = 0; e < nent; e++) {
+        if (!rd_has(&ps->r, 1))
+            return mio_short(ps, "a user lexicon entry");
+        unsigned ntok = r_u8(&ps->r);
+        if (ntok < 1 || ntok > LEX_MAXTOK)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: user lexicon entry %lu has %u tokens (1..%d)",
+                            (unsigned long)e, ntok, LEX_MAXTOK);
+        char *tok[LEX_MAXTOK];
+        unsigned k;
+        st = CRFTAG_OK;
+        for (k = 0; k < ntok; k++) {
+            const char *s;
+            uint32_t n;
+            st = mio_str(ps, LEX_MAXTOKLEN, "a user lexicon token", &s, &n);
+            if (st == CRFTAG_OK && n == 0)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: user lexicon entry %lu has an empty token",
+                              (unsigned long)e);
+            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
+                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (user lexicon)");
+            if (st != CRFTAG_OK)
+                break;
+        }
+        if (st == CRFTAG_OK && !rd_has(&ps->r, 1))
+            st = mio_short(ps, "a user lexicon entry");
+        if (st == CRFTAG_OK) {
+            unsigned t = r_u8(&ps->r);
+            if (t >= ntypes) {
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: user lexicon entry %lu has type %u of %lu",
+                              (unsigned long)e, t, (unsigned long)ntypes);
+            } else {
+                st = lex_add_entry(ux, (const char *const *)tok, ntok, lex_user_value(t));
+                if (st == CRFTAG_ERR_NOMEM)
+                    st = mio_fail(ps, st, "out of memory (user lexicon)");
+                else if (st != CRFTAG_OK)
+                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                  "corrupt model: user lexicon entry %lu repeats an earlier one",
+                                  (unsigned long)e);
+            }
+        }
+        for (unsigned q = 0; q < k; q++)
+            free(tok[q]);
+        if (st != CRFTAG_OK)
+            return st;
+    }
+    return CRFTAG_OK;
+}
+
 static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
 {
     if (!rd_has(&ps->r, 20))
@@ -680,6 +833,8 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
     st = mio_parse_lexicon(ps, m, kind);
     if (st == CRFTAG_OK)
         st = mio_parse_clusters(ps, m, kind);
+    if (st == CRFTAG_OK)
+        st = mio_parse_user_lexicon(ps, m, kind);
     return st;
 }
 

@@ -816,6 +816,16 @@ static enum crftag_status train_check(const struct crftag_corpus *c,
     if (p->clusters && p->template_text)
         return err_set(err, CRFTAG_ERR_INVALID, p->clusters, 0,
                        "word clusters are features of the built-in set, not of templates");
+    if (p->num_lexicon_files > 0 && p->template_text)
+        return err_set(err, CRFTAG_ERR_INVALID, p->lexicon_files ? p->lexicon_files[0] : NULL,
+                       0, "lexicon files are features of the built-in set, not of templates");
+    if (p->num_lexicon_files > LEX_MAXFILES)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%zu lexicon files (at most %d)",
+                       p->num_lexicon_files, LEX_MAXFILES);
+    if (p->num_lexicon_files > 0 && !p->lexicon_files)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "num_lexicon_files is %zu but lexicon_files is NULL",
+                       p->num_lexicon_files);
     if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
@@ -965,6 +975,19 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
             st = feat_config_set_clusters(&m->feat, cl);
             if (st != CRFTAG_OK) {
                 err_set(err, st, p->clusters, 0, "out of memory (word clusters)");
+                goto out;
+            }
+        }
+        if (p->num_lexicon_files > 0) {
+            st = lex_read_user(p->lexicon_files, p->num_lexicon_files, p->hash_seed,
+                               feat_lex_fold(&m->feat),
+                               &m->feat.ulex, NULL, err);
+            if (st != CRFTAG_OK)
+                goto out;
+            if (!m->feat.ulex) {
+                st = err_set(err, CRFTAG_ERR_PARSE, p->lexicon_files[0], 0,
+                             "no entry in the lexicon file%s (only blank and '#' lines)",
+                             p->num_lexicon_files == 1 ? "" : "s");
                 goto out;
             }
         }

@@ -43,7 +43,7 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  3" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  4" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
 # --- a model of built-in feature set version 2 (trained on corpus_wikiser_30.txt
 # before version 3 existed) tags as it did then: its lexicon folds no plural ---
@@ -149,6 +149,34 @@ refuse "clusters: too rare words" 1 "no word occurs 5 times" "$CRFTAG" clusters 
     -o "$T/x.txt" "$T/raw.txt"
 [ ! -e "$T/x.txt" ] && ok "no cluster file written on failure" || fail "no cluster file written on failure"
 
+# --- user lexicons: name lists given to train (plain and gzip), kept in the model ---
+printf '# operating systems and languages\nLinux\tOperating_System\nGNU/Linux\tOperating_System\nMac OS X\tOperating_System\nWindows\tOperating_System\n\nPython\tLanguage\nC++\tLanguage\n' > "$T/lex1.txt"
+printf 'QEMU\nNode.js\tLibrary\nlinux\tApplication\n' | gzip -c > "$T/lex2.txt.gz"
+check "train --lexicon (two files, one gzip)" "$CRFTAG" train --quiet --max-iter 40 --threads 2 \
+    --lexicon "$T/lex1.txt" --lexicon "$T/lex2.txt.gz" -o "$T/ml.crftag" "$T/train.txt.gz"
+check "info of a user-lexicon model" "$CRFTAG" info "$T/ml.crftag"
+grep -q "^user lexicon:    8 entries, 4 types: Operating_System 4, Language 2, ENTRY 1, Library 1$" "$T/out" &&
+    ok "info shows the user lexicon's entries and types" || fail "info shows the user lexicon's entries and types"
+grep -q "^format version:  4$" "$T/out" && ok "a user-lexicon model is format 4" || fail "a user-lexicon model is format 4"
+mv "$T/lex1.txt" "$T/lex1.moved"
+check "a user-lexicon model tags without the lexicon files" "$CRFTAG" tag -m "$T/ml.crftag" "$T/raw.txt"
+[ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "user-lexicon model tags 11 tokens" || fail "user-lexicon model tags 11 tokens"
+check "eval a user-lexicon model" "$CRFTAG" eval --quiet -m "$T/ml.crftag" "$T/dev.txt"
+F=$(f1 "$T/out")
+if [ -n "$F" ] && ge "$F" 50; then ok "user-lexicon model reaches F1 >= 50 (got $F)"; else fail "user-lexicon model F1 >= 50 (got '$F')"; fi
+"$CRFTAG" info "$T/m.crftag" > "$T/out" 2>&1
+! grep -q "user lexicon" "$T/out" && ok "info of a model without a user lexicon says nothing of it" ||
+    fail "info of a model without a user lexicon says nothing of it"
+printf 'Linux\tOperating_System\n# fine\n\tLanguage\n' > "$T/badl.txt"
+refuse "bad lexicon line names file and line" 1 "badl.txt:3: lexicon: empty name" "$CRFTAG" train \
+    -o "$T/x.crftag" --lexicon "$T/badl.txt" "$T/train.txt"
+refuse "lexicon with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+    --template "$T/tpl" --lexicon "$T/lex1.moved" "$T/train.txt"
+refuse "a missing lexicon file" 1 "nolex.txt" "$CRFTAG" train -o "$T/x.crftag" \
+    --lexicon "$T/nolex.txt" "$T/train.txt"
+refuse "--lexicon needs a value" 2 "needs a value" "$CRFTAG" train -o "$T/x.crftag" "$T/train.txt" --lexicon
+[ ! -e "$T/x.crftag" ] && ok "no model written on a lexicon error" || fail "no model written on a lexicon error"
+
 # --- label bias: stored by train, applied by tag and eval, overridden by --bias ---
 check "train --bias" "$CRFTAG" train --quiet --max-iter 40 --threads 2 --bias "0.5,Protocol=1" \
     -o "$T/mb.crftag" "$T/train.txt.gz"
@@ -210,6 +238,11 @@ if [ -f models/wikiser.crftag ]; then
     check "eval the shipped model on WikiSER dev" "$CRFTAG" eval --quiet -m models/wikiser.crftag "$T/dev_full.txt"
     F=$(f1 "$T/out")
     if [ -n "$F" ] && ge "$F" 60; then ok "shipped model F1 >= 60 on dev (got $F)"; else fail "shipped model F1 >= 60 (got '$F')"; fi
+    # the shipped model tags dev exactly as when it was made (make models records the report)
+    "$CRFTAG" eval -m models/wikiser.crftag "$T/dev_full.txt" > "$T/out" 2>/dev/null &&
+        cmp -s "$T/out" tests/data/shipped_model_dev.expected &&
+        ok "shipped model: the same dev report as tests/data/shipped_model_dev.expected" ||
+        fail "shipped model: the same dev report as tests/data/shipped_model_dev.expected"
 else
     fail "models/wikiser.crftag is missing (make models)"
 fi

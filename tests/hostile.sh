@@ -120,6 +120,44 @@ check "train: CoNLL and template with CRLF" "$CRFTAG" train --quiet --max-iter 3
 check "tag --tokenized: CoNLL with CRLF" "$CRFTAG" tag --tokenized -m "$T/crlfc.crftag" "$T/conll_crlf.txt"
 ! grep -q "$(printf '\r')" "$T/out" && ok "no CR in the tags" || fail "no CR in the tags"
 
+# --- hostile user lexicon files (train --lexicon) ---
+lexfail() { refuse "$1" "$2" "$CRFTAG" train --quiet --max-iter 1 -o "$T/lx.crftag" --lexicon "$3" "$SLICE"; }
+printf 'Linux\tOperating_System\nQE\000MU\n' > "$T/lnul.txt"
+lexfail "lexicon: NUL byte" "lnul.txt:2: lexicon: NUL byte" "$T/lnul.txt"
+printf 'Linux\n\377\376\tLanguage\n' > "$T/l8.txt"
+lexfail "lexicon: invalid UTF-8" "l8.txt:2: lexicon: not valid UTF-8" "$T/l8.txt"
+lexfail "lexicon: a binary file" "lexicon: " "$CRFTAG"
+awk 'BEGIN { for (t = 0; t < 300; t++) printf "name%d\ttype%d\n", t, t }' > "$T/ltypes.txt"
+lexfail "lexicon: 300 types" "ltypes.txt:256: lexicon: type 'type255' is one more than the 255 types" "$T/ltypes.txt"
+printf 'one two three four five six seven eight nine ten\tApplication\n' > "$T/llong.txt"
+lexfail "lexicon: a 10-token name" "llong.txt:1: lexicon: name 'one two three four five six seven eight nine ten' has 10 tokens" "$T/llong.txt"
+head -c 5000 /dev/zero | tr '\0' a > "$T/ltok.txt"
+lexfail "lexicon: a 5000-byte token" "ltok.txt:1: lexicon: token 1 of the name has 5000 bytes" "$T/ltok.txt"
+printf 'a\tb\tc\n' > "$T/ltab.txt"
+lexfail "lexicon: two TABs" "ltab.txt:1: lexicon: more than one TAB" "$T/ltab.txt"
+printf '# only comments\n\n   \n' > "$T/lempty.txt"
+lexfail "lexicon: no entry" "no entry in the lexicon file" "$T/lempty.txt"
+: > "$T/lzero.txt"
+lexfail "lexicon: an empty file" "no entry in the lexicon file" "$T/lzero.txt"
+lexfail "lexicon: a directory" "$T" "$T"
+printf 'Linux\tOperating_System\n' | gzip -c | head -c 20 > "$T/ltrunc.gz"
+lexfail "lexicon: truncated gzip" "ltrunc.gz" "$T/ltrunc.gz"
+refuse "lexicon: a 70 MB line" "<stdin>:1: line longer than 64 MiB" \
+    sh -c "head -c 70000000 /dev/zero | tr '\\0' a | '$CRFTAG' train --quiet -o '$T/lx.crftag' --lexicon - '$SLICE'"
+i=0; set --; while [ $i -lt 65 ]; do set -- "$@" --lexicon "$T/ltab.txt"; i=$((i + 1)); done
+"$CRFTAG" train -o "$T/lx.crftag" "$@" "$SLICE" > "$T/out" 2> "$T/err"
+[ $? -eq 2 ] && grep -q "more than 64 times" "$T/err" && ok "lexicon: 65 files refused" || fail "lexicon: 65 files refused"
+set --
+[ ! -e "$T/lx.crftag" ] && ok "lexicon errors write no model" || fail "lexicon errors write no model"
+# 200,000 entries, of up to 8 tokens: trains, the model loads and tags
+awk 'BEGIN { for (i = 0; i < 200000; i++) printf "w%d x%d y z a b c %d\tT%d\n", i, i % 7, i % 5, i % 200 }' > "$T/lbig.txt"
+rss_under "train: a 200,000-entry lexicon" $((400000 * MEMX)) \
+    "$CRFTAG" train --quiet --max-iter 2 --threads 2 -o "$T/lbig.crftag" --lexicon "$T/lbig.txt" "$SLICE"
+"$CRFTAG" info "$T/lbig.crftag" > "$T/out" 2>&1 && grep -q "^user lexicon:    200000 entries, 200 types" "$T/out" &&
+    ok "the 200,000-entry lexicon model loads" || fail "the 200,000-entry lexicon model loads"
+check "tag with the 200,000-entry lexicon model" "$CRFTAG" tag -m "$T/lbig.crftag" "$T/bad8_raw.txt"
+rm -f "$T/lbig.txt" "$T/lbig.crftag"
+
 # --- a template reading a missing column ---
 printf 'U00:%%x[0,0]\nU01:%%x[0,5]\n' > "$T/miss.tpl"
 refuse "train: template reads a missing column" "reads column 5" \

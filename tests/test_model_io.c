@@ -109,6 +109,25 @@ static void add_clusters(struct crftag_model *m)
     assert_int_equal(feat_config_set_clusters(&m->feat, cl), CRFTAG_OK);
 }
 
+/* The user lexicon of the built-in model: two types of the same length,
+ * entries of 1 and 3 tokens, two of the same length ("Rust", "Ruby"). */
+static const char *const ULEX_TYPES[] = { "Language", "Software" };
+
+static void add_user_lexicon(struct crftag_model *m)
+{
+    struct lexicon *ux = lex_new(HASH_DEFAULT_SEED, feat_lex_fold(&m->feat));
+    assert_non_null(ux);
+    m->feat.ulex = ux;
+    assert_int_equal(lex_add_type(ux, ULEX_TYPES[0], 8), 0);
+    assert_int_equal(lex_add_type(ux, ULEX_TYPES[1], 8), 1);
+    const char *a[] = { "GNU/Linux" }, *b[] = { "Mac", "OS", "X" }, *c[] = { "Rust" },
+               *d[] = { "Ruby" };
+    assert_int_equal(lex_add_entry(ux, a, 1, lex_user_value(1)), CRFTAG_OK);
+    assert_int_equal(lex_add_entry(ux, b, 3, lex_user_value(1)), CRFTAG_OK);
+    assert_int_equal(lex_add_entry(ux, c, 1, lex_user_value(0)), CRFTAG_OK);
+    assert_int_equal(lex_add_entry(ux, d, 1, lex_user_value(0)), CRFTAG_OK);
+}
+
 /* A small model built by hand: 5 IOB2 labels, NATTR attributes with 0..5
  * pairs each, weights including -0, a subnormal and +-FLT_MAX. */
 static struct crftag_model *build_model(int use_template)
@@ -121,6 +140,7 @@ static struct crftag_model *build_model(int use_template)
     else {
         add_lexicon(m);
         add_clusters(m);
+        add_user_lexicon(m);
     }
     if (!use_template) {             /* a label bias: 0, +1.5, -0.25, ... */
         m->label_bias = util_malloc(NL, sizeof *m->label_bias);
@@ -211,6 +231,26 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     } else {
         assert_null(b->feat.lex);
     }
+    if (a->feat.ulex) {
+        const struct lexicon *x = a->feat.ulex, *y = b->feat.ulex;
+        assert_non_null(y);
+        assert_int_equal(x->ntypes, y->ntypes);
+        for (size_t t = 0; t < x->ntypes; t++)
+            assert_string_equal(x->types[t], y->types[t]);
+        assert_int_equal(x->nent, y->nent);
+        for (size_t e = 0; e < x->nent; e++) {
+            assert_int_equal(x->ent_ntok[e], y->ent_ntok[e]);
+            assert_int_equal(lex_entry_value(x, e), lex_entry_value(y, e));
+            const char *p = lex_entry_text(x, e), *q = lex_entry_text(y, e);
+            for (size_t k = 0; k < x->ent_ntok[e]; k++) {
+                assert_string_equal(p, q);
+                p += strlen(p) + 1;
+                q += strlen(q) + 1;
+            }
+        }
+    } else {
+        assert_null(b->feat.ulex);
+    }
     if (a->feat.cl) {
         const struct crftag_clusters *x = a->feat.cl, *y = b->feat.cl;
         assert_non_null(y);
@@ -260,15 +300,16 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     }
 
     /* tagging sees the same features and scores */
-    const char *cols[] = { "Alice", "NNP", "in", "IN", "Wonderland", "NNP", "Bob", "NNP" };
+    const char *cols[] = { "Alice", "NNP", "in", "IN", "Wonderland", "NNP", "Bob", "NNP",
+                           "mac", "NNP", "OS", "NNP", "X", "NNP", "rust", "NN" };
     struct feat_buf fa, fb;
     memset(&fa, 0, sizeof fa);
     memset(&fb, 0, sizeof fb);
-    assert_int_equal(feat_extract(&a->feat, cols, 4, 2, &fa), CRFTAG_OK);
-    assert_int_equal(feat_extract(&b->feat, cols, 4, 2, &fb), CRFTAG_OK);
-    assert_int_equal(fa.start[4], fb.start[4]);
-    assert_true(fa.start[4] > 0);
-    assert_true(same_bits(fa.ids, fb.ids, fa.start[4] * sizeof *fa.ids));
+    assert_int_equal(feat_extract(&a->feat, cols, 8, 2, &fa), CRFTAG_OK);
+    assert_int_equal(feat_extract(&b->feat, cols, 8, 2, &fb), CRFTAG_OK);
+    assert_int_equal(fa.start[8], fb.start[8]);
+    assert_true(fa.start[8] > 0);
+    assert_true(same_bits(fa.ids, fb.ids, fa.start[8] * sizeof *fa.ids));
     double sa[NL] = { 0 }, sb[NL] = { 0 };
     model_state_scores(a, a->attr_hash, a->nattr, sa);
     model_state_scores(b, a->attr_hash, a->nattr, sb);
@@ -379,7 +420,7 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
-    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
+    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
         meta, reason, lcounts, bias, end;
     uint32_t nl, na, np;
 };
@@ -411,6 +452,19 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->words = q;
     for (uint32_t k = 0; k < rd32(p + o->nwords); k++)
         q += 4 + rd32(p + q) + 4;
+    o->ulex = q;                                 /* user lexicon (version 4) */
+    q += 4;
+    for (uint32_t t = 0; t < rd32(p + o->ulex); t++)
+        q += 4 + rd32(p + q);
+    o->unent = q;
+    q += 4;
+    o->uentries = q;
+    for (uint32_t e = 0; e < rd32(p + o->unent); e++) {
+        unsigned ntok = p[q++];
+        for (unsigned k = 0; k < ntok; k++)
+            q += 4 + rd32(p + q);
+        q += 1;
+    }
     o->L = q;
     o->nl = rd32(p + o->L);
     o->bio = o->L + 4;
@@ -713,7 +767,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 4, this crftag reads versions 2 to 3");
+           "model format version 5, this crftag reads versions 2 to 4");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -1187,6 +1241,174 @@ static void test_cluster_fields(void **state)
     crftag_model_free(m);
 }
 
+/* Features of token i of toks[0..n) with fc (sorted into v, count returned). */
+static size_t feats_of(const struct feat_config *fc, const char *const *toks, size_t n,
+                       size_t i, uint64_t *v)
+{
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(fc, toks, n, 1, &b), CRFTAG_OK);
+    size_t k = b.start[i + 1] - b.start[i];
+    memcpy(v, b.ids + b.start[i], k * sizeof *v);
+    feat_buf_free(&b);
+    return k;
+}
+
+/* The user lexicon block (version 4): layout, version 3 files without it,
+ * every field checked, cut short anywhere. */
+static void test_user_lexicon_fields(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    size_t plen;
+    struct layout o;
+    unsigned char *p = payload_of(m, &plen, &o);
+    assert_int_equal(rd32(p + o.ulex), 2);                 /* types */
+    assert_int_equal(rd32(p + o.ulex + 4), 8);
+    assert_memory_equal(p + o.ulex + 8, "Language", 8);
+    assert_int_equal(rd32(p + o.unent), 4);                /* entries */
+    size_t e0 = o.uentries;                                /* 1, "GNU/Linux", type 1 */
+    assert_int_equal(p[e0], 1);
+    assert_int_equal(rd32(p + e0 + 1), 9);
+    assert_memory_equal(p + e0 + 5, "GNU/Linux", 9);
+    assert_int_equal(p[e0 + 14], 1);
+    size_t e1 = e0 + 15;                                   /* 3, Mac, OS, X, type 1 */
+    assert_int_equal(p[e1], 3);
+    size_t e2 = e1 + 1 + 7 + 6 + 5 + 1;                    /* 1, "Rust", type 0 */
+    assert_memory_equal(p + e2 + 5, "Rust", 4);
+    assert_int_equal(p[e2 + 9], 0);
+    size_t e3 = e2 + 10;                                   /* 1, "Ruby", type 0 */
+    assert_memory_equal(p + e3 + 5, "Ruby", 4);
+    assert_int_equal(e3 + 10, o.L);
+
+    struct crftag_model_info info;
+    crftag_model_get_info(m, &info);
+    assert_int_equal(info.num_user_lexicon_entries, 4);
+    assert_int_equal(info.num_user_lexicon_types, 2);
+    size_t ne = 99;
+    assert_string_equal(crftag_model_user_lexicon_type(m, 0, &ne), "Language");
+    assert_int_equal(ne, 2);
+    assert_string_equal(crftag_model_user_lexicon_type(m, 1, NULL), "Software");
+    assert_null(crftag_model_user_lexicon_type(m, 2, &ne));
+    assert_int_equal(ne, 0);
+
+    /* a version 3 file: the payload without the block loads without a user
+     * lexicon, and its features are those of the model without one; as
+     * version 4 the same bytes are refused */
+    size_t l3 = plen - (o.L - o.ulex);
+    unsigned char *q = malloc(l3);
+    memcpy(q, p, o.ulex);
+    memcpy(q + o.ulex, p + o.L, plen - o.L);
+    size_t flen;
+    unsigned char *f = pack(q, l3, 3, &flen);
+    struct crftag_model *v3;
+    assert_int_equal(crftag_model_load_mem(f, flen, &v3, NULL), CRFTAG_OK);
+    assert_null(v3->feat.ulex);
+    assert_non_null(v3->feat.cl);
+    assert_non_null(v3->label_bias);
+    crftag_model_get_info(v3, &info);
+    assert_int_equal(info.format_version, 3);
+    assert_int_equal(info.num_user_lexicon_entries, 0);
+    assert_null(crftag_model_user_lexicon_type(v3, 0, NULL));
+    const char *toks[] = { "Ruby", "on", "GNU/Linux", "and", "Mac", "OS", "X" };
+    uint64_t fv3[128], fv4[128];
+    struct lexicon *keep = m->feat.ulex;
+    for (size_t i = 0; i < 7; i++) {
+        size_t n4 = feats_of(&m->feat, toks, 7, i, fv4);
+        size_t n3 = feats_of(&v3->feat, toks, 7, i, fv3);
+        assert_int_equal(n4, n3 + (i == 1 || i == 3 ? 0 : 2));   /* "on", "and": no match */
+        assert_memory_equal(fv3, fv4, n3 * sizeof *fv3);          /* appended at the end */
+        m->feat.ulex = NULL;                                      /* m without it = v3 */
+        assert_int_equal(feats_of(&m->feat, toks, 7, i, fv4), n3);
+        assert_memory_equal(fv3, fv4, n3 * sizeof *fv3);
+        m->feat.ulex = keep;
+    }
+    crftag_model_free(v3);
+    free(f);
+    refuse_payload(q, l3, CRFTAG_ERR_MODEL_FORMAT, NULL);
+    free(q);
+
+    q = dup_bytes(p, plen);
+    q[e2 + 9] = 2;                                         /* type 2 of 2 */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has type 2 of 2");
+    memcpy(q, p, plen);
+    memcpy(q + e3 + 5, "RUST", 4);                         /* "Ruby" -> "RUST": repeated */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 3 repeats");
+    memcpy(q, p, plen);
+    memcpy(q + o.ulex + 8 + 12, "Language", 8);            /* "Software" -> "Language" */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon type 1 repeats");
+    memcpy(q, p, plen);
+    q[e2] = 0;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has 0 tokens");
+    q[e2] = LEX_MAXTOK + 1;
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has 9 tokens");
+    memcpy(q, p, plen);
+    q[e2 + 5] = '\0';                                      /* NUL inside a token */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL byte inside a user lexicon token");
+    memcpy(q, p, plen);
+    wr32(q + o.ulex, LEX_MAXTYPES + 1);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "256 user lexicon types");
+    memcpy(q, p, plen);
+    wr32(q + o.ulex, 200);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon");
+    memcpy(q, p, plen);
+    wr32(q + o.unent, UINT32_MAX);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the user lexicon entries");
+    memcpy(q, p, plen);
+    wr32(q + o.unent, 0);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon types without entries");
+    memcpy(q, p, plen);
+    wr32(q + o.ulex + 4, 0);                               /* an empty type name */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, NULL);
+    free(q);
+    /* an empty token (its length 0, the 9 bytes then misread): refused */
+    q = malloc(plen - 9);
+    memcpy(q, p, e0 + 1);
+    wr32(q + e0 + 1, 0);
+    memcpy(q + e0 + 5, p + e0 + 14, plen - e0 - 14);
+    refuse_payload(q, plen - 9, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 0 has an empty token");
+    free(q);
+    /* the block cut short anywhere: refused */
+    for (size_t cut = o.ulex; cut < o.L; cut++) {
+        size_t lc = plen - (o.L - cut);
+        q = malloc(lc);
+        memcpy(q, p, cut);
+        memcpy(q + cut, p + o.L, plen - o.L);
+        refuse_payload(q, lc, CRFTAG_ERR_MODEL_FORMAT, NULL);
+        free(q);
+    }
+    /* every byte of the block flipped: refused or loaded, never a crash */
+    for (size_t at = o.ulex; at < o.L; at++) {
+        q = dup_bytes(p, plen);
+        q[at] ^= 0x41;
+        size_t fl;
+        unsigned char *ff = pack(q, plen, CRFTAG_MODEL_FORMAT_VERSION, &fl);
+        struct crftag_model *x = NULL;
+        enum crftag_status st = crftag_model_load_mem(ff, fl, &x, NULL);
+        assert_true(st == CRFTAG_OK ? x != NULL : x == NULL);
+        crftag_model_free(x);
+        free(ff);
+        free(q);
+    }
+
+    /* a template model may not carry a user lexicon */
+    struct crftag_model *t = build_model(1);
+    size_t tplen;
+    struct layout to;
+    unsigned char *tp = payload_of(t, &tplen, &to);
+    assert_int_equal(rd32(tp + to.ulex), 0);
+    assert_int_equal(rd32(tp + to.unent), 0);
+    wr32(tp + to.ulex, 1);
+    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon types with a template");
+    wr32(tp + to.ulex, 0);
+    wr32(tp + to.unent, 1);
+    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "1 user lexicon entries without types");
+    free(tp);
+    crftag_model_free(t);
+    free(p);
+    crftag_model_free(m);
+}
+
 static void test_save_refuses_invalid(void **state)
 {
     (void)state;
@@ -1228,6 +1450,7 @@ int main(void)
         cmocka_unit_test(test_lexicon_fields),
         cmocka_unit_test(test_builtin_versions),
         cmocka_unit_test(test_cluster_fields),
+        cmocka_unit_test(test_user_lexicon_fields),
         cmocka_unit_test(test_save_refuses_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,6 +230,7 @@ static void test_reader(void **state)
 struct train_ctx {
     struct crftag_corpus *c;
     const char *template_text;
+    const char *lexicon;             /* a user lexicon file, or NULL */
     int threads;
     struct crftag_model_info ref;    /* of the undisturbed run */
 };
@@ -245,6 +246,10 @@ static enum crftag_status op_train(void *vctx, int reference, struct crftag_erro
     p.max_iter = 3;
     p.threads = x->threads;
     p.template_text = x->template_text;
+    if (x->lexicon) {
+        p.lexicon_files = &x->lexicon;
+        p.num_lexicon_files = 1;
+    }
     struct crftag_model *m = NULL;
     enum crftag_status st = crftag_train(x->c, &p, &m, err);
     if (st != CRFTAG_OK) {
@@ -295,6 +300,20 @@ static void test_train(void **state)
     walk("train, built-in features", op_train, &x);
     x.threads = 2;
     walk("train, built-in features, 2 threads", op_train, &x);
+    /* a user lexicon file */
+    char lpath[256];
+    snprintf(lpath, sizeof lpath, "%s/crftag-oom-lex.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    int lfd = mkstemp(lpath);
+    assert_true(lfd >= 0);
+    static const char lex[] = "# names\nLinux\tOperating_System\nMac OS X\tOperating_System\n"
+                              "QEMU\nNode.js\tLibrary\n";
+    assert_int_equal(write(lfd, lex, sizeof lex - 1), (ssize_t)(sizeof lex - 1));
+    close(lfd);
+    x.lexicon = lpath;
+    x.threads = 1;
+    walk("train, built-in features, user lexicon", op_train, &x);
+    x.lexicon = NULL;
+    unlink(lpath);
     crftag_corpus_free(x.c);
 
     /* template features on CoNLL */

@@ -33,7 +33,15 @@ void cli_errorf(const char *fmt, ...)
 
 /* ---- table-driven options (opts.c) ---- */
 
-enum opt_type { OPT_FLAG, OPT_INT, OPT_UINT, OPT_DOUBLE, OPT_STRING };
+enum opt_type { OPT_FLAG, OPT_INT, OPT_UINT, OPT_DOUBLE, OPT_STRING, OPT_LIST };
+
+/* OPT_LIST: a repeatable string option, each value appended (pointers into
+ * argv, no allocation). */
+#define OPT_LIST_MAX 64
+struct opt_list {
+    const char *v[OPT_LIST_MAX];
+    size_t n;
+};
 
 struct opt {
     const char *name;      /* long name without "--" */

@@ -53,6 +53,16 @@ int cmd_info(int argc, char **argv)
     if (in.num_clusters)
         printf("word clusters:   %zu words in %zu clusters\n", in.num_cluster_words,
                in.num_clusters);
+    if (in.num_user_lexicon_entries) {
+        printf("user lexicon:    %zu entries, %zu type%s:", in.num_user_lexicon_entries,
+               in.num_user_lexicon_types, in.num_user_lexicon_types == 1 ? "" : "s");
+        for (size_t t = 0; t < in.num_user_lexicon_types; t++) {
+            size_t ne;
+            const char *name = crftag_model_user_lexicon_type(m, t, &ne);
+            printf("%s %s %zu", t ? "," : "", name, ne);
+        }
+        printf("\n");
+    }
     printf("hash seed:       0x%016llx\n", (unsigned long long)in.hash_seed);
     printf("attributes:      %zu\n", in.num_attributes);
     printf("features:        %zu (attribute, label) weights + %zu transitions\n",

@@ -23,6 +23,7 @@ struct train_opts {
     int quiet;
     int no_constraint;
     int no_lexicon;
+    struct opt_list lexicons;
 };
 
 static const struct opt train_table[] = {
@@ -56,6 +57,8 @@ static const struct opt train_table[] = {
      "label bias stored in the model: X or TYPE=X,... added to entity label scores when decoding"},
     {"clusters", 0, OPT_STRING, offsetof(struct train_opts, p.clusters), "FILE",
      "word clusters (crftag clusters) as features; stored in the model"},
+    {"lexicon", 0, OPT_LIST, offsetof(struct train_opts, lexicons), "FILE",
+     "user lexicon: NAME or NAME<TAB>TYPE a line (repeatable); stored in the model"},
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64 (default 0: training sentences see their own entities)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
@@ -126,6 +129,8 @@ int cmd_train(int argc, char **argv)
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
+    p->lexicon_files = o.lexicons.v;
+    p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;
     p->user = &o;
 

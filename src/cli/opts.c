@@ -135,6 +135,15 @@ static int opts_set(const struct opt *o, void *dst, const char *val, const char 
     case OPT_STRING:
         *(const char **)p = val;
         return 0;
+    case OPT_LIST: {
+        struct opt_list *l = (struct opt_list *)(void *)p;
+        if (l->n >= OPT_LIST_MAX) {
+            cli_errorf("%s: --%s given more than %d times", cmd, o->name, OPT_LIST_MAX);
+            return -1;
+        }
+        l->v[l->n++] = val;
+        return 0;
+    }
     }
     return -1;
 }
