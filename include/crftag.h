@@ -203,6 +203,9 @@ struct crftag_model_info {
     size_t num_labels;
     size_t num_columns;        /* input columns the features read (1 = token) */
     const char *features;      /* "builtin" or "template"                     */
+    uint32_t builtin_version;  /* version of the built-in feature set (0 for  */
+                               /* a template); older versions are still read  */
+                               /* and tag as when the model was trained       */
     const char *template_text; /* the template, or "" for built-in features   */
     uint64_t hash_seed;
     size_t num_attributes;     /* distinct observation attributes             */

@@ -163,6 +163,7 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
     out->num_labels = m->labels.n;
     out->num_columns = m->feat.ncols;
     out->features = m->feat.kind == FEAT_TEMPLATE ? "template" : "builtin";
+    out->builtin_version = m->feat.kind == FEAT_TEMPLATE ? 0 : m->feat.builtin_version;
     out->template_text = m->feat.template_text ? m->feat.template_text : "";
     out->hash_seed = m->feat.seed;
     out->num_attributes = m->nattr;

@@ -51,6 +51,13 @@ cat tests/data/features_wikiser_sample.txt tests/data/model_builtin_v2_plurals.t
 check "tag with a version-2 model" "$CRFTAG" tag -m tests/data/model_builtin_v2.crftag -T "$T/v2in.txt"
 cmp -s "$T/out" tests/data/model_builtin_v2.expected && ok "the version-2 model tags as before" \
     || fail "the version-2 model tags as before"
+check "info on the version-2 model" "$CRFTAG" info tests/data/model_builtin_v2.crftag
+grep -q "^features: *builtin (NER feature set version 2," "$T/out" \
+    && ok "info names built-in set version 2" || fail "info names built-in set version 2"
+check "info on the shipped model" "$CRFTAG" info models/wikiser.crftag
+grep -q "^features: *builtin (NER feature set version 3," "$T/out" \
+    && ok "info names built-in set version 3 for a new model" \
+    || fail "info names built-in set version 3 for a new model"
 
 # --- tagging ---
 echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"

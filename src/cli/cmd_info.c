@@ -47,7 +47,7 @@ int cmd_info(int argc, char **argv)
     printf("format version:  %u\n", in.format_version);
     printf("features:        %s", in.features);
     if (strcmp(in.features, "builtin") == 0)
-        printf(" (NER feature set, reads column 0)\n");
+        printf(" (NER feature set version %u, reads column 0)\n", in.builtin_version);
     else
         printf(" (reads %zu column%s)\n", in.num_columns, in.num_columns == 1 ? "" : "s");
     if (in.num_clusters)
