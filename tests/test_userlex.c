@@ -171,6 +171,35 @@ static void test_parse(void **state)
     assert_null(none);
 }
 
+/* With the plural folding of built-in set version 3 a name matches its
+ * plural and singular, and the two are one entry (the first line's type);
+ * without it they are two names. */
+static void test_plural_fold(void **state)
+{
+    (void)state;
+    const char *p = write_tmp("pl.txt", "hash table\tData_Structure\nHash tables\tAlgorithm\n"
+                                        "class\tLanguage\n");
+    struct lexicon *lx = NULL;
+    size_t dups = 9;
+    assert_int_equal(lex_read_user(&p, 1, HASH_DEFAULT_SEED, LEX_FOLD_PLURAL, &lx, &dups, NULL),
+                     CRFTAG_OK);
+    assert_int_equal(lx->nent, 2);
+    assert_int_equal(dups, 1);
+    const char *pl[] = { "HASH", "TABLES", NULL }, *sg[] = { "hash", "table", NULL };
+    assert_string_equal(type_of(lx, pl), "Data_Structure");
+    assert_string_equal(type_of(lx, sg), "Data_Structure");
+    const char *cl[] = { "class", NULL }, *cla[] = { "clas", NULL };
+    assert_string_equal(type_of(lx, cl), "Language");   /* "ss" is not a plural */
+    assert_int_equal(value_of(lx, cla), 0);
+    lex_free(lx);
+    lx = read_ok(&p, 1, &dups);                          /* no folding */
+    assert_int_equal(lx->nent, 3);
+    assert_int_equal(dups, 0);
+    assert_string_equal(type_of(lx, pl), "Algorithm");
+    assert_string_equal(type_of(lx, sg), "Data_Structure");
+    lex_free(lx);
+}
+
 /* Expects lex_read_user on a one-file lexicon `text` to fail with st at
  * line `line`, the message containing part. */
 static void expect_error_n(const char *text, size_t n, enum crftag_status want, long line,
@@ -467,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_plural_fold),
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_features),
         cmocka_unit_test(test_train),
