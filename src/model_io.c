@@ -520,6 +520,76 @@ static enum crftag_status mio_str(struct mio_parse *ps, uint32_t max, const char
     return CRFTAG_OK;
 }
 
+/* Reads nent entries into lx, whose types are read: each a u8 token count
+ * (1..LEX_MAXTOK) and the tokens, then for the learned lexicon (user == 0) its
+ * u16 value, for the user lexicon (user != 0) the u8 index of its type, with
+ * no empty token. */
+static enum crftag_status mio_parse_lex_entries(struct mio_parse *ps, struct lexicon *lx,
+                                                uint32_t nent, int user)
+{
+    const char *what = user ? "user lexicon" : "lexicon";
+    const char *entry = user ? "a user lexicon entry" : "a lexicon entry";
+    for (uint32_t e = 0; e < nent; e++) {
+        if (!rd_has(&ps->r, 1))
+            return mio_short(ps, entry);
+        unsigned ntok = r_u8(&ps->r);
+        if (ntok < 1 || ntok > LEX_MAXTOK)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: %s entry %lu has %u tokens (1..%d)", what,
+                            (unsigned long)e, ntok, LEX_MAXTOK);
+        char *tok[LEX_MAXTOK];
+        unsigned k;
+        enum crftag_status st = CRFTAG_OK;
+        for (k = 0; k < ntok; k++) {
+            const char *s;
+            uint32_t n;
+            st = mio_str(ps, LEX_MAXTOKLEN, user ? "a user lexicon token" : "a lexicon token",
+                         &s, &n);
+            if (st == CRFTAG_OK && user && n == 0)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: user lexicon entry %lu has an empty token",
+                              (unsigned long)e);
+            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
+                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%s)", what);
+            if (st != CRFTAG_OK)
+                break;
+        }
+        if (st == CRFTAG_OK && !rd_has(&ps->r, user ? 1 : 2))
+            st = mio_short(ps, entry);
+        if (st == CRFTAG_OK) {
+            unsigned v;
+            if (user) {
+                unsigned t = r_u8(&ps->r);
+                v = t < lx->ntypes ? lex_user_value(t) : 0;
+                if (!v)
+                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                  "corrupt model: user lexicon entry %lu has type %u of %lu",
+                                  (unsigned long)e, t, (unsigned long)lx->ntypes);
+            } else {
+                v = r_u16(&ps->r);
+                if (v == 0 || lex_type(v) >= lx->ntypes)
+                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                  "corrupt model: lexicon entry %lu has value %u",
+                                  (unsigned long)e, v);
+            }
+            if (st == CRFTAG_OK) {
+                st = lex_add_entry(lx, (const char *const *)tok, ntok, v);
+                if (st == CRFTAG_ERR_NOMEM)
+                    st = mio_fail(ps, st, "out of memory (%s)", what);
+                else if (st != CRFTAG_OK)
+                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                  "corrupt model: %s entry %lu repeats an earlier one", what,
+                                  (unsigned long)e);
+            }
+        }
+        for (unsigned q = 0; q < k; q++)
+            free(tok[q]);
+        if (st != CRFTAG_OK)
+            return st;
+    }
+    return CRFTAG_OK;
+}
+
 /* The lexicon block: types, then entries (see the format above). */
 static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_model *m,
                                             uint32_t kind)
@@ -559,50 +629,7 @@ static enum crftag_status mio_parse_lexicon(struct mio_parse *ps, struct crftag_
                         "corrupt model: lexicon entries without types");
     if (!rd_has(&ps->r, (uint64_t)nent * 7))   /* each: ntok, a token, value */
         return mio_short(ps, "the lexicon entries");
-    for (uint32_t e = 0; e < nent; e++) {
-        if (!rd_has(&ps->r, 1))
-            return mio_short(ps, "a lexicon entry");
-        unsigned ntok = r_u8(&ps->r);
-        if (ntok < 1 || ntok > LEX_MAXTOK)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: lexicon entry %lu has %u tokens (1..%d)",
-                            (unsigned long)e, ntok, LEX_MAXTOK);
-        char *tok[LEX_MAXTOK];
-        unsigned k;
-        st = CRFTAG_OK;
-        for (k = 0; k < ntok && st == CRFTAG_OK; k++) {
-            const char *s;
-            uint32_t n;
-            st = mio_str(ps, LEX_MAXTOKLEN, "a lexicon token", &s, &n);
-            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
-                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (lexicon)");
-            if (st != CRFTAG_OK)
-                break;
-        }
-        if (st == CRFTAG_OK && !rd_has(&ps->r, 2))
-            st = mio_short(ps, "a lexicon entry");
-        if (st == CRFTAG_OK) {
-            unsigned v = r_u16(&ps->r);
-            if (v == 0 || lex_type(v) >= ntypes) {
-                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                              "corrupt model: lexicon entry %lu has value %u",
-                              (unsigned long)e, v);
-            } else {
-                st = lex_add_entry(lx, (const char *const *)tok, ntok, v);
-                if (st == CRFTAG_ERR_NOMEM)
-                    st = mio_fail(ps, st, "out of memory (lexicon)");
-                else if (st != CRFTAG_OK)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: lexicon entry %lu repeats an earlier one",
-                                  (unsigned long)e);
-            }
-        }
-        for (unsigned q = 0; q < k; q++)
-            free(tok[q]);
-        if (st != CRFTAG_OK)
-            return st;
-    }
-    return CRFTAG_OK;
+    return mio_parse_lex_entries(ps, lx, nent, 0);
 }
 
 /* The word-cluster block (version 3): paths, then words. */
@@ -736,54 +763,7 @@ static enum crftag_status mio_parse_user_lexicon(struct mio_parse *ps, struct cr
                         "corrupt model: user lexicon types without entries");
     if (!rd_has(&ps->r, (uint64_t)nent * 7))   /* each: ntok, a token of >= 1 byte, type */
         return mio_short(ps, "the user lexicon entries");
-    for (uint32_t e = 0; e < nent; e++) {
-        if (!rd_has(&ps->r, 1))
-            return mio_short(ps, "a user lexicon entry");
-        unsigned ntok = r_u8(&ps->r);
-        if (ntok < 1 || ntok > LEX_MAXTOK)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: user lexicon entry %lu has %u tokens (1..%d)",
-                            (unsigned long)e, ntok, LEX_MAXTOK);
-        char *tok[LEX_MAXTOK];
-        unsigned k;
-        st = CRFTAG_OK;
-        for (k = 0; k < ntok; k++) {
-            const char *s;
-            uint32_t n;
-            st = mio_str(ps, LEX_MAXTOKLEN, "a user lexicon token", &s, &n);
-            if (st == CRFTAG_OK && n == 0)
-                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                              "corrupt model: user lexicon entry %lu has an empty token",
-                              (unsigned long)e);
-            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
-                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (user lexicon)");
-            if (st != CRFTAG_OK)
-                break;
-        }
-        if (st == CRFTAG_OK && !rd_has(&ps->r, 1))
-            st = mio_short(ps, "a user lexicon entry");
-        if (st == CRFTAG_OK) {
-            unsigned t = r_u8(&ps->r);
-            if (t >= ntypes) {
-                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                              "corrupt model: user lexicon entry %lu has type %u of %lu",
-                              (unsigned long)e, t, (unsigned long)ntypes);
-            } else {
-                st = lex_add_entry(ux, (const char *const *)tok, ntok, lex_user_value(t));
-                if (st == CRFTAG_ERR_NOMEM)
-                    st = mio_fail(ps, st, "out of memory (user lexicon)");
-                else if (st != CRFTAG_OK)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: user lexicon entry %lu repeats an earlier one",
-                                  (unsigned long)e);
-            }
-        }
-        for (unsigned q = 0; q < k; q++)
-            free(tok[q]);
-        if (st != CRFTAG_OK)
-            return st;
-    }
-    return CRFTAG_OK;
+    return mio_parse_lex_entries(ps, ux, nent, 1);
 }
 
 static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
