@@ -908,6 +908,26 @@ enum crftag_status feat_extract(const struct feat_config *fc, const char *const 
     return feat_extract_view(fc, cols, n, stride, 0, out);
 }
 
+/* Grows a sentence's match buffers val and pos (both of capacity *cap) to n
+ * tokens and matches the sentence against view `view` of lx; -1 when out of
+ * memory. */
+static int feat_lex_match(const struct lexicon *lx, size_t view, const char *const *cols,
+                          size_t n, size_t stride, uint16_t **val, unsigned char **pos,
+                          size_t *cap)
+{
+    size_t vcap = *cap;
+    void *p = *val;
+    if (util_grow(&p, &vcap, n, sizeof **val))
+        return -1;
+    *val = p;
+    p = *pos;
+    if (util_grow(&p, cap, n, 1))
+        return -1;
+    *pos = p;
+    lex_match(lx, view, cols, n, stride, *val, *pos);
+    return 0;
+}
+
 enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
                                      size_t n, size_t stride, size_t view,
                                      struct feat_buf *out)
@@ -938,33 +958,18 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
         if (!tk)
             return CRFTAG_ERR_NOMEM;
         if (fc->lex) {
-            size_t cap = out->lex_cap;
-            p = out->lexval;
-            if (util_grow(&p, &cap, n, sizeof *out->lexval))
+            if (feat_lex_match(fc->lex, view < fc->lex->nviews ? view : 0, cols, n, stride,
+                               &out->lexval, &out->lexpos, &out->lex_cap))
                 return CRFTAG_ERR_NOMEM;
-            out->lexval = p;
-            p = out->lexpos;
-            if (util_grow(&p, &out->lex_cap, n, 1))
-                return CRFTAG_ERR_NOMEM;
-            out->lexpos = p;
-            lex_match(fc->lex, view < fc->lex->nviews ? view : 0, cols, n, stride,
-                      out->lexval, out->lexpos);
             for (size_t i = 0; i < n; i++) {
                 tk[i].lexval = out->lexval[i];
                 tk[i].lexpos = out->lexpos[i];
             }
         }
         if (fc->ulex) {
-            size_t cap = out->ulex_cap;
-            p = out->ulexval;
-            if (util_grow(&p, &cap, n, sizeof *out->ulexval))
+            if (feat_lex_match(fc->ulex, 0, cols, n, stride, &out->ulexval, &out->ulexpos,
+                               &out->ulex_cap))
                 return CRFTAG_ERR_NOMEM;
-            out->ulexval = p;
-            p = out->ulexpos;
-            if (util_grow(&p, &out->ulex_cap, n, 1))
-                return CRFTAG_ERR_NOMEM;
-            out->ulexpos = p;
-            lex_match(fc->ulex, 0, cols, n, stride, out->ulexval, out->ulexpos);
             for (size_t i = 0; i < n; i++) {
                 tk[i].ulexval = out->ulexval[i];
                 tk[i].ulexpos = out->ulexpos[i];
