@@ -24,35 +24,7 @@
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static char tmpdir[64];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crftag-test-clusters-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_tmp(const char *name, const char *text)
-{
-    static char path[4][160];
-    static int k;
-    char *p = path[k++ % 4];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-    return p;
-}
+#include "tmpfiles.h"
 
 /* A text where two groups of words occur in identical contexts: animals
  * ("the cat eats grass .", "a dog sleeps .") and tools ("use the hammer to

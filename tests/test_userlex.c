@@ -26,41 +26,7 @@
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
 
-static char tmpdir[64];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crftag-test-userlex-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Writes n bytes of text to tmpdir/name; returns the path (static, 4 kept). */
-static const char *write_tmp_n(const char *name, const char *text, size_t n)
-{
-    static char path[4][160];
-    static int k;
-    char *p = path[k++ % 4];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return p;
-}
-
-static const char *write_tmp(const char *name, const char *text)
-{
-    return write_tmp_n(name, text, strlen(text));
-}
+#include "tmpfiles.h"
 
 static struct lexicon *read_ok(const char *const *paths, size_t n, size_t *dups)
 {
