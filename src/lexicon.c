@@ -504,45 +504,6 @@ unsigned lex_lookup(const struct lexicon *lx, const char *const *tok, size_t nto
     return lx->val[(size_t)node * lx->nviews];
 }
 
-/* Offset of the first byte of s[0..n) that is not part of valid UTF-8
- * (no overlong forms, surrogates or code points above U+10FFFF), or n. */
-static size_t lex_utf8_bad(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        unsigned lo = 0x80, hi = 0xbf;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            if (c == 0xe0)
-                lo = 0xa0;
-            else if (c == 0xed)
-                hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;
-        } else {
-            return i;
-        }
-        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-        i += len;
-    }
-    return n;
-}
-
 struct lex_reader {
     struct lexicon *lx;
     struct crftag_token *toks;
@@ -563,7 +524,7 @@ static enum crftag_status lex_user_line(struct lex_reader *rd, const char *path,
         return CRFTAG_OK;
     if (memchr(s, '\0', n))
         return err_set(err, CRFTAG_ERR_PARSE, path, line, "lexicon: NUL byte in the line");
-    size_t bad = lex_utf8_bad((const unsigned char *)s, n);
+    size_t bad = tok_utf8_invalid(s, n);
     if (bad < n)
         return err_set(err, CRFTAG_ERR_PARSE, path, line,
                        "lexicon: not valid UTF-8 (byte 0x%02x at column %zu)",

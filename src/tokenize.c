@@ -645,6 +645,20 @@ static void tok_sentences(const unsigned char *t, struct crftag_token *a, size_t
     }
 }
 
+size_t tok_utf8_invalid(const char *s, size_t n)
+{
+    const unsigned char *t = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = tok_decode(t, n, i, &cp);
+        if (cp == TOK_BAD)
+            return i;
+        i += l;
+    }
+    return n;
+}
+
 enum crftag_status tok_split(const char *text, size_t len, struct crftag_token **toks,
                              size_t *n, size_t *cap)
 {

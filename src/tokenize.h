@@ -20,4 +20,9 @@
 enum crftag_status tok_split(const char *text, size_t len, struct crftag_token **toks,
                              size_t *n, size_t *cap);
 
+/* Offset of the first byte of s[0..n) that does not start a valid, complete,
+ * shortest-form UTF-8 sequence (no surrogates, <= U+10FFFF), or n when all
+ * of it is valid UTF-8. */
+size_t tok_utf8_invalid(const char *s, size_t n);
+
 #endif
