@@ -42,6 +42,16 @@ struct crftag_tagger {
     size_t sent_cap;
 };
 
+/* Sets the tagger's label bias to b[L] (NULL: none). */
+static void tagger_use_bias(struct crftag_tagger *t, const float *b)
+{
+    t->bias_on = 0;
+    for (size_t y = 0; y < t->m->labels.n; y++) {
+        t->bias[y] = b ? b[y] : 0.0;
+        t->bias_on |= t->bias[y] != 0;
+    }
+}
+
 enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag_tagger **out)
 {
     if (!out)
@@ -65,10 +75,7 @@ enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag
     }
     for (size_t k = 0; k < L * L; k++)
         t->trans[k] = m->trans[k];
-    for (size_t y = 0; m->label_bias && y < L; y++) {
-        t->bias[y] = m->label_bias[y];
-        t->bias_on |= t->bias[y] != 0;
-    }
+    tagger_use_bias(t, m->label_bias);
     *out = t;
     return CRFTAG_OK;
 }
@@ -104,23 +111,19 @@ enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *s
     if (!t)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no tagger");
     const struct crftag_model *m = t->m;
-    size_t L = m->labels.n;
-    float *b = util_calloc(L, sizeof *b);
+    if (!spec) {
+        tagger_use_bias(t, m->label_bias);
+        return CRFTAG_OK;
+    }
+    float *b = util_calloc(m->labels.n, sizeof *b);
     if (!b)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     char msg[200];
-    if (!spec) {
-        for (size_t y = 0; m->label_bias && y < L; y++)
-            b[y] = m->label_bias[y];
-    } else if (labels_bias_parse(&m->labels, spec, b, msg, sizeof msg)) {
+    if (labels_bias_parse(&m->labels, spec, b, msg, sizeof msg)) {
         free(b);
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%s", msg);
     }
-    t->bias_on = 0;
-    for (size_t y = 0; y < L; y++) {
-        t->bias[y] = b[y];
-        t->bias_on |= b[y] != 0;
-    }
+    tagger_use_bias(t, b);
     free(b);
     return CRFTAG_OK;
 }
