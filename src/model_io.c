@@ -202,6 +202,49 @@ static int finite_f32(const float *v, size_t n, size_t *bad)
     return 1;
 }
 
+/* Checks the learned (user == 0) or user (user != 0) lexicon lx (NULL:
+ * none) for writing and adds its block's size to *size.  The user lexicon
+ * has at least one type and entry, no empty type name or token, and entry
+ * values that name a type. */
+static enum crftag_status mio_check_lexicon(const struct lexicon *lx, int user, uint64_t *size,
+                                            struct crftag_error *err)
+{
+    *size += 8;
+    if (!lx)
+        return CRFTAG_OK;
+    size_t min = user ? 1 : 0;
+    if (lx->ntypes < min || lx->ntypes > LEX_MAXTYPES || lx->nent < min ||
+        lx->nent > UINT32_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       user ? "user lexicon empty or too large" : "lexicon too large");
+    for (size_t t = 0; t < lx->ntypes; t++) {
+        size_t n = strlen(lx->types[t]);
+        if (n < min || n > MIO_MAX_LEXTYPE)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           user ? "user lexicon type name empty or too long"
+                                : "lexicon type name too long");
+        *size += 4 + n;
+    }
+    for (size_t e = 0; e < lx->nent; e++) {
+        const char *tok = lex_entry_text(lx, e);
+        *size += user ? 2 : 3;   /* ntok, and the type (u8) or the value (u16) */
+        for (size_t q = 0; q < lx->ent_ntok[e]; q++) {
+            size_t n = strlen(tok);
+            if (n < min || n > LEX_MAXTOKLEN)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               user ? "user lexicon token empty or too long"
+                                    : "lexicon token too long");
+            *size += 4 + n;
+            tok += n + 1;
+        }
+        unsigned v = lex_entry_value(lx, e);
+        if (user && (v != lex_user_value(lex_type(v)) || lex_type(v) >= lx->ntypes))
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "user lexicon entry %zu has value %u", e, v);
+    }
+    return CRFTAG_OK;
+}
+
 /* Checks that m can be written in a form model_io_parse accepts; adds the
  * payload size to *size. */
 static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t *size,
@@ -220,29 +263,10 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     if (m->feat.ncols > UINT32_MAX)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "too many feature columns");
     s += 24 + tlen;
-    const struct lexicon *lx = m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL;
-    s += 8;
-    if (lx) {
-        if (lx->ntypes > LEX_MAXTYPES || lx->nent > UINT32_MAX)
-            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon too large");
-        for (size_t t = 0; t < lx->ntypes; t++) {
-            size_t n = strlen(lx->types[t]);
-            if (n > MIO_MAX_LEXTYPE)
-                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon type name too long");
-            s += 4 + n;
-        }
-        for (size_t e = 0; e < lx->nent; e++) {
-            const char *tok = lex_entry_text(lx, e);
-            s += 3;
-            for (size_t q = 0; q < lx->ent_ntok[e]; q++) {
-                size_t n = strlen(tok);
-                if (n > LEX_MAXTOKLEN)
-                    return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "lexicon token too long");
-                s += 4 + n;
-                tok += n + 1;
-            }
-        }
-    }
+    enum crftag_status st =
+        mio_check_lexicon(m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL, 0, &s, err);
+    if (st != CRFTAG_OK)
+        return st;
     const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
     s += 8;
     if (cl) {
@@ -251,36 +275,9 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
         s += cl->npaths * 4 + cl->ptext_len - cl->npaths;
         s += cl->nwords * 8 + cl->text_len - cl->nwords;
     }
-    const struct lexicon *ux = m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL;
-    s += 8;
-    if (ux) {
-        if (ux->ntypes < 1 || ux->ntypes > LEX_MAXTYPES || ux->nent < 1 ||
-            ux->nent > UINT32_MAX)
-            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "user lexicon empty or too large");
-        for (size_t t = 0; t < ux->ntypes; t++) {
-            size_t n = strlen(ux->types[t]);
-            if (n < 1 || n > MIO_MAX_LEXTYPE)
-                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                               "user lexicon type name empty or too long");
-            s += 4 + n;
-        }
-        for (size_t e = 0; e < ux->nent; e++) {
-            const char *tok = lex_entry_text(ux, e);
-            s += 2;
-            for (size_t q = 0; q < ux->ent_ntok[e]; q++) {
-                size_t n = strlen(tok);
-                if (n < 1 || n > LEX_MAXTOKLEN)
-                    return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                                   "user lexicon token empty or too long");
-                s += 4 + n;
-                tok += n + 1;
-            }
-            unsigned v = lex_entry_value(ux, e);
-            if (v != lex_user_value(lex_type(v)) || lex_type(v) >= ux->ntypes)
-                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                               "user lexicon entry %zu has value %u", e, v);
-        }
-    }
+    st = mio_check_lexicon(m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL, 1, &s, err);
+    if (st != CRFTAG_OK)
+        return st;
     if (L < 1 || L > MIO_MAX_LABELS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
                        L, MIO_MAX_LABELS);
@@ -326,17 +323,11 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     return CRFTAG_OK;
 }
 
-static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
+/* Writes the learned (user == 0) or user (user != 0) lexicon block of lx
+ * (NULL: an empty block); an entry ends with its value (u16) or, in the user
+ * lexicon, its type (u8). */
+static void w_lexicon(struct mio_w *w, const struct lexicon *lx, int user)
 {
-    size_t L = m->labels.n;
-    /* feature configuration */
-    w_u32(w, (uint32_t)m->feat.kind);
-    w_u32(w, m->feat.builtin_version);
-    w_u64(w, m->feat.seed);
-    w_u32(w, (uint32_t)m->feat.ncols);
-    w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
-    /* lexicon */
-    const struct lexicon *lx = m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL;
     w_u32(w, lx ? (uint32_t)lx->ntypes : 0);
     for (size_t t = 0; lx && t < lx->ntypes; t++)
         w_str(w, lx->types[t]);
@@ -348,8 +339,25 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
             w_str(w, tok);
             tok += strlen(tok) + 1;
         }
-        w_u16(w, (uint16_t)lex_entry_value(lx, e));
+        unsigned v = lex_entry_value(lx, e);
+        if (user)
+            w_u8(w, lex_type(v));
+        else
+            w_u16(w, (uint16_t)v);
     }
+}
+
+static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
+{
+    size_t L = m->labels.n;
+    /* feature configuration */
+    w_u32(w, (uint32_t)m->feat.kind);
+    w_u32(w, m->feat.builtin_version);
+    w_u64(w, m->feat.seed);
+    w_u32(w, (uint32_t)m->feat.ncols);
+    w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
+    /* lexicon */
+    w_lexicon(w, m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL, 0);
     /* word clusters */
     const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
     w_u32(w, cl ? (uint32_t)cl->npaths : 0);
@@ -361,20 +369,7 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
         w_u32(w, cl->word_path[k]);
     }
     /* user lexicon (version 4) */
-    const struct lexicon *ux = m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL;
-    w_u32(w, ux ? (uint32_t)ux->ntypes : 0);
-    for (size_t t = 0; ux && t < ux->ntypes; t++)
-        w_str(w, ux->types[t]);
-    w_u32(w, ux ? (uint32_t)ux->nent : 0);
-    for (size_t e = 0; ux && e < ux->nent; e++) {
-        const char *tok = lex_entry_text(ux, e);
-        w_u8(w, ux->ent_ntok[e]);
-        for (size_t k = 0; k < ux->ent_ntok[e]; k++) {
-            w_str(w, tok);
-            tok += strlen(tok) + 1;
-        }
-        w_u8(w, lex_type(lex_entry_value(ux, e)));
-    }
+    w_lexicon(w, m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL, 1);
     /* labels */
     w_u32(w, (uint32_t)L);
     w_u8(w, m->bio ? 1 : 0);
