@@ -21,7 +21,8 @@
  * version 2 folds ASCII case, version 3 also a final plural 's' ("hash
  * tables" matches the entry "hash table"; LEX_FOLD_PLURAL in lexicon.h).
  * New models get version 3 (FEAT_BUILTIN_VERSION); a model stores its
- * version and is read with it (feat_config_builtin_version, feat_lex_fold).  For token i, w(k) is the token at i+k, k in -2..+2.
+ * version and is read with it (feat_config_builtin_version, feat_lex_fold).
+ * For token i, w(k) is the token at i+k, k in -2..+2.
  * Positions outside the sentence read a sentinel instead of a token: the 3
  * bytes {0x00, 'B', d} before the sentence and {0x00, 'E', d} after it, where
  * d = 1 for the first position outside, 2 for the next (CRF++'s _B-1/_B+1

@@ -36,8 +36,8 @@
  * a token of at least 4 bytes that ends in 's' or 'S' after an ASCII letter
  * other than s, u, i (either case) is compared without its last byte, so
  * "hash tables" matches "hash table" and "Kernels" "kernel", while "class",
- * "virus", "analysis", "GPUs", "x86s" and "DES" stay as they are.  Token sequences are found through the
- * 64-bit hash of their folded tokens (each followed by a 0 byte) under the
+ * "virus", "analysis", "GPUs", "x86s" and "DES" stay as they are.  Token
+ * sequences are found through the 64-bit hash of their folded tokens (each followed by a 0 byte) under the
  * feature seed; every prefix of an entry is
  * in the index, so a scan stops at the first token that no entry continues.
  */
@@ -142,7 +142,8 @@ void lex_free(struct lexicon *lx);
  *   NAME              NAME of type LEX_USER_TYPE ("ENTRY")
  *
  * Blank lines (spaces and tabs only) and lines whose first byte is '#' are
- * skipped (a UTF-8 byte order mark opening a file is ignored).  NAME is split into tokens by crftag's tokenizer (tokenize.c), as
+ * skipped (a UTF-8 byte order mark opening a file is ignored).  NAME is split
+ * into tokens by crftag's tokenizer (tokenize.c), as
  * raw text is when tagging ("GNU/Linux" is one token, "Mac OS X" three);
  * it must give 1..LEX_MAXTOK tokens of at most LEX_MAXTOKLEN bytes.  TYPE:
  * 1..LEX_MAXTYPELEN bytes, no TAB; at most LEX_MAXTYPES types over all the
@@ -157,13 +158,12 @@ static inline unsigned lex_user_value(unsigned type) { return 1 + type * LEX_NRB
 /* Reads the user lexicon files paths[0..npaths) (1..LEX_MAXFILES) into one
  * lexicon (*out; NULL when the files hold no entry), names compared with
  * the folding fold (LEX_FOLD_*, as the learned lexicon of the same model).
- * *dups (may be NULL)
- * receives the number of lines whose name was already present.  Errors:
+ * *dups (may be NULL) receives the number of lines whose name was already
+ * present.  Errors:
  * CRFTAG_ERR_IO, CRFTAG_ERR_PARSE (file:line), CRFTAG_ERR_NOMEM,
  * CRFTAG_ERR_INVALID (no or too many files). */
 enum crftag_status lex_read_user(const char *const *paths, size_t npaths, uint64_t seed,
-                                 unsigned fold,
-                                 struct lexicon **out, size_t *dups,
+                                 unsigned fold, struct lexicon **out, size_t *dups,
                                  struct crftag_error *err);
 
 /* Value of the entry tok[0..ntok) in view 0, 0 when it is not an entry. */
