@@ -37,8 +37,8 @@
  * other than s, u, i (either case) is compared without its last byte, so
  * "hash tables" matches "hash table" and "Kernels" "kernel", while "class",
  * "virus", "analysis", "GPUs", "x86s" and "DES" stay as they are.  Token
- * sequences are found through the 64-bit hash of their folded tokens (each followed by a 0 byte) under the
- * feature seed; every prefix of an entry is
+ * sequences are found through the 64-bit hash of their folded tokens (each
+ * followed by a 0 byte) under the feature seed; every prefix of an entry is
  * in the index, so a scan stops at the first token that no entry continues.
  */
 #ifndef CRFTAG_LEXICON_H
