@@ -980,8 +980,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         }
         if (p->num_lexicon_files > 0) {
             st = lex_read_user(p->lexicon_files, p->num_lexicon_files, p->hash_seed,
-                               feat_lex_fold(&m->feat),
-                               &m->feat.ulex, NULL, err);
+                               feat_lex_fold(&m->feat), &m->feat.ulex, NULL, err);
             if (st != CRFTAG_OK)
                 goto out;
             if (!m->feat.ulex) {
