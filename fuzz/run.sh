@@ -2,7 +2,7 @@
 # Runs one libFuzzer target for SECONDS on a working
 # corpus seeded from fuzz/seeds/, and prints libFuzzer's final statistics.
 # One process (no -jobs: libFuzzer would fork and log to ./fuzz-N.log).
-# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag SECONDS   (after `make fuzz`)
+# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag|lexicon SECONDS   (after `make fuzz`)
 set -e
 t=$1
 secs=${2:-600}
@@ -11,6 +11,7 @@ case $t in
     template) dict=template ;;
     tokenize|tag) dict=text ;;
     model) dict=model ;;
+    lexicon) dict=lexicon ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
 esac
 work=build-fuzz/corpus-$t

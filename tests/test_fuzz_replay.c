@@ -1,7 +1,7 @@
 /*
  * test_fuzz_replay.c - the libFuzzer harnesses of fuzz/ as regression tests.
  *
- * The five harnesses are compiled in here (their entry points renamed) and
+ * The six harnesses are compiled in here (their entry points renamed) and
  * every file of fuzz/seeds/<target>/ and tests/data/fuzz/<target>/ is fed to
  * its harness, without libFuzzer and with the ordinary compiler, so that
  * `make check` and `make asan` replay the seeds, the corpus the fuzzers
@@ -37,6 +37,9 @@
 #include "../fuzz/fuzz_tag.c"
 #undef LLVMFuzzerTestOneInput
 #undef LLVMFuzzerInitialize
+#define LLVMFuzzerTestOneInput fuzz_lexicon_one
+#include "../fuzz/fuzz_lexicon.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*harness_fn)(const uint8_t *data, size_t size);
 
@@ -150,6 +153,12 @@ static void test_tag(void **state)
     crftag_model_free(fuzz_model);
 }
 
+static void test_lexicon(void **state)
+{
+    (void)state;
+    replay("lexicon", fuzz_lexicon_one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_tokenize),
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_tag),
+        cmocka_unit_test(test_lexicon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
