@@ -315,6 +315,13 @@ struct crftag_train_params {
                           /*   with CRFTAG_ERR_PARSE naming file and line; with */
                           /*   a template: CRFTAG_ERR_INVALID.                  */
     size_t num_lexicon_files; /* entries of lexicon_files, 0..64   default 0    */
+    uint32_t all_labels;  /* an attribute seen at least this many  default 0    */
+                          /*   times gets a weight for every label, not only   */
+                          /*   for the labels seen with it, so training can    */
+                          /*   learn evidence against a label ("possible       */
+                          /*   states").  Costs memory and time in proportion  */
+                          /*   to the weights; with c1 > 0 the model stays     */
+                          /*   small.  0 = off (only the pairs seen).          */
 };
 
 /* Fills every field with its default.  Call it before setting fields. */

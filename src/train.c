@@ -345,9 +345,17 @@ static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, s
     return CRFTAG_OK;
 }
 
+/* Whether attribute a gets a pair for every label (all_labels > 0 and a was
+ * seen at least all_labels times). */
+static inline int train_all_labels(const uint32_t *acount, uint32_t all_labels, uint32_t a)
+{
+    return all_labels && acount[a] >= all_labels;
+}
+
 /* L <= 64: one bit set of labels per attribute (8 bytes an attribute rather
  * than 8 bytes an attribute occurrence). */
 static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct tdata *td,
+                                           const uint32_t *acount, uint32_t all_labels,
                                            struct crftag_error *err)
 {
     uint32_t na = m->nattr;
@@ -359,6 +367,13 @@ static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct 
         struct pk_iter it;
         for (pk_iter_init(&it, td, t); pk_iter_next(&it);)
             mask[it.id] |= bit;
+    }
+    if (all_labels) {
+        size_t L = m->labels.n;
+        uint64_t every = L >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << L) - 1;
+        for (uint32_t a = 0; a < na; a++)
+            if (train_all_labels(acount, all_labels, a))
+                mask[a] = every;
     }
     size_t np = 0;
     for (uint32_t a = 0; a < na; a++) {
@@ -377,11 +392,17 @@ static enum crftag_status train_pairs_mask(struct crftag_model *m, const struct 
     return st;
 }
 
-/* Any L: sort the keys a << 16 | y of every occurrence, keep the distinct. */
+/* Any L: sort the keys a << 16 | y of every occurrence (and of every label
+ * of an all-labels attribute), keep the distinct. */
 static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct tdata *td,
-                                           size_t L, struct crftag_error *err)
+                                           size_t L, const uint32_t *acount, uint32_t all_labels,
+                                           struct crftag_error *err)
 {
-    uint64_t *pairs = util_malloc(td->nids ? td->nids : 1, sizeof *pairs);
+    size_t nkeys = td->nids;
+    for (uint32_t a = 0; a < m->nattr; a++)
+        if (train_all_labels(acount, all_labels, a))
+            nkeys += L;
+    uint64_t *pairs = util_malloc(nkeys ? nkeys : 1, sizeof *pairs);
     if (!pairs)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
     size_t np = 0;
@@ -390,6 +411,10 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
         for (pk_iter_init(&it, td, t); pk_iter_next(&it);)
             pairs[np++] = (uint64_t)it.id << 16 | td->label[t];
     }
+    for (uint32_t a = 0; a < m->nattr; a++)
+        if (train_all_labels(acount, all_labels, a))
+            for (size_t y = 0; y < L; y++)
+                pairs[np++] = (uint64_t)a << 16 | y;
     qsort(pairs, np, sizeof *pairs, cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < np; i++)
@@ -410,8 +435,9 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
 }
 
 /* Builds attributes (with the min_freq cut-off) and the (attribute, label)
- * pairs seen in training into the model skeleton, and rewrites the ids of
- * td to the final attribute ids. */
+ * pairs seen in training (every label, for the attributes seen at least
+ * all_labels times) into the model skeleton, and rewrites the ids of td to
+ * the final attribute ids. */
 static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
                                       const uint32_t *counts, struct crftag_error *err)
 {
@@ -421,6 +447,7 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
     uint32_t min_freq = tr->p->min_freq ? tr->p->min_freq : 1;
     uint32_t *remap = util_malloc(nprov, sizeof *remap);
     uint64_t *prov_hash = util_malloc(nprov, sizeof *prov_hash);
+    uint32_t *acount = NULL;
     enum crftag_status st = CRFTAG_OK;
     if (!remap || !prov_hash) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
@@ -442,6 +469,17 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
     for (size_t a = 0; a < nprov; a++)
         if (remap[a] != UINT32_MAX)
             m->attr_hash[remap[a]] = prov_hash[a];
+    uint32_t all_labels = tr->p->all_labels;
+    if (all_labels) {
+        acount = util_malloc(na ? na : 1, sizeof *acount);
+        if (!acount) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
+            goto out;
+        }
+        for (size_t a = 0; a < nprov; a++)
+            if (remap[a] != UINT32_MAX)
+                acount[remap[a]] = counts[a];
+    }
 
     /* with a cut-off, repack the ids (the remap keeps their order) */
     if (na < nprov) {
@@ -481,8 +519,10 @@ static enum crftag_status train_build(struct trainer *tr, struct htab *prov,
     }
 
     /* distinct (attribute, label) pairs, by attribute then label */
-    st = tr->L <= 64 ? train_pairs_mask(m, td, err) : train_pairs_sort(m, td, tr->L, err);
+    st = tr->L <= 64 ? train_pairs_mask(m, td, acount, all_labels, err)
+                     : train_pairs_sort(m, td, tr->L, acount, all_labels, err);
 out:
+    free(acount);
     free(remap);
     free(prov_hash);
     return st;
@@ -519,12 +559,15 @@ static void train_observed(struct trainer *tr)
  * decode the ids (loading their run offsets), load the runs' first lines of
  * pair_label and v, then walk the runs, so that the cache misses of a batch
  * overlap.  mode 0: row[y] += v[q] (state); mode 1: v[q] += row[y]
- * (gradient).  Same order of sums as one attribute after another. */
+ * (gradient).  Same order of sums as one attribute after another.  A run of
+ * every label (pair_label[q] == q - q0) is walked without pair_label, in a
+ * loop the compiler vectorizes: same sums, same order. */
 #define TRAIN_BATCH 64
 
 static inline void train_token(const struct crftag_model *m, const struct tdata *td, size_t t,
                                double *v, double *row, int mode)
 {
+    size_t L = m->labels.n;
     struct pk_iter it;
     uint32_t buf[TRAIN_BATCH];
     pk_iter_init(&it, td, t);
@@ -543,13 +586,23 @@ static inline void train_token(const struct crftag_model *m, const struct tdata 
                 __builtin_prefetch(&v[k], 0);
         }
         for (size_t j = 0; j < n; j++) {
-            uint32_t q1 = m->attr_off[buf[j] + 1];
-            if (mode == 0)
-                for (uint32_t q = m->attr_off[buf[j]]; q < q1; q++)
+            uint32_t q0 = m->attr_off[buf[j]], q1 = m->attr_off[buf[j] + 1];
+            if (q1 - q0 == L) {
+                /* every label (pair_label[q0 + y] == y): contiguous */
+                double *w = v + q0;
+                if (mode == 0)
+                    for (size_t y = 0; y < L; y++)
+                        row[y] += w[y];
+                else
+                    for (size_t y = 0; y < L; y++)
+                        w[y] += row[y];
+            } else if (mode == 0) {
+                for (uint32_t q = q0; q < q1; q++)
                     row[m->pair_label[q]] += v[q];
-            else
-                for (uint32_t q = m->attr_off[buf[j]]; q < q1; q++)
+            } else {
+                for (uint32_t q = q0; q < q1; q++)
                     v[q] += row[m->pair_label[q]];
+            }
         }
     }
 }

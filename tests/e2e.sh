@@ -121,6 +121,20 @@ cmp -s "$T/out" tests/data/eval_wikiser-dev-20k.expected && ok "wikiser-dev-20k 
 printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
 check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
 check "tag with a template model" "$CRFTAG" tag -m "$T/t.crftag" --tokenized "$T/dev.txt"
+# --all-labels 1: every attribute gets a weight for every label (attributes x labels)
+check "train with --all-labels 1" "$CRFTAG" train --quiet --max-iter 20 --all-labels 1 \
+    -o "$T/ta.crftag" --template "$T/tpl" "$T/train.txt"
+check "info on the --all-labels model" "$CRFTAG" info "$T/ta.crftag"
+A=$(sed -n 's/^attributes: *\([0-9]*\)$/\1/p' "$T/out")
+W=$(sed -n 's/^features: *\([0-9]*\) (attribute, label) weights.*/\1/p' "$T/out")
+L=$(sed -n 's/^labels: *\([0-9]*\)$/\1/p' "$T/out")
+[ -n "$A" ] && [ -n "$L" ] && [ "$W" = "$((A * L))" ] && ok "--all-labels 1: $A attributes x $L labels = $W weights" \
+    || fail "--all-labels 1: attributes x labels weights (got A=$A L=$L W=$W)"
+"$CRFTAG" info "$T/t.crftag" > "$T/out"
+W0=$(sed -n 's/^features: *\([0-9]*\) (attribute, label) weights.*/\1/p' "$T/out")
+[ -n "$W0" ] && [ "$W0" -lt "$W" ] && ok "without --all-labels: fewer weights ($W0)" || fail "without --all-labels: fewer weights (got '$W0')"
+refuse "--all-labels refuses a negative count" 2 "non-negative integer" "$CRFTAG" train -o "$T/x.crftag" \
+    --all-labels -1 "$T/train.txt"
 printf 'U00:%%x[0,0]\nU01:%%x[0]\n' > "$T/badtpl"
 refuse "bad template names its line" 1 "badtpl:2" "$CRFTAG" train -o "$T/t2.crftag" --template "$T/badtpl" "$T/train.txt"
 printf 'U00:%%x[0,3]\n' > "$T/coltpl"

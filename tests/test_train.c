@@ -56,10 +56,10 @@ static double rnd(void)   /* xorshift64, uniform in [-1, 1) */
 
 static const char *small_template = "U00:%x[0,0]\nU01:%x[-1,0]\nU02:%x[0,0]/%x[1,0]\nB\n";
 
-/* d f / d x_k by central differences equals g_k, at a random point. */
-static void test_gradient_finite_differences(void **state)
+/* d f / d x_k by central differences equals g_k, at a random point; also
+ * with a weight for every (attribute, label) pair, seen or not. */
+static void check_gradient(uint32_t all_labels)
 {
-    (void)state;
     char *path = temp_file("<s>\nQEMU\tB-Application\nuses\tO\nSPICE\tB-Protocol\n.\tO\n</s>\n"
                            "<s>\nLinux\tB-Operating_System\nkernel\tO\non\tO\nARM\tB-Architecture\n"
                            "Cortex\tI-Architecture\n</s>\n<s>\nthe\tO\nQEMU\tB-Application\n"
@@ -70,10 +70,13 @@ static void test_gradient_finite_differences(void **state)
     p.template_text = small_template;
     p.c2 = 0.7;
     p.threads = 1;
+    p.all_labels = all_labels;
     size_t n = 0;
     struct crftag_error err;
     assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
-    assert_true(n > 36);   /* 6 labels: 36 transitions + state features */
+    assert_true(n > 49);   /* 7 labels: 49 transitions + state features */
+    if (all_labels == 1)   /* 32 attributes: 11 words, 9 previous words, 12 word pairs */
+        assert_int_equal(n, 32 * 7 + 49);
     double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
     for (size_t k = 0; k < n; k++)
         x[k] = rnd();
@@ -97,6 +100,13 @@ static void test_gradient_finite_differences(void **state)
     crftag_corpus_free(c);
     unlink(path);
     free(path);
+}
+
+static void test_gradient_finite_differences(void **state)
+{
+    (void)state;
+    check_gradient(0);
+    check_gradient(1);
 }
 
 /* The objective and gradient do not depend on the thread count beyond rounding. */
@@ -375,7 +385,9 @@ static void test_iob1_unconstrained(void **state)
 
 /* The parameters are the distinct (attribute, label) pairs seen in training
  * plus L * L transitions, counted here independently, with few labels (one
- * bit set of labels per attribute) and with more than 64 (sorted pairs). */
+ * bit set of labels per attribute) and with more than 64 (sorted pairs).
+ * With all_labels 1 every attribute has every label; with a threshold above
+ * every attribute's count, none has. */
 static void check_pair_count(size_t nlab)
 {
     enum { NSENT = 40, NTOK = 9, NWORD = 13 };
@@ -406,6 +418,12 @@ static void check_pair_count(size_t nlab)
     struct crftag_error err;
     assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
     /* every label occurs (j * 7 + s * 3 covers all residues) */
+    assert_int_equal(n, distinct + nlab * nlab);
+    p.all_labels = 1;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    assert_int_equal(n, NWORD * nlab + nlab * nlab);
+    p.all_labels = NSENT * NTOK;    /* a word occurs NSENT * NTOK / NWORD times */
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
     assert_int_equal(n, distinct + nlab * nlab);
     crftag_corpus_free(c);
     unlink(path);
@@ -516,14 +534,16 @@ static int cmp_pair(const void *a, const void *b)
 
 /* --min-freq N: the model keeps exactly the attributes seen N times or more,
  * each with exactly the labels it was seen with, counted here from the
- * model's own feature extraction. */
-static void check_min_freq(uint32_t min_freq)
+ * model's own feature extraction; with --all-labels K, the kept attributes
+ * seen K times or more have every label. */
+static void check_min_freq(uint32_t min_freq, uint32_t all_labels)
 {
     struct crftag_corpus *c = load(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = small_template;
     p.min_freq = min_freq;
+    p.all_labels = all_labels;
     p.max_iter = 3;
     p.threads = 2;
     struct crftag_model *m;
@@ -557,7 +577,8 @@ static void check_min_freq(uint32_t min_freq)
     qsort(occ, nocc, sizeof *occ, cmp_pair);
 
     /* walk the attributes of the data in hash order next to the model's */
-    size_t kept = 0, pairs = 0;
+    size_t kept = 0, pairs = 0, full = 0;
+    uint64_t every = (UINT64_C(1) << m->labels.n) - 1;
     for (size_t i = 0; i < nocc;) {
         size_t j = i;
         while (j < nocc && occ[j][0] == occ[i][0])
@@ -575,16 +596,24 @@ static void check_min_freq(uint32_t min_freq)
                 seen |= UINT64_C(1) << occ[k][1];
             for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                 model |= UINT64_C(1) << m->pair_label[q];
-            assert_true(seen == model);
-            pairs += (size_t)__builtin_popcountll(seen);
+            if (all_labels && j - i >= all_labels) {
+                assert_true(model == every);
+                full++;
+            } else {
+                assert_true(seen == model);
+            }
+            pairs += (size_t)__builtin_popcountll(model);
         }
         i = j;
     }
     assert_int_equal(kept, m->nattr);
     assert_int_equal(pairs, m->npairs);
-    print_message("  min-freq %u: %zu attributes, %zu pairs\n", min_freq, kept, pairs);
+    print_message("  min-freq %u, all-labels %u: %zu attributes (%zu with every label), %zu pairs\n",
+                  min_freq, all_labels, kept, full, pairs);
     if (min_freq > 1)
         assert_true(kept > 20);                        /* the slice is not all cut off */
+    if (all_labels)
+        assert_true(full > 5 && full < kept);          /* both kinds are checked */
     free(occ);
     crftag_model_free(m);
     crftag_corpus_free(c);
@@ -593,9 +622,11 @@ static void check_min_freq(uint32_t min_freq)
 static void test_min_freq(void **state)
 {
     (void)state;
-    check_min_freq(1);
-    check_min_freq(2);
-    check_min_freq(5);
+    check_min_freq(1, 0);
+    check_min_freq(2, 0);
+    check_min_freq(5, 0);
+    check_min_freq(1, 3);
+    check_min_freq(2, 10);
 }
 
 int main(void)

@@ -49,6 +49,8 @@ static const struct opt train_table[] = {
      "gradient threads (default 0 = all cores)"},
     {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, p.min_freq), "N",
      "drop attributes seen fewer than N times (default 1)"},
+    {"all-labels", 0, OPT_UINT, offsetof(struct train_opts, p.all_labels), "N",
+     "attributes seen N or more times get a weight for every label (default 0: off)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct train_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
