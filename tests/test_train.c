@@ -594,8 +594,13 @@ static void check_min_freq(uint32_t min_freq, uint32_t all_labels)
             uint64_t seen = 0, model = 0;
             for (size_t k = i; k < j; k++)
                 seen |= UINT64_C(1) << occ[k][1];
-            for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+            for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++) {
                 model |= UINT64_C(1) << m->pair_label[q];
+                /* runs ascend by label: a run of every label is 0 .. L-1, which
+                 * the trainer relies on to walk it without pair_label */
+                if (q > m->attr_off[a])
+                    assert_true(m->pair_label[q] > m->pair_label[q - 1]);
+            }
             if (all_labels && j - i >= all_labels) {
                 assert_true(model == every);
                 full++;
