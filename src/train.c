@@ -330,14 +330,23 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Whether np pairs and the L * L transitions fit liblbfgs's int count. */
+static enum crftag_status train_pairs_fit(size_t np, size_t L, struct crftag_error *err)
+{
+    if (np + L * L > (size_t)INT32_MAX - 16)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "too many features (%zu) for the optimizer", np);
+    return CRFTAG_OK;
+}
+
 /* Allocates the pair labels of m for np pairs (the weights, pair_w, once the
  * optimizer is done with its own copy). */
 static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
                                             struct crftag_error *err)
 {
-    if (np + L * L > (size_t)INT32_MAX - 16)
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "too many features (%zu) for the optimizer", np);
+    enum crftag_status st = train_pairs_fit(np, L, err);
+    if (st != CRFTAG_OK)
+        return st;
     m->npairs = (uint32_t)np;
     m->pair_label = util_malloc(np, sizeof *m->pair_label);
     if (!m->pair_label)
@@ -398,10 +407,14 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
                                            size_t L, const uint32_t *acount, uint32_t all_labels,
                                            struct crftag_error *err)
 {
-    size_t nkeys = td->nids;
+    size_t nall = 0;    /* pairs of the all-labels attributes: distinct already */
     for (uint32_t a = 0; a < m->nattr; a++)
         if (train_all_labels(acount, all_labels, a))
-            nkeys += L;
+            nall += L;
+    enum crftag_status st = train_pairs_fit(nall, L, err);    /* before sorting them */
+    if (st != CRFTAG_OK)
+        return st;
+    size_t nkeys = td->nids + nall;
     uint64_t *pairs = util_malloc(nkeys ? nkeys : 1, sizeof *pairs);
     if (!pairs)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (features)");
@@ -420,7 +433,7 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
     for (size_t i = 0; i < np; i++)
         if (u == 0 || pairs[i] != pairs[u - 1])
             pairs[u++] = pairs[i];
-    enum crftag_status st = train_pairs_alloc(m, u, L, err);
+    st = train_pairs_alloc(m, u, L, err);
     if (st == CRFTAG_OK) {
         for (size_t i = 0; i < u; i++) {
             uint32_t a = (uint32_t)(pairs[i] >> 16);
