@@ -198,6 +198,31 @@ static int same_bits(const void *a, const void *b, size_t n)
     return memcmp(a, b, n) == 0;
 }
 
+/* Two lexicons (learned or user) hold the same types and entries, in order;
+ * both NULL is equal. */
+static void assert_same_lexicon(const struct lexicon *x, const struct lexicon *y)
+{
+    if (!x) {
+        assert_null(y);
+        return;
+    }
+    assert_non_null(y);
+    assert_int_equal(x->ntypes, y->ntypes);
+    for (size_t t = 0; t < x->ntypes; t++)
+        assert_string_equal(x->types[t], y->types[t]);
+    assert_int_equal(x->nent, y->nent);
+    for (size_t e = 0; e < x->nent; e++) {
+        assert_int_equal(x->ent_ntok[e], y->ent_ntok[e]);
+        assert_int_equal(lex_entry_value(x, e), lex_entry_value(y, e));
+        const char *p = lex_entry_text(x, e), *q = lex_entry_text(y, e);
+        for (size_t k = 0; k < x->ent_ntok[e]; k++) {
+            assert_string_equal(p, q);
+            p += strlen(p) + 1;
+            q += strlen(q) + 1;
+        }
+    }
+}
+
 /* Every field of a and b is equal (floats bit for bit), and both extract the
  * same features and state scores from a sample sentence. */
 static void assert_models_equal(const struct crftag_model *a, const struct crftag_model *b)
@@ -211,46 +236,8 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
         assert_string_equal(a->feat.template_text, b->feat.template_text);
     else
         assert_null(b->feat.template_text);
-    if (a->feat.lex) {
-        const struct lexicon *x = a->feat.lex, *y = b->feat.lex;
-        assert_non_null(y);
-        assert_int_equal(x->ntypes, y->ntypes);
-        for (size_t t = 0; t < x->ntypes; t++)
-            assert_string_equal(x->types[t], y->types[t]);
-        assert_int_equal(x->nent, y->nent);
-        for (size_t e = 0; e < x->nent; e++) {
-            assert_int_equal(x->ent_ntok[e], y->ent_ntok[e]);
-            assert_int_equal(lex_entry_value(x, e), lex_entry_value(y, e));
-            const char *p = lex_entry_text(x, e), *q = lex_entry_text(y, e);
-            for (size_t k = 0; k < x->ent_ntok[e]; k++) {
-                assert_string_equal(p, q);
-                p += strlen(p) + 1;
-                q += strlen(q) + 1;
-            }
-        }
-    } else {
-        assert_null(b->feat.lex);
-    }
-    if (a->feat.ulex) {
-        const struct lexicon *x = a->feat.ulex, *y = b->feat.ulex;
-        assert_non_null(y);
-        assert_int_equal(x->ntypes, y->ntypes);
-        for (size_t t = 0; t < x->ntypes; t++)
-            assert_string_equal(x->types[t], y->types[t]);
-        assert_int_equal(x->nent, y->nent);
-        for (size_t e = 0; e < x->nent; e++) {
-            assert_int_equal(x->ent_ntok[e], y->ent_ntok[e]);
-            assert_int_equal(lex_entry_value(x, e), lex_entry_value(y, e));
-            const char *p = lex_entry_text(x, e), *q = lex_entry_text(y, e);
-            for (size_t k = 0; k < x->ent_ntok[e]; k++) {
-                assert_string_equal(p, q);
-                p += strlen(p) + 1;
-                q += strlen(q) + 1;
-            }
-        }
-    } else {
-        assert_null(b->feat.ulex);
-    }
+    assert_same_lexicon(a->feat.lex, b->feat.lex);
+    assert_same_lexicon(a->feat.ulex, b->feat.ulex);
     if (a->feat.cl) {
         const struct crftag_clusters *x = a->feat.cl, *y = b->feat.cl;
         assert_non_null(y);
