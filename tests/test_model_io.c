@@ -32,6 +32,8 @@
 #include "model_io.h"
 #include "util.h"
 
+#include "feats.h"
+
 /* From the spec. */
 #define HDR 36
 #define CRC_AT 32
@@ -1226,19 +1228,6 @@ static void test_cluster_fields(void **state)
     crftag_model_free(t);
     free(p);
     crftag_model_free(m);
-}
-
-/* Features of token i of toks[0..n) with fc (sorted into v, count returned). */
-static size_t feats_of(const struct feat_config *fc, const char *const *toks, size_t n,
-                       size_t i, uint64_t *v)
-{
-    struct feat_buf b;
-    memset(&b, 0, sizeof b);
-    assert_int_equal(feat_extract(fc, toks, n, 1, &b), CRFTAG_OK);
-    size_t k = b.start[i + 1] - b.start[i];
-    memcpy(v, b.ids + b.start[i], k * sizeof *v);
-    feat_buf_free(&b);
-    return k;
 }
 
 /* The user lexicon block (version 4): layout, version 3 files without it,

@@ -26,6 +26,7 @@
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
 
+#include "feats.h"
 #include "tmpfiles.h"
 
 static struct lexicon *read_ok(const char *const *paths, size_t n, size_t *dups)
@@ -302,18 +303,6 @@ static uint64_t attr(uint64_t kind, const char *bytes, size_t n)
     return hash_end(hash_byte(h, 0));
 }
 
-static size_t extract(const struct feat_config *fc, const char *const *toks, size_t n,
-                      size_t i, uint64_t *out)
-{
-    struct feat_buf b;
-    memset(&b, 0, sizeof b);
-    assert_int_equal(feat_extract(fc, toks, n, 1, &b), CRFTAG_OK);
-    size_t k = b.start[i + 1] - b.start[i];
-    memcpy(out, b.ids + b.start[i], k * sizeof *out);
-    feat_buf_free(&b);
-    return k;
-}
-
 static int has(const uint64_t *v, size_t n, uint64_t x)
 {
     for (size_t i = 0; i < n; i++)
@@ -334,8 +323,8 @@ static void test_features(void **state)
     size_t n = sizeof toks / sizeof toks[0];
     uint64_t a[128], b[128];
     for (size_t i = 0; i < n; i++) {
-        size_t na = extract(&plain, toks, n, i, a);
-        size_t nb = extract(&fc, toks, n, i, b);
+        size_t na = feats_of(&plain, toks, n, i, a);
+        size_t nb = feats_of(&fc, toks, n, i, b);
         int matched = (i >= 2 && i <= 4) || i == 6;
         /* the other attributes unchanged, in the same order; two more at the end */
         assert_int_equal(nb, na + (matched ? 2 : 0));
@@ -352,7 +341,7 @@ static void test_features(void **state)
     }
     /* "Linux" (single) and "Mac" (first) share the type attribute, not the
      * position + type one */
-    size_t n2 = extract(&fc, toks, n, 2, a), n6 = extract(&fc, toks, n, 6, b);
+    size_t n2 = feats_of(&fc, toks, n, 2, a), n6 = feats_of(&fc, toks, n, 6, b);
     assert_true(a[n2 - 1] == b[n6 - 1]);
     assert_true(a[n2 - 2] != b[n6 - 2]);
     feat_config_free(&plain);
