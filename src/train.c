@@ -3,7 +3,7 @@
  *
  *   corpus --feat_extract--> attribute hashes --count, cut-off--> attribute ids
  *          --(attribute, label) pairs seen--> packed runs (model.h layout)
- *          --liblbfgs over the negative log-likelihood--> weights --> model
+ *          --L-BFGS over the negative log-likelihood--> weights --> model
  *
  * Parameters x = [pair weights (npairs)] [transitions (L*L)].  The objective
  *
@@ -16,7 +16,8 @@
  * own a gradient buffer, summed in thread order (so the result depends on
  * the thread count only through floating-point rounding).
  *
- * Only this file includes <lbfgs.h>.
+ * With L2 alone the objective is smooth, and optimize.c minimises it; with
+ * c1 > 0, liblbfgs's OWL-QN does.  Only this file includes <lbfgs.h>.
  */
 #include <lbfgs.h>
 #include <math.h>
@@ -35,6 +36,8 @@
 #include "labels.h"
 #include "lexicon.h"
 #include "model.h"
+#include "optimize.h"
+#include "pool.h"
 #include "train.h"
 #include "util.h"
 
@@ -214,6 +217,7 @@ struct trainer {
     double *g;                   /* gradient being computed (during evaluate) */
     int nthreads;
     struct worker *w;            /* [nthreads] */
+    struct pool *pool;           /* nthreads parts */
     /* dev */
     const struct crftag_corpus *dev;
     struct tdata dv;
@@ -228,7 +232,8 @@ struct trainer {
     double last_f;
     int canceled;
     int bad_number;              /* 1 objective not finite, out of memory: 2 in */
-                                 /* forward-backward, 3 scoring the dev data    */
+                                 /* forward-backward, 3 scoring the dev data,   */
+                                 /* 4 in the optimizer                          */
     /* early stopping on the dev F1 (p->dev_patience > 0) */
     double *best_x;              /* [nparams] weights of the best dev F1 */
     double best_f1;
@@ -639,10 +644,10 @@ static int worker_reserve(struct worker *w, size_t T, size_t L)
     return 0;
 }
 
-static void *worker_run(void *arg)
+static void worker_run(void *arg, int part)
 {
-    struct worker *w = arg;
-    struct trainer *tr = w->tr;
+    struct trainer *tr = arg;
+    struct worker *w = &tr->w[part];
     const struct crftag_model *m = tr->m;
     const struct tdata *td = &tr->td;
     size_t L = tr->L;
@@ -658,29 +663,28 @@ static void *worker_run(void *arg)
         size_t T = td->sent_start[s + 1] - t0;
         if (worker_reserve(w, T, L)) {
             w->oom = 1;
-            return NULL;
+            return;
         }
         train_state(m, td, t0, T, L, x, w->state);
         double logz;
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, gtrans, &w->cw)) {
             w->oom = 1;
-            return NULL;
+            return;
         }
         w->f += logz;
         for (size_t i = 0; i < T; i++) {
             train_token(m, td, t0 + i, g, w->mstate + i * L, 1);
         }
     }
-    return NULL;
 }
 
 /* Second phase of an evaluation, over parameters [k0, k1) of worker w: adds
  * the other workers' gradients to g (worker 0's, in thread order), then the
  * observed counts and the L2 term; w->f gets this range's share of f. */
-static void *worker_reduce(void *arg)
+static void worker_reduce(void *arg, int part)
 {
-    struct worker *w = arg;
-    struct trainer *tr = w->tr;
+    struct trainer *tr = arg;
+    struct worker *w = &tr->w[part];
     const double *x = tr->x;
     double *g = tr->g;
     double c2 = tr->p->c2;
@@ -699,32 +703,17 @@ static void *worker_reduce(void *arg)
         g[k] = gk;
     }
     w->f = f;
-    return NULL;
 }
 
 /* Runs fn on every worker, worker 0 in this thread. */
-static void train_run(struct trainer *tr, void *(*fn)(void *))
+static void train_run(struct trainer *tr, void (*fn)(void *, int))
 {
-    pthread_t tid[TRAIN_MAX_THREADS];
-    int started[TRAIN_MAX_THREADS] = {0};
-    for (int i = 1; i < tr->nthreads; i++)
-        started[i] = pthread_create(&tid[i], NULL, fn, &tr->w[i]) == 0;
-    fn(&tr->w[0]);
-    for (int i = 1; i < tr->nthreads; i++) {
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            fn(&tr->w[i]);    /* could not start a thread: do it here */
-    }
+    pool_run(tr->pool, fn, tr);
 }
 
-static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
-                                      lbfgsfloatval_t *g, const int n,
-                                      const lbfgsfloatval_t step)
+static double train_evaluate(void *instance, const double *x, double *g, size_t np)
 {
-    (void)step;
     struct trainer *tr = instance;
-    size_t np = (size_t)n;
     tr->x = x;
     tr->g = g;
     tr->w[0].g = g;              /* worker 0 sums straight into g */
@@ -751,6 +740,21 @@ static lbfgsfloatval_t train_evaluate(void *instance, const lbfgsfloatval_t *x,
         return INFINITY;
     }
     return f;
+}
+
+/* optim_params.run: the optimizer's vector work on the training threads */
+static void train_par(void *ctx, void (*fn)(void *, int), void *arg)
+{
+    pool_run(ctx, fn, arg);
+}
+
+/* train_evaluate for liblbfgs */
+static lbfgsfloatval_t train_evaluate_lbfgs(void *instance, const lbfgsfloatval_t *x,
+                                            lbfgsfloatval_t *g, const int n,
+                                            const lbfgsfloatval_t step)
+{
+    (void)step;
+    return train_evaluate(instance, x, g, (size_t)n);
 }
 
 /* ---- dev evaluation ----------------------------------------------------- */
@@ -797,15 +801,12 @@ out:
 static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
                         lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1);
 
-static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
-                          const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
-                          const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n,
-                          int k, int ls)
+static int train_progress(void *instance, const double *x, const double *g, double fx,
+                          double xnorm, double gnorm, size_t np, int k)
 {
     (void)g;
-    (void)step;
-    (void)ls;
     struct trainer *tr = instance;
+    int n = (int)np;
     tr->iterations = k;
     tr->last_f = fx;
     double f1 = -1.0;
@@ -829,6 +830,17 @@ static int train_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsf
         return 1;
     }
     return 0;
+}
+
+/* train_progress for liblbfgs */
+static int train_progress_lbfgs(void *instance, const lbfgsfloatval_t *x,
+                                const lbfgsfloatval_t *g, const lbfgsfloatval_t fx,
+                                const lbfgsfloatval_t xnorm, const lbfgsfloatval_t gnorm,
+                                const lbfgsfloatval_t step, int n, int k, int ls)
+{
+    (void)step;
+    (void)ls;
+    return train_progress(instance, x, g, fx, xnorm, gnorm, (size_t)n, k);
 }
 
 /* Passes one progress line to the caller's callback; non-zero cancels. */
@@ -946,6 +958,7 @@ static enum crftag_status train_labels(struct crftag_model *m, const struct crft
 
 static void trainer_free(struct trainer *tr)
 {
+    pool_free(tr->pool);
     if (tr->w) {
         for (int i = 0; i < tr->nthreads; i++) {
             free(tr->w[i].g);
@@ -1134,6 +1147,11 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     }
     for (int i = 0; i < tr->nthreads; i++)
         tr->w[i].tr = tr;
+    tr->pool = pool_new(tr->nthreads);
+    if (!tr->pool) {
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
     for (int i = 1; i < tr->nthreads; i++) {
         tr->w[i].g = util_malloc(tr->nparams, sizeof *tr->w[i].g);
         if (!tr->w[i].g) {
@@ -1163,7 +1181,7 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
         if (x && n != tr.nparams)
             st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "expected %zu parameters", tr.nparams);
         else if (x)
-            *f = train_evaluate(&tr, x, g, (int)n, 0.0);
+            *f = train_evaluate(&tr, x, g, n);
     }
     trainer_free(&tr);
     crftag_model_free(tr.m);
@@ -1203,49 +1221,77 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
         tr.best_f1 = -1.0;
     }
 
-    /* optimize */
-    lbfgs_parameter_t lp;
-    lbfgs_parameter_init(&lp);
-    lp.m = 6;
-    lp.epsilon = p->epsilon;
-    lp.past = p->period;
-    lp.delta = p->delta;
-    lp.max_iterations = p->max_iter;
+    /* optimize: L2 alone by optimize.c, with L1 by liblbfgs's OWL-QN */
+    const char *reason;
+    int failed;
+    lbfgsfloatval_t fx = 0;
     if (p->c1 > 0) {
+        lbfgs_parameter_t lp;
+        lbfgs_parameter_init(&lp);
+        lp.m = 6;
+        lp.epsilon = p->epsilon;
+        lp.past = p->period;
+        lp.delta = p->delta;
+        lp.max_iterations = p->max_iter;
         lp.orthantwise_c = p->c1;
         lp.orthantwise_start = 0;
         lp.orthantwise_end = (int)tr.nparams;
         lp.linesearch = LBFGS_LINESEARCH_BACKTRACKING;
+        int ret = lbfgs((int)tr.nparams, x, &fx, train_evaluate_lbfgs, train_progress_lbfgs,
+                        &tr, &lp);
+        if (tr.early_stopped)    /* liblbfgs's code is LBFGSERR_CANCELED */
+            ret = LBFGS_SUCCESS;
+        reason = train_lbfgs_reason(ret);
+        failed = ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
+                 ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
+                 (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END) ||
+                 (tr.iterations == 0 && ret != LBFGS_ALREADY_MINIMIZED);
+        if (ret == LBFGSERR_OUTOFMEMORY)
+            tr.bad_number = 4;
+    } else {
+        struct optim_params op;
+        optim_params_init(&op);
+        op.epsilon = p->epsilon;
+        op.past = p->period;
+        op.delta = p->delta;
+        op.max_iterations = p->max_iter;
+        op.run = train_par;
+        op.run_ctx = tr.pool;
+        op.parts = pool_parts(tr.pool);
+        enum optim_status ret =
+            optim_lbfgs(tr.nparams, x, &fx, train_evaluate, train_progress, &tr, &op);
+        if (tr.early_stopped)
+            ret = OPTIM_CONVERGED;
+        reason = optim_reason(ret);
+        failed = ret == OPTIM_ERR_NOMEM || ret == OPTIM_ERR_PARAMS ||
+                 (tr.iterations == 0 && ret != OPTIM_ALREADY_MINIMIZED);
+        if (ret == OPTIM_ERR_NOMEM)
+            tr.bad_number = 4;
+        /* a step that made the objective infinite was shortened */
+        if (!failed && tr.bad_number == 1)
+            tr.bad_number = 0;
     }
-    lbfgsfloatval_t fx = 0;
-    int ret = lbfgs((int)tr.nparams, x, &fx, train_evaluate, train_progress, &tr, &lp);
     if (tr.canceled) {
         st = err_set(err, CRFTAG_ERR_CANCELED, NULL, 0, "training canceled after %d iterations",
                      tr.iterations);
         goto fail;
     }
-    if (tr.early_stopped) {
-        /* the weights of the best dev F1; liblbfgs's code is LBFGSERR_CANCELED */
+    if (tr.early_stopped) /* the weights of the best dev F1 */
         memcpy(x, tr.best_x, tr.nparams * sizeof *x);
-        ret = LBFGS_SUCCESS;
-    }
     if (tr.bad_number >= 2) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%s)",
-                     tr.bad_number == 2 ? "forward-backward" : "dev evaluation");
+                     tr.bad_number == 2   ? "forward-backward"
+                     : tr.bad_number == 3 ? "dev evaluation"
+                                          : "optimizer");
         goto fail;
     }
-    if (tr.bad_number || ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
-        ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
-        (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END) ||
-        (tr.iterations == 0 && ret != LBFGS_ALREADY_MINIMIZED)) {
+    if (tr.bad_number || failed) {
         /* ALREADY_MINIMIZED: the zero start is optimal (a single label) */
         if (tr.bad_number == 1)
             st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0,
-                         "the objective became infinite or NaN (liblbfgs: %s)",
-                         train_lbfgs_reason(ret));
+                         "the objective became infinite or NaN (L-BFGS: %s)", reason);
         else
-            st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0, "L-BFGS failed: %s",
-                         train_lbfgs_reason(ret));
+            st = err_set(err, CRFTAG_ERR_OPTIMIZER, NULL, 0, "L-BFGS failed: %s", reason);
         goto fail;
     }
     for (size_t k = 0; k < tr.nparams; k++) {
@@ -1279,7 +1325,7 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
                  tr.best_f1, tr.best_iter, p->dev_patience);
         m->meta.stop_reason = util_strdup(why);
     } else {
-        m->meta.stop_reason = util_strdup(train_lbfgs_reason(ret));
+        m->meta.stop_reason = util_strdup(reason);
     }
     if (!m->meta.stop_reason) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");

@@ -1,0 +1,84 @@
+/*
+ * optimize.h - limited-memory BFGS for smooth objectives (pipeline layer).
+ *
+ * The L2-regularised training objective is smooth, and its minimisation
+ * spends a share of every iteration in the optimizer's own vector work
+ * (m = 6 corrections: about 30 passes over all weights).  That work runs in
+ * one thread between two gradient evaluations, so it bounds what threads can
+ * gain.  This implementation keeps the passes few and fast:
+ *   - the two-loop recursion fuses each update with the next dot product,
+ *     2m + 1 passes instead of 4m + 2;
+ *   - every dot product keeps independent partial sums, which the compiler
+ *     turns into SIMD instructions;
+ *   - the previous point and gradient live in the correction slot that the
+ *     iteration replaces, so it keeps 2m + 2 vectors of n besides x.
+ * The line search tries the unit step (1 / |g| at the first iteration) and
+ * accepts it under the Wolfe conditions (sufficient decrease ftol, curvature
+ * wolfe); else it shrinks by safeguarded quadratic interpolation, or grows
+ * by 2.1 while the slope is still too steep, bisecting once bracketed.
+ * The stopping tests are liblbfgs's: |g| / max(1, |x|) <= epsilon, and
+ * (f(k - past) - f(k)) / f(k) < delta.
+ *
+ * No global state, no printing.  Results depend only on the inputs (the sums
+ * are taken in a fixed order).
+ */
+#ifndef CRFTAG_OPTIMIZE_H
+#define CRFTAG_OPTIMIZE_H
+
+#include <stddef.h>
+
+struct optim_params {
+    int m;              /* corrections kept                          6     */
+    double epsilon;     /* converged when |g| / max(1, |x|) <= this  1e-5  */
+    int past;           /* delta test over this many iterations;     0     */
+                        /*   0 = no delta test                             */
+    double delta;       /* stop when the relative decrease is less   1e-5  */
+    int max_iterations; /* 0 = no limit                              0     */
+    int max_linesearch; /* evaluations per line search               40    */
+    double ftol;        /* sufficient decrease coefficient           1e-4  */
+    double wolfe;       /* curvature coefficient (ftol < wolfe < 1)  0.9   */
+    double min_step;    /* line search step bounds                   1e-20 */
+    double max_step;    /*                                           1e20  */
+    /* Parallel vector work (optional): run(run_ctx, fn, arg) calls fn(arg,
+     * part) for part = 0 .. parts - 1 and returns when all have returned.
+     * The results are the same for any number of parts. */
+    void (*run)(void *run_ctx, void (*fn)(void *arg, int part), void *arg);
+    void *run_ctx;      /*                                           NULL  */
+    int parts;          /*                                           1     */
+};
+
+enum optim_status {
+    OPTIM_CONVERGED = 0,     /* |g| / max(1, |x|) <= epsilon                 */
+    OPTIM_STOPPED,           /* decrease over `past` iterations below delta  */
+    OPTIM_ALREADY_MINIMIZED, /* the start point passes the epsilon test      */
+    OPTIM_MAX_ITERATIONS,    /* max_iterations done; x is the last point     */
+    OPTIM_CANCELED,          /* progress returned non-zero; x is that point  */
+    OPTIM_ERR_NOMEM,         /* x is unchanged                               */
+    OPTIM_ERR_PARAMS,        /* invalid parameters; x is unchanged           */
+    OPTIM_ERR_NOT_DESCENT,   /* the direction does not descend (the          */
+                             /*   gradient is wrong, or rounding)            */
+    OPTIM_ERR_MIN_STEP,      /* line search failures: x and f are the last   */
+    OPTIM_ERR_MAX_STEP,      /*   accepted point                             */
+    OPTIM_ERR_LINESEARCH
+};
+
+/* f(x); writes the gradient to g[n].  A non-finite value makes the line
+ * search shrink the step. */
+typedef double (*optim_evaluate_fn)(void *inst, const double *x, double *g, size_t n);
+
+/* Called after iteration k (1, 2, ...) with its point; non-zero cancels. */
+typedef int (*optim_progress_fn)(void *inst, const double *x, const double *g, double fx,
+                                 double xnorm, double gnorm, size_t n, int k);
+
+void optim_params_init(struct optim_params *p);
+
+/* Minimises from x[n] (in place); *fx receives the final objective.
+ * progress may be NULL. */
+enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn evaluate,
+                              optim_progress_fn progress, void *inst,
+                              const struct optim_params *p);
+
+/* A short English phrase for a status ("converged (...)"). */
+const char *optim_reason(enum optim_status st);
+
+#endif
