@@ -156,8 +156,9 @@ examples: all
 
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" \
-	    LDFLAGS=-fsanitize=thread build-tsan/tests/test_api
+	    LDFLAGS=-fsanitize=thread build-tsan/tests/test_api build-tsan/tests/test_optimize
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/tests/test_api
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/tests/test_optimize
 
 # libFuzzer harnesses (fuzz/*.c) built with clang into build-fuzz/; run e.g.
 #   build-fuzz/fuzz_corpus -dict=fuzz/corpus.dict build-fuzz/corpus-fuzz_corpus fuzz/seeds/corpus

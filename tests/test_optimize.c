@@ -1,0 +1,510 @@
+/*
+ * test_optimize.c - the L-BFGS of src/optimize.c and the thread pool of
+ * src/pool.c: minima of known functions, agreement with liblbfgs, results
+ * independent of the number of parts, every stopping rule, the line search's
+ * recovery from a non-finite objective and its failure, bad parameters.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <lbfgs.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optimize.h"
+#include "pool.h"
+
+/* ---- test functions ---------------------------------------------------- */
+
+struct fn {
+    int kind;          /* 0 quadratic, 1 Rosenbrock, 2 logistic regression, 3 barrier */
+    size_t n;
+    double *a, *c;     /* quadratic: curvatures and minimum */
+    int evals;
+    int flip;          /* report the gradient with the wrong sign */
+};
+
+/* f = sum a_i (x_i - c_i)^2 / 2 */
+static double f_quadratic(struct fn *F, const double *x, double *g)
+{
+    double f = 0;
+    for (size_t i = 0; i < F->n; i++) {
+        double d = x[i] - F->c[i];
+        f += 0.5 * F->a[i] * d * d;
+        g[i] = F->a[i] * d;
+    }
+    return f;
+}
+
+/* extended Rosenbrock: sum over pairs 100 (x2 - x1^2)^2 + (1 - x1)^2 */
+static double f_rosenbrock(struct fn *F, const double *x, double *g)
+{
+    double f = 0;
+    for (size_t i = 0; i + 1 < F->n; i += 2) {
+        double t1 = 1.0 - x[i], t2 = 10.0 * (x[i + 1] - x[i] * x[i]);
+        g[i + 1] = 20.0 * t2;
+        g[i] = -2.0 * (x[i] * g[i + 1] + t1);
+        f += t1 * t1 + t2 * t2;
+    }
+    return f;
+}
+
+/* logistic regression on 40 fixed points in n dimensions, plus |w|^2 / 2 */
+static double f_logistic(struct fn *F, const double *w, double *g)
+{
+    double f = 0;
+    for (size_t k = 0; k < F->n; k++) {
+        f += 0.5 * w[k] * w[k];
+        g[k] = w[k];
+    }
+    uint64_t r = 12345;
+    for (int i = 0; i < 40; i++) {
+        double z = 0, xi[64];
+        for (size_t k = 0; k < F->n; k++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            xi[k] = (double)(r >> 11) / (double)(1ULL << 53) - 0.5;
+            z += w[k] * xi[k];
+        }
+        double y = i % 3 ? 1.0 : -1.0;
+        double m = -y * z;    /* loss log(1 + e^m) */
+        f += m > 0 ? m + log1p(exp(-m)) : log1p(exp(m));
+        double s = 1.0 / (1.0 + exp(-m));
+        for (size_t k = 0; k < F->n; k++)
+            g[k] += -y * xi[k] * s;
+    }
+    return f;
+}
+
+/* (x - 0.9)^2 inside (-1, 1), NaN outside */
+static double f_barrier(struct fn *F, const double *x, double *g)
+{
+    (void)F;
+    if (!(fabs(x[0]) < 1.0)) {
+        g[0] = NAN;
+        return NAN;
+    }
+    g[0] = 2.0 * (x[0] - 0.9);
+    return (x[0] - 0.9) * (x[0] - 0.9);
+}
+
+static double evaluate(void *inst, const double *x, double *g, size_t n)
+{
+    struct fn *F = inst;
+    assert_int_equal(n, F->n);
+    F->evals++;
+    double f = F->kind == 0   ? f_quadratic(F, x, g)
+               : F->kind == 1 ? f_rosenbrock(F, x, g)
+               : F->kind == 2 ? f_logistic(F, x, g)
+                              : f_barrier(F, x, g);
+    if (F->flip)
+        for (size_t i = 0; i < n; i++)
+            g[i] = -g[i];
+    return f;
+}
+
+static void quadratic(struct fn *F, size_t n)
+{
+    memset(F, 0, sizeof *F);
+    F->n = n;
+    F->a = malloc(n * sizeof *F->a);
+    F->c = malloc(n * sizeof *F->c);
+    assert_non_null(F->a);
+    assert_non_null(F->c);
+    for (size_t i = 0; i < n; i++) {
+        F->a[i] = 1.0 + (double)(i * 7919 % 50);     /* condition number 50 */
+        F->c[i] = sin((double)i);
+    }
+}
+
+static void fn_free(struct fn *F)
+{
+    free(F->a);
+    free(F->c);
+}
+
+/* ---- progress recorder ---------------------------------------------------- */
+
+struct rec {
+    int last_k;
+    int cancel_at;
+    double f[1001];
+    double *x_at_cancel;
+};
+
+/* inst is the F of a struct fnrec, its first member */
+struct fnrec {
+    struct fn F;
+    struct rec R;
+};
+
+static int progress(void *inst, const double *x, const double *g, double fx, double xnorm,
+                    double gnorm, size_t n, int k)
+{
+    (void)g;
+    struct rec *R = &((struct fnrec *)inst)->R;
+    assert_int_equal(k, R->last_k + 1);    /* 1, 2, 3, ... */
+    R->last_k = k;
+    if (k <= 1000)
+        R->f[k] = fx;
+    double xx = 0;
+    for (size_t i = 0; i < n; i++)
+        xx += x[i] * x[i];
+    assert_true(fabs(sqrt(xx) - xnorm) <= 1e-9 * (1.0 + xnorm));
+    assert_true(gnorm >= 0);
+    if (R->cancel_at && k == R->cancel_at) {
+        memcpy(R->x_at_cancel, x, n * sizeof *x);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- minima ---------------------------------------------------------------- */
+
+/* A quadratic of 3 blocks and a bit (the vector passes' last block is short):
+ * converges to its minimum. */
+static void test_quadratic(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    size_t n = 3 * 8192 + 17;
+    quadratic(&s.F, n);
+    double *x = calloc(n, sizeof *x);
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 1e-9;
+    double fx;
+    assert_int_equal(optim_lbfgs(n, x, &fx, evaluate, progress, &s.F, &p), OPTIM_CONVERGED);
+    double err = 0;
+    for (size_t i = 0; i < n; i++)
+        err = fmax(err, fabs(x[i] - s.F.c[i]));
+    print_message("  quadratic n=%zu: %d iterations, %d evaluations, max error %.2e\n", n,
+                  s.R.last_k, s.F.evals, err);
+    assert_true(err < 1e-6);
+    assert_true(fx < 1e-10);
+    assert_true(s.R.last_k < 100);
+    free(x);
+    fn_free(&s.F);
+}
+
+/* Rosenbrock from (-1.2, 1) in 50 copies: the minimum at all ones, in about
+ * as many iterations as the textbook's L-BFGS needs (tens). */
+static void test_rosenbrock(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 1;
+    s.F.n = 100;
+    double x[100];
+    for (int i = 0; i < 100; i++)
+        x[i] = i % 2 ? 1.0 : -1.2;
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 1e-10;
+    double fx;
+    assert_int_equal(optim_lbfgs(100, x, &fx, evaluate, progress, &s.F, &p), OPTIM_CONVERGED);
+    print_message("  Rosenbrock: %d iterations, %d evaluations, f %.2e\n", s.R.last_k,
+                  s.F.evals, fx);
+    for (int i = 0; i < 100; i++)
+        assert_true(fabs(x[i] - 1.0) < 1e-6);
+    assert_true(s.R.last_k < 100);
+    assert_true(s.F.evals < 2 * s.R.last_k);
+    /* the objective fell at every iteration */
+    for (int k = 2; k <= s.R.last_k; k++)
+        assert_true(s.R.f[k] <= s.R.f[k - 1]);
+}
+
+static lbfgsfloatval_t lbfgs_eval(void *inst, const lbfgsfloatval_t *x, lbfgsfloatval_t *g,
+                                  const int n, const lbfgsfloatval_t step)
+{
+    (void)step;
+    return evaluate(inst, x, g, (size_t)n);
+}
+
+/* Logistic regression: the same minimum as liblbfgs's. */
+static void test_same_minimum_as_liblbfgs(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 2;
+    s.F.n = 30;
+    double x[30] = {0}, xl[30] = {0};
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 1e-8;
+    double fx;
+    assert_int_equal(optim_lbfgs(30, x, &fx, evaluate, progress, &s.F, &p), OPTIM_CONVERGED);
+    int ours = s.R.last_k;
+
+    lbfgs_parameter_t lp;
+    lbfgs_parameter_init(&lp);
+    lp.epsilon = 1e-8;
+    lbfgsfloatval_t fl;
+    int ret = lbfgs(30, xl, &fl, lbfgs_eval, NULL, &s.F, &lp);
+    print_message("  logistic: f %.12f here (%d iterations), %.12f by liblbfgs (status %d)\n",
+                  fx, ours, fl, ret);
+    /* this close to the minimum liblbfgs may end on rounding instead */
+    assert_true(ret == LBFGS_SUCCESS || ret == LBFGSERR_ROUNDING_ERROR ||
+                ret == LBFGSERR_INCREASEGRADIENT);
+    assert_true(fabs(fx - fl) < 1e-10 * fabs(fl));
+    for (int i = 0; i < 30; i++)
+        assert_true(fabs(x[i] - xl[i]) < 1e-6);
+}
+
+/* ---- parts ----------------------------------------------------------------- */
+
+static void run_on_pool(void *ctx, void (*fn)(void *, int), void *arg)
+{
+    pool_run(ctx, fn, arg);
+}
+
+/* 1, 2 and 3 parts: bit-identical weights and the same iterations. */
+static void test_parts_identical(void **state)
+{
+    (void)state;
+    size_t n = 5 * 8192 + 3;
+    double *x[3];
+    int its[3];
+    for (int t = 0; t < 3; t++) {
+        struct fnrec s;
+        memset(&s, 0, sizeof s);
+        quadratic(&s.F, n);
+        x[t] = calloc(n, sizeof *x[t]);
+        struct pool *pl = pool_new(t + 1);
+        assert_non_null(pl);
+        assert_int_equal(pool_parts(pl), t + 1);
+        struct optim_params p;
+        optim_params_init(&p);
+        p.epsilon = 1e-7;
+        p.run = run_on_pool;
+        p.run_ctx = pl;
+        p.parts = t + 1;
+        double fx;
+        assert_int_equal(optim_lbfgs(n, x[t], &fx, evaluate, progress, &s.F, &p),
+                         OPTIM_CONVERGED);
+        its[t] = s.R.last_k;
+        pool_free(pl);
+        fn_free(&s.F);
+    }
+    for (int t = 1; t < 3; t++) {
+        assert_int_equal(its[t], its[0]);
+        assert_memory_equal(x[t], x[0], n * sizeof *x[0]);
+    }
+    for (int t = 0; t < 3; t++)
+        free(x[t]);
+}
+
+/* ---- stopping ------------------------------------------------------------ */
+
+static void test_already_minimized(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    quadratic(&s.F, 10);
+    double x[10];
+    memcpy(x, s.F.c, sizeof x);
+    struct optim_params p;
+    optim_params_init(&p);
+    double fx = -1;
+    assert_int_equal(optim_lbfgs(10, x, &fx, evaluate, progress, &s.F, &p),
+                     OPTIM_ALREADY_MINIMIZED);
+    assert_int_equal(s.F.evals, 1);
+    assert_int_equal(s.R.last_k, 0);
+    assert_true(fx == 0.0);
+    assert_memory_equal(x, s.F.c, sizeof x);
+    fn_free(&s.F);
+}
+
+/* progress returning non-zero: x is the point it was shown */
+static void test_cancel(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 1;
+    s.F.n = 10;
+    double x[10], seen[10];
+    for (int i = 0; i < 10; i++)
+        x[i] = i % 2 ? 1.0 : -1.2;
+    s.R.cancel_at = 3;
+    s.R.x_at_cancel = seen;
+    struct optim_params p;
+    optim_params_init(&p);
+    double fx;
+    assert_int_equal(optim_lbfgs(10, x, &fx, evaluate, progress, &s.F, &p), OPTIM_CANCELED);
+    assert_int_equal(s.R.last_k, 3);
+    assert_memory_equal(x, seen, sizeof x);
+    assert_true(fx == s.R.f[3]);
+}
+
+static void test_max_iterations(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 1;
+    s.F.n = 10;
+    double x[10];
+    for (int i = 0; i < 10; i++)
+        x[i] = i % 2 ? 1.0 : -1.2;
+    struct optim_params p;
+    optim_params_init(&p);
+    p.max_iterations = 5;
+    double fx;
+    assert_int_equal(optim_lbfgs(10, x, &fx, evaluate, progress, &s.F, &p),
+                     OPTIM_MAX_ITERATIONS);
+    assert_int_equal(s.R.last_k, 5);
+    assert_true(fx == s.R.f[5]);
+}
+
+/* past = 3: stops at the first k >= 3 where (f[k-3] - f[k]) / f[k] < delta */
+static void test_delta(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 2;
+    s.F.n = 30;
+    double x[30] = {0};
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 0;
+    p.past = 3;
+    p.delta = 1e-6;
+    double fx;
+    assert_int_equal(optim_lbfgs(30, x, &fx, evaluate, progress, &s.F, &p), OPTIM_STOPPED);
+    int K = s.R.last_k;
+    print_message("  delta: stopped after %d iterations\n", K);
+    assert_true(K > 3);
+    assert_true((s.R.f[K - 3] - s.R.f[K]) / s.R.f[K] < p.delta);
+    for (int k = 4; k < K; k++)    /* (at k = 3 it compares with the start point) */
+        assert_true((s.R.f[k - 3] - s.R.f[k]) / s.R.f[k] >= p.delta);
+}
+
+/* ---- the line search ------------------------------------------------------ */
+
+/* The first step (1 / |g|) lands where f is NaN: the search shortens it and
+ * the minimum is still found. */
+static void test_nonfinite_step_recovers(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 3;
+    s.F.n = 1;
+    double x[1] = {0.0};
+    struct optim_params p;
+    optim_params_init(&p);
+    double fx;
+    assert_int_equal(optim_lbfgs(1, x, &fx, evaluate, progress, &s.F, &p), OPTIM_CONVERGED);
+    assert_true(fabs(x[0] - 0.9) < 1e-5);
+    assert_true(s.F.evals > s.R.last_k);    /* at least one rejected step */
+}
+
+/* A gradient of the wrong sign: no step decreases f; the search gives up and
+ * leaves x at the start. */
+static void test_wrong_gradient_fails_cleanly(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    quadratic(&s.F, 50);
+    s.F.flip = 1;
+    double x[50] = {0}, zero[50] = {0};
+    struct optim_params p;
+    optim_params_init(&p);
+    double fx;
+    enum optim_status st = optim_lbfgs(50, x, &fx, evaluate, progress, &s.F, &p);
+    print_message("  wrong gradient: %s after %d evaluations\n", optim_reason(st), s.F.evals);
+    assert_true(st == OPTIM_ERR_MIN_STEP || st == OPTIM_ERR_LINESEARCH);
+    assert_int_equal(s.R.last_k, 0);
+    assert_memory_equal(x, zero, sizeof x);
+    double g[50];
+    s.F.flip = 0;
+    assert_true(fx == evaluate(&s.F, x, g, 50));
+    fn_free(&s.F);
+}
+
+static void test_bad_params(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    quadratic(&s.F, 4);
+    double x[4] = {0}, fx;
+    struct optim_params p;
+    optim_params_init(&p);
+    assert_int_equal(optim_lbfgs(0, x, &fx, evaluate, NULL, &s.F, &p), OPTIM_ERR_PARAMS);
+    p.m = 0;
+    assert_int_equal(optim_lbfgs(4, x, &fx, evaluate, NULL, &s.F, &p), OPTIM_ERR_PARAMS);
+    optim_params_init(&p);
+    p.wolfe = p.ftol;
+    assert_int_equal(optim_lbfgs(4, x, &fx, evaluate, NULL, &s.F, &p), OPTIM_ERR_PARAMS);
+    optim_params_init(&p);
+    p.epsilon = -1;
+    assert_int_equal(optim_lbfgs(4, x, &fx, evaluate, NULL, &s.F, &p), OPTIM_ERR_PARAMS);
+    assert_int_equal(s.F.evals, 0);
+    for (int st = OPTIM_CONVERGED; st <= OPTIM_ERR_LINESEARCH; st++)
+        assert_null(strstr(optim_reason((enum optim_status)st), "unknown"));
+    fn_free(&s.F);
+}
+
+/* ---- the pool --------------------------------------------------------------- */
+
+struct tally {
+    atomic_int count[8];
+    int round;
+};
+
+static void tally_part(void *arg, int part)
+{
+    struct tally *t = arg;
+    atomic_fetch_add(&t->count[part], 1);
+}
+
+/* Every part runs exactly once a job, over many jobs in a row (under
+ * ThreadSanitizer too: make tsan). */
+static void test_pool_runs_every_part(void **state)
+{
+    (void)state;
+    for (int n = 1; n <= 4; n++) {
+        struct pool *p = pool_new(n);
+        assert_non_null(p);
+        struct tally t;
+        memset(&t, 0, sizeof t);
+        for (int r = 0; r < 2000; r++) {
+            pool_run(p, tally_part, &t);
+            for (int i = 0; i < n; i++)
+                assert_int_equal(atomic_load(&t.count[i]), r + 1);
+        }
+        pool_free(p);
+    }
+    pool_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quadratic),
+        cmocka_unit_test(test_rosenbrock),
+        cmocka_unit_test(test_same_minimum_as_liblbfgs),
+        cmocka_unit_test(test_parts_identical),
+        cmocka_unit_test(test_already_minimized),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_max_iterations),
+        cmocka_unit_test(test_delta),
+        cmocka_unit_test(test_nonfinite_step_recovers),
+        cmocka_unit_test(test_wrong_gradient_fails_cleanly),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_pool_runs_every_part),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
