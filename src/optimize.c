@@ -6,9 +6,8 @@
  * Wright, "Numerical Optimization", ch. 3).
  *
  * The vector kernels below each make one pass over their vectors and keep
- * four independent partial sums, so that the additions do not wait on each
- * other and the compiler can pair them into SIMD instructions.  The order of
- * every sum is fixed by n alone.
+ * independent partial sums, so that the additions do not wait on each other.
+ * The order of every sum is fixed by n alone.
  */
 #include "optimize.h"
 

@@ -1,17 +1,18 @@
 /*
  * optimize.h - limited-memory BFGS for smooth objectives (pipeline layer).
  *
- * The L2-regularised training objective is smooth, and its minimisation
- * spends a share of every iteration in the optimizer's own vector work
- * (m = 6 corrections: about 30 passes over all weights).  That work runs in
- * one thread between two gradient evaluations, so it bounds what threads can
- * gain.  This implementation keeps the passes few and fast:
- *   - the two-loop recursion fuses each update with the next dot product,
- *     2m + 1 passes instead of 4m + 2;
- *   - every dot product keeps independent partial sums, which the compiler
- *     turns into SIMD instructions;
+ * Between two gradient evaluations L-BFGS does vector work of its own over
+ * all weights (liblbfgs: about 35 scalar passes an iteration with m = 6), in
+ * one thread, which bounds what the training threads can gain.  Here:
+ *   - the two-loop recursion fuses each update with the next dot product:
+ *     2m + 5 passes an iteration in all;
+ *   - every pass runs over fixed blocks of the vectors, split over the
+ *     caller's threads (optim_params.run); the sums are kept per block and
+ *     added in block order, so results do not depend on the thread count;
+ *   - sums keep independent partial sums, so additions do not wait on each
+ *     other;
  *   - the previous point and gradient live in the correction slot that the
- *     iteration replaces, so it keeps 2m + 2 vectors of n besides x.
+ *     iteration replaces: 2m + 2 vectors of n besides x.
  * The line search tries the unit step (1 / |g| at the first iteration) and
  * accepts it under the Wolfe conditions (sufficient decrease ftol, curvature
  * wolfe); else it shrinks by safeguarded quadratic interpolation, or grows
@@ -19,8 +20,7 @@
  * The stopping tests are liblbfgs's: |g| / max(1, |x|) <= epsilon, and
  * (f(k - past) - f(k)) / f(k) < delta.
  *
- * No global state, no printing.  Results depend only on the inputs (the sums
- * are taken in a fixed order).
+ * No global state, no printing.
  */
 #ifndef CRFTAG_OPTIMIZE_H
 #define CRFTAG_OPTIMIZE_H
