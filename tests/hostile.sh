@@ -266,9 +266,9 @@ check "train: duplicated, contradictory sentences, c2 = 0" "$CRFTAG" train --qui
 "$CRFTAG" info "$T/adv.crftag" > "$T/out" 2>&1 && ! grep -qi 'nan\|inf ' "$T/out" && ok "the adversarial model loads, objective finite" ||
     fail "the adversarial model loads, objective finite"
 
-# --- a diverging optimization: a clear liblbfgs reason, the previous model kept ---
+# --- a diverging optimization: a clear optimizer reason, the previous model kept ---
 cp "$T/prev.orig" "$T/div.crftag"
-refuse "train: absurd L2 (c2 = 1e50) stops with liblbfgs's reason" \
+refuse "train: absurd L2 (c2 = 1e50) stops with the optimizer's reason" \
     "L-BFGS failed: line search step became smaller than the minimum" \
     "$CRFTAG" train --quiet --max-iter 50 --c2 1e50 -o "$T/div.crftag" "$SLICE"
 cmp -s "$T/div.crftag" "$T/prev.orig" && ok "diverging: previous model intact" ||

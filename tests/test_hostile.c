@@ -13,7 +13,7 @@
  * previous model intact; adversarial training data (one long sentence,
  * duplicated sentences, contradictory labels, no regularization) never puts
  * NaN/Inf into the weights and the model saves and loads; a diverging
- * optimization stops with liblbfgs's reason.
+ * optimization stops with the optimizer's reason.
  */
 #define _XOPEN_SOURCE 700        /* mknod */
 #include <stdarg.h>
@@ -265,7 +265,7 @@ static void test_adversarial_numbers(void **state)
     rmtree(dir);
 }
 
-/* A diverging optimization stops with a liblbfgs reason, never with NaN/Inf
+/* A diverging optimization stops with the optimizer's reason, never with NaN/Inf
  * weights: (a) separable data without regularization and without the
  * epsilon and delta stopping tests, so the weights grow for as long as the
  * objective still falls (its infimum is at infinity): training stops on its
