@@ -21,7 +21,6 @@
  */
 #include <lbfgs.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
