@@ -270,7 +270,8 @@ struct crftag_train_params {
     int period;           /*   less than delta (relative) over     default 10   */
                           /*   this many iterations                             */
     double epsilon;       /* stop when |g| / max(1,|w|) < epsilon  default 1e-5 */
-    int threads;          /* gradient threads; 0 = all cores       default 0    */
+    int threads;          /* training threads (gradient, L-BFGS     default 0    */
+                          /*   vector work); 0 = all cores                     */
     uint32_t min_freq;    /* drop attributes seen fewer times      default 1    */
     const char *template_text; /* CRF++ template, or NULL for the   default NULL */
                                /* built-in feature set                          */

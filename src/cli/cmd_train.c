@@ -46,7 +46,7 @@ static const struct opt train_table[] = {
     {"epsilon", 0, OPT_DOUBLE, offsetof(struct train_opts, p.epsilon), "X",
      "stop when |grad| / max(1, |w|) < X (default 1e-5)"},
     {"threads", 'j', OPT_INT, offsetof(struct train_opts, p.threads), "N",
-     "gradient threads (default 0 = all cores)"},
+     "training threads (default 0 = all cores)"},
     {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, p.min_freq), "N",
      "drop attributes seen fewer than N times (default 1)"},
     {"all-labels", 0, OPT_UINT, offsetof(struct train_opts, p.all_labels), "N",
