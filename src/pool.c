@@ -4,7 +4,8 @@
  * A job is published by bumping `gen` (under the mutex, so that a thread
  * about to sleep cannot miss it); each thread runs its part and decrements
  * `pending`, and the last one wakes the caller.  Both sides spin a little
- * before they sleep.
+ * before they sleep, unless there are more parts than cores: a spinning
+ * thread would then take the core of one with work.
  */
 #include "pool.h"
 
@@ -25,6 +26,8 @@ struct slot {
 struct pool {
     int n;                   /* parts */
     int nthreads;            /* threads started: parts 1..nthreads */
+    int spin;                /* polls before sleeping: POOL_SPIN, or 0 when
+                              * there are more parts than cores */
     pthread_t tid[POOL_MAX];
     struct slot slot[POOL_MAX];
     pthread_mutex_t mu;
@@ -50,7 +53,7 @@ static void *pool_thread(void *arg)
     unsigned seen = 0;
     for (;;) {
         unsigned g = atomic_load(&p->gen);
-        for (int i = 0; g == seen && i < POOL_SPIN; i++) {
+        for (int i = 0; g == seen && i < p->spin; i++) {
             pool_relax();
             g = atomic_load(&p->gen);
         }
@@ -82,6 +85,7 @@ struct pool *pool_new(int n)
     if (!p)
         return NULL;
     p->n = n;
+    p->spin = n <= util_ncpu() ? POOL_SPIN : 0;
     atomic_init(&p->gen, 0);
     atomic_init(&p->pending, 0);
     atomic_init(&p->stop, 0);
@@ -132,7 +136,7 @@ void pool_run(struct pool *p, void (*fn)(void *arg, int part), void *arg)
     for (int i = p->nthreads + 1; i < p->n; i++)    /* threads that did not start */
         fn(arg, i);
     if (p->nthreads > 0) {
-        for (int i = 0; atomic_load(&p->pending) > 0 && i < POOL_SPIN; i++)
+        for (int i = 0; atomic_load(&p->pending) > 0 && i < p->spin; i++)
             pool_relax();
         pthread_mutex_lock(&p->mu);
         while (atomic_load(&p->pending) > 0)
