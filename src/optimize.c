@@ -113,6 +113,31 @@ static double vaxpy_dot(double *restrict d, double a, const double *restrict v, 
     return (s0 + s1) + (s2 + s3);
 }
 
+/* d = -g */
+static void vneg(double *restrict d, const double *restrict g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = -g[i];
+}
+
+/* save = x; x = x + t * d */
+static void vstep_save(double *restrict x, double *restrict save, double t,
+                       const double *restrict d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        save[i] = x[i];
+        x[i] += t * d[i];
+    }
+}
+
+/* x = base + t * d */
+static void vstep(double *restrict x, const double *restrict base, double t,
+                  const double *restrict d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = base[i] + t * d[i];
+}
+
 /* s = x - s and y = g - y (s, y held the previous point and gradient);
  * r = {y.s, y.y, x.x, g.g} */
 static void vupdate(double *restrict s, double *restrict y, const double *restrict x,
@@ -184,38 +209,32 @@ static void vjob_part(void *arg, int part)
     size_t b0 = j->nblocks * (size_t)part / (size_t)j->parts;
     size_t b1 = j->nblocks * (size_t)(part + 1) / (size_t)j->parts;
     for (size_t b = b0; b < b1; b++) {
-        size_t i0 = b * OPT_BLOCK, len = j->n - i0 < OPT_BLOCK ? j->n - i0 : OPT_BLOCK;
+        size_t i = b * OPT_BLOCK, len = j->n - i < OPT_BLOCK ? j->n - i : OPT_BLOCK;
         double *r = j->sum[b];
-        double *a = j->a + i0, *bb = j->b ? j->b + i0 : NULL;
-        const double *c = j->c ? j->c + i0 : NULL, *e = j->e ? j->e + i0 : NULL;
         r[0] = 0.0;
         switch (j->op) {
         case V_DOT:
-            r[0] = vdot(c, e, len);
+            r[0] = vdot(j->c + i, j->e + i, len);
             break;
         case V_COPY_DOT:
-            r[0] = vcopy_dot(a, c, e, len);
+            r[0] = vcopy_dot(j->a + i, j->c + i, j->e + i, len);
             break;
         case V_NEG_DOT:
-            for (size_t i = 0; i < len; i++)
-                a[i] = -c[i];
-            r[0] = e ? vdot(e, a, len) : 0.0;
+            vneg(j->a + i, j->c + i, len);
+            if (j->e)
+                r[0] = vdot(j->e + i, j->a + i, len);
             break;
         case V_AXPY_DOT:
-            r[0] = vaxpy_dot(a, j->s, c, j->t, e, len);
+            r[0] = vaxpy_dot(j->a + i, j->s, j->c + i, j->t, j->e ? j->e + i : NULL, len);
             break;
         case V_STEP_SAVE:
-            for (size_t i = 0; i < len; i++) {
-                bb[i] = a[i];
-                a[i] = a[i] + j->t * c[i];
-            }
+            vstep_save(j->a + i, j->b + i, j->t, j->c + i, len);
             break;
         case V_STEP:
-            for (size_t i = 0; i < len; i++)
-                a[i] = c[i] + j->t * e[i];
+            vstep(j->a + i, j->c + i, j->t, j->e + i, len);
             break;
         case V_UPDATE:
-            vupdate(a, bb, c, e, len, r);
+            vupdate(j->a + i, j->b + i, j->c + i, j->e + i, len, r);
             break;
         }
     }
