@@ -163,6 +163,16 @@ static int progress(void *inst, const double *x, const double *g, double fx, dou
     return 0;
 }
 
+/* Rosenbrock in n variables from the textbook start (-1.2, 1, -1.2, 1, ...) */
+static void rosenbrock_start(struct fnrec *s, double *x, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    s->F.kind = 1;
+    s->F.n = n;
+    for (size_t i = 0; i < n; i++)
+        x[i] = i % 2 ? 1.0 : -1.2;
+}
+
 /* ---- minima ---------------------------------------------------------------- */
 
 /* A quadratic of 3 blocks and a bit (the vector passes' last block is short):
@@ -198,12 +208,8 @@ static void test_rosenbrock(void **state)
 {
     (void)state;
     struct fnrec s;
-    memset(&s, 0, sizeof s);
-    s.F.kind = 1;
-    s.F.n = 100;
     double x[100];
-    for (int i = 0; i < 100; i++)
-        x[i] = i % 2 ? 1.0 : -1.2;
+    rosenbrock_start(&s, x, 100);
     struct optim_params p;
     optim_params_init(&p);
     p.epsilon = 1e-10;
@@ -328,12 +334,8 @@ static void test_cancel(void **state)
 {
     (void)state;
     struct fnrec s;
-    memset(&s, 0, sizeof s);
-    s.F.kind = 1;
-    s.F.n = 10;
     double x[10], seen[10];
-    for (int i = 0; i < 10; i++)
-        x[i] = i % 2 ? 1.0 : -1.2;
+    rosenbrock_start(&s, x, 10);
     s.R.cancel_at = 3;
     s.R.x_at_cancel = seen;
     struct optim_params p;
@@ -349,12 +351,8 @@ static void test_max_iterations(void **state)
 {
     (void)state;
     struct fnrec s;
-    memset(&s, 0, sizeof s);
-    s.F.kind = 1;
-    s.F.n = 10;
     double x[10];
-    for (int i = 0; i < 10; i++)
-        x[i] = i % 2 ? 1.0 : -1.2;
+    rosenbrock_start(&s, x, 10);
     struct optim_params p;
     optim_params_init(&p);
     p.max_iterations = 5;
