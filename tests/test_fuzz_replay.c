@@ -1,7 +1,7 @@
 /*
  * test_fuzz_replay.c - the libFuzzer harnesses of fuzz/ as regression tests.
  *
- * The six harnesses are compiled in here (their entry points renamed) and
+ * The seven harnesses are compiled in here (their entry points renamed) and
  * every file of fuzz/seeds/<target>/ and tests/data/fuzz/<target>/ is fed to
  * its harness, without libFuzzer and with the ordinary compiler, so that
  * `make check` and `make asan` replay the seeds, the corpus the fuzzers
@@ -39,6 +39,9 @@
 #undef LLVMFuzzerInitialize
 #define LLVMFuzzerTestOneInput fuzz_lexicon_one
 #include "../fuzz/fuzz_lexicon.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_train_one
+#include "../fuzz/fuzz_train.c"
 #undef LLVMFuzzerTestOneInput
 
 typedef int (*harness_fn)(const uint8_t *data, size_t size);
@@ -159,6 +162,12 @@ static void test_lexicon(void **state)
     replay("lexicon", fuzz_lexicon_one);
 }
 
+static void test_train(void **state)
+{
+    (void)state;
+    replay("train", fuzz_train_one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_tag),
         cmocka_unit_test(test_lexicon),
+        cmocka_unit_test(test_train),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
