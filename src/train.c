@@ -158,7 +158,9 @@ static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, 
             ids[j] = ids[j - 1];
         ids[j] = v;
     }
-    if (util_grow((void **)&td->pk, cap, *len + 3 * n, sizeof *td->pk))
+    /* + 1: pk exists even when no token has an attribute (min-freq can drop
+     * them all), so that td->pk + offset is never arithmetic on NULL */
+    if (util_grow((void **)&td->pk, cap, *len + 3 * n + 1, sizeof *td->pk))
         return -1;
     uint16_t *pk = td->pk;
     size_t q = *len;
