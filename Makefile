@@ -90,8 +90,11 @@ check: deps
 check-only: tests examples
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
+# clang when there is one: its UBSan also refuses pointer arithmetic on NULL,
+# which gcc's lets by.
+ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 asan: deps
-	$(MAKE) --no-print-directory BUILD=build-asan \
+	$(MAKE) --no-print-directory BUILD=build-asan CC=$(ASAN_CC) \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check-only
 

@@ -346,7 +346,8 @@ if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninst
 # --- Python bindings (ctypes), when python3 is present ---
 if ! command -v python3 >/dev/null 2>&1; then
     echo "skip - python bindings (no python3)"
-elif ldd "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q 'lib[at]san'; then
+elif ldd "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q 'lib[at]san' ||
+    nm -D "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q ' __[at]san_'; then
     echo "skip - python bindings (sanitizer build)"
 else
     check "python bindings (python/test_crftag.py)" env PYTHONDONTWRITEBYTECODE=1 CRFTAG_LIB="$BUILD/libcrftag.so.0" \
