@@ -15,7 +15,6 @@
 
 #include "util.h"
 
-#define POOL_MAX 64
 #define POOL_SPIN 4000    /* polls before sleeping: some 0.1 ms */
 
 struct slot {

@@ -13,8 +13,10 @@
 
 struct pool;
 
-/* A pool of n parts (1..64): part 0 runs in the caller's thread, parts 1..n-1
- * in threads of their own.  NULL when out of memory.  A thread that cannot
+#define POOL_MAX 64    /* parts at most */
+
+/* A pool of n parts (1..POOL_MAX; more are cut to POOL_MAX): part 0 runs
+ * in the caller's thread, parts 1..n-1 in threads of their own.  NULL when out of memory.  A thread that cannot
  * be started leaves its part to the caller's thread, so pool_run always runs
  * every part. */
 struct pool *pool_new(int n);

@@ -40,8 +40,6 @@
 #include "train.h"
 #include "util.h"
 
-#define TRAIN_MAX_THREADS 64
-
 void crftag_train_params_init(struct crftag_train_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -1137,8 +1135,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
 
     /* threads */
     tr->nthreads = p->threads > 0 ? p->threads : util_ncpu();
-    if (tr->nthreads > TRAIN_MAX_THREADS)
-        tr->nthreads = TRAIN_MAX_THREADS;
+    if (tr->nthreads > POOL_MAX)    /* a worker for each part of the pool */
+        tr->nthreads = POOL_MAX;
     if ((size_t)tr->nthreads > c->nsent)
         tr->nthreads = (int)c->nsent;
     tr->w = util_calloc((size_t)tr->nthreads, sizeof *tr->w);
