@@ -11,7 +11,9 @@
  *   struct crftag_tagger   the scratch buffers of one decoding thread; it
  *                          borrows its model, which must outlive it.
  *   struct crftag_eval     conlleval-compatible scoring of gold vs predicted
- *                          label sequences.
+ *                          label sequences (token accuracy and per-tag
+ *                          scores when the labels are plain tags, such as
+ *                          part-of-speech tags: crftag_labels_plain).
  *
  * A minimal tagger:
  *
@@ -53,8 +55,9 @@
  *   crftag_tagger_new) may run concurrently from any number of threads.
  * - A tagger, reader, corpus or eval object belongs to one thread at a time
  *   (no internal locking); use one tagger per thread on a shared model.
- * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks, the
- *   load calls and crftag_train (on its own corpus and params) are reentrant.
+ * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks,
+ *   crftag_chunks_plain, crftag_labels_plain, the load calls and
+ *   crftag_train (on its own corpus and params) are reentrant.
  *
  * Embedding: link with `pkg-config --cflags --libs crftag`; raw text goes
  * through crftag_tagger_tag_text (spans with byte offsets), token arrays
@@ -584,14 +587,51 @@ struct crftag_chunk {
 CRFTAG_API size_t crftag_chunks(const char *const *labels, size_t n,
                                 struct crftag_chunk *out);
 
+/* Plain tags.  A label is a chunk label when it is "P-TYPE" with P one of
+ * the letters B, I, E, S (upper case, alone before the first '-') and TYPE
+ * not empty: "B-PER", "I-NP", "S-Data-Structure".  A set of labels is plain
+ * tags (part-of-speech tags such as NOUN, VERB, PUNCT; "-LRB-" and "PRP$"
+ * too) when none of its labels is a chunk label and at least one is not "O".
+ * Any other set (a single chunk label is enough; so is a set of only "O") is
+ * chunked and scored by conlleval's rules.  For plain tags every token not
+ * tagged "O" is a chunk of its own, its type the whole label.
+ *
+ * crftag_labels_plain returns 1 when labels[0..n) are plain tags by this
+ * rule, else 0 (NULL entries are skipped; NULL labels gives 0). */
+CRFTAG_API int crftag_labels_plain(const char *const *labels, size_t n);
+
+/* The chunks of plain tags: one per token whose label is not "O", in token
+ * order, with type = the whole label (type points to the label string).  out
+ * must have room for n chunks; the number written is returned. */
+CRFTAG_API size_t crftag_chunks_plain(const char *const *labels, size_t n,
+                                      struct crftag_chunk *out);
+
+/* Evaluation.  Which rules score the labels is decided from the gold labels
+ * of every sentence added (crftag_labels_plain's rule, applied when results
+ * are read):
+ * - chunk labels (BIO, IOB1, IOBES, ...): conlleval's counts and report,
+ *   byte for byte;
+ * - plain tags: token by token.  A "chunk" is a token whose label is not
+ *   "O" and its type is the whole label, so precision, recall and F1 are
+ *   per tag (crftag_eval_type) and micro-averaged over the tags other than
+ *   "O" (crftag_eval_total, crftag_eval_f1); the headline figure is the
+ *   token accuracy (crftag_eval_counts.accuracy), which equals that F1 when
+ *   no label is "O". */
 struct crftag_eval;
 
 struct crftag_eval_counts {
     uint64_t tokens;          /* tokens scored                          */
     uint64_t correct_tokens;  /* tokens whose two labels are equal      */
+                              /*   (conlleval's tag and type equality;  */
+                              /*   plain tags: equal bytes)             */
     uint64_t gold_chunks;     /* chunks in the gold labels              */
     uint64_t pred_chunks;     /* chunks in the predicted labels         */
     uint64_t correct_chunks;  /* chunks equal in span and type          */
+    /* appended after 0.1.0 (fields are only ever added at the end) */
+    int plain_tags;           /* 1: the gold labels are plain tags and   */
+                              /*   the counts are per token (see above) */
+    double accuracy;          /* 100 * correct_tokens / tokens (0 with  */
+                              /*   no token); crftag_eval_total only    */
 };
 
 CRFTAG_API enum crftag_status crftag_eval_new(struct crftag_eval **out);
@@ -602,17 +642,26 @@ CRFTAG_API enum crftag_status crftag_eval_add(struct crftag_eval *e,
                                               const char *const *gold,
                                               const char *const *pred, size_t n);
 
-/* Overall counts, and entity micro F1 in percent (0 when nothing found). */
+/* Overall counts, and entity micro F1 in percent (0 when nothing found; for
+ * plain tags the F1 of the tags other than "O"). */
 CRFTAG_API void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *out);
 CRFTAG_API double crftag_eval_f1(const struct crftag_eval *e);
 
-/* Chunk types seen (in gold or predicted), sorted as conlleval sorts them. */
+/* Chunk types seen (in gold or predicted), sorted as conlleval sorts them;
+ * for plain tags the tags other than "O" seen, sorted by bytes, with their
+ * gold, predicted and correct token counts. */
 CRFTAG_API size_t crftag_eval_num_types(const struct crftag_eval *e);
 CRFTAG_API const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
                                         struct crftag_eval_counts *out);
 
 /* The report conlleval prints for the same input, byte for byte, as a
- * NUL-terminated string to be freed with free(). */
+ * NUL-terminated string to be freed with free().  For plain tags a report in
+ * the same layout, token by token:
+ *   processed N tokens (plain tags, not BIO: scored token by token); correct: K.
+ *   token accuracy: AAA.AA%
+ *   TAG: precision: PP.PP%; recall: RR.RR%; FB1: FF.FF  gold: G; found: F; correct: C
+ * one TAG line per tag other than "O" (as crftag_eval_type lists them, the
+ * name right-aligned in 17 columns as conlleval's types). */
 CRFTAG_API enum crftag_status crftag_eval_report(const struct crftag_eval *e, char **out);
 
 #ifdef __cplusplus

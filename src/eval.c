@@ -28,8 +28,19 @@
  *                 bytes (Perl `sort`); "" is listed twice when it started
  *                 chunks in both (the script's dedup treats "" as false).
  *
- * Per-type counts live in a small array kept sorted by name (types are few);
- * lookups are binary searches.  Everything is O(n log T) per sentence.
+ * Plain tags (crftag_labels_plain's rule over the gold labels of every
+ * sentence added; part-of-speech tags, say) have no chunks, and conlleval
+ * would report "0 phrases".  So every token is also counted by its whole
+ * label: tokens whose two labels are equal bytes, and per label other than
+ * "O" its gold tokens, predicted tokens and tokens where both have it.  The
+ * mode is decided when results are read, from the gold labels seen so far;
+ * for plain tags the totals, the types listed and the report are these
+ * per-token counts (token accuracy, per-tag precision / recall / F1), and
+ * for anything else they are conlleval's, unchanged.
+ *
+ * Per-type (and per-tag) counts live in small arrays kept sorted by name
+ * (types are few); lookups are binary searches.  Everything is O(n log T) per
+ * sentence.
  */
 #include "eval.h"
 
@@ -38,9 +49,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "labels.h"
 #include "util.h"
 
-/* Counts of one chunk type. */
+/* Counts of one chunk type (of one plain tag: tokens instead of chunks). */
 struct eval_type {
     char *name;              /* owned, NUL-terminated */
     size_t len;
@@ -49,11 +61,22 @@ struct eval_type {
     uint64_t correct;        /* correct chunks credited to this type   */
 };
 
+/* Types kept sorted by name (byte order). */
+struct eval_table {
+    struct eval_type *v;     /* [n] */
+    size_t n, cap;
+};
+
 struct crftag_eval {
-    struct eval_type *types; /* [ntypes], sorted by name (byte order) */
-    size_t ntypes, cap;
+    struct eval_table types; /* chunk types, "" included */
+    struct eval_table tags;  /* whole labels other than "O" (plain tags) */
     uint64_t tokens, correct_tokens;
     uint64_t found_correct, found_guessed, correct;
+    /* plain tags: tokens with byte-equal labels; tokens not "O" in gold, in
+     * the prediction, and in both with the same label */
+    uint64_t equal_tokens, tag_gold, tag_guessed, tag_correct;
+    int gold_chunk;          /* some gold label is a chunk label */
+    int gold_other;          /* some gold label is not "O" */
     /* conlleval's running state; after each sentence (a boundary) the last
      * tags are "O" with type "" (static strings, never the caller's). */
     int in_correct;
@@ -95,6 +118,12 @@ static int eval_eq(const char *a, size_t alen, const char *b, size_t blen)
 static int eval_is(const char *tag, size_t len, char c)
 {
     return len == 1 && tag[0] == c;
+}
+
+/* label is "O", the label that is no tag of its own for plain tags */
+static int eval_is_o(const char *label)
+{
+    return label[0] == 'O' && label[1] == '\0';
 }
 
 int eval_end_of_chunk(const char *prev_tag, size_t prev_tag_len, const char *prev_type,
@@ -190,6 +219,29 @@ size_t crftag_chunks(const char *const *labels, size_t n, struct crftag_chunk *o
     return k;
 }
 
+int crftag_labels_plain(const char *const *labels, size_t n)
+{
+    return labels ? labels_plain(labels, n) : 0;
+}
+
+/* Plain tags: each token not tagged "O" is a chunk of its own. */
+size_t crftag_chunks_plain(const char *const *labels, size_t n, struct crftag_chunk *out)
+{
+    if (!labels || !out)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!labels[i] || eval_is_o(labels[i]))
+            continue;
+        out[k].begin = i;
+        out[k].end = i + 1;
+        out[k].type = labels[i];
+        out[k].type_len = strlen(labels[i]);
+        k++;
+    }
+    return k;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Per-type table                                                           */
 /* ------------------------------------------------------------------------ */
@@ -204,47 +256,60 @@ static int eval_cmp(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /* Index of the first type not less than (name, len); *found tells equality. */
-static size_t eval_lower_bound(const struct crftag_eval *e, const char *name, size_t len,
+static size_t eval_lower_bound(const struct eval_table *tb, const char *name, size_t len,
                                int *found)
 {
-    size_t lo = 0, hi = e->ntypes;
+    size_t lo = 0, hi = tb->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (eval_cmp(e->types[mid].name, e->types[mid].len, name, len) < 0)
+        if (eval_cmp(tb->v[mid].name, tb->v[mid].len, name, len) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    *found = lo < e->ntypes && eval_cmp(e->types[lo].name, e->types[lo].len, name, len) == 0;
+    *found = lo < tb->n && eval_cmp(tb->v[lo].name, tb->v[lo].len, name, len) == 0;
     return lo;
 }
 
 /* Adds type (name, len) if absent, keeping the order.  0, or -1 on OOM. */
-static int eval_intern(struct crftag_eval *e, const char *name, size_t len)
+static int eval_intern(struct eval_table *tb, const char *name, size_t len)
 {
     int found;
-    size_t at = eval_lower_bound(e, name, len, &found);
+    size_t at = eval_lower_bound(tb, name, len, &found);
     if (found)
         return 0;
-    if (util_grow((void **)&e->types, &e->cap, e->ntypes + 1, sizeof *e->types))
+    if (util_grow((void **)&tb->v, &tb->cap, tb->n + 1, sizeof *tb->v))
         return -1;
     char *copy = util_strndup(name, len);
     if (!copy)
         return -1;
-    memmove(e->types + at + 1, e->types + at, (e->ntypes - at) * sizeof *e->types);
-    memset(&e->types[at], 0, sizeof e->types[at]);
-    e->types[at].name = copy;
-    e->types[at].len = len;
-    e->ntypes++;
+    memmove(tb->v + at + 1, tb->v + at, (tb->n - at) * sizeof *tb->v);
+    memset(&tb->v[at], 0, sizeof tb->v[at]);
+    tb->v[at].name = copy;
+    tb->v[at].len = len;
+    tb->n++;
     return 0;
 }
 
 /* The entry of an interned type (it must be present). */
-static struct eval_type *eval_get(struct crftag_eval *e, const char *name, size_t len)
+static struct eval_type *eval_get(struct eval_table *tb, const char *name, size_t len)
 {
     int found;
-    size_t at = eval_lower_bound(e, name, len, &found);
-    return found ? &e->types[at] : NULL;
+    size_t at = eval_lower_bound(tb, name, len, &found);
+    return found ? &tb->v[at] : NULL;
+}
+
+static void eval_table_free(struct eval_table *tb)
+{
+    for (size_t i = 0; i < tb->n; i++)
+        free(tb->v[i].name);
+    free(tb->v);
+}
+
+/* The gold labels seen are plain tags: crftag_labels_plain's rule. */
+static int eval_plain(const struct crftag_eval *e)
+{
+    return !e->gold_chunk && e->gold_other;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -260,7 +325,7 @@ enum crftag_status crftag_eval_new(struct crftag_eval **out)
     if (!e)
         return CRFTAG_ERR_NOMEM;
     /* "" is the boundary's type: the end-of-input credit may go to it */
-    if (eval_intern(e, "", 0)) {
+    if (eval_intern(&e->types, "", 0)) {
         crftag_eval_free(e);
         return CRFTAG_ERR_NOMEM;
     }
@@ -276,9 +341,8 @@ void crftag_eval_free(struct crftag_eval *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->ntypes; i++)
-        free(e->types[i].name);
-    free(e->types);
+    eval_table_free(&e->types);
+    eval_table_free(&e->tags);
     free(e);
 }
 
@@ -298,7 +362,7 @@ static void eval_step(struct crftag_eval *e, const struct eval_label *c,
         if (ec && eg && eval_eq(lg.type, lg.type_len, lc.type, lc.type_len)) {
             e->in_correct = 0;
             e->correct++;
-            eval_get(e, lc.type, lc.type_len)->correct++;
+            eval_get(&e->types, lc.type, lc.type_len)->correct++;
         } else if (ec != eg || !same_type) {
             e->in_correct = 0;
         }
@@ -308,11 +372,11 @@ static void eval_step(struct crftag_eval *e, const struct eval_label *c,
         e->in_correct = 1;
     if (sc) {
         e->found_correct++;
-        eval_get(e, c->type, c->type_len)->found_correct++;
+        eval_get(&e->types, c->type, c->type_len)->found_correct++;
     }
     if (sg) {
         e->found_guessed++;
-        eval_get(e, g->type, g->type_len)->found_guessed++;
+        eval_get(&e->types, g->type, g->type_len)->found_guessed++;
     }
     if (counted) {
         e->tokens++;
@@ -329,13 +393,36 @@ static void eval_step(struct crftag_eval *e, const struct eval_label *c,
     e->last_g_type_len = g->type_len;
 }
 
+/* Counts token (gold, pred) by its whole labels, for plain tags.  Both
+ * labels other than "O" were interned beforehand. */
+static void eval_tag_step(struct crftag_eval *e, const char *gold, const char *pred)
+{
+    int equal = strcmp(gold, pred) == 0;
+    e->equal_tokens += (uint64_t)equal;
+    e->gold_chunk |= labels_is_chunk(gold);
+    if (!eval_is_o(gold)) {
+        struct eval_type *t = eval_get(&e->tags, gold, strlen(gold));
+        e->gold_other = 1;
+        e->tag_gold++;
+        t->found_correct++;
+        if (equal) {
+            e->tag_correct++;
+            t->correct++;
+        }
+    }
+    if (!eval_is_o(pred)) {
+        e->tag_guessed++;
+        eval_get(&e->tags, pred, strlen(pred))->found_guessed++;
+    }
+}
+
 enum crftag_status crftag_eval_add(struct crftag_eval *e, const char *const *gold,
                                    const char *const *pred, size_t n)
 {
     if (!e || (n > 0 && (!gold || !pred)))
         return CRFTAG_ERR_INVALID;
-    /* pass 1: check the labels and intern every type, so that pass 2 needs
-     * no allocation and a failure leaves the counts untouched */
+    /* pass 1: check the labels and intern every type and tag, so that pass 2
+     * needs no allocation and a failure leaves the counts untouched */
     for (size_t i = 0; i < n; i++) {
         if (!gold[i] || !pred[i])
             return CRFTAG_ERR_INVALID;
@@ -344,7 +431,10 @@ enum crftag_status crftag_eval_add(struct crftag_eval *e, const char *const *gol
         struct eval_label c, g;
         eval_split(gold[i], &c);
         eval_split(pred[i], &g);
-        if (eval_intern(e, c.type, c.type_len) || eval_intern(e, g.type, g.type_len))
+        if (eval_intern(&e->types, c.type, c.type_len) ||
+            eval_intern(&e->types, g.type, g.type_len) ||
+            (!eval_is_o(gold[i]) && eval_intern(&e->tags, gold[i], strlen(gold[i]))) ||
+            (!eval_is_o(pred[i]) && eval_intern(&e->tags, pred[i], strlen(pred[i]))))
             return CRFTAG_ERR_NOMEM;
     }
     /* pass 2: conlleval's loop over the tokens, then the sentence boundary */
@@ -353,6 +443,7 @@ enum crftag_status crftag_eval_add(struct crftag_eval *e, const char *const *gol
         eval_split(gold[i], &c);
         eval_split(pred[i], &g);
         eval_step(e, &c, &g, 1);
+        eval_tag_step(e, gold[i], pred[i]);
     }
     eval_step(e, &eval_outside, &eval_outside, 0);
     return CRFTAG_OK;
@@ -381,10 +472,21 @@ void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *o
     if (!e)
         return;
     out->tokens = e->tokens;
-    out->correct_tokens = e->correct_tokens;
-    out->gold_chunks = e->found_correct;
-    out->pred_chunks = e->found_guessed;
-    out->correct_chunks = e->correct + eval_pending(e, NULL);
+    if (eval_plain(e)) {
+        out->correct_tokens = e->equal_tokens;
+        out->gold_chunks = e->tag_gold;
+        out->pred_chunks = e->tag_guessed;
+        out->correct_chunks = e->tag_correct;
+        out->plain_tags = 1;
+    } else {
+        out->correct_tokens = e->correct_tokens;
+        out->gold_chunks = e->found_correct;
+        out->pred_chunks = e->found_guessed;
+        out->correct_chunks = e->correct + eval_pending(e, NULL);
+    }
+    /* as the report computes it, so the two agree to the last bit */
+    if (out->tokens > 0)
+        out->accuracy = (double)(100 * out->correct_tokens) / (double)out->tokens;
 }
 
 /* precision, recall and FB1 in percent, with the script's zero rules:
@@ -409,10 +511,17 @@ double crftag_eval_f1(const struct crftag_eval *e)
     return f;
 }
 
-/* A type is listed when it started a chunk in gold or guessed. */
+/* A type is listed when it started a chunk in gold or guessed (a tag: when
+ * a gold or a predicted token has it). */
 static int eval_listed(const struct eval_type *t)
 {
     return t->found_correct > 0 || t->found_guessed > 0;
+}
+
+/* The table the results list: plain tags or chunk types. */
+static const struct eval_table *eval_listing(const struct crftag_eval *e)
+{
+    return eval_plain(e) ? &e->tags : &e->types;
 }
 
 size_t crftag_eval_num_types(const struct crftag_eval *e)
@@ -420,8 +529,9 @@ size_t crftag_eval_num_types(const struct crftag_eval *e)
     size_t k = 0;
     if (!e)
         return 0;
-    for (size_t i = 0; i < e->ntypes; i++)
-        if (eval_listed(&e->types[i]))
+    const struct eval_table *tb = eval_listing(e);
+    for (size_t i = 0; i < tb->n; i++)
+        if (eval_listed(&tb->v[i]))
             k++;
     return k;
 }
@@ -433,8 +543,10 @@ const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
         memset(out, 0, sizeof *out);
     if (!e)
         return NULL;
-    for (size_t j = 0; j < e->ntypes; j++) {
-        const struct eval_type *t = &e->types[j];
+    int plain = eval_plain(e);
+    const struct eval_table *tb = eval_listing(e);
+    for (size_t j = 0; j < tb->n; j++) {
+        const struct eval_type *t = &tb->v[j];
         if (!eval_listed(t))
             continue;
         if (i-- > 0)
@@ -442,7 +554,8 @@ const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
         if (out) {
             out->gold_chunks = t->found_correct;
             out->pred_chunks = t->found_guessed;
-            out->correct_chunks = t->correct + eval_pending(e, t);
+            out->correct_chunks = t->correct + (plain ? 0 : eval_pending(e, t));
+            out->plain_tags = plain;
         }
         return t->name;
     }
@@ -483,6 +596,59 @@ static void eval_printf(struct eval_buf *b, const char *fmt, ...)
     b->len += (size_t)k;
 }
 
+/* conlleval's report, byte for byte. */
+static void eval_report_chunks(const struct crftag_eval *e, const struct crftag_eval_counts *c,
+                               struct eval_buf *b)
+{
+    double p, r, f;
+    eval_printf(b, "processed %" PRIu64 " tokens with %" PRIu64 " phrases; ", c->tokens,
+                c->gold_chunks);
+    eval_printf(b, "found: %" PRIu64 " phrases; correct: %" PRIu64 ".\n", c->pred_chunks,
+                c->correct_chunks);
+    if (c->tokens > 0) {
+        eval_prf(c->correct_chunks, c->pred_chunks, c->gold_chunks, &p, &r, &f);
+        eval_printf(b, "accuracy: %6.2f%%; ", c->accuracy);
+        eval_printf(b, "precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f\n", p, r, f);
+    }
+    for (size_t i = 0; i < e->types.n; i++) {
+        const struct eval_type *t = &e->types.v[i];
+        if (!eval_listed(t))
+            continue;
+        uint64_t correct = t->correct + eval_pending(e, t);
+        eval_prf(correct, t->found_guessed, t->found_correct, &p, &r, &f);
+        /* the script's dedup `not($lastType) or $lastType ne $i` lets a
+         * second "" through when both gold and guessed started "" chunks */
+        int times = (t->len == 0 && t->found_correct > 0 && t->found_guessed > 0) ? 2 : 1;
+        for (int k = 0; k < times; k++)
+            eval_printf(b, "%17s: precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f  %" PRIu64
+                           "\n", t->name, p, r, f, t->found_guessed);
+    }
+}
+
+/* The report for plain tags, in conlleval's layout but token by token:
+ *   processed N tokens (plain tags, not BIO: scored token by token); correct: K.
+ *   token accuracy: AAA.AA%
+ * then one line per tag other than "O", sorted by bytes: precision, recall
+ * and FB1 as conlleval's type lines, then its gold, predicted ("found") and
+ * correct token counts. */
+static void eval_report_plain(const struct crftag_eval *e, const struct crftag_eval_counts *c,
+                              struct eval_buf *b)
+{
+    eval_printf(b, "processed %" PRIu64 " tokens (plain tags, not BIO: scored token by token); "
+                   "correct: %" PRIu64 ".\n", c->tokens, c->correct_tokens);
+    eval_printf(b, "token accuracy: %6.2f%%\n", c->accuracy);
+    for (size_t i = 0; i < e->tags.n; i++) {
+        const struct eval_type *t = &e->tags.v[i];
+        double p, r, f;
+        if (!eval_listed(t))
+            continue;
+        eval_prf(t->correct, t->found_guessed, t->found_correct, &p, &r, &f);
+        eval_printf(b, "%17s: precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f  gold: %" PRIu64
+                       "; found: %" PRIu64 "; correct: %" PRIu64 "\n", t->name, p, r, f,
+                    t->found_correct, t->found_guessed, t->correct);
+    }
+}
+
 enum crftag_status crftag_eval_report(const struct crftag_eval *e, char **out)
 {
     if (!out)
@@ -496,31 +662,11 @@ enum crftag_status crftag_eval_report(const struct crftag_eval *e, char **out)
     b.s[0] = '\0';
 
     struct crftag_eval_counts c;
-    double p, r, f;
     crftag_eval_total(e, &c);
-    eval_printf(&b, "processed %" PRIu64 " tokens with %" PRIu64 " phrases; ", c.tokens,
-                c.gold_chunks);
-    eval_printf(&b, "found: %" PRIu64 " phrases; correct: %" PRIu64 ".\n", c.pred_chunks,
-                c.correct_chunks);
-    if (c.tokens > 0) {
-        eval_prf(c.correct_chunks, c.pred_chunks, c.gold_chunks, &p, &r, &f);
-        eval_printf(&b, "accuracy: %6.2f%%; ",
-                    (double)(100 * c.correct_tokens) / (double)c.tokens);
-        eval_printf(&b, "precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f\n", p, r, f);
-    }
-    for (size_t i = 0; i < e->ntypes; i++) {
-        const struct eval_type *t = &e->types[i];
-        if (!eval_listed(t))
-            continue;
-        uint64_t correct = t->correct + eval_pending(e, t);
-        eval_prf(correct, t->found_guessed, t->found_correct, &p, &r, &f);
-        /* the script's dedup `not($lastType) or $lastType ne $i` lets a
-         * second "" through when both gold and guessed started "" chunks */
-        int times = (t->len == 0 && t->found_correct > 0 && t->found_guessed > 0) ? 2 : 1;
-        for (int k = 0; k < times; k++)
-            eval_printf(&b, "%17s: precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f  %" PRIu64
-                            "\n", t->name, p, r, f, t->found_guessed);
-    }
+    if (c.plain_tags)
+        eval_report_plain(e, &c, &b);
+    else
+        eval_report_chunks(e, &c, &b);
     if (b.failed) {
         free(b.s);
         return CRFTAG_ERR_NOMEM;

@@ -9,6 +9,11 @@
  * E>I, at [ and ]).  The script has no S- rules: S- acts only through the
  * type rule, so S-X S-X (and B-X E-X B-X E-X) is one chunk.  Full rules in
  * eval.c.
+ *
+ * Plain tags (part-of-speech tags, say; labels.h labels_plain, the rule of
+ * crftag_labels_plain) have no chunks: when the gold labels are plain tags,
+ * the results are token accuracy and per-tag precision / recall / F1, each
+ * token not tagged "O" counting as a one-token chunk (crftag_chunks_plain).
  */
 #ifndef CRFTAG_EVAL_H
 #define CRFTAG_EVAL_H

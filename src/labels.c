@@ -95,6 +95,25 @@ void labels_split(const char *label, const char **tag, size_t *tag_len,
     *type_len = strlen(dash + 1);
 }
 
+int labels_is_chunk(const char *label)
+{
+    return label[0] != '\0' && strchr("BIES", label[0]) && label[1] == '-' &&
+           label[2] != '\0';
+}
+
+int labels_plain(const char *const *names, size_t n)
+{
+    int other = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        if (labels_is_chunk(names[i]))
+            return 0;
+        other |= strcmp(names[i], "O") != 0;
+    }
+    return other;
+}
+
 int labels_bio_mask(const struct labels *l, unsigned char *allowed, unsigned char *start)
 {
     size_t L = l->n;

@@ -33,6 +33,16 @@ long labels_find(const struct labels *l, const char *name);
 void labels_split(const char *label, const char **tag, size_t *tag_len,
                   const char **type, size_t *type_len);
 
+/* 1 when label is a chunk label: "P-TYPE" with P one of the letters B, I,
+ * E, S (upper case, alone before the first '-') and TYPE not empty ("B-PER",
+ * "S-Data-Structure"); 0 otherwise ("O", "NOUN", "-LRB-", "B-"). */
+int labels_is_chunk(const char *label);
+
+/* 1 when names[0..n) are plain tags (part-of-speech tags, say): none is a
+ * chunk label and at least one is not "O"; 0 otherwise.  The rule of
+ * crftag_labels_plain (include/crftag.h); NULL entries are skipped. */
+int labels_plain(const char *const *names, size_t n);
+
 /* Fills allowed[L*L] (allowed[i*L+j]: label j may follow label i) and
  * start[L] (label j may start a sentence) with the IOB2 rules: I-X only
  * after B-X or I-X.  Returns 1 when the label set is BIO-like (has B-/I-

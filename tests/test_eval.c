@@ -5,7 +5,9 @@
  * the fixtures tests/data/eval_* (compared byte for byte), counts worked out
  * by hand from the script's rules (reasoning in the comments), and a brute
  * force cross-check: on random B/I/E/S/O sequences, chunk spans matched as
- * sets must give the same counts as the script's state machine.
+ * sets must give the same counts as the script's state machine.  Plain tags
+ * (part-of-speech tags): token accuracy and per-tag counts worked out by
+ * hand, and the rule that tells them from chunk labels.
  *
  * Extra use (development): `test_eval FILE EXPECTED` scores FILE (a conlleval
  * input, TAB-delimited if its name contains ".tsv") and compares the report
@@ -17,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +596,153 @@ static void test_args(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Plain tags (not BIO)                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void test_labels_plain_rule(void **state)
+{
+    (void)state;
+    const char *pos[] = { "NOUN", "VERB", "PUNCT" };
+    assert_int_equal(crftag_labels_plain(pos, 3), 1);
+    /* hyphens elsewhere, or before something other than one of B I E S */
+    const char *ptb[] = { "-LRB-", "PRP$", "NN", "X-Y", "BB-X", "b-X", "B-" };
+    assert_int_equal(crftag_labels_plain(ptb, 7), 1);
+    /* one chunk label is enough to make a chunk set, whatever its letter */
+    const char *mixed[] = { "NOUN", "B-NP" };
+    assert_int_equal(crftag_labels_plain(mixed, 2), 0);
+    const char *e[] = { "E-X", "O" }, *s[] = { "S-X" }, *i[] = { "I-LOC" };
+    assert_int_equal(crftag_labels_plain(e, 2), 0);
+    assert_int_equal(crftag_labels_plain(s, 1), 0);
+    assert_int_equal(crftag_labels_plain(i, 1), 0);
+    /* only "O", nothing, NULL: not plain (conlleval's report stays) */
+    const char *o[] = { "O", NULL, "O" };
+    assert_int_equal(crftag_labels_plain(o, 3), 0);
+    assert_int_equal(crftag_labels_plain(o, 0), 0);
+    assert_int_equal(crftag_labels_plain(NULL, 3), 0);
+    const char *on[] = { "O", NULL, "NOUN" };
+    assert_int_equal(crftag_labels_plain(on, 3), 1);
+}
+
+static void test_chunks_plain(void **state)
+{
+    (void)state;
+    /* every token not tagged "O" is a one-token chunk typed by its label */
+    const char *lab[] = { "DET", "O", "NOUN", "B-X" };
+    struct crftag_chunk ch[4];
+    size_t k = crftag_chunks_plain(lab, 4, ch);
+    assert_int_equal(k, 3);
+    assert_int_equal(ch[0].begin, 0);
+    assert_int_equal(ch[0].end, 1);
+    assert_ptr_equal(ch[0].type, lab[0]);
+    assert_int_equal(ch[0].type_len, 3);
+    assert_int_equal(ch[1].begin, 2);
+    assert_int_equal(ch[1].end, 3);
+    assert_ptr_equal(ch[1].type, lab[2]);
+    assert_int_equal(ch[2].begin, 3);
+    assert_int_equal(ch[2].type_len, 3);     /* the whole label "B-X" */
+    assert_int_equal(crftag_chunks_plain(lab, 0, ch), 0);
+    assert_int_equal(crftag_chunks_plain(NULL, 4, ch), 0);
+    assert_int_equal(crftag_chunks_plain(lab, 4, NULL), 0);
+}
+
+static void test_plain_tags(void **state)
+{
+    (void)state;
+    struct crftag_eval *e;
+    assert_int_equal(crftag_eval_new(&e), CRFTAG_OK);
+    /* Three sentences of UPOS tags; the differing tokens are marked *.
+     *   DET NOUN* VERB ADP DET NOUN PUNCT   pred NOUN -> VERB
+     *   PRON AUX* ADJ PUNCT                 pred AUX -> VERB
+     *   INTJ*                               pred INTJ -> NOUN
+     * 12 tokens, 9 equal: accuracy 75.00.  Per tag (gold, found, correct):
+     *   ADJ 1 1 1, ADP 1 1 1, DET 2 2 2, PRON 1 1 1, PUNCT 2 2 2: P = R = F = 100
+     *   AUX 1 0 0, INTJ 1 0 0: nothing found -> P 0, R 0, F 0
+     *   NOUN 2 2 1 (gold tokens 2 and 6; found 6 and the INTJ): P 50, R 50, F 50
+     *   VERB 1 3 1 (found: its own token and the two errors):
+     *        P 33.33, R 100, F 2 * 33.33 * 100 / 133.33 = 50.00
+     * No "O": the one-token chunks are all tokens, so the micro F1 is the
+     * accuracy (gold 12, found 12, correct 9). */
+    add_sentence(e, "DET NOUN VERB ADP DET NOUN PUNCT", "DET VERB VERB ADP DET NOUN PUNCT");
+    add_sentence(e, "PRON AUX ADJ PUNCT", "PRON VERB ADJ PUNCT");
+    add_sentence(e, "INTJ", "NOUN");
+    check_total(e, 12, 9, 12, 12, 9);
+    struct crftag_eval_counts c;
+    crftag_eval_total(e, &c);
+    assert_int_equal(c.plain_tags, 1);
+    assert_true(c.accuracy == 75.0);
+    assert_true(crftag_eval_f1(e) == 75.0);
+    assert_int_equal(crftag_eval_num_types(e), 9);
+    check_type(e, 0, "ADJ", 1, 1, 1);
+    check_type(e, 2, "AUX", 1, 0, 0);
+    check_type(e, 4, "INTJ", 1, 0, 0);
+    check_type(e, 5, "NOUN", 2, 2, 1);
+    check_type(e, 8, "VERB", 1, 3, 1);
+    assert_null(crftag_eval_type(e, 9, NULL));
+    crftag_eval_type(e, 8, &c);
+    assert_int_equal(c.plain_tags, 1);
+    check_report(e,
+        "processed 12 tokens (plain tags, not BIO: scored token by token); correct: 9.\n"
+        "token accuracy:  75.00%\n"
+        "              ADJ: precision: 100.00%; recall: 100.00%; FB1: 100.00  gold: 1; found: 1; correct: 1\n"
+        "              ADP: precision: 100.00%; recall: 100.00%; FB1: 100.00  gold: 1; found: 1; correct: 1\n"
+        "              AUX: precision:   0.00%; recall:   0.00%; FB1:   0.00  gold: 1; found: 0; correct: 0\n"
+        "              DET: precision: 100.00%; recall: 100.00%; FB1: 100.00  gold: 2; found: 2; correct: 2\n"
+        "             INTJ: precision:   0.00%; recall:   0.00%; FB1:   0.00  gold: 1; found: 0; correct: 0\n"
+        "             NOUN: precision:  50.00%; recall:  50.00%; FB1:  50.00  gold: 2; found: 2; correct: 1\n"
+        "             PRON: precision: 100.00%; recall: 100.00%; FB1: 100.00  gold: 1; found: 1; correct: 1\n"
+        "            PUNCT: precision: 100.00%; recall: 100.00%; FB1: 100.00  gold: 2; found: 2; correct: 2\n"
+        "             VERB: precision:  33.33%; recall: 100.00%; FB1:  50.00  gold: 1; found: 3; correct: 1\n");
+
+    /* One gold chunk label later turns the whole evaluation back into
+     * conlleval's: the POS tags have no chunks, B-X is one, found by none. */
+    add_sentence(e, "B-X", "O");
+    crftag_eval_total(e, &c);
+    assert_int_equal(c.plain_tags, 0);
+    check_total(e, 13, 9, 1, 0, 0);
+    check_report(e,
+        "processed 13 tokens with 1 phrases; found: 0 phrases; correct: 0.\n"
+        "accuracy:  69.23%; precision:   0.00%; recall:   0.00%; FB1:   0.00\n"
+        "                X: precision:   0.00%; recall:   0.00%; FB1:   0.00  0\n");
+    crftag_eval_free(e);
+}
+
+static void test_plain_tags_with_o(void **state)
+{
+    (void)state;
+    /* gold O NOUN O VERB, pred NOUN NOUN O B-X: tokens 1 and 2 equal ->
+     * accuracy 50.00.  "O" is no tag: gold has NOUN, VERB (2); pred has
+     * NOUN, NOUN, B-X (3, a chunk label only in the prediction does not
+     * change the mode); correct: token 1.  Micro P 33.33, R 50, F 40.
+     * NOUN: gold 1, found 2, correct 1 -> P 50, R 100, F 66.67;
+     * B-X: 0 1 0; VERB: 1 0 0; O not listed. */
+    struct crftag_eval *e = eval_one("O NOUN O VERB", "NOUN NOUN O B-X");
+    check_total(e, 4, 2, 2, 3, 1);
+    struct crftag_eval_counts c;
+    crftag_eval_total(e, &c);
+    assert_int_equal(c.plain_tags, 1);
+    assert_true(c.accuracy == 50.0);
+    assert_true(fabs(crftag_eval_f1(e) - 40.0) < 1e-12);
+    assert_int_equal(crftag_eval_num_types(e), 3);
+    check_type(e, 0, "B-X", 0, 1, 0);
+    check_type(e, 1, "NOUN", 1, 2, 1);
+    check_type(e, 2, "VERB", 1, 0, 0);
+    check_report(e,
+        "processed 4 tokens (plain tags, not BIO: scored token by token); correct: 2.\n"
+        "token accuracy:  50.00%\n"
+        "              B-X: precision:   0.00%; recall:   0.00%; FB1:   0.00  gold: 0; found: 1; correct: 0\n"
+        "             NOUN: precision:  50.00%; recall: 100.00%; FB1:  66.67  gold: 1; found: 2; correct: 1\n"
+        "             VERB: precision:   0.00%; recall:   0.00%; FB1:   0.00  gold: 1; found: 0; correct: 0\n");
+    crftag_eval_free(e);
+
+    /* BIO labels: the appended fields say so, accuracy as conlleval's */
+    e = eval_one("B-X I-X O B-X B-X", "I-X I-X O I-X B-X");
+    crftag_eval_total(e, &c);
+    assert_int_equal(c.plain_tags, 0);
+    assert_true(c.accuracy == 60.0);
+    crftag_eval_free(e);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Random cross-check against span matching                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -704,6 +854,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rules_table),
         cmocka_unit_test(test_chunks_spans),
         cmocka_unit_test(test_args),
+        cmocka_unit_test(test_labels_plain_rule),
+        cmocka_unit_test(test_chunks_plain),
+        cmocka_unit_test(test_plain_tags),
+        cmocka_unit_test(test_plain_tags_with_o),
         cmocka_unit_test(test_random_vs_spans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

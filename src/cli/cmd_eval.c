@@ -5,6 +5,8 @@
  * and prints conlleval's report for gold against predicted labels.
  * With --pred: scores files that already hold gold and predicted labels in
  * their last two columns, as conlleval does.
+ * When the gold labels are plain tags (not BIO; part-of-speech tags, say),
+ * the report is token accuracy and per-tag scores (crftag_eval_report).
  */
 #include <stddef.h>
 #include <stdio.h>
