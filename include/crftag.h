@@ -231,6 +231,10 @@ struct crftag_model_info {
     /* lexicon_files; 0, 0 without): entries and their distinct types      */
     size_t num_user_lexicon_entries;
     size_t num_user_lexicon_types;
+    /* appended after 0.1.0 (fields are only ever added at the end) */
+    int plain_tags;            /* 1: the labels are plain tags, not BIO     */
+                               /* (crftag_labels_plain): spans and entities */
+                               /* are single tokens (crftag_chunks_plain)   */
 };
 
 CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
@@ -536,9 +540,10 @@ CRFTAG_API void crftag_tokens_free(struct crftag_token *tokens);
 /* An entity found in raw text: bytes [start, end) of the input, made of its
  * tokens [token_begin, token_end) (token indices count from 0 over the whole
  * text, in the order crftag_tokenize returns them).  type[0..type_len) is the
- * entity type (the label without its B-/I- prefix); it is NOT NUL-terminated
- * and points into the model's label names, so it stays valid as long as the
- * model lives. */
+ * entity type (the label without its B-/I- prefix; for a model of plain tags,
+ * crftag_model_info.plain_tags, the whole label of a one-token span); it is
+ * NOT NUL-terminated and points into the model's label names, so it stays
+ * valid as long as the model lives. */
 struct crftag_span {
     size_t start;
     size_t end;
@@ -549,7 +554,8 @@ struct crftag_span {
 };
 
 /* Tags raw UTF-8 text: crftag_tokenize, then crftag_tagger_tag_tokens on each
- * sentence, then crftag_chunks on its labels.  On success *out_spans (free it
+ * sentence, then crftag_chunks on its labels (crftag_chunks_plain for a model
+ * of plain tags: every token not tagged "O" is a span).  On success *out_spans (free it
  * with crftag_spans_free) holds *out_n spans in text order; it is NULL when
  * no entity was found.  Optionally (out_tokens not NULL) *out_tokens gets the
  * tokens too, with *out_ntokens set (free them with crftag_tokens_free; NULL

@@ -23,6 +23,7 @@
 struct crftag_tagger {
     const struct crftag_model *m;
     int constrained;
+    int plain;                   /* the model's labels are plain tags */
     double *trans;               /* [L][L] the model's transitions as double */
     double *bias;                /* [L] label bias (crftag_tagger_set_bias) */
     int bias_on;                 /* some bias is not 0 */
@@ -65,6 +66,7 @@ enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag
     size_t L = m->labels.n;
     t->m = m;
     t->constrained = 1;
+    t->plain = labels_plain((const char *const *)m->labels.names, L);
     t->trans = util_malloc(L * L, sizeof *t->trans);
     t->bias = util_calloc(L, sizeof *t->bias);
     if (!t->trans || !t->bias) {
@@ -281,7 +283,8 @@ static enum crftag_status tagger_text_sentence(struct crftag_tagger *t, const ch
         return st;
     for (size_t i = 0; i < n; i++)
         t->names[i] = crftag_model_label(t->m, t->ids[i]);
-    size_t nc = crftag_chunks(t->names, n, t->chunks);
+    size_t nc = t->plain ? crftag_chunks_plain(t->names, n, t->chunks)
+                         : crftag_chunks(t->names, n, t->chunks);
     if (nc == 0)
         return CRFTAG_OK;
     if (util_grow((void **)spans, cap, *ns + nc, sizeof **spans))

@@ -193,6 +193,7 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
         out->num_user_lexicon_entries = m->feat.ulex->nent;
         out->num_user_lexicon_types = m->feat.ulex->ntypes;
     }
+    out->plain_tags = labels_plain((const char *const *)m->labels.names, m->labels.n);
 }
 
 const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,

@@ -112,6 +112,7 @@ static void bufs_free(struct tag_bufs *b)
 struct tag_ctx {
     const struct crftag_model *m;
     struct crftag_tagger *t;
+    int plain;                   /* the model's labels are plain tags */
     enum out_format fmt;
     int flush;
     struct tag_bufs b;
@@ -132,6 +133,7 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
     struct out_sentence s = {
         .n = n, .tok = cx->b.tok, .tok_len = cx->b.tok_len, .tags = cx->b.tags,
         .text = text, .start = cx->b.start, .end = cx->b.end, .base = base,
+        .plain = cx->plain,
     };
     if (out_write(stdout, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(stdout))) {
         cli_errorf("writing output: %s", strerror(errno));
@@ -649,6 +651,7 @@ int cmd_tag(int argc, char **argv)
         return CLI_USAGE;
     }
     cx.m = m;
+    cx.plain = info.plain_tags;
     if (crftag_tagger_new(m, &cx.t) != CRFTAG_OK) {
         cli_errorf("out of memory");
         crftag_model_free(m);

@@ -5,6 +5,8 @@
  *   spans  start<TAB>end<TAB>type<TAB>text per entity
  *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],
  *           "entities":[{"start":s,"end":e,"type":"T","text":"...","tokens":[b,e]}]}
+ * An entity is a chunk of the tags (conlleval's rules); for plain tags (not
+ * BIO, e.g. part-of-speech tags) each token not tagged "O", its tag the type.
  */
 #include <string.h>
 
@@ -116,7 +118,8 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
 {
     size_t nc = 0;
     if (fmt != OUT_CONLL)
-        nc = crftag_chunks(s->tags, s->n, chunks);
+        nc = s->plain ? crftag_chunks_plain(s->tags, s->n, chunks)
+                      : crftag_chunks(s->tags, s->n, chunks);
     switch (fmt) {
     case OUT_CONLL:
         for (size_t i = 0; i < s->n; i++) {

@@ -12,7 +12,8 @@ enum out_format { OUT_CONLL, OUT_SPANS, OUT_JSON };
 /* One tagged sentence.  tok[i] is token i (tok_len[i] bytes); tags[i] its
  * label.  When text != NULL (raw input), token i is text[start[i]..end[i])
  * and offsets are reported as base + start/end; otherwise offsets are token
- * indices counted from base. */
+ * indices counted from base.  plain: the tags are plain tags (not BIO), so
+ * each token not tagged "O" is an entity of its own (crftag_chunks_plain). */
 struct out_sentence {
     size_t n;
     const char *const *tok;
@@ -21,6 +22,7 @@ struct out_sentence {
     const char *text;
     const size_t *start, *end;
     size_t base;
+    int plain;
 };
 
 /* Writes the sentence; chunks needs room for n entries.  Returns 0, or -1
