@@ -264,8 +264,13 @@ struct crftag_progress {
     double gnorm;         /* gradient norm                                  */
     double xnorm;         /* weight norm                                    */
     size_t active;        /* non-zero weights                               */
-    double dev_f1;        /* entity F1 on the dev corpus (percent), or -1  */
+    double dev_f1;        /* entity F1 on the dev corpus (percent), or -1;  */
+                          /*   token accuracy (percent) instead when the    */
+                          /*   dev labels are plain tags (dev_plain_tags)   */
     double seconds;       /* wall time since training started              */
+    /* appended after 0.1.0 (fields are only ever added at the end) */
+    int dev_plain_tags;   /* 1: the dev labels are plain tags, not BIO      */
+                          /*   (crftag_labels_plain): dev_f1 is accuracy    */
 };
 
 struct crftag_train_params {
@@ -286,7 +291,8 @@ struct crftag_train_params {
     uint64_t hash_seed;   /* seed of the feature hash              default fixed */
     int bio_constraint;   /* 1: constrain decoding to valid BIO    default 1    */
                           /*    when the training labels are IOB2               */
-    const struct crftag_corpus *dev; /* optional; F1 reported in progress */
+    const struct crftag_corpus *dev; /* optional; F1 (token accuracy for plain */
+                          /*   tags) reported in progress                       */
     /* Called once per iteration; a non-zero return cancels training, which
      * then fails with CRFTAG_ERR_CANCELED.  May be NULL. */
     int (*progress)(const struct crftag_progress *p, void *user);
@@ -296,9 +302,10 @@ struct crftag_train_params {
     int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 0    */
                           /*   0 = training sentences see their own entities)   */
     int dev_patience;     /* early stopping: with dev data, stop    default 0    */
-                          /*   when the dev F1 has not improved for this many   */
-                          /*   iterations and keep the weights of the best      */
-                          /*   iteration; 0 = off.  Needs dev.                  */
+                          /*   when the dev F1 (token accuracy for plain        */
+                          /*   tags) has not improved for this many iterations  */
+                          /*   and keep the weights of the best iteration;      */
+                          /*   0 = off.  Needs dev.                             */
     const char *bias;     /* label bias stored in the model and     default NULL */
                           /*   added to the label scores when decoding (see    */
                           /*   crftag_tagger_set_bias): "X" for every label    */

@@ -225,6 +225,7 @@ struct trainer {
     size_t dstate_cap;
     uint32_t *dpath;
     size_t dpath_cap;
+    int dev_plain;               /* dev labels are plain tags: "F1" is accuracy */
     /* progress */
     double t0;
     int iterations;
@@ -768,6 +769,7 @@ static double train_dev_f1(struct trainer *tr, const double *x)
     const char **gold = NULL, **pred = NULL;
     size_t cap = 0, cap2 = 0;
     double f1 = -1.0;
+    struct crftag_eval_counts tot;
     if (crftag_eval_new(&ev) != CRFTAG_OK)
         return -1.0;
     for (size_t s = 0; s < dv->nsent; s++) {
@@ -789,7 +791,9 @@ static double train_dev_f1(struct trainer *tr, const double *x)
         if (crftag_eval_add(ev, gold, pred, T) != CRFTAG_OK)
             goto out;
     }
-    f1 = crftag_eval_f1(ev);
+    crftag_eval_total(ev, &tot);
+    tr->dev_plain = tot.plain_tags;
+    f1 = tot.plain_tags ? tot.accuracy : crftag_eval_f1(ev);
 out:
     crftag_eval_free(ev);
     free(gold);
@@ -857,6 +861,7 @@ static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloat
         active += x[i] != 0.0;
     pr.active = active;
     pr.dev_f1 = f1;
+    pr.dev_plain_tags = tr->dev_plain;
     pr.seconds = util_now() - tr->t0;
     if (tr->p->progress(&pr, tr->p->user)) {
         tr->canceled = 1;
@@ -1320,8 +1325,8 @@ enum crftag_status crftag_train(const struct crftag_corpus *c,
     if (tr.early_stopped) {
         char why[128];
         snprintf(why, sizeof why,
-                 "early stopping: best dev F1 %.2f at iteration %d, none better in %d more",
-                 tr.best_f1, tr.best_iter, p->dev_patience);
+                 "early stopping: best dev %s %.2f at iteration %d, none better in %d more",
+                 tr.dev_plain ? "accuracy" : "F1", tr.best_f1, tr.best_iter, p->dev_patience);
         m->meta.stop_reason = util_strdup(why);
     } else {
         m->meta.stop_reason = util_strdup(reason);

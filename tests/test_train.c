@@ -1,7 +1,7 @@
 /*
  * test_train.c - the trainer: gradient against finite differences, thread
  * count invariance, learning a real slice, cancellation, L1 sparsity, BIO
- * detection and parameter errors.
+ * detection, plain tags (dev accuracy instead of F1) and parameter errors.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +140,7 @@ struct progress_log {
     int calls;
     int cancel_at;
     double last_f1;
+    int plain_calls;           /* calls with dev_plain_tags set */
     double first_objective, last_objective;
 };
 
@@ -151,6 +152,7 @@ static int on_progress(const struct crftag_progress *pr, void *user)
         log->first_objective = pr->objective;
     log->last_objective = pr->objective;
     log->last_f1 = pr->dev_f1;
+    log->plain_calls += pr->dev_plain_tags != 0;
     return log->cancel_at && pr->iteration >= log->cancel_at;
 }
 
@@ -197,10 +199,12 @@ static void test_learns_slice(void **state)
     assert_true(log.calls > 10);
     assert_true(log.last_objective < 0.2 * log.first_objective);
     assert_true(log.last_f1 > 90.0);
+    assert_int_equal(log.plain_calls, 0);
     assert_true(train_accuracy(m, SLICE) > 0.99);
     struct crftag_model_info in;
     crftag_model_get_info(m, &in);
     assert_int_equal(in.bio_constrained, 1);
+    assert_int_equal(in.plain_tags, 0);
     assert_int_equal(in.train_sentences, 30);
     assert_int_equal(in.num_columns, 1);
     assert_int_equal(in.iterations, (uint32_t)log.calls);
@@ -315,6 +319,43 @@ static void test_dev_patience(void **state)
     crftag_corpus_free(tr);
     crftag_corpus_free(dv);
     crftag_corpus_free(all);
+}
+
+/* Plain tags (part-of-speech): the dev figure is token accuracy, flagged in
+ * every progress line and named by the early-stopping reason; the model
+ * says its labels are plain tags and is not BIO-constrained. */
+static void test_dev_plain_tags(void **state)
+{
+    (void)state;
+    char *path = temp_file("the\tDET\ndog\tNOUN\nruns\tVERB\n.\tPUNCT\n\n"
+                           "a\tDET\ncat\tNOUN\nsleeps\tVERB\n.\tPUNCT\n\n"
+                           "dogs\tNOUN\nrun\tVERB\nfast\tADV\n.\tPUNCT\n\n");
+    struct crftag_corpus *c = load(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 1;
+    p.max_iter = 200;
+    p.dev = c;
+    p.dev_patience = 3;
+    struct progress_log log = {0};
+    p.progress = on_progress;
+    p.user = &log;
+    struct crftag_model *m;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    assert_true(log.calls > 3);
+    assert_int_equal(log.plain_calls, log.calls);
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    assert_int_equal(in.plain_tags, 1);
+    assert_int_equal(in.bio_constrained, 0);
+    /* the weights kept are those of the best accuracy: 12 of 12 tokens */
+    assert_non_null(strstr(in.stop_reason, "early stopping: best dev accuracy 100.00"));
+    assert_true(train_accuracy(m, path) == 1.0);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
 }
 
 static void test_cancel(void **state)
@@ -641,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_threads_invariance),
         cmocka_unit_test(test_learns_slice),
         cmocka_unit_test(test_dev_patience),
+        cmocka_unit_test(test_dev_plain_tags),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_l1_sparsity),
         cmocka_unit_test(test_iob1_unconstrained),

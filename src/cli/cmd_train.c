@@ -32,9 +32,9 @@ static const struct opt train_table[] = {
     {"template", 't', OPT_STRING, offsetof(struct train_opts, template_path), "FILE",
      "CRF++ feature template (default: built-in NER features)"},
     {"dev", 'd', OPT_STRING, offsetof(struct train_opts, dev), "FILE",
-     "report entity F1 on this annotated file after each iteration"},
+     "report entity F1 (plain tags: token accuracy) on this annotated file after each iteration"},
     {"dev-patience", 0, OPT_INT, offsetof(struct train_opts, p.dev_patience), "N",
-     "with --dev: stop when the dev F1 has not improved for N iterations, keep the best"},
+     "with --dev: stop when the dev F1 (accuracy) has not improved for N iterations, keep the best"},
     {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (default 0)"},
     {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient: adds X |w|^2 to the loss, as CRFsuite (default 1.0)"},
     {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, p.max_iter), "N",
@@ -72,8 +72,9 @@ static int progress(const struct crftag_progress *p, void *user)
     const struct train_opts *o = user;
     if (!o->quiet) {
         if (p->dev_f1 >= 0)
-            fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev F1 %6.2f  %7.1fs\n",
-                    p->iteration, p->objective, p->gnorm, p->active, p->dev_f1, p->seconds);
+            fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev %s %6.2f  %7.1fs\n",
+                    p->iteration, p->objective, p->gnorm, p->active,
+                    p->dev_plain_tags ? "acc" : "F1", p->dev_f1, p->seconds);
         else
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
