@@ -117,6 +117,57 @@ gzip -dc tests/data/eval_wikiser-dev-20k.tsv.gz > "$T/w20k.tsv"
 check "eval --pred wikiser-dev-20k" "$CRFTAG" eval --pred "$T/w20k.tsv"
 cmp -s "$T/out" tests/data/eval_wikiser-dev-20k.expected && ok "wikiser-dev-20k report equals conlleval's" || fail "wikiser-dev-20k report equals conlleval's"
 
+# --- plain tags (not BIO): UD English-EWT part-of-speech slices (tests/data/README.md) ---
+check "train on a POS slice (plain tags)" "$CRFTAG" train --quiet --max-iter 30 --threads 2 \
+    -o "$T/pos.crftag" tests/data/ud_ewt_train_300.txt.gz
+check "eval the POS model" "$CRFTAG" eval --quiet -m "$T/pos.crftag" tests/data/ud_ewt_dev_100.txt.gz
+cp "$T/out" "$T/pos_report"
+A=$(sed -n 's/^token accuracy: *\([0-9.]*\)%$/\1/p' "$T/pos_report")
+if [ -n "$A" ] && ge "$A" 80; then ok "POS model: token accuracy >= 80 (got $A)"; else fail "POS model: token accuracy >= 80 (got '$A')"; fi
+if head -n 1 "$T/pos_report" | grep -q '^processed 2319 tokens (plain tags, not BIO: scored token by token); correct: [0-9]*\.$' &&
+   ! grep -q 'phrases' "$T/pos_report" &&
+   grep -q '^ *NOUN: precision: *[0-9.]*%; recall: *[0-9.]*%; FB1: *[0-9.]*  gold: 380; found: [0-9]*; correct: [0-9]*$' "$T/pos_report"; then
+    ok "POS report: token accuracy and a line per tag, no phrases"
+else
+    fail "POS report: token accuracy and a line per tag, no phrases"; sed 's/^/       /' "$T/pos_report" | head -5
+fi
+gzip -dc tests/data/ud_ewt_dev_100.txt.gz > "$T/pos_dev.txt"
+check "tag the POS dev slice (conll)" "$CRFTAG" tag -m "$T/pos.crftag" --tokenized "$T/pos_dev.txt"
+mv "$T/out" "$T/pos_tagged"
+paste "$T/pos_dev.txt" "$T/pos_tagged" |
+    awk -F'\t' '$0 == "\t" { print ""; next } { print $1 "\t" $2 "\t" $4 }' > "$T/pos_pred.tsv"
+check "eval --pred on POS predictions" "$CRFTAG" eval --pred "$T/pos_pred.tsv"
+cmp -s "$T/out" "$T/pos_report" && ok "POS: eval -m and eval --pred agree" || fail "POS: eval -m and eval --pred agree"
+# spans: one line per token not tagged O, the tag as its type
+check "tag the POS dev slice (spans)" "$CRFTAG" tag -m "$T/pos.crftag" --tokenized --format spans "$T/pos_dev.txt"
+awk -F'\t' 'NF == 2 && $2 != "O" { print $2 }' "$T/pos_tagged" > "$T/pos_want"
+if [ "$(wc -l < "$T/out")" -eq 2319 ] && cut -f3 "$T/out" | cmp -s - "$T/pos_want" &&
+   awk -F'\t' 'NF != 4 || $2 != $1 + 1 { bad = 1 } END { exit bad }' "$T/out"; then
+    ok "POS spans: one line per non-O token (2319), its tag the type"
+else
+    fail "POS spans: one line per non-O token (2319), its tag the type"
+fi
+echo "She gave the dog a bone." > "$T/pos_raw.txt"
+"$CRFTAG" tag -m "$T/pos.crftag" "$T/pos_raw.txt" > "$T/pos_raw.conll" 2>"$T/err"
+"$CRFTAG" tag -m "$T/pos.crftag" --format spans "$T/pos_raw.txt" > "$T/pos_raw.spans" 2>>"$T/err"
+awk -F'\t' 'NF == 2 && $2 != "O" { print $2 "\t" $1 }' "$T/pos_raw.conll" > "$T/pos_want"
+if [ "$(wc -l < "$T/pos_want")" -eq 7 ] && cut -f3,4 "$T/pos_raw.spans" | cmp -s - "$T/pos_want" &&
+   [ "$(cut -f1,2 "$T/pos_raw.spans" | head -n 2 | tr '\t\n' ',;')" = "0,3;4,8;" ]; then
+    ok "POS spans from raw text: one per token, byte offsets"
+else
+    fail "POS spans from raw text: one per token, byte offsets"
+fi
+"$CRFTAG" tag -m "$T/pos.crftag" --format json "$T/pos_raw.txt" > "$T/out" 2>"$T/err"
+printf '"She gave the dog a bone."\n' | "$CRFTAG" tag -m "$T/pos.crftag" -J jsonl > "$T/pos.jsonl" 2>>"$T/err"
+if [ "$(grep -o '"type":' "$T/out" | wc -l)" -eq 7 ] &&
+   grep -q '"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She","tokens":\[0,1\]},' "$T/out" &&
+   [ "$(grep -o '"type":' "$T/pos.jsonl" | wc -l)" -eq 7 ] &&
+   grep -q '^{"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She"},' "$T/pos.jsonl"; then
+    ok "POS json and jsonl: an entity per token"
+else
+    fail "POS json and jsonl: an entity per token"
+fi
+
 # --- templates ---
 printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
 check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
