@@ -273,6 +273,9 @@ struct crftag_progress {
                           /*   (crftag_labels_plain): dev_f1 is accuracy    */
 };
 
+/* crftag_train_params.bias: choose the bias at training time (crftag_train). */
+#define CRFTAG_BIAS_AUTO "auto"
+
 struct crftag_train_params {
     double c1;            /* L1 coefficient (OWL-QN); 0 = off.     default 0    */
     double c2;            /* L2 coefficient: adds c2 * |w|^2, as   default 1.0  */
@@ -299,19 +302,28 @@ struct crftag_train_params {
     void *user;
     int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
                           /*   from the training labels, kept in the model      */
-    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 0    */
-                          /*   0 = training sentences see their own entities)   */
+    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 10   */
+                          /*   contiguous blocks: a training sentence sees the  */
+                          /*   lexicon of the other blocks, so no sentence sees */
+                          /*   its own labels; 0 = it sees its own entities)    */
     int dev_patience;     /* early stopping: with dev data, stop    default 0    */
                           /*   when the dev F1 (token accuracy for plain        */
                           /*   tags) has not improved for this many iterations  */
                           /*   and keep the weights of the best iteration;      */
                           /*   0 = off.  Needs dev.                             */
-    const char *bias;     /* label bias stored in the model and     default NULL */
+    const char *bias;     /* label bias stored in the model and     default      */
                           /*   added to the label scores when decoding (see    */
                           /*   crftag_tagger_set_bias): "X" for every label    */
                           /*   with a type, "TYPE=X" for one type, comma-      */
                           /*   separated, later items override.  X > 0 trades  */
                           /*   precision for recall.  NULL or "" = none.       */
+                          /*   CRFTAG_BIAS_AUTO ("auto", the default): X chosen */
+                          /*   from 0, 0.25, .., 2 by the entity F1 of a model */
+                          /*   trained on 90 % of the sentences, scored on the */
+                          /*   other 10 % (5 blocks of 2 %), then training on   */
+                          /*   all of them; about 1.9x the training time.  0   */
+                          /*   for plain tags or under 100 sentences.  Only     */
+                          /*   the final training reports progress.             */
     const char *clusters; /* built-in features: path of a word-      default NULL */
                           /*   cluster file (crftag_clusters_write's format,    */
                           /*   or Liang's Brown-cluster "paths" file); adds     */

@@ -56,7 +56,8 @@ void crftag_train_params_init(struct crftag_train_params *p)
     p->hash_seed = HASH_DEFAULT_SEED;
     p->bio_constraint = 1;
     p->lexicon = 1;
-    p->lexicon_folds = 0;
+    p->lexicon_folds = 10;
+    p->bias = CRFTAG_BIAS_AUTO;
 }
 
 /* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */
@@ -1082,7 +1083,9 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         goto out;
     tr->L = m->labels.n;
     m->bio = iob2 && p->bio_constraint;
-    if (p->bias && p->bias[0]) {
+    /* "auto" is chosen by crftag_train (train_bias.c); the objective is the
+     * same for every bias */
+    if (p->bias && p->bias[0] && strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {
         char msg[200];
         m->label_bias = util_calloc(tr->L, sizeof *m->label_bias);
         if (!m->label_bias) {
@@ -1192,9 +1195,9 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
     return st;
 }
 
-enum crftag_status crftag_train(const struct crftag_corpus *c,
-                                const struct crftag_train_params *p,
-                                struct crftag_model **out, struct crftag_error *err)
+enum crftag_status train_fit(const struct crftag_corpus *c,
+                             const struct crftag_train_params *p,
+                             struct crftag_model **out, struct crftag_error *err)
 {
     if (out)
         *out = NULL;

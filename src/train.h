@@ -19,4 +19,11 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
                                    size_t n, double *f, double *g, size_t *out_nparams,
                                    struct crftag_error *err);
 
+/* crftag_train() with a fixed label bias (p->bias is a spec or NULL, never
+ * "auto"): builds the problem, minimises it and returns the model.  The
+ * public crftag_train() chooses an "auto" bias first (train_bias.c). */
+enum crftag_status train_fit(const struct crftag_corpus *c,
+                             const struct crftag_train_params *p,
+                             struct crftag_model **out, struct crftag_error *err);
+
 #endif

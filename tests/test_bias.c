@@ -58,7 +58,7 @@ static struct crftag_model *train_small(const char *bias)
     assert_int_equal(crftag_corpus_read(c, "tests/data/corpus_wikiser_30.txt", &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
-    assert_null(p.bias);
+    assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);
     p.max_iter = 30;
     p.threads = 1;
     p.bias = bias;

@@ -1,0 +1,190 @@
+/*
+ * train_bias.c - crftag_train(), and the label bias it chooses when asked
+ * for "auto" (pipeline layer).
+ *
+ *   crftag_train(c, p):  p->bias not "auto"  ->  train_fit(c, p)
+ *                        p->bias == "auto":
+ *     1. hold out 5 blocks of 2 % of the sentences each: sentence s of N is
+ *        held out when (s * 50 / N) % 10 == 9.  Blocks, not every k-th
+ *        sentence, so that the sentences of one document stay on one side
+ *        (abstracts and articles repeat their names: a held-out sentence
+ *        whose neighbours were trained on looks easier than new text);
+ *        spread over the corpus, so that one topic does not decide;
+ *     2. train_fit on the other 90 % with the same parameters, no bias, no
+ *        dev data and no progress callback;
+ *     3. tag the held-out sentences with each bias X of BIAS_GRID and keep
+ *        the X of the best entity F1 (conlleval's, crftag_eval), ties to the
+ *        smaller X;
+ *     4. train_fit on all of c with bias "X".
+ *   No bias (0) when the labels are plain tags (no entities to favour),
+ *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
+ *   part has no entity.  The model stores the chosen bias as a fixed one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "error.h"
+#include "labels.h"
+#include "model.h"
+#include "train.h"
+#include "util.h"
+
+#define BIAS_BLOCKS 50           /* blocks of the corpus ... */
+#define BIAS_EVERY 10            /* ... of which every 10th is held out */
+#define BIAS_MIN_SENT 100        /* fewer sentences: no bias */
+
+/* Candidates, ascending (ties go to the first). */
+static const double bias_grid[] = { 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2 };
+#define BIAS_NGRID (sizeof bias_grid / sizeof bias_grid[0])
+
+static int bias_held_out(size_t s, size_t n)
+{
+    return (size_t)((unsigned long long)s * BIAS_BLOCKS / n) % BIAS_EVERY == BIAS_EVERY - 1;
+}
+
+/* *f1 = entity F1 (percent) of model m with bias spec on the held-out
+ * sentences of c; *plain is set when the gold labels are plain tags or hold
+ * no entity. */
+static enum crftag_status bias_score(const struct crftag_model *m,
+                                     const struct crftag_corpus *c, const char *spec,
+                                     double *f1, int *plain, struct crftag_error *err)
+{
+    struct crftag_tagger *t = NULL;
+    struct crftag_eval *ev = NULL;
+    const char **gold = NULL, **pred = NULL;
+    uint32_t *ids = NULL;
+    size_t cap = 0, cap2 = 0, cap3 = 0;
+    enum crftag_status st = crftag_tagger_new(m, &t);
+    if (st != CRFTAG_OK)
+        st = err_set(err, st, NULL, 0, "out of memory");
+    else
+        st = crftag_tagger_set_bias(t, spec, err);
+    if (st == CRFTAG_OK && crftag_eval_new(&ev) != CRFTAG_OK)
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (st != CRFTAG_OK)
+        goto out;
+    for (size_t s = 0; s < c->nsent; s++) {
+        if (!bias_held_out(s, c->nsent))
+            continue;
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        if (util_grow((void **)&gold, &cap, sen.n, sizeof *gold) ||
+            util_grow((void **)&pred, &cap2, sen.n, sizeof *pred) ||
+            util_grow((void **)&ids, &cap3, sen.n, sizeof *ids)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+        st = crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, ids, NULL, err);
+        if (st != CRFTAG_OK)
+            goto out;
+        for (size_t i = 0; i < sen.n; i++) {
+            gold[i] = sen.cols[i * sen.ncols + sen.ncols - 1];
+            pred[i] = crftag_model_label(m, ids[i]);
+        }
+        if (crftag_eval_add(ev, gold, pred, sen.n) != CRFTAG_OK) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+    }
+    struct crftag_eval_counts tot;
+    crftag_eval_total(ev, &tot);
+    *plain = tot.plain_tags || tot.gold_chunks == 0;
+    *f1 = *plain ? 0.0 : crftag_eval_f1(ev);
+out:
+    crftag_tagger_free(t);
+    crftag_eval_free(ev);
+    free(gold);
+    free(pred);
+    free(ids);
+    return st;
+}
+
+/* 1 when some label of c is a chunk label (B-X, I-X, ...; labels.h). */
+static int bias_has_chunks(const struct crftag_corpus *c)
+{
+    for (size_t t = 0; t < c->ntok; t++) {
+        const char *lab = c->cells[t * c->ncols + c->ncols - 1];
+        if (strcmp(lab, "O") != 0 && !labels_plain(&lab, 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Chooses the bias of c under p (bias ignored) into spec[len]. */
+static enum crftag_status bias_choose(const struct crftag_corpus *c,
+                                      const struct crftag_train_params *p, char *spec,
+                                      size_t len, struct crftag_error *err)
+{
+    snprintf(spec, len, "0");
+    if (c->nsent < BIAS_MIN_SENT || !bias_has_chunks(c))
+        return CRFTAG_OK;
+    struct crftag_corpus *rest = NULL;
+    struct crftag_model *m = NULL;
+    enum crftag_status st = crftag_corpus_new(&rest);
+    if (st != CRFTAG_OK)
+        return err_set(err, st, NULL, 0, "out of memory");
+    for (size_t s = 0; s < c->nsent && st == CRFTAG_OK; s++) {
+        if (bias_held_out(s, c->nsent))
+            continue;
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        st = corpus_add(rest, &sen, err);
+    }
+    if (st == CRFTAG_OK) {
+        struct crftag_train_params q = *p;
+        q.bias = NULL;
+        q.dev = NULL;
+        q.dev_patience = 0;
+        q.progress = NULL;
+        st = train_fit(rest, &q, &m, err);
+    }
+    crftag_corpus_free(rest);
+    if (st != CRFTAG_OK)
+        return st;
+    double best = -1.0;
+    for (size_t k = 0; k < BIAS_NGRID; k++) {
+        char cand[32];
+        int plain = 0;
+        double f1 = 0;
+        snprintf(cand, sizeof cand, "%g", bias_grid[k]);
+        st = bias_score(m, c, cand, &f1, &plain, err);
+        if (st != CRFTAG_OK)
+            break;
+        if (plain) {
+            snprintf(spec, len, "0");
+            break;
+        }
+        if (f1 > best) {
+            best = f1;
+            snprintf(spec, len, "%s", cand);
+        }
+    }
+    crftag_model_free(m);
+    return st;
+}
+
+enum crftag_status crftag_train(const struct crftag_corpus *c,
+                                const struct crftag_train_params *p,
+                                struct crftag_model **out, struct crftag_error *err)
+{
+    if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
+        return train_fit(c, p, out, err);
+    if (out)
+        *out = NULL;
+    err_clear(err);
+    if (!out)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output model pointer");
+    double t0 = util_now();
+    char spec[32];
+    enum crftag_status st = bias_choose(c, p, spec, sizeof spec, err);
+    if (st != CRFTAG_OK)
+        return st;
+    struct crftag_train_params q = *p;
+    q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
+    st = train_fit(c, &q, out, err);
+    if (st == CRFTAG_OK)         /* both trainings */
+        (*out)->meta.train_seconds = util_now() - t0;
+    return st;
+}

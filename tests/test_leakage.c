@@ -1,0 +1,253 @@
+/*
+ * test_leakage.c - nothing the trainer learns from the labels may see its
+ * own sentence.
+ *
+ * A constructed corpus where every entity name occurs in exactly one
+ * sentence (as at test time, where most names are new): each sentence puts
+ * a fresh name in one of a few contexts ("we deployed NAME on ..."), and a
+ * third of the training names are left unlabelled, as in real corpora.  The
+ * entity lexicon learned from the labels holds every training name, but a
+ * model may only learn from it what unseen text will show, i.e. nothing:
+ * the default training (held-out lexicon folds) must find the new names of
+ * new sentences by their form and context.  Matched against the training
+ * sentences' own entities (lexicon_folds = 0) the lexicon predicts every
+ * training label, the model leans on it, and on new names it finds far
+ * fewer: the test checks both, so it fails if the default leaks again.
+ * The label bias of the default training ("auto") is chosen on held-out
+ * sentences too (test_auto_bias).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crftag.h"
+#include "tmpfiles.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static unsigned rnd(unsigned n)   /* xorshift64, uniform in 0..n-1 */
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)((rng >> 11) % n);
+}
+
+/* A fresh name: capital letter, then 4..8 lower-case letters, never made
+ * before (the counter is spelled into it). */
+static void fresh_name(char *buf, unsigned serial)
+{
+    static const char cons[] = "bcdfgklmnprstvz", vow[] = "aeiou";
+    size_t k = 0;
+    unsigned len = 2 + rnd(3);
+    for (unsigned i = 0; i < len; i++) {
+        buf[k++] = cons[rnd(sizeof cons - 1)];
+        buf[k++] = vow[rnd(sizeof vow - 1)];
+    }
+    for (unsigned s = serial + 1; s; s /= 15)     /* unique suffix */
+        buf[k++] = cons[s % 15];
+    buf[0] = (char)(buf[0] - 'a' + 'A');
+    buf[k] = '\0';
+}
+
+/* Contexts: the name at %s; the type of the entity. */
+static const struct { const char *text, *type; } ctx[] = {
+    { "we deployed %s on the new servers .", "Application" },
+    { "the team rewrote the parser in %s last year .", "Language" },
+    { "our laptops now run %s instead of the old system .", "Operating_System" },
+    { "the client talks %s to the gateway .", "Protocol" },
+    { "a bug in %s crashed the build again .", "Application" },
+    { "they ported the library to %s for speed .", "Language" },
+};
+#define NCTX (sizeof ctx / sizeof ctx[0])
+
+/* Appends n sentences in column format (token TAB label) to f; names are
+ * numbered from *serial on.  With missed > 0, that percentage of the names
+ * is left unlabelled (O), as annotators of real corpora miss names: then
+ * a name's form and context predict its label only most of the time, while
+ * a lexicon that has seen the sentence's own labels predicts every label. */
+static void write_sentences(FILE *f, size_t n, unsigned *serial, unsigned missed)
+{
+    for (size_t s = 0; s < n; s++) {
+        unsigned c = rnd(NCTX);
+        int labelled = rnd(100) >= missed;
+        char name[64], text[256];
+        fresh_name(name, (*serial)++);
+        snprintf(text, sizeof text, ctx[c].text, name);
+        for (char *tok = strtok(text, " "); tok; tok = strtok(NULL, " ")) {
+            int ent = labelled && strcmp(tok, name) == 0;
+            fprintf(f, "%s\t%s%s\n", tok, ent ? "B-" : "O", ent ? ctx[c].type : "");
+        }
+        fputc('\n', f);
+    }
+}
+
+/* Entity F1 (percent) of model m on corpus file path. */
+static double f1_on(const struct crftag_model *m, const char *path)
+{
+    struct crftag_error err;
+    struct crftag_reader *r;
+    struct crftag_tagger *t;
+    struct crftag_eval *ev;
+    assert_int_equal(crftag_reader_open(path, &r, &err), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_eval_new(&ev), CRFTAG_OK);
+    const char *const *cols;
+    size_t n, ncols;
+    int got;
+    while ((got = crftag_reader_next(r, &cols, &n, &ncols, &err)) > 0) {
+        uint32_t ids[64];
+        const char *gold[64], *pred[64];
+        assert_true(n <= 64);
+        assert_int_equal(crftag_tagger_tag(t, cols, n, ncols, ids, NULL, &err), CRFTAG_OK);
+        for (size_t i = 0; i < n; i++) {
+            gold[i] = cols[i * ncols + ncols - 1];
+            pred[i] = crftag_model_label(m, ids[i]);
+        }
+        assert_int_equal(crftag_eval_add(ev, gold, pred, n), CRFTAG_OK);
+    }
+    assert_int_equal(got, 0);
+    double f1 = crftag_eval_f1(ev);
+    crftag_eval_free(ev);
+    crftag_tagger_free(t);
+    crftag_reader_close(r);
+    return f1;
+}
+
+static struct crftag_model *train(const char *path, int folds_default)
+{
+    struct crftag_error err;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 2;
+    if (!folds_default)
+        p.lexicon_folds = 0;     /* training sentences see their own names */
+    struct crftag_model *m;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    crftag_corpus_free(c);
+    return m;
+}
+
+static void test_unseen_names(void **state)
+{
+    (void)state;
+    unsigned serial = 0;
+    char train_path[128], test_path[128];
+    snprintf(train_path, sizeof train_path, "%s/train.txt", tmpdir);
+    snprintf(test_path, sizeof test_path, "%s/test.txt", tmpdir);
+    FILE *f = fopen(train_path, "w");
+    assert_non_null(f);
+    write_sentences(f, 600, &serial, 35);
+    fclose(f);
+    f = fopen(test_path, "w");
+    assert_non_null(f);
+    write_sentences(f, 300, &serial, 0);
+    fclose(f);
+
+    /* the default: the lexicon holds all 600 names, but the model learned
+     * what a held-out fold shows of it (no training name recurs) */
+    struct crftag_model *m = train(train_path, 1);
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    double f1_default = f1_on(m, test_path);
+    crftag_model_free(m);
+
+    /* lexicon matched against the sentences it was learned from */
+    m = train(train_path, 0);
+    double f1_leaky = f1_on(m, test_path);
+    crftag_model_free(m);
+
+    print_message("unseen names: F1 %.2f by default, %.2f with the lexicon seeing its own "
+                  "sentences\n", f1_default, f1_leaky);
+    assert_true(f1_default >= 90.0);
+    assert_true(f1_leaky <= f1_default - 20.0);
+}
+
+/* The automatic label bias is chosen on held-out sentences: where most
+ * names are left unlabelled (60 %), the model alone finds none of the new
+ * names (each is an entity in only 40 % of its contexts) and a positive bias
+ * pays on the held-out sentences, so it is chosen, stored and finds them;
+ * on plain tags (part of speech) no bias is chosen. */
+static void test_auto_bias(void **state)
+{
+    (void)state;
+    unsigned serial = 100000;
+    char train_path[128], test_path[128];
+    snprintf(train_path, sizeof train_path, "%s/sparse.txt", tmpdir);
+    snprintf(test_path, sizeof test_path, "%s/sparse_test.txt", tmpdir);
+    FILE *f = fopen(train_path, "w");
+    assert_non_null(f);
+    write_sentences(f, 600, &serial, 60);
+    fclose(f);
+    f = fopen(test_path, "w");
+    assert_non_null(f);
+    write_sentences(f, 300, &serial, 60);
+    fclose(f);
+
+    struct crftag_error err;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, train_path, &err), CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 2;
+    struct crftag_model *m, *m0;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    p.bias = NULL;
+    assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
+    crftag_corpus_free(c);
+    double b = 0;
+    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++) {
+        const char *name = crftag_model_label(m, y);
+        if (strcmp(name, "O") == 0)
+            assert_true(crftag_model_label_bias(m, y) == 0.0);
+        else
+            b = crftag_model_label_bias(m, y);
+    }
+    double f_auto = f1_on(m, test_path), f_none = f1_on(m0, test_path);
+    print_message("auto bias %g: F1 %.2f, without a bias %.2f\n", b, f_auto, f_none);
+    assert_true(b > 0 && b <= 2);
+    assert_true(f_auto >= f_none + 20.0);
+    crftag_model_free(m);
+    crftag_model_free(m0);
+
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, "tests/data/ud_ewt_train_300.txt.gz", &err),
+                     CRFTAG_OK);
+    crftag_train_params_init(&p);
+    p.threads = 2;
+    p.max_iter = 20;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++)
+        assert_true(crftag_model_label_bias(m, y) == 0.0);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+}
+
+/* The default parameters hold no leakage: held-out folds on. */
+static void test_default_folds(void **state)
+{
+    (void)state;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    assert_true(p.lexicon_folds >= 2);
+    assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_folds),
+        cmocka_unit_test(test_unseen_names),
+        cmocka_unit_test(test_auto_bias),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
