@@ -1,71 +1,98 @@
 #!/bin/sh
-# scripts/accuracy.sh - the headline rows of docs/ACCURACY.md, from the corpora
-# in $CORPORA (default ../shared/corpora): WikiSER train -> dev with the
-# defaults (also decoded with the shipped model's label bias), without the
-# lexicon, and with word clusters learned from the
-# training text and the installed documentation (scripts/doc-text.sh; that
-# text depends on the packages installed), CoNLL-2000 train -> test with the
-# classic template, with the default training and with the best training
-# found (--all-labels 2 --c1 0.1 --c2 0.05 --delta 1e-4).  Prints, per row, the training time, the model size, conlleval's
-# report and the tagging speed `crftag eval` measures.  Exits 0 without
-# training when the corpora are absent.
+# scripts/accuracy.sh - the accuracy table of docs/ACCURACY.md: crftag with
+# its default options on every corpus of $CORPORA (default
+# ../shared/corpora), and CRFsuite beside it on the same split with a
+# standard feature set (scripts/crfsuite-baseline.sh).
 #
-#   make accuracy [CORPORA=DIR] [ROWS="default nolex clusters conll conll-best"]
-#   ROWS=userlex: the default training with the user lexicon of this system's
-#   packages, commands, services and licenses (scripts/debian-lexicon.sh)
-#   ROWS=conll-best alone: about 2 minutes and 0.5 GB
+#   make accuracy [CORPORA=DIR] [CORPUS="wikiser conll2000 ..."] [CRFSUITE=0]
+#   [OPTS="crftag train options"] [SPLIT=dev]
+#
+# corpus     train                 scored on        task
+# wikiser    train.txt.gz          dev.txt          software entities (its test half is held out)
+# conll2000  train.txt.gz          test.txt         chunking, classic template (tests/data/features_conll2000.tpl)
+# wnut17     train.txt.gz          test.txt         social-media entities
+# bc5cdr     train.txt.gz          test.txt.gz      chemicals and diseases
+# ud_ewt     train.txt.gz          test.txt         part of speech (plain tags: token accuracy)
+#
+# SPLIT=dev scores wnut17, bc5cdr and ud_ewt on their dev files instead (for
+# choosing options without looking at the test files).  OPTS are added to
+# every crftag training (an ablation row).  CRFSUITE=0 leaves CRFsuite out
+# (it needs node and npm; WikiSER alone takes it about ten minutes).
+# Prints a progress line per training on stderr and the table (Markdown) on
+# stdout; exits 0 without training when no corpus is there.
 set -eu
-CRFTAG=${CRFTAG:-build/crftag}
-CORPORA=${CORPORA:-../shared/corpora}
-ROWS=${ROWS:-"default nolex clusters conll conll-best"}
-W=$CORPORA/wikiser
-C=$CORPORA/conll2000
-if [ ! -f "$W/train.txt.gz" ] || [ ! -f "$W/dev.txt" ] || [ ! -f "$C/train.txt.gz" ] ||
-   [ ! -f "$C/test.txt" ]; then
-    echo "accuracy: $CORPORA/{wikiser,conll2000} not found; nothing to measure (see docs/ACCURACY.md)"
-    exit 0
-fi
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CRFTAG=${CRFTAG:-$TOP/build/crftag}
+CORPORA=${CORPORA:-$TOP/../shared/corpora}
+CORPUS=${CORPUS:-"wikiser conll2000 wnut17 bc5cdr ud_ewt"}
+CRFSUITE=${CRFSUITE:-1}
+OPTS=${OPTS:-}
+SPLIT=${SPLIT:-test}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-row() {   # row NAME TESTFILE TRAIN-ARGS...
-    name=$1 test=$2
-    shift 2
-    echo "== $name: crftag train $*"
-    start=$(date +%s.%N)
-    "$CRFTAG" train --quiet -o "$T/$name.crftag" "$@"
-    end=$(date +%s.%N)
-    size=$(wc -c < "$T/$name.crftag")
-    awk -v s="$start" -v e="$end" -v b="$size" \
-        'BEGIN { printf "training %.1f s, model %.1f MB\n", e - s, b / 1e6 }'
-    "$CRFTAG" info "$T/$name.crftag" | grep -E "iterations|attributes|features:" || true
-    "$CRFTAG" eval -m "$T/$name.crftag" "$test" 2>&1
+pick() {   # the first of the files that exists
+    for f in "$@"; do
+        if [ -f "$f" ]; then echo "$f"; return; fi
+    done
 }
 
-for r in $ROWS; do
-    case $r in
-    default)
-        row default "$W/dev.txt" "$W/train.txt.gz"
-        echo "== the same model decoded with --bias 0.5,Algorithm=1.25,Data_Structure=0.75 (the shipped model's bias)"
-        "$CRFTAG" eval --bias 0.5,Algorithm=1.25,Data_Structure=0.75 -m "$T/default.crftag" "$W/dev.txt" 2>&1 ;;
-    nolex) row nolex "$W/dev.txt" --no-lexicon "$W/train.txt.gz" ;;
-    clusters)
-        sh scripts/doc-text.sh > "$T/doc.txt"
-        echo "== crftag clusters -o clusters.txt $W/train.txt.gz doc.txt ($(wc -c < "$T/doc.txt") bytes)"
-        start=$(date +%s.%N)
-        "$CRFTAG" clusters --quiet -o "$T/clusters.txt" "$W/train.txt.gz" "$T/doc.txt"
-        end=$(date +%s.%N)
-        awk -v s="$start" -v e="$end" -v n="$(wc -l < "$T/clusters.txt")" \
-            'BEGIN { printf "clusters: %d words in %.1f s\n", n, e - s }'
-        row clusters "$W/dev.txt" --clusters "$T/clusters.txt" "$W/train.txt.gz" ;;
-    userlex)
-        sh scripts/debian-lexicon.sh > "$T/debian.txt"
-        echo "== user lexicon: $(grep -vc '^#' "$T/debian.txt") lines (scripts/debian-lexicon.sh)"
-        row userlex "$W/dev.txt" --lexicon "$T/debian.txt" "$W/train.txt.gz" ;;
-    conll) row conll "$C/test.txt" --template tests/data/features_conll2000.tpl "$C/train.txt.gz" ;;
-    conll-best)
-        row conll-best "$C/test.txt" --template tests/data/features_conll2000.tpl \
-            --all-labels 2 --c1 0.1 --c2 0.05 --delta 1e-4 "$C/train.txt.gz" ;;
-    *) echo "accuracy: unknown row '$r'" >&2; exit 2 ;;
+# crftag eval output -> "f1 p r acc" (f1, p, r "-" for plain tags)
+scores() {
+    awk '/^accuracy:/ { gsub(/[%;]/, ""); acc = $2; p = $4; r = $6; f = $8 }
+         /^token accuracy:/ { gsub(/%/, ""); acc = $3; p = "-"; r = "-"; f = "-" }
+         END { print f, p, r, acc }' "$1"
+}
+
+echo "| corpus | task | crftag F1 (accuracy) | P | R | training | iterations | CRFsuite F1 (accuracy) | P | R | training | iterations |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+found=0
+for name in $CORPUS; do
+    d=$CORPORA/$name
+    train=$(pick "$d/train.txt.gz" "$d/train.txt")
+    tpl=
+    pos=
+    case $name in
+    wikiser) test=$(pick "$d/dev.txt" "$d/dev.txt.gz"); task="software entities (dev)" ;;
+    conll2000) test=$(pick "$d/test.txt" "$d/test.txt.gz"); task="chunking (test)"
+               tpl="--template $TOP/tests/data/features_conll2000.tpl"; pos=--pos ;;
+    wnut17) task="social-media entities" ;;
+    bc5cdr) task="chemicals, diseases" ;;
+    ud_ewt) task="UPOS (token accuracy)" ;;
+    *) echo "accuracy: unknown corpus '$name'" >&2; exit 2 ;;
     esac
+    case $name in
+    wnut17|bc5cdr|ud_ewt)
+        test=$(pick "$d/$SPLIT.txt" "$d/$SPLIT.txt.gz"); task="$task ($SPLIT)" ;;
+    esac
+    if [ -z "$train" ] || [ -z "$test" ]; then
+        echo "accuracy: $d not found, skipped" >&2
+        continue
+    fi
+    found=1
+    echo "accuracy: crftag train $tpl $OPTS $train" >&2
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$CRFTAG" train --quiet $tpl $OPTS -o "$T/$name.crftag" "$train"
+    end=$(date +%s.%N)
+    secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f s", e - s }')
+    iters=$("$CRFTAG" info "$T/$name.crftag" | awk '/iterations/ { print $1; exit }')
+    "$CRFTAG" eval -m "$T/$name.crftag" "$test" > "$T/$name.eval" 2>/dev/null
+    set -- $(scores "$T/$name.eval")
+    if [ "$1" = - ]; then cf="($4 %)"; else cf=$1; fi
+    crow="$cf | $2 | $3 | $secs | $iters"
+    srow="- | - | - | - | -"
+    if [ "$CRFSUITE" != 0 ]; then
+        echo "accuracy: CRFsuite on $name" >&2
+        line=$(CRFTAG="$CRFTAG" sh "$TOP/scripts/crfsuite-baseline.sh" "$name" "$train" "$test" $pos)
+        srow=$(echo "$line" | awk '
+            /unavailable/ { print "unavailable | - | - | - | -"; exit }
+            { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+              f = v["f1"] == "-" ? "(" v["acc"] " %)" : v["f1"]
+              printf "%s | %s | %s | %.1f s | %s\n", f, v["p"], v["r"], v["seconds"], v["iterations"] }')
+    fi
+    echo "| $name | $task | $crow | $srow |"
 done
+if [ "$found" = 0 ]; then
+    echo "accuracy: no corpus in $CORPORA; nothing to measure (see docs/ACCURACY.md)" >&2
+fi
