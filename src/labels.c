@@ -199,7 +199,7 @@ int labels_bias_parse(const struct labels *l, const char *spec, float *out, char
                 found = 1;
             }
         }
-        if (!found) {
+        if (!found && !(x == 0 && !eq)) {   /* "0" (none) fits any label set */
             snprintf(msg, msg_len, eq ? "bias: no label has the type '%.*s'"
                                       : "bias: no label has a type%.*s",
                      eq ? (int)(tlen > 40 ? 40 : tlen) : 0, p);

@@ -48,6 +48,17 @@ static void test_parse(void **state)
             fail_msg("'%s': message \"%s\" lacks \"%s\"", bad[k].spec, msg, bad[k].msg);
     }
     labels_free(&l);
+
+    /* plain tags (no type): "0" (no bias) is accepted, any other value not */
+    labels_init(&l);
+    const char *pos[] = { "NOUN", "VERB", "PUNCT" };
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(labels_add(&l, pos[i]), i);
+    assert_int_equal(labels_bias_parse(&l, "0", b, msg, sizeof msg), 0);
+    assert_true(b[0] == 0.0f && b[1] == 0.0f && b[2] == 0.0f);
+    assert_int_equal(labels_bias_parse(&l, "0.5", b, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "no label has a type"));
+    labels_free(&l);
 }
 
 static struct crftag_model *train_small(const char *bias)
