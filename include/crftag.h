@@ -302,7 +302,7 @@ struct crftag_train_params {
     void *user;
     int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
                           /*   from the training labels, kept in the model      */
-    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 10   */
+    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 20   */
                           /*   contiguous blocks: a training sentence sees the  */
                           /*   lexicon of the other blocks, so no sentence sees */
                           /*   its own labels; 0 = it sees its own entities)    */

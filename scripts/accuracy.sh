@@ -17,7 +17,8 @@
 # SPLIT=dev scores wnut17, bc5cdr and ud_ewt on their dev files instead (for
 # choosing options without looking at the test files).  OPTS are added to
 # every crftag training (an ablation row).  CRFSUITE=0 leaves CRFsuite out
-# (it needs node and npm; WikiSER alone takes it about ten minutes).
+# (it needs node and npm; WikiSER alone takes it about ten minutes).  KEEP=DIR
+# keeps each model and its full eval report (per-type figures) in DIR.
 # Prints a progress line per training on stderr and the table (Markdown) on
 # stdout; exits 0 without training when no corpus is there.
 set -eu
@@ -28,6 +29,7 @@ CORPUS=${CORPUS:-"wikiser conll2000 wnut17 bc5cdr ud_ewt"}
 CRFSUITE=${CRFSUITE:-1}
 OPTS=${OPTS:-}
 SPLIT=${SPLIT:-test}
+KEEP=${KEEP:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -78,6 +80,10 @@ for name in $CORPUS; do
     secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f s", e - s }')
     iters=$("$CRFTAG" info "$T/$name.crftag" | awk '/iterations/ { print $1; exit }')
     "$CRFTAG" eval -m "$T/$name.crftag" "$test" > "$T/$name.eval" 2>/dev/null
+    if [ -n "$KEEP" ]; then
+        mkdir -p "$KEEP"
+        cp "$T/$name.crftag" "$T/$name.eval" "$KEEP/"
+    fi
     set -- $(scores "$T/$name.eval")
     if [ "$1" = - ]; then cf="($4 %)"; else cf=$1; fi
     crow="$cf | $2 | $3 | $secs | $iters"

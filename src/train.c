@@ -56,7 +56,7 @@ void crftag_train_params_init(struct crftag_train_params *p)
     p->hash_seed = HASH_DEFAULT_SEED;
     p->bio_constraint = 1;
     p->lexicon = 1;
-    p->lexicon_folds = 10;
+    p->lexicon_folds = 20;
     p->bias = CRFTAG_BIAS_AUTO;
 }
 

@@ -45,6 +45,26 @@ if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; e
 check "info" "$CRFTAG" info "$T/m.crftag"
 grep -q "format version:  4" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
+# --- the default training: shipped word clusters, held-out lexicon, auto bias ---
+grep -q "^word clusters: " "$T/out" && ok "default training uses the shipped word clusters" \
+    || fail "default training uses the shipped word clusters"
+gzip -dc corpora/wikiser-train.txt.gz | awk '/^<s>$/ { n++ } n <= 300' > "$T/train300.txt"
+check "train --no-clusters" "$CRFTAG" train --quiet --max-iter 10 --no-clusters -o "$T/nc.crftag" "$T/train300.txt"
+"$CRFTAG" info "$T/nc.crftag" > "$T/out" 2>&1
+grep -q "^word clusters: " "$T/out" && fail "--no-clusters: no clusters in the model" \
+    || ok "--no-clusters: no clusters in the model"
+check "train with CRFTAG_CLUSTERS empty" env CRFTAG_CLUSTERS= "$CRFTAG" train --quiet --max-iter 10 \
+    -o "$T/nc2.crftag" "$T/train300.txt"
+"$CRFTAG" info "$T/nc2.crftag" > "$T/out" 2>&1
+grep -q "^word clusters: " "$T/out" && fail "CRFTAG_CLUSTERS='': no clusters" || ok "CRFTAG_CLUSTERS='': no clusters"
+refuse "--clusters with --no-clusters" 2 "together" "$CRFTAG" train --clusters models/clusters-en.txt.gz \
+    --no-clusters -o "$T/x" "$T/train300.txt"
+check "train (default) reports clusters and the chosen bias" "$CRFTAG" train --max-iter 10 -o "$T/d.crftag" \
+    "$T/train300.txt"
+grep -q "word clusters from .*clusters-en.txt.gz" "$T/err" && grep -q "label bias [0-9.]*, chosen" "$T/err" \
+    && ok "progress names the clusters file and the chosen bias" \
+    || fail "progress names the clusters file and the chosen bias"
+
 # --- a model of built-in feature set version 2 (trained on corpus_wikiser_30.txt
 # before version 3 existed) tags as it did then: its lexicon folds no plural ---
 cat tests/data/features_wikiser_sample.txt tests/data/model_builtin_v2_plurals.txt > "$T/v2in.txt"

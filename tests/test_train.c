@@ -537,7 +537,7 @@ static void test_lexicon_model(void **state)
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     assert_int_equal(p.lexicon, 1);
-    assert_int_equal(p.lexicon_folds, 10);
+    assert_int_equal(p.lexicon_folds, 20);
     p.max_iter = 30;
     p.threads = 1;
     struct crftag_model *with, *without, *back;

@@ -17,6 +17,11 @@
 #define CLI_USAGE 2       /* bad command line */
 #define CLI_INTERRUPTED 130
 
+/* The word clusters shipped with crftag (models/, installed into
+ * $PREFIX/share/crftag/): the built-in features of `crftag train` use them
+ * unless told otherwise (cmd_train.c). */
+#define CLI_CLUSTERS_NAME "clusters-en.txt.gz"
+
 int cmd_train(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

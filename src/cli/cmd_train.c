@@ -23,6 +23,7 @@ struct train_opts {
     int quiet;
     int no_constraint;
     int no_lexicon;
+    int no_clusters;
     struct opt_list lexicons;
 };
 
@@ -59,12 +60,15 @@ static const struct opt train_table[] = {
      "label bias stored in the model: X or TYPE=X,... added to entity label scores when decoding; "
      "auto: chosen on a held-out tenth of the training data (default auto; 0: none)"},
     {"clusters", 0, OPT_STRING, offsetof(struct train_opts, p.clusters), "FILE",
-     "word clusters (crftag clusters) as features; stored in the model"},
+     "word clusters (crftag clusters) as features; stored in the model (default: the "
+     "shipped " CLI_CLUSTERS_NAME ", see crftag(1))"},
+    {"no-clusters", 0, OPT_FLAG, offsetof(struct train_opts, no_clusters), NULL,
+     "built-in features without word clusters"},
     {"lexicon", 0, OPT_LIST, offsetof(struct train_opts, lexicons), "FILE",
      "user lexicon: NAME or NAME<TAB>TYPE a line (repeatable); stored in the model"},
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
-     "(default 10; 0: training sentences see their own entities)"},
+     "(default 20; 0: training sentences see their own entities)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -101,6 +105,33 @@ static int check_output_dir(const char *path)
         return -1;
     }
     return 0;
+}
+
+/* The shipped word clusters for the built-in features: $CRFTAG_CLUSTERS
+ * (empty: none), else CLI_CLUSTERS_NAME in ../share/crftag/ (installed) or
+ * ../models/ (the source tree) next to the program's directory; NULL when
+ * none is there.  buf holds the path. */
+static const char *default_clusters(char *buf, size_t len)
+{
+    const char *env = getenv("CRFTAG_CLUSTERS");
+    if (env)
+        return env[0] ? env : NULL;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *const rel[] = { "/../share/crftag/", "/../models/" };
+    for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++) {
+        if (snprintf(buf, len, "%s%s%s", exe, rel[k], CLI_CLUSTERS_NAME) < (int)len &&
+            access(buf, R_OK) == 0)
+            return buf;
+    }
+    return NULL;
 }
 
 static int read_corpus(struct crftag_corpus *c, const char *path)
@@ -152,6 +183,17 @@ int cmd_train(int argc, char **argv)
             goto out;
         p->template_text = tpl;
         p->template_name = o.template_path;
+    }
+    char clpath[4200];
+    if (o.no_clusters && p->clusters) {
+        cli_errorf("train: --clusters and --no-clusters together");
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (!o.template_path && !o.no_clusters && !p->clusters) {
+        p->clusters = default_clusters(clpath, sizeof clpath);
+        if (p->clusters && !o.quiet)
+            fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
     if (crftag_corpus_new(&c) != CRFTAG_OK) {
         cli_errorf("out of memory");
