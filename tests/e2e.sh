@@ -335,6 +335,12 @@ if [ -f models/wikiser.crftag ]; then
         cmp -s "$T/out" tests/data/shipped_model_dev.expected &&
         ok "shipped model: the same dev report as tests/data/shipped_model_dev.expected" ||
         fail "shipped model: the same dev report as tests/data/shipped_model_dev.expected"
+    # software prose outside Wikipedia (README quotes the figure)
+    check "eval the shipped model on tests/data/software_prose.txt" "$CRFTAG" eval --quiet \
+        -m models/wikiser.crftag tests/data/software_prose.txt
+    F=$(f1 "$T/out")
+    if [ -n "$F" ] && ge "$F" 30; then ok "shipped model: software prose F1 >= 30 (got $F)"
+    else fail "shipped model: software prose F1 >= 30 (got '$F')"; fi
 else
     fail "models/wikiser.crftag is missing (make models)"
 fi
