@@ -87,6 +87,18 @@ static void write_sentences(FILE *f, size_t n, unsigned *serial, unsigned missed
     }
 }
 
+/* Writes n sentences (write_sentences) to the file tmpdir/name; its path
+ * into path[len]. */
+static void write_corpus(char *path, size_t len, const char *name, size_t n, unsigned *serial,
+                         unsigned missed)
+{
+    snprintf(path, len, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    write_sentences(f, n, serial, missed);
+    assert_int_equal(fclose(f), 0);
+}
+
 /* Entity F1 (percent) of model m on corpus file path. */
 static double f1_on(const struct crftag_model *m, const char *path)
 {
@@ -141,22 +153,12 @@ static void test_unseen_names(void **state)
     (void)state;
     unsigned serial = 0;
     char train_path[128], test_path[128];
-    snprintf(train_path, sizeof train_path, "%s/train.txt", tmpdir);
-    snprintf(test_path, sizeof test_path, "%s/test.txt", tmpdir);
-    FILE *f = fopen(train_path, "w");
-    assert_non_null(f);
-    write_sentences(f, 600, &serial, 35);
-    fclose(f);
-    f = fopen(test_path, "w");
-    assert_non_null(f);
-    write_sentences(f, 300, &serial, 0);
-    fclose(f);
+    write_corpus(train_path, sizeof train_path, "train.txt", 600, &serial, 35);
+    write_corpus(test_path, sizeof test_path, "test.txt", 300, &serial, 0);
 
     /* the default: the lexicon holds all 600 names, but the model learned
      * what a held-out fold shows of it (no training name recurs) */
     struct crftag_model *m = train(train_path, 1);
-    struct crftag_model_info in;
-    crftag_model_get_info(m, &in);
     double f1_default = f1_on(m, test_path);
     crftag_model_free(m);
 
@@ -181,16 +183,8 @@ static void test_auto_bias(void **state)
     (void)state;
     unsigned serial = 100000;
     char train_path[128], test_path[128];
-    snprintf(train_path, sizeof train_path, "%s/sparse.txt", tmpdir);
-    snprintf(test_path, sizeof test_path, "%s/sparse_test.txt", tmpdir);
-    FILE *f = fopen(train_path, "w");
-    assert_non_null(f);
-    write_sentences(f, 600, &serial, 60);
-    fclose(f);
-    f = fopen(test_path, "w");
-    assert_non_null(f);
-    write_sentences(f, 300, &serial, 60);
-    fclose(f);
+    write_corpus(train_path, sizeof train_path, "sparse.txt", 600, &serial, 60);
+    write_corpus(test_path, sizeof test_path, "sparse_test.txt", 300, &serial, 60);
 
     struct crftag_error err;
     struct crftag_corpus *c;
