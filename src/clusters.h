@@ -12,13 +12,13 @@
  * prefixes (features.c); otherwise they are flat cluster ids (the table's
  * `flat` is 1) and only the whole id is used.
  *
- * Learning (cl_learn, the algorithm is described at the top of clusters.c):
- * the exchange algorithm puts every word seen at least min_count times in
- * one of C classes so as to maximise the likelihood of a class bigram model
- * of the text (Kneser and Ney 1993, Martin, Liermann and Ney 1998), then
- * the classes are merged bottom-up by Brown et al.'s (1992) criterion, the
- * smallest loss of average mutual information between adjacent classes,
- * which gives each class a bit-string path.
+ * Learning (cl_learn, the algorithm is described at the top of
+ * cluster_learn.c): the exchange algorithm puts every word seen at least
+ * min_count times in one of C classes so as to maximise the likelihood of
+ * a class bigram model of the text (Kneser and Ney 1993, Martin, Liermann
+ * and Ney 1998), then the classes are merged bottom-up by Brown et al.'s
+ * (1992) criterion, the smallest loss of average mutual information
+ * between adjacent classes, which gives each class a bit-string path.
  *
  * Lookup (cl_lookup): the word as it is, else with ASCII letters folded to
  * lower case.  Words are found by a 64-bit hash of their bytes (htab); two
@@ -101,9 +101,29 @@ enum crftag_status cl_read(const char *path, struct crftag_clusters **out, struc
 enum crftag_status cl_write(const struct crftag_clusters *c, const char *path,
                             struct crftag_error *err);
 
+/* Whether w[0..len) can be a word of a table: 1..CL_MAXWORD bytes, none of
+ * them NUL, TAB, CR or LF. */
+int cl_word_ok(const char *w, size_t len);
+
 /* ---- learning ---------------------------------------------------------- */
 
-struct crftag_clusterer;
+#define CL_EOS_MARK UINT32_MAX   /* sentence end in the learner's stream */
+
+/* The text to learn from: filled by cl_learner_add (clusters.c), read by
+ * cl_learn (cluster_learn.c). */
+struct crftag_clusterer {
+    struct htab index;           /* word hash -> id */
+    char *text;                  /* words, NUL-terminated */
+    size_t text_len, text_cap;
+    size_t *off;                 /* [nw] */
+    uint64_t *count;             /* [nw] */
+    size_t nw, w_cap;
+    uint32_t *stream;            /* word ids, CL_EOS_MARK after each sentence */
+    size_t ns, s_cap;
+    size_t nsent, ntok;
+    struct crftag_token *toks;   /* scratch of add_text */
+    size_t toks_cap;
+};
 
 struct crftag_clusterer *cl_learner_new(void);
 void cl_learner_free(struct crftag_clusterer *L);
@@ -117,8 +137,8 @@ enum crftag_status cl_learner_add(struct crftag_clusterer *L, const char *const 
 void cl_learner_size(const struct crftag_clusterer *L, size_t *sentences, size_t *tokens,
                      size_t *types);
 
-/* Learns the clusters of the text added so far (see clusters.c); p must be
- * valid (num_clusters 2..CL_MAXCLASSES, min_count >= 1, max_iter >= 0).
+/* Learns the clusters of the text added so far (see cluster_learn.c); p
+ * must be valid (num_clusters 2..CL_MAXCLASSES, min_count >= 1, max_iter >= 0).
  * Fails with CRFTAG_ERR_INVALID when no word reaches min_count, and
  * CRFTAG_ERR_CANCELED when the progress callback asks to stop. */
 enum crftag_status cl_learn(const struct crftag_clusterer *L, const struct crftag_cluster_params *p,

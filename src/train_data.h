@@ -1,0 +1,109 @@
+/*
+ * train_data.h - the training problem built from a corpus (pipeline layer).
+ *
+ * train_data.c checks the training input and turns a corpus into what the
+ * objective (train.c) reads: the feature configuration, the gold label ids,
+ * the attribute ids of every token (hashes mapped to ids, cut off by count,
+ * packed as below), the (attribute, label) pairs of the model skeleton (seen
+ * in training, or every label for the attributes seen --all-labels times)
+ * and the observed counts of every parameter.
+ */
+#ifndef CRFTAG_TRAIN_DATA_H
+#define CRFTAG_TRAIN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crftag.h"
+
+struct crftag_corpus;
+struct crftag_model;
+struct feat_config;
+struct htab;
+
+/* Training data in dense form. */
+struct tdata {
+    size_t nsent, ntok;
+    const size_t *sent_start;    /* [nsent+1] (the corpus's) */
+    size_t *tok_start;           /* [ntok+1] into pk */
+    uint16_t *pk;                /* attribute ids of every token, packed (below) */
+    size_t nids;                 /* attribute ids in pk */
+    uint16_t *label;             /* [ntok] gold label ids (train only) */
+};
+
+/* The attribute ids of a token, packed: the optimizer reads them twice a
+ * sentence at every evaluation, so they are kept small.  Sorted, each id is
+ * the difference to the previous one (the first: to 0) in one uint16, or,
+ * when that is 0xffff or more, 0xffff followed by the id itself in two
+ * uint16 (low, high).  About 2.3 bytes an id instead of 4 on CoNLL-2000 and
+ * WikiSER; sorted ids also read the weights in address order.  They are
+ * packed as the features are extracted, so the unpacked ids of the whole
+ * corpus never exist. */
+struct pk_iter {
+    const uint16_t *p, *e;
+    uint32_t id;
+};
+
+static inline void pk_iter_init(struct pk_iter *it, const struct tdata *td, size_t t)
+{
+    it->p = td->pk + td->tok_start[t];
+    it->e = td->pk + td->tok_start[t + 1];
+    it->id = 0;
+}
+
+static inline int pk_iter_next(struct pk_iter *it)
+{
+    if (it->p >= it->e)
+        return 0;
+    uint32_t d = *it->p++;
+    if (d == 0xffff) {
+        it->id = (uint32_t)it->p[0] | (uint32_t)it->p[1] << 16;
+        it->p += 2;
+    } else {
+        it->id += d;
+    }
+    return 1;
+}
+
+/* Checks the corpus and the parameters before anything is built. */
+enum crftag_status train_check(const struct crftag_corpus *c,
+                               const struct crftag_train_params *p,
+                               struct crftag_error *err);
+
+/* Sets up m->feat as p asks: a CRF++ template (checked against the columns
+ * of c), or the built-in features with the entity lexicon of c, the word
+ * clusters and the user lexicon files. */
+enum crftag_status train_features(struct crftag_model *m, const struct crftag_corpus *c,
+                                  const struct crftag_train_params *p,
+                                  struct crftag_error *err);
+
+/* The labels of the model skeleton m from c: the label set, the BIO
+ * restriction (when the gold sequences are valid IOB2 and p asks for it), a
+ * fixed label bias (p->bias, unless "auto") and the label counts; *out
+ * ([c->ntok], the caller frees it) receives the gold label ids. */
+enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corpus *c,
+                                const struct crftag_train_params *p, uint16_t **out,
+                                struct crftag_error *err);
+
+/* Extracts the attributes of every sentence of c into *td (packed), mapping
+ * hashes to ids through *ids (adding new ones when add != 0; unknown hashes
+ * are dropped when add == 0).  counts[id] (when counts != NULL) counts
+ * occurrences. */
+enum crftag_status train_map(const struct feat_config *fc, const struct crftag_corpus *c,
+                             struct htab *ids, int add, uint32_t **counts, size_t *counts_cap,
+                             struct tdata *td, struct crftag_error *err);
+
+/* The attributes of c (seen at least p->min_freq times) and their
+ * (attribute, label) pairs into the model skeleton m, whose feature
+ * configuration and labels are set; td (its labels set) receives the
+ * attribute ids of every token. */
+enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_corpus *c,
+                                    const struct crftag_train_params *p, struct tdata *td,
+                                    struct crftag_error *err);
+
+/* Adds the observed counts of every parameter in the gold paths of td to
+ * obs[m->npairs + L*L] (pairs, then transitions). */
+void train_observed(const struct crftag_model *m, const struct tdata *td, uint32_t *obs);
+
+void tdata_free(struct tdata *td);
+
+#endif
