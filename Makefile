@@ -26,7 +26,7 @@ XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
             -fvisibility=hidden -pthread $(CFLAGS)
 LDLIBS   += -llbfgs -lz -lm -pthread
 
-SONAME    = libcrftag.so.0
+SONAME    = libcrftag.so.1
 LIB_SRC   = $(wildcard src/*.c)
 CLI_SRC   = $(wildcard src/cli/*.c)
 TEST_SRC  = $(wildcard tests/test_*.c)
