@@ -409,6 +409,19 @@ if [ -x "$BUILD/examples/minimal" ] && [ -x "$BUILD/examples/stream" ]; then
 else
     fail "examples not built (make examples)"
 fi
+if command -v nm >/dev/null 2>&1 && [ -f "$STAGE/lib/libcrftag.a" ]; then
+    nm -g --defined-only "$STAGE/lib/libcrftag.a" | awk 'NF == 3 && $3 !~ /^crftag_/' > "$T/syms"
+    if [ -s "$T/syms" ]; then fail "libcrftag.a defines only crftag_* symbols ($(head -3 "$T/syms" | tr '\n' ' '))"
+    else ok "libcrftag.a defines only crftag_* symbols"; fi
+fi
+if [ -x "$BUILD/examples/static_link" ]; then
+    check "a program naming functions as the library's internals links libcrftag.a" \
+        "$BUILD/examples/static_link" models/wikiser.crftag
+    if grep -q '^QEMU	B-' "$T/out"; then ok "static_link tags QEMU as an entity"; else
+        fail "static_link tags QEMU as an entity"; fi
+else
+    fail "tests/static_link.c not built (make examples)"
+fi
 make -s BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>"$T/err" && \
     make -s BUILD="$BUILD" uninstall DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>>"$T/err"
 if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninstall leave no file"; else
