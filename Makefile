@@ -16,6 +16,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
+OBJCOPY  ?= objcopy
 CORPORA  ?= ../shared/corpora
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -26,7 +27,7 @@ XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
             -fvisibility=hidden -pthread $(CFLAGS)
 LDLIBS   += -llbfgs -lz -lm -pthread
 
-SONAME    = libcrftag.so.0
+SONAME    = libcrftag.so.1
 LIB_SRC   = $(wildcard src/*.c)
 CLI_SRC   = $(wildcard src/cli/*.c)
 TEST_SRC  = $(wildcard tests/test_*.c)
@@ -40,7 +41,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) -MMD -MP -c $< -o $@
 
+# libcrftag.a (installed) defines only the public crftag_* symbols: the
+# objects are linked into one (-r) and every hidden symbol made local, so the
+# library's internal names (io_open, model_new, ...) cannot clash with a
+# program's.  The unit tests, fuzz harnesses and benchmarks call internal
+# functions: they link libcrftag-internal.a, the plain objects (not installed).
 $(BUILD)/libcrftag.a: $(LIB_OBJ)
+	@rm -f $@ $(BUILD)/libcrftag-all.o
+	$(CC) -r -nostdlib -o $(BUILD)/libcrftag-all.o $^
+	$(OBJCOPY) --localize-hidden $(BUILD)/libcrftag-all.o
+	ar rcs $@ $(BUILD)/libcrftag-all.o
+
+$(BUILD)/libcrftag-internal.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -51,13 +63,13 @@ $(BUILD)/libcrftag.so: $(LIB_OBJ)
 $(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
 	$(CC) $(XCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag.a
-	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag-internal.a
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag-internal.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # test_oom fails the library's allocations one by one through wrappers of
-# malloc, calloc and realloc (libcrftag.a is linked statically into it).
-$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag.a
-	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS) -lcmocka \
+# malloc, calloc and realloc (the library is linked statically into it).
+$(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag-internal.a
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag-internal.a $(LDFLAGS) $(LDLIBS) -lcmocka \
 	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 # Debian packages needed to build and test; installed when missing (apt-get
@@ -153,7 +165,8 @@ uninstall:
 
 # Embedding: examples/*.c built against a staged install ($(BUILD)/stage)
 # through pkg-config, so the installed header, library and crftag.pc are what
-# tests/e2e.sh runs.  `make tsan`: test_api under ThreadSanitizer.
+# tests/e2e.sh runs; tests/static_link.c, which defines functions named as
+# the library's internal ones, linked with the installed libcrftag.a.  `make tsan`: test_api under ThreadSanitizer.
 VERSION  = $(shell sed -n 's/^\#define CRFTAG_VERSION_STRING "\(.*\)"/\1/p' include/crftag.h)
 STAGE    = $(abspath $(BUILD))/stage
 EX_SRC   = $(wildcard examples/*.c)
@@ -169,6 +182,9 @@ examples: all
 	  echo "$(CC) $$f $$flags -o $$b"; \
 	  $(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) $$f $$flags -pthread $(LDFLAGS) -o $$b || exit 1; \
 	done
+	@echo "$(CC) tests/static_link.c $(STAGE)/usr/local/lib/libcrftag.a -o $(BUILD)/examples/static_link"
+	@$(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) -I$(STAGE)/usr/local/include tests/static_link.c \
+	    $(STAGE)/usr/local/lib/libcrftag.a $(LDLIBS) $(LDFLAGS) -o $(BUILD)/examples/static_link
 
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" \

@@ -48,6 +48,30 @@
  * - NULL handles and NULL required pointers give CRFTAG_ERR_INVALID (or 0 /
  *   NULL from getters), never a crash.
  *
+ * Binary compatibility
+ * --------------------
+ * Public structs only ever grow, at the end (a new field starts at or past
+ * the previous sizeof, never in its tail padding).  The structs a caller
+ * allocates and the library fills or reads (crftag_train_params,
+ * crftag_model_info, crftag_eval_counts, crftag_cluster_params) travel with
+ * their size: each such call is a function taking the caller's sizeof
+ * (crftag_train_sz, crftag_model_get_info_sz, ...), and the usual name is a
+ * macro of this header passing sizeof(struct ...) as the caller's program
+ * was compiled with it.  So a program built against an older, shorter struct may run with
+ * a newer library:
+ * - the library writes only the first min(size, its own size) bytes of an
+ *   output struct and zeroes the rest of the caller's size (fields this
+ *   library does not know read as 0); it never writes past size;
+ * - it reads only the first min(size, its own size) bytes of a params
+ *   struct: the fields past the caller's size take their defaults (those of
+ *   the _params_init call), and fields it does not know are ignored.
+ * Call the macros (crftag_train(c, &p, &m, &err)); the _sz functions are
+ * what the library exports, for bindings that mirror the structs by hand.
+ * The structs the library allocates and only the caller reads
+ * (crftag_progress, crftag_cluster_progress) may grow too.  Structs used in
+ * arrays (crftag_token, crftag_span, crftag_chunk) and crftag_error keep
+ * their layout: changing it is an ABI break (a new soname, libcrftag.so.N).
+ *
  * Thread safety
  * -------------
  * - A loaded or trained model is immutable: every call taking a const model
@@ -80,9 +104,9 @@ extern "C" {
 #endif
 
 #define CRFTAG_VERSION_MAJOR 0
-#define CRFTAG_VERSION_MINOR 1
+#define CRFTAG_VERSION_MINOR 2
 #define CRFTAG_VERSION_PATCH 0
-#define CRFTAG_VERSION_STRING "0.1.0"
+#define CRFTAG_VERSION_STRING "0.2.0"
 
 /* Version of the model file format written by this library.  Versions 2
  * (without word clusters, label bias and user lexicon) and 3 (without user
@@ -90,7 +114,7 @@ extern "C" {
  * CRFTAG_ERR_MODEL_VERSION. */
 #define CRFTAG_MODEL_FORMAT_VERSION 4
 
-/* The library version at run time, e.g. "0.1.0". */
+/* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);
 
 /* ------------------------------------------------------------------------ */
@@ -237,8 +261,12 @@ struct crftag_model_info {
                                /* are single tokens (crftag_chunks_plain)   */
 };
 
-CRFTAG_API void crftag_model_get_info(const struct crftag_model *m,
-                                      struct crftag_model_info *out);
+/* Fills *out (size = the caller's sizeof *out, see "Binary compatibility"
+ * above); with a NULL m, *out is all zeros. */
+CRFTAG_API void crftag_model_get_info_sz(const struct crftag_model *m,
+                                         struct crftag_model_info *out, size_t size);
+#define crftag_model_get_info(m, out) \
+    crftag_model_get_info_sz((m), (out), sizeof(struct crftag_model_info))
 
 /* Type i (0 .. num_user_lexicon_types - 1) of the model's user lexicon, in
  * order of first appearance in the lexicon files, and (when entries is not
@@ -353,15 +381,21 @@ struct crftag_train_params {
                           /*   small.  0 = off (only the pairs seen).          */
 };
 
-/* Fills every field with its default.  Call it before setting fields. */
-CRFTAG_API void crftag_train_params_init(struct crftag_train_params *p);
+/* Fills every field with its default.  Call it before setting fields.
+ * (size: the caller's sizeof *p, see "Binary compatibility" above.) */
+CRFTAG_API void crftag_train_params_init_sz(struct crftag_train_params *p, size_t size);
+#define crftag_train_params_init(p) \
+    crftag_train_params_init_sz((p), sizeof(struct crftag_train_params))
 
 /* Trains a model on the corpus.  The corpus is not modified.  On success
- * *out holds a new model to be freed with crftag_model_free(). */
-CRFTAG_API enum crftag_status crftag_train(const struct crftag_corpus *c,
-                                           const struct crftag_train_params *p,
-                                           struct crftag_model **out,
-                                           struct crftag_error *err);
+ * *out holds a new model to be freed with crftag_model_free().  Fields of *p
+ * past size (the caller's sizeof *p) take their defaults. */
+CRFTAG_API enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
+                                              const struct crftag_train_params *p, size_t size,
+                                              struct crftag_model **out,
+                                              struct crftag_error *err);
+#define crftag_train(c, p, out, err) \
+    crftag_train_sz((c), (p), sizeof(struct crftag_train_params), (out), (err))
 
 /* ------------------------------------------------------------------------ */
 /* Word clusters                                                            */
@@ -410,7 +444,10 @@ struct crftag_cluster_params {
     void *user;
 };
 
-CRFTAG_API void crftag_cluster_params_init(struct crftag_cluster_params *p);
+/* Fills every field with its default (size: the caller's sizeof *p). */
+CRFTAG_API void crftag_cluster_params_init_sz(struct crftag_cluster_params *p, size_t size);
+#define crftag_cluster_params_init(p) \
+    crftag_cluster_params_init_sz((p), sizeof(struct crftag_cluster_params))
 
 CRFTAG_API enum crftag_status crftag_clusterer_new(struct crftag_clusterer **out);
 CRFTAG_API void crftag_clusterer_free(struct crftag_clusterer *cl);
@@ -442,11 +479,15 @@ CRFTAG_API void crftag_clusterer_size(const struct crftag_clusterer *cl, size_t 
 
 /* Learns clusters from the text added (deterministic: the same text and
  * parameters give the same table).  Fails with CRFTAG_ERR_INVALID for bad
- * parameters or when no word is seen min_count times. */
-CRFTAG_API enum crftag_status crftag_clusterer_learn(const struct crftag_clusterer *cl,
-                                                     const struct crftag_cluster_params *p,
-                                                     struct crftag_clusters **out,
-                                                     struct crftag_error *err);
+ * parameters or when no word is seen min_count times.  Fields of *p past
+ * size (the caller's sizeof *p) take their defaults. */
+CRFTAG_API enum crftag_status crftag_clusterer_learn_sz(const struct crftag_clusterer *cl,
+                                                        const struct crftag_cluster_params *p,
+                                                        size_t size,
+                                                        struct crftag_clusters **out,
+                                                        struct crftag_error *err);
+#define crftag_clusterer_learn(cl, p, out, err) \
+    crftag_clusterer_learn_sz((cl), (p), sizeof(struct crftag_cluster_params), (out), (err))
 
 /* Reads / writes a cluster file (see above; reading also takes Liang's
  * "PATH<TAB>WORD<TAB>COUNT" order; writing is atomic). */
@@ -669,17 +710,24 @@ CRFTAG_API enum crftag_status crftag_eval_add(struct crftag_eval *e,
                                               const char *const *gold,
                                               const char *const *pred, size_t n);
 
-/* Overall counts, and entity micro F1 in percent (0 when nothing found; for
- * plain tags the F1 of the tags other than "O"). */
-CRFTAG_API void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *out);
+/* Overall counts (size: the caller's sizeof *out, see "Binary
+ * compatibility" above), and entity micro F1 in percent (0 when nothing
+ * found; for plain tags the F1 of the tags other than "O"). */
+CRFTAG_API void crftag_eval_total_sz(const struct crftag_eval *e, struct crftag_eval_counts *out,
+                                     size_t size);
+#define crftag_eval_total(e, out) \
+    crftag_eval_total_sz((e), (out), sizeof(struct crftag_eval_counts))
 CRFTAG_API double crftag_eval_f1(const struct crftag_eval *e);
 
 /* Chunk types seen (in gold or predicted), sorted as conlleval sorts them;
  * for plain tags the tags other than "O" seen, sorted by bytes, with their
- * gold, predicted and correct token counts. */
+ * gold, predicted and correct token counts (into *out when not NULL; size:
+ * the caller's sizeof *out). */
 CRFTAG_API size_t crftag_eval_num_types(const struct crftag_eval *e);
-CRFTAG_API const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
-                                        struct crftag_eval_counts *out);
+CRFTAG_API const char *crftag_eval_type_sz(const struct crftag_eval *e, size_t i,
+                                           struct crftag_eval_counts *out, size_t size);
+#define crftag_eval_type(e, i, out) \
+    crftag_eval_type_sz((e), (i), (out), sizeof(struct crftag_eval_counts))
 
 /* The report conlleval prints for the same input, byte for byte, as a
  * NUL-terminated string to be freed with free().  For plain tags a report in

@@ -7,7 +7,7 @@
     m.marginals(["QEMU", "uses"])            # [[P(label) for label in m.labels], ...]
 
 The shared library is found through $CRFTAG_LIB (a path), else
-ctypes.util.find_library("crftag"), else ../build/libcrftag.so.0 beside this
+ctypes.util.find_library("crftag"), else ../build/libcrftag.so.1 beside this
 file.  A Model may be used from many threads: each thread gets its own
 tagger (the C calls release the GIL).  Span offsets are character offsets
 into the Python string (text[span.start:span.end] == span.text); the byte
@@ -56,7 +56,7 @@ def _find_library():
     if found:
         return found
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(here, "..", "build", "libcrftag.so.0")
+    return os.path.join(here, "..", "build", "libcrftag.so.1")
 
 
 _lib = None
@@ -100,7 +100,7 @@ def _load():
 
 
 def version():
-    """The library version, e.g. "0.1.0"."""
+    """The library version, e.g. "0.2.0"."""
     return _load().crftag_version().decode()
 
 

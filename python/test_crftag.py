@@ -1,7 +1,7 @@
 """test_crftag.py - tests of the ctypes bindings against the crftag program.
 
 Run from the repository root:
-    CRFTAG_LIB=build/libcrftag.so.0 CRFTAG_BIN=build/crftag python3 python/test_crftag.py
+    CRFTAG_LIB=build/libcrftag.so.1 CRFTAG_BIN=build/crftag python3 python/test_crftag.py
 The oracle is the crftag program itself (same model, same text).
 """
 import os

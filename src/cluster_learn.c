@@ -729,22 +729,31 @@ out:
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
-void crftag_cluster_params_init(struct crftag_cluster_params *p)
+void crftag_cluster_params_init_sz(struct crftag_cluster_params *dst, size_t size)
 {
-    if (!p)
+    struct crftag_cluster_params params, *p = &params;
+    if (!dst)
         return;
     memset(p, 0, sizeof *p);
     p->num_clusters = 256;
     p->min_count = 3;
     p->max_iter = 20;
     p->max_words = 0;
+    util_struct_out(dst, size, p, sizeof *p);
 }
 
-enum crftag_status crftag_clusterer_learn(const struct crftag_clusterer *cl,
-                                          const struct crftag_cluster_params *p,
-                                          struct crftag_clusters **out,
-                                          struct crftag_error *err)
+enum crftag_status crftag_clusterer_learn_sz(const struct crftag_clusterer *cl,
+                                             const struct crftag_cluster_params *params,
+                                             size_t size, struct crftag_clusters **out,
+                                             struct crftag_error *err)
 {
+    /* the caller's params over the defaults: fields past its size keep them */
+    struct crftag_cluster_params whole, *p = NULL;
+    if (params) {
+        crftag_cluster_params_init(&whole);
+        util_struct_in(&whole, sizeof whole, params, size);
+        p = &whole;
+    }
     if (out)
         *out = NULL;
     if (!cl || !p || !out)

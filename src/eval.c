@@ -464,10 +464,9 @@ static uint64_t eval_pending(const struct crftag_eval *e, const struct eval_type
     return eval_eq(t->name, t->len, e->last_c_type, e->last_c_type_len) ? 1 : 0;
 }
 
-void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *out)
+/* The overall counts into a whole struct of this library's size. */
+static void eval_total_fill(const struct crftag_eval *e, struct crftag_eval_counts *out)
 {
-    if (!out)
-        return;
     memset(out, 0, sizeof *out);
     if (!e)
         return;
@@ -487,6 +486,16 @@ void crftag_eval_total(const struct crftag_eval *e, struct crftag_eval_counts *o
     /* as the report computes it, so the two agree to the last bit */
     if (out->tokens > 0)
         out->accuracy = (double)(100 * out->correct_tokens) / (double)out->tokens;
+}
+
+void crftag_eval_total_sz(const struct crftag_eval *e, struct crftag_eval_counts *out,
+                          size_t size)
+{
+    struct crftag_eval_counts c;
+    if (!out)
+        return;
+    eval_total_fill(e, &c);
+    util_struct_out(out, size, &c, sizeof c);
 }
 
 /* precision, recall and FB1 in percent, with the script's zero rules:
@@ -536,8 +545,9 @@ size_t crftag_eval_num_types(const struct crftag_eval *e)
     return k;
 }
 
-const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
-                             struct crftag_eval_counts *out)
+/* Type i and its counts into a whole struct of this library's size. */
+static const char *eval_type_fill(const struct crftag_eval *e, size_t i,
+                                  struct crftag_eval_counts *out)
 {
     if (out)
         memset(out, 0, sizeof *out);
@@ -560,6 +570,16 @@ const char *crftag_eval_type(const struct crftag_eval *e, size_t i,
         return t->name;
     }
     return NULL;
+}
+
+const char *crftag_eval_type_sz(const struct crftag_eval *e, size_t i,
+                                struct crftag_eval_counts *out, size_t size)
+{
+    struct crftag_eval_counts c;
+    const char *name = eval_type_fill(e, i, &c);
+    if (out)
+        util_struct_out(out, size, &c, sizeof c);
+    return name;
 }
 
 /* A growable string; on OOM it records the failure and stops growing. */

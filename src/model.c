@@ -152,10 +152,9 @@ uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id)
     return m->meta.label_counts[id];
 }
 
-void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_info *out)
+/* The model's info into a whole struct of this library's size. */
+static void model_info_fill(const struct crftag_model *m, struct crftag_model_info *out)
 {
-    if (!out)
-        return;
     memset(out, 0, sizeof *out);
     if (!m)
         return;
@@ -194,6 +193,16 @@ void crftag_model_get_info(const struct crftag_model *m, struct crftag_model_inf
         out->num_user_lexicon_types = m->feat.ulex->ntypes;
     }
     out->plain_tags = labels_plain((const char *const *)m->labels.names, m->labels.n);
+}
+
+void crftag_model_get_info_sz(const struct crftag_model *m, struct crftag_model_info *out,
+                              size_t size)
+{
+    struct crftag_model_info info;
+    if (!out)
+        return;
+    model_info_fill(m, &info);
+    util_struct_out(out, size, &info, sizeof info);
 }
 
 const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,

@@ -38,8 +38,11 @@
 #include "train_data.h"
 #include "util.h"
 
-void crftag_train_params_init(struct crftag_train_params *p)
+void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
 {
+    struct crftag_train_params params, *p = &params;
+    if (!dst)
+        return;
     memset(p, 0, sizeof *p);
     p->c1 = 0.0;
     p->c2 = 1.0;
@@ -56,6 +59,7 @@ void crftag_train_params_init(struct crftag_train_params *p)
     p->lexicon = 1;
     p->lexicon_folds = 20;
     p->bias = CRFTAG_BIAS_AUTO;
+    util_struct_out(dst, size, p, sizeof *p);
 }
 
 /* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */

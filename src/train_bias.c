@@ -178,10 +178,17 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     return st;
 }
 
-enum crftag_status crftag_train(const struct crftag_corpus *c,
-                                const struct crftag_train_params *p,
-                                struct crftag_model **out, struct crftag_error *err)
+enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *params, size_t size,
+                                   struct crftag_model **out, struct crftag_error *err)
 {
+    /* the caller's params over the defaults: fields past its size keep them */
+    struct crftag_train_params whole, *p = NULL;
+    if (params) {
+        crftag_train_params_init(&whole);
+        util_struct_in(&whole, sizeof whole, params, size);
+        p = &whole;
+    }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
         return train_fit(c, p, out, err);
     if (out)

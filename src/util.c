@@ -84,3 +84,16 @@ int util_ncpu(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
 }
+
+void util_struct_out(void *dst, size_t caller_size, const void *src, size_t lib_size)
+{
+    size_t n = caller_size < lib_size ? caller_size : lib_size;
+    memcpy(dst, src, n);
+    if (caller_size > n)
+        memset((char *)dst + n, 0, caller_size - n);
+}
+
+void util_struct_in(void *dst, size_t lib_size, const void *src, size_t caller_size)
+{
+    memcpy(dst, src, caller_size < lib_size ? caller_size : lib_size);
+}

@@ -34,4 +34,15 @@ double util_now(void);
 /* Number of online CPUs (at least 1). */
 int util_ncpu(void);
 
+/* Public structs across versions ("Binary compatibility" in crftag.h): the
+ * caller's struct has size caller_size, the library's has size lib_size.
+ * util_struct_out copies the library's struct src into the caller's dst:
+ * the first min(caller_size, lib_size) bytes, and zeros for the rest of
+ * caller_size; nothing past caller_size is written.  util_struct_in copies
+ * the caller's src over the library's dst (already holding the defaults):
+ * the first min(caller_size, lib_size) bytes; nothing past caller_size is
+ * read. */
+void util_struct_out(void *dst, size_t caller_size, const void *src, size_t lib_size);
+void util_struct_in(void *dst, size_t lib_size, const void *src, size_t caller_size);
+
 #endif

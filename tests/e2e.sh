@@ -391,7 +391,7 @@ if [ -x "$BUILD/examples/minimal" ] && [ -x "$BUILD/examples/stream" ]; then
         "$BUILD/examples/minimal" models/wikiser.crftag
     if grep -q '^Linux	B-' "$T/out"; then ok "minimal tags Linux as an entity"; else fail "minimal tags Linux"; fi
     if command -v ldd >/dev/null 2>&1 && LD_LIBRARY_PATH="$STAGE/lib" ldd "$BUILD/examples/minimal" | \
-        grep -q "$STAGE/lib/libcrftag.so.0"; then ok "example links the installed library"; else
+        grep -q "$STAGE/lib/libcrftag.so.1"; then ok "example links the installed library"; else
         fail "example links the installed library"; fi
     gzip -dc corpora/wikiser-dev.txt.gz | awk -F'\t' '/^<s>$/ { next }
         /^<\/s>$/ { print line; line = ""; n++; if (n == 1500) exit; next }
@@ -415,6 +415,19 @@ if [ -x "$BUILD/examples/minimal" ] && [ -x "$BUILD/examples/stream" ]; then
 else
     fail "examples not built (make examples)"
 fi
+if command -v nm >/dev/null 2>&1 && [ -f "$STAGE/lib/libcrftag.a" ]; then
+    nm -g --defined-only "$STAGE/lib/libcrftag.a" | awk 'NF == 3 && $3 !~ /^crftag_/' > "$T/syms"
+    if [ -s "$T/syms" ]; then fail "libcrftag.a defines only crftag_* symbols ($(head -3 "$T/syms" | tr '\n' ' '))"
+    else ok "libcrftag.a defines only crftag_* symbols"; fi
+fi
+if [ -x "$BUILD/examples/static_link" ]; then
+    check "a program naming functions as the library's internals links libcrftag.a" \
+        "$BUILD/examples/static_link" models/wikiser.crftag
+    if grep -q '^QEMU	B-' "$T/out"; then ok "static_link tags QEMU as an entity"; else
+        fail "static_link tags QEMU as an entity"; fi
+else
+    fail "tests/static_link.c not built (make examples)"
+fi
 make -s BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>"$T/err" && \
     make -s BUILD="$BUILD" uninstall DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>>"$T/err"
 if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninstall leave no file"; else
@@ -423,11 +436,11 @@ if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninst
 # --- Python bindings (ctypes), when python3 is present ---
 if ! command -v python3 >/dev/null 2>&1; then
     echo "skip - python bindings (no python3)"
-elif ldd "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q 'lib[at]san' ||
-    nm -D "$BUILD/libcrftag.so.0" 2>/dev/null | grep -q ' __[at]san_'; then
+elif ldd "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q 'lib[at]san' ||
+    nm -D "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q ' __[at]san_'; then
     echo "skip - python bindings (sanitizer build)"
 else
-    check "python bindings (python/test_crftag.py)" env PYTHONDONTWRITEBYTECODE=1 CRFTAG_LIB="$BUILD/libcrftag.so.0" \
+    check "python bindings (python/test_crftag.py)" env PYTHONDONTWRITEBYTECODE=1 CRFTAG_LIB="$BUILD/libcrftag.so.1" \
         CRFTAG_BIN="$CRFTAG" python3 python/test_crftag.py
 fi
 
