@@ -25,7 +25,7 @@
 
 #include "clusters.h"
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "lexicon.h"
 #include "model.h"
