@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "corpus.h"
-#include "features.h"
+#include "featset.h"
 #include "model.h"
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@
  * token i being token i + j (mod n), so templates reading any column get
  * real strings.
  */
-#include "features.h"
+#include "featset.h"
 #include "fuzz_common.h"
 
 #define FUZZ_MAXTOK 64

@@ -249,6 +249,65 @@ static void crf_fb_log(size_t T, size_t L, const double *state, const double *tr
     }
 }
 
+/* Forward, t = 0 of crf_forward_backward: x[0] = exp(state[0] - m),
+ * alpha[0] = x[0] / C, scale[0] = C; returns log C + m. */
+static inline double crf_forward0(size_t L, const double *state, double *x, double *alpha,
+                                  double *scale)
+{
+    double m = state[0];
+    for (size_t j = 1; j < L; j++)
+        m = state[j] > m ? state[j] : m;
+    double C = 0.0;
+    for (size_t j = 0; j < L; j++) {
+        double e = exp(state[j] - m);
+        x[j] = e;
+        alpha[j] = e;
+        C += e;
+    }
+    double inv = 1.0 / C;
+    for (size_t j = 0; j < L; j++)
+        alpha[j] *= inv;
+    scale[0] = C;
+    return log(C) + m;
+}
+
+/* Backward: g_t = x_t beta_t / C_t (in place in x), beta[t-1] = E g_t
+ * (computed as g_t^T E^T, over the rows of E^T). */
+static inline void crf_backward(size_t T, size_t L, const double *ET, const double *scale,
+                                double *x, double *beta)
+{
+    double *bt = beta + (T - 1) * L;
+    for (size_t j = 0; j < L; j++)
+        bt[j] = 1.0;
+    for (size_t t = T - 1; t > 0; t--) {
+        double *g = x + t * L, *bp = beta + (t - 1) * L;
+        const double *b = beta + t * L;
+        double inv = 1.0 / scale[t];
+        for (size_t j = 0; j < L; j++)
+            g[j] *= b[j] * inv;
+        crf_vecmat(L, L, g, 1, ET, bp);
+    }
+}
+
+/* State marginals ms[t][j] = alpha[t][j] beta[t][j] (ms may be beta itself
+ * when the caller does not want them), with the sum-to-one check that guards
+ * against overflow in beta: -1 when a row fails it, else 0. */
+static inline int crf_state_marginals(size_t T, size_t L, const double *alpha,
+                                      const double *beta, double *ms)
+{
+    for (size_t t = 0; t < T; t++) {
+        const double *a = alpha + t * L, *b = beta + t * L;
+        double *p = ms + t * L, sum = 0.0;
+        for (size_t j = 0; j < L; j++) {
+            p[j] = a[j] * b[j];
+            sum += p[j];
+        }
+        if (!(fabs(sum - 1.0) <= CRF_SUM_TOL))
+            return -1;
+    }
+    return 0;
+}
+
 int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
                          double *logz, double *mstate, double *mtrans, struct crf_work *w)
 {
@@ -274,28 +333,13 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
         return 0;
     }
 
-    /* Forward, t = 0. */
-    double m = state[0];
-    for (size_t j = 1; j < L; j++)
-        m = state[j] > m ? state[j] : m;
-    double C = 0.0;
-    for (size_t j = 0; j < L; j++) {
-        double e = exp(state[j] - m);
-        x[j] = e;
-        alpha[j] = e;
-        C += e;
-    }
-    double inv = 1.0 / C;
-    for (size_t j = 0; j < L; j++)
-        alpha[j] *= inv;
-    scale[0] = C;
-    double lz = log(C) + m;
+    double lz = crf_forward0(L, state, x, alpha, scale);   /* forward, t = 0 */
 
     /* Forward, t > 0: alpha[t][j] = x_t[j] sum_i alpha[t-1][i] E[i][j] / C_t. */
     for (size_t t = 1; t < T; t++) {
         const double *st = state + t * L, *ap = alpha + (t - 1) * L;
         double *xt = x + t * L, *at = alpha + t * L;
-        m = st[0] + c[0];
+        double m = st[0] + c[0];
         for (size_t j = 1; j < L; j++) {
             double v = st[j] + c[j];
             m = v > m ? v : m;
@@ -303,7 +347,7 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
         for (size_t j = 0; j < L; j++)
             xt[j] = exp(st[j] + c[j] - m);
         crf_vecmat(L, L, ap, 1, E, at);
-        C = 0.0;
+        double C = 0.0;
         for (size_t j = 0; j < L; j++) {
             at[j] *= xt[j];
             C += at[j];
@@ -312,7 +356,7 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
             crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
             return 0;
         }
-        inv = 1.0 / C;
+        double inv = 1.0 / C;
         for (size_t j = 0; j < L; j++)
             at[j] *= inv;
         scale[t] = C;
@@ -323,34 +367,10 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
         return 0;
     }
 
-    /* Backward: g_t = x_t beta_t / C_t (in place in x), beta[t-1] = E g_t
-     * (computed as g_t^T E^T, over the rows of E^T). */
-    double *bt = beta + (T - 1) * L;
-    for (size_t j = 0; j < L; j++)
-        bt[j] = 1.0;
-    for (size_t t = T - 1; t > 0; t--) {
-        double *g = x + t * L, *bp = beta + (t - 1) * L;
-        const double *b = beta + t * L;
-        inv = 1.0 / scale[t];
-        for (size_t j = 0; j < L; j++)
-            g[j] *= b[j] * inv;
-        crf_vecmat(L, L, g, 1, ET, bp);
-    }
-
-    /* State marginals (into beta when the caller does not want them), with
-     * the sum-to-one check that guards against overflow in beta. */
-    double *ms = mstate ? mstate : beta;
-    for (size_t t = 0; t < T; t++) {
-        const double *a = alpha + t * L, *b = beta + t * L;
-        double *p = ms + t * L, sum = 0.0;
-        for (size_t j = 0; j < L; j++) {
-            p[j] = a[j] * b[j];
-            sum += p[j];
-        }
-        if (!(fabs(sum - 1.0) <= CRF_SUM_TOL)) {
-            crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
-            return 0;
-        }
+    crf_backward(T, L, ET, scale, x, beta);
+    if (crf_state_marginals(T, L, alpha, beta, mstate ? mstate : beta)) {
+        crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
+        return 0;
     }
     *logz = lz;
 

@@ -16,7 +16,7 @@
 #include "crf.h"
 #include "decode.h"
 #include "error.h"
-#include "features.h"
+#include "featset.h"
 #include "model.h"
 #include "util.h"
 

@@ -88,20 +88,10 @@
  *   Flags of w(-1) and w(+1) (g counts the true ones): initial capital, all
  *   caps.
  *
- * Templates (FEAT_TEMPLATE), CRF++ syntax
- * ---------------------------------------
- * Kind id = 2 << 32.  A "U" line's attribute hashes the line's text with its
- * macros expanded: the literal text before the first macro (identifier
- * included, e.g. "U05:"), then for each macro its value, 0x00, and the
- * literal text after it.  So the identity of a feature is its CRF++ feature
- * string (reordering the lines of a template changes nothing), and two lines
- * with the same identifier may give the same attribute, as in CRF++.
- * Out-of-range rows read "_B-k" / "_B+k" (k = 1, 2, ... away from the
- * sentence), exactly as CRF++.  A token has at most ntemplates attributes:
- * one per U line, minus duplicates dropped when two lines share their
- * leading literal text (e.g. the same identifier).
+ * Templates (FEAT_TEMPLATE, CRF++ syntax) are parsed and extracted in
+ * template.c, whose banner specifies their attributes.
  */
-#include "features.h"
+#include "featset.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,35 +99,11 @@
 #include "error.h"
 #include "hash.h"
 #include "lexicon.h"
+#include "template.h"
 #include "util.h"
 
-#define FEAT_SEP 0x00
 #define FEAT_SHAPE_MAX 16
 #define FEAT_WIN 2               /* window -2..+2 */
-#define FEAT_ROW_MAX 1000
-#define FEAT_COL_MAX 1000
-
-/* One %x[row,col] macro and the literal text that follows it. */
-struct feat_macro {
-    int32_t row;
-    uint32_t col;
-    const char *lit;             /* into fc->template_text, lit_len bytes */
-    size_t lit_len;
-};
-
-/* A parsed U line, or (FEAT_BUILTIN) one feature kind. */
-struct feat_template {
-    uint64_t h0;                 /* state after kind id + leading literal */
-    uint64_t id0;                /* hash_end(h0): the attribute when nmacro == 0 */
-    size_t nmacro;
-    struct feat_macro *macro;    /* [nmacro] */
-    size_t m0;                   /* parse-time index of macro[0] */
-    long line;                   /* template line (1-based); builtin: 0 */
-    int dedup;                   /* an earlier line has the same h0 */
-};
-
-_Static_assert(_Alignof(struct feat_macro) <= _Alignof(struct feat_template),
-               "macros are stored right after the templates");
 
 /* ------------------------------------------------------------------------ */
 /* Built-in kinds                                                           */
@@ -214,14 +180,6 @@ struct feat_tok {
 
 /* sentinels of positions -1, -2, n, n+1 */
 static const char feat_sent[4][3] = { { 0, 'B', 1 }, { 0, 'B', 2 }, { 0, 'E', 1 }, { 0, 'E', 2 } };
-
-static inline uint64_t feat_hstr(uint64_t h, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n; i++)
-        h = hash_byte(h, p[i]);
-    return h;
-}
 
 /* h over s[n-1], s[n-2], ..., s[0] */
 static inline uint64_t feat_hrev(uint64_t h, const char *s, size_t n)
@@ -355,10 +313,6 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
     t->flags = f;
 }
 
-static uint64_t feat_kind_state(uint64_t seed, uint64_t kind_id)
-{
-    return hash_u64(hash_begin(seed), kind_id);
-}
 
 enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed)
 {
@@ -592,234 +546,6 @@ static uint64_t *feat_ulex_token(const struct feat_template *kt, const struct le
     return o;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Templates                                                                */
-/* ------------------------------------------------------------------------ */
-
-struct feat_parse {
-    const char *name;
-    struct crftag_error *err;
-    uint64_t kstate;             /* state after the template kind id */
-    struct feat_template *tv;
-    size_t ntv, tv_cap;
-    struct feat_macro *mv;
-    size_t nmv, mv_cap;
-    size_t maxcol;
-    int anymacro;
-};
-
-static enum crftag_status feat_perr(struct feat_parse *ps, long line, const char *what,
-                                    const char *s, size_t n)
-{
-    int shown = n > 40 ? 40 : (int)n;
-    return err_set(ps->err, CRFTAG_ERR_PARSE, ps->name, line, "template: %s in '%.*s%s'",
-                   what, shown, s, n > 40 ? "..." : "");
-}
-
-/* Parses an integer at s[*j..n): optional sign if sign_ok, then digits.
- * Returns 0 and *out (saturated at +-10^6), or -1 when no digit is found. */
-static int feat_parse_int(const char *s, size_t n, size_t *j, int sign_ok, long *out)
-{
-    long sign = 1, v = 0;
-    size_t k = *j;
-    if (sign_ok && k < n && (s[k] == '-' || s[k] == '+')) {
-        if (s[k] == '-')
-            sign = -1;
-        k++;
-    }
-    if (k >= n || s[k] < '0' || s[k] > '9')
-        return -1;
-    while (k < n && s[k] >= '0' && s[k] <= '9') {
-        if (v < 1000000)
-            v = v * 10 + (s[k] - '0');
-        k++;
-    }
-    *j = k;
-    *out = sign * v;
-    return 0;
-}
-
-/* Parses the macro "%x[row,col]" starting at s[*j] (s[*j..] = "%x");
- * advances *j past it. */
-static enum crftag_status feat_parse_macro(struct feat_parse *ps, long line, const char *s,
-                                           size_t n, size_t *j, long *row, long *col)
-{
-    size_t k = *j + 2, start = *j;
-    size_t end = k;              /* extent shown in messages: up to ']' */
-    while (end < n && s[end] != ']')
-        end++;
-    if (end < n)
-        end++;
-    const char *m = s + start;
-    size_t mlen = end - start;
-
-    if (k >= n || s[k] != '[')
-        return feat_perr(ps, line, "malformed macro (expected '%x[row,col]')", m, mlen);
-    k++;
-    if (feat_parse_int(s, n, &k, 1, row))
-        return feat_perr(ps, line, "malformed macro (row is not an integer)", m, mlen);
-    if (k >= n || s[k] != ',')
-        return feat_perr(ps, line, "malformed macro (expected ',' after the row)", m, mlen);
-    k++;
-    if (k < n && (s[k] == '-' || s[k] == '+'))
-        return feat_perr(ps, line, "malformed macro (column must be an unsigned integer)",
-                         m, mlen);
-    if (feat_parse_int(s, n, &k, 0, col))
-        return feat_perr(ps, line, "malformed macro (column is not an integer)", m, mlen);
-    if (k >= n || s[k] != ']')
-        return feat_perr(ps, line, "malformed macro (missing ']')", m, mlen);
-    k++;
-    if (*row < -FEAT_ROW_MAX || *row > FEAT_ROW_MAX)
-        return feat_perr(ps, line, "row outside -1000..1000", m, mlen);
-    if (*col > FEAT_COL_MAX)
-        return feat_perr(ps, line, "column greater than 1000", m, mlen);
-    *j = k;
-    return CRFTAG_OK;
-}
-
-/* Finds the next "%x" in s[j..n), or n. */
-static size_t feat_find_macro(const char *s, size_t n, size_t j)
-{
-    for (; j + 1 < n; j++) {
-        if (s[j] == '%' && s[j + 1] == 'x')
-            return j;
-    }
-    return n;
-}
-
-/* Parses one U line s[0..n) (trimmed, s[0] == 'U'). */
-static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, const char *s,
-                                           size_t n)
-{
-    void *p = ps->tv;
-    if (util_grow(&p, &ps->tv_cap, ps->ntv + 1, sizeof *ps->tv))
-        return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
-    ps->tv = p;
-    struct feat_template *t = &ps->tv[ps->ntv];
-    memset(t, 0, sizeof *t);
-    t->line = line;
-    t->m0 = ps->nmv;
-
-    size_t j = feat_find_macro(s, n, 0);
-    t->h0 = feat_hstr(ps->kstate, s, j);
-    while (j < n) {
-        long row, col;
-        enum crftag_status st = feat_parse_macro(ps, line, s, n, &j, &row, &col);
-        if (st != CRFTAG_OK)
-            return st;
-        size_t lit = j;
-        j = feat_find_macro(s, n, j);
-        p = ps->mv;
-        if (util_grow(&p, &ps->mv_cap, ps->nmv + 1, sizeof *ps->mv))
-            return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
-        ps->mv = p;
-        struct feat_macro *m = &ps->mv[ps->nmv++];
-        m->row = (int32_t)row;
-        m->col = (uint32_t)col;
-        m->lit = s + lit;
-        m->lit_len = j - lit;
-        t->nmacro++;
-        if ((size_t)col > ps->maxcol)
-            ps->maxcol = (size_t)col;
-        ps->anymacro = 1;
-    }
-    t->id0 = hash_end(t->h0);
-    for (size_t k = 0; k < ps->ntv; k++) {
-        if (ps->tv[k].h0 == t->h0) {
-            t->dedup = 1;
-            break;
-        }
-    }
-    ps->ntv++;
-    return CRFTAG_OK;
-}
-
-static enum crftag_status feat_parse_line(struct feat_parse *ps, long line, const char *s,
-                                          size_t n)
-{
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        n--;
-    while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
-        s++;
-        n--;
-    }
-    if (n == 0 || s[0] == '#')
-        return CRFTAG_OK;
-    if (memchr(s, '\0', n))
-        return err_set(ps->err, CRFTAG_ERR_PARSE, ps->name, line,
-                       "template: NUL byte in line");
-    if (s[0] == 'B') {
-        if (feat_find_macro(s, n, 0) < n)
-            return feat_perr(ps, line,
-                             "bigram templates with macros are not supported "
-                             "(label bigrams are always modelled; use a plain 'B' line)",
-                             s, n);
-        return CRFTAG_OK;        /* label bigram: always modelled */
-    }
-    if (s[0] != 'U')
-        return feat_perr(ps, line,
-                         "unknown line type (expected 'U...', 'B', '#' or a blank line)",
-                         s, n);
-    return feat_parse_uline(ps, line, s, n);
-}
-
-enum crftag_status feat_config_template(struct feat_config *fc, const char *text, size_t len,
-                                        const char *name, uint64_t seed,
-                                        struct crftag_error *err)
-{
-    memset(fc, 0, sizeof *fc);
-    struct feat_parse ps;
-    memset(&ps, 0, sizeof ps);
-    ps.name = name ? name : "template";
-    ps.err = err;
-    ps.kstate = feat_kind_state(seed, (uint64_t)FEAT_TEMPLATE << 32);
-
-    enum crftag_status st = CRFTAG_OK;
-    char *copy = util_strndup(text ? text : "", text ? len : 0);
-    if (!copy)
-        return err_set(err, CRFTAG_ERR_NOMEM, ps.name, 0, "out of memory");
-    size_t pos = 0, clen = text ? len : 0;
-    long line = 0;
-    while (pos < clen && st == CRFTAG_OK) {
-        const char *nl = memchr(copy + pos, '\n', clen - pos);
-        size_t end = nl ? (size_t)(nl - copy) : clen;
-        st = feat_parse_line(&ps, ++line, copy + pos, end - pos);
-        pos = end + 1;
-    }
-    if (st == CRFTAG_OK && ps.ntv == 0)
-        st = err_set(err, CRFTAG_ERR_PARSE, ps.name, 0, "template: no 'U' line");
-
-    struct feat_template *tpl = NULL;
-    if (st == CRFTAG_OK) {
-        size_t a, b;
-        if (util_mul(ps.ntv, sizeof *tpl, &a) || util_mul(ps.nmv, sizeof *ps.mv, &b)
-            || a > SIZE_MAX - b || !(tpl = util_malloc(a + b, 1))) {
-            st = err_set(err, CRFTAG_ERR_NOMEM, ps.name, 0, "out of memory");
-        } else {
-            struct feat_macro *mv = (struct feat_macro *)(void *)(tpl + ps.ntv);
-            if (ps.nmv)
-                memcpy(mv, ps.mv, b);
-            for (size_t k = 0; k < ps.ntv; k++) {
-                tpl[k] = ps.tv[k];
-                tpl[k].macro = mv + tpl[k].m0;
-            }
-        }
-    }
-    free(ps.tv);
-    free(ps.mv);
-    if (st != CRFTAG_OK) {
-        free(copy);
-        return st;
-    }
-    fc->kind = FEAT_TEMPLATE;
-    fc->seed = seed;
-    fc->template_text = copy;
-    fc->ntemplates = ps.ntv;
-    fc->tpl = tpl;
-    fc->ncols = ps.anymacro ? ps.maxcol + 1 : 1;
-    return CRFTAG_OK;
-}
-
 void feat_config_free(struct feat_config *fc)
 {
     if (!fc)
@@ -832,71 +558,6 @@ void feat_config_free(struct feat_config *fc)
     free(fc->clid);
     free(fc->clnum);
     memset(fc, 0, sizeof *fc);
-}
-
-/* "_B-k" / "_B+k" into buf (>= 24 bytes); returns its length. */
-static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
-{
-    char digits[24];
-    size_t nd = 0;
-    do {
-        digits[nd++] = (char)('0' + k % 10);
-        k /= 10;
-    } while (k > 0 && nd < sizeof digits);
-    buf[0] = '_';
-    buf[1] = 'B';
-    buf[2] = sign;
-    for (size_t d = 0; d < nd; d++)
-        buf[3 + d] = digits[nd - 1 - d];
-    return 3 + nd;
-}
-
-/* Attributes of token i with templates; returns the end of o. */
-static uint64_t *feat_template_token(const struct feat_config *fc, const char *const *cols,
-                                     size_t n, size_t stride, size_t i, uint64_t *o)
-{
-    uint64_t *first = o;
-    char buf[32];
-    for (size_t k = 0; k < fc->ntemplates; k++) {
-        const struct feat_template *t = &fc->tpl[k];
-        uint64_t id;
-        if (t->nmacro == 0) {
-            id = t->id0;
-        } else {
-            uint64_t h = t->h0;
-            for (size_t m = 0; m < t->nmacro; m++) {
-                const struct feat_macro *mc = &t->macro[m];
-                if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
-                    size_t away = (size_t)-(ptrdiff_t)mc->row - i;
-                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '-', away));
-                } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
-                    size_t away = i + (size_t)mc->row - n + 1;
-                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '+', away));
-                } else {
-                    size_t pos = (size_t)((ptrdiff_t)i + mc->row);
-                    const unsigned char *s = (const unsigned char *)cols[pos * stride + mc->col];
-                    for (; *s; s++)
-                        h = hash_byte(h, *s);
-                }
-                h = hash_byte(h, FEAT_SEP);
-                h = feat_hstr(h, mc->lit, mc->lit_len);
-            }
-            id = hash_end(h);
-        }
-        if (t->dedup) {
-            int dup = 0;
-            for (const uint64_t *q = first; q < o; q++) {
-                if (*q == id) {
-                    dup = 1;
-                    break;
-                }
-            }
-            if (dup)
-                continue;
-        }
-        *o++ = id;
-    }
-    return o;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -991,10 +652,7 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
-            o = feat_template_token(fc, cols, n, stride, i, o);
-            out->start[i + 1] = (size_t)(o - out->ids);
-        }
+        feat_template_sentence(fc, cols, n, stride, out);
     }
     return CRFTAG_OK;
 }

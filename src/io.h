@@ -4,7 +4,8 @@
  *   path / "-" --gzopen--> io_reader --io_getline--> lines with numbers
  *   bytes ------> io_atomic (temp file beside the target) --commit--> rename
  *
- * Only io.c and model_io.c include <zlib.h>.
+ * Only io.c and the model file modules (model_codec.c, model_read.c,
+ * model_write.c) include <zlib.h>.
  */
 #ifndef CRFTAG_IO_H
 #define CRFTAG_IO_H

@@ -308,6 +308,77 @@ static unsigned lex_value(const uint32_t *ent, size_t ntypes, uint64_t occ)
     return 1 + ((unsigned)best * LEX_NRB + rb) * LEX_NCB + cb;
 }
 
+/* Step 2 of lex_build for sentence sen of fold k (of K): counts in ent[e][k][t]
+ * the chunks labelled with type t whose tokens are entry e, and in occ[e][k]
+ * every occurrence of entry e's tokens, labelled or not.  node_ent[node]
+ * (ne_cap of them) is the entry ending at a node of the index, or UINT32_MAX;
+ * ch has room for the sentence's chunks. */
+static void lex_count_sentence(const struct lexicon *lx, const struct sentence *sen,
+                               size_t stride, size_t lab, struct lex_chunk *ch,
+                               const uint32_t *node_ent, size_t ne_cap, size_t K, size_t k,
+                               uint32_t *ent, uint32_t *occ)
+{
+    size_t T = lx->ntypes;
+    size_t nc = lex_chunks(sen->cols + lab, sen->n, stride, ch);
+    for (size_t q = 0; q < nc; q++) {
+        if (!lex_chunk_ok(sen, stride, &ch[q]))
+            continue;
+        long t = -1;
+        for (size_t u = 0; u < T; u++)
+            if (strlen(lx->types[u]) == ch[q].type_len &&
+                memcmp(lx->types[u], ch[q].type, ch[q].type_len) == 0)
+                t = (long)u;
+        if (t < 0)
+            continue;
+        uint64_t h = lex_h0(lx);
+        for (size_t i = ch[q].i; i < ch[q].j; i++)
+            h = lex_htok(lx, h, sen->cols[i * stride]);
+        uint32_t node = htab_get(&lx->index, hash_end(h));
+        if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
+            continue;
+        ent[((size_t)node_ent[node] * K + k) * T + (size_t)t]++;
+    }
+    for (size_t i = 0; i < sen->n; i++) {
+        uint64_t h = lex_h0(lx);
+        for (size_t L = 0; L < LEX_MAXTOK && i + L < sen->n; L++) {
+            h = lex_htok(lx, h, sen->cols[(i + L) * stride]);
+            uint32_t node = htab_get(&lx->index, hash_end(h));
+            if (node == HTAB_NONE)
+                break;
+            if (node < ne_cap && node_ent[node] != UINT32_MAX)
+                occ[(size_t)node_ent[node] * K + k]++;
+        }
+    }
+}
+
+/* Step 3 of lex_build: the value of each entry in every view of lx (lx->val,
+ * lx->nviews = 1 + folds set): view 0 from the counts of all K folds, view
+ * 1 + k from all but fold k.  tot is scratch of lx->ntypes counts. */
+static void lex_set_values(struct lexicon *lx, size_t folds, size_t K, const uint32_t *ent,
+                           const uint32_t *occ, uint32_t *tot)
+{
+    size_t T = lx->ntypes, nviews = lx->nviews;
+    for (size_t e = 0; e < lx->nent; e++) {
+        uint64_t otot = 0;
+        memset(tot, 0, T * sizeof *tot);
+        for (size_t k = 0; k < K; k++) {
+            otot += occ[e * K + k];
+            for (size_t t = 0; t < T; t++)
+                tot[t] += ent[(e * K + k) * T + t];
+        }
+        uint16_t *v = lx->val + (size_t)lx->ent_node[e] * nviews;
+        v[0] = (uint16_t)lex_value(tot, T, otot);
+        for (size_t k = 0; k < folds; k++) {
+            const uint32_t *ek = ent + (e * K + k) * T;
+            for (size_t t = 0; t < T; t++)
+                tot[t] -= ek[t];
+            v[1 + k] = (uint16_t)lex_value(tot, T, otot - occ[e * K + k]);
+            for (size_t t = 0; t < T; t++)
+                tot[t] += ek[t];
+        }
+    }
+}
+
 enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsigned fold,
                              uint64_t seed, struct lexicon **out, struct crftag_error *err)
 {
@@ -372,36 +443,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
         struct sentence sen;
         corpus_sentence(c, s, &sen);
         size_t k = folds ? (size_t)((unsigned long long)s * folds / c->nsent) : 0;
-        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, ch);
-        for (size_t q = 0; q < nc; q++) {
-            if (!lex_chunk_ok(&sen, stride, &ch[q]))
-                continue;
-            long t = -1;
-            for (size_t u = 0; u < T; u++)
-                if (strlen(lx->types[u]) == ch[q].type_len &&
-                    memcmp(lx->types[u], ch[q].type, ch[q].type_len) == 0)
-                    t = (long)u;
-            if (t < 0)
-                continue;
-            uint64_t h = lex_h0(lx);
-            for (size_t i = ch[q].i; i < ch[q].j; i++)
-                h = lex_htok(lx, h, sen.cols[i * stride]);
-            uint32_t node = htab_get(&lx->index, hash_end(h));
-            if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
-                continue;
-            ent[((size_t)node_ent[node] * K + k) * T + (size_t)t]++;
-        }
-        for (size_t i = 0; i < sen.n; i++) {
-            uint64_t h = lex_h0(lx);
-            for (size_t L = 0; L < LEX_MAXTOK && i + L < sen.n; L++) {
-                h = lex_htok(lx, h, sen.cols[(i + L) * stride]);
-                uint32_t node = htab_get(&lx->index, hash_end(h));
-                if (node == HTAB_NONE)
-                    break;
-                if (node < ne_cap && node_ent[node] != UINT32_MAX)
-                    occ[(size_t)node_ent[node] * K + k]++;
-            }
-        }
+        lex_count_sentence(lx, &sen, stride, lab, ch, node_ent, ne_cap, K, k, ent, occ);
     }
 
     /* 3. values per view */
@@ -415,25 +457,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     lx->val = val;
     lx->nviews = nviews;
     lx->nodes_cap = nval;
-    for (size_t e = 0; e < lx->nent; e++) {
-        uint64_t otot = 0;
-        memset(tot, 0, T * sizeof *tot);
-        for (size_t k = 0; k < K; k++) {
-            otot += occ[e * K + k];
-            for (size_t t = 0; t < T; t++)
-                tot[t] += ent[(e * K + k) * T + t];
-        }
-        uint16_t *v = lx->val + (size_t)lx->ent_node[e] * nviews;
-        v[0] = (uint16_t)lex_value(tot, T, otot);
-        for (size_t k = 0; k < folds; k++) {
-            const uint32_t *ek = ent + (e * K + k) * T;
-            for (size_t t = 0; t < T; t++)
-                tot[t] -= ek[t];
-            v[1 + k] = (uint16_t)lex_value(tot, T, otot - occ[e * K + k]);
-            for (size_t t = 0; t < T; t++)
-                tot[t] += ek[t];
-        }
-    }
+    lex_set_values(lx, folds, K, ent, occ, tot);
     free(ch);
     free(node_ent);
     free(ent);

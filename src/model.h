@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "labels.h"
 

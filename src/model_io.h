@@ -1,9 +1,9 @@
 /*
  * model_io.h - model files (pipeline layer).
  *
- * Implements crftag_model_save / crftag_model_load / crftag_model_load_mem.
- * The file layout is specified in docs/MODEL_FORMAT.md and at the top of
- * model_io.c.
+ * Implements crftag_model_save (model_write.c) and crftag_model_load /
+ * crftag_model_load_mem (model_read.c); both use the byte codec of
+ * model_codec.h.  The file layout is specified in docs/MODEL_FORMAT.md.
  */
 #ifndef CRFTAG_MODEL_IO_H
 #define CRFTAG_MODEL_IO_H

@@ -350,6 +350,35 @@ static int params_ok(size_t n, const struct optim_params *p)
            p->max_step >= p->min_step;
 }
 
+/* d = -H g by the two-loop recursion over the bound pairs in use (slot j:
+ * s + j*n, y + j*n, ys[j] = y.s; the newest is slot end - 1), each update
+ * fused with the next dot product; idx[0] is the newest pair.  alpha and idx
+ * are scratch of m entries. */
+static inline void two_loop(const struct opt *o, double *d, const double *g, const double *s,
+                            const double *y, const double *ys, double *alpha, int *idx,
+                            size_t end, size_t bound, size_t m, double gamma)
+{
+    size_t n = o->n;
+    for (size_t i = 0; i < bound; i++)
+        idx[i] = (int)((end + m - 1 - i) % m);
+    double acc = vrun1(o, V_NEG_DOT, d, NULL, g, s + (size_t)idx[0] * n, 0, 0);
+    for (size_t i = 0; i < bound; i++) {
+        alpha[i] = acc / ys[idx[i]];
+        const double *yi = y + (size_t)idx[i] * n;
+        if (i + 1 < bound)
+            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, s + (size_t)idx[i + 1] * n, -alpha[i],
+                        1.0);
+        else
+            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, yi, -alpha[i], gamma);
+    }
+    for (size_t i = bound; i-- > 0;) {
+        double beta = acc / ys[idx[i]];
+        const double *z = i > 0 ? y + (size_t)idx[i - 1] * n : NULL;
+        acc = vrun1(o, V_AXPY_DOT, d, NULL, s + (size_t)idx[i] * n, z, alpha[i] - beta,
+                    1.0);
+    }
+}
+
 enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn evaluate,
                               optim_progress_fn progress, void *inst,
                               const struct optim_params *p)
@@ -435,26 +464,7 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
             step = 1.0 / gnorm;
             continue;
         }
-        /* d = -H g by the two-loop recursion, each update fused with the
-         * next dot product; idx[0] is the newest pair */
-        for (size_t i = 0; i < bound; i++)
-            idx[i] = (int)((end + m - 1 - i) % m);
-        double acc = vrun1(&o, V_NEG_DOT, d, NULL, g, s + (size_t)idx[0] * n, 0, 0);
-        for (size_t i = 0; i < bound; i++) {
-            alpha[i] = acc / ys[idx[i]];
-            const double *yi = y + (size_t)idx[i] * n;
-            if (i + 1 < bound)
-                acc = vrun1(&o, V_AXPY_DOT, d, NULL, yi, s + (size_t)idx[i + 1] * n, -alpha[i],
-                            1.0);
-            else
-                acc = vrun1(&o, V_AXPY_DOT, d, NULL, yi, yi, -alpha[i], gamma);
-        }
-        for (size_t i = bound; i-- > 0;) {
-            double beta = acc / ys[idx[i]];
-            const double *z = i > 0 ? y + (size_t)idx[i - 1] * n : NULL;
-            acc = vrun1(&o, V_AXPY_DOT, d, NULL, s + (size_t)idx[i] * n, z, alpha[i] - beta,
-                        1.0);
-        }
+        two_loop(&o, d, g, s, y, ys, alpha, idx, end, bound, m, gamma);
         step = 1.0;
     }
 out:

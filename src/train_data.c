@@ -22,7 +22,7 @@
 #include "clusters.h"
 #include "corpus.h"
 #include "error.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "labels.h"
 #include "lexicon.h"

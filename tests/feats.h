@@ -1,6 +1,6 @@
 /*
  * feats.h - the attributes of one token as the library extracts them (test
- * helper; include after <cmocka.h> and "features.h").
+ * helper; include after <cmocka.h> and "featset.h").
  */
 #ifndef CRFTAG_TESTS_FEATS_H
 #define CRFTAG_TESTS_FEATS_H

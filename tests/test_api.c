@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "model.h"
 
 #define MODEL_PATH "models/wikiser.crftag"

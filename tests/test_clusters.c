@@ -16,7 +16,7 @@
 #include "clusters.h"
 #include "corpus.h"
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "model.h"
 

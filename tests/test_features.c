@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "corpus.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "lexicon.h"
 
@@ -598,7 +598,7 @@ static void test_template_parse(void **state)
     assert_int_equal(feat_config_template(&fc, "X", 1, NULL, SEED, NULL), CRFTAG_ERR_PARSE);
 }
 
-/* The documented hash of a template attribute (features.c): kind id 2 << 32,
+/* The documented hash of a template attribute (template.c): kind id 2 << 32,
  * then the line text with each macro replaced by value + 0x00. */
 static void test_template_hash_spec(void **state)
 {

@@ -3,7 +3,7 @@
  *
  * The file layout is re-implemented here from docs/MODEL_FORMAT.md (header
  * offsets, CRC coverage, payload field order), independently of
- * model_io.c, so that crafted files (other version, huge counts, NaN
+ * model_write.c, so that crafted files (other version, huge counts, NaN
  * weights, trailing bytes) carry a valid CRC and reach the check under test.
  */
 #include <stdarg.h>
@@ -25,7 +25,7 @@
 
 #include "clusters.h"
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "lexicon.h"
 #include "model.h"

@@ -17,7 +17,7 @@
 
 #include "corpus.h"
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "labels.h"
 #include "model.h"
 #include "train.h"

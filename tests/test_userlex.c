@@ -19,7 +19,7 @@
 #include <zlib.h>
 
 #include "crftag.h"
-#include "features.h"
+#include "featset.h"
 #include "hash.h"
 #include "lexicon.h"
 #include "model.h"

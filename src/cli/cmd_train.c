@@ -145,6 +145,53 @@ static int read_corpus(struct crftag_corpus *c, const char *path)
     return 0;
 }
 
+/* Reads the training files argv[1..npos] into a new *c and the --dev file,
+ * if any, into a new *dev (then o->p.dev); the caller frees both, also on
+ * failure.  Returns 0, or -1 after an error message. */
+static int read_corpora(struct train_opts *o, char **argv, int npos, struct crftag_corpus **c,
+                        struct crftag_corpus **dev)
+{
+    if (crftag_corpus_new(c) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    for (int i = 1; i <= npos; i++)
+        if (read_corpus(*c, argv[i]))
+            return -1;
+    size_t ns, nt;
+    crftag_corpus_size(*c, &ns, &nt);
+    if (o->dev) {
+        if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev))
+            return -1;
+        o->p.dev = *dev;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
+                npos == 1 ? "" : "s");
+    return 0;
+}
+
+/* The last lines of a training: what was trained and written, and the label
+ * bias when --bias auto chose it. */
+static void print_summary(const struct crftag_model *m, const char *output, int auto_bias)
+{
+    struct crftag_model_info info;
+    crftag_model_get_info(m, &info);
+    fprintf(stderr,
+            "crftag: %u iterations in %.1f s (%s); %zu labels, %zu attributes, "
+            "%zu features; wrote %s\n",
+            info.iterations, info.train_seconds, info.stop_reason, info.num_labels,
+            info.num_attributes, info.num_features, output);
+    if (auto_bias && !info.plain_tags) {
+        double b = 0;
+        for (uint32_t y = 0; y < info.num_labels; y++)
+            if (crftag_model_label_bias(m, y) != 0)
+                b = crftag_model_label_bias(m, y);
+        fprintf(stderr, "crftag: label bias %g, chosen by a first training on 90 %% of the "
+                        "sentences, scored on the other 10 %% (--bias 0: none)\n", b);
+    }
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_opts o = {0};
@@ -195,23 +242,8 @@ int cmd_train(int argc, char **argv)
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
-    if (crftag_corpus_new(&c) != CRFTAG_OK) {
-        cli_errorf("out of memory");
+    if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
-    }
-    for (int i = 1; i <= npos; i++)
-        if (read_corpus(c, argv[i]))
-            goto out;
-    size_t ns, nt;
-    crftag_corpus_size(c, &ns, &nt);
-    if (o.dev) {
-        if (crftag_corpus_new(&dev) != CRFTAG_OK || read_corpus(dev, o.dev))
-            goto out;
-        p->dev = dev;
-    }
-    if (!o.quiet)
-        fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
-                npos == 1 ? "" : "s");
 
     cli_catch_interrupts();
 
@@ -235,23 +267,8 @@ int cmd_train(int argc, char **argv)
         cli_error(&err, st);
         goto out;
     }
-    if (!o.quiet) {
-        struct crftag_model_info info;
-        crftag_model_get_info(m, &info);
-        fprintf(stderr,
-                "crftag: %u iterations in %.1f s (%s); %zu labels, %zu attributes, "
-                "%zu features; wrote %s\n",
-                info.iterations, info.train_seconds, info.stop_reason, info.num_labels,
-                info.num_attributes, info.num_features, o.output);
-        if (auto_bias && !info.plain_tags) {
-            double b = 0;
-            for (uint32_t y = 0; y < info.num_labels; y++)
-                if (crftag_model_label_bias(m, y) != 0)
-                    b = crftag_model_label_bias(m, y);
-            fprintf(stderr, "crftag: label bias %g, chosen by a first training on 90 %% of the "
-                            "sentences, scored on the other 10 %% (--bias 0: none)\n", b);
-        }
-    }
+    if (!o.quiet)
+        print_summary(m, o.output, auto_bias);
     status = CLI_OK;
 out:
     crftag_model_free(m);

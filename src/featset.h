@@ -1,5 +1,6 @@
 /*
- * features.h - token windows -> hashed attribute ids (core layer).
+ * featset.h - token windows -> hashed attribute ids (core layer): the
+ * feature sets, built-in (features.c) and CRF++ templates (template.c).
  *
  *   sentence [n][stride] strings --feat_extract--> attrs of token i:
  *       out->ids[out->start[i] .. out->start[i+1])  (64-bit hashes, never 0)
@@ -16,8 +17,8 @@
  * An attribute's hash is computed from (template number, the bytes it reads)
  * with hash.h, never building a string.
  */
-#ifndef CRFTAG_FEATURES_H
-#define CRFTAG_FEATURES_H
+#ifndef CRFTAG_FEATSET_H
+#define CRFTAG_FEATSET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,7 @@
 
 enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2 };
 
-struct feat_template;   /* parsed template line, private to features.c */
+struct feat_template;   /* parsed template line (template.h) */
 struct lexicon;         /* lexicon.h */
 struct crftag_clusters; /* clusters.h */
 
@@ -97,7 +98,8 @@ struct feat_buf {
  * CRFTAG_ERR_INVALID when n > 0 and stride < fc->ncols.  fc must come from
  * feat_config_builtin / feat_config_template (it holds precomputed hash
  * states); it is only read, so threads may share it, each with its own out.
- * The exact attributes are specified at the top of features.c. */
+ * The exact attributes are specified at the top of features.c (built-in)
+ * and template.c (templates). */
 enum crftag_status feat_extract(const struct feat_config *fc, const char *const *cols,
                                 size_t n, size_t stride, struct feat_buf *out);
 

@@ -1,0 +1,347 @@
+/*
+ * model_write.c - model files: serialize and save (pipeline layer).
+ *
+ *   struct crftag_model --model_io_serialize--> bytes --io_atomic--> file
+ *
+ * The model is checked first (mio_check_model: everything model_read.c
+ * would refuse is refused here, with CRFTAG_ERR_INVALID) and its payload
+ * size computed, then written field by field into one buffer, compressed
+ * and given its header.  The file format, version 4, is specified in
+ * docs/MODEL_FORMAT.md; the writer always writes the newest version.
+ */
+#include "model_io.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "clusters.h"
+#include "error.h"
+#include "io.h"
+#include "lexicon.h"
+#include "model.h"
+#include "model_codec.h"
+#include "util.h"
+
+/* Writer over a buffer whose exact size was computed beforehand. */
+struct mio_w {
+    unsigned char *p;
+    size_t pos;
+};
+
+static void w_u8(struct mio_w *w, unsigned v) { w->p[w->pos++] = (unsigned char)v; }
+static void w_u16(struct mio_w *w, uint16_t v) { put_u16(w->p + w->pos, v); w->pos += 2; }
+static void w_u32(struct mio_w *w, uint32_t v) { put_u32(w->p + w->pos, v); w->pos += 4; }
+static void w_u64(struct mio_w *w, uint64_t v) { put_u64(w->p + w->pos, v); w->pos += 8; }
+static void w_f32(struct mio_w *w, float v) { w_u32(w, f32_bits(v)); }
+static void w_f64(struct mio_w *w, double v) { w_u64(w, f64_bits(v)); }
+
+static void w_str(struct mio_w *w, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    w_u32(w, (uint32_t)n);
+    if (n)
+        memcpy(w->p + w->pos, s, n);
+    w->pos += n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Serialize                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int finite_f32(const float *v, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Checks the learned (user == 0) or user (user != 0) lexicon lx (NULL:
+ * none) for writing and adds its block's size to *size.  The user lexicon
+ * has at least one type and entry, no empty type name or token, and entry
+ * values that name a type. */
+static enum crftag_status mio_check_lexicon(const struct lexicon *lx, int user, uint64_t *size,
+                                            struct crftag_error *err)
+{
+    *size += 8;
+    if (!lx)
+        return CRFTAG_OK;
+    size_t min = user ? 1 : 0;
+    if (lx->ntypes < min || lx->ntypes > LEX_MAXTYPES || lx->nent < min ||
+        lx->nent > UINT32_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       user ? "user lexicon empty or too large" : "lexicon too large");
+    for (size_t t = 0; t < lx->ntypes; t++) {
+        size_t n = strlen(lx->types[t]);
+        if (n < min || n > MIO_MAX_LEXTYPE)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           user ? "user lexicon type name empty or too long"
+                                : "lexicon type name too long");
+        *size += 4 + n;
+    }
+    for (size_t e = 0; e < lx->nent; e++) {
+        const char *tok = lex_entry_text(lx, e);
+        *size += user ? 2 : 3;   /* ntok, and the type (u8) or the value (u16) */
+        for (size_t q = 0; q < lx->ent_ntok[e]; q++) {
+            size_t n = strlen(tok);
+            if (n < min || n > LEX_MAXTOKLEN)
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               user ? "user lexicon token empty or too long"
+                                    : "lexicon token too long");
+            *size += 4 + n;
+            tok += n + 1;
+        }
+        unsigned v = lex_entry_value(lx, e);
+        if (user && (v != lex_user_value(lex_type(v)) || lex_type(v) >= lx->ntypes))
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "user lexicon entry %zu has value %u", e, v);
+    }
+    return CRFTAG_OK;
+}
+
+/* Checks that m can be written in a form model_io_parse accepts; adds the
+ * payload size to *size. */
+static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t *size,
+                                          struct crftag_error *err)
+{
+    size_t L = m->labels.n;
+    size_t k;
+    uint64_t s = 0;
+    if (m->feat.kind != FEAT_BUILTIN && m->feat.kind != FEAT_TEMPLATE)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has no feature configuration");
+    size_t tlen = m->feat.kind == FEAT_TEMPLATE && m->feat.template_text
+                      ? strlen(m->feat.template_text) : 0;
+    if (tlen > MIO_MAX_TEMPLATE)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "template longer than %lu bytes",
+                       (unsigned long)MIO_MAX_TEMPLATE);
+    if (m->feat.ncols > UINT32_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "too many feature columns");
+    s += 24 + tlen;
+    enum crftag_status st =
+        mio_check_lexicon(m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL, 0, &s, err);
+    if (st != CRFTAG_OK)
+        return st;
+    const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
+    s += 8;
+    if (cl) {
+        if (cl->npaths > UINT32_MAX || cl->nwords > UINT32_MAX)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "word clusters too large");
+        s += cl->npaths * 4 + cl->ptext_len - cl->npaths;
+        s += cl->nwords * 8 + cl->text_len - cl->nwords;
+    }
+    st = mio_check_lexicon(m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL, 1, &s, err);
+    if (st != CRFTAG_OK)
+        return st;
+    if (L < 1 || L > MIO_MAX_LABELS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has %zu labels (1..%u allowed)",
+                       L, MIO_MAX_LABELS);
+    s += 5;
+    for (size_t i = 0; i < L; i++) {
+        size_t n = strlen(m->labels.names[i]);
+        if (n < 1 || n > MIO_MAX_LABEL_LEN)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "label %zu has %zu bytes (1..%u allowed)", i, n, MIO_MAX_LABEL_LEN);
+        s += 4 + n;
+    }
+    if (m->nattr && (!m->attr_off || !m->attr_hash))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model attributes missing");
+    if ((m->attr_off ? m->attr_off[0] : 0) != 0 ||
+        (m->attr_off ? m->attr_off[m->nattr] : 0) != m->npairs)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "attribute offsets inconsistent");
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        if (m->attr_off[a + 1] < m->attr_off[a] || m->attr_hash[a] == 0)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "attribute %u inconsistent", a);
+    }
+    for (uint32_t p = 0; p < m->npairs; p++) {
+        if (m->pair_label[p] >= L)
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "pair %u has label %u >= %zu", p,
+                           m->pair_label[p], L);
+    }
+    if (m->npairs && !finite_f32(m->pair_w, m->npairs, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "weight %zu is not finite", k);
+    if (!m->trans || !finite_f32(m->trans, L * L, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "transition weight missing or not finite");
+    s += 8 + (uint64_t)m->nattr * 12 + (uint64_t)m->npairs * 6 + (uint64_t)L * L * 4;
+    const struct model_meta *mt = &m->meta;
+    if (!isfinite(mt->c1) || !isfinite(mt->c2) || mt->c1 < 0 || mt->c2 < 0 ||
+        !isfinite(mt->train_seconds) || !isfinite(mt->final_objective))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "training metadata not finite");
+    size_t rlen = mt->stop_reason ? strlen(mt->stop_reason) : 0;
+    if (rlen > MIO_MAX_REASON)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "stop reason too long");
+    s += MIO_META_FIXED + 4 + rlen + (uint64_t)L * 8;
+    s += 1 + (m->label_bias ? (uint64_t)L * 4 : 0);
+    if (m->label_bias && !finite_f32(m->label_bias, L, &k))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "label bias %zu is not finite", k);
+    *size = s;
+    return CRFTAG_OK;
+}
+
+/* Writes the learned (user == 0) or user (user != 0) lexicon block of lx
+ * (NULL: an empty block); an entry ends with its value (u16) or, in the user
+ * lexicon, its type (u8). */
+static void w_lexicon(struct mio_w *w, const struct lexicon *lx, int user)
+{
+    w_u32(w, lx ? (uint32_t)lx->ntypes : 0);
+    for (size_t t = 0; lx && t < lx->ntypes; t++)
+        w_str(w, lx->types[t]);
+    w_u32(w, lx ? (uint32_t)lx->nent : 0);
+    for (size_t e = 0; lx && e < lx->nent; e++) {
+        const char *tok = lex_entry_text(lx, e);
+        w_u8(w, lx->ent_ntok[e]);
+        for (size_t k = 0; k < lx->ent_ntok[e]; k++) {
+            w_str(w, tok);
+            tok += strlen(tok) + 1;
+        }
+        unsigned v = lex_entry_value(lx, e);
+        if (user)
+            w_u8(w, lex_type(v));
+        else
+            w_u16(w, (uint16_t)v);
+    }
+}
+
+static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
+{
+    size_t L = m->labels.n;
+    /* feature configuration */
+    w_u32(w, (uint32_t)m->feat.kind);
+    w_u32(w, m->feat.builtin_version);
+    w_u64(w, m->feat.seed);
+    w_u32(w, (uint32_t)m->feat.ncols);
+    w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
+    /* lexicon */
+    w_lexicon(w, m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL, 0);
+    /* word clusters */
+    const struct crftag_clusters *cl = m->feat.kind == FEAT_BUILTIN ? m->feat.cl : NULL;
+    w_u32(w, cl ? (uint32_t)cl->npaths : 0);
+    for (size_t p = 0; cl && p < cl->npaths; p++)
+        w_str(w, cl_path(cl, p));
+    w_u32(w, cl ? (uint32_t)cl->nwords : 0);
+    for (size_t k = 0; cl && k < cl->nwords; k++) {
+        w_str(w, cl_word(cl, k));
+        w_u32(w, cl->word_path[k]);
+    }
+    /* user lexicon (version 4) */
+    w_lexicon(w, m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL, 1);
+    /* labels */
+    w_u32(w, (uint32_t)L);
+    w_u8(w, m->bio ? 1 : 0);
+    for (size_t i = 0; i < L; i++)
+        w_str(w, m->labels.names[i]);
+    /* attributes, column by column (compresses better than rows) */
+    w_u32(w, m->nattr);
+    w_u32(w, m->npairs);
+    for (uint32_t a = 0; a < m->nattr; a++)
+        w_u64(w, m->attr_hash[a]);
+    for (uint32_t a = 0; a < m->nattr; a++)
+        w_u32(w, m->attr_off[a + 1] - m->attr_off[a]);
+    for (uint32_t p = 0; p < m->npairs; p++)
+        w_u16(w, m->pair_label[p]);
+    for (uint32_t p = 0; p < m->npairs; p++)
+        w_f32(w, m->pair_w[p]);
+    for (size_t k = 0; k < L * L; k++)
+        w_f32(w, m->trans[k]);
+    /* training metadata */
+    const struct model_meta *mt = &m->meta;
+    w_f64(w, mt->c1);
+    w_f64(w, mt->c2);
+    w_u32(w, mt->iterations);
+    w_u32(w, mt->min_freq);
+    w_f64(w, mt->train_seconds);
+    w_f64(w, mt->final_objective);
+    w_u64(w, mt->train_sentences);
+    w_u64(w, mt->train_tokens);
+    w_str(w, mt->stop_reason);
+    for (size_t i = 0; i < L; i++)
+        w_u64(w, mt->label_counts ? mt->label_counts[i] : 0);
+    /* label bias (version 3) */
+    w_u8(w, m->label_bias ? 1 : 0);
+    for (size_t i = 0; m->label_bias && i < L; i++)
+        w_f32(w, m->label_bias[i]);
+}
+enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
+                                      size_t *out_len, struct crftag_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    uint64_t psize64 = 0;
+    enum crftag_status st = mio_check_model(m, &psize64, err);
+    if (st != CRFTAG_OK)
+        return st;
+    if (psize64 > SIZE_MAX || psize64 > ULONG_MAX)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model too large to save");
+    size_t psize = (size_t)psize64;
+    unsigned char *payload = util_malloc(psize, 1);
+    if (!payload)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model payload)");
+    struct mio_w w = { payload, 0 };
+    mio_write_payload(m, &w);
+    /* w.pos == psize: mio_check_model counted the same fields */
+    uLong bound = compressBound((uLong)psize);
+    unsigned char *file = bound <= SIZE_MAX - MIO_HEADER
+                              ? util_malloc((size_t)bound + MIO_HEADER, 1) : NULL;
+    if (!file) {
+        free(payload);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model file)");
+    }
+    uLongf clen = bound;
+    int zr = compress2(file + MIO_HEADER, &clen, payload, (uLong)psize, MIO_LEVEL);
+    free(payload);
+    if (zr != Z_OK) {
+        free(file);
+        return err_set(err, zr == Z_MEM_ERROR ? CRFTAG_ERR_NOMEM : CRFTAG_ERR_INVALID, NULL, 0,
+                       "zlib compression failed (%d)", zr);
+    }
+    memcpy(file, MIO_MAGIC, MIO_MAGIC_LEN);
+    put_u32(file + 8, CRFTAG_MODEL_FORMAT_VERSION);
+    put_u32(file + 12, 0);
+    put_u64(file + 16, (uint64_t)psize);
+    put_u64(file + 24, (uint64_t)clen);
+    size_t len = MIO_HEADER + (size_t)clen;
+    put_u32(file + MIO_CRC_AT, mio_crc(file, len));
+    unsigned char *shrunk = realloc(file, len);
+    *out = shrunk ? shrunk : file;
+    *out_len = len;
+    return CRFTAG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+/* ------------------------------------------------------------------------ */
+
+enum crftag_status crftag_model_save(const struct crftag_model *m, const char *path,
+                                     struct crftag_error *err)
+{
+    if (!m || !path)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_model_save: NULL argument");
+    unsigned char *buf;
+    size_t len;
+    enum crftag_status st = model_io_serialize(m, &buf, &len, err);
+    if (st != CRFTAG_OK) {
+        if (err)
+            snprintf(err->file, sizeof err->file, "%s", path);
+        return st;
+    }
+    struct io_atomic *a;
+    st = io_atomic_open(path, &a, err);
+    if (st == CRFTAG_OK) {
+        st = io_atomic_write(a, buf, len, err);
+        if (st == CRFTAG_OK)
+            st = io_atomic_commit(a, err);   /* consumes a */
+        else
+            io_atomic_abort(a);
+    }
+    free(buf);
+    if (st == CRFTAG_OK)
+        err_clear(err);
+    return st;
+}
