@@ -37,7 +37,7 @@ for k in $COPIES; do
         i=$((i + 1))
     done
     ${BENCH_LOCK:+flock "$BENCH_LOCK"} /usr/bin/time -f '%e %U %S %M' -o "$OUT/scale-x$k.time" \
-        "$CRFTAG" train -j "$THREADS" -i "$ITERS" -o "$OUT/scale-x$k.crftag" "$f" \
+        "$CRFTAG" train -j "$THREADS" --bias 0 -i "$ITERS" -o "$OUT/scale-x$k.crftag" "$f" \
         > "$OUT/scale-x$k.out" 2> "$OUT/scale-x$k.err"
     ntok=$(sed -n 's/.*sentences, \([0-9]*\) tokens.*/\1/p' "$OUT/scale-x$k.err" | head -n 1)
     nattr=$(sed -n 's/.* \([0-9]*\) attributes, \([0-9]*\) features.*/\1/p' "$OUT/scale-x$k.err")
