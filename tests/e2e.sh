@@ -35,6 +35,12 @@ refuse "unknown command" 2 "unknown command" "$CRFTAG" frobnicate
 refuse "train needs -o" 2 "no output model" "$CRFTAG" train "$T/train.txt"
 refuse "bad number" 2 "expected a number" "$CRFTAG" train -o "$T/x" --c2 abc "$T/train.txt"
 
+# --- --help shows the defaults of the code, also after other options ---
+check "train --help" "$CRFTAG" train --c2 3 --help
+grep -q -- "--c2 X .*(default 1)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+    grep -q -- "--bias SPEC .*(default auto)$" "$T/out" && ok "train --help prints the defaults" ||
+    fail "train --help prints the defaults"
+
 # --- train on 2,000 WikiSER sentences (gzip input), evaluate on 1,000 dev sentences ---
 check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 \
     -o "$T/m.crftag" "$T/train.txt.gz"

@@ -64,7 +64,10 @@ struct opt {
 int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const char *cmd,
                const char *usage, int *npos);
 
-void opts_usage(FILE *f, const struct opt *table, const char *cmd, const char *usage);
+/* Prints the usage and the options of table, each with its default: the
+ * value of its field in dst (the options struct before parsing). */
+void opts_usage(FILE *f, const struct opt *table, const void *dst, const char *cmd,
+                const char *usage);
 
 /* From now on SIGINT and SIGTERM only set a flag, which cli_interrupted()
  * reads: long library calls poll it from their progress callbacks and stop

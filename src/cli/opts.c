@@ -80,18 +80,36 @@ char *cli_read_file(const char *path, size_t *len)
     return buf;
 }
 
-void opts_usage(FILE *f, const struct opt *table, const char *cmd, const char *usage)
+/* " (default X)" for an option with a value: X read from the options struct
+ * as the command initialised it, so the help shows the defaults of the code. */
+static void opts_default(char *buf, size_t len, const struct opt *o, const void *dst)
+{
+    const char *field = (const char *)dst + o->offset;
+    buf[0] = '\0';
+    if (o->type == OPT_INT)
+        snprintf(buf, len, " (default %d)", *(const int *)(const void *)field);
+    else if (o->type == OPT_UINT)
+        snprintf(buf, len, " (default %u)", *(const unsigned *)(const void *)field);
+    else if (o->type == OPT_DOUBLE)
+        snprintf(buf, len, " (default %g)", *(const double *)(const void *)field);
+    else if (o->type == OPT_STRING && *(const char *const *)(const void *)field)
+        snprintf(buf, len, " (default %s)", *(const char *const *)(const void *)field);
+}
+
+void opts_usage(FILE *f, const struct opt *table, const void *dst, const char *cmd,
+                const char *usage)
 {
     fprintf(f, "usage: crftag %s %s\n\noptions:\n", cmd, usage);
     for (const struct opt *o = table; o->name; o++) {
-        char left[64];
+        char left[64], def[300];
         if (o->short_name)
             snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
                      o->arg ? " " : "", o->arg ? o->arg : "");
         else
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(f, "  %-26s %s\n", left, o->help);
+        opts_default(def, sizeof def, o, dst);
+        fprintf(f, "  %-26s %s%s\n", left, o->help, def);
     }
     fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
 }
@@ -152,6 +170,14 @@ int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const 
                const char *usage, int *npos)
 {
     int np = 0, only_pos = 0;
+    /* --help first, so that the defaults it shows are not the values of
+     * options before it */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            opts_usage(stdout, table, dst, cmd, usage);
+            return 1;
+        }
+    }
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         if (only_pos || a[0] != '-' || a[1] == '\0') {
@@ -161,10 +187,6 @@ int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const 
         if (strcmp(a, "--") == 0) {
             only_pos = 1;
             continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            opts_usage(stdout, table, cmd, usage);
-            return 1;
         }
         const struct opt *o = NULL;
         const char *val = NULL;
