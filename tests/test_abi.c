@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "crftag.h"
+#include "testutil.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
 #define MODEL "tests/data/model_builtin_v2.crftag"
@@ -232,15 +233,6 @@ _Static_assert(sizeof(struct train_params_old) ==
                offsetof(struct crftag_train_params, lexicon),
                "the old params end where crftag_train_params.lexicon starts");
 
-static struct crftag_corpus *load_slice(void)
-{
-    struct crftag_corpus *c;
-    struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, SLICE, &err), CRFTAG_OK);
-    return c;
-}
-
 static void test_train_params_init_short(void **state)
 {
     (void)state;
@@ -291,7 +283,7 @@ static void assert_same_model(const struct crftag_model *a, const struct crftag_
 static void test_train_short_params(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load_slice();
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_error err;
 
     union guarded g;

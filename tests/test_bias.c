@@ -16,6 +16,7 @@
 
 #include "crftag.h"
 #include "labels.h"
+#include "testutil.h"
 
 static void test_parse(void **state)
 {
@@ -63,10 +64,8 @@ static void test_parse(void **state)
 
 static struct crftag_model *train_small(const char *bias)
 {
-    struct crftag_corpus *c;
+    struct crftag_corpus *c = load_corpus("tests/data/corpus_wikiser_30.txt");
     struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, "tests/data/corpus_wikiser_30.txt", &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);

@@ -25,6 +25,7 @@
 /* ------------------------------------------------------------------------ */
 
 #include "tmpfiles.h"
+#include "testutil.h"
 
 /* A text where two groups of words occur in identical contexts: animals
  * ("the cat eats grass .", "a dog sleeps .") and tools ("use the hammer to
@@ -413,10 +414,8 @@ static void test_train_with_clusters(void **state)
 {
     (void)state;
     const char *corpus = "tests/data/corpus_wikiser_30.txt";
-    struct crftag_corpus *c;
+    struct crftag_corpus *c = load_corpus(corpus);
     struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, corpus, &err), CRFTAG_OK);
     /* clusters learned from the corpus' own tokens */
     struct crftag_clusterer *cl;
     assert_int_equal(crftag_clusterer_new(&cl), CRFTAG_OK);

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "corpus.h"
+#include "testutil.h"
+#include "tmpfiles.h"
 
 #define WIK30 "tests/data/corpus_wikiser_30.txt"
 #define WIKSP "tests/data/corpus_wikiser_spaces.txt"
@@ -38,63 +40,12 @@ static const size_t conll30_len[30] = {
     11, 32, 12, 18, 26, 26, 37, 37, 28, 26, 21, 18, 20, 41, 4,
 };
 
-static char tmpdir[64];
-
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Writes a string literal (which may hold NUL bytes) to a temp file. */
-#define TMP_LIT(name, lit) tmp_write((name), (lit), sizeof(lit) - 1)
-
-static const char *tmp_write(const char *name, const char *data, size_t len)
-{
-    const char *p = tmp_path(name);
-    write_file(p, data, len);
-    return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crftag_test_corpus.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        if (e->d_name[0] != '.')
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-    return 0;
-}
+#define TMP_LIT(name, lit) write_tmp_n((name), (lit), sizeof(lit) - 1)
 
 static const char *cell(const struct sentence *s, size_t tok, size_t col)
 {
@@ -268,9 +219,9 @@ static void test_crlf_and_final_newline(void **state)
         crlf[m++] = plain[i];
     }
     const char *paths[3] = {
-        tmp_write("crlf.txt", crlf, m),
-        tmp_write("nofinal.txt", plain, n - 1),        /* ends in "</s>" */
-        tmp_write("crlf-nofinal.txt", crlf, m - 2),    /* ends in "</s>" */
+        write_tmp_n("crlf.txt", crlf, m),
+        write_tmp_n("nofinal.txt", plain, n - 1),        /* ends in "</s>" */
+        write_tmp_n("crlf-nofinal.txt", crlf, m - 2),    /* ends in "</s>" */
     };
     struct crftag_corpus *ref = read_ok(WIK30);
     for (int k = 0; k < 3; k++) {
@@ -521,7 +472,7 @@ static void test_conll_errors(void **state)
     size_t n = fread(gz, 1, sizeof gz, f);
     fclose(f);
     assert_true(n > 2000 && n < sizeof gz);
-    const char *t = tmp_write("trunc.gz", gz, n / 2);
+    const char *t = write_tmp_n("trunc.gz", gz, n / 2);
     struct crftag_corpus *c;
     struct crftag_error err;
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
@@ -640,7 +591,7 @@ static void test_arena_big(void **state)
         len += (size_t)sprintf(data + len, "</s>\n");
     }
     assert_true(len < cap);
-    const char *p = tmp_write("big.txt", data, len);
+    const char *p = write_tmp_n("big.txt", data, len);
     free(data);
     struct crftag_corpus *c = read_ok(p);
     assert_int_equal(c->nsent, nsent);
@@ -725,5 +676,5 @@ int main(void)
         cmocka_unit_test(test_corpus_add_direct),
         cmocka_unit_test(test_null_safety),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

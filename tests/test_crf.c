@@ -15,47 +15,9 @@
 #include <string.h>
 
 #include "crf.h"
+#include "testutil.h"
 
-/* xorshift64* with a fixed seed: reproducible lattices. */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s)
-{
-    rng_state = s ? s : 0x9e3779b97f4a7c15ULL;
-}
-
-static double rng_unif(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    uint64_t r = rng_state * 0x2545f4914f6cdd1dULL;
-    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
-}
-
-static void fill(double *a, size_t n, double lo, double hi)
-{
-    for (size_t k = 0; k < n; k++)
-        a[k] = rng_unif(lo, hi);
-}
-
-static int close_to(double a, double b, double rel)
-{
-    double d = fabs(a - b), s = fabs(b) > 1.0 ? fabs(b) : 1.0;
-    return d <= rel * s;
-}
-
-/* Direct score of a path: all states, then all transitions. */
-static double direct_score(size_t T, size_t L, const double *state, const double *trans,
-                           const uint32_t *y)
-{
-    double s = 0.0;
-    for (size_t t = 0; t < T; t++)
-        s += state[t * L + y[t]];
-    for (size_t t = 1; t < T; t++)
-        s += trans[y[t - 1] * L + y[t]];
-    return s;
-}
+static uint64_t rng;   /* xorshift64* state (testutil.h) */
 
 /* Steps y to the next path (last token fastest); 0 when wrapped around. */
 static int next_path(size_t T, size_t L, uint32_t *y)
@@ -130,12 +92,12 @@ static void test_brute_force_small(void **unused)
     (void)unused;
     struct crf_work w = {0};
     double state[5 * 4], trans[4 * 4];
-    rng_seed(12345);
+    rng_seed(&rng, 12345);
     for (size_t T = 1; T <= 5; T++)
         for (size_t L = 1; L <= 4; L++)
             for (int rep = 0; rep < 5; rep++) {
-                fill(state, T * L, -3, 3);
-                fill(trans, L * L, -3, 3);
+                fill(&rng, state, T * L, -3, 3);
+                fill(&rng, trans, L * L, -3, 3);
                 check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
             }
     crf_work_free(&w);
@@ -148,15 +110,15 @@ static void test_brute_force_huge(void **unused)
     (void)unused;
     struct crf_work w = {0};
     double state[5 * 4], trans[4 * 4];
-    rng_seed(777);
+    rng_seed(&rng, 777);
     for (size_t T = 1; T <= 5; T++)
         for (size_t L = 1; L <= 4; L++)
             for (int rep = 0; rep < 5; rep++) {
-                fill(state, T * L, -1000, 1000);
-                fill(trans, L * L, -1000, 1000);
+                fill(&rng, state, T * L, -1000, 1000);
+                fill(&rng, trans, L * L, -1000, 1000);
                 check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
                 /* huge states, ordinary transitions: the scaled path */
-                fill(trans, L * L, -3, 3);
+                fill(&rng, trans, L * L, -3, 3);
                 check_lattice(T, L, state, trans, &w, 1e-9, 1e-15);
             }
     crf_work_free(&w);
@@ -202,13 +164,13 @@ static void test_path_score(void **unused)
     (void)unused;
     double state[5 * 4], trans[4 * 4];
     uint32_t y[5];
-    rng_seed(99);
+    rng_seed(&rng, 99);
     for (size_t T = 1; T <= 5; T++)
         for (size_t L = 1; L <= 4; L++) {
-            fill(state, T * L, -3, 3);
-            fill(trans, L * L, -3, 3);
+            fill(&rng, state, T * L, -3, 3);
+            fill(&rng, trans, L * L, -3, 3);
             for (size_t t = 0; t < T; t++)
-                y[t] = (uint32_t)(rng_unif(0, (double)L));
+                y[t] = (uint32_t)(rng_unif(&rng, 0, (double)L));
             double s = crf_path_score(T, L, state, trans, y);
             assert_true(close_to(s, direct_score(T, L, state, trans, y), 1e-13));
         }
@@ -229,10 +191,10 @@ static void test_gradient(void **unused)
     enum { T = 5, L = 4 };
     double state[T * L], trans[L * L], ms[T * L], mt[L * L], lz, lp, lm;
     const double h = 1e-5;
-    rng_seed(4242);
+    rng_seed(&rng, 4242);
     for (int rep = 0; rep < 3; rep++) {
-        fill(state, T * L, -3, 3);
-        fill(trans, L * L, -3, 3);
+        fill(&rng, state, T * L, -3, 3);
+        fill(&rng, trans, L * L, -3, 3);
         memset(mt, 0, sizeof(mt));
         assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, &w), 0);
         for (size_t k = 0; k < T * L; k++) {
@@ -297,9 +259,9 @@ static void check_long(size_t T, size_t L, double range, double trange, uint64_t
     assert_non_null(ms);
     assert_non_null(trans);
     assert_non_null(mt);
-    rng_seed(seed);
-    fill(state, T * L, -range, range);
-    fill(trans, L * L, -trange, trange);
+    rng_seed(&rng, seed);
+    fill(&rng, state, T * L, -range, range);
+    fill(&rng, trans, L * L, -trange, trange);
     double lz;
     assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, ms, mt, &w), 0);
     assert_true(isfinite(lz));
@@ -355,9 +317,9 @@ static void test_mtrans_accumulates(void **unused)
     struct crf_work w = {0};
     enum { T = 4, L = 3 };
     double state[T * L], trans[L * L], once[L * L] = {0}, twice[L * L] = {0}, lz;
-    rng_seed(5);
-    fill(state, T * L, -3, 3);
-    fill(trans, L * L, -3, 3);
+    rng_seed(&rng, 5);
+    fill(&rng, state, T * L, -3, 3);
+    fill(&rng, trans, L * L, -3, 3);
     assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, once, &w), 0);
     assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, twice, &w), 0);
     assert_int_equal(crf_forward_backward(T, L, state, trans, &lz, NULL, twice, &w), 0);
@@ -402,13 +364,13 @@ static void test_work_reuse(void **unused)
     struct crf_work shared = {0};
     double state[40 * 6], trans[6 * 6];
     double ms1[40 * 6], ms2[40 * 6], mt1[36], mt2[36], lz1, lz2;
-    rng_seed(8);
-    fill(trans, 36, -3, 3);
+    rng_seed(&rng, 8);
+    fill(&rng, trans, 36, -3, 3);
     for (int rep = 0; rep < 30; rep++) {
-        size_t T = 1 + (size_t)rng_unif(0, 40), L = 1 + (size_t)rng_unif(0, 6);
-        fill(state, T * L, -3, 3);
+        size_t T = 1 + (size_t)rng_unif(&rng, 0, 40), L = 1 + (size_t)rng_unif(&rng, 0, 6);
+        fill(&rng, state, T * L, -3, 3);
         if (rep % 3 == 0)
-            trans[(size_t)rng_unif(0, (double)(L * L))] += 0.5;   /* in place */
+            trans[(size_t)rng_unif(&rng, 0, (double)(L * L))] += 0.5;   /* in place */
         struct crf_work fresh = {0};
         memset(mt1, 0, sizeof(mt1));
         memset(mt2, 0, sizeof(mt2));
@@ -429,9 +391,9 @@ static void test_no_alloc_when_warm(void **unused)
     (void)unused;
     struct crf_work w = {0};
     double state[50 * 10], trans[10 * 10], ms[50 * 10], mt[100] = {0}, lz;
-    rng_seed(21);
-    fill(state, 500, -3, 3);
-    fill(trans, 100, -3, 3);
+    rng_seed(&rng, 21);
+    fill(&rng, state, 500, -3, 3);
+    fill(&rng, trans, 100, -3, 3);
     assert_int_equal(crf_forward_backward(50, 10, state, trans, &lz, ms, mt, &w), 0);
     struct crf_work before = w;
     for (size_t T = 1; T <= 50; T += 7)

@@ -16,46 +16,15 @@
 #include "crf.h"
 #include "decode.h"
 #include "labels.h"
+#include "testutil.h"
 
-/* xorshift64* with a fixed seed. */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s)
-{
-    rng_state = s ? s : 0x9e3779b97f4a7c15ULL;
-}
-
-static double rng_unif(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    uint64_t r = rng_state * 0x2545f4914f6cdd1dULL;
-    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
-}
-
-static void fill(double *a, size_t n, double lo, double hi)
-{
-    for (size_t k = 0; k < n; k++)
-        a[k] = rng_unif(lo, hi);
-}
+static uint64_t rng;   /* xorshift64* state (testutil.h) */
 
 /* Integers in {-1, 0, 1}: sums are exact, so ties are frequent and exact. */
 static void fill_int(double *a, size_t n)
 {
     for (size_t k = 0; k < n; k++)
-        a[k] = floor(rng_unif(-1, 2));
-}
-
-static double direct_score(size_t T, size_t L, const double *state, const double *trans,
-                           const uint32_t *y)
-{
-    double s = 0.0;
-    for (size_t t = 0; t < T; t++)
-        s += state[t * L + y[t]];
-    for (size_t t = 1; t < T; t++)
-        s += trans[y[t - 1] * L + y[t]];
-    return s;
+        a[k] = floor(rng_unif(&rng, -1, 2));
 }
 
 static int path_allowed(size_t T, size_t L, const unsigned char *allowed,
@@ -101,24 +70,18 @@ static double brute(size_t T, size_t L, const double *state, const double *trans
     return m;
 }
 
-static int close_to(double a, double b, double rel)
-{
-    double s = fabs(b) > 1.0 ? fabs(b) : 1.0;
-    return fabs(a - b) <= rel * s;
-}
-
 static void test_brute_force(void **unused)
 {
     (void)unused;
     struct decode_work w = {0};
     double state[6 * 4], trans[4 * 4], score;
     uint32_t y[6], by[6];
-    rng_seed(2024);
+    rng_seed(&rng, 2024);
     for (size_t T = 1; T <= 6; T++)
         for (size_t L = 1; L <= 4; L++)
             for (int rep = 0; rep < 10; rep++) {
-                fill(state, T * L, -3, 3);
-                fill(trans, L * L, -3, 3);
+                fill(&rng, state, T * L, -3, 3);
+                fill(&rng, trans, L * L, -3, 3);
                 double bs = brute(T, L, state, trans, NULL, NULL, by);
                 assert_int_equal(decode_viterbi(T, L, state, trans, NULL, NULL, y, &score, &w), 0);
                 assert_true(close_to(score, bs, 1e-9));
@@ -138,7 +101,7 @@ static void test_ties(void **unused)
     struct decode_work w = {0};
     double state[6 * 4], trans[4 * 4], score;
     uint32_t y[6], by[6];
-    rng_seed(7);
+    rng_seed(&rng, 7);
     for (size_t T = 1; T <= 6; T++)
         for (size_t L = 1; L <= 4; L++)
             for (int rep = 0; rep < 20; rep++) {
@@ -196,11 +159,11 @@ static void test_bio_brute_force(void **unused)
     assert_false(allowed[BY * NL + IX]);
     assert_true(allowed[BX * NL + IX]);
     assert_false(start[IX]);
-    rng_seed(55);
+    rng_seed(&rng, 55);
     for (size_t T = 1; T <= 6; T++)
         for (int rep = 0; rep < 20; rep++) {
-            fill(state, T * NL, -3, 3);
-            fill(trans, NL * NL, -3, 3);
+            fill(&rng, state, T * NL, -3, 3);
+            fill(&rng, trans, NL * NL, -3, 3);
             double bs = brute(T, NL, state, trans, allowed, start, by);
             assert_int_equal(decode_viterbi(T, NL, state, trans, allowed, start, y, &score, &w), 0);
             assert_true(path_allowed(T, NL, allowed, start, y));
@@ -263,10 +226,10 @@ static void test_fallback(void **unused)
     uint32_t y[5], by[5];
     unsigned char none[9] = {0}, nostart[3] = {0}, start1[3] = {0, 1, 0};
     unsigned char only00[9] = {1, 0, 0, 0, 0, 0, 0, 0, 0};
-    rng_seed(3);
+    rng_seed(&rng, 3);
     for (size_t T = 1; T <= 5; T++) {
-        fill(state, T * 3, -3, 3);
-        fill(trans, 9, -3, 3);
+        fill(&rng, state, T * 3, -3, 3);
+        fill(&rng, trans, 9, -3, 3);
         bs = brute(T, 3, state, trans, NULL, NULL, by);
         /* no start label allowed: no path at all */
         assert_int_equal(decode_viterbi(T, 3, state, trans, NULL, nostart, y, &score, &w), 0);
@@ -337,12 +300,12 @@ static void test_work_reuse(void **unused)
     assert_non_null(state);
     assert_non_null(y1);
     assert_non_null(y2);
-    rng_seed(11);
+    rng_seed(&rng, 11);
     for (int rep = 0; rep < 12; rep++) {
-        size_t T = rep == 5 ? TMAX : 1 + (size_t)rng_unif(0, 60);
-        size_t L = 1 + (size_t)rng_unif(0, LMAX);
-        fill(state, T * L, -5, 5);
-        fill(trans, L * L, -5, 5);
+        size_t T = rep == 5 ? TMAX : 1 + (size_t)rng_unif(&rng, 0, 60);
+        size_t L = 1 + (size_t)rng_unif(&rng, 0, LMAX);
+        fill(&rng, state, T * L, -5, 5);
+        fill(&rng, trans, L * L, -5, 5);
         struct decode_work fresh = {0};
         assert_int_equal(decode_viterbi(T, L, state, trans, NULL, NULL, y1, &s1, &shared), 0);
         assert_int_equal(decode_viterbi(T, L, state, trans, NULL, NULL, y2, &s2, &fresh), 0);
@@ -367,9 +330,9 @@ static void test_no_alloc_when_warm(void **unused)
     double state[50 * 10], trans[10 * 10];
     unsigned char allowed[100], start[10];
     uint32_t y[50];
-    rng_seed(21);
-    fill(state, 500, -3, 3);
-    fill(trans, 100, -3, 3);
+    rng_seed(&rng, 21);
+    fill(&rng, state, 500, -3, 3);
+    fill(&rng, trans, 100, -3, 3);
     for (size_t k = 0; k < 100; k++)
         allowed[k] = (k % 3) != 0;
     for (size_t k = 0; k < 10; k++)

@@ -27,6 +27,7 @@
 
 #include "crftag.h"
 #include "eval.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -750,8 +751,7 @@ static uint64_t rng_state = 0x853c49e6748fea9bULL;
 
 static uint32_t rng(void)
 {
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 33);
+    return (uint32_t)(lcg64(&rng_state) >> 33);
 }
 
 /* With tags B, I, E, S and a bare O, conlleval's ends and starts coincide

@@ -40,6 +40,7 @@
 #include "crftag.h"
 #include "io.h"
 #include "model.h"
+#include "testutil.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
 
@@ -70,14 +71,6 @@ static void rmtree(const char *dir)
     rmdir(dir);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-}
-
 static unsigned char *read_bytes(const char *path, size_t *len)
 {
     char *buf;
@@ -87,10 +80,8 @@ static unsigned char *read_bytes(const char *path, size_t *len)
 
 static struct crftag_model *train_file(const char *path, int max_iter, double c2)
 {
-    struct crftag_corpus *c;
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.max_iter = max_iter;
@@ -215,7 +206,8 @@ static void test_one_label(void **state)
     char *dir = tmpdir();
     char path[300];
     snprintf(path, sizeof path, "%s/one.txt", dir);
-    write_file(path, "<s>\nQEMU\tO\nuses\tO\nSPICE\tO\n</s>\n<s>\nLinux\tO\nruns\tO\n</s>\n");
+    const char *text = "<s>\nQEMU\tO\nuses\tO\nSPICE\tO\n</s>\n<s>\nLinux\tO\nruns\tO\n</s>\n";
+    write_file(path, text, strlen(text));
     struct crftag_model *m = train_file(path, 10, 1.0);
     assert_int_equal(crftag_model_num_labels(m), 1);
     assert_weights_finite(m);
@@ -283,10 +275,8 @@ static void test_diverging_optimizer(void **state)
     for (int r = 0; r < 50; r++)
         fputs("<s>\nQEMU\tB-Application\nuses\tO\nSPICE\tB-Protocol\n</s>\n", f);
     assert_int_equal(fclose(f), 0);
-    struct crftag_corpus *c;
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
 
     struct crftag_train_params p;
     crftag_train_params_init(&p);

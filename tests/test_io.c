@@ -22,31 +22,14 @@
 #include <zlib.h>
 
 #include "io.h"
+#include "testutil.h"
+#include "tmpfiles.h"
 
 #define CONLL_GZ "tests/data/corpus_conll_30.txt.gz"
-
-static char tmpdir[64];
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
 
 static void write_gz(const char *path, const void *data, size_t len)
 {
@@ -58,17 +41,6 @@ static void write_gz(const char *path, const void *data, size_t len)
 
 /* Writes a string literal (which may hold NUL bytes) to path. */
 #define WRITE_LIT(path, lit) write_file((path), (lit), sizeof(lit) - 1)
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
 
 /* Number of entries in tmpdir whose name starts with prefix. */
 static int count_prefixed(const char *prefix)
@@ -82,38 +54,6 @@ static int count_prefixed(const char *prefix)
             n++;
     closedir(d);
     return n;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crftag_test_io.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            chmod(p, 0755);
-            rmdir(p);
-        } else {
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(tmpdir);
-    return 0;
 }
 
 /* Reads the next line and checks its bytes and number. */
@@ -288,7 +228,7 @@ static void test_gz_truncated_and_corrupt(void **state)
 {
     (void)state;
     size_t len;
-    char *gz = slurp(CONLL_GZ, &len);
+    char *gz = read_file(CONLL_GZ, &len);
     assert_true(len > 1000);
 
     const char *t = tmp_path("trunc.gz");
@@ -426,7 +366,7 @@ static void test_read_all(void **state)
 static void expect_content(const char *path, const char *want)
 {
     size_t len;
-    char *got = slurp(path, &len);
+    char *got = read_file(path, &len);
     assert_int_equal(len, strlen(want));
     assert_memory_equal(got, want, len);
     free(got);
@@ -579,5 +519,5 @@ int main(void)
         cmocka_unit_test(test_atomic_readonly_dir),
         cmocka_unit_test(test_atomic_write_failure),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -28,14 +28,12 @@
 
 #include "crftag.h"
 #include "tmpfiles.h"
+#include "testutil.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static unsigned rnd(unsigned n)   /* xorshift64, uniform in 0..n-1 */
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)((rng >> 11) % n);
+    return (unsigned)((xorshift64(&rng) >> 11) % n);
 }
 
 /* A fresh name: capital letter, then 4..8 lower-case letters, never made
@@ -133,10 +131,8 @@ static double f1_on(const struct crftag_model *m, const char *path)
 
 static struct crftag_model *train(const char *path, int folds_default)
 {
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_error err;
-    struct crftag_corpus *c;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.threads = 2;
@@ -186,10 +182,8 @@ static void test_auto_bias(void **state)
     write_corpus(train_path, sizeof train_path, "sparse.txt", 600, &serial, 60);
     write_corpus(test_path, sizeof test_path, "sparse_test.txt", 300, &serial, 60);
 
+    struct crftag_corpus *c = load_corpus(train_path);
     struct crftag_error err;
-    struct crftag_corpus *c;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, train_path, &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.threads = 2;

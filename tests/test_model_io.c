@@ -33,6 +33,7 @@
 #include "util.h"
 
 #include "feats.h"
+#include "testutil.h"
 
 /* From the spec. */
 #define HDR 36
@@ -584,17 +585,6 @@ static char *path_in(const char *dir, const char *name)
     assert_non_null(p);
     sprintf(p, "%s/%s", dir, name);
     return p;
-}
-
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
 }
 
 static int count_entries(const char *dir)

@@ -23,6 +23,7 @@
 
 #include "crftag.h"
 #include "tokenize.h"
+#include "testutil.h"
 
 /* Length of the whitespace character at t[i] (see tokenize.c), else 0. */
 static size_t ws_len(const unsigned char *t, size_t len, size_t i)
@@ -369,11 +370,9 @@ static void test_random_invariants(void **state)
     char buf[512];
     for (int iter = 0; iter < 3000; iter++) {
         size_t len = 0;
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        size_t parts = (size_t)(rng >> 33) % 60;
+        size_t parts = (size_t)(lcg64(&rng) >> 33) % 60;
         for (size_t p = 0; p < parts; p++) {
-            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-            const char *s = alpha[(rng >> 33) % (sizeof alpha / sizeof alpha[0])];
+            const char *s = alpha[(lcg64(&rng) >> 33) % (sizeof alpha / sizeof alpha[0])];
             size_t l = strlen(s);
             if (((rng >> 20) & 63) == 0)
                 s = "\0", l = 1;

@@ -21,17 +21,9 @@
 #include "labels.h"
 #include "model.h"
 #include "train.h"
+#include "testutil.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
-
-static struct crftag_corpus *load(const char *path)
-{
-    struct crftag_corpus *c;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    struct crftag_error err;
-    assert_int_equal(crftag_corpus_read(c, path, &err), CRFTAG_OK);
-    return c;
-}
 
 /* Writes text to a temporary file; returns its malloc'd path. */
 static char *temp_file(const char *text)
@@ -48,10 +40,7 @@ static char *temp_file(const char *text)
 static uint64_t rng = 88172645463325252ULL;
 static double rnd(void)   /* xorshift64, uniform in [-1, 1) */
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / (double)(1ULL << 52) - 1.0;
+    return (double)(xorshift64(&rng) >> 11) / (double)(1ULL << 52) - 1.0;
 }
 
 static const char *small_template = "U00:%x[0,0]\nU01:%x[-1,0]\nU02:%x[0,0]/%x[1,0]\nB\n";
@@ -64,7 +53,7 @@ static void check_gradient(uint32_t all_labels)
                            "<s>\nLinux\tB-Operating_System\nkernel\tO\non\tO\nARM\tB-Architecture\n"
                            "Cortex\tI-Architecture\n</s>\n<s>\nthe\tO\nQEMU\tB-Application\n"
                            "emulator\tI-Application\n</s>\n");
-    struct crftag_corpus *c = load(path);
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = small_template;
@@ -113,7 +102,7 @@ static void test_gradient_finite_differences(void **state)
 static void test_threads_invariance(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     size_t n = 0;
@@ -184,7 +173,7 @@ static double train_accuracy(const struct crftag_model *m, const char *path)
 static void test_learns_slice(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.max_iter = 100;
@@ -272,7 +261,7 @@ static double model_f1(const struct crftag_model *m, const struct crftag_corpus 
 static void test_dev_patience(void **state)
 {
     (void)state;
-    struct crftag_corpus *all = load(SLICE), *tr = NULL, *dv = NULL;
+    struct crftag_corpus *all = load_corpus(SLICE), *tr = NULL, *dv = NULL;
     struct crftag_error err;
     /* the slice's sentences, alternately into training and dev data */
     assert_int_equal(crftag_corpus_new(&tr), CRFTAG_OK);
@@ -330,7 +319,7 @@ static void test_dev_plain_tags(void **state)
     char *path = temp_file("the\tDET\ndog\tNOUN\nruns\tVERB\n.\tPUNCT\n\n"
                            "a\tDET\ncat\tNOUN\nsleeps\tVERB\n.\tPUNCT\n\n"
                            "dogs\tNOUN\nrun\tVERB\nfast\tADV\n.\tPUNCT\n\n");
-    struct crftag_corpus *c = load(path);
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.threads = 1;
@@ -361,7 +350,7 @@ static void test_dev_plain_tags(void **state)
 static void test_cancel(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     struct progress_log log = {0};
@@ -380,7 +369,7 @@ static void test_cancel(void **state)
 static void test_l1_sparsity(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.max_iter = 60;
@@ -406,7 +395,7 @@ static void test_iob1_unconstrained(void **state)
 {
     (void)state;
     char *path = temp_file("a O O\nb X I-LOC\nc X I-LOC\nd O O\n\ne X I-ORG\nf O O\n\n");
-    struct crftag_corpus *c = load(path);
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.max_iter = 20;
@@ -451,7 +440,7 @@ static void check_pair_count(size_t nlab)
     }
     assert_true(len < cap);
     char *path = temp_file(text);
-    struct crftag_corpus *c = load(path);
+    struct crftag_corpus *c = load_corpus(path);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = "U00:%x[0,0]\n";
@@ -496,14 +485,14 @@ static void test_errors(void **state)
     crftag_corpus_free(empty);
 
     char *path = temp_file("<s>\nQEMU\nuses\n</s>\n");
-    struct crftag_corpus *nolabel = load(path);
+    struct crftag_corpus *nolabel = load_corpus(path);
     assert_int_equal(crftag_train(nolabel, &p, &m, &err), CRFTAG_ERR_INVALID);
     assert_non_null(strstr(err.msg, "no label column"));
     crftag_corpus_free(nolabel);
     unlink(path);
     free(path);
 
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     p.template_text = "U00:%x[0,2]\n";
     p.template_name = "my.tpl";
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
@@ -533,7 +522,7 @@ static void test_errors(void **state)
 static void test_lexicon_model(void **state)
 {
     (void)state;
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     assert_int_equal(p.lexicon, 1);
@@ -579,7 +568,7 @@ static int cmp_pair(const void *a, const void *b)
  * seen K times or more have every label. */
 static void check_min_freq(uint32_t min_freq, uint32_t all_labels)
 {
-    struct crftag_corpus *c = load(SLICE);
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = small_template;

@@ -28,6 +28,7 @@
 
 #include "feats.h"
 #include "tmpfiles.h"
+#include "testutil.h"
 
 static struct lexicon *read_ok(const char *const *paths, size_t n, size_t *dups)
 {
@@ -360,10 +361,8 @@ static void test_train(void **state)
                                           "Windows\tOperating_System\n"
                                           "Python\tLanguage\n"
                                           "Java\n");
-    struct crftag_corpus *c;
+    struct crftag_corpus *c = load_corpus(SLICE);
     struct crftag_error err;
-    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
-    assert_int_equal(crftag_corpus_read(c, SLICE, &err), CRFTAG_OK);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     assert_null(p.lexicon_files);

@@ -3,7 +3,8 @@
  * written into it (test helper; include after <cmocka.h>).
  *
  *   cmocka_run_group_tests(tests, setup_dir, teardown_dir)
- *   write_tmp("name.txt", "text") -> "/tmp/crftag-test-XXXXXX/name.txt"
+ *   tmp_path("name.txt") -> "/tmp/crftag-test-XXXXXX/name.txt"
+ *   write_tmp("name.txt", "text") -> the same path, the file written
  *
  * The returned paths are static: the last four stay valid.
  */
@@ -31,13 +32,20 @@ static int teardown_dir(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The path of name in tmpdir. */
+static inline const char *tmp_path(const char *name)
+{
+    static char path[4][512];
+    static int k;
+    char *p = path[k++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", tmpdir, name);
+    return p;
+}
+
 /* Writes n bytes of text to tmpdir/name; returns the path. */
 static const char *write_tmp_n(const char *name, const char *text, size_t n)
 {
-    static char path[4][160];
-    static int k;
-    char *p = path[k++ % 4];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
+    const char *p = tmp_path(name);
     FILE *f = fopen(p, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(text, 1, n, f), n);
