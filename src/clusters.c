@@ -102,14 +102,10 @@ static long cl_path_id(struct crftag_clusters *c, const char *path, size_t plen)
     uint32_t p = htab_get(&c->pindex, h);
     if (p != HTAB_NONE)
         return (long)p;
-    void *q = c->ptext;
-    if (util_grow(&q, &c->ptext_cap, c->ptext_len + plen + 1, 1))
+    if (UTIL_GROW(c->ptext, c->ptext_cap, c->ptext_len + plen + 1))
         return -1;
-    c->ptext = q;
-    q = c->path_off;
-    if (util_grow(&q, &c->paths_cap, c->npaths + 1, sizeof *c->path_off))
+    if (UTIL_GROW(c->path_off, c->paths_cap, c->npaths + 1))
         return -1;
-    c->path_off = q;
     if (!htab_put(&c->pindex, h, (uint32_t)c->npaths, NULL))
         return -1;
     c->path_off[c->npaths] = c->ptext_len;
@@ -145,25 +141,17 @@ enum crftag_status cl_add_word(struct crftag_clusters *c, const char *w, size_t 
     if (htab_get(&c->index, h) != HTAB_NONE)
         return CRFTAG_ERR_INVALID;
     size_t n = c->nwords;
-    void *q = c->text;
-    if (util_grow(&q, &c->text_cap, c->text_len + wlen + 1, 1))
+    if (UTIL_GROW(c->text, c->text_cap, c->text_len + wlen + 1))
         return CRFTAG_ERR_NOMEM;
-    c->text = q;
     size_t cap = c->words_cap;
-    q = c->word_off;
-    if (util_grow(&q, &cap, n + 1, sizeof *c->word_off))
+    if (UTIL_GROW(c->word_off, cap, n + 1))
         return CRFTAG_ERR_NOMEM;
-    c->word_off = q;
     cap = c->words_cap;
-    q = c->word_path;
-    if (util_grow(&q, &cap, n + 1, sizeof *c->word_path))
+    if (UTIL_GROW(c->word_path, cap, n + 1))
         return CRFTAG_ERR_NOMEM;
-    c->word_path = q;
     cap = c->words_cap;
-    q = c->word_count;
-    if (util_grow(&q, &cap, n + 1, sizeof *c->word_count))
+    if (UTIL_GROW(c->word_count, cap, n + 1))
         return CRFTAG_ERR_NOMEM;
-    c->word_count = q;
     c->words_cap = cap;
     if (!htab_put(&c->index, h, (uint32_t)n, NULL))
         return CRFTAG_ERR_NOMEM;
@@ -389,20 +377,14 @@ static long cl_word_id(struct crftag_clusterer *L, const char *w, size_t len)
     }
     if (L->nw >= UINT32_MAX - 2)
         return -1;
-    void *q = L->text;
-    if (util_grow(&q, &L->text_cap, L->text_len + len + 1, 1))
+    if (UTIL_GROW(L->text, L->text_cap, L->text_len + len + 1))
         return -1;
-    L->text = q;
     size_t cap = L->w_cap;
-    q = L->off;
-    if (util_grow(&q, &cap, L->nw + 1, sizeof *L->off))
+    if (UTIL_GROW(L->off, cap, L->nw + 1))
         return -1;
-    L->off = q;
     cap = L->w_cap;
-    q = L->count;
-    if (util_grow(&q, &cap, L->nw + 1, sizeof *L->count))
+    if (UTIL_GROW(L->count, cap, L->nw + 1))
         return -1;
-    L->count = q;
     L->w_cap = cap;
     if (!htab_put(&L->index, h, (uint32_t)L->nw, NULL))
         return -1;
@@ -418,10 +400,8 @@ enum crftag_status cl_learner_add(struct crftag_clusterer *L, const char *const 
                                   const size_t *len, size_t n)
 {
     size_t before = L->ns;
-    void *q = L->stream;
-    if (n >= SIZE_MAX - L->ns - 1 || util_grow(&q, &L->s_cap, L->ns + n + 1, sizeof *L->stream))
+    if (n >= SIZE_MAX - L->ns - 1 || UTIL_GROW(L->stream, L->s_cap, L->ns + n + 1))
         return CRFTAG_ERR_NOMEM;
-    L->stream = q;
     for (size_t i = 0; i < n; i++) {
         size_t l = len ? len[i] : strlen(tok[i]);
         if (l == 0)
@@ -519,12 +499,10 @@ static enum crftag_status cl_add_corpus(struct crftag_clusterer *cl, const char 
     size_t cap = 0;
     int rc;
     while ((rc = corpus_reader_next(r, &s, err)) > 0) {
-        void *q = tok;
-        if (util_grow(&q, &cap, s.n, sizeof *tok)) {
+        if (UTIL_GROW(tok, cap, s.n)) {
             rc = err_set(err, CRFTAG_ERR_NOMEM, corpus_reader_path(r), s.line, "out of memory");
             break;
         }
-        tok = q;
         for (size_t i = 0; i < s.n; i++)
             tok[i] = s.cols[i * s.ncols];
         st = cl_learner_add(cl, tok, NULL, s.n);
@@ -580,12 +558,10 @@ enum crftag_status crftag_clusterer_add_file(struct crftag_clusterer *cl, const 
         }
         if (k == len)
             continue;
-        void *q = buf;
-        if (util_grow(&q, &bcap, blen + len + 1, 1)) {
+        if (UTIL_GROW(buf, bcap, blen + len + 1)) {
             rc = err_set(err, CRFTAG_ERR_NOMEM, io_path(r), io_lineno(r), "out of memory");
             break;
         }
-        buf = q;
         memcpy(buf + blen, line, len);
         blen += len;
         buf[blen++] = '\n';

@@ -113,8 +113,8 @@ static int corpus_fail(struct corpus_reader *r, struct crftag_error *err, long l
 static int corpus_cell(struct corpus_reader *r, const char *p, size_t len,
                        struct crftag_error *err)
 {
-    if (util_grow((void **)&r->text, &r->text_cap, r->text_len + len + 1, 1) ||
-        util_grow((void **)&r->offs, &r->offs_cap, r->noffs + 1, sizeof *r->offs))
+    if (UTIL_GROW(r->text, r->text_cap, r->text_len + len + 1) ||
+        UTIL_GROW(r->offs, r->offs_cap, r->noffs + 1))
         return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), io_lineno(r->io),
                                    "out of memory");
     memcpy(r->text + r->text_len, p, len);
@@ -296,7 +296,7 @@ int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crfta
             break;
     }
     /* the sentence is complete: turn offsets into pointers */
-    if (util_grow((void **)&r->cols, &r->cols_cap, r->noffs, sizeof *r->cols))
+    if (UTIL_GROW(r->cols, r->cols_cap, r->noffs))
         return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), r->first_line,
                                    "out of memory");
     for (size_t i = 0; i < r->noffs; i++)
@@ -361,8 +361,8 @@ enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
         bytes += l;
     }
     int fresh = c->sent_cap == 0;
-    if (util_grow((void **)&c->sent_start, &c->sent_cap, c->nsent + 2, sizeof *c->sent_start) ||
-        util_grow((void **)&c->cells, &c->cells_cap, need, sizeof *c->cells))
+    if (UTIL_GROW(c->sent_start, c->sent_cap, c->nsent + 2) ||
+        UTIL_GROW(c->cells, c->cells_cap, need))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, s->line, "out of memory");
     if (fresh)
         c->sent_start[0] = 0;

@@ -137,7 +137,7 @@ static enum crftag_status tagger_state(struct crftag_tagger *t, const char *cons
 {
     const struct crftag_model *m = t->m;
     size_t L = m->labels.n, nl;
-    if (util_mul(n, L, &nl) || util_grow((void **)&t->state, &t->state_cap, nl, sizeof *t->state))
+    if (util_mul(n, L, &nl) || UTIL_GROW(t->state, t->state_cap, nl))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
@@ -220,8 +220,8 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
             return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tokens too long");
         bytes += len[i] + 1;
     }
-    if (util_grow((void **)&t->strs, &t->strs_cap, bytes, 1) ||
-        util_grow((void **)&t->ptrs, &t->ptrs_cap, n, sizeof *t->ptrs))
+    if (UTIL_GROW(t->strs, t->strs_cap, bytes) ||
+        UTIL_GROW(t->ptrs, t->ptrs_cap, n))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     char *p = t->strs;
     for (size_t i = 0; i < n; i++) {
@@ -287,7 +287,7 @@ static enum crftag_status tagger_text_sentence(struct crftag_tagger *t, const ch
                          : crftag_chunks(t->names, n, t->chunks);
     if (nc == 0)
         return CRFTAG_OK;
-    if (util_grow((void **)spans, cap, *ns + nc, sizeof **spans))
+    if (UTIL_GROW(*spans, *cap, *ns + nc))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     for (size_t k = 0; k < nc; k++) {
         const struct crftag_chunk *c = &t->chunks[k];

@@ -278,7 +278,7 @@ static int eval_intern(struct eval_table *tb, const char *name, size_t len)
     size_t at = eval_lower_bound(tb, name, len, &found);
     if (found)
         return 0;
-    if (util_grow((void **)&tb->v, &tb->cap, tb->n + 1, sizeof *tb->v))
+    if (UTIL_GROW(tb->v, tb->cap, tb->n + 1))
         return -1;
     char *copy = util_strndup(name, len);
     if (!copy)
@@ -605,7 +605,7 @@ static void eval_printf(struct eval_buf *b, const char *fmt, ...)
         return;
     }
     if ((size_t)k >= b->cap - b->len) {
-        if (util_grow((void **)&b->s, &b->cap, b->len + (size_t)k + 1, 1)) {
+        if (UTIL_GROW(b->s, b->cap, b->len + (size_t)k + 1)) {
             b->failed = 1;
             return;
         }
@@ -677,7 +677,7 @@ enum crftag_status crftag_eval_report(const struct crftag_eval *e, char **out)
     if (!e)
         return CRFTAG_ERR_INVALID;
     struct eval_buf b = { NULL, 0, 0, 0 };
-    if (util_grow((void **)&b.s, &b.cap, 256, 1))
+    if (UTIL_GROW(b.s, b.cap, 256))
         return CRFTAG_ERR_NOMEM;
     b.s[0] = '\0';
 

@@ -406,10 +406,8 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
     if (bytes > SIZE_MAX - head)
         return NULL;
     need = head + bytes;
-    void *p = out->scratch;
-    if (util_grow(&p, &out->scratch_cap, need, 1))
+    if (UTIL_GROW(out->scratch, out->scratch_cap, need))
         return NULL;
-    out->scratch = p;
 
     struct feat_tok *tk = (struct feat_tok *)(void *)out->scratch + FEAT_WIN;
     char *s = out->scratch + head;
@@ -578,14 +576,10 @@ static int feat_lex_match(const struct lexicon *lx, size_t view, const char *con
                           size_t *cap)
 {
     size_t vcap = *cap;
-    void *p = *val;
-    if (util_grow(&p, &vcap, n, sizeof **val))
+    if (UTIL_GROW(*val, vcap, n))
         return -1;
-    *val = p;
-    p = *pos;
-    if (util_grow(&p, cap, n, 1))
+    if (UTIL_GROW(*pos, *cap, n))
         return -1;
-    *pos = p;
     lex_match(lx, view, cols, n, stride, *val, *pos);
     return 0;
 }
@@ -596,20 +590,15 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
 {
     size_t per = fc->kind == FEAT_BUILTIN ? FEAT_BUILTIN_MAX : fc->ntemplates;
     size_t cap_need;
-    void *p;
 
     if (n > 0 && stride < fc->ncols)
         return CRFTAG_ERR_INVALID;
     if (n == SIZE_MAX || util_mul(n, per, &cap_need))
         return CRFTAG_ERR_NOMEM;
-    p = out->start;
-    if (util_grow(&p, &out->start_cap, n + 1, sizeof *out->start))
+    if (UTIL_GROW(out->start, out->start_cap, n + 1))
         return CRFTAG_ERR_NOMEM;
-    out->start = p;
-    p = out->ids;
-    if (util_grow(&p, &out->cap, cap_need ? cap_need : 1, sizeof *out->ids))
+    if (UTIL_GROW(out->ids, out->cap, cap_need ? cap_need : 1))
         return CRFTAG_ERR_NOMEM;
-    out->ids = p;
 
     uint64_t *o = out->ids;
     out->start[0] = 0;

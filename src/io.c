@@ -234,7 +234,7 @@ enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (util_grow((void **)&buf, &cap, len + IO_CHUNK + 1, 1)) {
+        if (UTIL_GROW(buf, cap, len + IO_CHUNK + 1)) {
             st = err_set(err, CRFTAG_ERR_NOMEM, r->path, 0, "out of memory");
             break;
         }

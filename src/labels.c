@@ -64,7 +64,7 @@ long labels_add(struct labels *l, const char *name)
         if (!l->index || htab_init(l->index, 64))
             return -1;
     }
-    if (util_grow((void **)&l->names, &l->cap, l->n + 1, sizeof *l->names))
+    if (UTIL_GROW(l->names, l->cap, l->n + 1))
         return -1;
     char *copy = util_strdup(name);
     if (!copy)

@@ -118,12 +118,8 @@ static long lex_node(struct lexicon *lx, uint64_t key)
     if (!slot || lx->nnodes >= UINT32_MAX - 1)
         return -1;
     if (inserted) {
-        void *p = lx->val;
-        size_t cap = lx->nodes_cap;
-        if (util_grow(&p, &cap, (lx->nnodes + 1) * lx->nviews, sizeof *lx->val))
+        if (UTIL_GROW(lx->val, lx->nodes_cap, (lx->nnodes + 1) * lx->nviews))
             return -1;   /* the slot stays: harmless, it points past nnodes */
-        lx->val = p;
-        lx->nodes_cap = cap;
         memset(lx->val + lx->nnodes * lx->nviews, 0, lx->nviews * sizeof *lx->val);
         lx->nnodes++;
     }
@@ -152,10 +148,8 @@ static enum crftag_status lex_append(struct lexicon *lx, const char *const *tok,
     size_t bytes = 0;
     for (size_t k = 0; k < ntok; k++)
         bytes += strlen(tok[k * stride]) + 1;
-    void *p = lx->text;
-    if (util_grow(&p, &lx->text_cap, lx->text_len + bytes, 1))
+    if (UTIL_GROW(lx->text, lx->text_cap, lx->text_len + bytes))
         return CRFTAG_ERR_NOMEM;
-    lx->text = p;
     if (lx->nent == lx->ent_cap) {
         size_t cap = lx->ent_cap ? 2 * lx->ent_cap : 64;
         uint8_t *a = util_realloc(lx->ent_ntok, cap, sizeof *a);
@@ -194,10 +188,8 @@ static enum crftag_status lex_new_entry(struct lexicon *lx, const char *const *t
     if (node < 0)
         return CRFTAG_ERR_NOMEM;
     size_t old = *ne_cap;
-    void *p = *node_ent;
-    if (util_grow(&p, ne_cap, lx->nnodes, sizeof **node_ent))
+    if (UTIL_GROW(*node_ent, *ne_cap, lx->nnodes))
         return CRFTAG_ERR_NOMEM;
-    *node_ent = p;
     for (size_t i = old; i < *ne_cap; i++)
         (*node_ent)[i] = UINT32_MAX;
     if ((*node_ent)[node] != UINT32_MAX) {
@@ -403,10 +395,8 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        void *p = ch;
-        if (util_grow(&p, &ch_cap, sen.n, sizeof *ch))
+        if (UTIL_GROW(ch, ch_cap, sen.n))
             goto nomem;
-        ch = p;
         size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, ch);
         for (size_t k = 0; k < nc; k++) {
             if (!lex_chunk_ok(&sen, stride, &ch[k]))
@@ -595,10 +585,8 @@ static enum crftag_status lex_user_line(struct lex_reader *rd, const char *path,
                            l, LEX_MAXTOKLEN);
         bytes += l + 1;
     }
-    void *p = rd->buf;
-    if (util_grow(&p, &rd->buf_cap, bytes, 1))
+    if (UTIL_GROW(rd->buf, rd->buf_cap, bytes))
         return err_set(err, CRFTAG_ERR_NOMEM, path, line, "out of memory (lexicon)");
-    rd->buf = p;
     const char *tok[LEX_MAXTOK];
     char *q = rd->buf;
     for (size_t k = 0; k < ntok; k++) {

@@ -720,7 +720,7 @@ static enum crftag_status mio_read_file(const char *path, unsigned char **out, s
     if (!buf)
         st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", cap);
     while (st == CRFTAG_OK) {
-        if (len == cap && util_grow((void **)&buf, &cap, len + 1, 1)) {
+        if (len == cap && UTIL_GROW(buf, cap, len + 1)) {
             st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
             break;
         }

@@ -131,10 +131,8 @@ static size_t feat_find_macro(const char *s, size_t n, size_t j)
 static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, const char *s,
                                            size_t n)
 {
-    void *p = ps->tv;
-    if (util_grow(&p, &ps->tv_cap, ps->ntv + 1, sizeof *ps->tv))
+    if (UTIL_GROW(ps->tv, ps->tv_cap, ps->ntv + 1))
         return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
-    ps->tv = p;
     struct feat_template *t = &ps->tv[ps->ntv];
     memset(t, 0, sizeof *t);
     t->line = line;
@@ -149,10 +147,8 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
             return st;
         size_t lit = j;
         j = feat_find_macro(s, n, j);
-        p = ps->mv;
-        if (util_grow(&p, &ps->mv_cap, ps->nmv + 1, sizeof *ps->mv))
+        if (UTIL_GROW(ps->mv, ps->mv_cap, ps->nmv + 1))
             return err_set(ps->err, CRFTAG_ERR_NOMEM, ps->name, line, "out of memory");
-        ps->mv = p;
         struct feat_macro *m = &ps->mv[ps->nmv++];
         m->row = (int32_t)row;
         m->col = (uint32_t)col;

@@ -198,7 +198,7 @@ static enum crftag_status tok_push(struct tok_ctx *k, size_t s, size_t e)
 {
     size_t n = *k->n;
     if (n == *k->cap &&
-        util_grow((void **)k->toks, k->cap, n + 1, sizeof **k->toks) != 0)
+        UTIL_GROW(*k->toks, *k->cap, n + 1) != 0)
         return CRFTAG_ERR_NOMEM;
     (*k->toks)[n].start = s;
     (*k->toks)[n].end = e;

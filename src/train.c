@@ -222,9 +222,9 @@ static void train_state(const struct crftag_model *m, const struct tdata *td, si
 
 static int worker_reserve(struct worker *w, size_t T, size_t L)
 {
-    if (util_grow((void **)&w->state, &w->state_cap, T * L, sizeof *w->state))
+    if (UTIL_GROW(w->state, w->state_cap, T * L))
         return -1;
-    if (util_grow((void **)&w->mstate, &w->mstate_cap, T * L, sizeof *w->mstate))
+    if (UTIL_GROW(w->mstate, w->mstate_cap, T * L))
         return -1;
     return 0;
 }
@@ -360,10 +360,10 @@ static double train_dev_f1(struct trainer *tr, const double *x)
     for (size_t s = 0; s < dv->nsent; s++) {
         size_t t0 = dv->sent_start[s];
         size_t T = dv->sent_start[s + 1] - t0;
-        if (util_grow((void **)&tr->dstate, &tr->dstate_cap, T * L, sizeof *tr->dstate) ||
-            util_grow((void **)&tr->dpath, &tr->dpath_cap, T, sizeof *tr->dpath) ||
-            util_grow((void **)&gold, &cap, T, sizeof *gold) ||
-            util_grow((void **)&pred, &cap2, T, sizeof *pred))
+        if (UTIL_GROW(tr->dstate, tr->dstate_cap, T * L) ||
+            UTIL_GROW(tr->dpath, tr->dpath_cap, T) ||
+            UTIL_GROW(gold, cap, T) ||
+            UTIL_GROW(pred, cap2, T))
             goto out;
         train_state(m, dv, t0, T, L, x, tr->dstate);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio ? m->allowed : NULL,

@@ -75,9 +75,9 @@ static enum crftag_status bias_score(const struct crftag_model *m,
             continue;
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        if (util_grow((void **)&gold, &cap, sen.n, sizeof *gold) ||
-            util_grow((void **)&pred, &cap2, sen.n, sizeof *pred) ||
-            util_grow((void **)&ids, &cap3, sen.n, sizeof *ids)) {
+        if (UTIL_GROW(gold, cap, sen.n) ||
+            UTIL_GROW(pred, cap2, sen.n) ||
+            UTIL_GROW(ids, cap3, sen.n)) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
             goto out;
         }

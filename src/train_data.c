@@ -214,7 +214,7 @@ static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, 
     }
     /* + 1: pk exists even when no token has an attribute (min-freq can drop
      * them all), so that td->pk + offset is never arithmetic on NULL */
-    if (util_grow((void **)&td->pk, cap, *len + 3 * n + 1, sizeof *td->pk))
+    if (UTIL_GROW(td->pk, *cap, *len + 3 * n + 1))
         return -1;
     uint16_t *pk = td->pk;
     size_t q = *len;
@@ -274,7 +274,7 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
         size_t t0 = c->sent_start[s];
         for (size_t i = 0; i < sen.n; i++) {
             size_t n = 0;
-            if (util_grow((void **)&tok, &tcap, fb.start[i + 1] - fb.start[i] + 1, sizeof *tok)) {
+            if (UTIL_GROW(tok, tcap, fb.start[i + 1] - fb.start[i] + 1)) {
                 st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
                 goto out;
             }
@@ -289,7 +289,7 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
                     }
                     id = *slot;
                     if (counts) {
-                        if (util_grow((void **)counts, counts_cap, ids->n, sizeof **counts)) {
+                        if (UTIL_GROW(*counts, *counts_cap, ids->n)) {
                             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
                             goto out;
                         }
@@ -510,7 +510,7 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
             for (pk_iter_init(&it, td, t); pk_iter_next(&it);) {
                 if (remap[it.id] == UINT32_MAX)
                     continue;
-                if (util_grow((void **)&tok, &tcap, n + 1, sizeof *tok)) {
+                if (UTIL_GROW(tok, tcap, n + 1)) {
                     st = CRFTAG_ERR_NOMEM;
                     break;
                 }

@@ -39,22 +39,21 @@ void *util_realloc(void *p, size_t n, size_t size)
     return realloc(p, bytes ? bytes : 1);
 }
 
-int util_grow(void **p, size_t *cap, size_t need, size_t size)
+void *util_grow(void *p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
-        return 0;
+        return p;
     size_t ncap = *cap ? *cap : 16;
     while (ncap < need) {
         if (ncap > SIZE_MAX / 2)
-            return -1;
+            return p;
         ncap *= 2;
     }
-    void *np = util_realloc(*p, ncap, size);
+    void *np = util_realloc(p, ncap, size);
     if (!np)
-        return -1;
-    *p = np;
+        return p;
     *cap = ncap;
-    return 0;
+    return np;
 }
 
 char *util_strndup(const char *s, size_t n)

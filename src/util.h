@@ -19,10 +19,20 @@ void *util_malloc(size_t n, size_t size);
 void *util_calloc(size_t n, size_t size);
 void *util_realloc(void *p, size_t n, size_t size);
 
-/* Grows *p (an array of elements of size size, capacity *cap) to hold at
- * least need elements, doubling.  Returns 0, or -1 when out of memory (then
- * *p and *cap are unchanged). */
-int util_grow(void **p, size_t *cap, size_t need, size_t size);
+/* Grows the array p (elements of size size, capacity *cap) to hold at least
+ * need elements, doubling the capacity from 16, and returns it (moved or
+ * not).  When out of memory, or when the capacity would overflow, returns p
+ * itself and leaves *cap unchanged: *cap < need then tells the failure.
+ * Call it through UTIL_GROW, which does that test. */
+void *util_grow(void *p, size_t *cap, size_t need, size_t size);
+
+/* UTIL_GROW(ptr, cap, need): grows the array ptr of capacity cap (both
+ * lvalues) to hold at least need elements of sizeof *ptr, assigning the new
+ * block to ptr.  Returns 0, or -1 when out of memory (then ptr and cap are
+ * unchanged and ptr is still valid).  ptr, cap and need are evaluated more
+ * than once: pass expressions without side effects. */
+#define UTIL_GROW(ptr, cap, need)                                              \
+    ((ptr) = util_grow((ptr), &(cap), (need), sizeof *(ptr)), (cap) < (need) ? -1 : 0)
 
 /* strdup / strndup that return NULL when out of memory. */
 char *util_strdup(const char *s);
