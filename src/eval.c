@@ -92,18 +92,7 @@ struct eval_label {
 
 static void eval_split(const char *label, struct eval_label *out)
 {
-    const char *dash = strchr(label, '-');
-    if (!dash) {
-        out->tag = label;
-        out->tag_len = strlen(label);
-        out->type = label + out->tag_len;
-        out->type_len = 0;
-        return;
-    }
-    out->tag = label;
-    out->tag_len = (size_t)(dash - label);
-    out->type = dash + 1;
-    out->type_len = strlen(dash + 1);
+    labels_split(label, &out->tag, &out->tag_len, &out->type, &out->type_len);
     /* `$type = $type ? $type : ""`: Perl's false strings are "" and "0" */
     if (out->type_len == 1 && out->type[0] == '0')
         out->type_len = 0;

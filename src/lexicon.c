@@ -10,9 +10,8 @@
  *      in the text (overlapping matches counted);
  *   3. per view: the counts of the folds it includes give the value.
  *
- * Chunks of the label column: B-X starts a chunk of type X, I-X and E-X
- * continue a chunk of type X or start one after anything else, S-X is a
- * chunk of its own, anything else (O, no '-') is outside.
+ * Chunks of the label column are conlleval's, found by crftag_chunks (eval.c),
+ * the chunker that scores the model.
  */
 #include "lexicon.h"
 
@@ -235,47 +234,28 @@ size_t lex_train_view(const struct lexicon *lx, size_t s)
     return 1 + (size_t)((unsigned long long)s * lx->folds / lx->nsent);
 }
 
-/* Chunks of the labels lab[i * stride]: calls back (i, j, type, type_len). */
-struct lex_chunk { size_t i, j; const char *type; size_t type_len; };
-
-static size_t lex_chunks(const char *const *lab, size_t n, size_t stride,
-                         struct lex_chunk *out)
+/* The chunks of the labels lab[i * stride], by conlleval's rules (the
+ * chunker of eval.c); labs has room for n labels.  Chunks without a type
+ * name no entry. */
+static size_t lex_chunks(const char *const *lab, size_t n, size_t stride, const char **labs,
+                         struct crftag_chunk *out)
 {
-    size_t nc = 0;
-    int open = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *l = lab[i * stride];
-        const char *dash = strchr(l, '-');
-        char tag = dash && dash - l == 1 ? l[0] : 'O';
-        const char *type = dash ? dash + 1 : "";
-        size_t tlen = strlen(type);
-        int cont = open && (tag == 'I' || tag == 'E') && out[nc - 1].type_len == tlen &&
-                   memcmp(out[nc - 1].type, type, tlen) == 0;
-        if (cont) {
-            out[nc - 1].j = i + 1;
-        } else if (tag == 'B' || tag == 'I' || tag == 'E' || tag == 'S') {
-            out[nc].i = i;
-            out[nc].j = i + 1;
-            out[nc].type = type;
-            out[nc].type_len = tlen;
-            nc++;
-            open = 1;
-        } else {
-            open = 0;
-        }
-        if (tag == 'E' || tag == 'S')
-            open = 0;
-    }
-    return nc;
+    for (size_t i = 0; i < n; i++)
+        labs[i] = lab[i * stride];
+    size_t nc = crftag_chunks(labs, n, out), k = 0;
+    for (size_t q = 0; q < nc; q++)
+        if (out[q].type_len > 0)
+            out[k++] = out[q];
+    return k;
 }
 
 /* Chunks that become entries: at most LEX_MAXTOK tokens of at most
  * LEX_MAXTOKLEN bytes. */
-static int lex_chunk_ok(const struct sentence *sen, size_t stride, const struct lex_chunk *ch)
+static int lex_chunk_ok(const struct sentence *sen, size_t stride, const struct crftag_chunk *ch)
 {
-    if (ch->j - ch->i > LEX_MAXTOK)
+    if (ch->end - ch->begin > LEX_MAXTOK)
         return 0;
-    for (size_t i = ch->i; i < ch->j; i++)
+    for (size_t i = ch->begin; i < ch->end; i++)
         if (strlen(sen->cols[i * stride]) > LEX_MAXTOKLEN)
             return 0;
     return 1;
@@ -306,12 +286,13 @@ static unsigned lex_value(const uint32_t *ent, size_t ntypes, uint64_t occ)
  * (ne_cap of them) is the entry ending at a node of the index, or UINT32_MAX;
  * ch has room for the sentence's chunks. */
 static void lex_count_sentence(const struct lexicon *lx, const struct sentence *sen,
-                               size_t stride, size_t lab, struct lex_chunk *ch,
+                               size_t stride, size_t lab, const char **labs,
+                               struct crftag_chunk *ch,
                                const uint32_t *node_ent, size_t ne_cap, size_t K, size_t k,
                                uint32_t *ent, uint32_t *occ)
 {
     size_t T = lx->ntypes;
-    size_t nc = lex_chunks(sen->cols + lab, sen->n, stride, ch);
+    size_t nc = lex_chunks(sen->cols + lab, sen->n, stride, labs, ch);
     for (size_t q = 0; q < nc; q++) {
         if (!lex_chunk_ok(sen, stride, &ch[q]))
             continue;
@@ -323,7 +304,7 @@ static void lex_count_sentence(const struct lexicon *lx, const struct sentence *
         if (t < 0)
             continue;
         uint64_t h = lex_h0(lx);
-        for (size_t i = ch[q].i; i < ch[q].j; i++)
+        for (size_t i = ch[q].begin; i < ch[q].end; i++)
             h = lex_htok(lx, h, sen->cols[i * stride]);
         uint32_t node = htab_get(&lx->index, hash_end(h));
         if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
@@ -381,9 +362,10 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     if (c->ncols < 2 || c->nsent == 0)
         return CRFTAG_OK;
     struct lexicon *lx = lex_new(seed, fold);
-    struct lex_chunk *ch = NULL;
+    struct crftag_chunk *ch = NULL;
+    const char **labs = NULL;
     uint32_t *node_ent = NULL, *ent = NULL, *occ = NULL, *tot = NULL;
-    size_t ne_cap = 0, ch_cap = 0, lab = c->ncols - 1, stride = c->ncols;
+    size_t ne_cap = 0, ch_cap = 0, labs_cap = 0, lab = c->ncols - 1, stride = c->ncols;
     size_t K = folds ? folds : 1;
     enum crftag_status st = CRFTAG_OK;
     if (!lx)
@@ -395,9 +377,9 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        if (UTIL_GROW(ch, ch_cap, sen.n))
+        if (UTIL_GROW(ch, ch_cap, sen.n) || UTIL_GROW(labs, labs_cap, sen.n))
             goto nomem;
-        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, ch);
+        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, labs, ch);
         for (size_t k = 0; k < nc; k++) {
             if (!lex_chunk_ok(&sen, stride, &ch[k]))
                 continue;
@@ -407,7 +389,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
                 goto nomem;
             }
             size_t e;
-            st = lex_new_entry(lx, sen.cols + ch[k].i * stride, ch[k].j - ch[k].i, stride,
+            st = lex_new_entry(lx, sen.cols + ch[k].begin * stride, ch[k].end - ch[k].begin, stride,
                                &node_ent, &ne_cap, &e);
             if (st != CRFTAG_OK)
                 goto nomem;
@@ -416,6 +398,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     if (lx->nent == 0) {
         lex_free(lx);
         free(ch);
+        free(labs);
         free(node_ent);
         return CRFTAG_OK;
     }
@@ -433,7 +416,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
         struct sentence sen;
         corpus_sentence(c, s, &sen);
         size_t k = folds ? (size_t)((unsigned long long)s * folds / c->nsent) : 0;
-        lex_count_sentence(lx, &sen, stride, lab, ch, node_ent, ne_cap, K, k, ent, occ);
+        lex_count_sentence(lx, &sen, stride, lab, labs, ch, node_ent, ne_cap, K, k, ent, occ);
     }
 
     /* 3. values per view */
@@ -449,6 +432,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     lx->nodes_cap = nval;
     lex_set_values(lx, folds, K, ent, occ, tot);
     free(ch);
+    free(labs);
     free(node_ent);
     free(ent);
     free(occ);
@@ -458,6 +442,7 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
 
 nomem:
     free(ch);
+    free(labs);
     free(node_ent);
     free(ent);
     free(occ);

@@ -743,6 +743,31 @@ static void expect_match(const struct lexicon *lx, size_t view, const char *cons
     }
 }
 
+/* The lexicon's entries are the chunks the scorer sees (crftag_chunks,
+ * conlleval's rules): I-ORG after B-LOC starts a chunk of its own, and
+ * S-PER I-PER is one chunk, as conlleval counts it.  So "New" (LOC), "York"
+ * (ORG) and "Bob Smith" (PER) are entries, "New York" and "Bob" are not. */
+static void test_lexicon_chunks_are_conlleval(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    const char *cols[] = { "New", "B-LOC", "York", "I-ORG", "Bob",  "S-PER",
+                           "Smith", "I-PER", "rocks", "O" };
+    struct sentence sen = { 5, 2, cols, 1 };
+    assert_int_equal(corpus_add(c, &sen, NULL), CRFTAG_OK);
+    struct lexicon *lx;
+    assert_int_equal(lex_build(c, 0, 0, SEED, &lx, NULL), CRFTAG_OK);
+    assert_non_null(lx);
+    assert_int_equal(lx->nent, 3);
+    const char *toks[] = { "New", "York", "Bob", "Smith", "Bob" };
+    unsigned v[] = { lv(0, 6, 0), lv(1, 6, 0), lv(2, 6, 0), lv(2, 6, 0), 0 };
+    unsigned p[] = { 1, 1, 2, 4, 0 };
+    expect_match(lx, 0, toks, 5, v, p);
+    lex_free(lx);
+    crftag_corpus_free(c);
+}
+
 /* Values (type, ratio and count buckets) and held-out views computed by
  * hand from LEX_CORPUS. */
 static void test_lexicon_build_and_match(void **state)
@@ -913,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_template_out_of_range),
         cmocka_unit_test(test_template_dedup),
         cmocka_unit_test(test_lexicon_build_and_match),
+        cmocka_unit_test(test_lexicon_chunks_are_conlleval),
         cmocka_unit_test(test_lexicon_plural),
         cmocka_unit_test(test_lexicon_features),
     };
