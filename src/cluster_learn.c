@@ -129,22 +129,22 @@ static int cl_rank_cmp(const void *a, const void *b)
 }
 
 /* Step 1: the vocabulary; map[id] = its word (or RARE). */
-static enum crftag_status cl_vocab(const struct crftag_clusterer *L, struct cl_ctx *x,
+static enum crftag_status cl_vocab(const struct crftag_clusterer *cr, struct cl_ctx *x,
                                    uint32_t **map_out, struct crftag_error *err)
 {
     const struct crftag_cluster_params *p = x->p;
-    struct cl_rank *rk = util_malloc(L->nw, sizeof *rk);
-    uint32_t *map = util_malloc(L->nw, sizeof *map);
+    struct cl_rank *rk = util_malloc(cr->nw, sizeof *rk);
+    uint32_t *map = util_malloc(cr->nw, sizeof *map);
     if (!rk || !map) {
         free(rk);
         free(map);
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (vocabulary)");
     }
     size_t nk = 0;
-    for (size_t i = 0; i < L->nw; i++) {
-        const char *w = L->text + L->off[i];
-        if (L->count[i] >= p->min_count && cl_word_ok(w, strlen(w))) {
-            rk[nk].count = L->count[i];
+    for (size_t i = 0; i < cr->nw; i++) {
+        const char *w = cr->text + cr->off[i];
+        if (cr->count[i] >= p->min_count && cl_word_ok(w, strlen(w))) {
+            rk[nk].count = cr->count[i];
             rk[nk].id = (uint32_t)i;
             nk++;
         }
@@ -157,7 +157,7 @@ static enum crftag_status cl_vocab(const struct crftag_clusterer *L, struct cl_c
         free(map);
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "no word occurs %lu times or more in the text (%zu tokens)",
-                       (unsigned long)p->min_count, L->ntok);
+                       (unsigned long)p->min_count, cr->ntok);
     }
     x->V = nk;
     x->W = nk + 2;
@@ -167,7 +167,7 @@ static enum crftag_status cl_vocab(const struct crftag_clusterer *L, struct cl_c
         free(map);
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (vocabulary)");
     }
-    for (size_t i = 0; i < L->nw; i++)
+    for (size_t i = 0; i < cr->nw; i++)
         map[i] = (uint32_t)nk;   /* RARE */
     for (size_t v = 0; v < nk; v++) {
         x->vid[v] = rk[v].id;
@@ -206,7 +206,7 @@ static int cl_csr(size_t W, size_t np, const uint32_t *key, const uint32_t *othe
 }
 
 /* Step 2: bigram counts. */
-static enum crftag_status cl_bigrams(const struct crftag_clusterer *L, struct cl_ctx *x,
+static enum crftag_status cl_bigrams(const struct crftag_clusterer *cr, struct cl_ctx *x,
                                      const uint32_t *map, struct crftag_error *err)
 {
     size_t W = x->W;
@@ -223,14 +223,14 @@ static enum crftag_status cl_bigrams(const struct crftag_clusterer *L, struct cl
     if (!x->self || !x->nl || !x->nr || htab_init(&pairs, 1024))
         st = CRFTAG_ERR_NOMEM;
     uint32_t prev = EOS;
-    for (size_t i = 0; i <= L->ns && st == CRFTAG_OK; i++) {
+    for (size_t i = 0; i <= cr->ns && st == CRFTAG_OK; i++) {
         uint32_t cur;
-        if (i == L->ns) {
+        if (i == cr->ns) {
             if (prev == EOS)
                 break;
             cur = EOS;
         } else {
-            cur = L->stream[i] == CL_EOS_MARK ? EOS : map[L->stream[i]];
+            cur = cr->stream[i] == CL_EOS_MARK ? EOS : map[cr->stream[i]];
         }
         x->nl[prev]++;
         x->nr[cur]++;
@@ -661,7 +661,7 @@ static int cl_out_cmp(const void *a, const void *b)
     return x->v < y->v ? -1 : x->v > y->v;   /* vocabulary order: by count */
 }
 
-enum crftag_status cl_learn(const struct crftag_clusterer *L, const struct crftag_cluster_params *p,
+enum crftag_status cl_learn(const struct crftag_clusterer *cr, const struct crftag_cluster_params *p,
                             struct crftag_clusters **out, struct crftag_error *err)
 {
     *out = NULL;
@@ -673,9 +673,9 @@ enum crftag_status cl_learn(const struct crftag_clusterer *L, const struct crfta
     char *path = NULL;
     struct cl_out *ord = NULL;
     struct crftag_clusters *c = NULL;
-    enum crftag_status st = cl_vocab(L, &x, &map, err);
+    enum crftag_status st = cl_vocab(cr, &x, &map, err);
     if (st == CRFTAG_OK)
-        st = cl_bigrams(L, &x, map, err);
+        st = cl_bigrams(cr, &x, map, err);
     free(map);
     if (st != CRFTAG_OK)
         goto out;
@@ -708,8 +708,8 @@ enum crftag_status cl_learn(const struct crftag_clusterer *L, const struct crfta
     qsort(ord, x.V, sizeof *ord, cl_out_cmp);
     for (size_t k = 0; k < x.V && st == CRFTAG_OK; k++) {
         uint32_t id = x.vid[ord[k].v];
-        const char *w = L->text + L->off[id];
-        st = cl_add(c, w, strlen(w), ord[k].path, strlen(ord[k].path), L->count[id]);
+        const char *w = cr->text + cr->off[id];
+        st = cl_add(c, w, strlen(w), ord[k].path, strlen(ord[k].path), cr->count[id]);
         if (st != CRFTAG_OK)
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (cluster table)");
     }

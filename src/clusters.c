@@ -354,82 +354,82 @@ struct crftag_clusterer *cl_learner_new(void)
     return util_calloc(1, sizeof(struct crftag_clusterer));
 }
 
-void cl_learner_free(struct crftag_clusterer *L)
+void cl_learner_free(struct crftag_clusterer *cr)
 {
-    if (!L)
+    if (!cr)
         return;
-    htab_free(&L->index);
-    free(L->text);
-    free(L->off);
-    free(L->count);
-    free(L->stream);
-    free(L->toks);
-    free(L);
+    htab_free(&cr->index);
+    free(cr->text);
+    free(cr->off);
+    free(cr->count);
+    free(cr->stream);
+    free(cr->toks);
+    free(cr);
 }
 
-static long cl_word_id(struct crftag_clusterer *L, const char *w, size_t len)
+static long cl_word_id(struct crftag_clusterer *cr, const char *w, size_t len)
 {
     uint64_t h = cl_hash(w, len, 0);
-    uint32_t v = htab_get(&L->index, h);
+    uint32_t v = htab_get(&cr->index, h);
     if (v != HTAB_NONE) {
-        L->count[v]++;
+        cr->count[v]++;
         return (long)v;
     }
-    if (L->nw >= UINT32_MAX - 2)
+    if (cr->nw >= UINT32_MAX - 2)
         return -1;
-    if (UTIL_GROW(L->text, L->text_cap, L->text_len + len + 1))
+    if (UTIL_GROW(cr->text, cr->text_cap, cr->text_len + len + 1))
         return -1;
-    size_t cap = L->w_cap;
-    if (UTIL_GROW(L->off, cap, L->nw + 1))
+    size_t cap = cr->w_cap;
+    if (UTIL_GROW(cr->off, cap, cr->nw + 1))
         return -1;
-    cap = L->w_cap;
-    if (UTIL_GROW(L->count, cap, L->nw + 1))
+    cap = cr->w_cap;
+    if (UTIL_GROW(cr->count, cap, cr->nw + 1))
         return -1;
-    L->w_cap = cap;
-    if (!htab_put(&L->index, h, (uint32_t)L->nw, NULL))
+    cr->w_cap = cap;
+    if (!htab_put(&cr->index, h, (uint32_t)cr->nw, NULL))
         return -1;
-    L->off[L->nw] = L->text_len;
-    memcpy(L->text + L->text_len, w, len);
-    L->text[L->text_len + len] = '\0';
-    L->text_len += len + 1;
-    L->count[L->nw] = 1;
-    return (long)L->nw++;
+    cr->off[cr->nw] = cr->text_len;
+    memcpy(cr->text + cr->text_len, w, len);
+    cr->text[cr->text_len + len] = '\0';
+    cr->text_len += len + 1;
+    cr->count[cr->nw] = 1;
+    return (long)cr->nw++;
 }
 
-enum crftag_status cl_learner_add(struct crftag_clusterer *L, const char *const *tok,
+enum crftag_status cl_learner_add(struct crftag_clusterer *cr, const char *const *tok,
                                   const size_t *len, size_t n)
 {
-    size_t before = L->ns;
-    if (n >= SIZE_MAX - L->ns - 1 || UTIL_GROW(L->stream, L->s_cap, L->ns + n + 1))
+    size_t before = cr->ns;
+    if (n >= SIZE_MAX - cr->ns - 1 || UTIL_GROW(cr->stream, cr->s_cap, cr->ns + n + 1))
         return CRFTAG_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         size_t l = len ? len[i] : strlen(tok[i]);
         if (l == 0)
             continue;
-        long id = cl_word_id(L, tok[i], l);
+        long id = cl_word_id(cr, tok[i], l);
         if (id < 0) {
-            L->ns = before;      /* counts of the words before stay: harmless */
+            cr->ns = before;      /* counts of the words before stay: harmless */
             return CRFTAG_ERR_NOMEM;
         }
-        L->stream[L->ns++] = (uint32_t)id;
+        cr->stream[cr->ns++] = (uint32_t)id;
     }
-    if (L->ns > before) {
-        L->ntok += L->ns - before;
-        L->stream[L->ns++] = CL_EOS_MARK;
-        L->nsent++;
+    if (cr->ns > before) {
+        cr->ntok += cr->ns - before;
+        cr->stream[cr->ns++] = CL_EOS_MARK;
+        cr->nsent++;
     }
     return CRFTAG_OK;
 }
 
-void cl_learner_size(const struct crftag_clusterer *L, size_t *sentences, size_t *tokens,
+void cl_learner_size(const struct crftag_clusterer *cr, size_t *sentences, size_t *tokens,
                      size_t *types)
 {
     if (sentences)
-        *sentences = L ? L->nsent : 0;
+        *sentences = cr ? cr->nsent : 0;
     if (tokens)
-        *tokens = L ? L->ntok : 0;
+        *tokens = cr ? cr->ntok : 0;
     if (types)
-        *types = L ? L->nw : 0;
+        *types = cr ? cr->nw : 0;
 }
 
 /* ------------------------------------------------------------------------ */

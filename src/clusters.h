@@ -126,22 +126,22 @@ struct crftag_clusterer {
 };
 
 struct crftag_clusterer *cl_learner_new(void);
-void cl_learner_free(struct crftag_clusterer *L);
+void cl_learner_free(struct crftag_clusterer *cr);
 
 /* Appends one sentence of n tokens (tok[i][0..len[i]); len may be NULL for
  * NUL-terminated tokens).  Empty tokens are skipped. */
-enum crftag_status cl_learner_add(struct crftag_clusterer *L, const char *const *tok,
+enum crftag_status cl_learner_add(struct crftag_clusterer *cr, const char *const *tok,
                                   const size_t *len, size_t n);
 
 /* Sentences and tokens added, distinct words seen. */
-void cl_learner_size(const struct crftag_clusterer *L, size_t *sentences, size_t *tokens,
+void cl_learner_size(const struct crftag_clusterer *cr, size_t *sentences, size_t *tokens,
                      size_t *types);
 
 /* Learns the clusters of the text added so far (see cluster_learn.c); p
  * must be valid (num_clusters 2..CL_MAXCLASSES, min_count >= 1, max_iter >= 0).
  * Fails with CRFTAG_ERR_INVALID when no word reaches min_count, and
  * CRFTAG_ERR_CANCELED when the progress callback asks to stop. */
-enum crftag_status cl_learn(const struct crftag_clusterer *L, const struct crftag_cluster_params *p,
+enum crftag_status cl_learn(const struct crftag_clusterer *cr, const struct crftag_cluster_params *p,
                             struct crftag_clusters **out, struct crftag_error *err);
 
 #endif
