@@ -661,8 +661,9 @@ static int cl_out_cmp(const void *a, const void *b)
     return x->v < y->v ? -1 : x->v > y->v;   /* vocabulary order: by count */
 }
 
-enum crftag_status cl_learn(const struct crftag_clusterer *cr, const struct crftag_cluster_params *p,
-                            struct crftag_clusters **out, struct crftag_error *err)
+enum crftag_status cl_learn(const struct crftag_clusterer *cr,
+                            const struct crftag_cluster_params *p, struct crftag_clusters **out,
+                            struct crftag_error *err)
 {
     *out = NULL;
     struct cl_ctx x;

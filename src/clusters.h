@@ -141,7 +141,8 @@ void cl_learner_size(const struct crftag_clusterer *cr, size_t *sentences, size_
  * must be valid (num_clusters 2..CL_MAXCLASSES, min_count >= 1, max_iter >= 0).
  * Fails with CRFTAG_ERR_INVALID when no word reaches min_count, and
  * CRFTAG_ERR_CANCELED when the progress callback asks to stop. */
-enum crftag_status cl_learn(const struct crftag_clusterer *cr, const struct crftag_cluster_params *p,
-                            struct crftag_clusters **out, struct crftag_error *err);
+enum crftag_status cl_learn(const struct crftag_clusterer *cr,
+                            const struct crftag_cluster_params *p, struct crftag_clusters **out,
+                            struct crftag_error *err);
 
 #endif
