@@ -269,10 +269,10 @@ CRFTAG_API void crftag_model_get_info_sz(const struct crftag_model *m,
     crftag_model_get_info_sz((m), (out), sizeof(struct crftag_model_info))
 
 /* Type i (0 .. num_user_lexicon_types - 1) of the model's user lexicon, in
- * order of first appearance in the lexicon files, and (when entries is not
- * NULL) how many entries have it; NULL (and 0) when out of range. */
+ * order of first appearance in the lexicon files, and (when out_entries is
+ * not NULL) how many entries have it; NULL (and 0) when out of range. */
 CRFTAG_API const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,
-                                                      size_t *entries);
+                                                      size_t *out_entries);
 
 /* Training frequency of label id in the training data (0 when out of range). */
 CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id);
@@ -474,8 +474,9 @@ CRFTAG_API enum crftag_status crftag_clusterer_add_sentence(struct crftag_cluste
 
 /* Sentences and tokens added so far, distinct words among them (any pointer
  * may be NULL). */
-CRFTAG_API void crftag_clusterer_size(const struct crftag_clusterer *cl, size_t *sentences,
-                                      size_t *tokens, size_t *words);
+CRFTAG_API void crftag_clusterer_size(const struct crftag_clusterer *cl,
+                                      size_t *out_sentences, size_t *out_tokens,
+                                      size_t *out_words);
 
 /* Learns clusters from the text added (deterministic: the same text and
  * parameters give the same table).  Fails with CRFTAG_ERR_INVALID for bad
@@ -500,8 +501,8 @@ CRFTAG_API enum crftag_status crftag_clusters_write(const struct crftag_clusters
 
 /* Words and distinct clusters (paths) of a table (either pointer may be
  * NULL). */
-CRFTAG_API void crftag_clusters_size(const struct crftag_clusters *k, size_t *words,
-                                     size_t *clusters);
+CRFTAG_API void crftag_clusters_size(const struct crftag_clusters *k, size_t *out_words,
+                                     size_t *out_clusters);
 
 /* The cluster path of a word (as crftag's features look it up: as it is,
  * else with ASCII letters lower-cased), or NULL when it has none.  Borrowed

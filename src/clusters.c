@@ -576,10 +576,10 @@ enum crftag_status crftag_clusterer_add_file(struct crftag_clusterer *cl, const 
     return rc < 0 ? (enum crftag_status)rc : CRFTAG_OK;
 }
 
-void crftag_clusterer_size(const struct crftag_clusterer *cl, size_t *sentences,
-                           size_t *tokens, size_t *words)
+void crftag_clusterer_size(const struct crftag_clusterer *cl, size_t *out_sentences,
+                           size_t *out_tokens, size_t *out_words)
 {
-    cl_learner_size(cl, sentences, tokens, words);
+    cl_learner_size(cl, out_sentences, out_tokens, out_words);
 }
 
 enum crftag_status crftag_clusters_read(const char *path, struct crftag_clusters **out,
@@ -606,12 +606,13 @@ enum crftag_status crftag_clusters_write(const struct crftag_clusters *k, const 
     return st;
 }
 
-void crftag_clusters_size(const struct crftag_clusters *k, size_t *words, size_t *clusters)
+void crftag_clusters_size(const struct crftag_clusters *k, size_t *out_words,
+                          size_t *out_clusters)
 {
-    if (words)
-        *words = k ? k->nwords : 0;
-    if (clusters)
-        *clusters = k ? k->npaths : 0;
+    if (out_words)
+        *out_words = k ? k->nwords : 0;
+    if (out_clusters)
+        *out_clusters = k ? k->npaths : 0;
 }
 
 const char *crftag_clusters_get(const struct crftag_clusters *k, const char *word)

@@ -155,7 +155,7 @@ static enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint3
                                         double *out_score, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
-    int use_mask = t->constrained && m->bio;
+    int use_mask = t->constrained && m->bio_constrained;
     size_t L = m->labels.n;
     if (t->bias_on) {
         /* decode state + bias; the score reported is the unbiased one */

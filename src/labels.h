@@ -1,7 +1,7 @@
 /*
  * labels.h - label dictionary and BIO parsing (base layer).
  *
- * Shared by training (label ids), decoding (the BIO restriction) and
+ * Shared by training (label ids), decoding (the BIO constraint) and
  * evaluation (chunk rules).
  */
 #ifndef CRFTAG_LABELS_H

@@ -291,13 +291,13 @@ static void lex_count_sentence(const struct lexicon *lx, const struct sentence *
                                const uint32_t *node_ent, size_t ne_cap, size_t K, size_t k,
                                uint32_t *ent, uint32_t *occ)
 {
-    size_t T = lx->ntypes;
+    size_t NT = lx->ntypes;
     size_t nc = lex_chunks(sen->cols + lab, sen->n, stride, labs, ch);
     for (size_t q = 0; q < nc; q++) {
         if (!lex_chunk_ok(sen, stride, &ch[q]))
             continue;
         long t = -1;
-        for (size_t u = 0; u < T; u++)
+        for (size_t u = 0; u < NT; u++)
             if (strlen(lx->types[u]) == ch[q].type_len &&
                 memcmp(lx->types[u], ch[q].type, ch[q].type_len) == 0)
                 t = (long)u;
@@ -309,12 +309,12 @@ static void lex_count_sentence(const struct lexicon *lx, const struct sentence *
         uint32_t node = htab_get(&lx->index, hash_end(h));
         if (node == HTAB_NONE || node_ent[node] == UINT32_MAX)
             continue;
-        ent[((size_t)node_ent[node] * K + k) * T + (size_t)t]++;
+        ent[((size_t)node_ent[node] * K + k) * NT + (size_t)t]++;
     }
     for (size_t i = 0; i < sen->n; i++) {
         uint64_t h = lex_h0(lx);
-        for (size_t L = 0; L < LEX_MAXTOK && i + L < sen->n; L++) {
-            h = lex_htok(lx, h, sen->cols[(i + L) * stride]);
+        for (size_t w = 0; w < LEX_MAXTOK && i + w < sen->n; w++) {
+            h = lex_htok(lx, h, sen->cols[(i + w) * stride]);
             uint32_t node = htab_get(&lx->index, hash_end(h));
             if (node == HTAB_NONE)
                 break;
@@ -330,23 +330,23 @@ static void lex_count_sentence(const struct lexicon *lx, const struct sentence *
 static void lex_set_values(struct lexicon *lx, size_t folds, size_t K, const uint32_t *ent,
                            const uint32_t *occ, uint32_t *tot)
 {
-    size_t T = lx->ntypes, nviews = lx->nviews;
+    size_t NT = lx->ntypes, nviews = lx->nviews;
     for (size_t e = 0; e < lx->nent; e++) {
         uint64_t otot = 0;
-        memset(tot, 0, T * sizeof *tot);
+        memset(tot, 0, NT * sizeof *tot);
         for (size_t k = 0; k < K; k++) {
             otot += occ[e * K + k];
-            for (size_t t = 0; t < T; t++)
-                tot[t] += ent[(e * K + k) * T + t];
+            for (size_t t = 0; t < NT; t++)
+                tot[t] += ent[(e * K + k) * NT + t];
         }
         uint16_t *v = lx->val + (size_t)lx->ent_node[e] * nviews;
-        v[0] = (uint16_t)lex_value(tot, T, otot);
+        v[0] = (uint16_t)lex_value(tot, NT, otot);
         for (size_t k = 0; k < folds; k++) {
-            const uint32_t *ek = ent + (e * K + k) * T;
-            for (size_t t = 0; t < T; t++)
+            const uint32_t *ek = ent + (e * K + k) * NT;
+            for (size_t t = 0; t < NT; t++)
                 tot[t] -= ek[t];
-            v[1 + k] = (uint16_t)lex_value(tot, T, otot - occ[e * K + k]);
-            for (size_t t = 0; t < T; t++)
+            v[1 + k] = (uint16_t)lex_value(tot, NT, otot - occ[e * K + k]);
+            for (size_t t = 0; t < NT; t++)
                 tot[t] += ek[t];
         }
     }
@@ -404,12 +404,12 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     }
 
     /* 2. counts per fold */
-    size_t T = lx->ntypes, nent_k, nent_kt;
-    if (util_mul(lx->nent, K, &nent_k) || util_mul(nent_k, T, &nent_kt))
+    size_t NT = lx->ntypes, nent_k, nent_kt;
+    if (util_mul(lx->nent, K, &nent_k) || util_mul(nent_k, NT, &nent_kt))
         goto nomem;
     ent = util_calloc(nent_kt, sizeof *ent);
     occ = util_calloc(nent_k, sizeof *occ);
-    tot = util_calloc(T, sizeof *tot);
+    tot = util_calloc(NT, sizeof *tot);
     if (!ent || !occ || !tot)
         goto nomem;
     for (size_t s = 0; s < c->nsent; s++) {
@@ -463,14 +463,14 @@ void lex_match(const struct lexicon *lx, size_t view, const char *const *cols, s
         uint64_t h = h0;
         size_t best = 0;
         unsigned bv = 0;
-        for (size_t L = 0; L < LEX_MAXTOK && i + L < n; L++) {
-            h = lex_htok(lx, h, cols[(i + L) * stride]);
+        for (size_t w = 0; w < LEX_MAXTOK && i + w < n; w++) {
+            h = lex_htok(lx, h, cols[(i + w) * stride]);
             uint32_t node = htab_get(&lx->index, hash_end(h));
             if (node == HTAB_NONE)
                 break;
             unsigned v = lx->val[(size_t)node * lx->nviews + view];
             if (v) {
-                best = L + 1;
+                best = w + 1;
                 bv = v;
             }
         }

@@ -3,7 +3,7 @@
  *
  * The trainer and the loader fill the arrays of struct crftag_model (see
  * model.h) and call model_finish(), which builds the attribute hash table and
- * the BIO masks.  After that the model is read-only.
+ * the BIO mask (the BIO constraint).  After that the model is read-only.
  */
 #include "model.h"
 
@@ -67,8 +67,8 @@ enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     int bio = labels_bio_mask(&m->labels, m->allowed, m->allowed_start);
     if (!bio)
-        m->bio = 0;
-    if (!m->bio) {
+        m->bio_constrained = 0;
+    if (!m->bio_constrained) {
         memset(m->allowed, 1, L * L);
         memset(m->allowed_start, 1, L);
     }
@@ -174,7 +174,7 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
     for (size_t k = 0; k < L * L; k++)
         nz += m->trans[k] != 0.0f;
     out->num_nonzero = nz;
-    out->bio_constrained = m->bio;
+    out->bio_constrained = m->bio_constrained;
     out->c1 = m->meta.c1;
     out->c2 = m->meta.c2;
     out->iterations = m->meta.iterations;
@@ -206,18 +206,18 @@ void crftag_model_get_info_sz(const struct crftag_model *m, struct crftag_model_
 }
 
 const char *crftag_model_user_lexicon_type(const struct crftag_model *m, size_t i,
-                                           size_t *entries)
+                                           size_t *out_entries)
 {
-    if (entries)
-        *entries = 0;
+    if (out_entries)
+        *out_entries = 0;
     if (!m || !m->feat.ulex || i >= m->feat.ulex->ntypes)
         return NULL;
     const struct lexicon *ux = m->feat.ulex;
-    if (entries) {
+    if (out_entries) {
         size_t c = 0;
         for (size_t e = 0; e < ux->nent; e++)
             c += lex_type(lex_entry_value(ux, e)) == i;
-        *entries = c;
+        *out_entries = c;
     }
     return ux->types[i];
 }

@@ -39,7 +39,7 @@ struct model_meta {
 struct crftag_model {
     struct feat_config feat;
     struct labels labels;        /* L = labels.n */
-    int bio;                     /* 1: IOB2 labels, constrained decoding default */
+    int bio_constrained;         /* 1: IOB2 labels, BIO-constrained decoding by default */
     struct htab attrs;           /* attribute hash -> a */
     uint32_t nattr;
     uint32_t *attr_off;          /* [nattr + 1] */
@@ -61,8 +61,8 @@ struct crftag_model {
 /* An empty model (all zero / NULL); free with crftag_model_free(). */
 struct crftag_model *model_new(void);
 
-/* Builds the hash table and the BIO masks from attr_hash[], labels and bio
- * after the arrays are filled (by the trainer or the loader). */
+/* Builds the hash table and the BIO mask from attr_hash[], labels and
+ * bio_constrained after the arrays are filled (by the trainer or the loader). */
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err);
 
 /* Drops pairs whose weight is 0 (after L1) and attributes left without pairs,

@@ -417,7 +417,7 @@ static enum crftag_status mio_parse_labels(struct mio_parse *ps, struct crftag_m
         return mio_short(ps, "the label names");
     if (bio > 1)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: bio flag %u", bio);
-    m->bio = bio;
+    m->bio_constrained = bio;
     for (uint32_t i = 0; i < L; i++) {
         const char *s;
         uint32_t n;

@@ -234,7 +234,7 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     w_lexicon(w, m->feat.kind == FEAT_BUILTIN ? m->feat.ulex : NULL, 1);
     /* labels */
     w_u32(w, (uint32_t)L);
-    w_u8(w, m->bio ? 1 : 0);
+    w_u8(w, m->bio_constrained ? 1 : 0);
     for (size_t i = 0; i < L; i++)
         w_str(w, m->labels.names[i]);
     /* attributes, column by column (compresses better than rows) */

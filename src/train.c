@@ -366,8 +366,8 @@ static double train_dev_f1(struct trainer *tr, const double *x)
             UTIL_GROW(pred, cap2, T))
             goto out;
         train_state(m, dv, t0, T, L, x, tr->dstate);
-        if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio ? m->allowed : NULL,
-                           m->bio ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
+        if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
+                           m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
         for (size_t i = 0; i < T; i++) {
             gold[i] = dev->cells[(t0 + i) * dev->ncols + dev->ncols - 1];

@@ -180,7 +180,7 @@ enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corp
     if (st != CRFTAG_OK)
         return st;
     size_t L = m->labels.n;
-    m->bio = iob2 && p->bio_constraint;
+    m->bio_constrained = iob2 && p->bio_constraint;
     /* "auto" is chosen by crftag_train (train_bias.c); the objective is the
      * same for every bias */
     if (p->bias && p->bias[0] && strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {

@@ -77,7 +77,7 @@ enum crftag_status train_features(struct crftag_model *m, const struct crftag_co
                                   struct crftag_error *err);
 
 /* The labels of the model skeleton m from c: the label set, the BIO
- * restriction (when the gold sequences are valid IOB2 and p asks for it), a
+ * constraint (when the gold sequences are valid IOB2 and p asks for it), a
  * fixed label bias (p->bias, unless "auto") and the label counts; *out
  * ([c->ntok], the caller frees it) receives the gold label ids. */
 enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corpus *c,

@@ -152,7 +152,7 @@ static struct crftag_model *build_model(int use_template)
     }
     for (int i = 0; i < NL; i++)
         assert_int_equal(labels_add(&m->labels, LABELS[i]), i);
-    m->bio = 1;
+    m->bio_constrained = 1;
     m->nattr = NATTR;
     m->attr_hash = util_malloc(NATTR, sizeof *m->attr_hash);
     m->attr_off = util_malloc(NATTR + 1, sizeof *m->attr_off);
@@ -260,7 +260,7 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     size_t L = a->labels.n;
     for (size_t i = 0; i < L; i++)
         assert_string_equal(a->labels.names[i], b->labels.names[i]);
-    assert_int_equal(a->bio, b->bio);
+    assert_int_equal(a->bio_constrained, b->bio_constrained);
     assert_int_equal(a->nattr, b->nattr);
     assert_int_equal(a->npairs, b->npairs);
     assert_true(same_bits(a->attr_hash, b->attr_hash, a->nattr * sizeof *a->attr_hash));
@@ -573,7 +573,7 @@ static void test_roundtrip_sparse(void **state)
     assert_int_equal(back->npairs, 0);
     assert_null(back->meta.stop_reason);
     assert_int_equal(crftag_model_label_count(back, 0), 0);
-    assert_int_equal(back->bio, 0);
+    assert_int_equal(back->bio_constrained, 0);
     free(buf);
     crftag_model_free(back);
     crftag_model_free(m);
