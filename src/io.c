@@ -92,23 +92,33 @@ enum crftag_status io_open(const char *path, struct io_reader **out, struct crft
     return CRFTAG_OK;
 }
 
+/* gzread of up to len bytes into buf: the count (0 at the end of input), or
+ * a negative status with the error set at line `line` of r's file.  A
+ * truncated .gz makes gzread return 0 with Z_BUF_ERROR set, so the error
+ * state is checked at every apparent end of file, not only on -1. */
+static int io_gzread(struct io_reader *r, char *buf, unsigned len, long line,
+                     struct crftag_error *err)
+{
+    int n = gzread(r->gz, buf, len);
+    if (n > 0)
+        return n;
+    int errnum = Z_OK;
+    const char *msg = gzerror(r->gz, &errnum);
+    if (n == 0 && (errnum == Z_OK || errnum == Z_STREAM_END))
+        return 0;
+    if (errnum == Z_ERRNO)
+        msg = strerror(errno);
+    return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s",
+                   msg && *msg ? msg : "unknown zlib error");
+}
+
 /* Fills in[] with the next block.  Returns 0 (check r->eof) or a status. */
 static int io_fill(struct io_reader *r, struct crftag_error *err)
 {
     r->pos = r->end = 0;
-    int n = gzread(r->gz, r->in, IO_CHUNK);
-    int errnum = Z_OK;
-    const char *msg = NULL;
-    if (n <= 0)
-        msg = gzerror(r->gz, &errnum);
-    /* A truncated .gz makes gzread return 0 with Z_BUF_ERROR set, so the
-     * error state is checked at every apparent end of file, not only on -1. */
-    if (n < 0 || (n == 0 && errnum != Z_OK && errnum != Z_STREAM_END)) {
-        if (errnum == Z_ERRNO)
-            msg = strerror(errno);
-        return err_set(err, CRFTAG_ERR_IO, r->path, r->lineno + 1, "read error: %s",
-                       msg && *msg ? msg : "unknown zlib error");
-    }
+    int n = io_gzread(r, r->in, IO_CHUNK, r->lineno + 1, err);
+    if (n < 0)
+        return n;
     if (n == 0)
         r->eof = 1;
     r->end = (size_t)n;
@@ -238,16 +248,9 @@ enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
             st = err_set(err, CRFTAG_ERR_NOMEM, r->path, 0, "out of memory");
             break;
         }
-        int n = gzread(r->gz, buf + len, IO_CHUNK);
-        int errnum = Z_OK;
-        const char *msg = NULL;
-        if (n <= 0)
-            msg = gzerror(r->gz, &errnum);
-        if (n < 0 || (n == 0 && errnum != Z_OK && errnum != Z_STREAM_END)) {
-            if (errnum == Z_ERRNO)
-                msg = strerror(errno);
-            st = err_set(err, CRFTAG_ERR_IO, r->path, 0, "read error: %s",
-                         msg && *msg ? msg : "unknown zlib error");
+        int n = io_gzread(r, buf + len, IO_CHUNK, 0, err);
+        if (n < 0) {
+            st = (enum crftag_status)n;
             break;
         }
         if (n == 0)
