@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "json.h"
 #include "output.h"
+#include "tag_jsonl.h"
 
 #define RAW_CHUNK ((size_t)1 << 20)
 
@@ -342,82 +343,6 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
     return status;
 }
 
-static int tag_jsonl(struct tag_ctx *cx, const char *path)
-{
-    FILE *f = stdin;
-    if (strcmp(path, "-") != 0 && !(f = fopen(path, "rb"))) {
-        cli_errorf("%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL, *text = NULL;
-    size_t cap = 0, tcap = 0;
-    long lineno = 0;
-    int rc = 0, bad = 0;
-    ssize_t got;
-    while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t len = (size_t)got;
-        if (json_ws(line, line + len) == line + len)
-            continue;                       /* blank line: no record */
-        if (len > tcap) {
-            char *nt = realloc(text, len);
-            if (!nt) {
-                cli_errorf("out of memory");
-                rc = -1;
-                break;
-            }
-            text = nt;
-            tcap = len;
-        }
-        size_t tl = 0;
-        const char *msg = json_record(line, len, text, &tl);
-        if (msg) {
-            cli_errorf("%s:%ld: %s", strcmp(path, "-") ? path : "<stdin>", lineno, msg);
-            char m[128];
-            int ml = snprintf(m, sizeof m, "line %ld: %s", lineno, msg);
-            fputs("{\"error\":", stdout);
-            json_put(stdout, m, ml > 0 && (size_t)ml < sizeof m ? (size_t)ml : strlen(m));
-            fputs("}\n", stdout);
-            bad = 1;
-        } else {
-            struct crftag_span *sp;
-            size_t ns;
-            struct crftag_error err;
-            enum crftag_status st =
-                crftag_tagger_tag_text(cx->t, text, tl, &sp, &ns, NULL, NULL, &err);
-            if (st != CRFTAG_OK) {
-                cli_error(&err, st);
-                rc = -1;
-                break;
-            }
-            fputs("{\"entities\":[", stdout);
-            for (size_t k = 0; k < ns; k++) {
-                fprintf(stdout, "%s{\"start\":%zu,\"end\":%zu,\"type\":", k ? "," : "",
-                        sp[k].start, sp[k].end);
-                json_put(stdout, sp[k].type, sp[k].type_len);
-                fputs(",\"text\":", stdout);
-                json_put(stdout, text + sp[k].start, sp[k].end - sp[k].start);
-                putc('}', stdout);
-            }
-            fputs("]}\n", stdout);
-            crftag_spans_free(sp);
-        }
-        if (ferror(stdout) || (cx->flush && fflush(stdout))) {
-            cli_errorf("writing output: %s", strerror(errno));
-            rc = -1;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        cli_errorf("%s: read error: %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    free(text);
-    if (f != stdin)
-        fclose(f);
-    return rc == 0 && bad ? -1 : rc;
-}
-
 int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
@@ -492,8 +417,12 @@ int cmd_tag(int argc, char **argv)
     }
     struct stat sb;
     cx.flush = !(fstat(fileno(stdout), &sb) == 0 && S_ISREG(sb.st_mode));
+    struct jsonl_opts jo = {
+        .t = cx.t, .m = m, .plain = cx.plain, .flush = cx.flush,
+        .tokens = o.format && cx.fmt != OUT_SPANS, .offsets = cx.fmt == OUT_JSON,
+    };
     rc = o.tokenized ? tag_tokenized(&cx, path, info.num_columns)
-         : jsonl     ? tag_jsonl(&cx, path)
+         : jsonl     ? tag_jsonl(&jo, path)
                      : tag_raw(&cx, path, o.lines);
     if (fflush(stdout) != 0 && rc == 0) {
         cli_errorf("writing output: %s", strerror(errno));
