@@ -360,7 +360,11 @@ const char *json_record(const char *line, size_t len, struct json_rec *rec,
     }
     if (p < end && *p == '{') {
         rec->object = 1;
-        return json_object(p, (size_t)(end - p), rec, replaced);
+        if ((e = json_object(p, (size_t)(end - p), rec, replaced)))
+            return e;
+        for (size_t k = 0; k < rec->nkeep; k++)      /* offsets into line */
+            rec->keep[k].off += (size_t)(p - line);
+        return NULL;
     }
     /* say what is wrong when the line is JSON, but not a string or object */
     return json_check(p, (size_t)(end - p)) ? json_check(p, (size_t)(end - p))
