@@ -1,19 +1,22 @@
 /*
  * cmd_tag.c - `crftag tag -m MODEL [FILE]`: tag raw text or tokenized files.
  *
- * Raw text (default): each input line is split into sentences and tokens
- * (crftag_tokenize); offsets are byte offsets into the whole input.  A line
- * longer than RAW_CHUNK is cut at a space (or, failing that, a UTF-8 character
- * boundary) so memory stays bounded on line-less input.
- * --tokenized: WikiSER or CoNLL input, one sentence at a time.
- * --input-format jsonl: one document per line, a JSON string or an object
- * with a string member "text"; one output line per record,
- *   {"entities":[{"start":S,"end":E,"type":"T","text":"..."},...]}
- * (byte offsets into the record's decoded UTF-8 text), or {"error":"..."}
- * for a malformed record (tagging goes on; the exit status is then 1).
+ * Input of every kind goes through crftag_input or crftag_reader: gzip is
+ * decompressed whatever the name, and a line is handed on as soon as it has
+ * arrived.
+ * Raw text (default): paragraphs, ended by a blank line or the end of the
+ * input (a line break inside one is a space, as for crftag_tagger_tag_text),
+ * split into sentences and tokens (crftag_tokenize); with --lines every line
+ * is a document.  Offsets are into the whole input: bytes, and in JSON
+ * characters too.  At most RAW_CHUNK bytes are held: a longer paragraph is
+ * tagged sentence by sentence as the tokenizer finds them, a longer sentence
+ * cut at a space (or, failing that, a UTF-8 character boundary).
+ * --tokenized: WikiSER or CoNLL input, one sentence at a time; conll output
+ * writes every input column and the predicted label last.
+ * --input-format jsonl: tag_jsonl.c.
  * Output is flushed after every sentence (every record in jsonl mode) when
- * stdout is not a regular file, so crftag answers sentence by sentence inside
- * a pipeline.
+ * stdout is not a regular file, so crftag answers as it reads inside a
+ * pipeline.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -44,13 +47,14 @@ static const struct opt tag_table[] = {
     {"format", 'f', OPT_STRING, offsetof(struct tag_opts, format), "FMT",
      "conll (token<TAB>TAG, default), spans (start end type text) or json"},
     {"tokenized", 'T', OPT_FLAG, offsetof(struct tag_opts, tokenized), NULL,
-     "input is tokenized (WikiSER or CoNLL columns); a label column is ignored"},
+     "input is tokenized (WikiSER or CoNLL columns); conll output: its columns, the label last"},
     {"bias", 0, OPT_STRING, offsetof(struct tag_opts, bias), "SPEC",
      "label bias X or TYPE=X,... instead of the model's (\"0\": none)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct tag_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"input-format", 'J', OPT_STRING, offsetof(struct tag_opts, input_format), "FMT",
-     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out"},
+     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out "
+     "(the record's other members kept)"},
     {"lines", 'l', OPT_FLAG, offsetof(struct tag_opts, lines), NULL,
      "raw text: each line is a document, answered as soon as it is read (default: a blank "
      "line ends a paragraph, a line break inside one is a space)"},
