@@ -5,8 +5,8 @@
  *          tokenized input every input column, then the predicted TAG)
  *   spans  start<TAB>end<TAB>type<TAB>text per entity (byte offsets)
  *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],"char_offsets":[[s,e],...],
- *           "entities":[{"start":s,"end":e,"start_byte":s,"end_byte":e,"start_char":cs,
- *                        "end_char":ce,"type":"T","text":"...","tokens":[b,e]}]}
+ *           "entities":[{"start":s,"end":e,"type":"T","text":"...","start_byte":s,
+ *                        "end_byte":e,"start_char":cs,"end_char":ce,"tokens":[b,e]}]}
  *          "offsets", "start" and "end" are byte offsets (kept as they were
  *          before the _byte and _char names); the _char ones count code points.
  * An entity is a chunk of the tags (conlleval's rules); for plain tags (not
@@ -220,14 +220,14 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             fprintf(f, "%s{", k ? "," : "");
             if (s->text)
                 fprintf(f, "\"start\":%zu,\"end\":%zu,", a, b);
-            if (s->text && s->cstart)
-                fprintf(f, "\"start_byte\":%zu,\"end_byte\":%zu,\"start_char\":%zu,"
-                        "\"end_char\":%zu,", a, b, s->cstart[chunks[k].begin],
-                        s->cend[chunks[k].end - 1]);
             fputs("\"type\":", f);
             json_str(f, chunks[k].type, chunks[k].type_len);
             fputs(",\"text\":", f);
             json_text_joined(f, s, &chunks[k]);
+            if (s->text && s->cstart)
+                fprintf(f, ",\"start_byte\":%zu,\"end_byte\":%zu,\"start_char\":%zu,"
+                        "\"end_char\":%zu", a, b, s->cstart[chunks[k].begin],
+                        s->cend[chunks[k].end - 1]);
             fprintf(f, ",\"tokens\":[%zu,%zu]}", chunks[k].begin, chunks[k].end);
         }
         fputs("]}\n", f);
