@@ -359,8 +359,8 @@ printf '%s\n' '{"id": 1, "meta": {"x": [1, "}"]}, "text": "QEMU uses SPICE on Li
     '"caf\u00e9 \ud83d\ude00 runs on Linux."' '' > "$T/in.jsonl"
 check "tag --input-format jsonl" "$CRFTAG" tag -m models/wikiser.crftag --input-format jsonl "$T/in.jsonl"
 if [ "$(wc -l < "$T/out")" -eq 2 ] && \
-   head -n 1 "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}' && \
-   sed -n 2p "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}'; then
+   head -n 1 "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux",' && \
+   sed -n 2p "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux","start_byte":19,"end_byte":24,"start_char":15,"end_char":20,'; then
     ok "jsonl: one line per record, byte offsets into the decoded text"
 else
     fail "jsonl: one line per record, byte offsets into the decoded text"; sed 's/^/       /' "$T/out"
