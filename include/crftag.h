@@ -593,7 +593,15 @@ struct crftag_token {
  * (C++, C#, .NET, Node.js, Wi-Fi, I/O, x86-64, 3.5.1, URLs, e-mail
  * addresses); sentence punctuation, brackets, quotes and 's are split off.
  * *out_tokens (free with crftag_tokens_free) holds *out_n tokens; it is
- * NULL when the text holds no token.  NUL bytes count as whitespace. */
+ * NULL when the text holds no token.  NUL bytes count as whitespace.
+ * Sentences: a line break is a space (text wrapped at a fixed width keeps
+ * its sentences, and a name cut by a line break stays one name); a blank
+ * line (two line breaks with only white space between them; U+2029 counts
+ * as two) always ends a sentence; otherwise a sentence ends after . ! ? or
+ * ... (and the closing quotes or brackets glued to it) when white space and
+ * a token that may start a sentence (a capital, a digit, an opening quote or
+ * bracket, iOS, .NET) follow.  crftag_tagger_tag_text, the Python binding
+ * and `crftag tag` all split text by this rule. */
 CRFTAG_API enum crftag_status crftag_tokenize(const char *text, size_t len,
                                               struct crftag_token **out_tokens,
                                               size_t *out_n);
@@ -637,6 +645,32 @@ CRFTAG_API enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, co
 
 /* Frees spans returned by crftag_tagger_tag_text; NULL does nothing. */
 CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
+
+/* Raw input read as it arrives: a file, or stdin for path "-"; data that
+ * starts with the gzip magic (1f 8b) is decompressed, whatever the name
+ * (concatenated members too), like every file the library reads.
+ * crftag_input_open returns CRFTAG_OK, CRFTAG_ERR_IO (err names the file:
+ * cannot open, a directory), CRFTAG_ERR_INVALID (NULL path or out) or
+ * CRFTAG_ERR_NOMEM; free the handle with crftag_input_close.  One thread at
+ * a time per handle. */
+struct crftag_input;
+
+CRFTAG_API enum crftag_status crftag_input_open(const char *path, struct crftag_input **out,
+                                                struct crftag_error *err);
+
+/* Reads the next bytes of the input up to and including the next "\n", at
+ * most cap (> 0) of them, into buf (the caller's; not NUL-terminated) and
+ * sets *out_len.  Returns 1 (*out_len > 0: a whole line, its "\n" last; the
+ * first cap bytes of a longer line; or the last line without "\n"), 0 at
+ * the end of the input, or a negative enum crftag_status (read error, corrupt
+ * or truncated gzip data; err names the file) with *out_len 0.  It returns as
+ * soon as the "\n" has been read and never waits for more input, so a
+ * program on the other end of a pipe can read the answer to one line before
+ * it writes the next. */
+CRFTAG_API int crftag_input_read(struct crftag_input *in, char *buf, size_t cap,
+                                 size_t *out_len, struct crftag_error *err);
+
+CRFTAG_API void crftag_input_close(struct crftag_input *in);
 
 /* ------------------------------------------------------------------------ */
 /* Chunks and evaluation (conlleval rules)                                  */

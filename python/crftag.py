@@ -200,7 +200,10 @@ class Model:
 
     def tag_text(self, text):
         """Entities of raw text (tokenized and split into sentences by
-        crftag) as Spans with character offsets into text."""
+        crftag: a line break is a space, a blank line ends a sentence, as in
+        `crftag tag`) as Spans with character offsets into text: start and
+        end are the "start_char" and "end_char" of `crftag tag`'s JSON,
+        byte_start and byte_end its "start_byte" and "end_byte"."""
         data = text.encode("utf-8")
         spans = ctypes.POINTER(_Span)()
         ns = ctypes.c_size_t()

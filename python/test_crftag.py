@@ -4,6 +4,7 @@ Run from the repository root:
     CRFTAG_LIB=build/libcrftag.so.1 CRFTAG_BIN=build/crftag python3 python/test_crftag.py
 The oracle is the crftag program itself (same model, same text).
 """
+import json
 import os
 import subprocess
 import sys
@@ -47,6 +48,25 @@ class TestBindings(unittest.TestCase):
         for s in spans:         # character offsets into the str
             self.assertEqual(TEXT[s.start:s.end], s.text)
         self.assertEqual(self.m.tag_text(""), [])
+
+    def test_char_offsets_match_cli_json(self):
+        # text wrapped at a line break, non-ASCII before the names: crftag tag
+        # reads it as one paragraph, as the library does; its start_char and
+        # end_char are the binding's start and end
+        text = ("Zoë 😀 edits code in Visual\nStudio Code and runs Docker\nCompose on "
+                "Ubuntu – with Café\nLinux.\n")
+        out = cli(["tag", "-m", MODEL, "--format", "json"], text)
+        want = [(e["start_char"], e["end_char"], e["type"], e["text"])
+                for line in out.splitlines() for e in json.loads(line)["entities"]]
+        got = [(s.start, s.end, s.label, s.text) for s in self.m.tag_text(text)]
+        self.assertGreaterEqual(len(got), 3)
+        self.assertEqual(got, want)
+        self.assertIn("Visual\nStudio Code", [s.text for s in self.m.tag_text(text)])
+        rec = json.dumps({"id": 3, "text": text})
+        ans = json.loads(cli(["tag", "-m", MODEL, "-J", "jsonl"], rec + "\n"))
+        self.assertEqual(ans["id"], 3)
+        self.assertEqual([(e["start_char"], e["end_char"]) for e in ans["entities"]],
+                         [(g[0], g[1]) for g in got])
 
     def test_marginals(self):
         rows = self.m.marginals(SENT)

@@ -1,13 +1,19 @@
 /*
  * io.c - gzip-transparent line reader and atomic file writer (base layer).
  *
- * Reader: zlib's gzread() decompresses gzip data and passes any other data
- * through unchanged, so one code path serves plain files, .gz files and
- * stdin.  Bytes are read in IO_CHUNK blocks; a line that lies wholly inside
- * the block is returned in place (its "\n" overwritten by NUL, no copy), a
- * line that straddles blocks is gathered in a growing line buffer.  Lines
- * longer than IO_MAX_LINE are refused, so a huge input without newlines
- * fails cleanly instead of exhausting memory.
+ * Reader: data starting with the gzip magic (1f 8b) is decompressed by
+ * zlib's inflate (concatenated members too; bytes after the last member that
+ * do not start another are ignored, as gunzip and gzread do), any other data
+ * is read as it is, so one code path serves plain files, .gz files and stdin,
+ * whatever their names.  read(2) is called directly rather than through
+ * gzread, which waits until its whole buffer is full: a line is handed on as
+ * soon as its "\n" has arrived, so a program writing to crftag through a pipe
+ * gets each answer before it writes the next line.  Bytes are read in blocks
+ * of up to IO_CHUNK; a line that lies wholly inside the block is returned in
+ * place (its "\n" overwritten by NUL, no copy), a line that straddles blocks
+ * is gathered in a growing line buffer.  Lines longer than IO_MAX_LINE are
+ * refused, so a huge input without newlines fails cleanly instead of
+ * exhausting memory.
  *
  * Writer: "<path>.tmp.<pid>.<n>" is created beside path (O_EXCL), written
  * through stdio with every call checked, then fflush + fsync + fclose +
@@ -31,18 +37,26 @@
 #include "error.h"
 #include "util.h"
 
-#define IO_CHUNK (256u * 1024u)             /* bytes per gzread            */
+#define IO_CHUNK (256u * 1024u)             /* bytes per read              */
 #define IO_MAX_LINE ((size_t)64 << 20)      /* longest line accepted: 64 MiB */
 
+enum { IO_UNKNOWN, IO_PLAIN, IO_GZIP, IO_DONE };
+
 struct io_reader {
-    gzFile gz;
+    int fd;                 /* -1 when closed */
+    int mode;               /* IO_UNKNOWN until the first bytes are seen */
+    z_stream zs;            /* IO_GZIP: the inflate state */
+    int zs_live;            /* zs was initialized */
+    unsigned char *zin;     /* [IO_CHUNK] raw bytes read from fd */
+    size_t zpos, zend;      /* IO_PLAIN: unread raw bytes zin[zpos, zend) */
+    int fd_eof;             /* read(2) returned 0 */
     char *path;             /* as shown in messages ("<stdin>" for "-") */
-    char *in;               /* [IO_CHUNK] block read by gzread */
+    char *in;               /* [IO_CHUNK] block of decompressed input */
     size_t pos, end;        /* unread bytes are in[pos, end) */
     char *line;             /* [line_cap] buffer for lines straddling blocks */
     size_t line_cap;
     long lineno;            /* number of the line last returned */
-    int eof;                /* gzread reported end of input */
+    int eof;                /* the input has ended */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -57,66 +71,161 @@ enum crftag_status io_open(const char *path, struct io_reader **out, struct crft
     struct io_reader *r = util_calloc(1, sizeof *r);
     if (!r)
         return err_set(err, CRFTAG_ERR_NOMEM, shown, 0, "out of memory");
+    r->fd = -1;
     r->path = util_strdup(shown);
     r->in = util_malloc(IO_CHUNK, 1);
-    if (!r->path || !r->in) {
+    r->zin = util_malloc(IO_CHUNK, 1);
+    if (!r->path || !r->in || !r->zin) {
         io_close(r);
         return err_set(err, CRFTAG_ERR_NOMEM, shown, 0, "out of memory");
     }
     if (is_stdin) {
-        int fd = dup(0);
-        if (fd < 0 || !(r->gz = gzdopen(fd, "rb"))) {
-            int e = errno;
-            if (fd >= 0)
-                close(fd);
-            io_close(r);
-            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
-        }
+        r->fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
     } else {
         /* A directory opens fine with open(2) but fails on read: say so now. */
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            io_close(r);
-            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(EISDIR));
-        }
-        errno = 0;
-        r->gz = gzopen(path, "rbe");
-        if (!r->gz) {
-            int e = errno ? errno : ENOMEM;
-            io_close(r);
-            return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
-        }
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            errno = EISDIR;
+        else
+            r->fd = open(path, O_RDONLY | O_CLOEXEC);
     }
-    gzbuffer(r->gz, 128u * 1024u);
+    if (r->fd < 0) {
+        int e = errno;
+        io_close(r);
+        return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
+    }
     *out = r;
     return CRFTAG_OK;
 }
 
-/* gzread of up to len bytes into buf: the count (0 at the end of input), or
- * a negative status with the error set at line `line` of r's file.  A
- * truncated .gz makes gzread return 0 with Z_BUF_ERROR set, so the error
- * state is checked at every apparent end of file, not only on -1. */
-static int io_gzread(struct io_reader *r, char *buf, unsigned len, long line,
-                     struct crftag_error *err)
+/* read(2) of up to len bytes into zin[zend..): the count (0 at the end of
+ * the file) or -1 with errno set.  Retried when a signal interrupts it. */
+static ssize_t io_sysread(struct io_reader *r, size_t len)
 {
-    int n = gzread(r->gz, buf, len);
+    ssize_t n;
+    do
+        n = read(r->fd, r->zin + r->zend, len);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        r->fd_eof = 1;
     if (n > 0)
-        return n;
-    int errnum = Z_OK;
-    const char *msg = gzerror(r->gz, &errnum);
-    if (n == 0 && (errnum == Z_OK || errnum == Z_STREAM_END))
+        r->zend += (size_t)n;
+    return n;
+}
+
+/* Reads until zin holds at least want unread bytes or the file ends. */
+static int io_want(struct io_reader *r, size_t want, long line, struct crftag_error *err)
+{
+    if (r->zpos > 0 && r->zpos == r->zend)
+        r->zpos = r->zend = 0;
+    while (r->zend - r->zpos < want && !r->fd_eof) {
+        if (r->zend == IO_CHUNK) {                /* make room at the front */
+            memmove(r->zin, r->zin + r->zpos, r->zend - r->zpos);
+            r->zend -= r->zpos;
+            r->zpos = 0;
+        }
+        if (io_sysread(r, IO_CHUNK - r->zend) < 0)
+            return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s", strerror(errno));
+    }
+    return 0;
+}
+
+/* At the start of the input or after a gzip member: is a gzip member next? */
+static int io_gzip_next(struct io_reader *r, long line, struct crftag_error *err)
+{
+    int st = io_want(r, 2, line, err);
+    if (st < 0)
+        return st;
+    return r->zend - r->zpos >= 2 && r->zin[r->zpos] == 0x1f && r->zin[r->zpos + 1] == 0x8b;
+}
+
+/* Inflates into buf: the count, 0 at the end of the last member, or a
+ * negative status. */
+static int io_inflate(struct io_reader *r, char *buf, unsigned len, long line,
+                      struct crftag_error *err)
+{
+    for (;;) {
+        if (r->zpos == r->zend && !r->fd_eof) {
+            r->zpos = r->zend = 0;
+            if (io_sysread(r, IO_CHUNK) < 0)
+                return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s",
+                               strerror(errno));
+        }
+        r->zs.next_in = r->zin + r->zpos;
+        r->zs.avail_in = (uInt)(r->zend - r->zpos);
+        r->zs.next_out = (unsigned char *)buf;
+        r->zs.avail_out = len;
+        int zr = inflate(&r->zs, Z_NO_FLUSH);
+        r->zpos = r->zend - r->zs.avail_in;
+        unsigned got = len - r->zs.avail_out;
+        if (zr == Z_STREAM_END) {
+            int next = io_gzip_next(r, line, err);
+            if (next < 0)
+                return next;
+            if (next)
+                inflateReset(&r->zs);
+            else
+                r->mode = IO_DONE;          /* what follows is not gzip: ignored */
+            if (got > 0 || !next)
+                return (int)got;
+            continue;
+        }
+        if (zr == Z_MEM_ERROR)
+            return err_set(err, CRFTAG_ERR_NOMEM, r->path, line, "out of memory");
+        if (zr != Z_OK && !(zr == Z_BUF_ERROR && !(r->fd_eof && r->zpos == r->zend)))
+            return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s",
+                           zr == Z_BUF_ERROR ? "unexpected end of gzip data"
+                           : r->zs.msg ? r->zs.msg : "corrupt gzip data");
+        if (got > 0)
+            return (int)got;
+    }
+}
+
+/* Reads up to len bytes of the (decompressed) input into buf: the count,
+ * which may be less than len (whatever has arrived, never waiting for
+ * more), 0 at the end of the input, or a negative status with the error set
+ * at line `line` of r's file. */
+static int io_src_read(struct io_reader *r, char *buf, unsigned len, long line,
+                       struct crftag_error *err)
+{
+    if (r->mode == IO_UNKNOWN) {
+        /* one byte that is not 0x1f is enough to know the data is not gzip */
+        int st = io_want(r, 1, line, err);
+        if (st >= 0 && r->zend > 0 && r->zin[0] == 0x1f)
+            st = io_gzip_next(r, line, err);
+        if (st < 0)
+            return st;
+        r->mode = st == 1 ? IO_GZIP : IO_PLAIN;
+        if (r->mode == IO_GZIP) {
+            if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK)
+                return err_set(err, CRFTAG_ERR_NOMEM, r->path, line, "out of memory");
+            r->zs_live = 1;
+        }
+    }
+    if (r->mode == IO_GZIP)
+        return io_inflate(r, buf, len, line, err);
+    if (r->mode == IO_DONE)
         return 0;
-    if (errnum == Z_ERRNO)
-        msg = strerror(errno);
-    return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s",
-                   msg && *msg ? msg : "unknown zlib error");
+    if (r->zpos == r->zend) {
+        if (r->fd_eof)
+            return 0;
+        r->zpos = r->zend = 0;
+        if (io_sysread(r, IO_CHUNK) < 0)
+            return err_set(err, CRFTAG_ERR_IO, r->path, line, "read error: %s", strerror(errno));
+    }
+    size_t n = r->zend - r->zpos;
+    if (n > len)
+        n = len;
+    memcpy(buf, r->zin + r->zpos, n);
+    r->zpos += n;
+    return (int)n;
 }
 
 /* Fills in[] with the next block.  Returns 0 (check r->eof) or a status. */
 static int io_fill(struct io_reader *r, struct crftag_error *err)
 {
     r->pos = r->end = 0;
-    int n = io_gzread(r, r->in, IO_CHUNK, r->lineno + 1, err);
+    int n = io_src_read(r, r->in, IO_CHUNK, r->lineno + 1, err);
     if (n < 0)
         return n;
     if (n == 0)
@@ -210,6 +319,36 @@ int io_getline(struct io_reader *r, char **line, size_t *len, struct crftag_erro
     return 1;
 }
 
+int io_read_upto(struct io_reader *r, char *buf, size_t cap, size_t *len,
+                 struct crftag_error *err)
+{
+    size_t n = 0;
+    while (n < cap) {
+        if (r->pos >= r->end) {
+            if (r->eof)
+                break;
+            int st = io_fill(r, err);
+            if (st < 0)
+                return st;
+            if (r->eof)
+                break;
+        }
+        size_t avail = r->end - r->pos, take = cap - n < avail ? cap - n : avail;
+        const char *nl = memchr(r->in + r->pos, '\n', take);
+        if (nl)
+            take = (size_t)(nl - (r->in + r->pos)) + 1;
+        memcpy(buf + n, r->in + r->pos, take);
+        r->pos += take;
+        n += take;
+        if (nl) {
+            r->lineno++;
+            break;
+        }
+    }
+    *len = n;
+    return n > 0;
+}
+
 long io_lineno(const struct io_reader *r)
 {
     return r->lineno;
@@ -224,10 +363,13 @@ void io_close(struct io_reader *r)
 {
     if (!r)
         return;
-    if (r->gz)
-        gzclose(r->gz);
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->zs_live)
+        inflateEnd(&r->zs);
     free(r->path);
     free(r->in);
+    free(r->zin);
     free(r->line);
     free(r);
 }
@@ -248,7 +390,7 @@ enum crftag_status io_read_all(const char *path, char **out, size_t *out_len,
             st = err_set(err, CRFTAG_ERR_NOMEM, r->path, 0, "out of memory");
             break;
         }
-        int n = io_gzread(r, buf + len, IO_CHUNK, 0, err);
+        int n = io_src_read(r, buf + len, IO_CHUNK, 0, err);
         if (n < 0) {
             st = (enum crftag_status)n;
             break;

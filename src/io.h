@@ -16,8 +16,10 @@
 
 struct io_reader;
 
-/* Opens path for reading; "-" is stdin.  gzip data is decompressed whatever
- * the file's name; other data is read as it is. */
+/* Opens path for reading; "-" is stdin.  Data starting with the gzip magic
+ * is decompressed whatever the file's name; other data is read as it is.
+ * Reads return what has arrived (a line as soon as its "\n" is read): the
+ * reader never waits for more input than it hands on. */
 enum crftag_status io_open(const char *path, struct io_reader **out, struct crftag_error *err);
 
 /* Reads the next line.  On success returns 1 and sets *line to a
@@ -26,6 +28,13 @@ enum crftag_status io_open(const char *path, struct io_reader **out, struct crft
  * may contain NUL bytes (then strlen(*line) < *len).  Returns 0 at end of
  * file, or a negative status (read error, gzip error) with err filled. */
 int io_getline(struct io_reader *r, char **line, size_t *len, struct crftag_error *err);
+
+/* Reads bytes up to and including the next "\n", at most cap, into buf
+ * (not NUL-terminated); sets *len.  Returns 1 (*len > 0), 0 at the end of
+ * the input, or a negative status.  It returns as soon as the "\n" has been
+ * read, never waiting for more input. */
+int io_read_upto(struct io_reader *r, char *buf, size_t cap, size_t *len,
+                 struct crftag_error *err);
 
 /* Line number of the line last returned (1-based). */
 long io_lineno(const struct io_reader *r);

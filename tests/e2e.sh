@@ -75,7 +75,9 @@ grep -q "word clusters from .*clusters-en.txt.gz" "$T/err" && grep -q "label bia
 # before version 3 existed) tags as it did then: its lexicon folds no plural ---
 cat tests/data/features_wikiser_sample.txt tests/data/model_builtin_v2_plurals.txt > "$T/v2in.txt"
 check "tag with a version-2 model" "$CRFTAG" tag -m tests/data/model_builtin_v2.crftag -T "$T/v2in.txt"
-cmp -s "$T/out" tests/data/model_builtin_v2.expected && ok "the version-2 model tags as before" \
+# the token and the predicted label, the first and last columns (the gold column between them)
+awk -F'\t' 'NF { print $1 "\t" $NF; next } { print }' "$T/out" > "$T/v2tags"
+cmp -s "$T/v2tags" tests/data/model_builtin_v2.expected && ok "the version-2 model tags as before" \
     || fail "the version-2 model tags as before"
 check "info on the version-2 model" "$CRFTAG" info tests/data/model_builtin_v2.crftag
 grep -q "^features: *builtin (NER feature set version 2," "$T/out" \
@@ -107,12 +109,14 @@ check "tag tokenized WikiSER (gold column ignored)" "$CRFTAG" tag -m "$T/m.crfta
 mv "$T/out" "$T/tagged_gold"
 awk -F'\t' '/^<s>$/ { print "<s>"; next } /^<\/s>$/ { print "</s>"; next } { print $1 }' "$T/dev.txt" > "$T/dev_nogold.txt"
 check "tag tokenized WikiSER without labels" "$CRFTAG" tag -m "$T/m.crftag" --tokenized "$T/dev_nogold.txt"
-cmp -s "$T/out" "$T/tagged_gold" && ok "gold column does not change the tags" || fail "gold column does not change the tags"
+awk -F'\t' '{ print $NF }' "$T/tagged_gold" > "$T/pred_gold"
+awk -F'\t' '{ print $NF }' "$T/out" > "$T/pred_nogold"
+cmp -s "$T/pred_nogold" "$T/pred_gold" && ok "gold column does not change the tags" || fail "gold column does not change the tags"
 ntok=$(grep -c '	' "$T/tagged_gold")
 want=$(grep -v -c '^</*s>$' "$T/dev.txt")
 [ "$ntok" -eq "$want" ] && ok "one tag per token ($ntok)" || fail "one tag per token ($ntok vs $want)"
 # eval through the CLI equals eval of the tagged output with --pred
-awk -F'\t' 'NR == FNR { if ($0 == "") next; pred[++n] = $2; next }
+awk -F'\t' 'NR == FNR { if ($0 == "") next; pred[++n] = $NF; next }
             /^<s>$/ { next } /^<\/s>$/ { print ""; next } { print $0 "\t" pred[++k] }' \
     "$T/tagged_gold" "$T/dev.txt" > "$T/pred.tsv"
 check "eval --pred" "$CRFTAG" eval --pred "$T/pred.tsv"
@@ -120,7 +124,7 @@ cmp -s "$T/out" "$T/report" && ok "eval -m and eval --pred agree" || fail "eval 
 
 # --- pipelines: an answer per line while the input is still open ---
 ( echo "Linux runs on ARM."; sleep 3; echo "QEMU emulates it." ) |
-    "$CRFTAG" tag -m "$T/m.crftag" | cat > "$T/pipe.out" &
+    "$CRFTAG" tag --lines -m "$T/m.crftag" | cat > "$T/pipe.out" &
 pipe_pid=$!
 sleep 1.5
 grep -q "^Linux	" "$T/pipe.out" && ! grep -q "^QEMU	" "$T/pipe.out" &&
@@ -160,13 +164,12 @@ fi
 gzip -dc tests/data/ud_ewt_dev_100.txt.gz > "$T/pos_dev.txt"
 check "tag the POS dev slice (conll)" "$CRFTAG" tag -m "$T/pos.crftag" --tokenized "$T/pos_dev.txt"
 mv "$T/out" "$T/pos_tagged"
-paste "$T/pos_dev.txt" "$T/pos_tagged" |
-    awk -F'\t' '$0 == "\t" { print ""; next } { print $1 "\t" $2 "\t" $4 }' > "$T/pos_pred.tsv"
-check "eval --pred on POS predictions" "$CRFTAG" eval --pred "$T/pos_pred.tsv"
+# the tagged output keeps the gold column, the prediction last: eval --pred reads it as it is
+check "eval --pred on POS predictions" "$CRFTAG" eval --pred "$T/pos_tagged"
 cmp -s "$T/out" "$T/pos_report" && ok "POS: eval -m and eval --pred agree" || fail "POS: eval -m and eval --pred agree"
 # spans: one line per token not tagged O, the tag as its type
 check "tag the POS dev slice (spans)" "$CRFTAG" tag -m "$T/pos.crftag" --tokenized --format spans "$T/pos_dev.txt"
-awk -F'\t' 'NF == 2 && $2 != "O" { print $2 }' "$T/pos_tagged" > "$T/pos_want"
+awk -F'\t' 'NF == 3 && $3 != "O" { print $3 }' "$T/pos_tagged" > "$T/pos_want"
 if [ "$(wc -l < "$T/out")" -eq 2319 ] && cut -f3 "$T/out" | cmp -s - "$T/pos_want" &&
    awk -F'\t' 'NF != 4 || $2 != $1 + 1 { bad = 1 } END { exit bad }' "$T/out"; then
     ok "POS spans: one line per non-O token (2319), its tag the type"
@@ -186,9 +189,9 @@ fi
 "$CRFTAG" tag -m "$T/pos.crftag" --format json "$T/pos_raw.txt" > "$T/out" 2>"$T/err"
 printf '"She gave the dog a bone."\n' | "$CRFTAG" tag -m "$T/pos.crftag" -J jsonl > "$T/pos.jsonl" 2>>"$T/err"
 if [ "$(grep -o '"type":' "$T/out" | wc -l)" -eq 7 ] &&
-   grep -q '"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She","tokens":\[0,1\]},' "$T/out" &&
+   grep -q '"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She","start_byte":0,"end_byte":3,"start_char":0,"end_char":3,"tokens":\[0,1\]},' "$T/out" &&
    [ "$(grep -o '"type":' "$T/pos.jsonl" | wc -l)" -eq 7 ] &&
-   grep -q '^{"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She"},' "$T/pos.jsonl"; then
+   grep -q '^{"entities":\[{"start":0,"end":3,"type":"[A-Z]*","text":"She",' "$T/pos.jsonl"; then
     ok "POS json and jsonl: an entity per token"
 else
     fail "POS json and jsonl: an entity per token"
@@ -356,8 +359,8 @@ printf '%s\n' '{"id": 1, "meta": {"x": [1, "}"]}, "text": "QEMU uses SPICE on Li
     '"caf\u00e9 \ud83d\ude00 runs on Linux."' '' > "$T/in.jsonl"
 check "tag --input-format jsonl" "$CRFTAG" tag -m models/wikiser.crftag --input-format jsonl "$T/in.jsonl"
 if [ "$(wc -l < "$T/out")" -eq 2 ] && \
-   head -n 1 "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}' && \
-   sed -n 2p "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux"}'; then
+   head -n 1 "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux",' && \
+   sed -n 2p "$T/out" | grep -q '{"start":19,"end":24,"type":"[A-Za-z_]*","text":"Linux","start_byte":19,"end_byte":24,"start_char":15,"end_char":20,'; then
     ok "jsonl: one line per record, byte offsets into the decoded text"
 else
     fail "jsonl: one line per record, byte offsets into the decoded text"; sed 's/^/       /' "$T/out"
@@ -448,6 +451,179 @@ elif ldd "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q 'lib[at]san' ||
 else
     check "python bindings (python/test_crftag.py)" env PYTHONDONTWRITEBYTECODE=1 CRFTAG_LIB="$BUILD/libcrftag.so.1" \
         CRFTAG_BIN="$CRFTAG" python3 python/test_crftag.py
+fi
+
+# --- how `crftag tag` reads input and writes output ---
+M=models/wikiser.crftag
+# one sentence rule: a line break inside a paragraph is a space, as in the library
+printf 'Developers edit code in Visual\nStudio Code and manage containers with Docker\nCompose on Windows\n11 machines.\n' > "$T/wrapped.txt"
+tr '\n' ' ' < "$T/wrapped.txt" > "$T/joined.txt"
+"$CRFTAG" tag -m $M --format spans "$T/wrapped.txt" > "$T/wrapped.spans" 2>"$T/err"
+"$CRFTAG" tag -m $M --format spans "$T/joined.txt" > "$T/joined.spans" 2>>"$T/err"
+if cmp -s "$T/wrapped.spans" "$T/joined.spans" && grep -q '^24	42	[A-Za-z_]*	Visual Studio Code$' "$T/wrapped.spans" &&
+   grep -q '	Windows 11$' "$T/wrapped.spans"; then
+    ok "wrapped text gives the entities of the joined line (Visual Studio Code, Windows 11)"
+else
+    fail "wrapped text gives the entities of the joined line"; sed 's/^/       /' "$T/wrapped.spans"
+fi
+"$CRFTAG" tag -m $M --format spans --lines "$T/wrapped.txt" > "$T/lines.spans" 2>"$T/err"
+if ! grep -q 'Visual Studio' "$T/lines.spans" && ! cmp -s "$T/lines.spans" "$T/wrapped.spans"; then
+    ok "--lines: one document per line"; else fail "--lines: one document per line"; fi
+# a blank line ends a paragraph (and its sentence); a line break does not
+printf 'QEMU runs on\nLinux\n\nDocker runs on Windows\n' | "$CRFTAG" tag -m $M --format json > "$T/out" 2>"$T/err"
+if [ "$(wc -l < "$T/out")" -eq 2 ] && head -n 1 "$T/out" | grep -q '"tokens":\["QEMU","runs","on","Linux"\]' &&
+   sed -n 2p "$T/out" | grep -q '"offsets":\[\[20,26\]'; then
+    ok "a blank line ends a paragraph; offsets into the input as given"
+else
+    fail "a blank line ends a paragraph; offsets into the input as given"
+fi
+# the library (through Python: not with a sanitizer build of it) splits the wrapped text the same way
+py_lib() {
+    command -v python3 >/dev/null 2>&1 && [ -f "$BUILD/libcrftag.so.1" ] &&
+        ! ldd "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q 'lib[at]san' &&
+        ! nm -D "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q ' __[at]san_'
+}
+if py_lib; then
+    CRFTAG_LIB="$BUILD/libcrftag.so.1" PYTHONPATH=python python3 -c '
+import sys, crftag
+m = crftag.Model(sys.argv[1])
+text = open(sys.argv[2], encoding="utf-8").read()
+for s in m.tag_text(text):
+    print("%d\t%d\t%s\t%s" % (s.byte_start, s.byte_end, s.label, s.text.replace("\n", " ")))' \
+        $M "$T/wrapped.txt" > "$T/py.spans" 2>"$T/err"
+    cmp -s "$T/py.spans" "$T/wrapped.spans" && ok "Python tag_text finds the spans of crftag tag" ||
+        fail "Python tag_text finds the spans of crftag tag"
+fi
+# a paragraph over the 1 MiB buffer: every sentence tagged, offsets still into the input
+awk 'BEGIN { for (i = 0; i < 60000; i++) printf "QEMU runs on Linux %d.\n", i }' > "$T/para.txt"
+"$CRFTAG" tag -m $M --format spans "$T/para.txt" > "$T/para.spans" 2>"$T/err"
+n=$(grep -c '	QEMU$' "$T/para.spans")
+last=$(grep '	QEMU$' "$T/para.spans" | tail -n 1 | cut -f1)
+if [ "$n" -eq 60000 ] && [ "$last" -eq "$(($(wc -c < "$T/para.txt") - 26))" ] &&
+   [ "$(dd if="$T/para.txt" bs=1 skip="$last" count=4 2>/dev/null)" = QEMU ]; then
+    ok "a 1.5 MB paragraph: 60000 sentences tagged, offsets right"
+else
+    fail "a 1.5 MB paragraph: 60000 sentences tagged ($n), offsets right"
+fi
+
+# compressed input: raw text, stdin, JSON lines; a truncated file is an error
+gzip -c "$T/wrapped.txt" > "$T/wrapped.txt.gz"
+cp "$T/wrapped.txt.gz" "$T/wrapped.bin"
+"$CRFTAG" tag -m $M --format spans "$T/wrapped.txt.gz" > "$T/gz1" 2>"$T/err" &&
+"$CRFTAG" tag -m $M --format spans "$T/wrapped.bin" > "$T/gz2" 2>>"$T/err" &&
+"$CRFTAG" tag -m $M --format spans - < "$T/wrapped.txt.gz" > "$T/gz3" 2>>"$T/err"
+if cmp -s "$T/gz1" "$T/wrapped.spans" && cmp -s "$T/gz2" "$T/wrapped.spans" && cmp -s "$T/gz3" "$T/wrapped.spans"; then
+    ok "gzip raw text (file, any name, stdin) tags as the plain text"
+else
+    fail "gzip raw text (file, any name, stdin) tags as the plain text"
+fi
+printf '%s\n' '{"id":1,"text":"QEMU runs on Linux."}' | gzip -c > "$T/in.jsonl.gz"
+"$CRFTAG" tag -m $M -J jsonl "$T/in.jsonl.gz" > "$T/out" 2>"$T/err"
+grep -q '^{"id":1,"text":"QEMU runs on Linux.","entities":\[{"start":0,"end":4,' "$T/out" &&
+    ok "gzip JSON lines" || fail "gzip JSON lines"
+head -c 30 "$T/wrapped.txt.gz" > "$T/cut.gz"
+refuse "tag: a truncated gzip file" 1 "cut.gz:1: read error: unexpected end of gzip data" "$CRFTAG" tag -m $M "$T/cut.gz"
+
+# character offsets beside byte offsets (JSON and JSON lines), as the Python binding's
+printf 'Zo\303\253 runs Linux \360\237\230\200 and Docker on Ubuntu.\n' > "$T/utf8.txt"
+"$CRFTAG" tag -m $M --format json "$T/utf8.txt" > "$T/utf8.json" 2>"$T/err"
+sed 's/\\/\\\\/g; s/"/\\"/g; s/^/{"id":"u","text":"/; s/$/"}/' "$T/utf8.txt" > "$T/utf8.jsonl"
+"$CRFTAG" tag -m $M -J jsonl "$T/utf8.jsonl" > "$T/utf8.out" 2>>"$T/err"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+data = open(sys.argv[1], "rb").read()
+n = 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    j = json.loads(line)
+    for (a, b), (c, d), tok in zip(j["offsets"], j["char_offsets"], j["tokens"]):
+        assert data[a:b].decode() == tok == text[c:d], (tok, a, b, c, d)
+    for e in j["entities"]:
+        assert (e["start"], e["end"]) == (e["start_byte"], e["end_byte"])
+        assert text[e["start_char"]:e["end_char"]] == e["text"] == data[e["start"]:e["end"]].decode()
+        n += 1
+rec = json.loads(open(sys.argv[3], encoding="utf-8").readline())
+assert rec["id"] == "u" and len(rec["entities"]) == n
+for e in rec["entities"]:
+    assert rec["text"][e["start_char"]:e["end_char"]] == e["text"]
+    assert rec["text"].encode()[e["start_byte"]:e["end_byte"]].decode() == e["text"]
+assert n >= 2 and any(e["start_char"] != e["start"] for e in rec["entities"])
+' "$T/utf8.txt" "$T/utf8.json" "$T/utf8.out" 2>"$T/err" &&
+        ok "character offsets slice the entity text in Python (json, jsonl)" ||
+        fail "character offsets slice the entity text in Python (json, jsonl)"
+    if py_lib; then
+        CRFTAG_LIB="$BUILD/libcrftag.so.1" PYTHONPATH=python python3 -c '
+import json, sys, crftag
+m = crftag.Model(sys.argv[1])
+text = open(sys.argv[2], encoding="utf-8").read()
+want = [(e["start_char"], e["end_char"], e["text"]) for e in json.loads(open(sys.argv[3]).readline())["entities"]]
+got = [(s.start, s.end, s.text) for s in m.tag_text(text)]
+assert got == want, (got, want)' $M "$T/utf8.txt" "$T/utf8.json" 2>"$T/err" &&
+            ok "Python Span.start/end are the start_char/end_char of crftag tag" ||
+            fail "Python Span.start/end are the start_char/end_char of crftag tag"
+    fi
+fi
+
+# JSON lines that round-trip: other members kept, any valid JSON, invalid lines refused
+printf '%s\n' \
+  '  {"id": 7, "meta": {"tags": ["a", {"b": null}], "n": -1.5e3}, "te\u0078t": "QEMU runs on Linux."}' \
+  '{"id":foo,"text":"Linux"}' \
+  '{"text":"Linux",}' \
+  '{"text":"\q Linux"}' \
+  '{"text":"\ud800 Linux"}' \
+  '{"text":"QEMU runs on Linux.","id":"last"}' > "$T/rt.jsonl"
+printf '{"text":"Linux\tx"}\n' >> "$T/rt.jsonl"
+refuse "jsonl: invalid records refused, exit 1" 1 'rt.jsonl:2: invalid literal' "$CRFTAG" tag -m $M -J jsonl "$T/rt.jsonl"
+if grep -q 'rt.jsonl:3: trailing comma' "$T/err" && grep -q 'rt.jsonl:4: bad escape' "$T/err" &&
+   grep -q 'rt.jsonl:5: lone surrogate' "$T/err" && grep -q 'rt.jsonl:7: control character in string' "$T/err" &&
+   [ "$(wc -l < "$T/out")" -eq 7 ] && [ "$(grep -c '^{"error":"line [2-57]: ' "$T/out")" -eq 5 ] &&
+   head -n 1 "$T/out" | grep -q '^{"id": 7,"meta": {"tags": \["a", {"b": null}\], "n": -1.5e3},"te\\u0078t": "QEMU runs on Linux.","entities":\[' &&
+   sed -n 6p "$T/out" | grep -q '^{"text":"QEMU runs on Linux.","id":"last","entities":\[{'; then
+    ok "jsonl: members kept verbatim, each bad line reported with its number, the others answered"
+else
+    fail "jsonl: members kept verbatim, each bad line reported with its number, the others answered"
+    sed 's/^/       /' "$T/out"
+fi
+printf '%s\n' '{"id":1,"text":"QEMU runs on Linux. It is fast.","tags":"mine"}' > "$T/f.jsonl"
+"$CRFTAG" tag -m $M -J jsonl -f conll "$T/f.jsonl" > "$T/fc" 2>"$T/err"
+"$CRFTAG" tag -m $M -J jsonl -f json "$T/f.jsonl" > "$T/fj" 2>>"$T/err"
+"$CRFTAG" tag -m $M -J jsonl "$T/f.jsonl" > "$T/fs" 2>>"$T/err"
+if grep -q '"tokens":\["QEMU","runs","on","Linux",".","It","is","fast","."\],"tags":\["B-' "$T/fc" &&
+   ! grep -q '"offsets"' "$T/fc" && ! grep -q '"mine"' "$T/fc" &&
+   grep -q '"sentences":\[\[0,5\],\[5,9\]\]' "$T/fj" && grep -q '"char_offsets":\[\[0,4\],' "$T/fj" &&
+   ! grep -q '"tokens":\["QEMU"' "$T/fs" && grep -q '"tags":"mine"' "$T/fs"; then
+    ok "jsonl honours --format (conll: tokens and tags; json: offsets and sentences)"
+else
+    fail "jsonl honours --format (conll: tokens and tags; json: offsets and sentences)"
+fi
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import json, sys
+for f in sys.argv[1:]:
+    for l in open(f): json.loads(l)' "$T/out" "$T/fc" "$T/fj" "$T/fs" && ok "jsonl answers are JSON" || fail "jsonl answers are JSON"
+fi
+
+# tokenized input keeps its columns, the prediction last: straight into eval --pred
+"$CRFTAG" tag --tokenized -m $M corpora/wikiser-dev.txt.gz 2>"$T/err" | "$CRFTAG" eval --pred - > "$T/rt_pred" 2>>"$T/err"
+"$CRFTAG" eval -m $M corpora/wikiser-dev.txt.gz > "$T/rt_eval" 2>/dev/null
+if [ -s "$T/rt_pred" ] && cmp -s "$T/rt_pred" "$T/rt_eval"; then
+    ok "tag --tokenized | eval --pred - gives the report of eval -m (WikiSER dev)"
+else
+    fail "tag --tokenized | eval --pred - gives the report of eval -m (WikiSER dev)"
+fi
+printf 'QEMU\tB-Application\textra\nruns\tO\tx\n\n' > "$T/cols.txt"
+"$CRFTAG" tag --tokenized -m $M "$T/cols.txt" > "$T/out" 2>"$T/err"
+[ "$(head -n 1 "$T/out" | cut -f1-3)" = "QEMU	B-Application	extra" ] && [ "$(head -n 1 "$T/out" | awk -F'\t' '{ print NF }')" -eq 4 ] &&
+    ok "tag --tokenized: every input column, then the label" || fail "tag --tokenized: every input column, then the label"
+
+# co-process: each answer read before the next input is written (--lines, paragraphs,
+# jsonl plain and gzip, tokenized)
+if command -v python3 >/dev/null 2>&1; then
+    if python3 tests/coprocess.py "$CRFTAG" $M > "$T/co" 2>"$T/err"; then
+        ok "co-process: $(grep -c '^ok' "$T/co") modes answered line by line"
+    else
+        cat "$T/co" >> "$T/err"; fail "co-process: answered line by line"
+    fi
 fi
 
 echo "e2e: $passed passed, $failed failed"

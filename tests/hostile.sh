@@ -283,6 +283,19 @@ head -c 5000 "$T/prev.orig" > "$T/trunc.crftag"
 refuse "tag: a truncated model" "trunc.crftag" "$CRFTAG" tag -m "$T/trunc.crftag" "$T/nul_raw.txt"
 refuse "tag: an empty model" "e0.crftag" sh -c ": > '$T/e0.crftag'; exec '$CRFTAG' tag -m '$T/e0.crftag' '$T/nul_raw.txt'"
 
+# --- raw text is read as paragraphs: a large input with line breaks but no blank
+# line is one paragraph, and memory stays bounded (sentences tagged as found) ---
+rss_under "tag: 20 MB of lines without a blank line (one paragraph)" $(((base + 140000) * MEMX)) \
+    sh -c "awk 'BEGIN { for (i = 0; i < 1000000; i++) printf \"Linux runs QEMU %d.\\n\", i }' | '$CRFTAG' tag -m '$MODEL' --format spans | grep -c QEMU > '$T/para_n'"
+[ "$(cat "$T/para_n")" -eq 1000000 ] && ok "every sentence of the paragraph tagged" ||
+    fail "every sentence of the paragraph tagged ($(cat "$T/para_n"))"
+# --- JSON lines: a line over 64 MiB is refused with its number, the next answered ---
+{ printf '"'; head -c 70000000 /dev/zero | tr '\0' a; printf '"\n"Linux"\n'; } > "$T/long.jsonl"
+refuse "tag -J jsonl: a 70 MB line" "long.jsonl:1: line longer than 64 MiB" "$CRFTAG" tag -m "$MODEL" -J jsonl "$T/long.jsonl"
+[ "$(wc -l < "$T/out")" -eq 2 ] && grep -q '"text":"Linux"' "$T/out" && ok "the record after the long line is answered" ||
+    fail "the record after the long line is answered"
+rm -f "$T/long.jsonl"
+
 echo "hostile: $skipped skipped"
 echo "hostile: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,19 +1,22 @@
 /*
  * cmd_tag.c - `crftag tag -m MODEL [FILE]`: tag raw text or tokenized files.
  *
- * Raw text (default): each input line is split into sentences and tokens
- * (crftag_tokenize); offsets are byte offsets into the whole input.  A line
- * longer than RAW_CHUNK is cut at a space (or, failing that, a UTF-8 character
- * boundary) so memory stays bounded on line-less input.
- * --tokenized: WikiSER or CoNLL input, one sentence at a time.
- * --input-format jsonl: one document per line, a JSON string or an object
- * with a string member "text"; one output line per record,
- *   {"entities":[{"start":S,"end":E,"type":"T","text":"..."},...]}
- * (byte offsets into the record's decoded UTF-8 text), or {"error":"..."}
- * for a malformed record (tagging goes on; the exit status is then 1).
+ * Input of every kind goes through crftag_input or crftag_reader: gzip is
+ * decompressed whatever the name, and a line is handed on as soon as it has
+ * arrived.
+ * Raw text (default): paragraphs, ended by a blank line or the end of the
+ * input (a line break inside one is a space, as for crftag_tagger_tag_text),
+ * split into sentences and tokens (crftag_tokenize); with --lines every line
+ * is a document.  Offsets are into the whole input: bytes, and in JSON
+ * characters too.  At most RAW_CHUNK bytes are held: a longer paragraph is
+ * tagged sentence by sentence as the tokenizer finds them, a longer sentence
+ * cut at a space (or, failing that, a UTF-8 character boundary).
+ * --tokenized: WikiSER or CoNLL input, one sentence at a time; conll output
+ * writes every input column and the predicted label last.
+ * --input-format jsonl: tag_jsonl.c.
  * Output is flushed after every sentence (every record in jsonl mode) when
- * stdout is not a regular file, so crftag answers sentence by sentence inside
- * a pipeline.
+ * stdout is not a regular file, so crftag answers as it reads inside a
+ * pipeline.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,6 +28,7 @@
 #include "cli.h"
 #include "json.h"
 #include "output.h"
+#include "tag_jsonl.h"
 
 #define RAW_CHUNK ((size_t)1 << 20)
 
@@ -35,6 +39,7 @@ struct tag_opts {
     int no_constraint;
     const char *bias;
     const char *input_format;
+    int lines;
 };
 
 static const struct opt tag_table[] = {
@@ -42,13 +47,17 @@ static const struct opt tag_table[] = {
     {"format", 'f', OPT_STRING, offsetof(struct tag_opts, format), "FMT",
      "conll (token<TAB>TAG, default), spans (start end type text) or json"},
     {"tokenized", 'T', OPT_FLAG, offsetof(struct tag_opts, tokenized), NULL,
-     "input is tokenized (WikiSER or CoNLL columns); a label column is ignored"},
+     "input is tokenized (WikiSER or CoNLL columns); conll output: its columns, the label last"},
     {"bias", 0, OPT_STRING, offsetof(struct tag_opts, bias), "SPEC",
      "label bias X or TYPE=X,... instead of the model's (\"0\": none)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct tag_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"input-format", 'J', OPT_STRING, offsetof(struct tag_opts, input_format), "FMT",
-     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out"},
+     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out "
+     "(the record's other members kept)"},
+    {"lines", 'l', OPT_FLAG, offsetof(struct tag_opts, lines), NULL,
+     "raw text: each line is a document, answered as soon as it is read (default: a blank "
+     "line ends a paragraph, a line break inside one is a space)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -58,6 +67,7 @@ struct tag_bufs {
     size_t strs_cap;
     const char **tok;
     size_t *tok_len, *start, *end;
+    size_t *cstart, *cend;       /* character offsets of raw tokens */
     const char **tags;
     uint32_t *ids;
     struct crftag_chunk *chunks;
@@ -92,7 +102,13 @@ static int bufs_reserve(struct tag_bufs *b, size_t n)
     struct crftag_chunk *ch = realloc(b->chunks, cap * sizeof *ch);
     if (ch)
         b->chunks = ch;
-    if (!tok || !tl || !st || !en || !tags || !ids || !ch)
+    size_t *cs = realloc(b->cstart, cap * sizeof *cs);
+    if (cs)
+        b->cstart = cs;
+    size_t *ce = realloc(b->cend, cap * sizeof *ce);
+    if (ce)
+        b->cend = ce;
+    if (!tok || !tl || !st || !en || !tags || !ids || !ch || !cs || !ce)
         return -1;
     b->cap = cap;
     return 0;
@@ -108,6 +124,8 @@ static void bufs_free(struct tag_bufs *b)
     free(b->tags);
     free(b->ids);
     free(b->chunks);
+    free(b->cstart);
+    free(b->cend);
 }
 
 struct tag_ctx {
@@ -135,6 +153,8 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
         .n = n, .tok = cx->b.tok, .tok_len = cx->b.tok_len, .tags = cx->b.tags,
         .text = text, .start = cx->b.start, .end = cx->b.end, .base = base,
         .plain = cx->plain,
+        .cstart = text ? cx->b.cstart : NULL, .cend = text ? cx->b.cend : NULL,
+        .cols = text ? NULL : cols, .ncols = stride,
     };
     if (out_write(stdout, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(stdout))) {
         cli_errorf("writing output: %s", strerror(errno));
@@ -143,17 +163,30 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
     return 0;
 }
 
-/* Tags the sentences of text[0..len) found at input offset base. */
-static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t base)
+/* Tags the sentences of text[0..len), found at byte offset base and
+ * character offset cbase of the input, and sets *done to the bytes tagged:
+ * all of them, or when partial (more of the paragraph follows) those before
+ * the last sentence start, which the text that follows may still change
+ * (0 when text holds one sentence). */
+static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t base, size_t cbase,
+                    int partial, size_t *done)
 {
     struct crftag_token *toks = NULL;
     size_t nt = 0;
+    *done = 0;
     if (crftag_tokenize(text, len, &toks, &nt) != CRFTAG_OK) {
         cli_errorf("out of memory");
         return -1;
     }
+    size_t stop = nt;
+    if (partial) {
+        while (stop > 0 && !toks[stop - 1].sentence_start)
+            stop--;
+        stop = stop > 0 ? stop - 1 : 0;
+    }
     int rc = 0;
-    for (size_t s0 = 0; s0 < nt && rc == 0;) {
+    size_t pos_b = 0, pos_c = cbase;
+    for (size_t s0 = 0; s0 < stop && rc == 0;) {
         size_t s1 = s0 + 1;
         while (s1 < nt && !toks[s1].sentence_start)
             s1++;
@@ -184,61 +217,90 @@ static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t bas
             cx->b.end[i] = tk->end;
             p += l + 1;
         }
+        out_char_offsets(text, cx->b.start, cx->b.end, n, &pos_b, &pos_c, cx->b.cstart,
+                         cx->b.cend);
         rc = tag_write(cx, cx->b.tok, n, 1, text, base);
         s0 = s1;
     }
+    *done = !partial ? len : stop < nt ? toks[stop].start : 0;
     crftag_tokens_free(toks);
     return rc;
 }
 
-static int tag_raw(struct tag_ctx *cx, const char *path)
+/* Where to cut text[0..have) (have > 1), one sentence longer than the
+ * buffer: after the last space or tab of its second half, else at a UTF-8
+ * character boundary. */
+static size_t raw_cut(const char *buf, size_t have)
 {
-    FILE *f = stdin;
-    if (strcmp(path, "-") != 0 && !(f = fopen(path, "rb"))) {
-        cli_errorf("%s: cannot open: %s", path, strerror(errno));
+    size_t k = have;
+    while (k > have / 2 && buf[k - 1] != ' ' && buf[k - 1] != '\t' && buf[k - 1] != '\n')
+        k--;
+    if (k > have / 2)
+        return k;
+    k = have - 1;           /* the character at k goes to the next piece */
+    while (k > 1 && ((unsigned char)buf[k] & 0xc0) == 0x80)
+        k--;
+    return k;
+}
+
+/* 1 when line[0..n) is a blank line: only white space, then "\n". */
+static int raw_blank(const char *line, size_t n)
+{
+    if (n == 0 || line[n - 1] != '\n')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\v\f\n", line[i]))
+            return 0;
+    return 1;
+}
+
+/* Raw text: paragraphs (ended by a blank line or the end of the input; a
+ * line break inside is a space), or with lines one document per line.  At
+ * most RAW_CHUNK bytes are held: a longer paragraph is tagged sentence by
+ * sentence as the tokenizer finds them, a longer sentence cut by raw_cut. */
+static int tag_raw(struct tag_ctx *cx, const char *path, int lines)
+{
+    struct crftag_input *in;
+    struct crftag_error err;
+    enum crftag_status st = crftag_input_open(path, &in, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
         return -1;
     }
     char *buf = malloc(RAW_CHUNK + 1);
-    size_t have = 0, base = 0;
+    size_t have = 0, base = 0, cbase = 0;
     int rc = buf ? 0 : -1, eof = 0;
+    if (!buf)
+        cli_errorf("out of memory");
     while (rc == 0 && !(eof && have == 0)) {
-        if (!eof && have < RAW_CHUNK) {
-            /* read up to the next newline, at most RAW_CHUNK bytes held */
-            int c;
-            while (have < RAW_CHUNK && (c = getc_unlocked(f)) != EOF) {
-                buf[have++] = (char)c;
-                if (c == '\n')
-                    break;
-            }
-            if (ferror(f)) {
-                cli_errorf("%s: read error: %s", path, strerror(errno));
+        size_t got = 0;
+        if (!eof) {
+            int r = crftag_input_read(in, buf + have, RAW_CHUNK - have, &got, &err);
+            if (r < 0) {
+                cli_error(&err, (enum crftag_status)r);
                 rc = -1;
                 break;
             }
-            if (feof(f))
-                eof = 1;
+            eof = r == 0;
+            have += got;
         }
-        size_t cut = have;
-        if (have > 0 && buf[have - 1] != '\n' && !eof) {
-            /* over-long line: cut at the last space, else at a UTF-8 boundary */
-            size_t k = have;
-            while (k > have / 2 && buf[k - 1] != ' ' && buf[k - 1] != '\t')
-                k--;
-            if (k <= have / 2) {
-                k = have;
-                while (k > 1 && ((unsigned char)buf[k] & 0xc0) == 0x80)
-                    k--;
-            }
-            cut = k;
+        int end = eof || (got > 0 && buf[have - 1] == '\n' &&
+                          (lines || raw_blank(buf + have - got, got)));
+        if (!end && have < RAW_CHUNK)
+            continue;
+        size_t done;
+        rc = tag_text(cx, buf, have, base, cbase, !end, &done);
+        if (rc == 0 && !end && done == 0) {     /* one sentence fills the buffer */
+            size_t cut = raw_cut(buf, have);
+            rc = tag_text(cx, buf, cut, base, cbase, 0, &done);
         }
-        rc = tag_text(cx, buf, cut, base);
-        memmove(buf, buf + cut, have - cut);
-        have -= cut;
-        base += cut;
+        cbase += out_chars(buf, done);
+        memmove(buf, buf + done, have - done);
+        have -= done;
+        base += done;
     }
     free(buf);
-    if (f != stdin)
-        fclose(f);
+    crftag_input_close(in);
     return rc;
 }
 
@@ -283,82 +345,6 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
     }
     crftag_reader_close(r);
     return status;
-}
-
-static int tag_jsonl(struct tag_ctx *cx, const char *path)
-{
-    FILE *f = stdin;
-    if (strcmp(path, "-") != 0 && !(f = fopen(path, "rb"))) {
-        cli_errorf("%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL, *text = NULL;
-    size_t cap = 0, tcap = 0;
-    long lineno = 0;
-    int rc = 0, bad = 0;
-    ssize_t got;
-    while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t len = (size_t)got;
-        if (json_ws(line, line + len) == line + len)
-            continue;                       /* blank line: no record */
-        if (len > tcap) {
-            char *nt = realloc(text, len);
-            if (!nt) {
-                cli_errorf("out of memory");
-                rc = -1;
-                break;
-            }
-            text = nt;
-            tcap = len;
-        }
-        size_t tl = 0;
-        const char *msg = json_record(line, len, text, &tl);
-        if (msg) {
-            cli_errorf("%s:%ld: %s", strcmp(path, "-") ? path : "<stdin>", lineno, msg);
-            char m[128];
-            int ml = snprintf(m, sizeof m, "line %ld: %s", lineno, msg);
-            fputs("{\"error\":", stdout);
-            json_put(stdout, m, ml > 0 && (size_t)ml < sizeof m ? (size_t)ml : strlen(m));
-            fputs("}\n", stdout);
-            bad = 1;
-        } else {
-            struct crftag_span *sp;
-            size_t ns;
-            struct crftag_error err;
-            enum crftag_status st =
-                crftag_tagger_tag_text(cx->t, text, tl, &sp, &ns, NULL, NULL, &err);
-            if (st != CRFTAG_OK) {
-                cli_error(&err, st);
-                rc = -1;
-                break;
-            }
-            fputs("{\"entities\":[", stdout);
-            for (size_t k = 0; k < ns; k++) {
-                fprintf(stdout, "%s{\"start\":%zu,\"end\":%zu,\"type\":", k ? "," : "",
-                        sp[k].start, sp[k].end);
-                json_put(stdout, sp[k].type, sp[k].type_len);
-                fputs(",\"text\":", stdout);
-                json_put(stdout, text + sp[k].start, sp[k].end - sp[k].start);
-                putc('}', stdout);
-            }
-            fputs("]}\n", stdout);
-            crftag_spans_free(sp);
-        }
-        if (ferror(stdout) || (cx->flush && fflush(stdout))) {
-            cli_errorf("writing output: %s", strerror(errno));
-            rc = -1;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        cli_errorf("%s: read error: %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    free(text);
-    if (f != stdin)
-        fclose(f);
-    return rc == 0 && bad ? -1 : rc;
 }
 
 int cmd_tag(int argc, char **argv)
@@ -435,9 +421,13 @@ int cmd_tag(int argc, char **argv)
     }
     struct stat sb;
     cx.flush = !(fstat(fileno(stdout), &sb) == 0 && S_ISREG(sb.st_mode));
+    struct jsonl_opts jo = {
+        .t = cx.t, .m = m, .plain = cx.plain, .flush = cx.flush,
+        .tokens = o.format && cx.fmt != OUT_SPANS, .offsets = cx.fmt == OUT_JSON,
+    };
     rc = o.tokenized ? tag_tokenized(&cx, path, info.num_columns)
-         : jsonl     ? tag_jsonl(&cx, path)
-                     : tag_raw(&cx, path);
+         : jsonl     ? tag_jsonl(&jo, path)
+                     : tag_raw(&cx, path, o.lines);
     if (fflush(stdout) != 0 && rc == 0) {
         cli_errorf("writing output: %s", strerror(errno));
         rc = -1;

@@ -1,14 +1,20 @@
 /*
- * json.c - the JSON of `crftag tag --input-format jsonl`: a record's text
- * read from one line (a JSON string or an object with a string member
- * "text", other members checked and skipped) and strings written back.
- * Strings must be valid UTF-8; \u escapes, surrogate pairs included, are
- * decoded to UTF-8.
+ * json.c - the JSON of `crftag tag --input-format jsonl`: a record read from
+ * one line (a JSON string, or an object with a string member "text" whose
+ * other members are kept, byte for byte, for the output) and strings written
+ * back.  The whole line is checked against the grammar of RFC 8259: any
+ * valid JSON value is accepted in the other members (nested up to
+ * JSON_MAX_DEPTH), anything else refused with a message: bare words,
+ * trailing commas, leading zeros, bad escapes, control characters in
+ * strings.  Strings must be valid UTF-8 and \u escapes may not leave a lone
+ * surrogate; escapes, surrogate pairs included, are decoded to UTF-8, member
+ * names too ("te\u0078t" is "text").
  */
 #include "json.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *json_ws(const char *p, const char *end)
@@ -140,91 +146,236 @@ const char *json_string(const char **pp, const char *end, char *out, size_t *out
     return NULL;
 }
 
-/* Skips one JSON value of an ignored member (strings checked, nesting
- * balanced, scalars taken up to the next , } ] or space). */
-static const char *json_skip(const char **pp, const char *end)
+#define JSON_MAX_DEPTH 512
+
+static const char *json_value(const char **pp, const char *end, int depth);
+
+/* number = [ "-" ] int [ frac ] [ exp ] (RFC 8259, section 6) */
+static const char *json_number(const char **pp, const char *end)
 {
     const char *p = *pp;
-    size_t depth = 0, dummy;
-    do {
-        p = json_ws(p, end);
-        if (p >= end)
-            return "truncated value";
-        if (*p == '"') {
-            const char *e = json_string(&p, end, NULL, &dummy);
-            if (e)
-                return e;
-        } else if (*p == '{' || *p == '[') {
-            depth++;
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end || *p < '0' || *p > '9')
+        return "invalid number";
+    if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+        return "invalid number (leading zero)";
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
-        } else if (*p == '}' || *p == ']') {
-            if (depth == 0)
-                return "unbalanced brackets";
-            depth--;
+    if (p < end && *p == '.') {
+        if (++p >= end || *p < '0' || *p > '9')
+            return "invalid number";
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
-        } else if (*p == ',' || *p == ':') {
-            if (depth == 0)
-                return "missing value";
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
             p++;
-        } else {
-            const char *p0 = p;
-            while (p < end && *p && !strchr(",}] \t\r\n", *p))
-                p++;
-            if (p == p0)
-                return "unexpected character";
-        }
-    } while (depth > 0);
+        if (p >= end || *p < '0' || *p > '9')
+            return "invalid number";
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
     *pp = p;
     return NULL;
 }
 
-/* The text of record line[0..len) into out (room for len bytes).  Returns
- * NULL, or a message. */
-const char *json_record(const char *line, size_t len, char *out, size_t *out_len)
+/* The members (objects) or elements (arrays) after the opening bracket, up
+ * to and past the closing one. */
+static const char *json_container(const char **pp, const char *end, int depth)
 {
-    const char *p = json_ws(line, line + len), *end = line + len, *e;
-    int found = 0;
-    if (p < end && *p == '"') {
-        if ((e = json_string(&p, end, out, out_len)))
+    const char *p = *pp, *e;
+    char close = *p == '{' ? '}' : ']';
+    size_t dummy;
+    if (depth >= JSON_MAX_DEPTH)
+        return "nested too deeply";
+    p = json_ws(p + 1, end);
+    if (p < end && *p == close) {
+        *pp = p + 1;
+        return NULL;
+    }
+    for (;;) {
+        if (close == '}') {
+            if (p >= end || *p != '"')
+                return "expected a member name";
+            if ((e = json_string(&p, end, NULL, &dummy)))
+                return e;
+            p = json_ws(p, end);
+            if (p >= end || *p != ':')
+                return "expected ':'";
+            p = json_ws(p + 1, end);
+        }
+        if ((e = json_value(&p, end, depth + 1)))
             return e;
-        found = 1;
-    } else if (p < end && *p == '{') {
+        p = json_ws(p, end);
+        if (p < end && *p == close) {
+            *pp = p + 1;
+            return NULL;
+        }
+        if (p >= end || *p != ',')
+            return close == '}' ? "expected ',' or '}'" : "expected ',' or ']'";
         p = json_ws(p + 1, end);
-        while (p < end && *p != '}') {
+        if (p < end && *p == close)
+            return "trailing comma";
+    }
+}
+
+/* Checks one JSON value at *pp (no white space before it) and moves *pp
+ * past it.  Returns NULL or a message. */
+static const char *json_value(const char **pp, const char *end, int depth)
+{
+    const char *p = *pp;
+    size_t dummy;
+    if (p >= end)
+        return "expected a value";
+    switch (*p) {
+    case '"':
+        return json_string(pp, end, NULL, &dummy);
+    case '{':
+    case '[':
+        return json_container(pp, end, depth);
+    case 't':
+    case 'f':
+    case 'n': {
+        const char *w = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+        size_t l = strlen(w);
+        if ((size_t)(end - p) < l || memcmp(p, w, l) != 0)
+            return "invalid literal";
+        *pp = p + l;
+        return NULL;
+    }
+    default:
+        if (*p == '-' || (*p >= '0' && *p <= '9'))
+            return json_number(pp, end);
+        return "unexpected character";
+    }
+}
+
+const char *json_check(const char *s, size_t len)
+{
+    const char *p = json_ws(s, s + len), *end = s + len, *e;
+    if ((e = json_value(&p, end, 0)))
+        return e;
+    return json_ws(p, end) < end ? "trailing characters after the value" : NULL;
+}
+
+/* 1 when the decoded name k[0..kl) is one of the NULL-terminated names. */
+static int json_name_in(const char *k, size_t kl, const char *const *names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        if (strlen(names[i]) == kl && memcmp(names[i], k, kl) == 0)
+            return 1;
+    return 0;
+}
+
+/* Parses object record line[0..len) (at '{').  See json_record. */
+static const char *json_object(const char *line, size_t len, struct json_rec *rec,
+                               const char *const *replaced)
+{
+    const char *p = line, *end = line + len, *e;
+    int found = 0;
+    if (rec->nkeep_cap < len / 6 + 1) {       /* "":0, is the shortest member */
+        size_t cap = len / 6 + 1;
+        struct json_range *k = realloc(rec->keep, cap * sizeof *k);
+        if (!k)
+            return "out of memory";
+        rec->keep = k;
+        rec->nkeep_cap = cap;
+    }
+    rec->nkeep = 0;
+    p = json_ws(p + 1, end);
+    if (p < end && *p == '}')
+        p++;
+    else
+        for (;;) {
+            const char *m0 = p;
             size_t kl = 0;
-            const char *k0 = p;
-            if (*p != '"' || (e = json_string(&p, end, NULL, &kl)))
-                return *p != '"' ? "expected a member name" : e;
-            int is_text = kl == 4 && p - k0 == 6 && memcmp(k0, "\"text\"", 6) == 0;
+            if (p >= end || *p != '"')
+                return "expected a member name";
+            if ((e = json_string(&p, end, rec->key, &kl)))
+                return e;
+            int is_text = kl == 4 && memcmp(rec->key, "text", 4) == 0;
+            int drop = json_name_in(rec->key, kl, replaced);
             p = json_ws(p, end);
             if (p >= end || *p != ':')
                 return "expected ':'";
             p = json_ws(p + 1, end);
             if (is_text) {
+                if (found)
+                    return "two \"text\" members";
                 if (p >= end || *p != '"')
                     return "\"text\" is not a string";
-                if ((e = json_string(&p, end, out, out_len)))
+                if ((e = json_string(&p, end, rec->text, &rec->text_len)))
                     return e;
                 found = 1;
-            } else if ((e = json_skip(&p, end))) {
+            } else if ((e = json_value(&p, end, 1))) {
                 return e;
             }
+            if (!drop) {
+                rec->keep[rec->nkeep].off = (size_t)(m0 - line);
+                rec->keep[rec->nkeep].len = (size_t)(p - m0);
+                rec->nkeep++;
+            }
             p = json_ws(p, end);
-            if (p < end && *p == ',')
-                p = json_ws(p + 1, end);
-            else if (p >= end || *p != '}')
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            if (p >= end || *p != ',')
                 return "expected ',' or '}'";
+            p = json_ws(p + 1, end);
+            if (p < end && *p == '}')
+                return "trailing comma";
         }
-        if (p >= end)
-            return "unterminated object";
-        p++;
-        if (!found)
-            return "no \"text\" member";
-    } else {
-        return "expected a JSON string or object";
+    if (!found)
+        return "no \"text\" member";
+    return json_ws(p, end) < end ? "trailing characters after the record" : NULL;
+}
+
+const char *json_record(const char *line, size_t len, struct json_rec *rec,
+                        const char *const *replaced)
+{
+    if (len > rec->cap) {
+        char *t = realloc(rec->text, len), *k = realloc(rec->key, len);
+        if (t)
+            rec->text = t;
+        if (k)
+            rec->key = k;
+        if (!t || !k)
+            return "out of memory";
+        rec->cap = len;
     }
-    p = json_ws(p, end);
-    return p < end ? "trailing characters after the record" : NULL;
+    rec->text_len = 0;
+    rec->nkeep = 0;
+    rec->object = 0;
+    const char *p = json_ws(line, line + len), *end = line + len, *e;
+    if (p < end && *p == '"') {
+        if ((e = json_string(&p, end, rec->text, &rec->text_len)))
+            return e;
+        return json_ws(p, end) < end ? "trailing characters after the record" : NULL;
+    }
+    if (p < end && *p == '{') {
+        rec->object = 1;
+        if ((e = json_object(p, (size_t)(end - p), rec, replaced)))
+            return e;
+        for (size_t k = 0; k < rec->nkeep; k++)      /* offsets into line */
+            rec->keep[k].off += (size_t)(p - line);
+        return NULL;
+    }
+    /* say what is wrong when the line is JSON, but not a string or object */
+    return json_check(p, (size_t)(end - p)) ? json_check(p, (size_t)(end - p))
+                                            : "expected a JSON string or object";
+}
+
+void json_rec_free(struct json_rec *rec)
+{
+    free(rec->text);
+    free(rec->key);
+    free(rec->keep);
 }
 
 /* Writes s[0..n) as a JSON string (s is valid UTF-8: it was decoded from

@@ -1,10 +1,14 @@
 /*
  * output.c - writers for tagged sentences: CoNLL, spans, JSON lines.
  *
- *   conll  token<TAB>TAG per line, a blank line after each sentence
- *   spans  start<TAB>end<TAB>type<TAB>text per entity
- *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],
- *           "entities":[{"start":s,"end":e,"type":"T","text":"...","tokens":[b,e]}]}
+ *   conll  token<TAB>TAG per line, a blank line after each sentence (for
+ *          tokenized input every input column, then the predicted TAG)
+ *   spans  start<TAB>end<TAB>type<TAB>text per entity (byte offsets)
+ *   json   {"tokens":[...],"tags":[...],"offsets":[[s,e],...],"char_offsets":[[s,e],...],
+ *           "entities":[{"start":s,"end":e,"type":"T","text":"...","start_byte":s,
+ *                        "end_byte":e,"start_char":cs,"end_char":ce,"tokens":[b,e]}]}
+ *          "offsets", "start" and "end" are byte offsets (kept as they were
+ *          before the _byte and _char names); the _char ones count code points.
  * An entity is a chunk of the tags (conlleval's rules); for plain tags (not
  * BIO, e.g. part-of-speech tags) each token not tagged "O", its tag the type.
  */
@@ -12,8 +16,54 @@
 
 #include "output.h"
 
+/* Length of the valid UTF-8 character at p[i] (i < n), or 0 for an invalid
+ * byte (not the start of a complete, shortest-form sequence of a code point
+ * up to U+10FFFF that is not a surrogate). */
+static size_t utf8_valid_len(const unsigned char *p, size_t i, size_t n)
+{
+    unsigned c = p[i];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    int ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; k++)
+        ok = (p[i + k] & 0xc0) == 0x80;
+    if (ok && len == 3) {
+        unsigned cp = (c & 0x0fu) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
+        ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
+    } else if (ok && len == 4) {
+        unsigned cp = (c & 0x07u) << 18 | (p[i + 1] & 0x3fu) << 12;
+        ok = cp >= 0x10000 && cp <= 0x10ffff;
+    }
+    return ok ? len : 0;
+}
+
+size_t out_chars(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t chars = 0;
+    for (size_t i = 0; i < n; chars++) {
+        size_t l = utf8_valid_len(p, i, n);
+        i += l ? l : 1;
+    }
+    return chars;
+}
+
+void out_char_offsets(const char *text, const size_t *start, const size_t *end, size_t n,
+                      size_t *pos_b, size_t *pos_c, size_t *cstart, size_t *cend)
+{
+    for (size_t i = 0; i < n; i++) {
+        *pos_c += out_chars(text + *pos_b, start[i] - *pos_b);
+        cstart[i] = *pos_c;
+        *pos_c += out_chars(text + start[i], end[i] - start[i]);
+        cend[i] = *pos_c;
+        *pos_b = end[i];
+    }
+}
+
 /* Writes s[0..n) escaped for the inside of a JSON string; invalid UTF-8
- * becomes U+FFFD. */
+ * becomes U+FFFD, one for each byte (so out_chars counts the characters of
+ * the JSON string). */
 static void json_body(FILE *f, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -30,20 +80,8 @@ static void json_body(FILE *f, const char *s, size_t n)
             fputc((int)c, f);
             i++;
         } else {
-            size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-            if (c >= 0xf5)
-                len = 0;
-            int ok = len > 0 && i + len <= n;
-            for (size_t k = 1; ok && k < len; k++)
-                ok = (p[i + k] & 0xc0) == 0x80;
-            if (ok && len == 3) {
-                unsigned cp = (c & 0x0fu) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
-                ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
-            } else if (ok && len == 4) {
-                unsigned cp = (c & 0x07u) << 18 | (p[i + 1] & 0x3fu) << 12;
-                ok = cp >= 0x10000 && cp <= 0x10ffff;
-            }
-            if (ok) {
+            size_t len = utf8_valid_len(p, i, n);
+            if (len) {
                 fwrite(p + i, 1, len, f);
                 i += len;
             } else {
@@ -54,13 +92,14 @@ static void json_body(FILE *f, const char *s, size_t n)
     }
 }
 
-/* Writes s[0..n) as a JSON string. */
-static void json_str(FILE *f, const char *s, size_t n)
+void out_json_str(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
     json_body(f, s, n);
     fputc('"', f);
 }
+
+#define json_str out_json_str
 
 /* Entity text without TAB or newline (spans format). */
 static void plain_str(FILE *f, const char *s, size_t n)
@@ -123,6 +162,15 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
     switch (fmt) {
     case OUT_CONLL:
         for (size_t i = 0; i < s->n; i++) {
+            if (s->cols) {
+                for (size_t j = 0; j < s->ncols; j++) {
+                    fputs(s->cols[i * s->ncols + j], f);
+                    fputc('\t', f);
+                }
+                fputs(s->tags[i], f);
+                fputc('\n', f);
+                continue;
+            }
             fwrite(s->tok[i], 1, s->tok_len[i], f);
             fputc('\t', f);
             fputs(s->tags[i], f);
@@ -159,6 +207,12 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
                 fprintf(f, "%s[%zu,%zu]", i ? "," : "", s->base + s->start[i], s->base + s->end[i]);
             fputc(']', f);
         }
+        if (s->text && s->cstart) {
+            fputs(",\"char_offsets\":[", f);
+            for (size_t i = 0; i < s->n; i++)
+                fprintf(f, "%s[%zu,%zu]", i ? "," : "", s->cstart[i], s->cend[i]);
+            fputc(']', f);
+        }
         fputs(",\"entities\":[", f);
         for (size_t k = 0; k < nc; k++) {
             size_t a, b;
@@ -170,6 +224,10 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             json_str(f, chunks[k].type, chunks[k].type_len);
             fputs(",\"text\":", f);
             json_text_joined(f, s, &chunks[k]);
+            if (s->text && s->cstart)
+                fprintf(f, ",\"start_byte\":%zu,\"end_byte\":%zu,\"start_char\":%zu,"
+                        "\"end_char\":%zu", a, b, s->cstart[chunks[k].begin],
+                        s->cend[chunks[k].end - 1]);
             fprintf(f, ",\"tokens\":[%zu,%zu]}", chunks[k].begin, chunks[k].end);
         }
         fputs("]}\n", f);
