@@ -53,7 +53,7 @@ const char *train_lbfgs_reason(int code)
 
 char *train_stop_reason(const struct train_end *e)
 {
-    char why[256], kept[160] = "";
+    char why[320], kept[160] = "";
     const char *what = e->dev_plain ? "accuracy" : "F1";
     if (e->kept_best)
         snprintf(kept, sizeof kept, "; kept the weights of iteration %d (best dev %s %.2f, "
@@ -62,10 +62,8 @@ char *train_stop_reason(const struct train_end *e)
         snprintf(why, sizeof why, "interrupted after %d iteration%s%s", e->iterations,
                  e->iterations == 1 ? "" : "s", kept);
     else if (e->early_stopped)
-        snprintf(why, sizeof why,
-                 "early stopping: best dev %s %.2f at iteration %d (objective %.4f), "
-                 "none better in %d more", what, e->best_f1, e->best_iter,
-                 e->best_objective, e->patience);
+        snprintf(why, sizeof why, "early stopping: best dev %s %.2f at iteration %d, none "
+                 "better in %d more%s", what, e->best_f1, e->best_iter, e->patience, kept);
     else
         snprintf(why, sizeof why, "%s", e->reason);
     return util_strdup(why);

@@ -26,8 +26,11 @@ struct train_end {
 /* The model's stop reason (malloc'd; NULL when out of memory), e.g.
  *   "interrupted after 12 iterations; kept the weights of iteration 9 (best
  *    dev F1 71.20, objective 1234.5678)"
- *   "early stopping: best dev F1 71.20 at iteration 9 (objective 1234.5678),
- *    none better in 3 more". */
+ *   "early stopping: best dev F1 71.20 at iteration 9, none better in 3
+ *    more; kept the weights of iteration 9 (best dev F1 71.20, objective
+ *    1234.5678)".
+ * "; kept the weights of " appears exactly when the weights are not the last
+ * iteration's (`crftag info` shows that part on a line of its own). */
 char *train_stop_reason(const struct train_end *e);
 
 /* Polls p->stop (when not NULL): returns 1 when training must end, with
