@@ -4,15 +4,24 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted;   /* signals received, at most 2 */
+static volatile sig_atomic_t last_signal;
+static const char *interrupt_note;          /* said on the first signal */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    last_signal = sig;
+    if (interrupted < 2)
+        interrupted++;
+    if (interrupted == 1 && interrupt_note) {
+        /* write(2) is async-signal-safe; stdio is not */
+        ssize_t r = write(STDERR_FILENO, interrupt_note, strlen(interrupt_note));
+        (void)r;
+    }
 }
 
 void cli_catch_interrupts(void)
@@ -25,9 +34,20 @@ void cli_catch_interrupts(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+void cli_catch_interrupts_note(const char *note)
+{
+    interrupt_note = note;
+    cli_catch_interrupts();
+}
+
 int cli_interrupted(void)
 {
-    return interrupted != 0;
+    return interrupted;
+}
+
+int cli_interrupt_status(void)
+{
+    return last_signal == SIGTERM ? 128 + SIGTERM : CLI_INTERRUPTED;
 }
 
 static const struct {
