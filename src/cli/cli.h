@@ -108,4 +108,19 @@ int cli_check_output(const char *cmd, const char *opt, const char *output,
 int cli_check_train(const char *cmd, const struct crftag_train_params *p, int dev,
                     int template);
 
+/* ---- shipped files (paths.c) ---- */
+
+/* The model `crftag tag` uses without -m (the shipped WikiSER model). */
+#define CLI_MODEL_NAME "wikiser.crftag"
+
+/* The path of a file shipped with crftag: $env when set (empty: none), else
+ * name in ../share/crftag/ (installed) or ../models/ (the source tree)
+ * beside the program's directory; NULL when none is there.  buf holds the
+ * path. */
+const char *cli_shipped_file(const char *name, const char *env, char *buf, size_t len);
+
+/* The default model ($CRFTAG_MODEL, else CLI_MODEL_NAME as above), or NULL
+ * after a message naming cmd. */
+const char *cli_default_model(char *buf, size_t len, const char *cmd);
+
 #endif
