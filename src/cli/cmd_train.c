@@ -209,6 +209,22 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
     }
 }
 
+/* After the model was written: the summary, or (also with --quiet) that it
+ * is the model of an interrupted training.  Returns the exit status. */
+static int report_written(const struct crftag_model *m, const struct train_opts *o,
+                          int auto_bias)
+{
+    if (cli_interrupted()) {
+        struct crftag_model_info info;
+        crftag_model_get_info(m, &info);
+        cli_errorf("%s; wrote %s", info.stop_reason, o->output);
+        return cli_interrupt_status();
+    }
+    if (!o->quiet)
+        print_summary(m, o->output, auto_bias, o->init != NULL);
+    return CLI_OK;
+}
+
 /* Every option checked before any file is read (check.c), and -o MODEL
  * must not be one of the files read. */
 static int train_check_args(const struct train_opts *o, char **argv, int npos)
@@ -306,11 +322,6 @@ int cmd_train(int argc, char **argv)
         p->template_name = o.template_path;
     }
     char clpath[4200];
-    if (o.no_clusters && p->clusters) {
-        cli_errorf("train: --clusters and --no-clusters together");
-        status = CLI_USAGE;
-        goto out;
-    }
     if (!o.template_path && !o.no_clusters && !p->clusters) {
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
@@ -344,15 +355,7 @@ int cmd_train(int argc, char **argv)
         cli_error(&err, st);
         goto out;
     }
-    status = CLI_OK;
-    if (cli_interrupted()) {     /* said also with --quiet */
-        struct crftag_model_info info;
-        crftag_model_get_info(m, &info);
-        cli_errorf("%s; wrote %s", info.stop_reason, o.output);
-        status = cli_interrupt_status();
-    } else if (!o.quiet) {
-        print_summary(m, o.output, auto_bias, o.init != NULL);
-    }
+    status = report_written(m, &o, auto_bias);
 out:
     crftag_model_free(init);
     crftag_model_free(m);
