@@ -80,9 +80,15 @@ void opts_usage(FILE *f, const struct opt *table, const void *dst, const char *c
 void cli_catch_interrupts(void);
 int cli_interrupted(void);   /* signals received so far: 0, 1, or 2 (two or more) */
 
-/* The same, writing note to stderr when the first signal arrives (note must
- * stay valid). */
-void cli_catch_interrupts_note(const char *note);
+/* The same, writing note to stderr when the first signal arrives; with
+ * abort_now not NULL, the second signal writes it and ends the process at
+ * once (_exit, status 128 + the signal), so that aborting never waits for
+ * a long computation.  The notes must stay valid. */
+void cli_catch_interrupts_note(const char *note, const char *abort_now);
+
+/* Holds (hold = 1) or releases SIGINT and SIGTERM: held while a file is
+ * written, so that an abort never leaves a temporary file behind. */
+void cli_hold_interrupts(int hold);
 
 /* The exit status after an interruption: 128 + the signal, as shells give
  * (130 for SIGINT, 143 for SIGTERM). */

@@ -333,7 +333,8 @@ int cmd_train(int argc, char **argv)
         goto out;
 
     cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
-                              "writing the model (again: abort, write nothing)\n");
+                              "writing the model (again: abort, write nothing)\n",
+                              "\ncrftag: training aborted; no model was written\n");
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
@@ -350,7 +351,10 @@ int cmd_train(int argc, char **argv)
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    cli_hold_interrupts(1);      /* a second signal waits for the atomic save */
     st = crftag_model_save(m, o.output, &err);
+    cli_catch_interrupts_note(NULL, NULL);   /* written (or not): no abort from here */
+    cli_hold_interrupts(0);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         goto out;
