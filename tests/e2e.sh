@@ -317,7 +317,9 @@ refuse "not a model refused" 1 "raw.txt" "$CRFTAG" info "$T/raw.txt"
 refuse "missing model" 1 "cannot open" "$CRFTAG" tag -m "$T/none.crftag" "$T/raw.txt"
 
 # --- Ctrl-C during training: the first SIGINT writes the model so far (exit 130), a second aborts ---
-# wait_for FILE PATTERN: until PATTERN is in FILE (at most 300 s)
+# wait_for FILE PATTERN: until PATTERN is in FILE (at most 300 s).  Signals are sent only once
+# crftag has said it handles them: a background job of a non-interactive shell starts with
+# SIGINT ignored, so a signal sent earlier would be lost.
 wait_for() { i=0; while ! grep -q -- "$2" "$1" 2>/dev/null && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done; }
 "$CRFTAG" train --bias 0 --max-iter 100000 --epsilon 0 --delta 0 --threads 2 -o "$T/int.crftag" \
     corpora/wikiser-train.txt.gz >/dev/null 2>"$T/int.err" &
@@ -336,10 +338,10 @@ fi
 echo "QEMU uses SPICE on Linux ." | "$CRFTAG" tag -T -m "$T/int.crftag" > "$T/out" 2>&1 &&
     ok "the interrupted model tags" || fail "the interrupted model tags"
 cp "$T/m.crftag" "$T/keep.crftag"
-"$CRFTAG" train --quiet --bias 0 --max-iter 100000 --epsilon 0 --delta 0 -o "$T/keep.crftag" \
+"$CRFTAG" train --bias 0 --max-iter 100000 --epsilon 0 --delta 0 -o "$T/keep.crftag" \
     "$T/train.txt" >"$T/int2.out" 2>"$T/int2.err" &
 pid=$!
-sleep 1
+wait_for "$T/int2.err" "^iter"
 kill -INT "$pid"
 wait_for "$T/int2.err" "interrupted:"
 kill -INT "$pid"
@@ -355,7 +357,7 @@ fi
 "$CRFTAG" train --max-iter 100000 --epsilon 0 --delta 0 -o "$T/int3.crftag" "$T/train.txt" \
     >/dev/null 2>"$T/int3.err" &
 pid=$!
-wait_for "$T/int3.err" "read 2000 sentences"
+wait_for "$T/int3.err" "Ctrl-C: stop and write"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

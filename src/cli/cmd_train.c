@@ -335,6 +335,9 @@ int cmd_train(int argc, char **argv)
     cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
                               "writing the model (again: abort, write nothing)\n",
                               "\ncrftag: training aborted; no model was written\n");
+    if (!o.quiet)
+        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
+                        "abort)\n");
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
