@@ -236,7 +236,7 @@ grep -q "word clusters:   $(wc -l < "$T/c.moved") words in" "$T/out" && ok "info
 printf 'Linux\t0110\t3\nruns\t01x\t2\n' > "$T/badc.txt"
 refuse "bad cluster file names file and line" 1 "badc.txt:2" "$CRFTAG" train -o "$T/x.crftag" \
     --clusters "$T/badc.txt" "$T/train.txt"
-refuse "clusters with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+refuse "clusters with a template refused" 2 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
     --template "$T/tpl" --clusters "$T/c.moved" "$T/train.txt"
 refuse "clusters needs -o" 2 "no output file" "$CRFTAG" clusters "$T/raw.txt"
 refuse "clusters: bad count of clusters" 2 "2..4096" "$CRFTAG" clusters -c 1 -o "$T/x" "$T/raw.txt"
@@ -268,7 +268,7 @@ if [ -n "$F" ] && ge "$F" 50; then ok "user-lexicon model reaches F1 >= 50 (got 
 printf 'Linux\tOperating_System\n# fine\n\tLanguage\n' > "$T/badl.txt"
 refuse "bad lexicon line names file and line" 1 "badl.txt:3: lexicon: empty name" "$CRFTAG" train \
     -o "$T/x.crftag" --lexicon "$T/badl.txt" "$T/train.txt"
-refuse "lexicon with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+refuse "lexicon with a template refused" 2 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
     --template "$T/tpl" --lexicon "$T/lex1.moved" "$T/train.txt"
 refuse "a missing lexicon file" 1 "nolex.txt" "$CRFTAG" train -o "$T/x.crftag" \
     --lexicon "$T/nolex.txt" "$T/train.txt"
@@ -294,7 +294,7 @@ found() { sed -n 's/.*found: \([0-9]*\) phrases.*/\1/p' "$1"; }
     fail "tag applies the model's bias, --bias 0 removes it"
 refuse "tag: bad --bias" 2 "no label has the type 'Nothing'" "$CRFTAG" tag -m "$T/mb.crftag" \
     --bias Nothing=1 "$T/raw.txt"
-refuse "train: bad --bias" 1 "not a number" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
+refuse "train: bad --bias" 2 "\-\-bias: expected" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
 
 # --- bad input: file and line named, no model written, the old model kept ---
 cp "$T/m.crftag" "$T/keep.crftag"
