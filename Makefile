@@ -162,10 +162,12 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/libcrftag.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/crftag.pc $(DESTDIR)$(PREFIX)/share/man/man1/crftag.1 \
 	    $(DESTDIR)$(PREFIX)/share/crftag/clusters-en.txt.gz $(DESTDIR)$(PREFIX)/share/crftag/wikiser.crftag
+	rmdir $(DESTDIR)$(PREFIX)/share/crftag 2>/dev/null || true
 
 # Embedding: examples/*.c built against a staged install ($(BUILD)/stage)
 # through pkg-config, so the installed header, library and crftag.pc are what
-# tests/e2e.sh runs; tests/static_link.c, which defines functions named as
+# tests/e2e.sh runs (with an rpath to the staged library, so that they run as
+# built, without LD_LIBRARY_PATH); tests/static_link.c, which defines functions named as
 # the library's internal ones, linked with the installed libcrftag.a.  `make tsan`: test_api under ThreadSanitizer.
 VERSION  = $(shell sed -n 's/^\#define CRFTAG_VERSION_STRING "\(.*\)"/\1/p' include/crftag.h)
 STAGE    = $(abspath $(BUILD))/stage
@@ -180,7 +182,8 @@ examples: all
 	  flags=$$(PKG_CONFIG_PATH=$(STAGE)/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
 	           pkg-config --cflags --libs crftag) || exit 1; \
 	  echo "$(CC) $$f $$flags -o $$b"; \
-	  $(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) $$f $$flags -pthread $(LDFLAGS) -o $$b || exit 1; \
+	  $(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) $$f $$flags -pthread $(LDFLAGS) \
+	      -Wl,-rpath,$(STAGE)/usr/local/lib -o $$b || exit 1; \
 	done
 	@echo "$(CC) tests/static_link.c $(STAGE)/usr/local/lib/libcrftag.a -o $(BUILD)/examples/static_link"
 	@$(CC) -std=c11 $(OPT) -Wall -Wextra $(CFLAGS) -I$(STAGE)/usr/local/include tests/static_link.c \

@@ -259,6 +259,10 @@ struct crftag_model_info {
     int plain_tags;            /* 1: the labels are plain tags, not BIO     */
                                /* (crftag_labels_plain): spans and entities */
                                /* are single tokens (crftag_chunks_plain)   */
+    /* appended after 0.2.0 */
+    size_t num_lexicon_entries; /* the lexicon learned from the training    */
+    size_t num_lexicon_types;   /* labels (crftag_train_params.lexicon;     */
+                                /* 0, 0 without): entries, entity types     */
 };
 
 /* Fills *out (size = the caller's sizeof *out, see "Binary compatibility"
@@ -379,7 +383,40 @@ struct crftag_train_params {
                           /*   states").  Costs memory and time in proportion  */
                           /*   to the weights; with c1 > 0 the model stays     */
                           /*   small.  0 = off (only the pairs seen).          */
+    /* appended after 0.2.0 (fields are only ever added at the end) */
+    /* Polled (with user) at the end of every iteration, also of the first  */
+    /* training of bias "auto"; may be NULL.  It returns                     */
+    /*   0                 go on;                                            */
+    /*   CRFTAG_STOP_KEEP  stop now and return the model of the weights so  */
+    /*                     far: with dev data, those of the best dev F1 so  */
+    /*                     far; its stop reason says "interrupted after N   */
+    /*                     iterations".  During the first training of bias  */
+    /*                     "auto", that training's model (90 % of the       */
+    /*                     sentences, no bias) is returned;                 */
+    /*   CRFTAG_STOP_ABORT stop and fail with CRFTAG_ERR_CANCELED, no model */
+    /*                     (any other value too).                           */
+    /* The library installs no signal handler: a program's handler sets a   */
+    /* volatile sig_atomic_t flag that this function reads.                 */
+    int (*stop)(void *user);
+    const struct crftag_model *init; /* continue training: start from this   */
+                          /*   model's weights instead of 0 (default NULL).    */
+                          /*   Its feature configuration must be the one p     */
+                          /*   gives (same built-in set version, or the same   */
+                          /*   template text; same hash seed; the same word    */
+                          /*   clusters or none), else CRFTAG_ERR_INVALID.     */
+                          /*   Weights are matched by attribute hash and label */
+                          /*   name: attributes and labels new in the data     */
+                          /*   start at 0, those absent from it are dropped.   */
+                          /*   The learned lexicon is rebuilt from the data.   */
+                          /*   With bias "auto", the model keeps the bias of   */
+                          /*   init (no first training: init has seen the     */
+                          /*   sentences it would hold out).  Borrowed for the */
+                          /*   call.                                            */
 };
+
+/* Return values of crftag_train_params.stop. */
+#define CRFTAG_STOP_KEEP 1
+#define CRFTAG_STOP_ABORT 2
 
 /* Fills every field with its default.  Call it before setting fields.
  * (size: the caller's sizeof *p, see "Binary compatibility" above.) */

@@ -74,6 +74,14 @@ enum crftag_status feat_config_template(struct feat_config *fc, const char *text
                                         const char *name, uint64_t seed,
                                         struct crftag_error *err);
 
+/* Refuses (CRFTAG_ERR_PARSE naming name and the line) a template that uses
+ * Wapiti's macros, %X[..] (case-insensitive %x), %t[..] / %T[..] (regex
+ * test) or %m[..] / %M[..] (regex match), which CRF++ templates do not have
+ * and which feat_config_template would take as literal text.  For training
+ * only: a stored model's template is read as it was trained. */
+enum crftag_status feat_template_check_wapiti(const char *text, size_t len, const char *name,
+                                              struct crftag_error *err);
+
 void feat_config_free(struct feat_config *fc);
 
 /* Growable output buffer; zero-initialize, reuse across sentences, free with

@@ -193,6 +193,10 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
         out->num_user_lexicon_types = m->feat.ulex->ntypes;
     }
     out->plain_tags = labels_plain((const char *const *)m->labels.names, m->labels.n);
+    if (m->feat.lex) {
+        out->num_lexicon_entries = m->feat.lex->nent;
+        out->num_lexicon_types = m->feat.lex->ntypes;
+    }
 }
 
 void crftag_model_get_info_sz(const struct crftag_model *m, struct crftag_model_info *out,

@@ -34,6 +34,8 @@ struct model_meta {
     uint64_t train_tokens;
     char *stop_reason;           /* owned, may be NULL */
     uint64_t *label_counts;      /* [labels.n] training frequency of each label */
+    int interrupted;             /* training stopped by crftag_train_params.stop */
+                                 /* (CRFTAG_STOP_KEEP); not stored in files */
 };
 
 struct crftag_model {

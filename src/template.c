@@ -199,6 +199,25 @@ static enum crftag_status feat_parse_line(struct feat_parse *ps, long line, cons
     return feat_parse_uline(ps, line, s, n);
 }
 
+enum crftag_status feat_template_check_wapiti(const char *text, size_t len, const char *name,
+                                              struct crftag_error *err)
+{
+    long line = 1;
+    for (size_t j = 0; j + 2 < len; j++) {
+        if (text[j] == '\n')
+            line++;
+        if (text[j] != '%' || text[j + 2] != '[' || !strchr("XtTmM", text[j + 1]))
+            continue;
+        const char *what = text[j + 1] == 'X'               ? "case-folding macro"
+                           : (text[j + 1] | 0x20) == 't' ? "regular-expression test macro"
+                                                          : "regular-expression match macro";
+        return err_set(err, CRFTAG_ERR_PARSE, name ? name : "template", line,
+                       "template: Wapiti's %s '%%%c[...]' is not supported (CRF++ "
+                       "templates: %%x[row,col] only)", what, text[j + 1]);
+    }
+    return CRFTAG_OK;
+}
+
 enum crftag_status feat_config_template(struct feat_config *fc, const char *text, size_t len,
                                         const char *name, uint64_t seed,
                                         struct crftag_error *err)

@@ -36,6 +36,8 @@
 #include "pool.h"
 #include "train.h"
 #include "train_data.h"
+#include "train_init.h"
+#include "train_stop.h"
 #include "util.h"
 
 void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
@@ -60,48 +62,6 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->lexicon_folds = 20;
     p->bias = CRFTAG_BIAS_AUTO;
     util_struct_out(dst, size, p, sizeof *p);
-}
-
-/* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */
-static const char *train_lbfgs_reason(int code)
-{
-    switch (code) {
-    case LBFGS_SUCCESS: return "converged (gradient norm below epsilon)";
-    case LBFGS_STOP: return "converged (objective improved less than delta)";
-    case LBFGS_ALREADY_MINIMIZED: return "already minimized";
-    case LBFGSERR_UNKNOWNERROR: return "unknown error";
-    case LBFGSERR_LOGICERROR: return "logic error";
-    case LBFGSERR_OUTOFMEMORY: return "out of memory";
-    case LBFGSERR_CANCELED: return "canceled";
-    case LBFGSERR_INVALID_N: return "invalid number of variables";
-    case LBFGSERR_INVALID_N_SSE: return "invalid number of variables for SSE";
-    case LBFGSERR_INVALID_X_SSE: return "variables not aligned for SSE";
-    case LBFGSERR_INVALID_EPSILON: return "invalid epsilon";
-    case LBFGSERR_INVALID_TESTPERIOD: return "invalid period";
-    case LBFGSERR_INVALID_DELTA: return "invalid delta";
-    case LBFGSERR_INVALID_LINESEARCH: return "invalid line search";
-    case LBFGSERR_INVALID_MINSTEP: return "invalid minimum step";
-    case LBFGSERR_INVALID_MAXSTEP: return "invalid maximum step";
-    case LBFGSERR_INVALID_FTOL: return "invalid ftol";
-    case LBFGSERR_INVALID_WOLFE: return "invalid Wolfe coefficient";
-    case LBFGSERR_INVALID_GTOL: return "invalid gtol";
-    case LBFGSERR_INVALID_XTOL: return "invalid xtol";
-    case LBFGSERR_INVALID_MAXLINESEARCH: return "invalid maximum line search";
-    case LBFGSERR_INVALID_ORTHANTWISE: return "invalid L1 coefficient";
-    case LBFGSERR_INVALID_ORTHANTWISE_START: return "invalid OWL-QN start";
-    case LBFGSERR_INVALID_ORTHANTWISE_END: return "invalid OWL-QN end";
-    case LBFGSERR_OUTOFINTERVAL: return "line search step out of interval";
-    case LBFGSERR_INCORRECT_TMINMAX: return "line search interval incorrect";
-    case LBFGSERR_ROUNDING_ERROR: return "stopped by rounding errors (no further progress)";
-    case LBFGSERR_MINIMUMSTEP: return "line search step became smaller than the minimum";
-    case LBFGSERR_MAXIMUMSTEP: return "line search step became larger than the maximum";
-    case LBFGSERR_MAXIMUMLINESEARCH: return "line search reached its maximum number of trials";
-    case LBFGSERR_MAXIMUMITERATION: return "reached the maximum number of iterations";
-    case LBFGSERR_WIDTHTOOSMALL: return "line search interval too small";
-    case LBFGSERR_INVALIDPARAMETERS: return "invalid parameters";
-    case LBFGSERR_INCREASEGRADIENT: return "search direction does not decrease the objective";
-    }
-    return "unknown liblbfgs status";
 }
 
 struct trainer;
@@ -154,6 +114,8 @@ struct trainer {
     double best_f1;
     int best_iter;
     int early_stopped;
+    double best_fx;              /* the objective at best_iter */
+    int interrupted;             /* p->stop asked to stop and keep the weights */
 };
 
 /* ---- the objective ---------------------------------------------------- */
@@ -408,12 +370,15 @@ static int train_progress(void *instance, const double *x, const double *g, doub
         if (f1 > tr->best_f1) {
             tr->best_f1 = f1;
             tr->best_iter = k;
+            tr->best_fx = fx;
             memcpy(tr->best_x, x, (size_t)n * sizeof *x);
         }
     }
     if (tr->p->progress && train_report(tr, x, fx, xnorm, gnorm, n, k, f1))
         return 1;
-    if (tr->best_x && k - tr->best_iter >= tr->p->dev_patience) {
+    if (train_poll_stop(tr->p, &tr->interrupted, &tr->canceled))
+        return 1;
+    if (tr->best_x && tr->p->dev_patience > 0 && k - tr->best_iter >= tr->p->dev_patience) {
         tr->early_stopped = 1;
         return 1;
     }
@@ -672,8 +637,8 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
     if (tr->canceled)
         return err_set(err, CRFTAG_ERR_CANCELED, NULL, 0,
                        "training canceled after %d iterations", tr->iterations);
-    if (tr->early_stopped) /* the weights of the best dev F1 */
-        memcpy(x, tr->best_x, tr->nparams * sizeof *x);
+    if (tr->early_stopped || (tr->interrupted && tr->best_iter > 0))
+        memcpy(x, tr->best_x, tr->nparams * sizeof *x);   /* the best dev F1's */
     if (tr->bad_number >= 2)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%s)",
                        tr->bad_number == 2   ? "forward-backward"
@@ -717,16 +682,12 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     m->meta.final_objective = tr->last_f;
     m->meta.train_sentences = c->nsent;
     m->meta.train_tokens = c->ntok;
-    if (tr->early_stopped) {
-        char why[128];
-        snprintf(why, sizeof why,
-                 "early stopping: best dev %s %.2f at iteration %d, none better in %d more",
-                 tr->dev_plain ? "accuracy" : "F1", tr->best_f1, tr->best_iter,
-                 p->dev_patience);
-        m->meta.stop_reason = util_strdup(why);
-    } else {
-        m->meta.stop_reason = util_strdup(reason);
-    }
+    struct train_end e = {reason, tr->iterations, tr->early_stopped, tr->interrupted,
+                          p->dev_patience, tr->best_x && tr->best_iter > 0 &&
+                          (tr->early_stopped || tr->interrupted), tr->best_iter,
+                          tr->best_f1, tr->best_fx, tr->dev_plain};
+    m->meta.stop_reason = train_stop_reason(&e);
+    m->meta.interrupted = tr->interrupted;
     if (!m->meta.stop_reason)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     return CRFTAG_OK;
@@ -754,7 +715,9 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
         goto fail;
     }
     memset(x, 0, tr.nparams * sizeof *x);
-    if (p->dev_patience > 0) {
+    if (p->init && (st = train_init_weights(p->init, m, x, err)) != CRFTAG_OK)
+        goto fail;
+    if (p->dev_patience > 0 || (tr.dev && p->stop)) {   /* the best dev F1's weights */
         tr.best_x = util_malloc(tr.nparams, sizeof *tr.best_x);
         if (!tr.best_x) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)",

@@ -32,6 +32,7 @@
 #include "labels.h"
 #include "model.h"
 #include "train.h"
+#include "train_init.h"
 #include "util.h"
 
 #define BIAS_BLOCKS 50           /* blocks of the corpus ... */
@@ -117,10 +118,31 @@ static int bias_has_chunks(const struct crftag_corpus *c)
     return 0;
 }
 
-/* Chooses the bias of c under p (bias ignored) into spec[len]. */
+/* The model of a first training that p->stop interrupted, handed back as
+ * the result (its stop reason says which training it was). */
+static enum crftag_status bias_interrupted(struct crftag_model *m, struct crftag_model **out,
+                                           struct crftag_error *err)
+{
+    const char *what = " (the first training of bias auto, on 90 % of the sentences; no bias)";
+    size_t n = strlen(m->meta.stop_reason) + strlen(what) + 1;
+    char *why = malloc(n);
+    if (!why) {
+        crftag_model_free(m);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    snprintf(why, n, "%s%s", m->meta.stop_reason, what);
+    free(m->meta.stop_reason);
+    m->meta.stop_reason = why;
+    *out = m;
+    return CRFTAG_OK;
+}
+
+/* Chooses the bias of c under p (bias ignored) into spec[len].  When p->stop
+ * interrupts the first training, *out_interrupted gets its model. */
 static enum crftag_status bias_choose(const struct crftag_corpus *c,
                                       const struct crftag_train_params *p, char *spec,
-                                      size_t len, struct crftag_error *err)
+                                      size_t len, struct crftag_model **out_interrupted,
+                                      struct crftag_error *err)
 {
     snprintf(spec, len, "0");
     if (c->nsent < BIAS_MIN_SENT || !bias_has_chunks(c))
@@ -151,6 +173,8 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     crftag_corpus_free(rest);
     if (st != CRFTAG_OK)
         return st;
+    if (m->meta.interrupted)
+        return bias_interrupted(m, out_interrupted, err);
     double f1[BIAS_NGRID], best = -1.0;
     size_t n = 0;
     for (; n < BIAS_NGRID; n++) {
@@ -197,13 +221,20 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     if (!out)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output model pointer");
     double t0 = util_now();
-    char spec[32];
-    enum crftag_status st = bias_choose(c, p, spec, sizeof spec, err);
-    if (st != CRFTAG_OK)
+    char spec[32] = "0";
+    enum crftag_status st = CRFTAG_OK;
+    /* with init: its bias (it has seen the sentences bias_choose holds out) */
+    if (!p->init)
+        st = bias_choose(c, p, spec, sizeof spec, out, err);
+    if (st != CRFTAG_OK || *out)
         return st;
     struct crftag_train_params q = *p;
     q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
     st = train_fit(c, &q, out, err);
+    if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {
+        crftag_model_free(*out);
+        *out = NULL;
+    }
     if (st == CRFTAG_OK)         /* both trainings */
         (*out)->meta.train_seconds = util_now() - t0;
     return st;

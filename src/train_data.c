@@ -88,6 +88,10 @@ enum crftag_status train_features(struct crftag_model *m, const struct crftag_co
 {
     enum crftag_status st;
     if (p->template_text) {
+        st = feat_template_check_wapiti(p->template_text, strlen(p->template_text),
+                                        p->template_name, err);
+        if (st != CRFTAG_OK)
+            return st;
         st = feat_config_template(&m->feat, p->template_text, strlen(p->template_text),
                                   p->template_name ? p->template_name : "template",
                                   p->hash_seed, err);

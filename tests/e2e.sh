@@ -239,7 +239,7 @@ grep -q "word clusters:   $(wc -l < "$T/c.moved") words in" "$T/out" && ok "info
 printf 'Linux\t0110\t3\nruns\t01x\t2\n' > "$T/badc.txt"
 refuse "bad cluster file names file and line" 1 "badc.txt:2" "$CRFTAG" train -o "$T/x.crftag" \
     --clusters "$T/badc.txt" "$T/train.txt"
-refuse "clusters with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+refuse "clusters with a template refused" 2 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
     --template "$T/tpl" --clusters "$T/c.moved" "$T/train.txt"
 refuse "clusters needs -o" 2 "no output file" "$CRFTAG" clusters "$T/raw.txt"
 refuse "clusters: bad count of clusters" 2 "2..4096" "$CRFTAG" clusters -c 1 -o "$T/x" "$T/raw.txt"
@@ -271,7 +271,7 @@ if [ -n "$F" ] && ge "$F" 50; then ok "user-lexicon model reaches F1 >= 50 (got 
 printf 'Linux\tOperating_System\n# fine\n\tLanguage\n' > "$T/badl.txt"
 refuse "bad lexicon line names file and line" 1 "badl.txt:3: lexicon: empty name" "$CRFTAG" train \
     -o "$T/x.crftag" --lexicon "$T/badl.txt" "$T/train.txt"
-refuse "lexicon with a template refused" 1 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
+refuse "lexicon with a template refused" 2 "built-in" "$CRFTAG" train -o "$T/x.crftag" \
     --template "$T/tpl" --lexicon "$T/lex1.moved" "$T/train.txt"
 refuse "a missing lexicon file" 1 "nolex.txt" "$CRFTAG" train -o "$T/x.crftag" \
     --lexicon "$T/nolex.txt" "$T/train.txt"
@@ -297,7 +297,7 @@ found() { sed -n 's/.*found: \([0-9]*\) phrases.*/\1/p' "$1"; }
     fail "tag applies the model's bias, --bias 0 removes it"
 refuse "tag: bad --bias" 2 "no label has the type 'Nothing'" "$CRFTAG" tag -m "$T/mb.crftag" \
     --bias Nothing=1 "$T/raw.txt"
-refuse "train: bad --bias" 1 "not a number" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
+refuse "train: bad --bias" 2 "\-\-bias: expected" "$CRFTAG" train -o "$T/x.crftag" --bias abc "$T/train.txt"
 
 # --- bad input: file and line named, no model written, the old model kept ---
 cp "$T/m.crftag" "$T/keep.crftag"
@@ -319,18 +319,56 @@ refuse "truncated model refused" 1 "trunc.crftag" "$CRFTAG" tag -m "$T/trunc.crf
 refuse "not a model refused" 1 "raw.txt" "$CRFTAG" info "$T/raw.txt"
 refuse "missing model" 1 "cannot open" "$CRFTAG" tag -m "$T/none.crftag" "$T/raw.txt"
 
-# --- Ctrl-C during training: exit 130, the previous model intact ---
-"$CRFTAG" train --quiet --max-iter 100000 --epsilon 0 --delta 0 -o "$T/keep.crftag" "$T/train.txt" \
-    >/dev/null 2>"$T/err" &
+# --- Ctrl-C during training: the first SIGINT writes the model so far (exit 130), a second aborts ---
+# wait_for FILE PATTERN: until PATTERN is in FILE (at most 300 s).  Signals are sent only once
+# crftag has said it handles them: a background job of a non-interactive shell starts with
+# SIGINT ignored, so a signal sent earlier would be lost.
+wait_for() { i=0; while ! grep -q -- "$2" "$1" 2>/dev/null && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done; }
+"$CRFTAG" train --bias 0 --max-iter 100000 --epsilon 0 --delta 0 --threads 2 -o "$T/int.crftag" \
+    corpora/wikiser-train.txt.gz >/dev/null 2>"$T/int.err" &
 pid=$!
-sleep 2
+wait_for "$T/int.err" "^iter"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
-if [ "$rc" -eq 130 ] && cmp -s "$T/m.crftag" "$T/keep.crftag" && grep -q "interrupted" "$T/err"; then
-    ok "SIGINT stops training and keeps the old model"
+"$CRFTAG" info "$T/int.crftag" > "$T/int.info" 2>&1
+if [ "$rc" -eq 130 ] && grep -q "stopped: interrupted after [0-9]* iteration" "$T/int.info" &&
+    grep -q "interrupted after .*; wrote" "$T/int.err"; then
+    ok "SIGINT writes the model so far; info says it was interrupted"
 else
-    fail "SIGINT stops training and keeps the old model (exit $rc)"
+    fail "SIGINT writes the model so far; info says it was interrupted (exit $rc)"
+fi
+echo "QEMU uses SPICE on Linux ." | "$CRFTAG" tag -T -m "$T/int.crftag" > "$T/out" 2>&1 &&
+    ok "the interrupted model tags" || fail "the interrupted model tags"
+cp "$T/m.crftag" "$T/keep.crftag"
+"$CRFTAG" train --bias 0 --max-iter 100000 --epsilon 0 --delta 0 -o "$T/keep.crftag" \
+    "$T/train.txt" >"$T/int2.out" 2>"$T/int2.err" &
+pid=$!
+wait_for "$T/int2.err" "^iter"
+kill -INT "$pid"
+wait_for "$T/int2.err" "interrupted:"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ] && cmp -s "$T/m.crftag" "$T/keep.crftag" && grep -q "aborted" "$T/int2.err" &&
+    ! ls "$T" | grep -q '\.tmp\.'; then
+    ok "two SIGINTs abort: the previous model byte-identical, no temporary file"
+else
+    fail "two SIGINTs abort: the previous model byte-identical (exit $rc)"
+fi
+# SIGTERM while --bias auto trains its first model (no progress lines yet): that model is written
+"$CRFTAG" train --max-iter 100000 --epsilon 0 --delta 0 -o "$T/int3.crftag" "$T/train.txt" \
+    >/dev/null 2>"$T/int3.err" &
+pid=$!
+wait_for "$T/int3.err" "Ctrl-C: stop and write"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+"$CRFTAG" info "$T/int3.crftag" > "$T/out" 2>&1
+if [ "$rc" -eq 143 ] && grep -q "stopped: interrupted after .*first training of bias auto" "$T/out"; then
+    ok "SIGTERM stops the first training of --bias auto, writes its model, exit 143"
+else
+    fail "SIGTERM stops the first training of --bias auto, writes its model (exit $rc)"
 fi
 
 # --- the shipped default model ---
@@ -441,6 +479,113 @@ make -s BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2
     make -s BUILD="$BUILD" uninstall DESTDIR="$T/inst" PREFIX=/opt/crftag >/dev/null 2>>"$T/err"
 if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninstall leave no file"; else
     fail "make install + uninstall leave no file"; fi
+
+# --- options as getopt_long takes them; every value checked before any file is read ---
+check "bundled short options and values (-qj2 -i3), options after files" \
+    "$CRFTAG" train "$T/train300.txt" -qj2 -i3 --no-clusters --bias=0 -o "$T/opt.crftag"
+"$CRFTAG" info "$T/opt.crftag" > "$T/out" 2>&1
+grep -q " 3 iterations" "$T/out" && ok "-i3 and --bias=0 taken" || fail "-i3 and --bias=0 taken"
+refuse "abbreviated long option refused, naming the option" 2 "did you mean --threads" \
+    "$CRFTAG" train --thread 2 -o "$T/x.crftag" "$T/train300.txt"
+refuse "unknown letter in a bundle" 2 "unknown option '-x' in '-qx'" \
+    "$CRFTAG" train -qx -o "$T/x.crftag" "$T/train300.txt"
+refuse "negative --c2 refused before the (missing) file is read" 2 "\-\-c2: must be >= 0" \
+    "$CRFTAG" train --c2 -1 -o "$T/x.crftag" "$T/no-such-file.txt"
+refuse "--lexicon-folds out of range" 2 "\-\-lexicon-folds: must be 0..64" \
+    "$CRFTAG" train --lexicon-folds 65 -o "$T/x.crftag" "$T/no-such-file.txt"
+refuse "--threads negative" 2 "\-\-threads: must be >= 0" \
+    "$CRFTAG" train -j -1 -o "$T/x.crftag" "$T/no-such-file.txt"
+refuse "--dev-patience without --dev" 2 "\-\-dev-patience needs --dev" \
+    "$CRFTAG" train --dev-patience 3 -o "$T/x.crftag" "$T/no-such-file.txt"
+refuse "malformed --bias" 2 "\-\-bias: expected" \
+    "$CRFTAG" train --bias 'X=' -o "$T/x.crftag" "$T/no-such-file.txt"
+refuse "empty option value" 2 "\-\-output: empty value" \
+    "$CRFTAG" train --output= "$T/no-such-file.txt"
+[ ! -e "$T/x.crftag" ] && ok "no model written by refused command lines" || fail "no model written by refused command lines"
+cp "$T/train300.txt" "$T/same.txt"
+CRFTAG_ABS="$(cd "$(dirname "$CRFTAG")" && pwd)/crftag"
+refuse "-o naming the training file (./x vs x) refused" 2 "is the input file" \
+    sh -c "cd '$T' && '$CRFTAG_ABS' train -o ./same.txt same.txt"
+refuse "-o naming the --dev file refused" 2 "is the input file" \
+    "$CRFTAG" train -o "$T/same.txt" --dev "$T/same.txt" "$T/train.txt"
+cmp -s "$T/same.txt" "$T/train300.txt" && ok "the training data is intact" || fail "the training data is intact"
+cp "$T/train300.txt" "$T/-q.txt"
+check "-- ends the options (a file named -q.txt)" "$CRFTAG" train --quiet --max-iter 2 --no-clusters \
+    --bias 0 -o "$T/dd.crftag" -- "$T/-q.txt"
+printf 'U00:%%x[0,0]\n# a comment\nU01:%%t[0,0,"^[A-Z]"]\n' > "$T/wapiti.tpl"
+refuse "Wapiti's %t macro refused, naming file and line" 1 "wapiti.tpl:3: template: Wapiti" \
+    "$CRFTAG" train --quiet -t "$T/wapiti.tpl" -o "$T/x.crftag" "$T/train300.txt"
+check "--max-iter 0: no limit, training runs until it converges" "$CRFTAG" train --quiet \
+    --max-iter 0 --delta 1e-3 --no-clusters --bias 0 -o "$T/mi0.crftag" "$T/train300.txt"
+"$CRFTAG" info "$T/mi0.crftag" > "$T/out" 2>&1
+if grep -q "stopped: converged (objective improved less than delta)" "$T/out" &&
+    [ "$(sed -n 's/^ *\([0-9]*\) iterations.*/\1/p' "$T/out")" -gt 20 ]; then
+    ok "--max-iter 0 stops by delta, after more than 20 iterations"
+else
+    fail "--max-iter 0 stops by delta, after more than 20 iterations"
+fi
+
+# --- continue training: --init MODEL ---
+check "train a first model (300 sentences)" "$CRFTAG" train --quiet --max-iter 30 -o "$T/first.crftag" \
+    "$T/train300.txt"
+check "continue it on 2,000 sentences (--init)" "$CRFTAG" train --max-iter 3 --init "$T/first.crftag" \
+    -o "$T/cont.crftag" "$T/train.txt"
+grep -q "kept from the --init model" "$T/err" && ok "--init keeps the first model's bias" ||
+    fail "--init keeps the first model's bias"
+"$CRFTAG" eval --quiet -m "$T/cont.crftag" "$T/dev.txt" > "$T/out" 2>&1
+"$CRFTAG" train --quiet --max-iter 3 -o "$T/cold.crftag" --bias 0 "$T/train.txt"
+"$CRFTAG" eval --quiet -m "$T/cold.crftag" "$T/dev.txt" > "$T/out2" 2>&1
+if ge "$(f1 "$T/out")" "$(awk -v a="$(f1 "$T/out2")" 'BEGIN { print a + 10 }')"; then
+    ok "3 iterations from --init beat 3 from scratch by 10 F1 ($(f1 "$T/out") vs $(f1 "$T/out2"))"
+else
+    fail "3 iterations from --init beat 3 from scratch by 10 F1 ($(f1 "$T/out") vs $(f1 "$T/out2"))"
+fi
+refuse "--init with another kind of features refused" 1 "init: the model was trained with the built-in" \
+    "$CRFTAG" train --quiet -t tests/data/features_conll2000.tpl --init "$T/first.crftag" -o "$T/x.crftag" "$T/train.txt"
+refuse "--init without its word clusters refused" 1 "trained with word clusters" \
+    "$CRFTAG" train --quiet --no-clusters --init "$T/first.crftag" -o "$T/x.crftag" "$T/train.txt"
+cp "$T/first.crftag" "$T/inplace.crftag"
+check "--init and -o the same model (continued in place)" "$CRFTAG" train --quiet --max-iter 2 \
+    --init "$T/inplace.crftag" -o "$T/inplace.crftag" "$T/train300.txt"
+
+# --- info: the learned lexicon, the weights kept ---
+"$CRFTAG" info "$T/first.crftag" > "$T/out" 2>&1
+grep -q "^lexicon: *[0-9]* entries of [0-9]* entity types, learned" "$T/out" &&
+    grep -q "weights: of the last iteration (30)" "$T/out" && ok "info: learned lexicon, last weights" ||
+    fail "info: learned lexicon, last weights"
+check "train with --dev-patience" "$CRFTAG" train --quiet --no-clusters --bias 0 --dev "$T/dev.txt" \
+    --dev-patience 2 -o "$T/pat.crftag" "$T/train300.txt"
+"$CRFTAG" info "$T/pat.crftag" > "$T/out" 2>&1
+grep -q "stopped: early stopping: best dev F1 .* at iteration [0-9]*, none better in 2 more$" "$T/out" &&
+    grep -q "weights: iteration [0-9]* (best dev F1 [0-9.]*, objective [0-9.]*)" "$T/out" &&
+    ok "info: early stopping, the kept iteration and objective" ||
+    fail "info: early stopping, the kept iteration and objective"
+
+# --- installed: the shipped model found without the source tree; uninstall removes every file ---
+P="$T/prefix"
+if make -s BUILD="$BUILD" install PREFIX="$P" >/dev/null 2>"$T/err"; then
+    (cd / && echo "QEMU uses SPICE on Linux." | env -u CRFTAG_MODEL "$P/bin/crftag" tag -f spans) \
+        > "$T/out" 2>"$T/err"
+    grep -q "Application	QEMU" "$T/out" && ok "installed crftag tag without -m uses the installed model" ||
+        fail "installed crftag tag without -m uses the installed model"
+    (cd / && echo "QEMU" | CRFTAG_MODEL="$T/nc.crftag" "$P/bin/crftag" tag) > "$T/out" 2>"$T/err" &&
+        ok "CRFTAG_MODEL names the default model" || fail "CRFTAG_MODEL names the default model"
+    mkdir -p "$T/bare/bin" && cp "$P/bin/crftag" "$T/bare/bin/"
+    refuse "no model anywhere: a usage error naming the places looked at" 2 "no default model" \
+        sh -c "cd / && echo QEMU | env -u CRFTAG_MODEL '$T/bare/bin/crftag' tag"
+    make -s BUILD="$BUILD" uninstall PREFIX="$P" >/dev/null 2>>"$T/err"
+    if [ -z "$(find "$P" -type f -o -type l)" ] && [ ! -d "$P/share/crftag" ]; then
+        ok "make uninstall removes every installed file and share/crftag"
+    else
+        fail "make uninstall removes every installed file and share/crftag"
+    fi
+else
+    fail "make install PREFIX=$P"
+fi
+if [ -x "$BUILD/examples/minimal" ]; then
+    check "example minimal runs as built (rpath to the staged library)" env -u LD_LIBRARY_PATH \
+        "$BUILD/examples/minimal" models/wikiser.crftag
+fi
 
 # --- Python bindings (ctypes), when python3 is present ---
 if ! command -v python3 >/dev/null 2>&1; then

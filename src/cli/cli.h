@@ -57,10 +57,15 @@ struct opt {
     const char *help;
 };
 
-/* Parses argv[1..argc) into dst by table (terminated by a {NULL} entry).
- * Positional arguments are compacted into argv[1..*npos] order kept.  "-"
- * alone is positional; "--" ends options.  Returns 0, or prints an error
- * naming cmd and returns -1.  "--help" / "-h" prints usage and returns 1. */
+/* Parses argv[1..argc) into dst by table (terminated by a {NULL} entry), as
+ * getopt_long does: "--name VALUE", "--name=VALUE", "-x VALUE", "-xVALUE",
+ * bundled short flags ("-qo FILE", "-qj2"); options may follow positional
+ * arguments.  Long options are never abbreviated ("--thread" is refused,
+ * naming --threads), so a new option cannot change what a script means.
+ * An empty string value is refused.  Positional arguments are compacted
+ * into argv[1..*npos] order kept.  "-" alone is positional; "--" ends
+ * options.  Returns 0, or prints an error naming cmd and the option and
+ * returns -1.  "--help" / "-h" prints usage and returns 1. */
 int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const char *cmd,
                const char *usage, int *npos);
 
@@ -73,9 +78,55 @@ void opts_usage(FILE *f, const struct opt *table, const void *dst, const char *c
  * reads: long library calls poll it from their progress callbacks and stop
  * cleanly (nothing half-written). */
 void cli_catch_interrupts(void);
-int cli_interrupted(void);
+int cli_interrupted(void);   /* signals received so far: 0, 1, or 2 (two or more) */
+
+/* The same, writing note to stderr when the first signal arrives; with
+ * abort_now not NULL, the second signal writes it and ends the process at
+ * once (_exit, status 128 + the signal), so that aborting never waits for
+ * a long computation.  The notes must stay valid. */
+void cli_catch_interrupts_note(const char *note, const char *abort_now);
+
+/* Holds (hold = 1) or releases SIGINT and SIGTERM: held while a file is
+ * written, so that an abort never leaves a temporary file behind. */
+void cli_hold_interrupts(int hold);
+
+/* The exit status after an interruption: 128 + the signal, as shells give
+ * (130 for SIGINT, 143 for SIGTERM). */
+int cli_interrupt_status(void);
 
 /* Reads a whole (small) file into a NUL-terminated malloc'd string. */
 char *cli_read_file(const char *path, size_t *len);
+
+/* ---- checks before any file is read (check.c) ---- */
+
+/* 1 when a and b name the same existing file (st_dev and st_ino, so "./x",
+ * "x" and hard links match); "-" matches nothing. */
+int cli_same_file(const char *a, const char *b);
+
+/* Refuses (message naming opt, -1) an output that is one of inputs[0..n). */
+int cli_check_output(const char *cmd, const char *opt, const char *output,
+                     const char *const *inputs, size_t n);
+
+/* Checks the training options in p before anything is read: values in
+ * range, --dev-patience with --dev (dev != 0), no --clusters or --lexicon
+ * with a template (template != 0), a well-formed --bias.  Returns 0, or -1
+ * after a message naming the option. */
+int cli_check_train(const char *cmd, const struct crftag_train_params *p, int dev,
+                    int template);
+
+/* ---- shipped files (paths.c) ---- */
+
+/* The model `crftag tag` uses without -m (the shipped WikiSER model). */
+#define CLI_MODEL_NAME "wikiser.crftag"
+
+/* The path of a file shipped with crftag: $env when set (empty: none), else
+ * name in ../share/crftag/ (installed) or ../models/ (the source tree)
+ * beside the program's directory; NULL when none is there.  buf holds the
+ * path. */
+const char *cli_shipped_file(const char *name, const char *env, char *buf, size_t len);
+
+/* The default model ($CRFTAG_MODEL, else CLI_MODEL_NAME as above), or NULL
+ * after a message naming cmd. */
+const char *cli_default_model(char *buf, size_t len, const char *cmd);
 
 #endif

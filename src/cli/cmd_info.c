@@ -53,6 +53,10 @@ int cmd_info(int argc, char **argv)
     if (in.num_clusters)
         printf("word clusters:   %zu words in %zu clusters\n", in.num_cluster_words,
                in.num_clusters);
+    if (in.num_lexicon_entries)
+        printf("lexicon:         %zu entries of %zu entity type%s, learned from the training "
+               "labels\n", in.num_lexicon_entries, in.num_lexicon_types,
+               in.num_lexicon_types == 1 ? "" : "s");
     if (in.num_user_lexicon_entries) {
         printf("user lexicon:    %zu entries, %zu type%s:", in.num_user_lexicon_entries,
                in.num_user_lexicon_types, in.num_user_lexicon_types == 1 ? "" : "s");
@@ -73,7 +77,13 @@ int cmd_info(int argc, char **argv)
     printf("training:        c1 %g, c2 %g, min-freq %u\n", in.c1, in.c2, in.min_freq);
     printf("                 %u iterations, %.1f s, final objective %.4f\n", in.iterations,
            in.train_seconds, in.final_objective);
-    printf("                 stopped: %s\n", in.stop_reason);
+    const char *kept = strstr(in.stop_reason, "; kept the weights of ");
+    printf("                 stopped: %.*s\n",
+           kept ? (int)(kept - in.stop_reason) : (int)strlen(in.stop_reason), in.stop_reason);
+    if (kept)
+        printf("                 weights: %s\n", kept + strlen("; kept the weights of "));
+    else
+        printf("                 weights: of the last iteration (%u)\n", in.iterations);
     printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
     printf("labels:          %zu\n", in.num_labels);
     for (size_t i = 0; i < in.num_labels; i++) {

@@ -43,7 +43,8 @@ struct tag_opts {
 };
 
 static const struct opt tag_table[] = {
-    {"model", 'm', OPT_STRING, offsetof(struct tag_opts, model), "MODEL", "model file (required)"},
+    {"model", 'm', OPT_STRING, offsetof(struct tag_opts, model), "MODEL",
+     "model file (default: $CRFTAG_MODEL, else the shipped " CLI_MODEL_NAME ", see crftag(1))"},
     {"format", 'f', OPT_STRING, offsetof(struct tag_opts, format), "FMT",
      "conll (token<TAB>TAG, default), spans (start end type text) or json"},
     {"tokenized", 'T', OPT_FLAG, offsetof(struct tag_opts, tokenized), NULL,
@@ -351,14 +352,13 @@ int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
     int npos = 0;
-    const char *usage = "-m MODEL [options] [FILE]  (stdin when no FILE or FILE is -)";
+    const char *usage = "[-m MODEL] [options] [FILE]  (stdin when no FILE or FILE is -)";
     int rc = opts_parse(tag_table, &o, argc, argv, "tag", usage, &npos);
     if (rc)
         return rc > 0 ? CLI_OK : CLI_USAGE;
-    if (!o.model) {
-        cli_errorf("tag: no model given (-m MODEL)");
+    char model_path[4200];
+    if (!o.model && !(o.model = cli_default_model(model_path, sizeof model_path, "tag")))
         return CLI_USAGE;
-    }
     if (npos > 1) {
         cli_errorf("tag: expected at most one input file");
         return CLI_USAGE;

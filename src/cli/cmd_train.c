@@ -25,6 +25,7 @@ struct train_opts {
     int no_lexicon;
     int no_clusters;
     struct opt_list lexicons;
+    const char *init;
 };
 
 static const struct opt train_table[] = {
@@ -69,6 +70,8 @@ static const struct opt train_table[] = {
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
      "(0: training sentences see their own entities)"},
+    {"init", 0, OPT_STRING, offsetof(struct train_opts, init), "MODEL",
+     "continue training from MODEL's weights (same features; --bias auto keeps its bias)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -85,7 +88,16 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
-    return cli_interrupted();
+    return cli_interrupted() >= 2;
+}
+
+/* crftag_train_params.stop: the first SIGINT / SIGTERM stops training and
+ * keeps the weights so far, a second one aborts. */
+static int stop_requested(void *user)
+{
+    (void)user;
+    int n = cli_interrupted();
+    return n >= 2 ? CRFTAG_STOP_ABORT : n == 1 ? CRFTAG_STOP_KEEP : 0;
 }
 
 /* Fails early, before hours of training, when the model's directory cannot
@@ -173,7 +185,8 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
 
 /* The last lines of a training: what was trained and written, and the label
  * bias when --bias auto chose it. */
-static void print_summary(const struct crftag_model *m, const char *output, int auto_bias)
+static void print_summary(const struct crftag_model *m, const char *output, int auto_bias,
+                          int init)
 {
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
@@ -187,9 +200,83 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
         for (uint32_t y = 0; y < info.num_labels; y++)
             if (crftag_model_label_bias(m, y) != 0)
                 b = crftag_model_label_bias(m, y);
-        fprintf(stderr, "crftag: label bias %g, chosen by a first training on 90 %% of the "
-                        "sentences, scored on the other 10 %% (--bias 0: none)\n", b);
+        if (init)
+            fprintf(stderr, "crftag: label bias %g, kept from the --init model (--bias X: "
+                            "another)\n", b);
+        else
+            fprintf(stderr, "crftag: label bias %g, chosen by a first training on 90 %% of the "
+                            "sentences, scored on the other 10 %% (--bias 0: none)\n", b);
     }
+}
+
+/* After the model was written: the summary, or (also with --quiet) that it
+ * is the model of an interrupted training.  Returns the exit status. */
+static int report_written(const struct crftag_model *m, const struct train_opts *o,
+                          int auto_bias)
+{
+    if (cli_interrupted()) {
+        struct crftag_model_info info;
+        crftag_model_get_info(m, &info);
+        cli_errorf("%s; wrote %s", info.stop_reason, o->output);
+        return cli_interrupt_status();
+    }
+    if (!o->quiet)
+        print_summary(m, o->output, auto_bias, o->init != NULL);
+    return CLI_OK;
+}
+
+/* Every option checked before any file is read (check.c), and -o MODEL
+ * must not be one of the files read. */
+static int train_check_args(const struct train_opts *o, char **argv, int npos)
+{
+    struct crftag_train_params q = o->p;
+    q.num_lexicon_files = o->lexicons.n;
+    if (cli_check_train("train", &q, o->dev != NULL, o->template_path != NULL))
+        return -1;
+    if (o->no_clusters && q.clusters) {
+        cli_errorf("train: --clusters and --no-clusters together");
+        return -1;
+    }
+    const char *in[] = { o->dev, o->template_path, o->p.clusters };
+    if (cli_check_output("train", "-o", o->output, (const char *const *)argv + 1,
+                         (size_t)npos) ||
+        cli_check_output("train", "-o", o->output, in, sizeof in / sizeof in[0]) ||
+        cli_check_output("train", "-o", o->output, o->lexicons.v, o->lexicons.n))
+        return -1;
+    return 0;
+}
+
+/* --init MODEL: loads it into *init (then o->p.init) and refuses a model
+ * whose kind of features differs from what this training uses (the library
+ * checks the rest: built-in version, seed, word clusters). */
+static int load_init(struct train_opts *o, struct crftag_model **init)
+{
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_load(o->init, init, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        return -1;
+    }
+    struct crftag_model_info in;
+    crftag_model_get_info(*init, &in);
+    int tpl = strcmp(in.features, "template") == 0;
+    if (tpl != (o->p.template_text != NULL) ||
+        (tpl && strcmp(in.template_text, o->p.template_text) != 0)) {
+        cli_errorf("%s: --init: the model was trained with %s; this training uses %s (same "
+                   "features needed)", o->init, tpl ? "a template" : "the built-in features",
+                   !o->p.template_text ? "the built-in features"
+                   : tpl ? "another template" : "a template");
+        return -1;
+    }
+    if ((in.num_clusters != 0) != (o->p.clusters != NULL)) {
+        cli_errorf("%s: --init: the model was trained %s word clusters, this training %s "
+                   "(same features needed%s)", o->init, in.num_clusters ? "with" : "without",
+                   o->p.clusters ? "has some" : "has none",
+                   o->p.clusters ? ": --no-clusters" : ": --clusters FILE, the same file");
+        return -1;
+    }
+    o->p.init = *init;
+    return 0;
 }
 
 int cmd_train(int argc, char **argv)
@@ -209,18 +296,21 @@ int cmd_train(int argc, char **argv)
         cli_errorf("train: no training file given (usage: crftag train %s)", usage);
         return CLI_USAGE;
     }
+    if (train_check_args(&o, argv, npos))
+        return CLI_USAGE;
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
     p->lexicon_files = o.lexicons.v;
     p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;
+    p->stop = stop_requested;
     p->user = &o;
 
     int status = CLI_FAIL;
     char *tpl = NULL;
     struct crftag_corpus *c = NULL, *dev = NULL;
-    struct crftag_model *m = NULL;
+    struct crftag_model *m = NULL, *init = NULL;
     struct crftag_error err;
     if (check_output_dir(o.output))
         goto out;
@@ -232,26 +322,28 @@ int cmd_train(int argc, char **argv)
         p->template_name = o.template_path;
     }
     char clpath[4200];
-    if (o.no_clusters && p->clusters) {
-        cli_errorf("train: --clusters and --no-clusters together");
-        status = CLI_USAGE;
-        goto out;
-    }
     if (!o.template_path && !o.no_clusters && !p->clusters) {
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
+    if (o.init && load_init(&o, &init))
+        goto out;
     if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
 
-    cli_catch_interrupts();
+    cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
+                              "writing the model (again: abort, write nothing)\n",
+                              "\ncrftag: training aborted; no model was written\n");
+    if (!o.quiet)
+        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
+                        "abort)\n");
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
-    if (st == CRFTAG_ERR_CANCELED) {
-        cli_errorf("training interrupted; %s was not written", o.output);
-        status = CLI_INTERRUPTED;
+    if (st == CRFTAG_ERR_CANCELED || (st == CRFTAG_OK && cli_interrupted() >= 2)) {
+        cli_errorf("training aborted; %s was not written", o.output);
+        status = cli_interrupt_status();
         goto out;
     }
     if (st != CRFTAG_OK) {
@@ -262,15 +354,17 @@ int cmd_train(int argc, char **argv)
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    cli_hold_interrupts(1);      /* a second signal waits for the atomic save */
     st = crftag_model_save(m, o.output, &err);
+    cli_catch_interrupts_note(NULL, NULL);   /* written (or not): no abort from here */
+    cli_hold_interrupts(0);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         goto out;
     }
-    if (!o.quiet)
-        print_summary(m, o.output, auto_bias);
-    status = CLI_OK;
+    status = report_written(m, &o, auto_bias);
 out:
+    crftag_model_free(init);
     crftag_model_free(m);
     crftag_corpus_free(c);
     crftag_corpus_free(dev);

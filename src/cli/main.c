@@ -4,15 +4,28 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted;   /* signals received, at most 2 */
+static volatile sig_atomic_t last_signal;
+static const char *interrupt_note;          /* said on the first signal */
+static const char *abort_note;              /* said on the second, which then exits */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    last_signal = sig;
+    if (interrupted < 2)
+        interrupted++;
+    /* write(2) and _exit(2) are async-signal-safe; stdio and exit(3) are not */
+    const char *note = interrupted == 1 ? interrupt_note : abort_note;
+    if (note) {
+        ssize_t r = write(STDERR_FILENO, note, strlen(note));
+        (void)r;
+    }
+    if (interrupted == 2 && abort_note)
+        _exit(128 + sig);
 }
 
 void cli_catch_interrupts(void)
@@ -25,9 +38,30 @@ void cli_catch_interrupts(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+void cli_catch_interrupts_note(const char *note, const char *abort_now)
+{
+    interrupt_note = note;
+    abort_note = abort_now;
+    cli_catch_interrupts();
+}
+
+void cli_hold_interrupts(int hold)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 int cli_interrupted(void)
 {
-    return interrupted != 0;
+    return interrupted;
+}
+
+int cli_interrupt_status(void)
+{
+    return last_signal == SIGTERM ? 128 + SIGTERM : CLI_INTERRUPTED;
 }
 
 static const struct {

@@ -166,6 +166,105 @@ static int opts_set(const struct opt *o, void *dst, const char *val, const char 
     return -1;
 }
 
+/* The option of table named name[0..len) exactly, or NULL; *prefix_of is
+ * set to the one option that name is a prefix of (an abbreviation), or NULL
+ * when none or several. */
+static const struct opt *opts_long(const struct opt *table, const char *name, size_t len,
+                                   const struct opt **prefix_of)
+{
+    const struct opt *o = NULL;
+    size_t nprefix = 0;
+    *prefix_of = NULL;
+    for (const struct opt *t = table; t->name; t++) {
+        if (strncmp(t->name, name, len) != 0)
+            continue;
+        if (strlen(t->name) == len)
+            o = t;
+        else if (nprefix++ == 0)
+            *prefix_of = t;
+    }
+    if (nprefix != 1)
+        *prefix_of = NULL;
+    return o;
+}
+
+static const struct opt *opts_short(const struct opt *table, char c)
+{
+    for (const struct opt *t = table; t->name; t++)
+        if (t->short_name == c)
+            return t;
+    return NULL;
+}
+
+/* Sets option o from val (NULL: the next argument, which *i moves past). */
+static int opts_take(const struct opt *o, void *dst, const char *val, int argc, char **argv,
+                     int *i, const char *cmd)
+{
+    if (o->type == OPT_FLAG) {
+        if (val) {
+            cli_errorf("%s: --%s takes no value", cmd, o->name);
+            return -1;
+        }
+    } else if (!val) {
+        if (*i + 1 >= argc) {
+            cli_errorf("%s: --%s needs a value (%s)", cmd, o->name, o->arg);
+            return -1;
+        }
+        val = argv[++*i];
+    }
+    if (val && val[0] == '\0' && (o->type == OPT_STRING || o->type == OPT_LIST)) {
+        cli_errorf("%s: --%s: empty value (expected %s)", cmd, o->name, o->arg);
+        return -1;
+    }
+    return opts_set(o, dst, val, cmd);
+}
+
+/* "--name" or "--name=value" at a. */
+static int opts_long_arg(const struct opt *table, void *dst, const char *a, int argc,
+                         char **argv, int *i, const char *cmd)
+{
+    const char *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    const struct opt *prefix_of;
+    const struct opt *o = opts_long(table, name, len, &prefix_of);
+    if (!o) {
+        if (prefix_of)
+            cli_errorf("%s: unknown option '%.*s' (did you mean --%s? options are not "
+                       "abbreviated)", cmd, (int)(len + 2), a, prefix_of->name);
+        else
+            cli_errorf("%s: unknown option '%.*s' (see 'crftag %s --help')", cmd,
+                       (int)(len + 2), a, cmd);
+        return -1;
+    }
+    return opts_take(o, dst, eq ? eq + 1 : NULL, argc, argv, i, cmd);
+}
+
+/* "-x", "-xVALUE", or bundled flags "-qx VALUE" / "-qxVALUE" at a. */
+static int opts_short_arg(const struct opt *table, void *dst, const char *a, int argc,
+                          char **argv, int *i, const char *cmd)
+{
+    for (size_t j = 1; a[j]; j++) {
+        const struct opt *o = opts_short(table, a[j]);
+        if (!o) {
+            if (j == 1)
+                cli_errorf("%s: unknown option '%s' (see 'crftag %s --help')", cmd, a, cmd);
+            else
+                cli_errorf("%s: unknown option '-%c' in '%s' (see 'crftag %s --help')", cmd,
+                           a[j], a, cmd);
+            return -1;
+        }
+        if (o->type == OPT_FLAG) {
+            if (opts_take(o, dst, NULL, argc, argv, i, cmd))
+                return -1;
+            continue;
+        }
+        /* an option with a value takes the rest of the word, else the next */
+        return opts_take(o, dst, a[j + 1] ? a + j + 1 : NULL, argc, argv, i, cmd);
+    }
+    return 0;
+}
+
 int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const char *cmd,
                const char *usage, int *npos)
 {
@@ -188,39 +287,9 @@ int opts_parse(const struct opt *table, void *dst, int argc, char **argv, const 
             only_pos = 1;
             continue;
         }
-        const struct opt *o = NULL;
-        const char *val = NULL;
-        if (a[1] == '-') {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            for (const struct opt *t = table; t->name; t++)
-                if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
-                    o = t;
-            if (eq)
-                val = eq + 1;
-        } else if (a[2] == '\0') {
-            for (const struct opt *t = table; t->name; t++)
-                if (t->short_name == a[1])
-                    o = t;
-        }
-        if (!o) {
-            cli_errorf("%s: unknown option '%s' (see 'crftag %s --help')", cmd, a, cmd);
-            return -1;
-        }
-        if (o->type == OPT_FLAG) {
-            if (val) {
-                cli_errorf("%s: --%s takes no value", cmd, o->name);
-                return -1;
-            }
-        } else if (!val) {
-            if (i + 1 >= argc) {
-                cli_errorf("%s: --%s needs a value (%s)", cmd, o->name, o->arg);
-                return -1;
-            }
-            val = argv[++i];
-        }
-        if (opts_set(o, dst, val, cmd))
+        int rc = a[1] == '-' ? opts_long_arg(table, dst, a, argc, argv, &i, cmd)
+                             : opts_short_arg(table, dst, a, argc, argv, &i, cmd);
+        if (rc)
             return -1;
     }
     *npos = np;
