@@ -25,6 +25,8 @@ struct train_opts {
     int no_lexicon;
     int no_clusters;
     struct opt_list lexicons;
+    int keep_names;
+    int no_keep_names;
 };
 
 static const struct opt train_table[] = {
@@ -69,6 +71,10 @@ static const struct opt train_table[] = {
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
      "(0: training sentences see their own entities)"},
+    {"keep-names", 0, OPT_FLAG, offsetof(struct train_opts, keep_names), NULL,
+     "keep the readable name of every attribute in the model, for crftag dump (the default)"},
+    {"no-keep-names", 0, OPT_FLAG, offsetof(struct train_opts, no_keep_names), NULL,
+     "keep attribute hashes only (a smaller model; crftag dump then shows hashes)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -212,6 +218,11 @@ int cmd_train(int argc, char **argv)
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
+    if (o.keep_names && o.no_keep_names) {
+        cli_errorf("train: --keep-names and --no-keep-names contradict each other");
+        return CLI_USAGE;
+    }
+    p->keep_names = !o.no_keep_names;
     p->lexicon_files = o.lexicons.v;
     p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;
