@@ -525,6 +525,71 @@ static void test_models(void **state)
     rmdir(dir);
 }
 
+/* ---- explaining a sentence ----------------------------------------------- */
+
+struct explain_ctx {
+    const struct crftag_model *m;
+    size_t n;                    /* contributions of the reference run */
+    double sum;
+    char names[4096];            /* the first names, joined */
+};
+
+static enum crftag_status op_explain(void *vctx, int reference, struct crftag_error *err)
+{
+    struct explain_ctx *x = vctx;
+    static const char *toks[] = { "QEMU", "runs", "on", "Linux", "and", "speaks", "HTTP", "." };
+    uint32_t ids[8] = { 0 };     /* "O" everywhere: many weights */
+    struct crftag_contribution *c;
+    size_t n;
+    enum crftag_status st = crftag_model_explain(x->m, toks, 8, 1, ids, &c, &n, err);
+    if (st != CRFTAG_OK)
+        return st;
+    double sum = 0;
+    char names[4096] = "";
+    for (size_t k = 0; k < n; k++) {
+        sum += c[k].value;
+        if (c[k].name && strlen(names) + strlen(c[k].name) + 2 < sizeof names) {
+            strcat(names, c[k].name);
+            strcat(names, " ");
+        }
+    }
+    if (reference) {
+        x->n = n;
+        x->sum = sum;
+        memcpy(x->names, names, sizeof names);
+    } else {
+        assert_int_equal(n, x->n);
+        assert_true(sum == x->sum);
+        assert_string_equal(names, x->names);
+    }
+    crftag_contributions_free(c);
+    return CRFTAG_OK;
+}
+
+static void test_explain(void **state)
+{
+    (void)state;
+    struct crftag_error err;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, SLICE, &err), CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 10;
+    p.threads = 1;
+    p.bias = NULL;
+    struct crftag_model *m;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    crftag_corpus_free(c);
+    assert_true(crftag_model_has_names(m));
+    struct explain_ctx x;
+    memset(&x, 0, sizeof x);
+    x.m = m;
+    walk("explain a sentence", op_explain, &x);
+    assert_true(x.n > 100);
+    crftag_model_free(m);
+}
+
 /* ---- evaluation ---------------------------------------------------------- */
 
 static enum crftag_status op_eval(void *vctx, int reference, struct crftag_error *err)
@@ -572,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_train),
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_explain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
