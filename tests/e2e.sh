@@ -42,7 +42,7 @@ grep -q -- "--c2 X .*(default 1)$" "$T/out" && grep -q -- "--lexicon-folds N .*(
     fail "train --help prints the defaults"
 
 # --- train on 2,000 WikiSER sentences (gzip input), evaluate on 1,000 dev sentences ---
-check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 \
+check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 --keep-names \
     -o "$T/m.crftag" "$T/train.txt.gz"
 check "eval the slice model" "$CRFTAG" eval --quiet -m "$T/m.crftag" "$T/dev.txt"
 cp "$T/out" "$T/report"
@@ -440,7 +440,7 @@ if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninst
     fail "make install + uninstall leave no file"; fi
 
 # --- model inspection: crftag dump and crftag explain ---
-# the WikiSER slice model (names kept by default): a capitalisation attribute among the 20
+# the WikiSER slice model (trained with --keep-names): a capitalisation attribute among the 20
 # largest positive weights of most B- labels, names readable, the transition table
 check "dump the slice model" "$CRFTAG" dump --top 20 "$T/m.crftag"
 cp "$T/out" "$T/dump"
@@ -484,7 +484,13 @@ fi
 # without names: hashes and a note; smaller; explain still names the input's attributes
 check "train --no-keep-names" "$CRFTAG" train --quiet --max-iter 10 --bias 0 --no-keep-names \
     -o "$T/nn.crftag" tests/data/corpus_wikiser_30.txt
-check "train (names kept)" "$CRFTAG" train --quiet --max-iter 10 --bias 0 -o "$T/wn.crftag" tests/data/corpus_wikiser_30.txt
+check "train --keep-names" "$CRFTAG" train --quiet --max-iter 10 --bias 0 --keep-names \
+    -o "$T/wn.crftag" tests/data/corpus_wikiser_30.txt
+check "train (default: no names)" "$CRFTAG" train --quiet --max-iter 10 --bias 0 -o "$T/dn.crftag" \
+    tests/data/corpus_wikiser_30.txt
+"$CRFTAG" dump --top 1 "$T/dn.crftag" 2>&1 | grep -q 'note: this model keeps no attribute names' &&
+    ! "$CRFTAG" dump --top 1 "$T/wn.crftag" 2>&1 | grep -q 'note: this model keeps no' &&
+    ok "the default keeps no names, --keep-names does" || fail "the default keeps no names, --keep-names does"
 check "dump a model without names" "$CRFTAG" dump --top 2 "$T/nn.crftag"
 grep -q 'note: this model keeps no attribute names' "$T/out" && grep -q '^ *[+-][0-9.]*  attribute [0-9a-f]\{16\}$' "$T/out" &&
     [ "$(wc -c < "$T/nn.crftag")" -lt "$(wc -c < "$T/wn.crftag")" ] && ok "without names: hashes, a note, a smaller file" ||

@@ -31,7 +31,7 @@ static struct crftag_model *train(const char *path, const char *tpl, double c1, 
     struct crftag_corpus *c = load_corpus(path);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
-    assert_int_equal(p.keep_names, 1);
+    assert_int_equal(p.keep_names, 0);
     p.max_iter = 30;
     p.threads = 1;
     p.bias = NULL;

@@ -72,9 +72,9 @@ static const struct opt train_table[] = {
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
      "(0: training sentences see their own entities)"},
     {"keep-names", 0, OPT_FLAG, offsetof(struct train_opts, keep_names), NULL,
-     "keep the readable name of every attribute in the model, for crftag dump (the default)"},
+     "keep the readable name of every attribute in the model, for crftag dump (a larger model)"},
     {"no-keep-names", 0, OPT_FLAG, offsetof(struct train_opts, no_keep_names), NULL,
-     "keep attribute hashes only (a smaller model; crftag dump then shows hashes)"},
+     "keep attribute hashes only (the default; crftag dump then shows hashes)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -222,7 +222,7 @@ int cmd_train(int argc, char **argv)
         cli_errorf("train: --keep-names and --no-keep-names contradict each other");
         return CLI_USAGE;
     }
-    p->keep_names = !o.no_keep_names;
+    p->keep_names = o.keep_names;
     p->lexicon_files = o.lexicons.v;
     p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;
