@@ -153,10 +153,10 @@ static int dump_model(const struct crftag_model *m, const char *path, const stru
     printf("model: %s (%zu labels, %zu attributes, %zu weights; %s features)\n", path, L,
            in.num_attributes, in.num_features, in.features);
     if (!crftag_model_has_names(m))
-        printf("note: this model keeps no attribute names (trained with --no-keep-names, or\n"
-               "      written in format version 4 or older), so attributes show as hashes;\n"
-               "      retrain it to see names, or run crftag explain, which names the\n"
-               "      attributes of its input\n");
+        printf("note: this model keeps no attribute names (trained without --keep-names,\n"
+               "      or written in model format 4 or older), so attributes show as hashes;\n"
+               "      retrain it with crftag train --keep-names to see names, or run\n"
+               "      crftag explain, which names the attributes of its input\n");
     dump_transitions(m, L);
     if (o->top == 0)
         return CLI_OK;

@@ -35,7 +35,7 @@ static const struct opt explain_table[] = {
     {"top", 'k', OPT_INT, offsetof(struct explain_opts, top), "K",
      "the K features of each token with the largest |contribution|"},
     {"format", 'f', OPT_STRING, offsetof(struct explain_opts, format), "FMT",
-     "text (for people, default) or json (one object a sentence)"},
+     "text (for people) or json (one object a sentence)"},
     {"tokenized", 'T', OPT_FLAG, offsetof(struct explain_opts, tokenized), NULL,
      "input is tokenized (WikiSER or CoNLL columns); a label column is ignored"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct explain_opts, no_constraint), NULL,
