@@ -76,7 +76,8 @@
  * -------------
  * - A loaded or trained model is immutable: every call taking a const model
  *   (crftag_model_num_labels, _label, _label_count, _get_info, _save,
- *   crftag_tagger_new) may run concurrently from any number of threads.
+ *   crftag_tagger_new, and crftag_model_attribute, _attribute_weight,
+ *   _transition, _explain) may run concurrently from any number of threads.
  * - A tagger, reader, corpus or eval object belongs to one thread at a time
  *   (no internal locking); use one tagger per thread on a shared model.
  * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks,
