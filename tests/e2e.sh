@@ -441,14 +441,15 @@ if [ -z "$(find "$T/inst" -type f -o -type l)" ]; then ok "make install + uninst
 
 # --- model inspection: crftag dump and crftag explain ---
 # the WikiSER slice model (trained with --keep-names): a capitalisation attribute among the 20
-# largest positive weights of most B- labels, names readable, the transition table
+# largest positive weights of a third or more of the B- labels (7 of 12 when written), names
+# readable, the transition table
 check "dump the slice model" "$CRFTAG" dump --top 20 "$T/m.crftag"
 cp "$T/out" "$T/dump"
 NB=$(grep -c '^label B-' "$T/dump")
 NC=$(awk '/^label / { l = $2; p = 0 } /largest positive/ { p = 1; next } /largest negative/ { p = 0 }
     p && l ~ /^B-/ && ($2 ~ /^(initcap|allcaps|mixedcaps)\[0\]$/ || $2 ~ /^s?shape\[0\]=X/) { print l }' \
     "$T/dump" | sort -u | wc -l)
-[ "$NB" -ge 8 ] && [ $((NC * 2)) -gt "$NB" ] && ok "dump: capitalisation among the top B- weights ($NC of $NB labels)" ||
+[ "$NB" -ge 8 ] && [ $((NC * 3)) -ge "$NB" ] && ok "dump: capitalisation among the top B- weights ($NC of $NB labels)" ||
     fail "dump: capitalisation among the top B- weights ($NC of $NB labels)"
 grep -q '^ *+[0-9.]*  w\[0\]=' "$T/dump" && grep -q '^transitions: ' "$T/dump" &&
     grep -q '^ *[0-9]*  B-Application ' "$T/dump" && ! grep -q 'note: this model keeps no' "$T/dump" &&
