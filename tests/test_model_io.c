@@ -5,6 +5,7 @@
  * offsets, CRC coverage, payload field order), independently of
  * model_write.c, so that crafted files (other version, huge counts, NaN
  * weights, trailing bytes) carry a valid CRC and reach the check under test.
+ * Corrupt-payload cases are tables of rows (struct corruption), one per change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,9 +65,11 @@ static uint32_t lcg(uint32_t *s)
 static const char *const LEX_TOK[] = { "Alice", "Alice", "in", "Wonderland", "Bob" };
 static const unsigned LEX_NTOK[] = { 1, 3, 1 };
 
+#define LEXVAL(type, rb, cb) (1 + ((type) * LEX_NRB + (rb)) * LEX_NCB + (cb))
+
 static unsigned lexval(unsigned type, unsigned rb, unsigned cb)
 {
-    return 1 + (type * LEX_NRB + rb) * LEX_NCB + cb;
+    return LEXVAL(type, rb, cb);
 }
 
 static void add_lexicon(struct crftag_model *m)
@@ -325,27 +328,38 @@ static unsigned char *dup_bytes(const unsigned char *p, size_t n)
 }
 
 /* Loads buf[0..n) from an exactly sized copy (so ASan sees any over-read)
- * and expects refusal with code want (0 = any error); returns the code. */
-static enum crftag_status refuse(const unsigned char *buf, size_t n, enum crftag_status want,
-                                 const char *msg_part)
+ * and expects refusal with code want (0 = any error); returns the code.
+ * Failures name the case `what` when it is not NULL. */
+static enum crftag_status refuse_named(const char *what, const unsigned char *buf, size_t n,
+                                       enum crftag_status want, const char *msg_part)
 {
+    const char *sep = what ? ": " : "";
+    if (!what)
+        what = "";
     unsigned char *copy = dup_bytes(buf, n);
     struct crftag_model *m = (struct crftag_model *)1;
     struct crftag_error err;
     enum crftag_status st = crftag_model_load_mem(copy, n, &m, &err);
     free(copy);
-    if (st == CRFTAG_OK)
+    if (st == CRFTAG_OK) {
         crftag_model_free(m);
-    assert_int_not_equal(st, CRFTAG_OK);
+        fail_msg("%s%sloaded", what, sep);
+    }
     assert_null(m);
     assert_int_equal(err.code, st);
     assert_string_equal(err.file, "<memory>");
     assert_true(err.msg[0] != '\0');
-    if (want)
-        assert_int_equal(st, want);
+    if (want && st != want)
+        fail_msg("%s%sstatus %d, not %d: %s", what, sep, (int)st, (int)want, err.msg);
     if (msg_part && !strstr(err.msg, msg_part))
-        fail_msg("message \"%s\" lacks \"%s\"", err.msg, msg_part);
+        fail_msg("%s%smessage \"%s\" lacks \"%s\"", what, sep, err.msg, msg_part);
     return st;
+}
+
+static enum crftag_status refuse(const unsigned char *buf, size_t n, enum crftag_status want,
+                                 const char *msg_part)
+{
+    return refuse_named(NULL, buf, n, want, msg_part);
 }
 
 /* ---- the format, re-implemented from the spec ---- */
@@ -412,6 +426,8 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 struct layout {
     size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
         meta, reason, lcounts, bias, anames, end;
+    /* the first lexicon entries, cluster words and user lexicon entries (0: none) */
+    size_t ent[4], word[4], uent[4];
     uint32_t nl, na, np;
 };
 
@@ -427,7 +443,10 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->nent = q;
     q += 4;
     o->entries = q;
+    memset(o->ent, 0, sizeof o->ent);
     for (uint32_t e = 0; e < rd32(p + o->nent); e++) {
+        if (e < 4)
+            o->ent[e] = q;
         unsigned ntok = p[q++];
         for (unsigned k = 0; k < ntok; k++)
             q += 4 + rd32(p + q);
@@ -440,8 +459,12 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->nwords = q;
     q += 4;
     o->words = q;
-    for (uint32_t k = 0; k < rd32(p + o->nwords); k++)
+    memset(o->word, 0, sizeof o->word);
+    for (uint32_t k = 0; k < rd32(p + o->nwords); k++) {
+        if (k < 4)
+            o->word[k] = q;
         q += 4 + rd32(p + q) + 4;
+    }
     o->ulex = q;                                 /* user lexicon (version 4) */
     q += 4;
     for (uint32_t t = 0; t < rd32(p + o->ulex); t++)
@@ -449,7 +472,10 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->unent = q;
     q += 4;
     o->uentries = q;
+    memset(o->uent, 0, sizeof o->uent);
     for (uint32_t e = 0; e < rd32(p + o->unent); e++) {
+        if (e < 4)
+            o->uent[e] = q;
         unsigned ntok = p[q++];
         for (unsigned k = 0; k < ntok; k++)
             q += 4 + rd32(p + q);
@@ -502,6 +528,50 @@ static void refuse_payload(const unsigned char *p, size_t n, enum crftag_status 
     unsigned char *f = pack(p, n, CRFTAG_MODEL_FORMAT_VERSION, &flen);
     refuse(f, flen, want, msg_part);
     free(f);
+}
+
+/* One corruption of a valid payload: `width` bytes at layout field `field`
+ * + `at` become `value` (little-endian) or, when `bytes` is set, the first
+ * `width` bytes of `bytes`; loading must fail with CRFTAG_ERR_MODEL_FORMAT and
+ * a message containing `msg` (NULL: any).  `what` names the row in failures. */
+struct corruption {
+    const char *what;
+    size_t field, at;
+    unsigned width;
+    uint64_t value;
+    const char *bytes;
+    const char *msg;
+};
+#define AT(f) offsetof(struct layout, f)
+#define BYTES(s) (unsigned)(sizeof (s) - 1), 0, s    /* width, value, bytes */
+#define NROWS(t) (sizeof (t) / sizeof (t)[0])
+
+/* Applies each of the n rows to a fresh copy of payload p[0..plen) (layout
+ * o) and expects refusal; a row must change at least one byte. */
+static void refuse_corruptions(const unsigned char *p, size_t plen, const struct layout *o,
+                               const struct corruption *c, size_t n)
+{
+    unsigned char *q = dup_bytes(p, plen);
+    for (size_t i = 0; i < n; i++, c++) {
+        size_t at;
+        memcpy(&at, (const char *)o + c->field, sizeof at);
+        at += c->at;
+        if (c->width < 1 || c->width > 8 || at + c->width > plen)
+            fail_msg("%s: %u bytes at %zu, payload %zu", c->what, c->width, at, plen);
+        memcpy(q, p, plen);
+        if (c->bytes)
+            memcpy(q + at, c->bytes, c->width);
+        else
+            for (unsigned k = 0; k < c->width; k++)
+                q[at + k] = (unsigned char)(c->value >> (8 * k));
+        if (memcmp(q + at, p + at, c->width) == 0)
+            fail_msg("%s: changes nothing", c->what);
+        size_t flen;
+        unsigned char *f = pack(q, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+        refuse_named(c->what, f, flen, CRFTAG_ERR_MODEL_FORMAT, c->msg);
+        free(f);
+    }
+    free(q);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -767,6 +837,16 @@ static void test_version(void **state)
     crftag_model_free(m);
 }
 
+/* Counts far beyond the payload (template model). */
+static const struct corruption huge_counts[] = {
+    { "labels UINT32_MAX", AT(L), 0, 4, UINT32_MAX, NULL, "labels" },
+    { "labels 65535", AT(L), 0, 4, 65535, NULL, "label names" },
+    { "labels 0", AT(L), 0, 4, 0, NULL, "0 labels" },
+    { "attributes and pairs UINT32_MAX", AT(nattr), 0, 8, UINT64_MAX, NULL, "do not fit" },
+    { "template length UINT32_MAX", AT(tpl), 0, 4, UINT32_MAX, NULL, "template" },
+    { "stop reason length 100000", AT(reason), 0, 4, 100000, NULL, "stop reason" },
+};
+
 /* Counts far beyond the payload are refused before any allocation. */
 static void test_huge_counts(void **state)
 {
@@ -778,23 +858,7 @@ static void test_huge_counts(void **state)
     struct layout o;
     walk(p, plen, &o);
     double t0 = util_now();
-    unsigned char *q = dup_bytes(p, plen);
-    wr32(q + o.L, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "labels");
-    wr32(q + o.L, 65535);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label names");
-    wr32(q + o.L, 0);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "0 labels");
-    memcpy(q, p, plen);
-    wr32(q + o.nattr, UINT32_MAX);
-    wr32(q + o.nattr + 4, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "do not fit");
-    memcpy(q, p, plen);
-    wr32(q + o.tpl, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "template");
-    memcpy(q, p, plen);
-    wr32(q + o.reason, 100000);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "stop reason");
+    refuse_corruptions(p, plen, &o, huge_counts, NROWS(huge_counts));
     /* header claiming a 2^62-byte payload, CRC valid */
     wr64(buf + 16, UINT64_C(1) << 62);
     fix_crc(buf, len);
@@ -807,11 +871,28 @@ static void test_huge_counts(void **state)
     fix_crc(buf, len);
     refuse(buf, len, CRFTAG_ERR_MODEL_FORMAT, "decompression");
     assert_true(util_now() - t0 < 1.0);
-    free(q);
     free(p);
     free(buf);
     crftag_model_free(m);
 }
+
+/* One field changed in the template model's payload. */
+static const struct corruption bad_fields[] = {
+    { "NaN weight", AT(weights), 4 * 7, 4, 0x7fc00000u, NULL, "weight 7 is not finite" },
+    { "-Inf transition", AT(trans), 4 * 3, 4, 0xff800000u, NULL,
+      "transition weight 3 is not finite" },
+    { "label id out of range", AT(plabels), 0, 1, NL, NULL, "label id 5" },
+    { "pair count 3 -> 4", AT(counts), 4 * 3, 4, 4, NULL, "pair counts" },
+    { "offsets overflow", AT(counts), 0, 4, 1u << 31, NULL, "pair counts" },
+    { "hash 0", AT(hashes), 8, 8, 0, NULL, "hash 0" },
+    /* names: "O" (5 bytes with its length), "B-PER" (9), "I-PER" text at +18 */
+    { "I-PER -> B-PER", AT(names), 18, BYTES("B"), "duplicate label \"B-PER\"" },
+    { "B\\0PER", AT(names), 10, 1, 0, NULL, "NUL" },
+    { "bio 2", AT(bio), 0, 1, 2, NULL, "bio" },
+    { "feature kind 3", AT(kind), 0, 4, 3, NULL, "feature kind" },
+    { "5 columns", AT(ncols), 0, 4, 5, NULL, "columns" },
+    { "c1 = NaN", AT(meta), 0, 8, 0xfff8000000000000u, NULL, "metadata" },
+};
 
 /* One field changed in an otherwise valid payload (CRC recomputed). */
 static void test_bad_fields(void **state)
@@ -823,53 +904,19 @@ static void test_bad_fields(void **state)
     unsigned char *p = unpack(buf, len, &plen);
     struct layout o;
     walk(p, plen, &o);
-    unsigned char *q = dup_bytes(p, plen);
+    assert_int_equal(rd32(p + o.counts + 4 * 3), 3);
+    assert_memory_equal(p + o.names + 18, "I-PER", 5);
+    refuse_corruptions(p, plen, &o, bad_fields, NROWS(bad_fields));
 
-    wr32(q + o.weights + 4 * 7, 0x7fc00000u);             /* NaN weight */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "weight 7 is not finite");
-    memcpy(q, p, plen);
-    wr32(q + o.trans + 4 * 3, 0xff800000u);               /* -Inf transition */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "transition weight 3 is not finite");
-    memcpy(q, p, plen);
-    q[o.plabels] = NL;                                     /* label id out of range */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label id 5");
-    memcpy(q, p, plen);
-    wr32(q + o.counts + 4 * 3, rd32(q + o.counts + 4 * 3) + 1);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "pair counts");
-    memcpy(q, p, plen);
-    wr32(q + o.counts, 1u << 31);                          /* offsets overflow */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "pair counts");
-    memcpy(q, p, plen);
-    wr64(q + o.hashes + 8, 0);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "hash 0");
-    memcpy(q, p, plen);
+    /* not one field: a hash repeated, the template's first '[' */
+    unsigned char *q = dup_bytes(p, plen);
     memcpy(q + o.hashes + 8, q + o.hashes, 8);
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
-    memcpy(q, p, plen);
-    /* names: "O" (5 bytes with its length), "B-PER" (9), "I-PER" text at +18 */
-    q[o.names + 18] = 'B';
-    assert_memory_equal(q + o.names + 18, "B-PER", 5);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate label \"B-PER\"");
-    memcpy(q, p, plen);
-    q[o.names + 10] = '\0';                                /* "B\0PER" */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL");
-    memcpy(q, p, plen);
-    q[o.bio] = 2;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "bio");
-    memcpy(q, p, plen);
-    wr32(q + o.kind, 3);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "feature kind");
-    memcpy(q, p, plen);
-    wr32(q + o.ncols, 5);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "columns");
     memcpy(q, p, plen);
     char *bracket = memchr(q + o.tpl + 4, '[', rd32(q + o.tpl));
     assert_non_null(bracket);
     *bracket = '(';                                        /* template must re-parse */
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "stored template line 2");
-    memcpy(q, p, plen);
-    wr64(q + o.meta, 0xfff8000000000000u);                 /* c1 = NaN */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "metadata");
     free(q);
 
     /* trailing bytes: inside the payload, after the zlib stream, after the file */
@@ -936,6 +983,26 @@ static void test_payload_fuzz(void **state)
     payload_fuzz(0);    /* with a lexicon */
 }
 
+/* The lexicon block of the built-in model (types "PER", "ORG"; entry 0:
+ * u8 1, str "Alice", u16 value; entry 1: 3 tokens). */
+static const struct corruption lexicon_fields[] = {
+    { "entry 0 value 0", AT(ent[0]), 10, 2, 0, NULL, "lexicon entry 0 has value 0" },
+    { "entry 0 type 2 of 2", AT(ent[0]), 10, 2, LEXVAL(2, 0, 0), NULL,
+      "lexicon entry 0 has value" },
+    { "entry 0 of 0 tokens", AT(ent[0]), 0, 1, 0, NULL, "lexicon entry 0 has 0 tokens" },
+    { "entry 1 of 9 tokens", AT(ent[1]), 0, 1, LEX_MAXTOK + 1, NULL,
+      "lexicon entry 1 has 9 tokens" },
+    { "type ORG -> PER", AT(lex), 15, BYTES("PER"), "lexicon type 1 repeats" },
+    { "Alice -> Bob\\0\\0", AT(ent[0]), 5, BYTES("Bob\0\0"), "NUL" },   /* must stay NUL-free */
+    { "UINT32_MAX entries", AT(nent), 0, 4, UINT32_MAX, NULL, "lexicon entries" },
+    { "256 types", AT(lex), 0, 4, LEX_MAXTYPES + 1, NULL, "256 lexicon types" },
+};
+
+/* A template model may not carry a lexicon. */
+static const struct corruption lexicon_template[] = {
+    { "a type", AT(lex), 0, 4, 1, NULL, "with a template" },
+};
+
 /* The lexicon block: its values, counts and entries are checked. */
 static void test_lexicon_fields(void **state)
 {
@@ -955,35 +1022,10 @@ static void test_lexicon_fields(void **state)
     size_t v0 = e0 + 10, e1 = v0 + 2;
     assert_int_equal(p[v0] | (p[v0 + 1] << 8), lexval(0, 0, 2));
     assert_int_equal(p[e1], 3);
-
-    unsigned char *q = dup_bytes(p, plen);
-    q[v0] = 0;
-    q[v0 + 1] = 0;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has value 0");
-    memcpy(q, p, plen);
-    unsigned bad = lexval(2, 0, 0);              /* type 2 of 2 */
-    q[v0] = (unsigned char)(bad & 0xff);
-    q[v0 + 1] = (unsigned char)(bad >> 8);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has value");
-    memcpy(q, p, plen);
-    q[e0] = 0;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 0 has 0 tokens");
-    memcpy(q, p, plen);
-    q[e1] = LEX_MAXTOK + 1;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entry 1 has 9 tokens");
-    memcpy(q, p, plen);
-    memcpy(q + o.lex + 15, "PER", 3);            /* "ORG" -> "PER" */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon type 1 repeats");
-    memcpy(q, p, plen);
-    memcpy(q + e0 + 5, "Bob\0\0", 5);            /* must stay NUL-free */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL");
-    memcpy(q, p, plen);
-    wr32(q + o.nent, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "lexicon entries");
-    memcpy(q, p, plen);
-    wr32(q + o.lex, LEX_MAXTYPES + 1);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "256 lexicon types");
-    free(q);
+    assert_int_equal(o.ent[0], e0);
+    assert_int_equal(o.ent[1], e1);
+    assert_memory_equal(p + o.lex + 15, "ORG", 3);
+    refuse_corruptions(p, plen, &o, lexicon_fields, NROWS(lexicon_fields));
 
     /* the third entry ("Bob") turned into a copy of the first ("Alice", in
      * another case: entries are compared with ASCII case folded) */
@@ -994,7 +1036,7 @@ static void test_lexicon_fields(void **state)
     assert_int_equal(p[e2], 1);
     assert_int_equal(rd32(p + e2 + 1), 3);
     size_t ql = plen + 2;
-    q = malloc(ql);
+    unsigned char *q = malloc(ql);
     memcpy(q, p, e2 + 1);
     wr32(q + e2 + 1, 5);
     memcpy(q + e2 + 5, "aLiCE", 5);
@@ -1009,8 +1051,7 @@ static void test_lexicon_fields(void **state)
     unsigned char *tp = payload_of(t, &tplen, &to);
     assert_int_equal(rd32(tp + to.lex), 0);
     assert_int_equal(rd32(tp + to.nent), 0);
-    wr32(tp + to.lex, 1);
-    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "with a template");
+    refuse_corruptions(tp, tplen, &to, lexicon_template, NROWS(lexicon_template));
     free(tp);
     crftag_model_free(t);
 
@@ -1098,6 +1139,27 @@ static void test_builtin_versions(void **state)
     crftag_model_free(m);
 }
 
+/* The word-cluster block and the label bias of the built-in model (paths
+ * "0110", "0111", ...; word 1 is "Bob", path 1; bias flag 1, 5 floats). */
+static const struct corruption cluster_fields[] = {
+    { "path 0110 -> x110", AT(clu), 8, BYTES("x"), "cluster path 0" },
+    { "path 0111 -> 0110: repeated", AT(clu), 16, BYTES("0110"), "cluster path 1" },
+    { "word 1 in path 4 of 4", AT(word[1]), 7, 4, 4, NULL, "cluster word 1" },
+    { "UINT32_MAX words", AT(nwords), 0, 4, UINT32_MAX, NULL, "the cluster words" },
+    { "UINT32_MAX paths", AT(clu), 0, 4, UINT32_MAX, NULL, "the cluster paths" },
+    { "no words", AT(nwords), 0, 4, 0, NULL, "clusters without words" },
+    { "a path of 65 digits", AT(clu), 4, 4, 65, NULL, "a cluster path has 65 bytes" },
+    { "bias flag 2", AT(bias), 0, 1, 2, NULL, "label bias flag 2" },
+    { "NaN bias", AT(bias), 1 + 4 * 2, 4, 0x7fc00000u, NULL, "label bias 2 is not finite" },
+    { "no bias, then 20 stray bytes", AT(bias), 0, 1, 0, NULL, "unexpected bytes" },
+};
+
+/* A template model may carry no clusters. */
+static const struct corruption cluster_template[] = {
+    { "a path", AT(clu), 0, 4, 1, NULL, "with a template" },
+    { "a word", AT(nwords), 0, 4, 1, NULL, "cluster words without clusters" },
+};
+
 /* The word-cluster block: version 2 files have none; every field checked. */
 static void test_cluster_fields(void **state)
 {
@@ -1149,46 +1211,21 @@ static void test_cluster_fields(void **state)
     refuse_payload(q, l2, CRFTAG_ERR_MODEL_FORMAT, NULL);
     free(q);
 
+    assert_int_equal(o.word[1], w1);
+    assert_int_equal(p[o.bias], 1);
+    refuse_corruptions(p, plen, &o, cluster_fields, NROWS(cluster_fields));
     q = dup_bytes(p, plen);
-    q[o.clu + 8] = 'x';                           /* "0110" -> "x110" */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster path 0");
-    memcpy(q, p, plen);
-    memcpy(q + o.clu + 16, "0110", 4);            /* "0111" -> "0110": repeated */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster path 1");
-    memcpy(q, p, plen);
-    wr32(q + w1 + 7, 4);                          /* path 4 of 4 */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster word 1");
-    memcpy(q, p, plen);
     memcpy(q + w1 + 4, "Ali", 3);                 /* fine: another word */
     memcpy(q + w0 + 4, "Ali	x", 5);              /* a TAB in a word */
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster word 0");
-    memcpy(q, p, plen);
-    wr32(q + o.nwords, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the cluster words");
-    memcpy(q, p, plen);
-    wr32(q + o.clu, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the cluster paths");
-    memcpy(q, p, plen);
-    wr32(q + o.nwords, 0);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "clusters without words");
-    memcpy(q, p, plen);
-    wr32(q + o.clu + 4, 65);                      /* a path longer than 64 digits */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "a cluster path has 65 bytes");
     free(q);
-    /* the label bias: flag, finite values, cut short */
-    q = dup_bytes(p, plen);
-    assert_int_equal(q[o.bias], 1);
-    q[o.bias] = 2;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias flag 2");
-    memcpy(q, p, plen);
-    wr32(q + o.bias + 1 + 4 * 2, 0x7fc00000u);    /* NaN */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "label bias 2 is not finite");
+    /* the label bias cut short; none at all loads */
     refuse_payload(p, o.anames - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
-    q[o.bias] = 0;                                /* no bias, then 20 stray bytes */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "unexpected bytes");
-    size_t fl0;                                   /* no bias (nor names): loads */
-    q[o.bias + 1] = 0;
+    q = dup_bytes(p, plen);
+    q[o.bias] = 0;
+    q[o.bias + 1] = 0;                            /* nor names (version 5) */
+    size_t fl0;
     unsigned char *f0 = pack(q, o.bias + 2, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
     struct crftag_model *nb;
     assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
@@ -1213,16 +1250,37 @@ static void test_cluster_fields(void **state)
     unsigned char *tp = payload_of(t, &tplen, &to);
     assert_int_equal(rd32(tp + to.clu), 0);
     assert_int_equal(rd32(tp + to.nwords), 0);
-    wr32(tp + to.clu, 1);
-    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "with a template");
-    wr32(tp + to.clu, 0);
-    wr32(tp + to.nwords, 1);
-    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "cluster words without clusters");
+    refuse_corruptions(tp, tplen, &to, cluster_template, NROWS(cluster_template));
     free(tp);
     crftag_model_free(t);
     free(p);
     crftag_model_free(m);
 }
+
+/* The user lexicon block of the built-in model (types "Language",
+ * "Software"; entry 2: u8 1, str "Rust", u8 type 0; entry 3 "Ruby"). */
+static const struct corruption user_lexicon_fields[] = {
+    { "entry 2 type 2 of 2", AT(uent[2]), 9, 1, 2, NULL,
+      "user lexicon entry 2 has type 2 of 2" },
+    { "Ruby -> RUST: repeated", AT(uent[3]), 5, BYTES("RUST"), "user lexicon entry 3 repeats" },
+    { "type Software -> Language", AT(ulex), 8 + 12, BYTES("Language"),
+      "user lexicon type 1 repeats" },
+    { "entry 2 of 0 tokens", AT(uent[2]), 0, 1, 0, NULL, "user lexicon entry 2 has 0 tokens" },
+    { "entry 2 of 9 tokens", AT(uent[2]), 0, 1, LEX_MAXTOK + 1, NULL,
+      "user lexicon entry 2 has 9 tokens" },
+    { "NUL inside a token", AT(uent[2]), 5, 1, 0, NULL, "NUL byte inside a user lexicon token" },
+    { "256 types", AT(ulex), 0, 4, LEX_MAXTYPES + 1, NULL, "256 user lexicon types" },
+    { "200 types", AT(ulex), 0, 4, 200, NULL, "user lexicon" },
+    { "UINT32_MAX entries", AT(unent), 0, 4, UINT32_MAX, NULL, "the user lexicon entries" },
+    { "no entries", AT(unent), 0, 4, 0, NULL, "user lexicon types without entries" },
+    { "an empty type name", AT(ulex), 4, 4, 0, NULL, NULL },
+};
+
+/* A template model may not carry a user lexicon. */
+static const struct corruption user_lexicon_template[] = {
+    { "a type", AT(ulex), 0, 4, 1, NULL, "user lexicon types with a template" },
+    { "an entry", AT(unent), 0, 4, 1, NULL, "1 user lexicon entries without types" },
+};
 
 /* The user lexicon block (version 4): layout, version 3 files without it,
  * every field checked, cut short anywhere. */
@@ -1298,39 +1356,10 @@ static void test_user_lexicon_fields(void **state)
     refuse_payload(q, l3, CRFTAG_ERR_MODEL_FORMAT, NULL);
     free(q);
 
-    q = dup_bytes(p, plen);
-    q[e2 + 9] = 2;                                         /* type 2 of 2 */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has type 2 of 2");
-    memcpy(q, p, plen);
-    memcpy(q + e3 + 5, "RUST", 4);                         /* "Ruby" -> "RUST": repeated */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 3 repeats");
-    memcpy(q, p, plen);
-    memcpy(q + o.ulex + 8 + 12, "Language", 8);            /* "Software" -> "Language" */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon type 1 repeats");
-    memcpy(q, p, plen);
-    q[e2] = 0;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has 0 tokens");
-    q[e2] = LEX_MAXTOK + 1;
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon entry 2 has 9 tokens");
-    memcpy(q, p, plen);
-    q[e2 + 5] = '\0';                                      /* NUL inside a token */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "NUL byte inside a user lexicon token");
-    memcpy(q, p, plen);
-    wr32(q + o.ulex, LEX_MAXTYPES + 1);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "256 user lexicon types");
-    memcpy(q, p, plen);
-    wr32(q + o.ulex, 200);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon");
-    memcpy(q, p, plen);
-    wr32(q + o.unent, UINT32_MAX);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "the user lexicon entries");
-    memcpy(q, p, plen);
-    wr32(q + o.unent, 0);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon types without entries");
-    memcpy(q, p, plen);
-    wr32(q + o.ulex + 4, 0);                               /* an empty type name */
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, NULL);
-    free(q);
+    assert_int_equal(o.uent[2], e2);
+    assert_int_equal(o.uent[3], e3);
+    assert_memory_equal(p + o.ulex + 8 + 12, "Software", 8);
+    refuse_corruptions(p, plen, &o, user_lexicon_fields, NROWS(user_lexicon_fields));
     /* an empty token (its length 0, the 9 bytes then misread): refused */
     q = malloc(plen - 9);
     memcpy(q, p, e0 + 1);
@@ -1368,11 +1397,7 @@ static void test_user_lexicon_fields(void **state)
     unsigned char *tp = payload_of(t, &tplen, &to);
     assert_int_equal(rd32(tp + to.ulex), 0);
     assert_int_equal(rd32(tp + to.unent), 0);
-    wr32(tp + to.ulex, 1);
-    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "user lexicon types with a template");
-    wr32(tp + to.ulex, 0);
-    wr32(tp + to.unent, 1);
-    refuse_payload(tp, tplen, CRFTAG_ERR_MODEL_FORMAT, "1 user lexicon entries without types");
+    refuse_corruptions(tp, tplen, &to, user_lexicon_template, NROWS(user_lexicon_template));
     free(tp);
     crftag_model_free(t);
     free(p);
