@@ -621,7 +621,9 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
     uint32_t *counts = NULL;     /* [prov.n] occurrences */
     size_t counts_cap = 0;
     struct tnames tn = {0};
-    td->names = p->keep_names ? &tn : NULL;
+    /* names for the feature kinds featname.h can name; others keep none */
+    int nameable = m->feat.kind == FEAT_BUILTIN || m->feat.kind == FEAT_TEMPLATE;
+    td->names = p->keep_names && nameable ? &tn : NULL;
     enum crftag_status st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, td, err);
     if (st == CRFTAG_OK)
         st = train_build(m, td, p, &prov, counts, err);
