@@ -76,7 +76,8 @@
  * -------------
  * - A loaded or trained model is immutable: every call taking a const model
  *   (crftag_model_num_labels, _label, _label_count, _get_info, _save,
- *   crftag_tagger_new) may run concurrently from any number of threads.
+ *   crftag_tagger_new, and crftag_model_attribute, _attribute_weight,
+ *   _transition, _explain) may run concurrently from any number of threads.
  * - A tagger, reader, corpus or eval object belongs to one thread at a time
  *   (no internal locking); use one tagger per thread on a shared model.
  * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks,
@@ -109,10 +110,10 @@ extern "C" {
 #define CRFTAG_VERSION_STRING "0.2.0"
 
 /* Version of the model file format written by this library.  Versions 2
- * (without word clusters, label bias and user lexicon) and 3 (without user
- * lexicon) are read too; files of any other version are refused with
- * CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 4
+ * (without word clusters, label bias and user lexicon), 3 (without user
+ * lexicon) and 4 (without attribute names) are read too; files of any other
+ * version are refused with CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 5
 
 /* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -285,6 +286,87 @@ CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint3
  * of range). */
 CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t id);
 
+/* Looking inside a model (`crftag dump`, `crftag explain`).
+ *
+ * An attribute is one observation about a token ("the word is Linux", "the
+ * previous word is capitalised"), hashed to 64 bits; the model holds, for
+ * each attribute a (0 .. crftag_model_info.num_attributes - 1), a weight for
+ * some labels.  The state score of label y at a token is the sum of the
+ * weights (a, y) of the token's attributes, and the score of a label
+ * sequence the sum of its state scores and of its transition weights.
+ *
+ * Names: a model trained with crftag_train_params.keep_names keeps the readable name of every attribute: "w[0]=Linux", "lw[-1]=the",
+ * "suf[0]=ux", "initcap[0]", "lw[-1]|lw[0]=the|linux" (built-in features,
+ * see docs/GUIDE.md), or the CRF++ feature string "U02:Linux" (templates).
+ * Models trained without it, and every model of format version 4 or older,
+ * have hashes only. */
+
+/* 1 when the model keeps attribute names, else 0 (also for a NULL m). */
+CRFTAG_API int crftag_model_has_names(const struct crftag_model *m);
+
+/* Attribute a: returns its name (borrowed from the model; NULL when the
+ * model keeps no names or a is out of range); *out_hash (when out_hash is
+ * not NULL) receives its hash and *out_nweights (when not NULL) the number
+ * of its weights, both 0 when a is out of range. */
+CRFTAG_API const char *crftag_model_attribute(const struct crftag_model *m, size_t a,
+                                              uint64_t *out_hash, size_t *out_nweights);
+
+/* Weight k (0 .. nweights - 1) of attribute a: returns it and puts its label
+ * id in *out_label (when not NULL); 0 and UINT32_MAX when out of range. */
+CRFTAG_API double crftag_model_attribute_weight(const struct crftag_model *m, size_t a,
+                                                size_t k, uint32_t *out_label);
+
+/* Transition weight of label j following label i (0 when out of range). */
+CRFTAG_API double crftag_model_transition(const struct crftag_model *m, uint32_t i,
+                                          uint32_t j);
+
+/* The kind of a term of a path score. */
+enum crftag_contribution_kind {
+    CRFTAG_CONTRIB_FEATURE = 0,     /* weight of (attribute, label of token) */
+    CRFTAG_CONTRIB_TRANSITION = 1   /* transition from the label before     */
+};
+
+/* One term of the score of a label sequence (an element of the array of
+ * crftag_model_explain: its layout never changes). */
+struct crftag_contribution {
+    size_t token;                   /* the token i it belongs to             */
+    int kind;                       /* enum crftag_contribution_kind         */
+    uint32_t label;                 /* labels[i]                             */
+    uint32_t prev_label;            /* transitions: labels[i-1]; else        */
+                                    /*   UINT32_MAX                          */
+    double value;                   /* its share of the score: the feature's */
+                                    /*   value (1: attributes are binary)    */
+                                    /*   times the weight of (attribute,     */
+                                    /*   labels[i]); or the transition weight */
+    uint64_t hash;                  /* features: the attribute hash; else 0 */
+    const char *name;               /* features: the attribute's name, made  */
+                                    /*   from the input (also for a model    */
+                                    /*   without stored names); else NULL    */
+};
+
+/* Splits the score of the label sequence labels[0..n) of a sentence
+ * cols[n][stride] (as crftag_tagger_tag reads it) into its terms.  *out
+ * (free it with crftag_contributions_free; the names live in the same
+ * block) receives *out_n contributions, token by token; within a token the
+ * transition from the previous label first (not for token 0), then the
+ * features by decreasing |value|.  Attributes unknown to the model or
+ * without a weight for labels[i] contribute nothing and are left out.  The
+ * values sum to the path score crftag_tagger_tag reports for the same
+ * labels (without the label bias, which is not part of the score), up to
+ * rounding.  The labels may come from anywhere (the tagger, gold data).
+ * n = 0 gives *out NULL and *out_n 0.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID
+ * (NULL arguments, stride below crftag_model_info.num_columns, a label id
+ * out of range) or CRFTAG_ERR_NOMEM; the outputs are NULL / 0 on failure.
+ * It only reads the model: any number of threads may call it. */
+CRFTAG_API enum crftag_status crftag_model_explain(const struct crftag_model *m,
+                                                   const char *const *cols, size_t n,
+                                                   size_t stride, const uint32_t *labels,
+                                                   struct crftag_contribution **out,
+                                                   size_t *out_n, struct crftag_error *err);
+
+/* Frees an array of crftag_model_explain; NULL does nothing. */
+CRFTAG_API void crftag_contributions_free(struct crftag_contribution *c);
+
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -412,6 +494,11 @@ struct crftag_train_params {
                           /*   init (no first training: init has seen the     */
                           /*   sentences it would hold out).  Borrowed for the */
                           /*   call.                                            */
+    int keep_names;       /* 1: the model keeps the readable name  default 0    */
+                          /*   of every attribute ("w[0]=Linux", "U02:in"),    */
+                          /*   for crftag_model_attribute; 0: hashes only.     */
+                          /*   Names make a WikiSER model file 45 % larger and */
+                          /*   a loaded one take 60 % more memory (GUIDE.md)    */
 };
 
 /* Return values of crftag_train_params.stop. */

@@ -39,6 +39,8 @@ void crftag_model_free(struct crftag_model *m)
     free(m->meta.stop_reason);
     free(m->meta.label_counts);
     free(m->label_bias);
+    free(m->names);
+    free(m->name_off);
     free(m);
 }
 
@@ -90,6 +92,8 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
         if (np > first) {
             m->attr_off[na] = first;
             m->attr_hash[na] = m->attr_hash[a];
+            if (m->name_off)
+                m->name_off[na] = m->name_off[a];
             na++;
         }
     }

@@ -58,6 +58,10 @@ struct crftag_model {
     float *label_bias;           /* [L] added to the state scores before Viterbi
                                     decoding (NULL: none); a decision rule that
                                     trades precision for recall per label */
+    char *names;                 /* [names_len] attribute names, each NUL-terminated
+                                    (featname.h; NULL: the model keeps none) */
+    size_t names_len;
+    size_t *name_off;            /* [nattr] attribute a's name at names + name_off[a] */
 };
 
 /* An empty model (all zero / NULL); free with crftag_model_free(). */

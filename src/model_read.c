@@ -5,7 +5,7 @@
  *   file --mio_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer -------------------^   (crftag_model_load_mem)
  *
- * The file format (versions 2 to 4) and the checks made on load, in their
+ * The file format (versions 2 to 5) and the checks made on load, in their
  * order, are specified in docs/MODEL_FORMAT.md ("Validation on load"): the
  * header and CRC (mio_unpack), then the payload field by field, every count
  * checked against the bytes left before anything is allocated; finally the
@@ -33,6 +33,7 @@
 #include "lexicon.h"
 #include "model.h"
 #include "model_codec.h"
+#include "model_names.h"
 #include "util.h"
 
 /* Reader: p[pos..n) is unread.  Callers check rd_has() before reading. */
@@ -578,6 +579,12 @@ static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_
         st = mio_parse_weights(ps, m);
     if (st == CRFTAG_OK)
         st = mio_parse_meta(ps, m);
+    if (st == CRFTAG_OK && ps->version >= MIO_NAMES_VERSION) {
+        char msg[200];
+        st = mio_names_parse(ps->r.p, ps->r.n, &ps->r.pos, m, msg, sizeof msg);
+        if (st != CRFTAG_OK)
+            return mio_fail(ps, st, "%s%s", st == CRFTAG_ERR_NOMEM ? "" : "corrupt model: ", msg);
+    }
     if (st != CRFTAG_OK)
         return st;
     if (ps->r.pos != ps->r.n)

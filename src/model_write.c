@@ -6,7 +6,7 @@
  * The model is checked first (mio_check_model: everything model_read.c
  * would refuse is refused here, with CRFTAG_ERR_INVALID) and its payload
  * size computed, then written field by field into one buffer, compressed
- * and given its header.  The file format, version 4, is specified in
+ * and given its header.  The file format, version 5, is specified in
  * docs/MODEL_FORMAT.md; the writer always writes the newest version.
  */
 #include "model_io.h"
@@ -25,6 +25,7 @@
 #include "lexicon.h"
 #include "model.h"
 #include "model_codec.h"
+#include "model_names.h"
 #include "util.h"
 
 /* Writer over a buffer whose exact size was computed beforehand. */
@@ -181,7 +182,11 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     s += 1 + (m->label_bias ? (uint64_t)L * 4 : 0);
     if (m->label_bias && !finite_f32(m->label_bias, L, &k))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "label bias %zu is not finite", k);
-    *size = s;
+    uint64_t names = 0;
+    st = mio_names_check(m, &names, err);
+    if (st != CRFTAG_OK)
+        return st;
+    *size = s + names;
     return CRFTAG_OK;
 }
 
@@ -267,6 +272,8 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     w_u8(w, m->label_bias ? 1 : 0);
     for (size_t i = 0; m->label_bias && i < L; i++)
         w_f32(w, m->label_bias[i]);
+    /* attribute names (version 5) */
+    w->pos += mio_names_write(m, w->p + w->pos);
 }
 enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
                                       size_t *out_len, struct crftag_error *err)

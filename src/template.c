@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "featname.h"
 #include "hash.h"
 #include "util.h"
 
@@ -140,6 +141,8 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
 
     size_t j = feat_find_macro(s, n, 0);
     t->h0 = feat_hstr(ps->kstate, s, j);
+    t->lead = s;
+    t->lead_len = j;
     while (j < n) {
         long row, col;
         enum crftag_status st = feat_parse_macro(ps, line, s, n, &j, &row, &col);
@@ -296,15 +299,20 @@ static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
     return 3 + nd;
 }
 
-/* Attributes of token i with templates; returns the end of o. */
+/* Attributes of token i with templates; returns the end of o.  With nm, the
+ * name of each attribute kept is appended to nm too. */
 static uint64_t *feat_template_token(const struct feat_config *fc, const char *const *cols,
-                                     size_t n, size_t stride, size_t i, uint64_t *o)
+                                     size_t n, size_t stride, size_t i, uint64_t *o,
+                                     struct feat_names *nm)
 {
     uint64_t *first = o;
     char buf[32];
     for (size_t k = 0; k < fc->ntemplates; k++) {
         const struct feat_template *t = &fc->tpl[k];
         uint64_t id;
+        size_t mark = nm ? nm->len : 0;
+        if (nm)
+            feat_names_put(nm, t->lead, t->lead_len);
         if (t->nmacro == 0) {
             id = t->id0;
         } else {
@@ -313,18 +321,28 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
                 const struct feat_macro *mc = &t->macro[m];
                 if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
                     size_t away = (size_t)-(ptrdiff_t)mc->row - i;
-                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '-', away));
+                    size_t bl = feat_crfpp_sentinel(buf, '-', away);
+                    h = feat_hstr(h, buf, bl);
+                    if (nm)
+                        feat_names_put(nm, buf, bl);
                 } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
                     size_t away = i + (size_t)mc->row - n + 1;
-                    h = feat_hstr(h, buf, feat_crfpp_sentinel(buf, '+', away));
+                    size_t bl = feat_crfpp_sentinel(buf, '+', away);
+                    h = feat_hstr(h, buf, bl);
+                    if (nm)
+                        feat_names_put(nm, buf, bl);
                 } else {
                     size_t pos = (size_t)((ptrdiff_t)i + mc->row);
                     const unsigned char *s = (const unsigned char *)cols[pos * stride + mc->col];
+                    if (nm)
+                        feat_names_put(nm, (const char *)s, strlen((const char *)s));
                     for (; *s; s++)
                         h = hash_byte(h, *s);
                 }
                 h = hash_byte(h, FEAT_SEP);
                 h = feat_hstr(h, mc->lit, mc->lit_len);
+                if (nm)
+                    feat_names_put(nm, mc->lit, mc->lit_len);
             }
             id = hash_end(h);
         }
@@ -336,10 +354,15 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
                     break;
                 }
             }
-            if (dup)
+            if (dup) {
+                if (nm)
+                    nm->len = mark;
                 continue;
+            }
         }
         *o++ = id;
+        if (nm)
+            feat_names_end(nm);
     }
     return o;
 }
@@ -349,7 +372,18 @@ void feat_template_sentence(const struct feat_config *fc, const char *const *col
 {
     uint64_t *o = out->ids;
     for (size_t i = 0; i < n; i++) {
-        o = feat_template_token(fc, cols, n, stride, i, o);
+        o = feat_template_token(fc, cols, n, stride, i, o, NULL);
+        out->start[i + 1] = (size_t)(o - out->ids);
+    }
+}
+
+void feat_template_sentence_names(const struct feat_config *fc, const char *const *cols,
+                                  size_t n, size_t stride, struct feat_buf *out,
+                                  struct feat_names *nm)
+{
+    uint64_t *o = out->ids;
+    for (size_t i = 0; i < n; i++) {
+        o = feat_template_token(fc, cols, n, stride, i, o, nm);
         out->start[i + 1] = (size_t)(o - out->ids);
     }
 }

@@ -30,6 +30,8 @@ struct feat_template {
     size_t m0;                   /* parse-time index of macro[0] */
     long line;                   /* template line (1-based); builtin: 0 */
     int dedup;                   /* an earlier line has the same h0 */
+    const char *lead;            /* the leading literal text (into fc->template_text; */
+    size_t lead_len;             /*   builtin: NULL, 0), for attribute names */
 };
 
 _Static_assert(_Alignof(struct feat_macro) <= _Alignof(struct feat_template),
@@ -56,5 +58,14 @@ static inline uint64_t feat_kind_state(uint64_t seed, uint64_t kind_id)
  * n * fc->ntemplates ids are the caller's). */
 void feat_template_sentence(const struct feat_config *fc, const char *const *cols, size_t n,
                             size_t stride, struct feat_buf *out);
+
+struct feat_names;   /* featname.h */
+
+/* The same, also appending the name of each attribute to nm (its CRF++
+ * feature string: the line with its macros expanded), in the order of the
+ * ids; nm->start is the caller's. */
+void feat_template_sentence_names(const struct feat_config *fc, const char *const *cols,
+                                  size_t n, size_t stride, struct feat_buf *out,
+                                  struct feat_names *nm);
 
 #endif

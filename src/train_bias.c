@@ -165,6 +165,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         q.dev = NULL;
         q.dev_patience = 0;
         q.progress = NULL;
+        q.keep_names = 0;        /* this model is only scored */
         /* a looser stopping rule: the held-out F1 is flat long before the
          * objective settles, and this training only ranks the biases */
         q.delta = p->delta * BIAS_DELTA_SCALE;

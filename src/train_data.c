@@ -22,6 +22,7 @@
 #include "clusters.h"
 #include "corpus.h"
 #include "error.h"
+#include "featname.h"
 #include "featset.h"
 #include "hash.h"
 #include "labels.h"
@@ -249,11 +250,57 @@ static void pk_trim(struct tdata *td, size_t len)
     }
 }
 
+/* Names kept in a model are cut to this many bytes (at a UTF-8 character
+ * boundary): a name is for people, and the file format takes 4096. */
+#define TRAIN_NAME_MAX 1024
+
+/* Appends name as the name of the next provisional id; -1 when out of memory. */
+static int tnames_add(struct tnames *tn, const char *name)
+{
+    size_t n = strlen(name);
+    if (n > TRAIN_NAME_MAX) {
+        n = TRAIN_NAME_MAX;
+        while (n > 1 && ((unsigned char)name[n] & 0xC0) == 0x80)
+            n--;
+    }
+    n++;
+    if (n > SIZE_MAX - tn->len || UTIL_GROW(tn->text, tn->cap, tn->len + n) ||
+        UTIL_GROW(tn->off, tn->off_cap, tn->n + 1))
+        return -1;
+    memcpy(tn->text + tn->len, name, n - 1);
+    tn->text[tn->len + n - 1] = '\0';
+    tn->off[tn->n++] = tn->len;
+    tn->len += n;
+    return 0;
+}
+
+/* The name of attribute k of the sentence (the names are made once a
+ * sentence, *named tells whether they are) into the next provisional id. */
+static enum crftag_status train_name(const struct feat_config *fc, const struct sentence *sen,
+                                     size_t view, const struct feat_buf *fb, size_t k,
+                                     struct feat_names *nm, int *named, struct tnames *tn,
+                                     struct crftag_error *err)
+{
+    if (!*named) {
+        enum crftag_status st = feat_names(fc, sen->cols, sen->n, sen->ncols, view, nm);
+        if (st != CRFTAG_OK)
+            return err_set(err, st, NULL, 0, "out of memory (attribute names)");
+        if (nm->start[sen->n] != fb->start[sen->n])
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "attribute names out of step with the attributes");
+        *named = 1;
+    }
+    if (tnames_add(tn, feat_name(nm, k)))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute names)");
+    return CRFTAG_OK;
+}
+
 enum crftag_status train_map(const struct feat_config *fc, const struct crftag_corpus *c,
                              struct htab *ids, int add, uint32_t **counts, size_t *counts_cap,
                              struct tdata *td, struct crftag_error *err)
 {
     struct feat_buf fb = {0};
+    struct feat_names nm = {0};
     size_t cap = 0, len = 0, tcap = 0;
     uint32_t *tok = NULL;        /* one token's ids */
     enum crftag_status st = CRFTAG_OK;
@@ -276,6 +323,7 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
             goto out;
         }
         size_t t0 = c->sent_start[s];
+        int named = 0;
         for (size_t i = 0; i < sen.n; i++) {
             size_t n = 0;
             if (UTIL_GROW(tok, tcap, fb.start[i + 1] - fb.start[i] + 1)) {
@@ -292,6 +340,11 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
                         goto out;
                     }
                     id = *slot;
+                    if (inserted && td->names) {
+                        st = train_name(fc, &sen, view, &fb, k, &nm, &named, td->names, err);
+                        if (st != CRFTAG_OK)
+                            goto out;
+                    }
                     if (counts) {
                         if (UTIL_GROW(*counts, *counts_cap, ids->n)) {
                             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
@@ -319,6 +372,7 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
 out:
     free(tok);
     feat_buf_free(&fb);
+    feat_names_free(&nm);
     return st;
 }
 
@@ -489,6 +543,20 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
     for (size_t a = 0; a < nprov; a++)
         if (remap[a] != UINT32_MAX)
             m->attr_hash[remap[a]] = prov_hash[a];
+    if (td->names && td->names->n == nprov) {
+        /* the model takes the names; those of dropped attributes stay unused */
+        m->name_off = util_malloc(na ? na : 1, sizeof *m->name_off);
+        if (!m->name_off) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute names)");
+            goto out;
+        }
+        for (size_t a = 0; a < nprov; a++)
+            if (remap[a] != UINT32_MAX)
+                m->name_off[remap[a]] = td->names->off[a];
+        m->names = td->names->text;
+        m->names_len = td->names->len;
+        td->names->text = NULL;
+    }
     uint32_t all_labels = p->all_labels;
     if (all_labels) {
         acount = util_malloc(na ? na : 1, sizeof *acount);
@@ -556,9 +624,16 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
     struct htab prov = {0};      /* attribute hash -> provisional id */
     uint32_t *counts = NULL;     /* [prov.n] occurrences */
     size_t counts_cap = 0;
+    struct tnames tn = {0};
+    /* names for the feature kinds featname.h can name; others keep none */
+    int nameable = m->feat.kind == FEAT_BUILTIN || m->feat.kind == FEAT_TEMPLATE;
+    td->names = p->keep_names && nameable ? &tn : NULL;
     enum crftag_status st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, td, err);
     if (st == CRFTAG_OK)
         st = train_build(m, td, p, &prov, counts, err);
+    td->names = NULL;
+    free(tn.text);
+    free(tn.off);
     htab_free(&prov);
     free(counts);
     return st;

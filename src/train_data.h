@@ -28,6 +28,17 @@ struct tdata {
     uint16_t *pk;                /* attribute ids of every token, packed (below) */
     size_t nids;                 /* attribute ids in pk */
     uint16_t *label;             /* [ntok] gold label ids (train only) */
+    struct tnames *names;        /* when not NULL, train_map (adding) keeps the
+                                    name of every attribute it adds */
+};
+
+/* Names of the provisional attribute ids of train_map: id a's name at
+ * text + off[a]. */
+struct tnames {
+    char *text;
+    size_t len, cap;
+    size_t *off;                 /* [n] */
+    size_t n, off_cap;
 };
 
 /* The attribute ids of a token, packed: the optimizer reads them twice a

@@ -42,14 +42,14 @@ grep -q -- "--c2 X .*(default 1)$" "$T/out" && grep -q -- "--lexicon-folds N .*(
     fail "train --help prints the defaults"
 
 # --- train on 2,000 WikiSER sentences (gzip input), evaluate on 1,000 dev sentences ---
-check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 \
+check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 --keep-names \
     -o "$T/m.crftag" "$T/train.txt.gz"
 check "eval the slice model" "$CRFTAG" eval --quiet -m "$T/m.crftag" "$T/dev.txt"
 cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  4" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  5" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
 # --- the default training: shipped word clusters, held-out lexicon, auto bias ---
 grep -q "^word clusters: " "$T/out" && ok "default training uses the shipped word clusters" \
@@ -258,7 +258,7 @@ check "train --lexicon (two files, one gzip)" "$CRFTAG" train --quiet --max-iter
 check "info of a user-lexicon model" "$CRFTAG" info "$T/ml.crftag"
 grep -q "^user lexicon:    8 entries, 4 types: Operating_System 4, Language 2, ENTRY 1, Library 1$" "$T/out" &&
     ok "info shows the user lexicon's entries and types" || fail "info shows the user lexicon's entries and types"
-grep -q "^format version:  4$" "$T/out" && ok "a user-lexicon model is format 4" || fail "a user-lexicon model is format 4"
+grep -q "^format version:  5$" "$T/out" && ok "a user-lexicon model is format 5" || fail "a user-lexicon model is format 5"
 mv "$T/lex1.txt" "$T/lex1.moved"
 check "a user-lexicon model tags without the lexicon files" "$CRFTAG" tag -m "$T/ml.crftag" "$T/raw.txt"
 [ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "user-lexicon model tags 11 tokens" || fail "user-lexicon model tags 11 tokens"
@@ -586,6 +586,75 @@ if [ -x "$BUILD/examples/minimal" ]; then
     check "example minimal runs as built (rpath to the staged library)" env -u LD_LIBRARY_PATH \
         "$BUILD/examples/minimal" models/wikiser.crftag
 fi
+# --- model inspection: crftag dump and crftag explain ---
+# the WikiSER slice model (trained with --keep-names): a capitalisation attribute among the 20
+# largest positive weights of a third or more of the B- labels (7 of 12 when written), names
+# readable, the transition table
+check "dump the slice model" "$CRFTAG" dump --top 20 "$T/m.crftag"
+cp "$T/out" "$T/dump"
+NB=$(grep -c '^label B-' "$T/dump")
+NC=$(awk '/^label / { l = $2; p = 0 } /largest positive/ { p = 1; next } /largest negative/ { p = 0 }
+    p && l ~ /^B-/ && ($2 ~ /^(initcap|allcaps|mixedcaps)\[0\]$/ || $2 ~ /^s?shape\[0\]=X/) { print l }' \
+    "$T/dump" | sort -u | wc -l)
+[ "$NB" -ge 8 ] && [ $((NC * 3)) -ge "$NB" ] && ok "dump: capitalisation among the top B- weights ($NC of $NB labels)" ||
+    fail "dump: capitalisation among the top B- weights ($NC of $NB labels)"
+grep -q '^ *+[0-9.]*  w\[0\]=' "$T/dump" && grep -q '^transitions: ' "$T/dump" &&
+    grep -q '^ *[0-9]*  B-Application ' "$T/dump" && ! grep -q 'note: this model keeps no' "$T/dump" &&
+    ok "dump: attribute names and the transition table" || fail "dump: attribute names and the transition table"
+check "dump --label --top 3" "$CRFTAG" dump --label B-Protocol --top 3 "$T/m.crftag"
+[ "$(grep -c '^label ' "$T/out")" = 1 ] && [ "$(grep -c '^    [+-]' "$T/out")" -le 6 ] &&
+    ok "dump --label: one label, at most 2 x 3 weights" || fail "dump --label: one label, at most 2 x 3 weights"
+# explain: the terms printed sum to the path score the library reports, for raw text and
+# for a template model on tokenized input
+echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips. It speaks HTTP and MQTT." > "$T/x.txt"
+sums_ok() { awk '/^# sentence/ { n++; d = $5 - ($8 + $11); if (d < -1e-3 || d > 1e-3) bad++ }
+    END { exit !(n > 0 && bad == 0) }' "$1"; }
+check "explain raw text" "$CRFTAG" explain -m "$T/m.crftag" -k 3 "$T/x.txt"
+sums_ok "$T/out" && grep -q '^Linux	B-Operating_System	p=0\.' "$T/out" &&
+    grep -q '^ *[+-][0-9.]*  transition O -> B-' "$T/out" && ok "explain: terms sum to the score, p and transitions" ||
+    fail "explain: terms sum to the score, p and transitions"
+[ "$(grep -c '^# sentence' "$T/out")" = 2 ] && ok "explain: one block a sentence" || fail "explain: one block a sentence"
+check "explain a template model on tokenized input" "$CRFTAG" explain -m "$T/t.crftag" -T -k 2 "$T/dev.txt"
+sums_ok "$T/out" && grep -q '^ *[+-][0-9.]*  U01:' "$T/out" && ok "explain (template): sums and CRF++ names" ||
+    fail "explain (template): sums and CRF++ names"
+check "explain --format json" sh -c "'$CRFTAG' explain -m '$T/m.crftag' --format json < '$T/x.txt'"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    assert abs(s["score"] - s["features"] - s["transitions"]) < 1e-6
+    tot = sum(f["value"] for t in s["tokens"] for f in t["features"]) + sum(t["other_value"] for t in s["tokens"])
+    tot += sum(t["transition"]["value"] for t in s["tokens"] if "transition" in t)
+    assert abs(tot - s["score"]) < 1e-6 and all(0 < t["p"] <= 1 for t in s["tokens"])
+' "$T/out" 2>"$T/err" && ok "explain json: every term listed, sums to the score" || fail "explain json: every term listed, sums to the score"
+fi
+# without names: hashes and a note; smaller; explain still names the input's attributes
+check "train --no-keep-names" "$CRFTAG" train --quiet --max-iter 10 --bias 0 --no-keep-names \
+    -o "$T/nn.crftag" tests/data/corpus_wikiser_30.txt
+check "train --keep-names" "$CRFTAG" train --quiet --max-iter 10 --bias 0 --keep-names \
+    -o "$T/wn.crftag" tests/data/corpus_wikiser_30.txt
+check "train (default: no names)" "$CRFTAG" train --quiet --max-iter 10 --bias 0 -o "$T/dn.crftag" \
+    tests/data/corpus_wikiser_30.txt
+"$CRFTAG" dump --top 1 "$T/dn.crftag" 2>&1 | grep -q 'note: this model keeps no attribute names' &&
+    ! "$CRFTAG" dump --top 1 "$T/wn.crftag" 2>&1 | grep -q 'note: this model keeps no' &&
+    ok "the default keeps no names, --keep-names does" || fail "the default keeps no names, --keep-names does"
+check "dump a model without names" "$CRFTAG" dump --top 2 "$T/nn.crftag"
+grep -q 'note: this model keeps no attribute names' "$T/out" && grep -q '^ *[+-][0-9.]*  attribute [0-9a-f]\{16\}$' "$T/out" &&
+    [ "$(wc -c < "$T/nn.crftag")" -lt "$(wc -c < "$T/wn.crftag")" ] && ok "without names: hashes, a note, a smaller file" ||
+    fail "without names: hashes, a note, a smaller file"
+check "explain with a model without names" "$CRFTAG" explain -m "$T/nn.crftag" -k 100 "$T/x.txt"
+grep -q '^ *[+-][0-9.]*  lw\[0\]=on$' "$T/out" && ok "explain names the input's attributes without stored names" ||
+    fail "explain names the input's attributes without stored names"
+check "dump the shipped model (format 4, no names)" "$CRFTAG" dump --top 1 models/wikiser.crftag
+refuse "train: --keep-names with --no-keep-names" 2 "contradict" "$CRFTAG" train -o "$T/x.crftag" \
+    --keep-names --no-keep-names "$T/train300.txt"
+refuse "dump needs a model" 2 "expected one model file" "$CRFTAG" dump
+refuse "dump --label of no label" 2 "has no label 'B-Nope'" "$CRFTAG" dump --label B-Nope "$T/m.crftag"
+refuse "dump of a non-model" 1 "bad magic" "$CRFTAG" dump "$T/x.txt"
+refuse "explain needs a model" 2 "no model given" "$CRFTAG" explain "$T/x.txt"
+refuse "explain --format xml" 2 "expected text or json" "$CRFTAG" explain -m "$T/m.crftag" --format xml "$T/x.txt"
+refuse "explain a missing file" 1 "cannot open" "$CRFTAG" explain -m "$T/m.crftag" "$T/none.txt"
 
 # --- Python bindings (ctypes), when python3 is present ---
 if ! command -v python3 >/dev/null 2>&1; then

@@ -425,7 +425,7 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
     size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
-        meta, reason, lcounts, bias, end;
+        meta, reason, lcounts, bias, anames, end;
     /* the first lexicon entries, cluster words and user lexicon entries (0: none) */
     size_t ent[4], word[4], uent[4];
     uint32_t nl, na, np;
@@ -500,7 +500,10 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->reason = o->meta + 56;
     o->lcounts = o->reason + 4 + rd32(p + o->reason);
     o->bias = o->lcounts + 8 * (size_t)o->nl;      /* label bias (version 3) */
-    o->end = o->bias + 1 + (p[o->bias] ? 4 * (size_t)o->nl : 0);
+    o->anames = o->bias + 1 + (p[o->bias] ? 4 * (size_t)o->nl : 0);   /* (version 5) */
+    o->end = o->anames + 1 + (p[o->anames] ? 4 : 0);
+    for (uint32_t a = 0; p[o->anames] && a < o->na; a++)
+        o->end += 4 + rd32(p + o->end);
     assert_int_equal(o->end, n);
 }
 
@@ -816,7 +819,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 5, this crftag reads versions 2 to 4");
+           "model format version 6, this crftag reads versions 2 to 5");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -1217,12 +1220,13 @@ static void test_cluster_fields(void **state)
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "cluster word 0");
     free(q);
     /* the label bias cut short; none at all loads */
-    refuse_payload(p, plen - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
+    refuse_payload(p, o.anames - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     q = dup_bytes(p, plen);
     q[o.bias] = 0;
+    q[o.bias + 1] = 0;                            /* nor names (version 5) */
     size_t fl0;
-    unsigned char *f0 = pack(q, o.bias + 1, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
+    unsigned char *f0 = pack(q, o.bias + 2, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
     struct crftag_model *nb;
     assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
     assert_null(nb->label_bias);
@@ -1319,10 +1323,10 @@ static void test_user_lexicon_fields(void **state)
     /* a version 3 file: the payload without the block loads without a user
      * lexicon, and its features are those of the model without one; as
      * version 4 the same bytes are refused */
-    size_t l3 = plen - (o.L - o.ulex);
+    size_t l3 = o.anames - (o.L - o.ulex);
     unsigned char *q = malloc(l3);
     memcpy(q, p, o.ulex);
-    memcpy(q + o.ulex, p + o.L, plen - o.L);
+    memcpy(q + o.ulex, p + o.L, o.anames - o.L);
     size_t flen;
     unsigned char *f = pack(q, l3, 3, &flen);
     struct crftag_model *v3;
@@ -1400,6 +1404,77 @@ static void test_user_lexicon_fields(void **state)
     crftag_model_free(m);
 }
 
+/* The attribute names block (version 5): round trip, every field checked,
+ * and a version 4 file (no block) loads without names. */
+static void test_names_block(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    size_t plen, flen;
+    struct layout o;
+    unsigned char *p = payload_of(m, &plen, &o);
+    assert_int_equal(p[o.anames], 0);                      /* no names: one byte */
+    assert_int_equal(o.anames + 1, plen);
+    free(p);
+    m->names = util_malloc(NATTR * 8, 1);
+    m->name_off = util_malloc(NATTR, sizeof *m->name_off);
+    for (uint32_t a = 0; a < NATTR; a++) {
+        m->name_off[a] = m->names_len;
+        m->names_len += (size_t)sprintf(m->names + m->names_len, "w[0]=%u", a) + 1;
+    }
+    p = payload_of(m, &plen, &o);
+    struct crftag_model *b = load_payload(p, plen);
+    assert_true(crftag_model_has_names(b) && !crftag_model_has_names(NULL));
+    uint64_t h;
+    size_t nw;
+    assert_string_equal(crftag_model_attribute(b, 39, &h, &nw), "w[0]=39");
+    assert_true(h == m->attr_hash[39] && nw == 39 % 6);
+    assert_null(crftag_model_attribute(b, NATTR, &h, &nw));
+    for (uint32_t a = 0; a < NATTR; a++)
+        assert_string_equal(crftag_model_attribute(b, a, NULL, NULL), m->names + m->name_off[a]);
+    size_t l1, l2;                                          /* saved again: same bytes */
+    unsigned char *s1 = serialize(m, &l1), *s2 = serialize(b, &l2);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(s1, s2, l1);
+    free(s1);
+    free(s2);
+    crftag_model_free(b);
+    static const struct { size_t at; uint32_t v; int u8; const char *msg; } bad[] = {
+        { 0, 2, 1, "attribute names flag 2" },
+        { 1, NATTR - 1, 0, "39 attribute names for 40 attributes" },
+        { 5, 0, 0, "the name of attribute 0 has 0 bytes" },
+        { 5, 4097, 0, "the name of attribute 0 has 4097 bytes" },
+        { 5, 100000, 0, "the name of attribute 0 has 100000 bytes" },
+        { 5 + 4 + 2, 0, 1, "NUL byte inside the name of attribute 0" },
+        { 5, 7, 0, "the name of attribute 1 has" },               /* eats the next length */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        unsigned char *q = dup_bytes(p, plen);
+        if (bad[k].u8)
+            q[o.anames + bad[k].at] = (unsigned char)bad[k].v;
+        else
+            wr32(q + o.anames + bad[k].at, bad[k].v);
+        refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, bad[k].msg);
+        free(q);
+    }
+    for (size_t cut = o.anames; cut < plen; cut++)         /* cut short anywhere */
+        refuse_payload(p, cut, CRFTAG_ERR_MODEL_FORMAT, "payload ends");
+    unsigned char *q = malloc(plen + 1);                   /* a stray byte after */
+    memcpy(q, p, plen);
+    q[plen] = 0;
+    refuse_payload(q, plen + 1, CRFTAG_ERR_MODEL_FORMAT, "unexpected bytes");
+    free(q);
+    unsigned char *f = pack(p, o.anames, 4, &flen);        /* version 4: no block */
+    assert_int_equal(crftag_model_load_mem(f, flen, &b, NULL), CRFTAG_OK);
+    assert_false(crftag_model_has_names(b));
+    assert_null(crftag_model_attribute(b, 0, &h, NULL));
+    assert_true(h == m->attr_hash[0]);
+    crftag_model_free(b);
+    free(f);
+    free(p);
+    crftag_model_free(m);
+}
+
 static void test_save_refuses_invalid(void **state)
 {
     (void)state;
@@ -1443,6 +1518,7 @@ int main(void)
         cmocka_unit_test(test_cluster_fields),
         cmocka_unit_test(test_user_lexicon_fields),
         cmocka_unit_test(test_save_refuses_invalid),
+        cmocka_unit_test(test_names_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -525,6 +525,168 @@ static void test_models(void **state)
     rmdir(dir);
 }
 
+/* ---- attribute names: training, loading, explaining ----------------------- */
+
+struct names_ctx {
+    struct crftag_corpus *c;
+    const char *template_text;
+    size_t nattr;
+    unsigned char *buf;          /* a model file with names */
+    size_t len;
+    char first[256];             /* its first attribute's name */
+};
+
+static enum crftag_status op_train_names(void *vctx, int reference, struct crftag_error *err)
+{
+    struct names_ctx *x = vctx;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 2;
+    p.threads = 1;
+    p.bias = NULL;
+    p.keep_names = 1;
+    p.template_text = x->template_text;
+    struct crftag_model *m = NULL;
+    enum crftag_status st = crftag_train(x->c, &p, &m, err);
+    if (st != CRFTAG_OK)
+        return st;
+    struct crftag_model_info in;
+    crftag_model_get_info(m, &in);
+    assert_true(crftag_model_has_names(m));
+    if (reference)
+        x->nattr = in.num_attributes;
+    else
+        assert_int_equal(in.num_attributes, x->nattr);
+    crftag_model_free(m);
+    return CRFTAG_OK;
+}
+
+static enum crftag_status op_load_names(void *vctx, int reference, struct crftag_error *err)
+{
+    struct names_ctx *x = vctx;
+    struct crftag_model *m = NULL;
+    enum crftag_status st = crftag_model_load_mem(x->buf, x->len, &m, err);
+    if (st != CRFTAG_OK)
+        return st;
+    const char *name = crftag_model_attribute(m, 0, NULL, NULL);
+    assert_non_null(name);
+    if (reference)
+        snprintf(x->first, sizeof x->first, "%s", name);
+    else
+        assert_string_equal(name, x->first);
+    crftag_model_free(m);
+    return CRFTAG_OK;
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    struct names_ctx x;
+    memset(&x, 0, sizeof x);
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&x.c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(x.c, SLICE, &err), CRFTAG_OK);
+    walk("train keeping names, built-in features", op_train_names, &x);
+    crftag_corpus_free(x.c);
+    size_t tlen;
+    unsigned char *tpl = slurp(TEMPLATE, &tlen);
+    char *text = __real_malloc(tlen + 1);
+    memcpy(text, tpl, tlen);
+    text[tlen] = '\0';
+    free(tpl);
+    x.template_text = text;
+    assert_int_equal(crftag_corpus_new(&x.c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(x.c, CONLL, &err), CRFTAG_OK);
+    walk("train keeping names, CRF++ template", op_train_names, &x);
+    /* a model file with names, loaded */
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 2;
+    p.keep_names = 1;
+    p.template_text = text;
+    struct crftag_model *m;
+    assert_int_equal(crftag_train(x.c, &p, &m, &err), CRFTAG_OK);
+    char path[256];
+    snprintf(path, sizeof path, "%s/crftag-oom-names.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(crftag_model_save(m, path, &err), CRFTAG_OK);
+    x.buf = slurp(path, &x.len);
+    unlink(path);
+    walk("load a model with names", op_load_names, &x);
+    crftag_model_free(m);
+    free(x.buf);
+    free(text);
+    crftag_corpus_free(x.c);
+}
+
+/* ---- explaining a sentence ----------------------------------------------- */
+
+struct explain_ctx {
+    const struct crftag_model *m;
+    size_t n;                    /* contributions of the reference run */
+    double sum;
+    char names[4096];            /* the first names, joined */
+};
+
+static enum crftag_status op_explain(void *vctx, int reference, struct crftag_error *err)
+{
+    struct explain_ctx *x = vctx;
+    static const char *toks[] = { "QEMU", "runs", "on", "Linux", "and", "speaks", "HTTP", "." };
+    uint32_t ids[8] = { 0 };     /* "O" everywhere: many weights */
+    struct crftag_contribution *c;
+    size_t n;
+    enum crftag_status st = crftag_model_explain(x->m, toks, 8, 1, ids, &c, &n, err);
+    if (st != CRFTAG_OK)
+        return st;
+    double sum = 0;
+    char names[4096] = "";
+    for (size_t k = 0; k < n; k++) {
+        sum += c[k].value;
+        if (c[k].name && strlen(names) + strlen(c[k].name) + 2 < sizeof names) {
+            strcat(names, c[k].name);
+            strcat(names, " ");
+        }
+    }
+    if (reference) {
+        x->n = n;
+        x->sum = sum;
+        memcpy(x->names, names, sizeof names);
+    } else {
+        assert_int_equal(n, x->n);
+        assert_true(sum == x->sum);
+        assert_string_equal(names, x->names);
+    }
+    crftag_contributions_free(c);
+    return CRFTAG_OK;
+}
+
+static void test_explain(void **state)
+{
+    (void)state;
+    struct crftag_error err;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, SLICE, &err), CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 10;
+    p.threads = 1;
+    p.bias = NULL;
+    p.keep_names = 1;
+    struct crftag_model *m;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    crftag_corpus_free(c);
+    assert_true(crftag_model_has_names(m));
+    struct explain_ctx x;
+    memset(&x, 0, sizeof x);
+    x.m = m;
+    walk("explain a sentence", op_explain, &x);
+    assert_true(x.n > 100);
+    crftag_model_free(m);
+}
+
 /* ---- evaluation ---------------------------------------------------------- */
 
 static enum crftag_status op_eval(void *vctx, int reference, struct crftag_error *err)
@@ -572,6 +734,8 @@ int main(void)
         cmocka_unit_test(test_train),
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_explain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

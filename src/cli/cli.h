@@ -27,6 +27,8 @@ int cmd_tag(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_clusters(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 /* Prints "crftag: FILE:LINE: message" (or without FILE/LINE) to stderr. */
 void cli_error(const struct crftag_error *err, enum crftag_status st);

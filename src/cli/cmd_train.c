@@ -26,6 +26,8 @@ struct train_opts {
     int no_clusters;
     struct opt_list lexicons;
     const char *init;
+    int keep_names;
+    int no_keep_names;
 };
 
 static const struct opt train_table[] = {
@@ -72,6 +74,10 @@ static const struct opt train_table[] = {
      "(0: training sentences see their own entities)"},
     {"init", 0, OPT_STRING, offsetof(struct train_opts, init), "MODEL",
      "continue training from MODEL's weights (same features; --bias auto keeps its bias)"},
+    {"keep-names", 0, OPT_FLAG, offsetof(struct train_opts, keep_names), NULL,
+     "keep the readable name of every attribute in the model, for crftag dump (a larger model)"},
+    {"no-keep-names", 0, OPT_FLAG, offsetof(struct train_opts, no_keep_names), NULL,
+     "keep attribute hashes only (the default; crftag dump then shows hashes)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
@@ -301,6 +307,11 @@ int cmd_train(int argc, char **argv)
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
+    if (o.keep_names && o.no_keep_names) {
+        cli_errorf("train: --keep-names and --no-keep-names contradict each other");
+        return CLI_USAGE;
+    }
+    p->keep_names = o.keep_names;
     p->lexicon_files = o.lexicons.v;
     p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;

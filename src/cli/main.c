@@ -74,6 +74,8 @@ static const struct {
     {"eval", cmd_eval, "score a model on an annotated file (conlleval figures)"},
     {"info", cmd_info, "show what a model file holds"},
     {"clusters", cmd_clusters, "learn word clusters from text (for train --clusters)"},
+    {"dump", cmd_dump, "show a model's transitions and strongest features"},
+    {"explain", cmd_explain, "tag text and show the features behind each label"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,97 @@
+/*
+ * feat_builtin.h - what features.c and featname.c share about the built-in
+ * feature set (core layer, internal): the feature kinds, the flags, the
+ * per-token data computed once per sentence, and the function computing it.
+ * The attributes themselves are specified at the top of features.c.
+ */
+#ifndef CRFTAG_FEAT_BUILTIN_H
+#define CRFTAG_FEAT_BUILTIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "featset.h"
+
+#define FEAT_SHAPE_MAX 16
+#define FEAT_WIN 2               /* window -2..+2 */
+
+/* ------------------------------------------------------------------------ */
+/* Built-in kinds                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Flags of one token, bit i <-> kind BK_FLAG + i (w(0) flags). */
+enum {
+    BF_ALLDIGIT, BF_HASDIGIT, BF_INITCAP, BF_ALLCAPS, BF_MIXED, BF_HYPHEN, BF_DOT,
+    BF_SLASH, BF_PLUSHASH, BF_UNDERSCORE, BF_ALLPUNCT, BF_NONASCII, BF_SINGLE,
+    BF_LEN1, BF_LEN2, BF_LEN3_4, BF_LEN5_8, BF_LEN9P,
+    BF_COUNT
+};
+
+enum feat_bkind {
+    BK_BIAS = 0,
+    BK_W = 1,                    /* + k + 2, k = -2..2 */
+    BK_LW = BK_W + 5,
+    BK_SH = BK_LW + 5,
+    BK_SS = BK_SH + 5,
+    BK_PRE = BK_SS + 5,
+    BK_SUF,
+    BK_SUF3_PREV,
+    BK_SUF3_NEXT,
+    BK_FLAG,                     /* + BF_* */
+    BK_INITCAP_FIRST = BK_FLAG + BF_COUNT,
+    BK_PREV_INITCAP,
+    BK_PREV_ALLCAPS,
+    BK_NEXT_INITCAP,
+    BK_NEXT_ALLCAPS,
+    BK_LW_M1_0,
+    BK_LW_0_P1,
+    BK_LW_M2_M1,
+    BK_LW_P1_P2,
+    BK_SS_M1_0,
+    BK_SS_0_P1,
+    BK_LW_M1_SS_0,
+    BK_SS_0_LW_P1,
+    BK_LEX_PTR,                  /* lexicon: position, type, ratio bucket */
+    BK_LEX_PRC,                  /* lexicon: position, ratio and count buckets */
+    BK_LEX_T,                    /* lexicon: type */
+    BK_CL_M1,                    /* clusters: path prefixes of w(-1), w(0), w(+1) */
+    BK_CL_0,
+    BK_CL_P1,
+    BK_ULEX_PT,                  /* user lexicon: position, type */
+    BK_ULEX_T,                   /* user lexicon: type */
+    BK_COUNT
+};
+
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63, "kind numbers documented above");
+
+/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2). */
+#define FEAT_BUILTIN_MAX 80
+
+/* Prefix lengths of a bit-string cluster path used as attributes (Turian,
+ * Ratinov and Bengio 2010), then the whole path. */
+static const unsigned char feat_cl_pre[FEAT_CL_MAXP - 1] = { 4, 6, 10, 20 };
+#define FEAT_CL_OUT UINT32_MAX   /* feat_tok.cl of a position outside the sentence */
+
+/* Per-token data of the built-in set, computed once per sentence. */
+struct feat_tok {
+    const char *w, *lw, *sh, *ss;
+    size_t len;                  /* bytes of w and lw */
+    size_t pre[4];               /* bytes of the first k+1 characters (all if fewer) */
+    size_t suf[4];               /* bytes of the last k+1 characters (all if fewer) */
+    uint32_t flags;              /* 1 << BF_* */
+    unsigned char shlen, sslen;
+    unsigned char npre;          /* min(4, characters) */
+    unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
+    uint16_t lexval;             /* lexicon value of the match */
+    unsigned char ulexpos;       /* user lexicon match: 0 none, 1..4 */
+    uint16_t ulexval;            /* user lexicon value of the match */
+    uint32_t cl;                 /* cluster path (npaths: not in the table) */
+};
+
+/* The per-token data of a sentence cols [n][stride] (n > 0) with the built-in
+ * configuration fc, lexicon matches in view `view` (0: the model's own) and
+ * word clusters filled in, laid out in out's scratch: tk[-2 .. n+1], index 0
+ * the first token.  NULL when out of memory. */
+struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *cols, size_t n,
+                             size_t stride, size_t view, struct feat_buf *out);
+
+#endif

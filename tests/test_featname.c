@@ -1,0 +1,239 @@
+/*
+ * test_featname.c - attribute names (src/featname.c, template.c): on real
+ * sentences (tests/data), every token gets exactly as many names as
+ * attributes, and the name of every attribute that reads strings (words,
+ * shapes, affixes, flags, bigrams, lexicon types, cluster paths) hashes,
+ * read back into its kind and bytes, to the attribute itself; templates are
+ * named by their CRF++ feature strings.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clusters.h"
+#include "corpus.h"
+#include "feat_builtin.h"
+#include "featname.h"
+#include "featset.h"
+#include "hash.h"
+#include "lexicon.h"
+#include "template.h"
+#include "testutil.h"
+
+#define SEED HASH_DEFAULT_SEED
+
+/* The bytes a displayed value stands for: the sentinels back to their 3
+ * bytes; *n in, *n out. */
+static const char *raw_of(const char *v, size_t *n, char *buf)
+{
+    if (*n == 4 && v[0] == '_' && (v[1] == 'B' || v[1] == 'E') && (v[3] == '1' || v[3] == '2')) {
+        buf[0] = 0;
+        buf[1] = v[1];
+        buf[2] = (char)(v[3] - '0');
+        *n = 3;
+        return buf;
+    }
+    if (*n == 9 && memcmp(v, "<unknown>", 9) == 0) {
+        buf[0] = 0;
+        buf[1] = 'U';
+        *n = 2;
+        return buf;
+    }
+    return v;
+}
+
+static int pos_of(const char *p)
+{
+    return p[1] == '0' ? 0 : (p[1] == '-' ? -1 : 1) * (p[2] - '0');
+}
+
+static uint64_t hash_value(uint64_t h, const char *v, size_t n, int reverse)
+{
+    char buf[4];
+    v = raw_of(v, &n, buf);
+    for (size_t j = 0; j < n; j++)
+        h = hash_byte(h, (unsigned char)v[reverse ? n - 1 - j : j]);
+    return h;
+}
+
+/* The attribute named `name` rebuilt from its kind and bytes, or 0 when the
+ * kind is not one checked here. */
+static uint64_t rehash(const struct feat_config *fc, const char *name)
+{
+    static const char *const which[4] = { "w", "lw", "shape", "sshape" };
+    static const int base[4] = { BK_W, BK_LW, BK_SH, BK_SS };
+    static const char *const flag[BF_COUNT] = {
+        "alldigit", "hasdigit", "initcap", "allcaps", "mixedcaps", "hyphen", "dot", "slash",
+        "plus-or-hash", "underscore", "allpunct", "nonascii", "single", "len1", "len2",
+        "len3-4", "len5-8", "len9+",
+    };
+    const char *eq = strchr(name, '=');
+    const char *br = strchr(name, '[');
+    if (strcmp(name, "bias") == 0)
+        return fc->tpl[BK_BIAS].id0;
+    static const char *const nb[5] = { "initcap[0]@start", "initcap[-1]", "allcaps[-1]",
+                                       "initcap[+1]", "allcaps[+1]" };
+    for (int k = 0; k < 5; k++)
+        if (strcmp(name, nb[k]) == 0)
+            return fc->tpl[BK_INITCAP_FIRST + k].id0;
+    if (!eq) {
+        for (int b = 0; b < BF_COUNT; b++)
+            if (br && (size_t)(br - name) == strlen(flag[b]) && strcmp(br, "[0]") == 0 &&
+                strncmp(name, flag[b], strlen(flag[b])) == 0)
+                return fc->tpl[BK_FLAG + b].id0;
+        return 0;
+    }
+    const char *v = eq + 1;
+    size_t kl = (size_t)(br - name);
+    const char *bar = strchr(name, '|');
+    if (bar && bar < eq) {
+        /* bigram: a|b with exactly one '|' in the value */
+        const char *vb = strchr(v, '|');
+        if (!vb || strchr(vb + 1, '|'))
+            return 0;
+        static const char *const bn[8] = {
+            "lw[-1]|lw[0]", "lw[0]|lw[+1]", "lw[-2]|lw[-1]", "lw[+1]|lw[+2]",
+            "sshape[-1]|sshape[0]", "sshape[0]|sshape[+1]", "lw[-1]|sshape[0]",
+            "sshape[0]|lw[+1]",
+        };
+        for (int k = 0; k < 8; k++) {
+            if (strlen(bn[k]) == (size_t)(eq - name) && strncmp(name, bn[k], strlen(bn[k])) == 0) {
+                uint64_t h = hash_value(fc->tpl[BK_LW_M1_0 + k].h0, v, (size_t)(vb - v), 0);
+                h = hash_byte(h, FEAT_SEP);
+                h = hash_value(h, vb + 1, strlen(vb + 1), 0);
+                return hash_end(hash_byte(h, FEAT_SEP));
+            }
+        }
+        return 0;
+    }
+    int kind = -1, rev = 0;
+    for (int w = 0; w < 4; w++)
+        if (kl == strlen(which[w]) && strncmp(name, which[w], kl) == 0)
+            kind = base[w] + pos_of(br) + 2;
+    if (strncmp(name, "pre[0]=", 7) == 0)
+        kind = BK_PRE;
+    if (strncmp(name, "suf[0]=", 7) == 0)
+        kind = BK_SUF, rev = 1;
+    if (strncmp(name, "suf3[", 5) == 0)
+        kind = pos_of(br) < 0 ? BK_SUF3_PREV : BK_SUF3_NEXT, rev = 1;
+    if (strncmp(name, "cl[", 3) == 0)
+        kind = BK_CL_0 + pos_of(br);
+    if (strncmp(name, "lex[0]=", 7) == 0 && !strchr(v, '/'))
+        kind = BK_LEX_T;
+    if (kind < 0)
+        return 0;
+    uint64_t h = hash_value(fc->tpl[kind].h0, v, strlen(v), rev);
+    return hash_end(hash_byte(h, FEAT_SEP));
+}
+
+/* Names and attributes of every sentence of c agree. */
+static void check_corpus(const struct feat_config *fc, const struct crftag_corpus *c,
+                         size_t *out_checked, size_t *out_total)
+{
+    struct feat_buf fb;
+    struct feat_names nm;
+    memset(&fb, 0, sizeof fb);
+    memset(&nm, 0, sizeof nm);
+    size_t checked = 0, total = 0;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_int_equal(feat_extract(fc, sen.cols, sen.n, sen.ncols, &fb), CRFTAG_OK);
+        assert_int_equal(feat_names(fc, sen.cols, sen.n, sen.ncols, 0, &nm), CRFTAG_OK);
+        for (size_t i = 0; i <= sen.n; i++)
+            assert_int_equal(nm.start[i], fb.start[i]);
+        for (size_t k = 0; k < fb.start[sen.n]; k++) {
+            const char *name = feat_name(&nm, k);
+            assert_true(name[0] != '\0');
+            if (fc->kind != FEAT_BUILTIN)
+                continue;
+            uint64_t h = rehash(fc, name);
+            if (h) {
+                if (h != fb.ids[k])
+                    fail_msg("name '%s' does not hash to its attribute", name);
+                checked++;
+            }
+        }
+        total += fb.start[sen.n];
+    }
+    feat_buf_free(&fb);
+    feat_names_free(&nm);
+    *out_checked = checked;
+    *out_total = total;
+}
+
+static void test_builtin_names(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load_corpus("tests/data/corpus_wikiser_30.txt");
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 0, feat_lex_fold(&fc), SEED, &fc.lex, NULL), CRFTAG_OK);
+    struct crftag_clusters *cl;
+    assert_int_equal(cl_read("models/clusters-en.txt.gz", &cl, NULL), CRFTAG_OK);
+    assert_int_equal(feat_config_set_clusters(&fc, cl), CRFTAG_OK);
+    size_t checked, total;
+    check_corpus(&fc, c, &checked, &total);
+    /* all but the lexicon's position and bucket attributes are checked */
+    assert_true(total > 10000);
+    assert_true(checked > total * 9 / 10);
+
+    /* a few names written out */
+    const char *toks[] = { "Run", "docker-compose", "on", "Ubuntu" };
+    struct feat_names nm;
+    memset(&nm, 0, sizeof nm);
+    assert_int_equal(feat_names(&fc, toks, 4, 1, 0, &nm), CRFTAG_OK);
+    const char *want[] = { "w[0]=docker-compose", "suf[0]=ose", "pre[0]=dock", "hyphen[0]",
+                           "lw[-1]|lw[0]=run|docker-compose", "sshape[-1]=Xx",
+                           "initcap[-1]", "len9+[0]", "suf3[+1]=on" };
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        int found = 0;
+        for (size_t k = nm.start[1]; k < nm.start[2]; k++)
+            found |= strcmp(feat_name(&nm, k), want[w]) == 0;
+        if (!found)
+            fail_msg("no attribute named '%s'", want[w]);
+    }
+    assert_string_equal(feat_name(&nm, nm.start[0] + 2), "lw[-1]=_B-1");
+    feat_names_free(&nm);
+    feat_config_free(&fc);
+    crftag_corpus_free(c);
+}
+
+static void test_template_names(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_file("tests/data/features_conll2000.tpl", &len);
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, text, len, "t", SEED, NULL), CRFTAG_OK);
+    struct crftag_corpus *c = load_corpus("tests/data/corpus_conll_30.txt.gz");
+    size_t checked, total;
+    check_corpus(&fc, c, &checked, &total);
+    assert_true(total > 5000);
+    const char *cols[] = { "Confidence", "NN", "in", "IN", "the", "DT" };
+    struct feat_names nm;
+    memset(&nm, 0, sizeof nm);
+    assert_int_equal(feat_names(&fc, cols, 3, 2, 0, &nm), CRFTAG_OK);
+    assert_string_equal(feat_name(&nm, 0), "U00:_B-2");
+    assert_string_equal(feat_name(&nm, 2), "U02:Confidence");
+    assert_string_equal(feat_name(&nm, nm.start[1] + 5), "U05:Confidence/in");
+    assert_string_equal(feat_name(&nm, nm.start[2] + 4), "U04:_B+2");
+    feat_names_free(&nm);
+    feat_config_free(&fc);
+    crftag_corpus_free(c);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_names),
+        cmocka_unit_test(test_template_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
