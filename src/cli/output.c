@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "confidence.h"
 #include "output.h"
 
 /* Writes s[0..n) escaped for the inside of a JSON string; invalid UTF-8
@@ -122,6 +123,10 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
                       : crftag_chunks(s->tags, s->n, chunks);
     switch (fmt) {
     case OUT_CONLL:
+        if (s->conf) {
+            conf_write_conll(f, s);
+            break;
+        }
         for (size_t i = 0; i < s->n; i++) {
             fwrite(s->tok[i], 1, s->tok_len[i], f);
             fputc('\t', f);
@@ -136,6 +141,8 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             chunk_offsets(s, &chunks[k], &a, &b);
             fprintf(f, "%zu\t%zu\t%.*s\t", a, b, (int)chunks[k].type_len, chunks[k].type);
             chunk_text(f, s, &chunks[k], plain_str);
+            if (s->conf)
+                fprintf(f, "\t%.6g", s->conf->ent[k]);
             fputc('\n', f);
         }
         break;
@@ -170,9 +177,15 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             json_str(f, chunks[k].type, chunks[k].type_len);
             fputs(",\"text\":", f);
             json_text_joined(f, s, &chunks[k]);
-            fprintf(f, ",\"tokens\":[%zu,%zu]}", chunks[k].begin, chunks[k].end);
+            fprintf(f, ",\"tokens\":[%zu,%zu]", chunks[k].begin, chunks[k].end);
+            if (s->conf)
+                fprintf(f, ",\"prob\":%.6g", s->conf->ent[k]);
+            fputc('}', f);
         }
-        fputs("]}\n", f);
+        fputc(']', f);
+        if (s->conf)
+            conf_write_json(f, s);
+        fputs("}\n", f);
         break;
     }
     return ferror(f) ? -1 : 0;

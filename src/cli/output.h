@@ -9,6 +9,8 @@
 
 enum out_format { OUT_CONLL, OUT_SPANS, OUT_JSON };
 
+struct out_conf;
+
 /* One tagged sentence.  tok[i] is token i (tok_len[i] bytes); tags[i] its
  * label.  When text != NULL (raw input), token i is text[start[i]..end[i])
  * and offsets are reported as base + start/end; otherwise offsets are token
@@ -23,6 +25,7 @@ struct out_sentence {
     const size_t *start, *end;
     size_t base;
     int plain;
+    const struct out_conf *conf; /* probabilities to write (confidence.h), or NULL */
 };
 
 /* Writes the sentence; chunks needs room for n entries.  Returns 0, or -1
