@@ -120,9 +120,9 @@ enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols
 {
     const struct crftag_model *m = t->m;
     size_t L = m->labels.n, nl;
+    t->lat_ok = 0;
     if (util_mul(n, L, &nl) || UTIL_GROW(t->state, t->state_cap, nl))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    t->lat_ok = 0;
     if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     memset(t->state, 0, nl * sizeof *t->state);

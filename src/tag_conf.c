@@ -92,6 +92,8 @@ enum crftag_status crftag_tagger_tag_prob(struct crftag_tagger *t, const char *c
 {
     if (out_prob)
         *out_prob = 0.0;
+    if (t)
+        t->lat_ok = 0;
     enum crftag_status st = crftag_tagger_tag(t, cols, n, stride, out_ids, NULL, err);
     if (st != CRFTAG_OK || n == 0) {
         if (st == CRFTAG_OK && out_prob)
@@ -139,6 +141,8 @@ enum crftag_status crftag_tagger_nbest(struct crftag_tagger *t, const char *cons
 {
     if (out_count)
         *out_count = 0;
+    if (t)
+        t->lat_ok = 0;
     if (!t || !out_count || (k > 0 && n > 0 && !out_ids))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tagger, labels or output missing");
     if (k == 0)
