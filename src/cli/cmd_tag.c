@@ -379,6 +379,30 @@ static int tag_jsonl(struct tag_ctx *cx, const char *path)
     return rc == 0 && bad ? -1 : rc;
 }
 
+/* --marginals, --all-marginals, --nbest into cx; -1 after printing a usage
+ * error. */
+static int tag_conf_opts(struct tag_ctx *cx, const struct tag_opts *o, int jsonl)
+{
+    cx->conf_on = o->marginals || o->all_marginals || o->nbest;
+    cx->conf.marginals = o->marginals || o->all_marginals;
+    cx->conf.all_marginals = o->all_marginals;
+    cx->conf.nbest = o->nbest;
+    if (cx->conf_on && jsonl) {
+        cli_errorf("tag: --marginals, --all-marginals and --nbest do not apply to "
+                   "--input-format jsonl");
+        return -1;
+    }
+    if (o->nbest > CONF_NBEST_MAX) {
+        cli_errorf("tag: --nbest: at most %d, got %lu", CONF_NBEST_MAX, (unsigned long)o->nbest);
+        return -1;
+    }
+    if (o->nbest && cx->fmt == OUT_SPANS) {
+        cli_errorf("tag: --nbest writes labellings: use --format conll or json, not spans");
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
@@ -418,23 +442,8 @@ int cmd_tag(int argc, char **argv)
         cli_errorf("tag: --input-format jsonl reads raw text; it cannot be --tokenized");
         return CLI_USAGE;
     }
-    cx.conf_on = o.marginals || o.all_marginals || o.nbest;
-    cx.conf.marginals = o.marginals || o.all_marginals;
-    cx.conf.all_marginals = o.all_marginals;
-    cx.conf.nbest = o.nbest;
-    if (cx.conf_on && jsonl) {
-        cli_errorf("tag: --marginals, --all-marginals and --nbest do not apply to "
-                   "--input-format jsonl");
+    if (tag_conf_opts(&cx, &o, jsonl))
         return CLI_USAGE;
-    }
-    if (o.nbest > CONF_NBEST_MAX) {
-        cli_errorf("tag: --nbest: at most %d, got %lu", CONF_NBEST_MAX, (unsigned long)o.nbest);
-        return CLI_USAGE;
-    }
-    if (o.nbest && cx.fmt == OUT_SPANS) {
-        cli_errorf("tag: --nbest writes labellings: use --format conll or json, not spans");
-        return CLI_USAGE;
-    }
     const char *path = npos == 1 ? argv[1] : "-";
     struct crftag_model *m;
     struct crftag_error err;
