@@ -660,7 +660,9 @@ CRFTAG_API void crftag_tagger_set_constrained(struct crftag_tagger *t, int on);
  * the state score of each label at every token before Viterbi decoding, so a
  * positive bias makes the tagger find entities of that type more readily
  * (recall up, precision down).  Scores returned by the tag calls are those of
- * the unbiased model, and marginals never include it.  Returns CRFTAG_OK or
+ * the unbiased model; the probabilities (marginals, crftag_tagger_tag_prob,
+ * crftag_tagger_entity_prob, crftag_tagger_nbest) include the bias, as they
+ * describe what the tagger outputs.  Returns CRFTAG_OK or
  * CRFTAG_ERR_INVALID (malformed spec, unknown type; err says which). */
 CRFTAG_API enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *spec,
                                                      struct crftag_error *err);
@@ -686,11 +688,11 @@ CRFTAG_API enum crftag_status crftag_tagger_tag(struct crftag_tagger *t,
  *   out_score           if not NULL, that path's unnormalized log score;
  *   out_marginals[n*L]  if not NULL (L = crftag_model_num_labels),
  *                       out_marginals[i * L + y] = P(y_i = y | tokens), the
- *                       per-token marginal probabilities of the
- *                       UNCONSTRAINED CRF (forward-backward; the BIO
- *                       restriction is not applied to them, so a label that
- *                       constrained decoding never picks may have mass).
- *                       Each row sums to 1.
+ *                       per-token marginal probabilities over the labellings
+ *                       the tagger can output: the BIO constraint and the
+ *                       label bias apply to them as to decoding (see
+ *                       "Confidence" below; a label the constraint forbids
+ *                       at a token has 0).  Each row sums to 1.
  * The arrays are the caller's; nothing is kept after the call.  n = 0 is
  * allowed (nothing is written).  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (t,
  * tok, len or out_ids NULL with n > 0, or a NULL tok[i]), or
@@ -701,6 +703,65 @@ CRFTAG_API enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t,
                                                        uint32_t *out_ids, double *out_score,
                                                        double *out_marginals,
                                                        struct crftag_error *err);
+
+/* Confidence.  The probabilities below are those of the lattice Viterbi
+ * decodes: the model's scores plus the tagger's label bias, over the
+ * labellings the tagger can output (with the BIO constraint on, only valid
+ * IOB2 sequences; when no labelling satisfies it, all of them, as Viterbi).
+ * P(y | x) = exp(s(y) - log Z), s(y) the biased score, Z the sum of exp s
+ * over those labellings (forward-backward in log space).  The labelling the
+ * tag calls return is the most probable one; each token's marginal for its
+ * label is usually, not always, the largest of its row.
+ *
+ * crftag_tagger_tag_prob tags like crftag_tagger_tag and also gives:
+ *   out_prob            if not NULL, P(out_ids | tokens) (1 for n = 0);
+ *   out_marginals[n*L]  if not NULL, P(y_i = y | tokens) as
+ *                       crftag_tagger_tag_tokens's.
+ * The tagger then keeps the sentence's lattice for crftag_tagger_entity_prob
+ * until its next tag call.  Returns as crftag_tagger_tag. */
+CRFTAG_API enum crftag_status crftag_tagger_tag_prob(struct crftag_tagger *t,
+                                                     const char *const *cols, size_t n,
+                                                     size_t stride, uint32_t *out_ids,
+                                                     double *out_prob, double *out_marginals,
+                                                     struct crftag_error *err);
+
+/* The probability of an entity of the sentence last tagged by
+ * crftag_tagger_tag_prob, crftag_tagger_nbest or crftag_tagger_tag_tokens
+ * with marginals: ids[0..n) is a labelling of that sentence (the tag call's
+ * out_ids, or one of the n-best) and [begin, end) a chunk of it (as
+ * crftag_chunks finds them).  *out_prob receives
+ *   P(y_begin..y_{end-1} = ids[begin..end) and y_end != I-TYPE | tokens)
+ * where I-TYPE is the label continuing a chunk whose last label is
+ * ids[end-1] (B-TYPE or I-TYPE; for other labels and for plain tags there
+ * is no condition on y_end, nor when end = n): the probability that tokens
+ * begin..end-1 carry exactly these labels and the chunk ends there.  With
+ * the BIO constraint on, that is the probability that the tagger's output
+ * has exactly this entity (same tokens, same type); for plain tags, the
+ * marginal of the token's tag.  Returns CRFTAG_OK, or CRFTAG_ERR_INVALID
+ * (NULL t, ids or out_prob, no such sentence, begin >= end, end past the
+ * sentence, a label id out of range); *out_prob is 0 on failure. */
+CRFTAG_API enum crftag_status crftag_tagger_entity_prob(struct crftag_tagger *t,
+                                                        const uint32_t *ids, size_t begin,
+                                                        size_t end, double *out_prob,
+                                                        struct crftag_error *err);
+
+/* The k most probable labellings of one sentence (input as
+ * crftag_tagger_tag), most probable first: labelling r (r < *out_count) in
+ * out_ids[r * n .. r * n + n), its probability P(y | tokens) in
+ * out_probs[r] (out_probs may be NULL).  *out_count is k, or fewer when the
+ * tagger can output fewer labellings.  Exact (A* search with the Viterbi
+ * scores as heuristic); labellings of equal probability come in an
+ * unspecified order, so the first is the tag calls' labelling unless it ties.
+ * out_ids needs room for k * n ids.  Afterwards crftag_tagger_entity_prob
+ * answers for this sentence.  k = 0 returns CRFTAG_OK with *out_count 0; n
+ * = 0 gives one (empty) labelling of probability 1.  Returns CRFTAG_OK,
+ * CRFTAG_ERR_INVALID (as crftag_tagger_tag; k * n overflowing) or
+ * CRFTAG_ERR_NOMEM.  Memory: O(k n L) in the tagger, kept for reuse. */
+CRFTAG_API enum crftag_status crftag_tagger_nbest(struct crftag_tagger *t,
+                                                  const char *const *cols, size_t n,
+                                                  size_t stride, size_t k, uint32_t *out_ids,
+                                                  double *out_probs, size_t *out_count,
+                                                  struct crftag_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Raw text                                                                 */

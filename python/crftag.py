@@ -5,6 +5,9 @@
     m.tag(["QEMU", "uses", "SPICE", "."])      # ['B-Application', 'O', 'B-Protocol', 'O']
     m.tag_text("Install Docker on Ubuntu.")   # [Span(start=8, end=14, label='Application', ...)]
     m.marginals(["QEMU", "uses"])            # [[P(label) for label in m.labels], ...]
+    m.tag_prob(["QEMU", "uses"])             # (['B-Application', 'O'], P(labelling))
+    m.entities(["QEMU", "uses", "SPICE"])    # [(0, 1, 'Application', P(entity)), ...]
+    m.nbest(["QEMU", "uses"], 3)             # [(P, ['B-Application', 'O']), ...]
 
 The shared library is found through $CRFTAG_LIB (a path), else
 ctypes.util.find_library("crftag"), else ../build/libcrftag.so.1 beside this
@@ -45,6 +48,11 @@ class _Token(ctypes.Structure):
 class _Span(ctypes.Structure):
     _fields_ = [("start", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("token_begin", ctypes.c_size_t), ("token_end", ctypes.c_size_t),
+                ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
+
+
+class _Chunk(ctypes.Structure):
+    _fields_ = [("begin", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
 
 
@@ -90,6 +98,20 @@ def _load():
                                        ctypes.POINTER(ctypes.POINTER(_Span)),
                                        ctypes.POINTER(S), P, P, E]),
         "crftag_spans_free": (None, [P]),
+        "crftag_tagger_tag_prob": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S,
+                                       ctypes.POINTER(ctypes.c_uint32),
+                                       ctypes.POINTER(ctypes.c_double),
+                                       ctypes.POINTER(ctypes.c_double), E]),
+        "crftag_tagger_entity_prob": (I, [P, ctypes.POINTER(ctypes.c_uint32), S, S,
+                                          ctypes.POINTER(ctypes.c_double), E]),
+        "crftag_tagger_nbest": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S, S,
+                                    ctypes.POINTER(ctypes.c_uint32),
+                                    ctypes.POINTER(ctypes.c_double),
+                                    ctypes.POINTER(S), E]),
+        "crftag_labels_plain": (I, [ctypes.POINTER(ctypes.c_char_p), S]),
+        "crftag_chunks": (S, [ctypes.POINTER(ctypes.c_char_p), S, ctypes.POINTER(_Chunk)]),
+        "crftag_chunks_plain": (S, [ctypes.POINTER(ctypes.c_char_p), S,
+                                    ctypes.POINTER(_Chunk)]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -135,8 +157,9 @@ class Model:
     """A crftag model, loaded from a file path or (data=) from bytes.
 
     tag(tokens) -> list of label names; marginals(tokens) -> per-token
-    probabilities of every label (in the order of .labels); tag_text(text) ->
-    list of Span.  constrained=False turns off the BIO restriction of decoding.
+    probabilities of every label (in the order of .labels); tag_prob,
+    entities, nbest -> probabilities of the labelling, of each entity, the
+    n most probable labellings; tag_text(text) -> list of Span.  constrained=False turns off the BIO restriction of decoding.
     """
 
     def __init__(self, path=None, data=None, constrained=True):
@@ -157,6 +180,8 @@ class Model:
         self._constrained = 1 if constrained else 0
         n = lib.crftag_model_num_labels(self._ptr)
         self.labels = [lib.crftag_model_label(self._ptr, i).decode() for i in range(n)]
+        self._blabels = (ctypes.c_char_p * max(n, 1))(*[x.encode() for x in self.labels])
+        self._plain = lib.crftag_labels_plain(self._blabels, n) == 1
         self._local = threading.local()
 
     def __del__(self):
@@ -187,6 +212,70 @@ class Model:
             _raise(st, err)
         return ids, marg, n, L
 
+    @staticmethod
+    def _cols(tokens):
+        enc = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in tokens]
+        return (ctypes.c_char_p * max(len(enc), 1))(*enc), len(enc)
+
+    def _tag_prob(self, tokens, want_marginals):
+        cols, n = self._cols(tokens)
+        L = len(self.labels)
+        ids = (ctypes.c_uint32 * max(n, 1))()
+        prob = ctypes.c_double()
+        marg = (ctypes.c_double * max(n * L, 1))() if want_marginals else None
+        err = _Error()
+        t = self._tagger()
+        st = _lib.crftag_tagger_tag_prob(t.ptr, cols, n, 1, ids, ctypes.byref(prob), marg,
+                                         ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        return t, ids, n, prob.value, marg
+
+    def tag_prob(self, tokens):
+        """(labels, P(labels | sentence)): the labelling tag() returns and its
+        probability (under the BIO constraint and the label bias, as
+        decoding)."""
+        _, ids, n, prob, _ = self._tag_prob(tokens, False)
+        return [self.labels[ids[i]] for i in range(n)], prob
+
+    def entities(self, tokens):
+        """The entities of the labelling tag() returns, as (begin, end, type,
+        probability) with tokens [begin, end); the probability that these
+        tokens carry exactly these labels and the entity ends there
+        (crftag_tagger_entity_prob)."""
+        t, ids, n, _, _ = self._tag_prob(tokens, False)
+        if n == 0:
+            return []
+        names = (ctypes.c_char_p * n)(*[self._blabels[ids[i]] for i in range(n)])
+        chunks = (_Chunk * n)()
+        nc = (_lib.crftag_chunks_plain if self._plain else _lib.crftag_chunks)(names, n, chunks)
+        out = []
+        p = ctypes.c_double()
+        err = _Error()
+        for k in range(nc):
+            c = chunks[k]
+            st = _lib.crftag_tagger_entity_prob(t.ptr, ids, c.begin, c.end, ctypes.byref(p),
+                                                ctypes.byref(err))
+            if st != 0:
+                _raise(st, err)
+            out.append((c.begin, c.end, ctypes.string_at(c.type, c.type_len).decode(), p.value))
+        return out
+
+    def nbest(self, tokens, k):
+        """The k most probable labellings, most probable first, as a list of
+        (probability, labels); fewer when the sentence has fewer."""
+        cols, n = self._cols(tokens)
+        ids = (ctypes.c_uint32 * max(k * n, 1))()
+        probs = (ctypes.c_double * max(k, 1))()
+        got = ctypes.c_size_t()
+        err = _Error()
+        st = _lib.crftag_tagger_nbest(self._tagger().ptr, cols, n, 1, k, ids, probs,
+                                      ctypes.byref(got), ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        return [(probs[r], [self.labels[ids[r * n + i]] for i in range(n)])
+                for r in range(got.value)]
+
     def tag(self, tokens):
         """Labels of a sentence given as a list of token strings (or bytes)."""
         ids, _, n, _ = self._run(tokens, False)
@@ -194,7 +283,8 @@ class Model:
 
     def marginals(self, tokens):
         """P(label | sentence) per token: a list of n rows of len(labels)
-        floats (unconstrained CRF marginals; rows sum to 1)."""
+        floats (rows sum to 1), over the labellings the tagger outputs: a
+        label the BIO constraint forbids at a token has 0."""
         _, marg, n, L = self._run(tokens, True)
         return [list(marg[i * L:(i + 1) * L]) for i in range(n)]
 

@@ -71,13 +71,83 @@ class TestBindings(unittest.TestCase):
     def test_marginals(self):
         rows = self.m.marginals(SENT)
         self.assertEqual(len(rows), len(SENT))
-        unc = crftag.Model(MODEL, constrained=False).tag(SENT)
-        for row, label in zip(rows, unc):
+        tags = self.m.tag(SENT)
+        for row, label in zip(rows, tags):
             self.assertEqual(len(row), len(self.m.labels))
             self.assertAlmostEqual(sum(row), 1.0, places=9)
             self.assertTrue(all(0.0 <= p <= 1.0 for p in row))
-            # each unconstrained Viterbi label is likely under the marginals
-            self.assertGreater(row[self.m.labels.index(label)], 0.05)
+            # each label chosen is likely under the marginals of the same model
+            self.assertGreater(row[self.m.labels.index(label)], 0.3)
+        # the BIO constraint: no I- label on the first token
+        for y, name in enumerate(self.m.labels):
+            if name.startswith("I-"):
+                self.assertEqual(rows[0][y], 0.0)
+
+    def sample(self, k=12):
+        """The first k sentences of tests/data/corpus_wikiser_30.txt as
+        token lists, and that text without its labels."""
+        sents, cur = [], []
+        with open("tests/data/corpus_wikiser_30.txt", encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line == "<s>":
+                    cur = []
+                elif line == "</s>":
+                    sents.append(cur)
+                elif line:
+                    cur.append(line.rsplit("\t", 1)[0])
+        sents = sents[:k]
+        return sents, "".join("\n".join(s) + "\n\n" for s in sents)
+
+    def close(self, a, b):
+        # the CLI prints six significant digits
+        self.assertLessEqual(abs(a - b), 5e-6 * abs(b) + 1e-300, (a, b))
+
+    def test_confidence_matches_cli(self):
+        import json
+        sents, text = self.sample()
+        out = cli(["tag", "-m", MODEL, "-T", "--all-marginals", "-n", "4", "-f", "json"], text)
+        recs = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(len(recs), len(sents))
+        n_ent = 0
+        for s, r in zip(sents, recs):
+            tags, prob = self.m.tag_prob(s)
+            self.assertEqual(tags, r["tags"])
+            self.close(prob, r["prob"])
+            rows = self.m.marginals(s)
+            for i, row in enumerate(rows):
+                self.close(row[self.m.labels.index(tags[i])], r["marginals"][i])
+                for y, name in enumerate(self.m.labels):
+                    self.close(row[y], r["all_marginals"][i][name])
+            ents = self.m.entities(s)
+            self.assertEqual([(b, e, t) for b, e, t, _ in ents],
+                             [(e["tokens"][0], e["tokens"][1], e["type"]) for e in r["entities"]])
+            for (_, _, _, p), e in zip(ents, r["entities"]):
+                self.close(p, e["prob"])
+                self.assertGreaterEqual(p, prob * (1 - 1e-12))
+            n_ent += len(ents)
+            nb = self.m.nbest(s, 4)
+            self.assertEqual([t for _, t in nb], [x["tags"] for x in r["nbest"]])
+            for (p, _), x in zip(nb, r["nbest"]):
+                self.close(p, x["prob"])
+            self.assertEqual(nb[0], (prob, tags))
+            self.assertEqual([p for p, _ in nb], sorted([p for p, _ in nb], reverse=True))
+        self.assertGreater(n_ent, 10)
+
+    def test_conll_marginals_match_cli(self):
+        sents, text = self.sample(4)
+        out = cli(["tag", "-m", MODEL, "-T", "-p"], text)
+        blocks = [b.splitlines() for b in out.strip("\n").split("\n\n")]
+        self.assertEqual(len(blocks), len(sents))
+        for s, b in zip(sents, blocks):
+            tags, prob = self.m.tag_prob(s)
+            self.assertTrue(b[0].startswith("# p="))
+            self.close(prob, float(b[0][4:]))
+            rows = self.m.marginals(s)
+            for i, line in enumerate(b[1:]):
+                tok, tag, p = line.split("\t")
+                self.assertEqual((tok, tag), (s[i], tags[i]))
+                self.close(rows[i][self.m.labels.index(tag)], float(p))
 
     def test_load_from_bytes(self):
         with open(MODEL, "rb") as f:

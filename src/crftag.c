@@ -5,43 +5,21 @@
  *          --model_state_scores--> state [n][L] --decode_viterbi--> label ids
  *
  * A tagger holds one thread's scratch buffers and borrows an immutable model.
- * Marginals (crftag_tagger_tag_tokens) come from crf_forward_backward on the
- * same state scores and the unconstrained transitions.
+ * Marginals (crftag_tagger_tag_tokens) come from the lattice that Viterbi
+ * decodes (tag_conf.c): the same state scores with the label bias, the
+ * transitions with the BIO mask when the tagger is constrained.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "corpus.h"
-#include "crf.h"
 #include "decode.h"
 #include "error.h"
 #include "featset.h"
 #include "model.h"
+#include "tagger.h"
 #include "util.h"
-
-struct crftag_tagger {
-    const struct crftag_model *m;
-    int constrained;
-    int plain;                   /* the model's labels are plain tags */
-    double *trans;               /* [L][L] the model's transitions as double */
-    double *bias;                /* [L] label bias (crftag_tagger_set_bias) */
-    int bias_on;                 /* some bias is not 0 */
-    double *state;               /* [n][L] */
-    size_t state_cap;
-    struct feat_buf fb;
-    struct decode_work dw;
-    struct crf_work cw;          /* forward-backward, for marginals */
-    char *strs;                  /* NUL-terminated copies of tokens */
-    size_t strs_cap;
-    const char **ptrs;           /* [n] into strs */
-    size_t ptrs_cap;
-    uint32_t *ids;               /* [n] labels of one sentence (tag_text) */
-    const char **names;          /* [n] token pointers, then label names */
-    size_t *lens;                /* [n] token lengths */
-    struct crftag_chunk *chunks; /* [n] */
-    size_t sent_cap;
-};
 
 /* Sets the tagger's label bias to b[L] (NULL: none). */
 static void tagger_use_bias(struct crftag_tagger *t, const float *b)
@@ -77,6 +55,10 @@ enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag
     }
     for (size_t k = 0; k < L * L; k++)
         t->trans[k] = m->trans[k];
+    if (tagger_conf_init(t)) {
+        crftag_tagger_free(t);
+        return CRFTAG_ERR_NOMEM;
+    }
     tagger_use_bias(t, m->label_bias);
     *out = t;
     return CRFTAG_OK;
@@ -91,7 +73,7 @@ void crftag_tagger_free(struct crftag_tagger *t)
     free(t->state);
     feat_buf_free(&t->fb);
     decode_work_free(&t->dw);
-    crf_work_free(&t->cw);
+    tagger_conf_free(t);
     free(t->strs);
     free(t->ptrs);
     free(t->ids);
@@ -131,12 +113,14 @@ enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, const char *s
 }
 
 /* Fills t->state [n][L] with the state scores of the sentence cols
- * [n][stride] (n > 0, every string non-NULL). */
-static enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols,
-                                       size_t n, size_t stride, struct crftag_error *err)
+ * [n][stride] (n > 0, every string non-NULL); forgets the lattice of the
+ * previous sentence. */
+enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols, size_t n,
+                                size_t stride, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
     size_t L = m->labels.n, nl;
+    t->lat_ok = 0;
     if (util_mul(n, L, &nl) || UTIL_GROW(t->state, t->state_cap, nl))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
@@ -150,9 +134,10 @@ static enum crftag_status tagger_state(struct crftag_tagger *t, const char *cons
 
 /* Viterbi over t->state (filled by tagger_state) into out_ids[n].  With a
  * label bias, the bias is added to t->state in place (no copy: sentences may
- * be long), so anything else computed from the state comes before. */
-static enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *out_ids,
-                                        double *out_score, struct crftag_error *err)
+ * be long): the confidence calls (tag_conf.c) work on the biased state
+ * that Viterbi decoded. */
+enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *out_ids,
+                                 double *out_score, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
     int use_mask = t->constrained && m->bio_constrained;
@@ -232,16 +217,14 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
         p += len[i] + 1;
     }
     enum crftag_status st = tagger_state(t, t->ptrs, n, 1, err);
-    if (st == CRFTAG_OK && out_marginals) {
-        /* unconstrained CRF marginals P(y_i = y) by forward-backward, before
-         * decoding adds any label bias to the state */
-        double logz;
-        if (crf_forward_backward(n, m->labels.n, t->state, t->trans, &logz, out_marginals, NULL,
-                                 &t->cw))
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    }
     if (st == CRFTAG_OK)
         st = tagger_decode(t, n, out_ids, out_score, err);
+    if (st == CRFTAG_OK && out_marginals) {
+        /* P(y_i = y) over the lattice Viterbi decoded (mask and bias) */
+        st = tagger_lattice(t, n, err);
+        if (st == CRFTAG_OK)
+            lattice_marginals(&t->lat, out_marginals);
+    }
     return st;
 }
 

@@ -839,6 +839,101 @@ if command -v python3 >/dev/null 2>&1; then
         cat "$T/co" >> "$T/err"; fail "co-process: answered line by line"
     fi
 fi
+# --- confidence: tag --marginals, --all-marginals, --nbest (probabilities of the decoded lattice) ---
+M=models/wikiser.crftag
+awk '/^<s>$/ { n++ } n <= 200' "$T/dev.txt" > "$T/dev200.txt"
+check "tag -T (reference)" "$CRFTAG" tag -m $M -T "$T/dev200.txt"
+cp "$T/out" "$T/c_plain"
+check "tag -T --marginals" "$CRFTAG" tag -m $M -T -p "$T/dev200.txt"
+cp "$T/out" "$T/c_p"
+# a "# p=P" line per sentence, token<TAB>TAG<TAB>P, the same tags as without -p
+if [ "$(grep -c '^# p=' "$T/c_p")" -eq 200 ] &&
+   grep -v '^# p=' "$T/c_p" | cut -f 1,2 | cmp -s - "$T/c_plain" &&
+   grep -v '^# p=' "$T/c_p" | awk -F '\t' 'NF && (NF != 3 || !($3 > 0 && $3 <= 1)) { bad = 1 } END { exit bad }'; then
+    ok "--marginals: a p line per sentence, a third column in (0,1], the same tags"
+else fail "--marginals: a p line per sentence, a third column in (0,1], the same tags"; fi
+# each sentence's p is at most every marginal of its labelling
+awk -F '\t' '/^# p=/ { p = substr($0, 5) + 0; next } NF == 3 && $3 + 1e-6 < p { bad = 1 } END { exit bad }' "$T/c_p" &&
+    ok "--marginals: P(labelling) <= each of its marginals" || fail "--marginals: P(labelling) <= each of its marginals"
+check "tag -T --all-marginals" "$CRFTAG" tag -m $M -T --all-marginals "$T/dev200.txt"
+cp "$T/out" "$T/c_all"
+# 25 LABEL/P columns summing to 1; the third column is the tag's own; no I- label first in a sentence
+if awk -F '\t' '/^# p=/ { first = 1; next } !NF { next }
+    { if (NF != 28) bad = 1; s = 0
+      for (k = 4; k <= NF; k++) { i = match($k, /\/[^\/]*$/); lab = substr($k, 1, i - 1); v = substr($k, i + 1) + 0
+        s += v; if (lab == $2 && v != $3 + 0) bad = 1; if (first && lab ~ /^I-/ && v != 0) bad = 1 }
+      if (s < 0.9999 || s > 1.0001) bad = 1; first = 0 }
+    END { exit bad }' "$T/c_all"; then
+    ok "--all-marginals: every label's marginal, rows sum to 1, no I- first"
+else fail "--all-marginals: every label's marginal, rows sum to 1, no I- first"; fi
+"$CRFTAG" tag -m $M -T --all-marginals --no-constraint "$T/dev200.txt" > "$T/c_unc" 2>"$T/err"
+awk -F '\t' '/^# p=/ { first = 1; next } !NF { next }
+    { for (k = 4; k <= NF; k++) if (first && $k ~ /^I-/ && $k !~ /\/0$/) some = 1; first = 0 }
+    END { exit !some }' "$T/c_unc" &&
+    ok "--no-constraint: I- labels first in a sentence have some mass" ||
+    fail "--no-constraint: I- labels first in a sentence have some mass"
+# a label bias moves the marginals: O less likely everywhere
+"$CRFTAG" tag -m $M -T -p --bias 2 "$T/dev200.txt" > "$T/c_bias" 2>"$T/err"
+paste "$T/c_all" "$T/c_bias" | awk -F '\t' 'NF == 31 { o = substr($4, 3) + 0
+        if ($4 !~ /^O\//) bad = 1; if ($30 == "O") { if ($31 + 0 > o) bad = 1; if ($31 + 0 < o) lower++ } }
+    END { exit !(lower > 1000 && bad == 0) }' &&
+    ok "--bias 2 lowers the marginal of O" || fail "--bias 2 lowers the marginal of O"
+check "tag -T --nbest 3" "$CRFTAG" tag -m $M -T -n 3 "$T/dev200.txt"
+cp "$T/out" "$T/c_nb"
+# blocks "# n-best K p=P" (K = 1, 2, 3 per sentence), probabilities non-increasing and
+# summing to at most 1; the first is the labelling tag writes, with its p
+if [ "$(grep -c '^# n-best 1 p=' "$T/c_nb")" -eq 200 ] &&
+   awk '/^# n-best / { k = $3; p = substr($4, 3) + 0; if (k == 1) s = 0; else if (p > last + 1e-9) bad = 1
+        s += p; if (s > 1.000001) bad = 1; last = p } END { exit bad }' "$T/c_nb" &&
+   awk '/^# n-best / { keep = ($3 == 1); next } keep' "$T/c_nb" | cmp -s - "$T/c_plain" &&
+   [ "$(grep '^# n-best 1 ' "$T/c_nb" | sed 's/.* p=//')" = "$(grep '^# p=' "$T/c_p" | sed 's/.*=//')" ]; then
+    ok "--nbest 3: three labellings per sentence, best first, the first is tag's"
+else fail "--nbest 3: three labellings per sentence, best first, the first is tag's"; fi
+awk '/^# n-best / { if ($3 == 1) split("", seen); key = ""; inb = 1; next }
+     inb && NF { key = key "|" $2; next }
+     inb { if (key in seen) bad = 1; seen[key] = 1; inb = 0 } END { exit bad }' "$T/c_nb" &&
+    ok "--nbest 3: the labellings of a sentence differ" || fail "--nbest 3: the labellings of a sentence differ"
+# spans: a fifth column, the entity's probability; the first four as without -p
+printf 'QEMU uses SPICE on Linux.\nInstall Docker Engine on Ubuntu and run nginx.\n' > "$T/c_text"
+"$CRFTAG" tag -m $M -f spans "$T/c_text" > "$T/c_s0" 2>"$T/err"
+check "tag --marginals -f spans" "$CRFTAG" tag -m $M -p -f spans "$T/c_text"
+if [ -s "$T/c_s0" ] && cut -f 1-4 "$T/out" | cmp -s - "$T/c_s0" &&
+   awk -F '\t' 'NF != 5 || !($5 > 0 && $5 <= 1) { bad = 1 } END { exit bad }' "$T/out"; then
+    ok "--marginals -f spans: a fifth column with the entity probability"
+else fail "--marginals -f spans: a fifth column with the entity probability"; fi
+check "tag --all-marginals -n 2 -f json" "$CRFTAG" tag -m $M --all-marginals -n 2 -f json "$T/c_text"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert 0 < d["prob"] <= 1 and len(d["marginals"]) == len(d["tags"])
+    assert all(0 < e["prob"] <= 1 and e["prob"] >= d["prob"] for e in d["entities"])
+    assert len(d["nbest"]) == 2 and d["nbest"][0]["tags"] == d["tags"]
+    assert abs(d["nbest"][0]["prob"] - d["prob"]) < 1e-9
+    assert all(abs(sum(m.values()) - 1) < 1e-4 for m in d["all_marginals"])
+' "$T/out" 2>"$T/err" && ok "--marginals -f json: prob, marginals, all_marginals, nbest" ||
+        fail "--marginals -f json: prob, marginals, all_marginals, nbest"
+    "$CRFTAG" tag -m $M -T -p -f json "$T/dev200.txt" > "$T/c_json" 2>"$T/err"
+    python3 scripts/calibration.py "$T/dev200.txt" "$T/c_json" > "$T/out" 2>"$T/err" &&
+        grep -q '^sentences 200, tokens tagged with an entity label [0-9]*, marginal of that label < 0.5: [0-9]*$' "$T/out" &&
+        grep -q '^| 0.99 - 1.0 | [0-9]* |' "$T/out" &&
+        ok "scripts/calibration.py: the low-marginal count and the table" ||
+        fail "scripts/calibration.py: the low-marginal count and the table"
+fi
+# plain tags: an entity is one token, its probability the marginal of its tag
+if [ -f "$T/pos.crftag" ]; then
+    printf 'The cat sat on the mat .\n' > "$T/c_pos"
+    "$CRFTAG" tag -m "$T/pos.crftag" -p -f spans "$T/c_pos" | cut -f 5 > "$T/c_pos_s" 2>"$T/err"
+    "$CRFTAG" tag -m "$T/pos.crftag" -p "$T/c_pos" | awk -F '\t' 'NF == 3 && $2 != "O" { print $3 }' > "$T/c_pos_c"
+    [ -s "$T/c_pos_s" ] && cmp -s "$T/c_pos_s" "$T/c_pos_c" &&
+        ok "plain tags: entity probability = the tag's marginal" ||
+        fail "plain tags: entity probability = the tag's marginal"
+fi
+refuse "--nbest with -f spans" 2 "use --format conll or json" "$CRFTAG" tag -m $M -n 2 -f spans "$T/c_text"
+refuse "--marginals with -J jsonl" 2 "do not apply to --input-format jsonl" "$CRFTAG" tag -m $M -p -J jsonl "$T/c_text"
+refuse "--nbest too large" 2 "at most 1000" "$CRFTAG" tag -m $M -n 1001 "$T/c_text"
+refuse "--nbest not a number" 2 "expected a non-negative integer" "$CRFTAG" tag -m $M -n x "$T/c_text"
 
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -452,6 +452,55 @@ static enum crftag_status op_tag(void *vctx, int reference, struct crftag_error 
     return CRFTAG_OK;
 }
 
+/* The confidence calls: tag_prob with marginals, entity_prob, nbest; the
+ * result as a string "ids p=P marginal; entity P; n-best P ids ...". */
+static enum crftag_status op_conf(void *vctx, int reference, struct crftag_error *err)
+{
+    struct tag_ctx *x = vctx;
+    static const char *const toks[] = {"QEMU", "uses", "SPICE", "on", "Linux", "."};
+    enum { N = 6, K = 4 };
+    struct crftag_tagger *t = NULL;
+    enum crftag_status st = crftag_tagger_new(x->m, &t);
+    if (st != CRFTAG_OK) {
+        err->code = st;
+        snprintf(err->msg, sizeof err->msg, "out of memory (tagger_new)");
+        return st;
+    }
+    size_t L = crftag_model_num_labels(x->m);
+    double *marg = __real_malloc(N * L * sizeof *marg), p = 0, pe = 0, probs[K];
+    uint32_t ids[N], nb[K * N];
+    size_t got = 0;
+    assert_non_null(marg);
+    st = crftag_tagger_tag_prob(t, toks, N, 1, ids, &p, marg, err);
+    if (st == CRFTAG_OK)
+        st = crftag_tagger_entity_prob(t, ids, 0, 1, &pe, err);
+    if (st == CRFTAG_OK)
+        st = crftag_tagger_nbest(t, toks, N, 1, K, nb, probs, &got, err);
+    if (st == CRFTAG_OK) {
+        char *s = __real_malloc(4096);
+        assert_non_null(s);
+        size_t at = 0;
+        for (size_t i = 0; i < N; i++)
+            at += (size_t)snprintf(s + at, 4096 - at, "%u:%.17g ", (unsigned)ids[i],
+                                   marg[i * L + ids[i]]);
+        at += (size_t)snprintf(s + at, 4096 - at, "p=%.17g e=%.17g;", p, pe);
+        for (size_t r = 0; r < got; r++) {
+            at += (size_t)snprintf(s + at, 4096 - at, " %.17g", probs[r]);
+            for (size_t i = 0; i < N; i++)
+                at += (size_t)snprintf(s + at, 4096 - at, " %u", (unsigned)nb[r * N + i]);
+        }
+        if (reference) {
+            x->tags = s;
+        } else {
+            assert_string_equal(s, x->tags);
+            free(s);
+        }
+    }
+    free(marg);
+    crftag_tagger_free(t);
+    return st;
+}
+
 /* Saving: on failure the previous file is byte for byte intact. */
 static enum crftag_status op_save(void *vctx, int reference, struct crftag_error *err)
 {
@@ -516,6 +565,9 @@ static void test_models(void **state)
     struct tag_ctx t = { m, NULL };
     walk("tagger_new + tag_text", op_tag, &t);
     free(t.tags);
+    struct tag_ctx tc = { m, NULL };
+    walk("tagger_new + tag_prob + entity_prob + nbest", op_conf, &tc);
+    free(tc.tags);
 
     crftag_model_free(m);
     free(x.buf);

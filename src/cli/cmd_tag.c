@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "confidence.h"
 #include "json.h"
 #include "output.h"
 #include "tag_jsonl.h"
@@ -40,6 +41,9 @@ struct tag_opts {
     const char *bias;
     const char *input_format;
     int lines;
+    int marginals;
+    int all_marginals;
+    uint32_t nbest;
 };
 
 static const struct opt tag_table[] = {
@@ -59,6 +63,12 @@ static const struct opt tag_table[] = {
     {"lines", 'l', OPT_FLAG, offsetof(struct tag_opts, lines), NULL,
      "raw text: each line is a document, answered as soon as it is read (default: a blank "
      "line ends a paragraph, a line break inside one is a space)"},
+    {"marginals", 'p', OPT_FLAG, offsetof(struct tag_opts, marginals), NULL,
+     "probabilities: of each tag (conll: third column), entity and labelling"},
+    {"all-marginals", 0, OPT_FLAG, offsetof(struct tag_opts, all_marginals), NULL,
+     "--marginals, and every label's marginal (conll: LABEL/P columns)"},
+    {"nbest", 'n', OPT_UINT, offsetof(struct tag_opts, nbest), "N",
+     "the N most probable labellings per sentence (conll, json)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -136,20 +146,14 @@ struct tag_ctx {
     enum out_format fmt;
     int flush;
     struct tag_bufs b;
+    int conf_on;                 /* --marginals, --all-marginals or --nbest */
+    struct tag_conf conf;
 };
 
 /* Tags one sentence whose token strings are in b->tok, and writes it. */
 static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size_t stride,
                      const char *text, size_t base)
 {
-    struct crftag_error err;
-    enum crftag_status st = crftag_tagger_tag(cx->t, cols, n, stride, cx->b.ids, NULL, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        cx->b.tags[i] = crftag_model_label(cx->m, cx->b.ids[i]);
     struct out_sentence s = {
         .n = n, .tok = cx->b.tok, .tok_len = cx->b.tok_len, .tags = cx->b.tags,
         .text = text, .start = cx->b.start, .end = cx->b.end, .base = base,
@@ -157,6 +161,20 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
         .cstart = text ? cx->b.cstart : NULL, .cend = text ? cx->b.cend : NULL,
         .cols = text ? NULL : cols, .ncols = stride,
     };
+    if (cx->conf_on) {
+        if (conf_tag(&cx->conf, cx->t, cx->m, cx->plain, cols, n, stride, cx->b.ids,
+                     cx->b.tags, cx->b.chunks, &s))
+            return -1;
+    } else {
+        struct crftag_error err;
+        enum crftag_status st = crftag_tagger_tag(cx->t, cols, n, stride, cx->b.ids, NULL, &err);
+        if (st != CRFTAG_OK) {
+            cli_error(&err, st);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            cx->b.tags[i] = crftag_model_label(cx->m, cx->b.ids[i]);
+    }
     if (out_write(stdout, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(stdout))) {
         cli_errorf("writing output: %s", strerror(errno));
         return -1;
@@ -348,6 +366,30 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
     return status;
 }
 
+/* --marginals, --all-marginals, --nbest into cx; -1 after printing a usage
+ * error. */
+static int tag_conf_opts(struct tag_ctx *cx, const struct tag_opts *o, int jsonl)
+{
+    cx->conf_on = o->marginals || o->all_marginals || o->nbest;
+    cx->conf.marginals = o->marginals || o->all_marginals;
+    cx->conf.all_marginals = o->all_marginals;
+    cx->conf.nbest = o->nbest;
+    if (cx->conf_on && jsonl) {
+        cli_errorf("tag: --marginals, --all-marginals and --nbest do not apply to "
+                   "--input-format jsonl");
+        return -1;
+    }
+    if (o->nbest > CONF_NBEST_MAX) {
+        cli_errorf("tag: --nbest: at most %d, got %lu", CONF_NBEST_MAX, (unsigned long)o->nbest);
+        return -1;
+    }
+    if (o->nbest && cx->fmt == OUT_SPANS) {
+        cli_errorf("tag: --nbest writes labellings: use --format conll or json, not spans");
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
@@ -386,6 +428,8 @@ int cmd_tag(int argc, char **argv)
         cli_errorf("tag: --input-format jsonl reads raw text; it cannot be --tokenized");
         return CLI_USAGE;
     }
+    if (tag_conf_opts(&cx, &o, jsonl))
+        return CLI_USAGE;
     const char *path = npos == 1 ? argv[1] : "-";
     struct crftag_model *m;
     struct crftag_error err;
@@ -433,6 +477,7 @@ int cmd_tag(int argc, char **argv)
         rc = -1;
     }
     bufs_free(&cx.b);
+    conf_free(&cx.conf);
     crftag_tagger_free(cx.t);
     crftag_model_free(m);
     return rc == 0 ? CLI_OK : CLI_FAIL;

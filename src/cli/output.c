@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "confidence.h"
 #include "output.h"
 
 /* Length of the valid UTF-8 character at p[i] (i < n), or 0 for an invalid
@@ -161,6 +162,10 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
                       : crftag_chunks(s->tags, s->n, chunks);
     switch (fmt) {
     case OUT_CONLL:
+        if (s->conf) {
+            conf_write_conll(f, s);
+            break;
+        }
         for (size_t i = 0; i < s->n; i++) {
             if (s->cols) {
                 for (size_t j = 0; j < s->ncols; j++) {
@@ -184,6 +189,8 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             chunk_offsets(s, &chunks[k], &a, &b);
             fprintf(f, "%zu\t%zu\t%.*s\t", a, b, (int)chunks[k].type_len, chunks[k].type);
             chunk_text(f, s, &chunks[k], plain_str);
+            if (s->conf)
+                fprintf(f, "\t%.6g", s->conf->ent[k]);
             fputc('\n', f);
         }
         break;
@@ -228,9 +235,15 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
                 fprintf(f, ",\"start_byte\":%zu,\"end_byte\":%zu,\"start_char\":%zu,"
                         "\"end_char\":%zu", a, b, s->cstart[chunks[k].begin],
                         s->cend[chunks[k].end - 1]);
-            fprintf(f, ",\"tokens\":[%zu,%zu]}", chunks[k].begin, chunks[k].end);
+            fprintf(f, ",\"tokens\":[%zu,%zu]", chunks[k].begin, chunks[k].end);
+            if (s->conf)
+                fprintf(f, ",\"prob\":%.6g", s->conf->ent[k]);
+            fputc('}', f);
         }
-        fputs("]}\n", f);
+        fputc(']', f);
+        if (s->conf)
+            conf_write_json(f, s);
+        fputs("}\n", f);
         break;
     }
     return ferror(f) ? -1 : 0;

@@ -9,6 +9,8 @@
 
 enum out_format { OUT_CONLL, OUT_SPANS, OUT_JSON };
 
+struct out_conf;
+
 /* One tagged sentence.  tok[i] is token i (tok_len[i] bytes); tags[i] its
  * label.  When text != NULL (raw input), token i is text[start[i]..end[i])
  * and offsets are reported as base + start/end; otherwise offsets are token
@@ -27,6 +29,7 @@ struct out_sentence {
                                    * [cstart[i], cend[i]) of the input (absolute), or NULL */
     const char *const *cols;      /* tokenized input: its ncols columns per token (row i */
     size_t ncols;                 /* at cols[i * ncols]), written before the tag by conll */
+    const struct out_conf *conf; /* probabilities to write (confidence.h), or NULL */
 };
 
 /* Writes the sentence; chunks needs room for n entries.  Returns 0, or -1
