@@ -116,8 +116,15 @@ static void conf_conll_tokens(FILE *f, const struct out_sentence *s, const uint3
 {
     const struct out_conf *c = s->conf;
     for (size_t i = 0; i < s->n; i++) {
-        fwrite(s->tok[i], 1, s->tok_len[i], f);
-        fputc('\t', f);
+        if (s->cols) {          /* tokenized input: every column, then the tag */
+            for (size_t j = 0; j < s->ncols; j++) {
+                fputs(s->cols[i * s->ncols + j], f);
+                fputc('\t', f);
+            }
+        } else {
+            fwrite(s->tok[i], 1, s->tok_len[i], f);
+            fputc('\t', f);
+        }
         fputs(c->labels[ids[i]], f);
         if (marg) {
             const double *row = marg + i * c->nlabels;
