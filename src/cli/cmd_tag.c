@@ -48,7 +48,9 @@ static const struct opt tag_table[] = {
     {"no-constraint", 0, OPT_FLAG, offsetof(struct tag_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"input-format", 'J', OPT_STRING, offsetof(struct tag_opts, input_format), "FMT",
-     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out"},
+     "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out; "
+     "with --tokenized: auto (default), conll or crfsuite (LABEL<TAB>ATTR..., the label ignored; "
+     "one predicted label a line out, as CRFsuite's tag)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -117,7 +119,21 @@ struct tag_ctx {
     enum out_format fmt;
     int flush;
     struct tag_bufs b;
+    int informat;                /* --tokenized: enum crftag_input_format */
 };
+
+/* A sentence read in CRFsuite's format: its predicted labels, one a line,
+ * and a blank line (CRFsuite's `tag`). */
+static int tag_write_labels(struct tag_ctx *cx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%s\n", crftag_model_label(cx->m, cx->b.ids[i]));
+    if (putchar('\n') == EOF || (cx->flush && fflush(stdout))) {
+        cli_errorf("writing output: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* Tags one sentence whose token strings are in b->tok, and writes it. */
 static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size_t stride,
@@ -129,6 +145,8 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
         cli_error(&err, st);
         return -1;
     }
+    if (cx->informat == CRFTAG_INPUT_CRFSUITE)
+        return tag_write_labels(cx, n);
     for (size_t i = 0; i < n; i++)
         cx->b.tags[i] = crftag_model_label(cx->m, cx->b.ids[i]);
     struct out_sentence s = {
@@ -246,7 +264,7 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
 {
     struct crftag_reader *r;
     struct crftag_error err;
-    enum crftag_status st = crftag_reader_open(path, &r, &err);
+    enum crftag_status st = crftag_reader_open_format(path, cx->informat, &r, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         return -1;
@@ -393,8 +411,15 @@ int cmd_tag(int argc, char **argv)
     if (o.input_format && strcmp(o.input_format, "jsonl") == 0)
         jsonl = 1;
     else if (o.input_format && strcmp(o.input_format, "text") != 0) {
-        cli_errorf("tag: --input-format: expected text or jsonl, got '%s'", o.input_format);
-        return CLI_USAGE;
+        cx.informat = cli_input_format("tag", o.input_format, ", text or jsonl");
+        if (cx.informat < 0)
+            return CLI_USAGE;
+        if (cx.informat == CRFTAG_INPUT_CRFSUITE)
+            o.tokenized = 1;        /* CRFsuite's format is tokenized */
+        else if (!o.tokenized) {
+            cli_errorf("tag: --input-format %s needs --tokenized", o.input_format);
+            return CLI_USAGE;
+        }
     }
     if (jsonl && o.tokenized) {
         cli_errorf("tag: --input-format jsonl reads raw text; it cannot be --tokenized");
@@ -410,6 +435,21 @@ int cmd_tag(int argc, char **argv)
     }
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
+    if (strcmp(info.features, "attributes") == 0) {
+        if (jsonl || cx.informat == CRFTAG_INPUT_COLUMNS) {
+            cli_errorf("tag: %s was trained on attribute strings: its input is CRFsuite's "
+                       "format (LABEL<TAB>ATTR...), not %s", o.model,
+                       jsonl ? "JSON lines" : "columns");
+            crftag_model_free(m);
+            return CLI_USAGE;
+        }
+        o.tokenized = 1;
+        cx.informat = CRFTAG_INPUT_CRFSUITE;
+    } else if (cx.informat == CRFTAG_INPUT_CRFSUITE) {
+        cli_errorf("tag: %s reads %s features, not CRFsuite attributes", o.model, info.features);
+        crftag_model_free(m);
+        return CLI_USAGE;
+    }
     if (!o.tokenized && info.num_columns > 1) {
         cli_errorf("tag: %s reads %zu columns per token; raw text has only the token "
                    "(use --tokenized with column input)", o.model, info.num_columns);
