@@ -361,6 +361,19 @@ CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint3
  * of range). */
 CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t id);
 
+/* For a model of attribute strings (features "attributes"): the weights of
+ * the attribute name[0..len) for every label into out[L] (0 for the labels
+ * without one).  Returns 1 when the model has the attribute, 0 when not, or
+ * for another kind of model, or with a NULL argument (out, when not NULL,
+ * all 0). */
+CRFTAG_API int crftag_model_attr_weights(const struct crftag_model *m, const char *name,
+                                         size_t len, double *out);
+
+/* The weight of the transition from label id `from` to label id `to` (0 when
+ * out of range). */
+CRFTAG_API double crftag_model_transition(const struct crftag_model *m, uint32_t from,
+                                          uint32_t to);
+
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
 /* ------------------------------------------------------------------------ */

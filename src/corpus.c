@@ -61,6 +61,7 @@ struct corpus_reader {
     size_t *la_off;             /* [la_n + 1] line k is la[la_off[k] .. la_off[k+1]-1) */
     size_t la_n, la_off_cap, la_i;
     long la_line0;              /* line number of la's first line */
+    int tabs;                   /* CoNLL: the current line is split on TABs */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -159,7 +160,7 @@ static int corpus_token_done(struct corpus_reader *r, size_t before, long line,
     } else if (k != r->ncols) {
         return corpus_fail(r, err, line, "expected %zu column%s as on line %ld, found %zu%s",
                            r->ncols, r->ncols == 1 ? "" : "s", r->ncols_line, k,
-                           r->fmt == CORPUS_CONLL && r->want == CORPUS_UNKNOWN
+                           r->fmt == CORPUS_CONLL && r->want == CORPUS_UNKNOWN && r->tabs
                                ? " (CRFsuite's LABEL<TAB>ATTR... format? "
                                  "use --input-format crfsuite)" : "");
     }
@@ -238,6 +239,7 @@ static int corpus_conll_line(struct corpus_reader *r, const char *line, size_t l
         return r->n > 0;
     const char *end = line + len;
     int tabs = memchr(line, '\t', len) != NULL;
+    r->tabs = tabs;
     /* the first column, to recognise -DOCSTART- */
     const char *p = line, *q;
     if (tabs) {

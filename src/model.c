@@ -241,3 +241,27 @@ void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, con
             score[m->pair_label[k]] += val[i] * m->pair_w[k];
     }
 }
+
+int crftag_model_attr_weights(const struct crftag_model *m, const char *name, size_t len,
+                              double *out)
+{
+    if (!m || !out)
+        return 0;
+    for (size_t y = 0; y < m->labels.n; y++)
+        out[y] = 0.0;
+    if (!name || m->feat.kind != FEAT_ATTRS)
+        return 0;
+    uint32_t x = htab_get(&m->attrs, feat_attr_id(&m->feat, name, len));
+    if (x == HTAB_NONE)
+        return 0;
+    for (uint32_t k = m->attr_off[x]; k < m->attr_off[x + 1]; k++)
+        out[m->pair_label[k]] = m->pair_w[k];
+    return 1;
+}
+
+double crftag_model_transition(const struct crftag_model *m, uint32_t from, uint32_t to)
+{
+    if (!m || !m->trans || from >= m->labels.n || to >= m->labels.n)
+        return 0.0;
+    return m->trans[(size_t)from * m->labels.n + to];
+}
