@@ -746,7 +746,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 5, this crftag reads versions 2 to 4");
+           "model format version 6, this crftag reads versions 2 to 5");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -854,8 +854,17 @@ static void test_bad_fields(void **state)
     q[o.bio] = 2;
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "bio");
     memcpy(q, p, plen);
-    wr32(q + o.kind, 3);
+    wr32(q + o.kind, 4);
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "feature kind");
+    memcpy(q, p, plen);
+    wr32(q + o.kind, 3);                 /* attribute strings: no builtin version, no template */
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "attribute features with");
+    {                                    /* nor before format version 5 */
+        size_t flen4;
+        unsigned char *f4 = pack(q, plen, 4, &flen4);
+        refuse(f4, flen4, CRFTAG_ERR_MODEL_FORMAT, "feature kind 3");
+        free(f4);
+    }
     memcpy(q, p, plen);
     wr32(q + o.ncols, 5);
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "columns");
