@@ -2,7 +2,7 @@
 # Runs one libFuzzer target for SECONDS on a working
 # corpus seeded from fuzz/seeds/, and prints libFuzzer's final statistics.
 # One process (no -jobs: libFuzzer would fork and log to ./fuzz-N.log).
-# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag|lexicon|train SECONDS   (after `make fuzz`)
+# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag|lexicon|train|crfsuite SECONDS   (after `make fuzz`)
 set -e
 t=$1
 secs=${2:-600}
@@ -13,6 +13,7 @@ case $t in
     model) dict=model ;;
     lexicon) dict=lexicon ;;
     train) dict=corpus ;;
+    crfsuite) dict=crfsuite ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
 esac
 work=build-fuzz/corpus-$t

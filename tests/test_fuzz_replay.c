@@ -1,7 +1,7 @@
 /*
  * test_fuzz_replay.c - the libFuzzer harnesses of fuzz/ as regression tests.
  *
- * The seven harnesses are compiled in here (their entry points renamed) and
+ * The eight harnesses are compiled in here (their entry points renamed) and
  * every file of fuzz/seeds/<target>/ and tests/data/fuzz/<target>/ is fed to
  * its harness, without libFuzzer and with the ordinary compiler, so that
  * `make check` and `make asan` replay the seeds, the corpus the fuzzers
@@ -42,6 +42,9 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_train_one
 #include "../fuzz/fuzz_train.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_crfsuite_one
+#include "../fuzz/fuzz_crfsuite.c"
 #undef LLVMFuzzerTestOneInput
 
 typedef int (*harness_fn)(const uint8_t *data, size_t size);
@@ -168,6 +171,12 @@ static void test_train(void **state)
     replay("train", fuzz_train_one);
 }
 
+static void test_crfsuite(void **state)
+{
+    (void)state;
+    replay("crfsuite", fuzz_crfsuite_one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_tag),
         cmocka_unit_test(test_lexicon),
         cmocka_unit_test(test_train),
+        cmocka_unit_test(test_crfsuite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
