@@ -5,7 +5,7 @@
  *   file --mio_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer -------------------^   (crftag_model_load_mem)
  *
- * The file format (versions 2 to 4) and the checks made on load, in their
+ * The file format (versions 2 to 5) and the checks made on load, in their
  * order, are specified in docs/MODEL_FORMAT.md ("Validation on load"): the
  * header and CRC (mio_unpack), then the payload field by field, every count
  * checked against the bytes left before anything is allocated; finally the
