@@ -376,8 +376,8 @@ static enum corpus_format corpus_detect(const struct corpus_reader *r, struct co
     for (size_t k = 0; k < r->la_n; k++) {
         const char *line = r->la + r->la_off[k];
         size_t len = r->la_off[k + 1] - r->la_off[k] - 1;
-        if (corpus_is_blank(line, len))
-            continue;
+        if (corpus_is_blank(line, len) || line[0] == '#')
+            continue;                      /* comments decide nothing */
         if (!memchr(line, '\t', len))
             return CORPUS_CONLL;
         size_t nf = 0;

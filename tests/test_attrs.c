@@ -253,6 +253,9 @@ static void test_detection(void **state)
         len += (size_t)snprintf(buf + len, cap - len, "%s\t%016x\t%016x\n%s",
                                 i % 3 ? "I-NP" : "B-NP", 7919 * i + 1, 104729 * i + 3,
                                 i % 10 == 9 ? "\n" : "");
+    len += (size_t)snprintf(buf + len, cap - len, "# a comment line first\n");
+    memmove(buf + 23, buf, len - 23);
+    memcpy(buf, "# a comment line first\n", 23);
     const char *p = write_tmp_n("hex.txt", buf, len);
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
     assert_int_equal(crftag_corpus_read(c, p, &err), CRFTAG_OK);
