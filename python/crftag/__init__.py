@@ -225,6 +225,7 @@ class Model:
         n = lib.crftag_model_num_labels(self._ptr)
         self.labels = [lib.crftag_model_label(self._ptr, i).decode() for i in range(n)]
         self._local = threading.local()
+        self._attr_model = self.features == "attributes"
 
     def __del__(self):
         if _lib is not None and getattr(self, "_ptr", None):
@@ -240,7 +241,7 @@ class Model:
         return t
 
     def _run(self, tokens, want_marginals):
-        if self.features == "attributes":
+        if self._attr_model:
             return self._run_attrs(tokens, want_marginals)
         enc = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in tokens]
         n = len(enc)
