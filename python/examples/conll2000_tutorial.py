@@ -16,8 +16,11 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from crftag.sklearn import CRF  # noqa: E402
+try:                      # the installed package (pip install .), else the repository's
+    from crftag.sklearn import CRF
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from crftag.sklearn import CRF  # noqa: E402
 
 
 def read_conll(path):
