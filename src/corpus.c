@@ -313,7 +313,8 @@ static int corpus_crfsuite_line(struct corpus_reader *r, const char *line, size_
                 return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), ln, "%s",
                                            msg);
             if (msg)
-                return corpus_fail(r, err, ln, "field %zu '%.40s': %s", field, f, msg);
+                return corpus_fail(r, err, ln, "field %zu '%.*s': %s", field,
+                                   q - f > 40 ? 40 : (int)(q - f), f, msg);
         }
         p = q < end ? q : NULL;
     }

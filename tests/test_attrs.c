@@ -220,7 +220,7 @@ static void test_escapes_comments_weights(void **state)
 
     /* errors name the file, the line and the field */
     static const struct { const char *text; long line; const char *msg; } bad[] = {
-        { "B\ta\n\nB\tw=a:b\n", 3, "not a number" },
+        { "B\ta\n\nB\tw=a:b\tnext\n", 3, "field 2 'w=a:b': attribute weight is not a number" },
         { "B\ta\nI\t:2\n", 2, "empty attribute name" },
         { "B\ta:inf\n", 1, "not finite" },
         { "B\thttp://x\n", 1, "escape a ':'" },
