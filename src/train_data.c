@@ -513,6 +513,61 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
     return st;
 }
 
+/* Rewrites the ids of td through remap (UINT32_MAX: dropped by the cut-off;
+ * the remap keeps their order), weights (td->val) along. */
+static enum crftag_status train_repack(struct tdata *td, const uint32_t *remap,
+                                       struct crftag_error *err)
+{
+    enum crftag_status st = CRFTAG_OK;
+    struct tdata nt = *td;
+    size_t len = 0, cap = 0, tcap = 0, vcap = 0, tvcap = 0;
+    uint32_t *tok = NULL;
+    double *tokv = NULL;
+    nt.pk = NULL;
+    nt.val = NULL;
+    nt.nids = 0;
+    for (size_t t = 0; t < td->ntok && st == CRFTAG_OK; t++) {
+        size_t n = 0, j = td->val ? td->val_start[t] : 0;
+        struct pk_iter it;
+        for (pk_iter_init(&it, td, t); pk_iter_next(&it); j++) {
+            if (remap[it.id] == UINT32_MAX)
+                continue;
+            if (UTIL_GROW(tok, tcap, n + 1) || (td->val && UTIL_GROW(tokv, tvcap, n + 1))) {
+                st = CRFTAG_ERR_NOMEM;
+                break;
+            }
+            if (td->val)
+                tokv[n] = td->val[j];
+            tok[n++] = remap[it.id];
+        }
+        size_t start = len;
+        if (st == CRFTAG_OK && pk_append(&nt, &len, &cap, tok, n, tokv, &vcap))
+            st = CRFTAG_ERR_NOMEM;
+        td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
+        if (td->val)
+            td->val_start[t] = nt.nids - n;
+    }
+    td->tok_start[td->ntok] = len;
+    if (td->val)
+        td->val_start[td->ntok] = nt.nids;
+    free(tok);
+    free(tokv);
+    if (st != CRFTAG_OK) {
+        free(nt.pk);
+        free(nt.val);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+    }
+    pk_trim(&nt, len);
+    free(td->pk);
+    td->pk = nt.pk;
+    if (td->val) {
+        free(td->val);
+        td->val = nt.val;
+    }
+    td->nids = nt.nids;
+    return CRFTAG_OK;
+}
+
 /* Builds attributes (with the min_freq cut-off) and the (attribute, label)
  * pairs seen in training (every label, for the attributes seen at least
  * all_labels times) into the model skeleton, and rewrites the ids of td to
@@ -560,55 +615,8 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
     }
 
     /* with a cut-off, repack the ids (the remap keeps their order) */
-    if (na < nprov) {
-        struct tdata nt = *td;
-        size_t len = 0, cap = 0, tcap = 0, vcap = 0, tvcap = 0;
-        uint32_t *tok = NULL;
-        double *tokv = NULL;
-        nt.pk = NULL;
-        nt.val = NULL;
-        nt.nids = 0;
-        for (size_t t = 0; t < td->ntok && st == CRFTAG_OK; t++) {
-            size_t n = 0, j = td->val ? td->val_start[t] : 0;
-            struct pk_iter it;
-            for (pk_iter_init(&it, td, t); pk_iter_next(&it); j++) {
-                if (remap[it.id] == UINT32_MAX)
-                    continue;
-                if (UTIL_GROW(tok, tcap, n + 1) || (td->val && UTIL_GROW(tokv, tvcap, n + 1))) {
-                    st = CRFTAG_ERR_NOMEM;
-                    break;
-                }
-                if (td->val)
-                    tokv[n] = td->val[j];
-                tok[n++] = remap[it.id];
-            }
-            size_t start = len;
-            if (st == CRFTAG_OK && pk_append(&nt, &len, &cap, tok, n, tokv, &vcap))
-                st = CRFTAG_ERR_NOMEM;
-            td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
-            if (td->val)
-                td->val_start[t] = nt.nids - n;
-        }
-        td->tok_start[td->ntok] = len;
-        if (td->val)
-            td->val_start[td->ntok] = nt.nids;
-        free(tok);
-        free(tokv);
-        if (st != CRFTAG_OK) {
-            free(nt.pk);
-            free(nt.val);
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-            goto out;
-        }
-        pk_trim(&nt, len);
-        free(td->pk);
-        td->pk = nt.pk;
-        if (td->val) {
-            free(td->val);
-            td->val = nt.val;
-        }
-        td->nids = nt.nids;
-    }
+    if (na < nprov && (st = train_repack(td, remap, err)) != CRFTAG_OK)
+        goto out;
 
     /* distinct (attribute, label) pairs, by attribute then label */
     size_t L = m->labels.n;

@@ -370,14 +370,14 @@ static struct crftag_corpus *small_corpus(double scale, int plain)
 }
 
 /* d f / d x_k by central differences equals g_k with weighted attributes. */
-static void test_weighted_gradient(void **state)
+static void check_weighted_gradient(uint32_t min_freq)
 {
-    (void)state;
     struct crftag_corpus *c = small_corpus(1.0, 0);
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.c2 = 0.7;
     p.threads = 1;
+    p.min_freq = min_freq;
     size_t n = 0;
     struct crftag_error err;
     assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
@@ -406,6 +406,51 @@ static void test_weighted_gradient(void **state)
     free(g);
     free(g2);
     crftag_corpus_free(c);
+}
+
+static void test_weighted_gradient(void **state)
+{
+    (void)state;
+    check_weighted_gradient(1);
+    check_weighted_gradient(2);   /* min-freq 2: the weights follow the repacked ids */
+}
+
+/* With min-freq 2 the objective is the one of the corpus holding only the
+ * attributes seen twice (w=qemu, pos=NN, pos=VBZ), with their weights. */
+static void test_weights_after_cutoff(void **state)
+{
+    (void)state;
+    static const char *names[] = { "w=qemu", "pos=NN", "pos=VBZ", "pos=NN",
+                                   "w=qemu", "pos=NN", "pos=VBZ" };
+    static const double w[] = { 1, 0.5, -1.5, 0.5, 1, 0.5, 1 };
+    static const size_t natt1[] = { 2, 1, 1, 0 }, natt2[] = { 2, 1, 0 };
+    static const char *lab1[] = { "B-App", "O", "B-Proto", "O" }, *lab2[] = { "B-App", "O", "O" };
+    struct crftag_corpus *kept, *all = small_corpus(1.0, 0);
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&kept), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_add_attrs(kept, 4, natt1, names, w, lab1, &err), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_add_attrs(kept, 3, natt2, names + 4, w + 4, lab2, &err),
+                     CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 1;
+    size_t n = 0, n2 = 0;
+    assert_int_equal(train_objective(kept, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    p.min_freq = 2;
+    assert_int_equal(train_objective(all, &p, NULL, 0, NULL, NULL, &n2, &err), CRFTAG_OK);
+    assert_int_equal(n, n2);
+    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.15 * (double)(k % 5) - 0.2;
+    double f1, f2;
+    assert_int_equal(train_objective(all, &p, x, n, &f2, g, NULL, &err), CRFTAG_OK);
+    p.min_freq = 1;
+    assert_int_equal(train_objective(kept, &p, x, n, &f1, g, NULL, &err), CRFTAG_OK);
+    assert_true(fabs(f1 - f2) < 1e-12 * fabs(f1));
+    free(x);
+    free(g);
+    crftag_corpus_free(kept);
+    crftag_corpus_free(all);
 }
 
 /* A weight scales its feature: with every weight 2 (the weighted path) the
@@ -551,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_detection),
         cmocka_unit_test(test_memory_equals_file),
         cmocka_unit_test(test_weighted_gradient),
+        cmocka_unit_test(test_weights_after_cutoff),
         cmocka_unit_test(test_weights_scale_features),
         cmocka_unit_test(test_model_mem_and_file),
         cmocka_unit_test(test_invalid),

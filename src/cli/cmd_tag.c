@@ -379,6 +379,29 @@ static int tag_jsonl(struct tag_ctx *cx, const char *path)
     return rc == 0 && bad ? -1 : rc;
 }
 
+/* A model of attribute strings reads CRFsuite's format (tokenized), and only
+ * it does: sets cx->informat and o->tokenized, or returns -1 after an error
+ * message. */
+static int tag_input_of_model(struct tag_ctx *cx, struct tag_opts *o, int jsonl,
+                              const struct crftag_model_info *info)
+{
+    if (strcmp(info->features, "attributes") == 0) {
+        if (jsonl || cx->informat == CRFTAG_INPUT_COLUMNS) {
+            cli_errorf("tag: %s was trained on attribute strings: its input is CRFsuite's "
+                       "format (LABEL<TAB>ATTR...), not %s", o->model,
+                       jsonl ? "JSON lines" : "columns");
+            return -1;
+        }
+        o->tokenized = 1;
+        cx->informat = CRFTAG_INPUT_CRFSUITE;
+    } else if (cx->informat == CRFTAG_INPUT_CRFSUITE) {
+        cli_errorf("tag: %s reads %s features, not CRFsuite attributes", o->model,
+                   info->features);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
@@ -435,18 +458,7 @@ int cmd_tag(int argc, char **argv)
     }
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
-    if (strcmp(info.features, "attributes") == 0) {
-        if (jsonl || cx.informat == CRFTAG_INPUT_COLUMNS) {
-            cli_errorf("tag: %s was trained on attribute strings: its input is CRFsuite's "
-                       "format (LABEL<TAB>ATTR...), not %s", o.model,
-                       jsonl ? "JSON lines" : "columns");
-            crftag_model_free(m);
-            return CLI_USAGE;
-        }
-        o.tokenized = 1;
-        cx.informat = CRFTAG_INPUT_CRFSUITE;
-    } else if (cx.informat == CRFTAG_INPUT_CRFSUITE) {
-        cli_errorf("tag: %s reads %s features, not CRFsuite attributes", o.model, info.features);
+    if (tag_input_of_model(&cx, &o, jsonl, &info)) {
         crftag_model_free(m);
         return CLI_USAGE;
     }
