@@ -255,7 +255,7 @@ check "train --lexicon (two files, one gzip)" "$CRFTAG" train --quiet --max-iter
 check "info of a user-lexicon model" "$CRFTAG" info "$T/ml.crftag"
 grep -q "^user lexicon:    8 entries, 4 types: Operating_System 4, Language 2, ENTRY 1, Library 1$" "$T/out" &&
     ok "info shows the user lexicon's entries and types" || fail "info shows the user lexicon's entries and types"
-grep -q "^format version:  4$" "$T/out" && ok "a user-lexicon model is format 4" || fail "a user-lexicon model is format 4"
+grep -q "^format version:  5$" "$T/out" && ok "a user-lexicon model is format 5" || fail "a user-lexicon model is format 5"
 mv "$T/lex1.txt" "$T/lex1.moved"
 check "a user-lexicon model tags without the lexicon files" "$CRFTAG" tag -m "$T/ml.crftag" "$T/raw.txt"
 [ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "user-lexicon model tags 11 tokens" || fail "user-lexicon model tags 11 tokens"
@@ -371,7 +371,7 @@ if grep -q '^{"error":"line 1: \\"text\\" is not a string"}$' "$T/out" && \
 else
     fail "jsonl: an error line, then tagging goes on"
 fi
-refuse "jsonl: unknown input format" 2 "expected text or jsonl" \
+refuse "jsonl: unknown input format" 2 "expected auto, conll, crfsuite, text or jsonl" \
     "$CRFTAG" tag -m models/wikiser.crftag -J xml "$T/bad.jsonl"
 # co-process: the answer to a record arrives while the input is still open
 mkfifo "$T/fifo"
