@@ -193,11 +193,11 @@ enum crftag_input_format {
  * read from such a file has 2 columns: its attributes in a canonical form
  * (TAB-separated, names escaped "\\", "\:", "\t", "\n", ":weight" when
  * not 1), then the label.  crftag_corpus_read detects the format when the
- * first lines hold TABs and their field counts vary, or a field has a
- * weight or an escape, or the last field holds '=' on every line, or the
- * first fields take far fewer values than the last (labels come first);
- * a CoNLL file whose column count varies is refused with a message naming
- * the format.  A corpus holds one kind of input: mixing CRFsuite files
+ * first lines hold TABs and a field after the first has a weight or an
+ * escape, or the last field holds '=' on every line, or the first fields
+ * take far fewer values than the last (labels come first); a file read as
+ * CoNLL columns whose column count varies is refused with a message naming
+ * the format (a varying count alone does not make a CRFsuite file).  A corpus holds one kind of input: mixing CRFsuite files
  * and column files fails with CRFTAG_ERR_PARSE. */
 
 /* 1 when the corpus holds attribute strings (CRFsuite's format,

@@ -367,13 +367,17 @@ static size_t corpus_distinct(struct corpus_str *v, size_t n)
 }
 
 /* Decides between CoNLL and CRFsuite from the lines kept in r->la (see
- * corpus.h; also CRFsuite when over 20 lines the first fields, labels, take
- * at most a quarter as many values as the last, where CoNLL has its labels). */
+ * corpus.h): CRFsuite when a field after the first has a weight or an
+ * escape, or every line's last field holds a '=', or over 20 lines the first
+ * fields (CRFsuite's labels) take at most a quarter as many values as the
+ * last (where CoNLL has its labels).  A varying field count alone decides
+ * nothing: a column file with a missing column must fail, not be read as
+ * CRFsuite's format (its message then suggests that format). */
 static enum corpus_format corpus_detect(const struct corpus_reader *r, struct corpus_str *first,
                                         struct corpus_str *last)
 {
-    size_t nf0 = 0, nl = 0;
-    int varying = 0, last_eq = 1;
+    size_t nl = 0;
+    int last_eq = 1;
     for (size_t k = 0; k < r->la_n; k++) {
         const char *line = r->la + r->la_off[k];
         size_t len = r->la_off[k + 1] - r->la_off[k] - 1;
@@ -397,14 +401,10 @@ static enum corpus_format corpus_detect(const struct corpus_reader *r, struct co
         last[nl++] = (struct corpus_str){ lastp, (size_t)(end - lastp) };
         if (!memchr(lastp, '=', (size_t)(end - lastp)))
             last_eq = 0;
-        if (nl == 1)
-            nf0 = nf;
-        else if (nf != nf0)
-            varying = 1;
     }
     if (nl == 0)
         return CORPUS_CONLL;
-    if (varying || last_eq)
+    if (last_eq)
         return CORPUS_CRFSUITE;
     return nl > 20 && corpus_distinct(first, nl) * 4 <= corpus_distinct(last, nl)
                ? CORPUS_CRFSUITE : CORPUS_CONLL;

@@ -14,10 +14,11 @@
  *            same number of columns.
  *   CRFsuite "LABEL<TAB>ATTR<TAB>ATTR..." lines, a blank line ends a sentence
  *            (attrs.h).  A token has 2 columns: its attributes in canonical
- *            form (attrs.h), then the label (may be empty).  Detected when
- *            the lines of the first sentence hold TABs and their field
- *            counts differ, or a field after the first has a weight or an
- *            escape, or every line's last field holds a '='.
+ *            form (attrs.h), then the label (may be empty).  Detected from
+ *            the first 1000 lines, when they hold TABs and a field after the
+ *            first has a weight or an escape, or every line's last field
+ *            holds a '=', or the first fields take far fewer values than the
+ *            last (corpus_detect).
  */
 #ifndef CRFTAG_CORPUS_H
 #define CRFTAG_CORPUS_H

@@ -278,6 +278,13 @@ static void test_detection(void **state)
                      CRFTAG_ERR_PARSE);
     assert_null(strstr(err.msg, "crfsuite"));
     assert_int_equal(crftag_corpus_read_format(c, p, 7, &err), CRFTAG_ERR_INVALID);
+    /* (c) a column file with a missing column is not read as CRFsuite's
+     * format (its first column would become the labels): it fails */
+    p = write_tmp("missing.txt", "The\tDT\tB-NP\ncat\tNN\nsat\tVBD\tB-VP\n.\t.\tO\n");
+    assert_int_equal(crftag_corpus_read(c, p, &err), CRFTAG_ERR_PARSE);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.msg, "expected 3 columns as on line 1, found 2"));
+    assert_non_null(strstr(err.msg, "--input-format crfsuite"));
     crftag_corpus_free(c);
     free(buf);
 }
