@@ -638,7 +638,10 @@ CRFTAG_API enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, co
  * (NUL-terminated): row i is token i's columns, column 0 the token itself.
  * stride must be at least crftag_model_info.num_columns; extra columns (a
  * gold label, say) are ignored.  out_ids[n] receives label ids; score, if not
- * NULL, the path's unnormalized log score.  n = 0 is allowed. */
+ * NULL, the path's unnormalized log score.  n = 0 is allowed.  For a model of
+ * attribute strings column 0 holds a token's attributes in the canonical
+ * form of CRFsuite files (as crftag_reader_open_format returns them; see
+ * crftag_corpus_read_format). */
 CRFTAG_API enum crftag_status crftag_tagger_tag(struct crftag_tagger *t,
                                                 const char *const *cols, size_t n,
                                                 size_t stride, uint32_t *out_ids,
