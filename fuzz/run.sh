@@ -2,7 +2,7 @@
 # Runs one libFuzzer target for SECONDS on a working
 # corpus seeded from fuzz/seeds/, and prints libFuzzer's final statistics.
 # One process (no -jobs: libFuzzer would fork and log to ./fuzz-N.log).
-# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag|lexicon|train|json SECONDS   (after `make fuzz`)
+# Usage: sh fuzz/run.sh corpus|template|tokenize|model|tag|lexicon|train|json|crfsuite SECONDS   (after `make fuzz`)
 set -e
 t=$1
 secs=${2:-600}
@@ -14,6 +14,7 @@ case $t in
     lexicon) dict=lexicon ;;
     train) dict=corpus ;;
     json) dict=json ;;
+    crfsuite) dict=crfsuite ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
 esac
 work=build-fuzz/corpus-$t

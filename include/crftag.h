@@ -111,8 +111,9 @@ extern "C" {
 
 /* Version of the model file format written by this library.  Versions 2
  * (without word clusters, label bias and user lexicon), 3 (without user
- * lexicon) and 4 (without attribute names) are read too; files of any other
- * version are refused with CRFTAG_ERR_MODEL_VERSION. */
+ * lexicon) and 4 (without attribute-string features and attribute names) are
+ * read too; files of any other version are refused with
+ * CRFTAG_ERR_MODEL_VERSION. */
 #define CRFTAG_MODEL_FORMAT_VERSION 5
 
 /* The library version at run time, e.g. "0.2.0". */
@@ -175,6 +176,70 @@ CRFTAG_API void crftag_corpus_size(const struct crftag_corpus *c, size_t *out_se
 
 CRFTAG_API void crftag_corpus_free(struct crftag_corpus *c);
 
+/* Input formats (crftag_corpus_read_format, crftag_reader_open_format). */
+enum crftag_input_format {
+    CRFTAG_INPUT_AUTO = 0,     /* detected: WikiSER, CoNLL columns or CRFsuite   */
+    CRFTAG_INPUT_COLUMNS = 1,  /* WikiSER or CoNLL columns (never CRFsuite)      */
+    CRFTAG_INPUT_CRFSUITE = 2  /* CRFsuite's data format (below)                 */
+};
+
+/* CRFsuite's data format: one token a line, "LABEL<TAB>ATTR<TAB>ATTR...", a
+ * blank line after each sentence.  An ATTR is "name" or "name:weight" (a
+ * decimal number; weight 1 when absent or empty); in names "\:" stands for
+ * a colon and "\\" for a backslash.  A field starting with '#' comments out
+ * the rest of the line (a line starting with one is skipped); empty fields
+ * are skipped.  The LABEL may be empty in files only tagged.  The features
+ * are the attributes themselves (crftag_model_info.features "attributes"):
+ * the score of label y at a token is the sum over its attributes of
+ * weight * w(name, y), so a weight scales its attribute's feature.  A token
+ * read from such a file has 2 columns: its attributes in a canonical form
+ * (TAB-separated, names escaped "\\", "\:", "\t", "\n", ":weight" when
+ * not 1), then the label.  crftag_corpus_read detects the format when the
+ * first lines hold TABs and a field after the first has a weight or an
+ * escape, or the last field holds '=' on every line, or the first fields
+ * take far fewer values than the last (labels come first); a file read as
+ * CoNLL columns whose column count varies is refused with a message naming
+ * the format (a varying count alone does not make a CRFsuite file).  A corpus holds one kind of input: mixing CRFsuite files
+ * and column files fails with CRFTAG_ERR_PARSE. */
+
+/* 1 when the corpus holds attribute strings (CRFsuite's format,
+ * crftag_corpus_add_attrs), else 0 (also for NULL or an empty corpus). */
+CRFTAG_API int crftag_corpus_attrs(const struct crftag_corpus *c);
+
+/* crftag_corpus_read with the format given (enum crftag_input_format). */
+CRFTAG_API enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c,
+                                                        const char *path, int format,
+                                                        struct crftag_error *err);
+
+/* Appends one sentence of n tokens of ncols columns each, the label last
+ * (cols[i * ncols + j], NUL-terminated; copied), as if read from a CoNLL
+ * file: for training with the built-in features (ncols 2: token, label) or a
+ * template.  Every sentence of a corpus has the same ncols.  n = 0 adds
+ * nothing.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (NULL c or cols with
+ * n > 0, ncols 0, a NULL cell, a corpus of attribute strings),
+ * CRFTAG_ERR_PARSE (ncols differs from the corpus's) or CRFTAG_ERR_NOMEM;
+ * on failure the corpus is unchanged. */
+CRFTAG_API enum crftag_status crftag_corpus_add_sentence(struct crftag_corpus *c,
+                                                         const char *const *cols, size_t n,
+                                                         size_t ncols,
+                                                         struct crftag_error *err);
+
+/* Appends one sentence of n tokens given as attribute strings, as if read
+ * from a CRFsuite file: token i has natt[i] attributes, taken in order from
+ * names (NUL-terminated, any bytes, not empty) and weights (weights may be
+ * NULL: every weight 1; weights must be finite), and the label labels[i]
+ * (not empty).  All strings are copied.  A corpus holds either attribute
+ * strings or columns.  n = 0 adds nothing.  Returns CRFTAG_OK,
+ * CRFTAG_ERR_INVALID (a NULL argument with n > 0, an empty name or label, a
+ * weight not finite, a corpus of columns) or CRFTAG_ERR_NOMEM; on failure
+ * the corpus is unchanged. */
+CRFTAG_API enum crftag_status crftag_corpus_add_attrs(struct crftag_corpus *c, size_t n,
+                                                      const size_t *natt,
+                                                      const char *const *names,
+                                                      const double *weights,
+                                                      const char *const *labels,
+                                                      struct crftag_error *err);
+
 /* Streaming reader: one sentence at a time, in bounded memory, from the same
  * formats as crftag_corpus_read (for tagging and scoring files of any size). */
 struct crftag_reader;
@@ -194,13 +259,19 @@ CRFTAG_API long crftag_reader_line(const struct crftag_reader *r);
 
 CRFTAG_API void crftag_reader_close(struct crftag_reader *r);
 
+/* crftag_reader_open with the format given (enum crftag_input_format); a
+ * CRFsuite file gives 2 columns a token, as crftag_corpus_read_format. */
+CRFTAG_API enum crftag_status crftag_reader_open_format(const char *path, int format,
+                                                        struct crftag_reader **out,
+                                                        struct crftag_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Models                                                                   */
 /* ------------------------------------------------------------------------ */
 
 struct crftag_model;
 
-/* Loads a model file written by crftag_model_save().  The file's magic,
+/* Loads a model file written by crftag_model_save() (or _save_mem).  The file's magic,
  * format version, sizes and CRC are checked; a corrupt or foreign file is
  * refused with CRFTAG_ERR_MODEL_* and a message naming the file. */
 CRFTAG_API enum crftag_status crftag_model_load(const char *path, struct crftag_model **out,
@@ -219,6 +290,14 @@ CRFTAG_API enum crftag_status crftag_model_save(const struct crftag_model *m, co
 
 CRFTAG_API void crftag_model_free(struct crftag_model *m);
 
+/* Serializes the model into a new buffer, the bytes crftag_model_save
+ * writes (crftag_model_load_mem reads them back): *out_buf (free it with
+ * free()) holds *out_len bytes.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID
+ * (NULL argument) or CRFTAG_ERR_NOMEM; on failure *out_buf is NULL. */
+CRFTAG_API enum crftag_status crftag_model_save_mem(const struct crftag_model *m,
+                                                    void **out_buf, size_t *out_len,
+                                                    struct crftag_error *err);
+
 /* Number of labels, and the name of label id (NULL when out of range). */
 CRFTAG_API size_t crftag_model_num_labels(const struct crftag_model *m);
 CRFTAG_API const char *crftag_model_label(const struct crftag_model *m, uint32_t id);
@@ -230,7 +309,9 @@ struct crftag_model_info {
                                /* model trained here: the version written)    */
     size_t num_labels;
     size_t num_columns;        /* input columns the features read (1 = token) */
-    const char *features;      /* "builtin" or "template"                     */
+    const char *features;      /* "builtin", "template" or "attributes"       */
+                               /* (attribute strings: CRFsuite's format,      */
+                               /* crftag_corpus_add_attrs)                    */
     uint32_t builtin_version;  /* version of the built-in feature set (0 for  */
                                /* a template); older versions are still read  */
                                /* and tag as when the model was trained       */
@@ -366,6 +447,14 @@ CRFTAG_API enum crftag_status crftag_model_explain(const struct crftag_model *m,
 
 /* Frees an array of crftag_model_explain; NULL does nothing. */
 CRFTAG_API void crftag_contributions_free(struct crftag_contribution *c);
+
+/* For a model of attribute strings (features "attributes"): the weights of
+ * the attribute name[0..len) for every label into out[L] (0 for the labels
+ * without one).  Returns 1 when the model has the attribute, 0 when not, or
+ * for another kind of model, or with a NULL argument (out, when not NULL,
+ * all 0). */
+CRFTAG_API int crftag_model_attr_weights(const struct crftag_model *m, const char *name,
+                                         size_t len, double *out);
 
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
@@ -671,7 +760,10 @@ CRFTAG_API enum crftag_status crftag_tagger_set_bias(struct crftag_tagger *t, co
  * (NUL-terminated): row i is token i's columns, column 0 the token itself.
  * stride must be at least crftag_model_info.num_columns; extra columns (a
  * gold label, say) are ignored.  out_ids[n] receives label ids; score, if not
- * NULL, the path's unnormalized log score.  n = 0 is allowed. */
+ * NULL, the path's unnormalized log score.  n = 0 is allowed.  For a model of
+ * attribute strings column 0 holds a token's attributes in the canonical
+ * form of CRFsuite files (as crftag_reader_open_format returns them; see
+ * crftag_corpus_read_format). */
 CRFTAG_API enum crftag_status crftag_tagger_tag(struct crftag_tagger *t,
                                                 const char *const *cols, size_t n,
                                                 size_t stride, uint32_t *out_ids,
@@ -762,6 +854,23 @@ CRFTAG_API enum crftag_status crftag_tagger_nbest(struct crftag_tagger *t,
                                                   size_t stride, size_t k, uint32_t *out_ids,
                                                   double *out_probs, size_t *out_count,
                                                   struct crftag_error *err);
+
+/* Tags one sentence of n tokens given as attribute strings, for a model of
+ * attribute strings (crftag_model_info.features "attributes"; others give
+ * CRFTAG_ERR_INVALID): token i has natt[i] attributes, taken in order from
+ * names (NUL-terminated) and weights (NULL: every weight 1), as in
+ * crftag_corpus_add_attrs; attributes the model does not know are ignored.
+ * out_ids, out_score and out_marginals are as for crftag_tagger_tag_tokens.
+ * Returns CRFTAG_OK, CRFTAG_ERR_INVALID (a NULL argument with n > 0, NULL
+ * names with a token that has attributes, a NULL name) or
+ * CRFTAG_ERR_NOMEM.  Thread-safety: one thread at a time per tagger. */
+CRFTAG_API enum crftag_status crftag_tagger_tag_attrs(struct crftag_tagger *t, size_t n,
+                                                      const size_t *natt,
+                                                      const char *const *names,
+                                                      const double *weights,
+                                                      uint32_t *out_ids, double *out_score,
+                                                      double *out_marginals,
+                                                      struct crftag_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Raw text                                                                 */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "error.h"
 #include "io.h"
 #include "util.h"
@@ -51,6 +52,16 @@ struct corpus_reader {
     size_t noffs, offs_cap;
     const char **cols;      /* [n * ncols] built from offs when complete */
     size_t cols_cap;
+    /* CRFsuite lines and format detection */
+    enum corpus_format want;    /* CORPUS_UNKNOWN, CORPUS_CONLL (columns) or CRFSUITE */
+    char *abuf;                 /* a token's attributes in canonical form */
+    size_t abuf_cap;
+    char *la;                   /* detection: the first sentence's lines, NUL-ended */
+    size_t la_len, la_cap;
+    size_t *la_off;             /* [la_n + 1] line k is la[la_off[k] .. la_off[k+1]-1) */
+    size_t la_n, la_off_cap, la_i;
+    long la_line0;              /* line number of la's first line */
+    int tabs;                   /* CoNLL: the current line is split on TABs */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -59,6 +70,13 @@ struct corpus_reader {
 
 enum crftag_status corpus_reader_open(const char *path, struct corpus_reader **out,
                                       struct crftag_error *err)
+{
+    return corpus_reader_open_format(path, CORPUS_UNKNOWN, out, err);
+}
+
+enum crftag_status corpus_reader_open_format(const char *path, enum corpus_format fmt,
+                                             struct corpus_reader **out,
+                                             struct crftag_error *err)
 {
     *out = NULL;
     struct corpus_reader *r = util_calloc(1, sizeof *r);
@@ -69,6 +87,9 @@ enum crftag_status corpus_reader_open(const char *path, struct corpus_reader **o
         free(r);
         return st;
     }
+    r->want = fmt;
+    if (fmt == CORPUS_CRFSUITE)
+        r->fmt = CORPUS_CRFSUITE;
     *out = r;
     return CRFTAG_OK;
 }
@@ -91,6 +112,9 @@ void corpus_reader_close(struct corpus_reader *r)
     free(r->text);
     free(r->offs);
     free(r->cols);
+    free(r->abuf);
+    free(r->la);
+    free(r->la_off);
     free(r);
 }
 
@@ -134,8 +158,11 @@ static int corpus_token_done(struct corpus_reader *r, size_t before, long line,
         r->ncols = k;
         r->ncols_line = line;
     } else if (k != r->ncols) {
-        return corpus_fail(r, err, line, "expected %zu column%s as on line %ld, found %zu",
-                           r->ncols, r->ncols == 1 ? "" : "s", r->ncols_line, k);
+        return corpus_fail(r, err, line, "expected %zu column%s as on line %ld, found %zu%s",
+                           r->ncols, r->ncols == 1 ? "" : "s", r->ncols_line, k,
+                           r->fmt == CORPUS_CONLL && r->want == CORPUS_UNKNOWN && r->tabs
+                               ? " (CRFsuite's LABEL<TAB>ATTR... format? "
+                                 "use --input-format crfsuite)" : "");
     }
     if (r->n == 0)
         r->first_line = line;
@@ -212,6 +239,7 @@ static int corpus_conll_line(struct corpus_reader *r, const char *line, size_t l
         return r->n > 0;
     const char *end = line + len;
     int tabs = memchr(line, '\t', len) != NULL;
+    r->tabs = tabs;
     /* the first column, to recognise -DOCSTART- */
     const char *p = line, *q;
     if (tabs) {
@@ -255,6 +283,179 @@ static int corpus_conll_line(struct corpus_reader *r, const char *line, size_t l
     return corpus_token_done(r, before, ln, err) ? r->failed : 0;
 }
 
+/* One CRFsuite line.  Returns 1 when a sentence is complete, 0 to go on,
+ * or a negative status. */
+static int corpus_crfsuite_line(struct corpus_reader *r, const char *line, size_t len,
+                                long ln, struct crftag_error *err)
+{
+    if (corpus_is_blank(line, len))
+        return r->n > 0;
+    const char *end = line + len, *tab = memchr(line, '\t', len);
+    const char *lend = tab ? tab : end;
+    if (lend > line && line[0] == '#')
+        return 0;                          /* a comment line */
+    size_t alen = 0;
+    if (UTIL_GROW(r->abuf, r->abuf_cap, 1))
+        return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), ln, "out of memory");
+    r->abuf[0] = '\0';
+    size_t field = 1;
+    for (const char *p = tab; p && p < end;) {
+        const char *f = p + 1, *q = memchr(f, '\t', (size_t)(end - f));
+        if (!q)
+            q = end;
+        field++;
+        if (q > f && f[0] == '#')
+            break;                         /* a comment to the end of the line */
+        if (q > f) {
+            const char *msg = attrs_file_field(f, (size_t)(q - f), &r->abuf, &alen,
+                                               &r->abuf_cap);
+            if (msg && !strcmp(msg, "out of memory"))
+                return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), ln, "%s",
+                                           msg);
+            if (msg)
+                return corpus_fail(r, err, ln, "field %zu '%.*s': %s", field,
+                                   q - f > 40 ? 40 : (int)(q - f), f, msg);
+        }
+        p = q < end ? q : NULL;
+    }
+    size_t before = r->noffs;
+    if (corpus_cell(r, r->abuf, alen, err) || corpus_cell(r, line, (size_t)(lend - line), err))
+        return r->failed;
+    return corpus_token_done(r, before, ln, err) ? r->failed : 0;
+}
+
+/* Whether a field after the first, f[0..n), is CRFsuite syntax: an escape, or
+ * an unescaped ':' followed by a number. */
+static int corpus_crfsuite_field(const char *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] == '\\' && i + 1 < n && (f[i + 1] == '\\' || f[i + 1] == ':'))
+            return 1;
+        if (f[i] == ':' && i > 0 && i + 1 < n && n - i < 40) {
+            char tmp[40], *e;
+            memcpy(tmp, f + i + 1, n - i - 1);
+            tmp[n - i - 1] = '\0';
+            (void)strtod(tmp, &e);
+            if (e > tmp && *e == '\0')
+                return 1;
+        }
+    }
+    return 0;
+}
+
+struct corpus_str {
+    const char *p;
+    size_t n;
+};
+
+static int corpus_str_cmp(const void *a, const void *b)
+{
+    const struct corpus_str *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->p, y->p, n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Distinct strings of v[0..n) (sorts v). */
+static size_t corpus_distinct(struct corpus_str *v, size_t n)
+{
+    qsort(v, n, sizeof *v, corpus_str_cmp);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || corpus_str_cmp(&v[i - 1], &v[i]) != 0;
+    return d;
+}
+
+/* Decides between CoNLL and CRFsuite from the lines kept in r->la (see
+ * corpus.h): CRFsuite when a field after the first has a weight or an
+ * escape, or every line's last field holds a '=', or over 20 lines the first
+ * fields (CRFsuite's labels) take at most a quarter as many values as the
+ * last (where CoNLL has its labels).  A varying field count alone decides
+ * nothing: a column file with a missing column must fail, not be read as
+ * CRFsuite's format (its message then suggests that format). */
+static enum corpus_format corpus_detect(const struct corpus_reader *r, struct corpus_str *first,
+                                        struct corpus_str *last)
+{
+    size_t nl = 0;
+    int last_eq = 1;
+    for (size_t k = 0; k < r->la_n; k++) {
+        const char *line = r->la + r->la_off[k];
+        size_t len = r->la_off[k + 1] - r->la_off[k] - 1;
+        if (corpus_is_blank(line, len) || line[0] == '#')
+            continue;                      /* comments decide nothing */
+        if (!memchr(line, '\t', len))
+            return CORPUS_CONLL;
+        size_t nf = 0;
+        const char *end = line + len, *lastp = line;
+        for (const char *p = line; p <= end; nf++) {
+            const char *q = memchr(p, '\t', (size_t)(end - p));
+            if (!q)
+                q = end;
+            if (nf == 0)
+                first[nl] = (struct corpus_str){ p, (size_t)(q - p) };
+            else if (corpus_crfsuite_field(p, (size_t)(q - p)))
+                return CORPUS_CRFSUITE;
+            lastp = p;
+            p = q + 1;
+        }
+        last[nl++] = (struct corpus_str){ lastp, (size_t)(end - lastp) };
+        if (!memchr(lastp, '=', (size_t)(end - lastp)))
+            last_eq = 0;
+    }
+    if (nl == 0)
+        return CORPUS_CONLL;
+    if (last_eq)
+        return CORPUS_CRFSUITE;
+    return nl > 20 && corpus_distinct(first, nl) * 4 <= corpus_distinct(last, nl)
+               ? CORPUS_CRFSUITE : CORPUS_CONLL;
+}
+
+#define CORPUS_LOOKAHEAD 1000   /* lines read ahead to detect the format */
+
+/* Keeps up to CORPUS_LOOKAHEAD lines from the first non-blank one,
+ * line[0..len) at ln, and decides the format; corpus_getline then gives
+ * them again. */
+static int corpus_lookahead(struct corpus_reader *r, char *line, size_t len, long ln,
+                            struct crftag_error *err)
+{
+    r->la_line0 = ln;
+    for (int st = 1; st > 0 && r->la_n < CORPUS_LOOKAHEAD;) {
+        if (UTIL_GROW(r->la, r->la_cap, r->la_len + len + 1) ||
+            UTIL_GROW(r->la_off, r->la_off_cap, r->la_n + 2))
+            return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), ln,
+                                       "out of memory");
+        memcpy(r->la + r->la_len, line, len);
+        r->la[r->la_len + len] = '\0';
+        r->la_off[r->la_n++] = r->la_len;
+        r->la_len += len + 1;
+        r->la_off[r->la_n] = r->la_len;
+        if (r->la_n < CORPUS_LOOKAHEAD && (st = io_getline(r->io, &line, &len, err)) < 0)
+            return r->failed = st;
+    }
+    struct corpus_str *v = util_malloc(2 * r->la_n, sizeof *v);
+    if (!v)
+        return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), ln, "out of memory");
+    r->fmt = corpus_detect(r, v, v + r->la_n);
+    free(v);
+    return 0;
+}
+
+/* io_getline, after the lines kept by corpus_lookahead; *ln gets the line
+ * number. */
+static int corpus_getline(struct corpus_reader *r, char **line, size_t *len, long *ln,
+                          struct crftag_error *err)
+{
+    if (r->la_i < r->la_n) {
+        *line = r->la + r->la_off[r->la_i];
+        *len = r->la_off[r->la_i + 1] - r->la_off[r->la_i] - 1;
+        *ln = r->la_line0 + (long)r->la_i++;
+        return 1;
+    }
+    int st = io_getline(r->io, line, len, err);
+    *ln = io_lineno(r->io);
+    return st;
+}
+
 int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crftag_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -268,7 +469,8 @@ int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crfta
     for (;;) {
         char *line;
         size_t len;
-        int st = io_getline(r->io, &line, &len, err);
+        long ln;
+        int st = corpus_getline(r, &line, &len, &ln, err);
         if (st < 0)
             return r->failed = st;
         if (st == 0) {
@@ -280,16 +482,21 @@ int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crfta
                 return 0;
             break;
         }
-        long ln = io_lineno(r->io);
         if (memchr(line, '\0', len))
             return corpus_fail(r, err, ln, "NUL byte in line");
         if (r->fmt == CORPUS_UNKNOWN) {   /* detection: the first non-blank line */
             if (corpus_is_blank(line, len))
                 continue;
             r->fmt = corpus_is(line, len, "<s>") ? CORPUS_WIKISER : CORPUS_CONLL;
+            if (r->fmt == CORPUS_CONLL && r->want == CORPUS_UNKNOWN) {
+                if (corpus_lookahead(r, line, len, ln, err))
+                    return r->failed;
+                continue;
+            }
         }
         st = r->fmt == CORPUS_WIKISER ? corpus_wikiser_line(r, line, len, ln, err)
-                                      : corpus_conll_line(r, line, len, ln, err);
+           : r->fmt == CORPUS_CRFSUITE ? corpus_crfsuite_line(r, line, len, ln, err)
+                                       : corpus_conll_line(r, line, len, ln, err);
         if (st < 0)
             return st;
         if (st > 0)
@@ -403,17 +610,38 @@ enum crftag_status crftag_corpus_new(struct crftag_corpus **out)
 enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
                                       struct crftag_error *err)
 {
+    return crftag_corpus_read_format(c, path, CRFTAG_INPUT_AUTO, err);
+}
+
+enum corpus_format corpus_format_of(int format)
+{
+    return format == CRFTAG_INPUT_COLUMNS ? CORPUS_CONLL
+         : format == CRFTAG_INPUT_CRFSUITE ? CORPUS_CRFSUITE : CORPUS_UNKNOWN;
+}
+
+enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c, const char *path,
+                                             int format, struct crftag_error *err)
+{
     if (!c || !path)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_corpus_read: NULL argument");
+    if (format < CRFTAG_INPUT_AUTO || format > CRFTAG_INPUT_CRFSUITE)
+        return err_set(err, CRFTAG_ERR_INVALID, path, 0, "unknown input format %d", format);
     err_clear(err);
     size_t nsent0 = c->nsent, ntok0 = c->ntok, ncols0 = c->ncols;
     struct corpus_reader *r;
-    enum crftag_status st = corpus_reader_open(path, &r, err);
+    enum crftag_status st = corpus_reader_open_format(path, corpus_format_of(format), &r, err);
     if (st != CRFTAG_OK)
         return st;
     struct sentence s;
     int got;
     while ((got = corpus_reader_next(r, &s, err)) > 0) {
+        int attrs = corpus_reader_format(r) == CORPUS_CRFSUITE;
+        if (c->nsent > 0 && attrs != c->attrs) {
+            got = err_set(err, CRFTAG_ERR_PARSE, corpus_reader_path(r), s.line,
+                          "CRFsuite's format and columns in one corpus");
+            break;
+        }
+        c->attrs = attrs;
         if (c->ncols && s.ncols != c->ncols) {
             got = err_set(err, CRFTAG_ERR_PARSE, corpus_reader_path(r), s.line,
                           "expected %zu columns as in the files read before, found %zu",
@@ -433,6 +661,8 @@ enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
         c->nsent = nsent0;
         c->ntok = ntok0;
         c->ncols = ncols0;
+        if (c->nsent == 0)
+            c->attrs = 0;
         return (enum crftag_status)got;
     }
     /* give back what doubling left unused (a corpus is mostly read once) */

@@ -12,6 +12,13 @@
  *            TAB, else on runs of spaces; a blank line ends a sentence;
  *            "-DOCSTART-" lines are skipped.  Every token of a file has the
  *            same number of columns.
+ *   CRFsuite "LABEL<TAB>ATTR<TAB>ATTR..." lines, a blank line ends a sentence
+ *            (attrs.h).  A token has 2 columns: its attributes in canonical
+ *            form (attrs.h), then the label (may be empty).  Detected from
+ *            the first 1000 lines, when they hold TABs and a field after the
+ *            first has a weight or an escape, or every line's last field
+ *            holds a '=', or the first fields take far fewer values than the
+ *            last (corpus_detect).
  */
 #ifndef CRFTAG_CORPUS_H
 #define CRFTAG_CORPUS_H
@@ -20,7 +27,8 @@
 #include <stdint.h>
 #include "crftag.h"
 
-enum corpus_format { CORPUS_UNKNOWN = 0, CORPUS_WIKISER = 1, CORPUS_CONLL = 2 };
+enum corpus_format { CORPUS_UNKNOWN = 0, CORPUS_WIKISER = 1, CORPUS_CONLL = 2,
+                     CORPUS_CRFSUITE = 3 };
 
 /* One sentence: n tokens of ncols columns each.  cols[i * ncols + j] is
  * column j of token i, NUL-terminated; the strings and the array are owned
@@ -43,6 +51,12 @@ enum crftag_status corpus_reader_open(const char *path, struct corpus_reader **o
  * and line.  Empty sentences (e.g. "<s></s>") are skipped. */
 int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crftag_error *err);
 
+/* The same reading the format fmt: CORPUS_UNKNOWN detects any, CORPUS_CONLL
+ * WikiSER or CoNLL columns (never CRFsuite), CORPUS_CRFSUITE only that. */
+enum crftag_status corpus_reader_open_format(const char *path, enum corpus_format fmt,
+                                             struct corpus_reader **out,
+                                             struct crftag_error *err);
+
 enum corpus_format corpus_reader_format(const struct corpus_reader *r);
 const char *corpus_reader_path(const struct corpus_reader *r);
 void corpus_reader_close(struct corpus_reader *r);
@@ -58,12 +72,16 @@ struct crftag_corpus {
     const char **cells;      /* [ntok][ncols], pointers into the arena */
     size_t cells_cap;
     struct corpus_block *arena;  /* chunked string storage (stable pointers) */
+    int attrs;               /* 1: CRFsuite attributes (column 0 canonical, attrs.h) */
 };
 
 /* Appends a sentence (copies its strings).  Fails with CRFTAG_ERR_PARSE if
  * its column count differs from the corpus's. */
 enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
                               struct crftag_error *err);
+
+/* The reader format of a public enum crftag_input_format. */
+enum corpus_format corpus_format_of(int format);
 
 /* View of sentence i (cols point into the corpus). */
 void corpus_sentence(const struct crftag_corpus *c, size_t i, struct sentence *out);

@@ -126,9 +126,13 @@ enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols
     if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     memset(t->state, 0, nl * sizeof *t->state);
-    for (size_t i = 0; i < n; i++)
-        model_state_scores(m, t->fb.ids + t->fb.start[i], t->fb.start[i + 1] - t->fb.start[i],
-                           t->state + i * L);
+    for (size_t i = 0; i < n; i++) {
+        size_t a = t->fb.start[i], na = t->fb.start[i + 1] - a;
+        if (m->feat.kind == FEAT_ATTRS)
+            model_state_scores_w(m, t->fb.ids + a, t->fb.val + a, na, t->state + i * L);
+        else
+            model_state_scores(m, t->fb.ids + a, na, t->state + i * L);
+    }
     return CRFTAG_OK;
 }
 
@@ -194,6 +198,9 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the model reads %zu columns per token; use crftag_tagger_tag",
                        m->feat.ncols);
+    if (m->feat.kind == FEAT_ATTRS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the model reads attribute strings; use crftag_tagger_tag_attrs");
     if (n == 0)
         return CRFTAG_OK;
     /* NUL-terminated copies: token i at strs[off_i], off_i = sum_{k<i} len[k] + 1 */
@@ -219,6 +226,45 @@ enum crftag_status crftag_tagger_tag_tokens(struct crftag_tagger *t, const char 
     enum crftag_status st = tagger_state(t, t->ptrs, n, 1, err);
     if (st == CRFTAG_OK)
         st = tagger_decode(t, n, out_ids, out_score, err);
+    if (st == CRFTAG_OK && out_marginals) {
+        /* P(y_i = y) over the lattice Viterbi decoded (mask and bias) */
+        st = tagger_lattice(t, n, err);
+        if (st == CRFTAG_OK)
+            lattice_marginals(&t->lat, out_marginals);
+    }
+    return st;
+}
+
+enum crftag_status crftag_tagger_tag_attrs(struct crftag_tagger *t, size_t n, const size_t *natt,
+                                           const char *const *names, const double *weights,
+                                           uint32_t *out_ids, double *out_score,
+                                           double *out_marginals, struct crftag_error *err)
+{
+    if (out_score)
+        *out_score = 0.0;
+    if (!t || (n > 0 && (!natt || !out_ids)))
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "tagger, attributes or output missing");
+    const struct crftag_model *m = t->m;
+    if (m->feat.kind != FEAT_ATTRS)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the model was not trained on attribute strings");
+    size_t L = m->labels.n, nl, k = 0;
+    if (n == 0)
+        return CRFTAG_OK;
+    if (util_mul(n, L, &nl) || UTIL_GROW(t->state, t->state_cap, nl))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    memset(t->state, 0, nl * sizeof *t->state);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a < natt[i]; a++, k++) {
+            if (!names || !names[k])
+                return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                               "token %zu: attribute %zu is NULL", i, a);
+            uint64_t id = feat_attr_id(&m->feat, names[k], strlen(names[k]));
+            double w = weights ? weights[k] : 1.0;
+            model_state_scores_w(m, &id, &w, 1, t->state + i * L);
+        }
+    }
+    enum crftag_status st = tagger_decode(t, n, out_ids, out_score, err);
     if (st == CRFTAG_OK && out_marginals) {
         /* P(y_i = y) over the lattice Viterbi decoded (mask and bias) */
         st = tagger_lattice(t, n, err);
@@ -349,15 +395,24 @@ struct crftag_reader {
 enum crftag_status crftag_reader_open(const char *path, struct crftag_reader **out,
                                       struct crftag_error *err)
 {
+    return crftag_reader_open_format(path, CRFTAG_INPUT_AUTO, out, err);
+}
+
+enum crftag_status crftag_reader_open_format(const char *path, int format,
+                                             struct crftag_reader **out, struct crftag_error *err)
+{
     if (!out)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output pointer");
     *out = NULL;
     if (!path)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no path");
+    if (format < CRFTAG_INPUT_AUTO || format > CRFTAG_INPUT_CRFSUITE)
+        return err_set(err, CRFTAG_ERR_INVALID, path, 0, "unknown input format %d", format);
     struct crftag_reader *rd = calloc(1, sizeof *rd);
     if (!rd)
         return err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory");
-    enum crftag_status st = corpus_reader_open(path, &rd->r, err);
+    enum crftag_status st = corpus_reader_open_format(path, corpus_format_of(format), &rd->r,
+                                                      err);
     if (st != CRFTAG_OK) {
         free(rd);
         return st;

@@ -59,7 +59,7 @@ double crftag_model_attribute_weight(const struct crftag_model *m, size_t a, siz
 
 double crftag_model_transition(const struct crftag_model *m, uint32_t i, uint32_t j)
 {
-    if (!m || i >= m->labels.n || j >= m->labels.n)
+    if (!m || !m->trans || i >= m->labels.n || j >= m->labels.n)
         return 0.0;
     return m->trans[(size_t)i * m->labels.n + j];
 }

@@ -14,6 +14,11 @@
  *             always modelled), "#" comments and blank lines.  Out-of-range
  *             rows read "_B-<k>" / "_B+<k>" sentinels as CRF++ does.
  *
+ *   attrs     attribute strings given with the data (CRFsuite's format,
+ *             attrs.c): column 0 holds a token's TAB-separated attribute
+ *             fields, each "name" or "name:weight"; a weight scales the
+ *             attribute's feature values (feat_buf.val).
+ *
  * An attribute's hash is computed from (template number, the bytes it reads)
  * with hash.h, never building a string.
  */
@@ -24,7 +29,7 @@
 #include <stdint.h>
 #include "crftag.h"
 
-enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2 };
+enum feat_kind { FEAT_BUILTIN = 1, FEAT_TEMPLATE = 2, FEAT_ATTRS = 3 };
 
 struct feat_template;   /* parsed template line (template.h) */
 struct lexicon;         /* lexicon.h */
@@ -99,6 +104,8 @@ struct feat_buf {
     uint16_t *ulexval;   /* [n] user lexicon matches */
     unsigned char *ulexpos;
     size_t ulex_cap;
+    double *val;         /* FEAT_ATTRS: [start[n]] the weight of each id, else unused */
+    size_t val_cap;
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
@@ -118,5 +125,13 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
                                      struct feat_buf *out);
 
 void feat_buf_free(struct feat_buf *b);
+
+/* Attribute strings (FEAT_ATTRS, attrs.c): the configuration, one
+ * attribute's id (name[0..len), unescaped), and the extraction of a
+ * sentence (feat_extract calls it; out->val gets the weights). */
+void feat_config_attrs(struct feat_config *fc, uint64_t seed);
+uint64_t feat_attr_id(const struct feat_config *fc, const char *name, size_t len);
+enum crftag_status feat_attrs_sentence(const struct feat_config *fc, const char *const *cols,
+                                       size_t n, size_t stride, struct feat_buf *out);
 
 #endif

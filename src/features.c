@@ -552,6 +552,12 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
 
     if (n > 0 && stride < fc->ncols)
         return CRFTAG_ERR_INVALID;
+    if (fc->kind == FEAT_ATTRS) {
+        if (n == SIZE_MAX || UTIL_GROW(out->start, out->start_cap, n + 1))
+            return CRFTAG_ERR_NOMEM;
+        out->start[0] = 0;
+        return feat_attrs_sentence(fc, cols, n, stride, out);
+    }
     if (n == SIZE_MAX || util_mul(n, per, &cap_need))
         return CRFTAG_ERR_NOMEM;
     if (UTIL_GROW(out->start, out->start_cap, n + 1))
@@ -592,5 +598,6 @@ void feat_buf_free(struct feat_buf *b)
     free(b->lexpos);
     free(b->ulexval);
     free(b->ulexpos);
+    free(b->val);
     memset(b, 0, sizeof *b);
 }

@@ -165,7 +165,8 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
     out->format_version = m->format_version ? m->format_version : CRFTAG_MODEL_FORMAT_VERSION;
     out->num_labels = m->labels.n;
     out->num_columns = m->feat.ncols;
-    out->features = m->feat.kind == FEAT_TEMPLATE ? "template" : "builtin";
+    out->features = m->feat.kind == FEAT_TEMPLATE ? "template"
+                  : m->feat.kind == FEAT_ATTRS ? "attributes" : "builtin";
     out->builtin_version = m->feat.kind == FEAT_TEMPLATE ? 0 : m->feat.builtin_version;
     out->template_text = m->feat.template_text ? m->feat.template_text : "";
     out->hash_seed = m->feat.seed;
@@ -235,4 +236,33 @@ double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)
     if (!m || id >= m->labels.n || !m->label_bias)
         return 0.0;
     return m->label_bias[id];
+}
+
+void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,
+                          size_t n, double *score)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = htab_get(&m->attrs, ids[i]);
+        if (x == HTAB_NONE)
+            continue;
+        for (uint32_t k = m->attr_off[x]; k < m->attr_off[x + 1]; k++)
+            score[m->pair_label[k]] += val[i] * m->pair_w[k];
+    }
+}
+
+int crftag_model_attr_weights(const struct crftag_model *m, const char *name, size_t len,
+                              double *out)
+{
+    if (!m || !out)
+        return 0;
+    for (size_t y = 0; y < m->labels.n; y++)
+        out[y] = 0.0;
+    if (!name || m->feat.kind != FEAT_ATTRS)
+        return 0;
+    uint32_t x = htab_get(&m->attrs, feat_attr_id(&m->feat, name, len));
+    if (x == HTAB_NONE)
+        return 0;
+    for (uint32_t k = m->attr_off[x]; k < m->attr_off[x + 1]; k++)
+        out[m->pair_label[k]] = m->pair_w[k];
+    return 1;
 }

@@ -79,4 +79,8 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
 void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
                         double *score);
 
+/* The same with attribute i's weights scaled by val[i] (FEAT_ATTRS). */
+void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,
+                          size_t n, double *score);
+
 #endif

@@ -388,6 +388,11 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: stored template line %ld: %s", terr.line, terr.msg);
         m->feat.builtin_version = bversion;
+    } else if (kind == FEAT_ATTRS && ps->version >= 5) {
+        if (tlen != 0 || bversion != 0)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: attribute features with a template or version");
+        feat_config_attrs(&m->feat, seed);
     } else {
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: unknown feature kind %lu",
                         (unsigned long)kind);

@@ -116,7 +116,7 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
     size_t L = m->labels.n;
     size_t k;
     uint64_t s = 0;
-    if (m->feat.kind != FEAT_BUILTIN && m->feat.kind != FEAT_TEMPLATE)
+    if (m->feat.kind != FEAT_BUILTIN && m->feat.kind != FEAT_TEMPLATE && m->feat.kind != FEAT_ATTRS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model has no feature configuration");
     size_t tlen = m->feat.kind == FEAT_TEMPLATE && m->feat.template_text
                       ? strlen(m->feat.template_text) : 0;
@@ -350,5 +350,24 @@ enum crftag_status crftag_model_save(const struct crftag_model *m, const char *p
     free(buf);
     if (st == CRFTAG_OK)
         err_clear(err);
+    return st;
+}
+
+enum crftag_status crftag_model_save_mem(const struct crftag_model *m, void **out_buf,
+                                         size_t *out_len, struct crftag_error *err)
+{
+    if (out_buf)
+        *out_buf = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (!m || !out_buf || !out_len)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "crftag_model_save_mem: NULL argument");
+    unsigned char *buf;
+    enum crftag_status st = model_io_serialize(m, &buf, out_len, err);
+    if (st == CRFTAG_OK) {
+        *out_buf = buf;
+        err_clear(err);
+    }
     return st;
 }

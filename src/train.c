@@ -136,6 +136,7 @@ static inline void train_token(const struct crftag_model *m, const struct tdata 
     size_t L = m->labels.n;
     struct pk_iter it;
     uint32_t buf[TRAIN_BATCH];
+    if (td->val) { tdata_token_w(m, td, t, v, row, mode); return; }   /* weighted */
     pk_iter_init(&it, td, t);
     for (int more = 1; more;) {
         size_t n = 0;
@@ -220,6 +221,8 @@ static void worker_run(void *arg, int part)
             return;
         }
         w->f += logz;
+        if (td->val)                             /* weighted: observed from the gold path */
+            w->f -= tdata_gold(td, t0, T, L, w->state, w->mstate);
         for (size_t i = 0; i < T; i++) {
             train_token(m, td, t0 + i, g, w->mstate + i * L, 1);
         }

@@ -33,6 +33,28 @@
 
 /* ---- checks, features, labels ----------------------------------------- */
 
+/* The checks of a corpus of attribute strings (CRFsuite's format). */
+static enum crftag_status train_check_attrs(const struct crftag_corpus *c,
+                                            const struct crftag_train_params *p,
+                                            struct crftag_error *err)
+{
+    if (p->dev && p->dev->attrs != c->attrs)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the dev data is %s, the training "
+                       "data %s", p->dev->attrs ? "attribute strings" : "columns",
+                       c->attrs ? "attribute strings" : "columns");
+    if (!c->attrs)
+        return CRFTAG_OK;
+    if (p->template_text || p->clusters || p->num_lexicon_files > 0)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the training data gives its attributes (CRFsuite's format): a template, "
+                       "word clusters and lexicon files do not apply");
+    for (size_t t = 0; t < c->ntok; t++)
+        if (!c->cells[t * c->ncols + 1][0])
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "token %zu of the training data has an empty label", t + 1);
+    return CRFTAG_OK;
+}
+
 enum crftag_status train_check(const struct crftag_corpus *c,
                                const struct crftag_train_params *p,
                                struct crftag_error *err)
@@ -79,7 +101,7 @@ enum crftag_status train_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the dev data has %zu columns per token, the training data %zu",
                        p->dev->ncols, c->ncols);
-    return CRFTAG_OK;
+    return train_check_attrs(c, p, err);
 }
 
 
@@ -88,6 +110,10 @@ enum crftag_status train_features(struct crftag_model *m, const struct crftag_co
                                   struct crftag_error *err)
 {
     enum crftag_status st;
+    if (c->attrs) {
+        feat_config_attrs(&m->feat, p->hash_seed);
+        return CRFTAG_OK;
+    }
     if (p->template_text) {
         st = feat_template_check_wapiti(p->template_text, strlen(p->template_text),
                                         p->template_name, err);
@@ -207,15 +233,28 @@ enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corp
 /* ---- attribute ids ---------------------------------------------------- */
 
 /* Sorts ids[0..n) (insertion sort: 20 to 50 ids) and appends them packed to
- * td->pk at *len (capacity *cap). */
-static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n)
+ * td->pk at *len (capacity *cap); with vals (their weights, moved along),
+ * the weights go to td->val (capacity *vcap). */
+static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n,
+                     double *vals, size_t *vcap)
 {
     for (size_t i = 1; i < n; i++) {
         uint32_t v = ids[i];
+        double x = vals ? vals[i] : 0;
         size_t j = i;
-        for (; j > 0 && ids[j - 1] > v; j--)
+        for (; j > 0 && ids[j - 1] > v; j--) {
             ids[j] = ids[j - 1];
+            if (vals)
+                vals[j] = vals[j - 1];
+        }
         ids[j] = v;
+        if (vals)
+            vals[j] = x;
+    }
+    if (vals) {
+        if (UTIL_GROW(td->val, *vcap, td->nids + n + 1))
+            return -1;
+        memcpy(td->val + td->nids, vals, n * sizeof *vals);
     }
     /* + 1: pk exists even when no token has an attribute (min-freq can drop
      * them all), so that td->pk + offset is never arithmetic on NULL */
@@ -303,15 +342,22 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
     struct feat_names nm = {0};
     size_t cap = 0, len = 0, tcap = 0;
     uint32_t *tok = NULL;        /* one token's ids */
+    double *tokv = NULL;         /* FEAT_ATTRS: their weights */
+    size_t vcap = 0, tvcap = 0;
+    int weighted = 0;            /* a weight is not 1 */
     enum crftag_status st = CRFTAG_OK;
     td->nsent = c->nsent;
     td->ntok = c->ntok;
     td->sent_start = c->sent_start;
     td->nids = 0;
     td->tok_start = util_malloc(c->ntok + 1, sizeof *td->tok_start);
-    if (!td->tok_start)
+    if (fc->kind == FEAT_ATTRS && td->tok_start)
+        td->val_start = util_malloc(c->ntok + 1, sizeof *td->val_start);
+    if (!td->tok_start || (fc->kind == FEAT_ATTRS && !td->val_start))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
     td->tok_start[0] = 0;
+    if (td->val_start)
+        td->val_start[0] = 0;
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
@@ -326,7 +372,8 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
         int named = 0;
         for (size_t i = 0; i < sen.n; i++) {
             size_t n = 0;
-            if (UTIL_GROW(tok, tcap, fb.start[i + 1] - fb.start[i] + 1)) {
+            if (UTIL_GROW(tok, tcap, fb.start[i + 1] - fb.start[i] + 1) ||
+                (td->val_start && UTIL_GROW(tokv, tvcap, fb.start[i + 1] - fb.start[i] + 1))) {
                 st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
                 goto out;
             }
@@ -359,18 +406,31 @@ enum crftag_status train_map(const struct feat_config *fc, const struct crftag_c
                     if (id == HTAB_NONE)
                         continue;
                 }
+                if (tokv) {
+                    tokv[n] = fb.val[k];
+                    weighted |= fb.val[k] != 1.0;
+                }
                 tok[n++] = id;
             }
-            if (pk_append(td, &len, &cap, tok, n)) {
+            if (pk_append(td, &len, &cap, tok, n, tokv, &vcap)) {
                 st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
                 goto out;
             }
             td->tok_start[t0 + i + 1] = len;
+            if (td->val_start)
+                td->val_start[t0 + i + 1] = td->nids;
         }
     }
     pk_trim(td, len);
+    if (!weighted) {             /* every weight 1: the plain path */
+        free(td->val);
+        free(td->val_start);
+        td->val = NULL;
+        td->val_start = NULL;
+    }
 out:
     free(tok);
+    free(tokv);
     feat_buf_free(&fb);
     feat_names_free(&nm);
     return st;
@@ -379,6 +439,8 @@ out:
 void tdata_free(struct tdata *td)
 {
     free(td->tok_start);
+    free(td->val_start);
+    free(td->val);
     free(td->pk);
     free(td->label);
     memset(td, 0, sizeof *td);
@@ -509,6 +571,61 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
     return st;
 }
 
+/* Rewrites the ids of td through remap (UINT32_MAX: dropped by the cut-off;
+ * the remap keeps their order), weights (td->val) along. */
+static enum crftag_status train_repack(struct tdata *td, const uint32_t *remap,
+                                       struct crftag_error *err)
+{
+    enum crftag_status st = CRFTAG_OK;
+    struct tdata nt = *td;
+    size_t len = 0, cap = 0, tcap = 0, vcap = 0, tvcap = 0;
+    uint32_t *tok = NULL;
+    double *tokv = NULL;
+    nt.pk = NULL;
+    nt.val = NULL;
+    nt.nids = 0;
+    for (size_t t = 0; t < td->ntok && st == CRFTAG_OK; t++) {
+        size_t n = 0, j = td->val ? td->val_start[t] : 0;
+        struct pk_iter it;
+        for (pk_iter_init(&it, td, t); pk_iter_next(&it); j++) {
+            if (remap[it.id] == UINT32_MAX)
+                continue;
+            if (UTIL_GROW(tok, tcap, n + 1) || (td->val && UTIL_GROW(tokv, tvcap, n + 1))) {
+                st = CRFTAG_ERR_NOMEM;
+                break;
+            }
+            if (td->val)
+                tokv[n] = td->val[j];
+            tok[n++] = remap[it.id];
+        }
+        size_t start = len;
+        if (st == CRFTAG_OK && pk_append(&nt, &len, &cap, tok, n, tokv, &vcap))
+            st = CRFTAG_ERR_NOMEM;
+        td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
+        if (td->val)
+            td->val_start[t] = nt.nids - n;
+    }
+    td->tok_start[td->ntok] = len;
+    if (td->val)
+        td->val_start[td->ntok] = nt.nids;
+    free(tok);
+    free(tokv);
+    if (st != CRFTAG_OK) {
+        free(nt.pk);
+        free(nt.val);
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
+    }
+    pk_trim(&nt, len);
+    free(td->pk);
+    td->pk = nt.pk;
+    if (td->val) {
+        free(td->val);
+        td->val = nt.val;
+    }
+    td->nids = nt.nids;
+    return CRFTAG_OK;
+}
+
 /* Builds attributes (with the min_freq cut-off) and the (attribute, label)
  * pairs seen in training (every label, for the attributes seen at least
  * all_labels times) into the model skeleton, and rewrites the ids of td to
@@ -570,41 +687,8 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
     }
 
     /* with a cut-off, repack the ids (the remap keeps their order) */
-    if (na < nprov) {
-        struct tdata nt = *td;
-        size_t len = 0, cap = 0, tcap = 0;
-        uint32_t *tok = NULL;
-        nt.pk = NULL;
-        nt.nids = 0;
-        for (size_t t = 0; t < td->ntok && st == CRFTAG_OK; t++) {
-            size_t n = 0;
-            struct pk_iter it;
-            for (pk_iter_init(&it, td, t); pk_iter_next(&it);) {
-                if (remap[it.id] == UINT32_MAX)
-                    continue;
-                if (UTIL_GROW(tok, tcap, n + 1)) {
-                    st = CRFTAG_ERR_NOMEM;
-                    break;
-                }
-                tok[n++] = remap[it.id];
-            }
-            size_t start = len;
-            if (st == CRFTAG_OK && pk_append(&nt, &len, &cap, tok, n))
-                st = CRFTAG_ERR_NOMEM;
-            td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
-        }
-        td->tok_start[td->ntok] = len;
-        free(tok);
-        if (st != CRFTAG_OK) {
-            free(nt.pk);
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-            goto out;
-        }
-        pk_trim(&nt, len);
-        free(td->pk);
-        td->pk = nt.pk;
-        td->nids = nt.nids;
-    }
+    if (na < nprov && (st = train_repack(td, remap, err)) != CRFTAG_OK)
+        goto out;
 
     /* distinct (attribute, label) pairs, by attribute then label */
     size_t L = m->labels.n;
@@ -646,7 +730,8 @@ void train_observed(const struct crftag_model *m, const struct tdata *td, uint32
         for (size_t t = td->sent_start[s]; t < td->sent_start[s + 1]; t++) {
             uint16_t y = td->label[t];
             struct pk_iter it;
-            for (pk_iter_init(&it, td, t); pk_iter_next(&it);) {
+            /* weighted attributes: observed values are not counts (tdata_gold) */
+            for (pk_iter_init(&it, td, t); !td->val && pk_iter_next(&it);) {
                 uint32_t a = it.id;
                 for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
                     if (m->pair_label[q] == y) {
@@ -658,4 +743,35 @@ void train_observed(const struct crftag_model *m, const struct tdata *td, uint32
                 obs[m->npairs + (size_t)td->label[t - 1] * L + y]++;
         }
     }
+}
+
+/* ---- weighted attributes (CRFsuite's name:weight) ---------------------- */
+
+void tdata_token_w(const struct crftag_model *m, const struct tdata *td, size_t t, double *v,
+                   double *row, int mode)
+{
+    const double *w = td->val + td->val_start[t];
+    struct pk_iter it;
+    for (pk_iter_init(&it, td, t); pk_iter_next(&it); w++) {
+        double a = *w;
+        uint32_t q0 = m->attr_off[it.id], q1 = m->attr_off[it.id + 1];
+        if (mode == 0)
+            for (uint32_t q = q0; q < q1; q++)
+                row[m->pair_label[q]] += a * v[q];
+        else
+            for (uint32_t q = q0; q < q1; q++)
+                v[q] += a * row[m->pair_label[q]];
+    }
+}
+
+double tdata_gold(const struct tdata *td, size_t t0, size_t T, size_t L, const double *state,
+                  double *mstate)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < T; i++) {
+        size_t k = i * L + td->label[t0 + i];
+        s += state[k];
+        mstate[k] -= 1.0;
+    }
+    return s;
 }

@@ -30,6 +30,9 @@ struct tdata {
     uint16_t *label;             /* [ntok] gold label ids (train only) */
     struct tnames *names;        /* when not NULL, train_map (adding) keeps the
                                     name of every attribute it adds */
+    double *val;                 /* weighted attributes (FEAT_ATTRS, a weight not 1): */
+                                 /* the weight of every id of pk, in pk's order; else NULL */
+    size_t *val_start;           /* [ntok+1] token t's weights at val + val_start[t] */
 };
 
 /* Names of the provisional attribute ids of train_map: id a's name at
@@ -116,5 +119,19 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
 void train_observed(const struct crftag_model *m, const struct tdata *td, uint32_t *obs);
 
 void tdata_free(struct tdata *td);
+
+/* Token t's attributes with td->val (weights): mode 0 adds w * v[q] to
+ * row[label of q] (state), mode 1 adds w * row[label of q] to v[q]
+ * (gradient); train.c's train_token for weighted attributes. */
+void tdata_token_w(const struct crftag_model *m, const struct tdata *td, size_t t, double *v,
+                   double *row, int mode);
+
+/* With weighted attributes train_observed leaves the attributes' observed
+ * values out; the objective takes them from the gold path instead: returns
+ * the sum of state[i][gold_i] over the sentence's tokens t0 .. t0+T-1 and
+ * subtracts 1 from mstate[i][gold_i] (so that the gradient pass adds
+ * E[value] - observed value). */
+double tdata_gold(const struct tdata *td, size_t t0, size_t T, size_t L, const double *state,
+                  double *mstate);
 
 #endif

@@ -412,7 +412,7 @@ if grep -q '^{"error":"line 1: \\"text\\" is not a string"}$' "$T/out" && \
 else
     fail "jsonl: an error line, then tagging goes on"
 fi
-refuse "jsonl: unknown input format" 2 "expected text or jsonl" \
+refuse "jsonl: unknown input format" 2 "expected auto, conll, crfsuite, text or jsonl" \
     "$CRFTAG" tag -m models/wikiser.crftag -J xml "$T/bad.jsonl"
 # co-process: the answer to a record arrives while the input is still open
 mkfifo "$T/fifo"
@@ -934,6 +934,55 @@ refuse "--nbest with -f spans" 2 "use --format conll or json" "$CRFTAG" tag -m $
 refuse "--marginals with -J jsonl" 2 "do not apply to --input-format jsonl" "$CRFTAG" tag -m $M -p -J jsonl "$T/c_text"
 refuse "--nbest too large" 2 "at most 1000" "$CRFTAG" tag -m $M -n 1001 "$T/c_text"
 refuse "--nbest not a number" 2 "expected a non-negative integer" "$CRFTAG" tag -m $M -n x "$T/c_text"
+
+# --- CRFsuite's data format (LABEL<TAB>ATTR<TAB>ATTR:weight..., tests/data/crfsuite_conll_30.txt) ---
+CS=tests/data/crfsuite_conll_30.txt
+check "train on a CRFsuite attribute file (detected)" "$CRFTAG" train --quiet --bias 0 -o "$T/cs.crftag" "$CS"
+"$CRFTAG" info "$T/cs.crftag" > "$T/out" 2>&1
+grep -q "^features: *attributes" "$T/out" && grep -q "^training data: *30 sentences, 808 tokens" "$T/out" &&
+    ok "info: attribute features, 30 sentences" || fail "info: attribute features, 30 sentences"
+check "eval on the CRFsuite file" "$CRFTAG" eval --quiet -m "$T/cs.crftag" "$CS"
+F=$(f1 "$T/out")
+if [ -n "$F" ] && ge "$F" 90; then ok "CRFsuite-format model learns its training data (F1 $F)"; else
+    fail "CRFsuite-format model learns its training data (F1 '$F')"; fi
+check "tag a CRFsuite file (labels ignored)" "$CRFTAG" tag -m "$T/cs.crftag" "$CS"
+cut -f1 "$CS" > "$T/gold.lab"
+if [ "$(wc -l < "$T/out")" -eq "$(wc -l < "$T/gold.lab")" ] &&
+   [ "$(paste "$T/gold.lab" "$T/out" | awk -F'\t' '$1 != "" && $1 == $2' | wc -l)" -ge 770 ]; then
+    ok "tag writes one label a token, a blank line a sentence, as CRFsuite's tag"
+else fail "tag writes one label a token, a blank line a sentence, as CRFsuite's tag"; fi
+sed 's/^[^\t]*\t/\t/' "$CS" > "$T/nolabel.txt"       # empty labels: tagging only
+check "tag --input-format crfsuite without labels" "$CRFTAG" tag -m "$T/cs.crftag" --input-format crfsuite "$T/nolabel.txt"
+paste "$T/gold.lab" "$T/out" | awk -F'\t' '$1 != "" && $1 == $2' | wc -l > "$T/n"
+if [ "$(cat "$T/n")" -ge 770 ]; then ok "unlabeled CRFsuite input tags the same"; else fail "unlabeled CRFsuite input tags the same"; fi
+refuse "an unlabeled CRFsuite file cannot train" 1 "empty label" "$CRFTAG" train --quiet -o "$T/x" --input-format crfsuite "$T/nolabel.txt"
+printf 'B-NP\tw=a\tlen:abc\n' > "$T/badw.txt"
+refuse "a bad weight names file and line" 1 "badw.txt:1: field 3 'len:abc': attribute weight is not a number" \
+    "$CRFTAG" train --quiet -o "$T/x" --input-format crfsuite "$T/badw.txt"
+refuse "a template does not apply to attributes" 1 "do not apply" \
+    "$CRFTAG" train --quiet -o "$T/x" -t tests/data/features_conll2000.tpl "$CS"
+refuse "--input-format checks its value" 2 "expected auto, conll, crfsuite" \
+    "$CRFTAG" train -o "$T/x" --input-format csv "$CS"
+refuse "columns into a model of attributes" 2 "CRFsuite's format" \
+    "$CRFTAG" tag -m "$T/cs.crftag" --tokenized --input-format conll "$CS"
+refuse "CRFsuite input into a model of columns" 2 "not CRFsuite attributes" \
+    "$CRFTAG" tag -m "$T/m.crftag" --input-format crfsuite "$CS"
+awk 'BEGIN { for (i = 1; i <= 1100; i++) { printf "w%d\tNN\t%s\n", i, (i % 2 ? "B-NP" : "O")
+                                           if (i % 10 == 0) print "" }
+             print "w\tNN\tx\tB-NP" }' > "$T/cols.txt"
+refuse "columns whose count varies suggest --input-format crfsuite" 1 "use --input-format crfsuite" \
+    "$CRFTAG" train --quiet -o "$T/x" "$T/cols.txt"
+
+# --- the Python package and its scikit-learn estimator (Debian's /usr/bin/python3 with sklearn) ---
+if ! /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1; then
+    echo "skip - crftag.sklearn (no /usr/bin/python3 with scikit-learn: apt-get install python3-sklearn)"
+elif ldd "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q 'lib[at]san' ||
+    nm -D "$BUILD/libcrftag.so.1" 2>/dev/null | grep -q ' __[at]san_'; then
+    echo "skip - crftag.sklearn (sanitizer build)"
+else
+    check "python training and crftag.sklearn.CRF (python/test_sklearn.py)" env PYTHONDONTWRITEBYTECODE=1 \
+        CRFTAG_LIB="$BUILD/libcrftag.so.1" CRFTAG_BIN="$CRFTAG" /usr/bin/python3 python/test_sklearn.py
+fi
 
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

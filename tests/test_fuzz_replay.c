@@ -46,6 +46,9 @@
 #define LLVMFuzzerTestOneInput fuzz_json_one
 #include "../fuzz/fuzz_json.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_crfsuite_one
+#include "../fuzz/fuzz_crfsuite.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*harness_fn)(const uint8_t *data, size_t size);
 
@@ -177,6 +180,12 @@ static void test_json(void **state)
     replay("json", fuzz_json_one);
 }
 
+static void test_crfsuite(void **state)
+{
+    (void)state;
+    replay("crfsuite", fuzz_crfsuite_one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_lexicon),
         cmocka_unit_test(test_train),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_crfsuite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -889,7 +889,9 @@ static const struct corruption bad_fields[] = {
     { "I-PER -> B-PER", AT(names), 18, BYTES("B"), "duplicate label \"B-PER\"" },
     { "B\\0PER", AT(names), 10, 1, 0, NULL, "NUL" },
     { "bio 2", AT(bio), 0, 1, 2, NULL, "bio" },
-    { "feature kind 3", AT(kind), 0, 4, 3, NULL, "feature kind" },
+    { "feature kind 4", AT(kind), 0, 4, 4, NULL, "feature kind" },
+    { "feature kind 3 (attribute strings) with a template", AT(kind), 0, 4, 3, NULL,
+      "attribute features with" },
     { "5 columns", AT(ncols), 0, 4, 5, NULL, "columns" },
     { "c1 = NaN", AT(meta), 0, 8, 0xfff8000000000000u, NULL, "metadata" },
 };
@@ -912,6 +914,14 @@ static void test_bad_fields(void **state)
     unsigned char *q = dup_bytes(p, plen);
     memcpy(q + o.hashes + 8, q + o.hashes, 8);
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
+    memcpy(q, p, plen);
+    wr32(q + o.kind, 3);                 /* attribute strings: not before format version 5 */
+    {
+        size_t flen4;
+        unsigned char *f4 = pack(q, plen, 4, &flen4);
+        refuse(f4, flen4, CRFTAG_ERR_MODEL_FORMAT, "feature kind 3");
+        free(f4);
+    }
     memcpy(q, p, plen);
     char *bracket = memchr(q + o.tpl + 4, '[', rd32(q + o.tpl));
     assert_non_null(bracket);

@@ -29,6 +29,7 @@
 #define SLICE "tests/data/corpus_wikiser_30.txt"
 #define CONLL "tests/data/corpus_conll_30.txt.gz"
 #define TEMPLATE "tests/data/features_conll2000.tpl"
+#define CRFSUITE "tests/data/crfsuite_conll_30.txt"
 
 /* ---- the failing allocator ---------------------------------------------- */
 
@@ -180,9 +181,10 @@ static enum crftag_status op_corpus(void *vctx, int reference, struct crftag_err
 static void test_corpus_read(void **state)
 {
     (void)state;
-    struct corpus_ctx w = { SLICE, 0, 0 }, g = { CONLL, 0, 0 };
+    struct corpus_ctx w = { SLICE, 0, 0 }, g = { CONLL, 0, 0 }, a = { CRFSUITE, 0, 0 };
     walk("read WikiSER", op_corpus, &w);
     walk("read CoNLL .gz", op_corpus, &g);
+    walk("read CRFsuite (detected)", op_corpus, &a);
 }
 
 struct reader_ctx {
@@ -770,6 +772,91 @@ static enum crftag_status op_eval(void *vctx, int reference, struct crftag_error
     return CRFTAG_OK;
 }
 
+/* ---- attribute strings in memory: corpus, training, tagging, buffers ---- */
+
+struct attrs_ctx {
+    double objective;
+    uint32_t ids[4];
+    double marg[4 * 8];
+};
+
+/* Builds a corpus of attribute strings in memory, trains 3 iterations,
+ * tags a sentence with marginals, and round-trips the model through a
+ * buffer; a run that succeeds gives the reference's results. */
+static enum crftag_status op_attrs(void *vctx, int reference, struct crftag_error *err)
+{
+    struct attrs_ctx *x = vctx;
+    static const char *names[] = { "w=qemu", "pos=NN", "suf:3=emu", "w=uses", "pos=VBZ",
+                                   "w=spice", "pos=NN", "w=.", "pos=.", "w=linux", "pos=NN",
+                                   "w=runs", "pos=VBZ", "w=fast", "pos=RB" };
+    static const double w[] = { 1, 0.5, 2, 1, -1.5, 1, 0.5, 3, 1, 1, 0.5, 0.25, 1, 1, 2 };
+    static const size_t natt1[] = { 3, 2, 2, 2 }, natt2[] = { 2, 2, 2 };
+    static const char *lab1[] = { "B-App", "O", "B-Proto", "O" };
+    static const char *lab2[] = { "B-OS", "O", "O" };
+    struct crftag_corpus *c = NULL;
+    struct crftag_model *m = NULL, *m2 = NULL;
+    struct crftag_tagger *t = NULL;
+    void *buf = NULL;
+    size_t len = 0;
+    uint32_t ids[4];
+    double marg[4 * 8];
+    enum crftag_status st = crftag_corpus_new(&c);
+    if (st != CRFTAG_OK) {
+        err->code = st;
+        snprintf(err->msg, sizeof err->msg, "out of memory (corpus_new)");
+        return st;
+    }
+    st = crftag_corpus_add_attrs(c, 4, natt1, names, w, lab1, err);
+    if (st == CRFTAG_OK)
+        st = crftag_corpus_add_attrs(c, 3, natt2, names + 9, w + 9, lab2, err);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 3;
+    p.threads = 1;
+    p.bias = "0";
+    if (st == CRFTAG_OK)
+        st = crftag_train(c, &p, &m, err);
+    if (st == CRFTAG_OK)
+        st = crftag_model_save_mem(m, &buf, &len, err);
+    if (st == CRFTAG_OK)
+        st = crftag_model_load_mem(buf, len, &m2, err);
+    if (st == CRFTAG_OK && (st = crftag_tagger_new(m2, &t)) != CRFTAG_OK) {
+        err->code = st;
+        snprintf(err->msg, sizeof err->msg, "out of memory (tagger_new)");
+    }
+    if (st == CRFTAG_OK)
+        st = crftag_tagger_tag_attrs(t, 4, natt1, names, w, ids, NULL, marg, err);
+    if (st == CRFTAG_OK) {
+        struct crftag_model_info mi;
+        crftag_model_get_info(m, &mi);
+        size_t L = crftag_model_num_labels(m2);
+        assert_true(L <= 8);
+        if (reference) {
+            x->objective = mi.final_objective;
+            memcpy(x->ids, ids, sizeof ids);
+            memcpy(x->marg, marg, 4 * L * sizeof *marg);
+        } else {
+            assert_true(mi.final_objective == x->objective);
+            assert_memory_equal(ids, x->ids, sizeof ids);
+            assert_memory_equal(marg, x->marg, 4 * L * sizeof *marg);
+        }
+    }
+    crftag_tagger_free(t);
+    free(buf);
+    crftag_model_free(m2);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+    return st;
+}
+
+static void test_attrs(void **state)
+{
+    (void)state;
+    struct attrs_ctx x;
+    memset(&x, 0, sizeof x);
+    walk("attribute strings: corpus, train, save_mem, load_mem, tag_attrs", op_attrs, &x);
+}
+
 static void test_eval(void **state)
 {
     (void)state;
@@ -788,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_attrs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

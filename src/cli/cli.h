@@ -38,6 +38,11 @@ void cli_errorf(const char *fmt, ...)
 #endif
     ;
 
+/* The enum crftag_input_format named by an --input-format value s (NULL,
+ * "auto", "conll" or "columns", "crfsuite"), or -1 after an error message
+ * ("CMD: --input-format: expected auto, conll, crfsuite" + extra). */
+int cli_input_format(const char *cmd, const char *s, const char *extra);
+
 /* ---- table-driven options (opts.c) ---- */
 
 enum opt_type { OPT_FLAG, OPT_INT, OPT_UINT, OPT_DOUBLE, OPT_STRING, OPT_LIST };

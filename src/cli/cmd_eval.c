@@ -22,6 +22,7 @@ struct eval_opts {
     int no_constraint;
     const char *bias;
     int quiet;
+    const char *input_format;
 };
 
 static const struct opt eval_table[] = {
@@ -35,6 +36,8 @@ static const struct opt eval_table[] = {
      "do not restrict decoding to valid BIO sequences"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct eval_opts, quiet), NULL,
      "do not print the tagging speed on stderr"},
+    {"input-format", 0, OPT_STRING, offsetof(struct eval_opts, input_format), "FMT",
+     "auto (default: detected; crfsuite for a model of attribute strings), conll or crfsuite"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -51,12 +54,13 @@ static const char *shown(const char *path)
 }
 
 /* Scores one file into ev; t == NULL means --pred. */
-static int eval_file(const char *path, struct crftag_eval *ev, struct crftag_tagger *t,
-                     const struct crftag_model *m, size_t model_cols, size_t *ntok)
+static int eval_file(const char *path, int informat, struct crftag_eval *ev,
+                     struct crftag_tagger *t, const struct crftag_model *m, size_t model_cols,
+                     size_t *ntok)
 {
     struct crftag_reader *r;
     struct crftag_error err;
-    enum crftag_status st = crftag_reader_open(path, &r, &err);
+    enum crftag_status st = crftag_reader_open_format(path, informat, &r, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         return -1;
@@ -142,6 +146,9 @@ int cmd_eval(int argc, char **argv)
         cli_errorf("eval: no file given (usage: crftag eval %s)", usage);
         return CLI_USAGE;
     }
+    int informat = cli_input_format("eval", o.input_format, NULL);
+    if (informat < 0)
+        return CLI_USAGE;
     struct crftag_model *m = NULL;
     struct crftag_tagger *t = NULL;
     struct crftag_eval *ev = NULL;
@@ -157,6 +164,8 @@ int cmd_eval(int argc, char **argv)
         struct crftag_model_info info;
         crftag_model_get_info(m, &info);
         model_cols = info.num_columns;
+        if (strcmp(info.features, "attributes") == 0)
+            informat = CRFTAG_INPUT_CRFSUITE;
         if (crftag_tagger_new(m, &t) != CRFTAG_OK) {
             cli_errorf("out of memory");
             goto out;
@@ -177,7 +186,7 @@ int cmd_eval(int argc, char **argv)
     }
     double t0 = now();
     for (int i = 1; i <= npos; i++)
-        if (eval_file(argv[i], ev, t, m, model_cols, &ntok))
+        if (eval_file(argv[i], informat, ev, t, m, model_cols, &ntok))
             goto out;
     double secs = now() - t0;
     char *report = NULL;

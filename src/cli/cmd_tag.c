@@ -59,7 +59,8 @@ static const struct opt tag_table[] = {
      "do not restrict decoding to valid BIO sequences"},
     {"input-format", 'J', OPT_STRING, offsetof(struct tag_opts, input_format), "FMT",
      "text (default) or jsonl: one JSON string or {\"text\": ...} per line, one JSON line out "
-     "(the record's other members kept)"},
+     "(the record's other members kept); with --tokenized: auto (default), conll or crfsuite "
+     "(LABEL<TAB>ATTR..., the label ignored; one predicted label a line out, as CRFsuite's tag)"},
     {"lines", 'l', OPT_FLAG, offsetof(struct tag_opts, lines), NULL,
      "raw text: each line is a document, answered as soon as it is read (default: a blank "
      "line ends a paragraph, a line break inside one is a space)"},
@@ -148,12 +149,35 @@ struct tag_ctx {
     struct tag_bufs b;
     int conf_on;                 /* --marginals, --all-marginals or --nbest */
     struct tag_conf conf;
+    int informat;                /* --tokenized: enum crftag_input_format */
 };
+
+/* A sentence read in CRFsuite's format: its predicted labels, one a line,
+ * and a blank line (CRFsuite's `tag`). */
+static int tag_write_labels(struct tag_ctx *cx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%s\n", crftag_model_label(cx->m, cx->b.ids[i]));
+    if (putchar('\n') == EOF || (cx->flush && fflush(stdout))) {
+        cli_errorf("writing output: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* Tags one sentence whose token strings are in b->tok, and writes it. */
 static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size_t stride,
                      const char *text, size_t base)
 {
+    if (cx->informat == CRFTAG_INPUT_CRFSUITE) {
+        struct crftag_error err;
+        enum crftag_status st = crftag_tagger_tag(cx->t, cols, n, stride, cx->b.ids, NULL, &err);
+        if (st != CRFTAG_OK) {
+            cli_error(&err, st);
+            return -1;
+        }
+        return tag_write_labels(cx, n);
+    }
     struct out_sentence s = {
         .n = n, .tok = cx->b.tok, .tok_len = cx->b.tok_len, .tags = cx->b.tags,
         .text = text, .start = cx->b.start, .end = cx->b.end, .base = base,
@@ -327,7 +351,7 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
 {
     struct crftag_reader *r;
     struct crftag_error err;
-    enum crftag_status st = crftag_reader_open(path, &r, &err);
+    enum crftag_status st = crftag_reader_open_format(path, cx->informat, &r, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         return -1;
@@ -390,6 +414,29 @@ static int tag_conf_opts(struct tag_ctx *cx, const struct tag_opts *o, int jsonl
     return 0;
 }
 
+/* A model of attribute strings reads CRFsuite's format (tokenized), and only
+ * it does: sets cx->informat and o->tokenized, or returns -1 after an error
+ * message. */
+static int tag_input_of_model(struct tag_ctx *cx, struct tag_opts *o, int jsonl,
+                              const struct crftag_model_info *info)
+{
+    if (strcmp(info->features, "attributes") == 0) {
+        if (jsonl || cx->informat == CRFTAG_INPUT_COLUMNS) {
+            cli_errorf("tag: %s was trained on attribute strings: its input is CRFsuite's "
+                       "format (LABEL<TAB>ATTR...), not %s", o->model,
+                       jsonl ? "JSON lines" : "columns");
+            return -1;
+        }
+        o->tokenized = 1;
+        cx->informat = CRFTAG_INPUT_CRFSUITE;
+    } else if (cx->informat == CRFTAG_INPUT_CRFSUITE) {
+        cli_errorf("tag: %s reads %s features, not CRFsuite attributes", o->model,
+                   info->features);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_tag(int argc, char **argv)
 {
     struct tag_opts o = {0};
@@ -421,8 +468,15 @@ int cmd_tag(int argc, char **argv)
     if (o.input_format && strcmp(o.input_format, "jsonl") == 0)
         jsonl = 1;
     else if (o.input_format && strcmp(o.input_format, "text") != 0) {
-        cli_errorf("tag: --input-format: expected text or jsonl, got '%s'", o.input_format);
-        return CLI_USAGE;
+        cx.informat = cli_input_format("tag", o.input_format, ", text or jsonl");
+        if (cx.informat < 0)
+            return CLI_USAGE;
+        if (cx.informat == CRFTAG_INPUT_CRFSUITE)
+            o.tokenized = 1;        /* CRFsuite's format is tokenized */
+        else if (!o.tokenized) {
+            cli_errorf("tag: --input-format %s needs --tokenized", o.input_format);
+            return CLI_USAGE;
+        }
     }
     if (jsonl && o.tokenized) {
         cli_errorf("tag: --input-format jsonl reads raw text; it cannot be --tokenized");
@@ -440,6 +494,10 @@ int cmd_tag(int argc, char **argv)
     }
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
+    if (tag_input_of_model(&cx, &o, jsonl, &info)) {
+        crftag_model_free(m);
+        return CLI_USAGE;
+    }
     if (!o.tokenized && info.num_columns > 1) {
         cli_errorf("tag: %s reads %zu columns per token; raw text has only the token "
                    "(use --tokenized with column input)", o.model, info.num_columns);

@@ -28,11 +28,15 @@ struct train_opts {
     const char *init;
     int keep_names;
     int no_keep_names;
+    const char *input_format;
+    int informat;                /* enum crftag_input_format of input_format */
 };
 
 static const struct opt train_table[] = {
     {"output", 'o', OPT_STRING, offsetof(struct train_opts, output), "MODEL",
      "write the model to MODEL (required; written atomically)"},
+    {"input-format", 0, OPT_STRING, offsetof(struct train_opts, input_format), "FMT",
+     "auto (default: detected), conll (WikiSER or columns) or crfsuite (LABEL<TAB>ATTR...)"},
     {"template", 't', OPT_STRING, offsetof(struct train_opts, template_path), "FILE",
      "CRF++ feature template (default: built-in NER features)"},
     {"dev", 'd', OPT_STRING, offsetof(struct train_opts, dev), "FILE",
@@ -152,10 +156,10 @@ static const char *default_clusters(char *buf, size_t len)
     return NULL;
 }
 
-static int read_corpus(struct crftag_corpus *c, const char *path)
+static int read_corpus(struct crftag_corpus *c, const char *path, int informat)
 {
     struct crftag_error err;
-    enum crftag_status st = crftag_corpus_read(c, path, &err);
+    enum crftag_status st = crftag_corpus_read_format(c, path, informat, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         return -1;
@@ -174,12 +178,12 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
         return -1;
     }
     for (int i = 1; i <= npos; i++)
-        if (read_corpus(*c, argv[i]))
+        if (read_corpus(*c, argv[i], o->informat))
             return -1;
     size_t ns, nt;
     crftag_corpus_size(*c, &ns, &nt);
     if (o->dev) {
-        if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev))
+        if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev, o->informat))
             return -1;
         o->p.dev = *dev;
     }
@@ -302,7 +306,8 @@ int cmd_train(int argc, char **argv)
         cli_errorf("train: no training file given (usage: crftag train %s)", usage);
         return CLI_USAGE;
     }
-    if (train_check_args(&o, argv, npos))
+    if (train_check_args(&o, argv, npos) ||
+        (o.informat = cli_input_format("train", o.input_format, NULL)) < 0)
         return CLI_USAGE;
     struct crftag_train_params *p = &o.p;
     p->bio_constraint = !o.no_constraint;
@@ -333,14 +338,20 @@ int cmd_train(int argc, char **argv)
         p->template_name = o.template_path;
     }
     char clpath[4200];
-    if (!o.template_path && !o.no_clusters && !p->clusters) {
+    if (o.no_clusters && p->clusters) {
+        cli_errorf("train: --clusters and --no-clusters together");
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (read_corpora(&o, argv, npos, &c, &dev))
+        goto out;
+    /* the shipped word clusters, for the built-in features (not attribute strings) */
+    if (!o.template_path && !o.no_clusters && !p->clusters && !crftag_corpus_attrs(c)) {
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
     if (o.init && load_init(&o, &init))
-        goto out;
-    if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
 
     cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "

@@ -1,4 +1,4 @@
-"""crftag.py - Python bindings of libcrftag through ctypes (standard library only).
+"""crftag - Python bindings of libcrftag through ctypes (standard library only).
 
     import crftag
     m = crftag.Model("models/wikiser.crftag")
@@ -9,9 +9,19 @@
     m.entities(["QEMU", "uses", "SPICE"])    # [(0, 1, 'Application', P(entity)), ...]
     m.nbest(["QEMU", "uses"], 3)             # [(P, ['B-Application', 'O']), ...]
 
-The shared library is found through $CRFTAG_LIB (a path), else
-ctypes.util.find_library("crftag"), else ../build/libcrftag.so.1 beside this
-file.  A Model may be used from many threads: each thread gets its own
+Training (crftag.train) takes sentences of tokens (the built-in features)
+or of attributes, as python-crfsuite and sklearn-crfsuite do:
+
+    m = crftag.train([[{"w": "QEMU", "len": 0.4}, {"w": "uses"}]], [["B-App", "O"]])
+    m.tag([{"w": "QEMU", "len": 0.4}, {"w": "uses"}])
+    m.to_bytes()                              # the model file's bytes (Model(data=...))
+
+crftag.sklearn.CRF is an estimator with sklearn-crfsuite's interface.
+
+The shared library is found through $CRFTAG_LIB (a path), else the copy
+installed inside this package (pip install), else
+ctypes.util.find_library("crftag"), else ../../build/libcrftag.so.1 beside
+this file.  A Model may be used from many threads: each thread gets its own
 tagger (the C calls release the GIL).  Span offsets are character offsets
 into the Python string (text[span.start:span.end] == span.text); the byte
 offsets into its UTF-8 encoding are in byte_start / byte_end.
@@ -22,7 +32,7 @@ import os
 import threading
 from collections import namedtuple
 
-__all__ = ["Model", "Span", "CrftagError", "version"]
+__all__ = ["Model", "Span", "CrftagError", "version", "train", "attributes"]
 
 Span = namedtuple("Span", "start end label text byte_start byte_end")
 
@@ -51,6 +61,32 @@ class _Span(ctypes.Structure):
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
 
 
+class _TrainParams(ctypes.Structure):
+    """struct crftag_train_params, as include/crftag.h declares it."""
+    _fields_ = [("c1", ctypes.c_double), ("c2", ctypes.c_double),
+                ("max_iter", ctypes.c_int), ("delta", ctypes.c_double),
+                ("period", ctypes.c_int), ("epsilon", ctypes.c_double),
+                ("threads", ctypes.c_int), ("min_freq", ctypes.c_uint32),
+                ("template_text", ctypes.c_char_p), ("template_name", ctypes.c_char_p),
+                ("hash_seed", ctypes.c_uint64), ("bio_constraint", ctypes.c_int),
+                ("dev", ctypes.c_void_p), ("progress", ctypes.c_void_p),
+                ("user", ctypes.c_void_p), ("lexicon", ctypes.c_int),
+                ("lexicon_folds", ctypes.c_int), ("dev_patience", ctypes.c_int),
+                ("bias", ctypes.c_char_p), ("clusters", ctypes.c_char_p),
+                ("lexicon_files", ctypes.c_void_p), ("num_lexicon_files", ctypes.c_size_t),
+                ("all_labels", ctypes.c_uint32)]
+
+
+class _ModelInfo(ctypes.Structure):
+    """The first fields of struct crftag_model_info (the library fills only
+    the size given)."""
+    _fields_ = [("format_version", ctypes.c_uint32), ("num_labels", ctypes.c_size_t),
+                ("num_columns", ctypes.c_size_t), ("features", ctypes.c_char_p),
+                ("builtin_version", ctypes.c_uint32), ("template_text", ctypes.c_char_p),
+                ("hash_seed", ctypes.c_uint64), ("num_attributes", ctypes.c_size_t),
+                ("num_features", ctypes.c_size_t), ("num_nonzero", ctypes.c_size_t),
+                ("bio_constrained", ctypes.c_int), ("c1", ctypes.c_double),
+                ("c2", ctypes.c_double), ("iterations", ctypes.c_uint32)]
 class _Chunk(ctypes.Structure):
     _fields_ = [("begin", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
@@ -60,11 +96,14 @@ def _find_library():
     path = os.environ.get("CRFTAG_LIB")
     if path:
         return path
+    here = os.path.dirname(os.path.abspath(__file__))
+    bundled = os.path.join(here, "libcrftag.so.1")
+    if os.path.exists(bundled):
+        return bundled
     found = ctypes.util.find_library("crftag")
     if found:
         return found
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(here, "..", "build", "libcrftag.so.1")
+    return os.path.join(here, "..", "..", "build", "libcrftag.so.1")
 
 
 _lib = None
@@ -98,6 +137,26 @@ def _load():
                                        ctypes.POINTER(ctypes.POINTER(_Span)),
                                        ctypes.POINTER(S), P, P, E]),
         "crftag_spans_free": (None, [P]),
+        "crftag_corpus_new": (I, [PP]),
+        "crftag_corpus_free": (None, [P]),
+        "crftag_corpus_add_attrs": (I, [P, S, ctypes.POINTER(S),
+                                        ctypes.POINTER(ctypes.c_char_p),
+                                        ctypes.POINTER(ctypes.c_double),
+                                        ctypes.POINTER(ctypes.c_char_p), E]),
+        "crftag_corpus_add_sentence": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S, E]),
+        "crftag_train_params_init_sz": (None, [ctypes.POINTER(_TrainParams), S]),
+        "crftag_train_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
+        "crftag_model_save_mem": (I, [P, PP, ctypes.POINTER(S), E]),
+        "crftag_model_get_info_sz": (None, [P, ctypes.POINTER(_ModelInfo), S]),
+        "crftag_tagger_tag_attrs": (I, [P, S, ctypes.POINTER(S),
+                                        ctypes.POINTER(ctypes.c_char_p),
+                                        ctypes.POINTER(ctypes.c_double),
+                                        ctypes.POINTER(ctypes.c_uint32),
+                                        ctypes.POINTER(ctypes.c_double),
+                                        ctypes.POINTER(ctypes.c_double), E]),
+        "crftag_model_attr_weights": (I, [P, ctypes.c_char_p, S,
+                                          ctypes.POINTER(ctypes.c_double)]),
+        "crftag_model_transition": (ctypes.c_double, [P, ctypes.c_uint32, ctypes.c_uint32]),
         "crftag_tagger_tag_prob": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S,
                                        ctypes.POINTER(ctypes.c_uint32),
                                        ctypes.POINTER(ctypes.c_double),
@@ -177,12 +236,19 @@ class Model:
                                            ctypes.byref(err))
         if st != 0:
             _raise(st, err)
+        self._adopt(self._ptr, constrained)
+
+    def _adopt(self, ptr, constrained):
+        """Takes the C model ptr (owned from then on)."""
+        lib = _load()
+        self._ptr = ptr
         self._constrained = 1 if constrained else 0
         n = lib.crftag_model_num_labels(self._ptr)
         self.labels = [lib.crftag_model_label(self._ptr, i).decode() for i in range(n)]
         self._blabels = (ctypes.c_char_p * max(n, 1))(*[x.encode() for x in self.labels])
         self._plain = lib.crftag_labels_plain(self._blabels, n) == 1
         self._local = threading.local()
+        self._attr_model = self.features == "attributes"
 
     def __del__(self):
         if _lib is not None and getattr(self, "_ptr", None):
@@ -198,6 +264,8 @@ class Model:
         return t
 
     def _run(self, tokens, want_marginals):
+        if self._attr_model:
+            return self._run_attrs(tokens, want_marginals)
         enc = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in tokens]
         n = len(enc)
         L = len(self.labels)
@@ -277,7 +345,8 @@ class Model:
                 for r in range(got.value)]
 
     def tag(self, tokens):
-        """Labels of a sentence given as a list of token strings (or bytes)."""
+        """Labels of a sentence given as a list of token strings (or bytes),
+        or, for a model of attribute strings, a list of items."""
         ids, _, n, _ = self._run(tokens, False)
         return [self.labels[ids[i]] for i in range(n)]
 
@@ -318,3 +387,214 @@ class Model:
         finally:
             _lib.crftag_spans_free(spans)
         return out
+
+    # ---- attribute strings, training, serialization ------------------------
+
+    @property
+    def features(self):
+        """"builtin", "template" or "attributes" (a model trained on
+        attribute strings: its sentences are lists of items, see
+        attributes())."""
+        info = _ModelInfo()
+        _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(info), ctypes.sizeof(info))
+        return info.features.decode()
+
+    def _run_attrs(self, items, want_marginals):
+        natt, names, weights = _encode_items(items)
+        n = len(natt)
+        L = len(self.labels)
+        ids = (ctypes.c_uint32 * max(n, 1))()
+        marg = (ctypes.c_double * max(n * L, 1))() if want_marginals else None
+        err = _Error()
+        st = _lib.crftag_tagger_tag_attrs(self._tagger().ptr, n, natt, names, weights, ids,
+                                          None, marg, ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        return ids, marg, n, L
+
+    def to_bytes(self):
+        """The model file's bytes (what save writes; Model(data=...) reads
+        them back)."""
+        buf = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        err = _Error()
+        st = _lib.crftag_model_save_mem(self._ptr, ctypes.byref(buf), ctypes.byref(n),
+                                        ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+        try:
+            return ctypes.string_at(buf, n.value)
+        finally:
+            _libc_free(buf)
+
+    def save(self, path):
+        """Writes the model file (atomically: a temporary file renamed)."""
+        data = self.to_bytes()
+        tmp = "%s.tmp.%d" % (path, os.getpid())
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def __reduce__(self):
+        return (_model_from_bytes, (self.to_bytes(), bool(self._constrained)))
+
+    def attr_weights(self, name):
+        """{label: weight} of an attribute string (models of attribute
+        strings); empty when the model does not have it."""
+        L = len(self.labels)
+        out = (ctypes.c_double * L)()
+        b = name.encode("utf-8")
+        if not _lib.crftag_model_attr_weights(self._ptr, b, len(b), out):
+            return {}
+        return {self.labels[y]: out[y] for y in range(L) if out[y] != 0.0}
+
+    def transition(self, a, b):
+        """The weight of the transition from label a to label b."""
+        return _lib.crftag_model_transition(self._ptr, self.labels.index(a),
+                                            self.labels.index(b))
+
+
+def _model_from_bytes(data, constrained=True):
+    return Model(data=data, constrained=constrained)
+
+
+def _libc_free(ptr):
+    libc = ctypes.CDLL(None)
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.free(ptr)
+
+
+def attributes(item, prefix=""):
+    """The (name, weight) attribute strings of one item, as python-crfsuite
+    reads them: {"k": "v"} -> ("k=v", 1.0); {"k": 0.5} -> ("k", 0.5);
+    {"k": True} -> ("k", 1.0) (False: 0.0); {"p": {...}} and {"p": [...]}
+    -> the nested names prefixed "p:"; ["a", "b"] -> ("a", 1.0), ("b", 1.0)."""
+    if isinstance(item, dict):
+        for k, v in item.items():
+            key = prefix + str(k)
+            if isinstance(v, str):
+                yield key + "=" + v, 1.0
+            elif isinstance(v, (dict, list, tuple, set, frozenset)):
+                yield from attributes(v, key + ":")
+            else:
+                yield key, float(v)
+    elif isinstance(item, (list, tuple, set, frozenset)):
+        for v in item:
+            if isinstance(v, str):
+                yield prefix + v, 1.0
+            elif isinstance(v, tuple) and len(v) == 2:
+                yield prefix + str(v[0]), float(v[1])
+            else:
+                raise TypeError("attribute lists hold strings or (name, weight) pairs, "
+                                "not %r" % (v,))
+    else:
+        raise TypeError("an item is a dict or a list of attributes, not %r" % (item,))
+
+
+def _encode_items(items):
+    """(natt[], names[], weights[]) ctypes arrays of a sentence of items."""
+    natt, names, weights = [], [], []
+    for item in items:
+        k = 0
+        for name, w in attributes(item):
+            names.append(name.encode("utf-8"))
+            weights.append(w)
+            k += 1
+        natt.append(k)
+    return ((ctypes.c_size_t * max(len(natt), 1))(*natt),
+            (ctypes.c_char_p * max(len(names), 1))(*names),
+            (ctypes.c_double * max(len(weights), 1))(*weights))
+
+
+def _is_tokens(X):
+    for s in X:
+        for t in s:
+            return isinstance(t, (str, bytes))
+    return False
+
+
+def _corpus(X, y):
+    """A C corpus of sentences X (token strings, or items of attributes)
+    with labels y; returns its pointer (free with crftag_corpus_free)."""
+    lib = _load()
+    c = ctypes.c_void_p()
+    st = lib.crftag_corpus_new(ctypes.byref(c))
+    if st != 0:
+        _raise(st, None)
+    tokens = _is_tokens(X)
+    err = _Error()
+    try:
+        if len(X) != len(y):
+            raise ValueError("X has %d sentences, y %d" % (len(X), len(y)))
+        for k, (xs, ys) in enumerate(zip(X, y)):
+            if len(xs) != len(ys):
+                raise ValueError("sentence %d: %d items, %d labels" % (k, len(xs), len(ys)))
+            labels = [str(v).encode("utf-8") for v in ys]
+            if tokens:
+                cells = []
+                for t, lab in zip(xs, labels):
+                    cells += [t.encode("utf-8") if isinstance(t, str) else bytes(t), lab]
+                arr = (ctypes.c_char_p * max(len(cells), 1))(*cells)
+                st = lib.crftag_corpus_add_sentence(c, arr, len(xs), 2, ctypes.byref(err))
+            else:
+                natt, names, weights = _encode_items(xs)
+                labs = (ctypes.c_char_p * max(len(labels), 1))(*labels)
+                st = lib.crftag_corpus_add_attrs(c, len(xs), natt, names, weights, labs,
+                                                 ctypes.byref(err))
+            if st != 0:
+                _raise(st, err)
+    except BaseException:
+        lib.crftag_corpus_free(c)
+        raise
+    return c
+
+
+def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, period=10,
+          min_freq=1, all_possible_states=False, bias="0", threads=0, X_dev=None, y_dev=None,
+          dev_patience=0, template=None, lexicon=True, constrained=True):
+    """Trains a model on sentences X with labels y (lists of label strings).
+
+    A sentence of X is a list of token strings (crftag's built-in features,
+    or a CRF++ template given as text) or a list of items, each a dict or a
+    list of attributes (see attributes()).  c1, c2, max_iterations, epsilon,
+    delta, period and min_freq are as in crftag train (and CRFsuite's
+    L-BFGS); all_possible_states gives every attribute a weight for every
+    label; bias is the label bias ("0": none, "auto": chosen on held-out
+    data); X_dev / y_dev score each iteration and, with dev_patience > 0,
+    stop early.  Returns a Model."""
+    lib = _load()
+    p = _TrainParams()
+    lib.crftag_train_params_init_sz(ctypes.byref(p), ctypes.sizeof(p))
+    p.c1, p.c2, p.max_iter = float(c1), float(c2), int(max_iterations)
+    p.epsilon, p.delta, p.period = float(epsilon), float(delta), int(period)
+    p.min_freq, p.threads = int(min_freq), int(threads)
+    p.all_labels = 1 if all_possible_states else 0
+    keep = [bias.encode() if bias is not None else None]
+    p.bias = keep[0]
+    p.lexicon = 1 if lexicon else 0
+    p.bio_constraint = 1 if constrained else 0
+    p.dev_patience = int(dev_patience)
+    if template is not None:
+        keep.append(template.encode("utf-8"))
+        p.template_text = keep[-1]
+    c = _corpus(X, y)
+    dev = None
+    try:
+        if X_dev is not None:
+            dev = _corpus(X_dev, y_dev)
+            p.dev = dev.value
+        m = ctypes.c_void_p()
+        err = _Error()
+        st = lib.crftag_train_sz(c, ctypes.byref(p), ctypes.sizeof(p), ctypes.byref(m),
+                                 ctypes.byref(err))
+        if st != 0:
+            _raise(st, err)
+    finally:
+        lib.crftag_corpus_free(c)
+        if dev is not None:
+            lib.crftag_corpus_free(dev)
+    model = Model.__new__(Model)
+    model._adopt(m, constrained)
+    return model

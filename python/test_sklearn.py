@@ -1,0 +1,167 @@
+"""test_sklearn.py - training from Python and crftag.sklearn.CRF.
+
+Run from the repository root with Debian's python3 and python3-sklearn:
+    CRFTAG_LIB=build/libcrftag.so.1 CRFTAG_BIN=build/crftag /usr/bin/python3 python/test_sklearn.py
+Data: tests/data/corpus_conll_30.txt.gz (30 CoNLL-2000 sentences) with
+sklearn-crfsuite's tutorial features (python/examples/conll2000_tutorial.py),
+and tests/data/crfsuite_conll_30.txt (the same sentences as CRFsuite
+attributes), whose model the crftag program trains too.
+"""
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "examples"))
+import crftag  # noqa: E402
+from crftag.sklearn import CRF  # noqa: E402
+from conll2000_tutorial import chunk_f1, read_conll, sent2features, sent2labels  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+
+BIN = os.environ.get("CRFTAG_BIN", "build/crftag")
+CONLL30 = "tests/data/corpus_conll_30.txt.gz"
+CS30 = "tests/data/crfsuite_conll_30.txt"
+
+
+def crfsuite_items(path):
+    """The sentences of a CRFsuite file as lists of (name, weight) items,
+    and their labels (unescaped by hand: "\\:" and "\\\\")."""
+    X, y, xs, ys = [], [], [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                if xs:
+                    X.append(xs)
+                    y.append(ys)
+                xs, ys = [], []
+                continue
+            fields = line.split("\t")
+            ys.append(fields[0])
+            item = []
+            for a in fields[1:]:
+                name, w, i = "", 1.0, 0
+                while i < len(a):
+                    if a[i] == "\\" and i + 1 < len(a) and a[i + 1] in "\\:":
+                        name += a[i + 1]
+                        i += 2
+                    elif a[i] == ":":
+                        w = float(a[i + 1:])
+                        break
+                    else:
+                        name += a[i]
+                        i += 1
+                item.append((name, w))
+            xs.append(item)
+    if xs:
+        X.append(xs)
+        y.append(ys)
+    return X, y
+
+
+class TestTraining(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        sents = read_conll(CONLL30)
+        cls.X = [sent2features(s) for s in sents]
+        cls.y = [sent2labels(s) for s in sents]
+
+    def test_attributes_as_python_crfsuite(self):
+        item = {"w": "Docker", "len": 0.6, "title": True, "digit": False,
+                "p": {"a": "b", "n": 2}, "l": ["x", "y"]}
+        self.assertEqual(sorted(crftag.attributes(item)),
+                         sorted([("w=Docker", 1.0), ("len", 0.6), ("title", 1.0),
+                                 ("digit", 0.0), ("p:a=b", 1.0), ("p:n", 2.0),
+                                 ("l:x", 1.0), ("l:y", 1.0)]))
+        self.assertEqual(list(crftag.attributes(["a", ("b", 0.5)])), [("a", 1.0), ("b", 0.5)])
+        with self.assertRaises(TypeError):
+            list(crftag.attributes(3))
+
+    def test_same_model_as_the_program(self):
+        """Python on the parsed CRFsuite file tags as the program trained on it."""
+        X, y = crfsuite_items(CS30)
+        self.assertEqual(len(X), 30)
+        m = crftag.train(X, y, bias="0")
+        self.assertEqual(m.features, "attributes")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cs.crftag")
+            subprocess.run([BIN, "train", "--quiet", "--bias", "0", "-o", path, CS30],
+                           check=True)
+            out = subprocess.run([BIN, "tag", "-m", path, CS30], check=True,
+                                 stdout=subprocess.PIPE).stdout.decode()
+            m2 = crftag.Model(path)
+        want = [s.split("\n") for s in out.strip("\n").split("\n\n")]
+        self.assertEqual([m.tag(x) for x in X], want)
+        self.assertEqual([m2.tag(x) for x in X], want)
+        for a, b in zip(m.marginals(X[0])[0], m2.marginals(X[0])[0]):
+            self.assertAlmostEqual(a, b, places=12)
+
+    def test_tutorial_features_reach_f1(self):
+        crf = CRF(c1=0.1, c2=0.1, max_iterations=100, all_possible_transitions=True)
+        crf.fit(self.X[:20], self.y[:20])
+        pred = crf.predict(self.X[20:])
+        f1 = chunk_f1(self.y[20:], pred)
+        # 20 training sentences: chunk F1 80.14, token accuracy 0.872 on the other 10
+        self.assertGreater(f1, 78.0)
+        self.assertGreater(crf.score(self.X[20:], self.y[20:]), 0.85)
+        self.assertEqual(sorted(crf.classes_), sorted({t for s in self.y[:20] for t in s}))
+
+    def test_marginals_and_weights(self):
+        crf = CRF(c2=0.5).fit(self.X, self.y)
+        marg = crf.predict_marginals(self.X[:2])
+        self.assertEqual(len(marg[0]), len(self.X[0]))
+        for row in marg[0]:
+            self.assertEqual(set(row), set(crf.classes_))
+            self.assertAlmostEqual(sum(row.values()), 1.0, places=9)
+        best = [max(r, key=r.get) for r in marg[0]]
+        agree = sum(a == b for a, b in zip(best, crf.predict_single(self.X[0])))
+        self.assertGreaterEqual(agree, len(best) - 2)
+        sf = crf.state_features_
+        self.assertIn(("postag=DT", "B-NP"), sf)
+        self.assertGreater(sf[("postag=DT", "B-NP")], 0)
+        self.assertTrue(all(a in crf.attributes_ for a, _ in sf))
+        tf = crf.transition_features_
+        self.assertEqual(len(tf), len(crf.classes_) ** 2)
+        self.assertGreater(tf[("B-NP", "I-NP")], tf[("O", "I-NP")])
+
+    def test_pickle(self):
+        crf = CRF(c2=0.5).fit(self.X[:20], self.y[:20])
+        data = pickle.dumps(crf)
+        self.assertIn(b"CRFTAG", data)                # the model's bytes travel inside
+        crf2 = pickle.loads(data)
+        self.assertEqual(crf2.predict(self.X[20:]), crf.predict(self.X[20:]))
+        self.assertEqual(crf2.get_params(), crf.get_params())
+
+    def test_cross_val_and_grid_search(self):
+        scores = cross_val_score(CRF(max_iterations=30), self.X, self.y, cv=3)
+        self.assertEqual(len(scores), 3)
+        self.assertTrue(all(0.5 < s <= 1.0 for s in scores))
+        gs = GridSearchCV(CRF(max_iterations=30), {"c1": [0.0, 0.1], "c2": [0.01, 1.0]}, cv=2)
+        gs.fit(self.X, self.y)
+        self.assertIn(gs.best_params_["c1"], (0.0, 0.1))
+        self.assertEqual(len(gs.cv_results_["params"]), 4)
+        self.assertGreater(gs.best_score_, 0.5)
+
+    def test_tokens_and_errors(self):
+        words = [[t[0] for t in s] for s in read_conll(CONLL30)]
+        crf = CRF(max_iterations=20).fit(words, self.y)     # built-in features
+        self.assertEqual(crf.model_.features, "builtin")
+        self.assertEqual(len(crf.predict(words[:1])[0]), len(words[0]))
+        with self.assertRaises(ValueError):
+            CRF(algorithm="l2sgd").fit(self.X, self.y)
+        with self.assertRaises(ValueError):
+            CRF(all_possible_transitions=False).fit(self.X, self.y)
+        with self.assertRaises(ValueError):
+            crftag.train(self.X[:2], self.y[:1])
+        with self.assertRaises(crftag.CrftagError):
+            crftag.train([[{"a": "b"}]], [[""]])           # an empty label
+        with self.assertRaises(AttributeError):
+            CRF().predict(self.X)
+
+
+if __name__ == "__main__":
+    unittest.main()
