@@ -403,6 +403,16 @@ enum crftag_status crftag_corpus_new(struct crftag_corpus **out)
 enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
                                       struct crftag_error *err)
 {
+    return crftag_corpus_read_part(c, path, 0, SIZE_MAX, NULL, err);
+}
+
+enum crftag_status crftag_corpus_read_part(struct crftag_corpus *c, const char *path,
+                                           size_t first, size_t count, size_t *out_seen,
+                                           struct crftag_error *err)
+{
+    size_t seen = 0, end = count > SIZE_MAX - first ? SIZE_MAX : first + count;
+    if (out_seen)
+        *out_seen = 0;
     if (!c || !path)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_corpus_read: NULL argument");
     err_clear(err);
@@ -412,8 +422,10 @@ enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
     if (st != CRFTAG_OK)
         return st;
     struct sentence s;
-    int got;
-    while ((got = corpus_reader_next(r, &s, err)) > 0) {
+    int got = 0;
+    while (seen < end && (got = corpus_reader_next(r, &s, err)) > 0) {
+        if (seen++ < first)
+            continue;
         if (c->ncols && s.ncols != c->ncols) {
             got = err_set(err, CRFTAG_ERR_PARSE, corpus_reader_path(r), s.line,
                           "expected %zu columns as in the files read before, found %zu",
@@ -429,6 +441,8 @@ enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
         }
     }
     corpus_reader_close(r);
+    if (out_seen)
+        *out_seen = seen;
     if (got < 0) {          /* roll back this file; the arena keeps its bytes */
         c->nsent = nsent0;
         c->ntok = ntok0;

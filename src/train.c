@@ -17,7 +17,8 @@
  * the thread count only through floating-point rounding).
  *
  * With L2 alone the objective is smooth, and optimize.c minimises it; with
- * c1 > 0, liblbfgs's OWL-QN does.  Only this file includes <lbfgs.h>.
+ * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_lbfgs.c (the
+ * texts of liblbfgs's codes) include <lbfgs.h>.
  */
 #include <lbfgs.h>
 #include <math.h>
@@ -35,7 +36,9 @@
 #include "optimize.h"
 #include "pool.h"
 #include "train.h"
+#include "train_lbfgs.h"
 #include "train_data.h"
+#include "train_dist.h"
 #include "util.h"
 
 void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
@@ -60,48 +63,6 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->lexicon_folds = 20;
     p->bias = CRFTAG_BIAS_AUTO;
     util_struct_out(dst, size, p, sizeof *p);
-}
-
-/* liblbfgs 1.10 (Debian) has no lbfgs_strerror. */
-static const char *train_lbfgs_reason(int code)
-{
-    switch (code) {
-    case LBFGS_SUCCESS: return "converged (gradient norm below epsilon)";
-    case LBFGS_STOP: return "converged (objective improved less than delta)";
-    case LBFGS_ALREADY_MINIMIZED: return "already minimized";
-    case LBFGSERR_UNKNOWNERROR: return "unknown error";
-    case LBFGSERR_LOGICERROR: return "logic error";
-    case LBFGSERR_OUTOFMEMORY: return "out of memory";
-    case LBFGSERR_CANCELED: return "canceled";
-    case LBFGSERR_INVALID_N: return "invalid number of variables";
-    case LBFGSERR_INVALID_N_SSE: return "invalid number of variables for SSE";
-    case LBFGSERR_INVALID_X_SSE: return "variables not aligned for SSE";
-    case LBFGSERR_INVALID_EPSILON: return "invalid epsilon";
-    case LBFGSERR_INVALID_TESTPERIOD: return "invalid period";
-    case LBFGSERR_INVALID_DELTA: return "invalid delta";
-    case LBFGSERR_INVALID_LINESEARCH: return "invalid line search";
-    case LBFGSERR_INVALID_MINSTEP: return "invalid minimum step";
-    case LBFGSERR_INVALID_MAXSTEP: return "invalid maximum step";
-    case LBFGSERR_INVALID_FTOL: return "invalid ftol";
-    case LBFGSERR_INVALID_WOLFE: return "invalid Wolfe coefficient";
-    case LBFGSERR_INVALID_GTOL: return "invalid gtol";
-    case LBFGSERR_INVALID_XTOL: return "invalid xtol";
-    case LBFGSERR_INVALID_MAXLINESEARCH: return "invalid maximum line search";
-    case LBFGSERR_INVALID_ORTHANTWISE: return "invalid L1 coefficient";
-    case LBFGSERR_INVALID_ORTHANTWISE_START: return "invalid OWL-QN start";
-    case LBFGSERR_INVALID_ORTHANTWISE_END: return "invalid OWL-QN end";
-    case LBFGSERR_OUTOFINTERVAL: return "line search step out of interval";
-    case LBFGSERR_INCORRECT_TMINMAX: return "line search interval incorrect";
-    case LBFGSERR_ROUNDING_ERROR: return "stopped by rounding errors (no further progress)";
-    case LBFGSERR_MINIMUMSTEP: return "line search step became smaller than the minimum";
-    case LBFGSERR_MAXIMUMSTEP: return "line search step became larger than the maximum";
-    case LBFGSERR_MAXIMUMLINESEARCH: return "line search reached its maximum number of trials";
-    case LBFGSERR_MAXIMUMITERATION: return "reached the maximum number of iterations";
-    case LBFGSERR_WIDTHTOOSMALL: return "line search interval too small";
-    case LBFGSERR_INVALIDPARAMETERS: return "invalid parameters";
-    case LBFGSERR_INCREASEGRADIENT: return "search direction does not decrease the objective";
-    }
-    return "unknown liblbfgs status";
 }
 
 struct trainer;
@@ -148,7 +109,9 @@ struct trainer {
     int canceled;
     int bad_number;              /* 1 objective not finite, out of memory: 2 in */
                                  /* forward-backward, 3 scoring the dev data,   */
-                                 /* 4 in the optimizer                          */
+                                 /* 4 in the optimizer; 5 the sum over the      */
+                                 /* ranks failed                                */
+    struct dist_shares ds;       /* p->comm: the shares of the ranks */
     /* early stopping on the dev F1 (p->dev_patience > 0) */
     double *best_x;              /* [nparams] weights of the best dev F1 */
     double best_f1;
@@ -272,7 +235,8 @@ static void worker_reduce(void *arg, int part)
     struct worker *w = &tr->w[part];
     const double *x = tr->x;
     double *g = tr->g;
-    double c2 = tr->p->c2;
+    /* over ranks (p->comm), the L2 term is rank 0's */
+    double c2 = !tr->p->comm || tr->p->comm->rank == 0 ? tr->p->c2 : 0.0;
     double f = w->f;
     for (size_t k = w->k0; k < w->k1; k++) {
         double gk = g[k];
@@ -320,6 +284,11 @@ static double train_evaluate(void *instance, const double *x, double *g, size_t 
     double f = 0.0;
     for (int i = 0; i < tr->nthreads; i++)
         f += tr->w[i].f;
+    /* data-parallel: the sums over the ranks, the same bits on every rank */
+    if (tr->p->comm && (dist_sum(tr->p->comm, g, np) || dist_sum(tr->p->comm, &f, 1))) {
+        tr->bad_number = 5;
+        return INFINITY;
+    }
     if (!isfinite(f)) {
         tr->bad_number = 1;
         return INFINITY;
@@ -509,7 +478,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     if (tr->nthreads > POOL_MAX)    /* a worker for each part of the pool */
         tr->nthreads = POOL_MAX;
     if ((size_t)tr->nthreads > nsent)
-        tr->nthreads = (int)nsent;
+        tr->nthreads = nsent ? (int)nsent : 1;    /* a rank may hold none */
     tr->w = util_calloc((size_t)tr->nthreads, sizeof *tr->w);
     if (!tr->w)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
@@ -536,6 +505,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
                                         struct crftag_error *err)
 {
     enum crftag_status st = train_check(c, p, err);
+    if (st == CRFTAG_OK && p->comm)
+        st = dist_check(c, p, &tr->ds, err);
     if (st != CRFTAG_OK)
         return st;
     tr->p = p;
@@ -548,11 +519,13 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     /* features, labels, attributes and pairs (train_data.c) */
     st = train_features(m, c, p, err);
     if (st == CRFTAG_OK)
-        st = train_labels(m, c, p, &tr->td.label, err);
+        st = p->comm ? dist_labels(m, c, p, &tr->td.label, err)
+                     : train_labels(m, c, p, &tr->td.label, err);
     if (st != CRFTAG_OK)
         return st;
     tr->L = m->labels.n;
-    st = train_attributes(m, c, p, &tr->td, err);
+    st = p->comm ? dist_attributes(m, c, p, &tr->td, err)
+                 : train_attributes(m, c, p, &tr->td, err);
     if (st == CRFTAG_OK)
         st = model_finish(m, err);
     if (st != CRFTAG_OK)
@@ -674,6 +647,8 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
                        "training canceled after %d iterations", tr->iterations);
     if (tr->early_stopped) /* the weights of the best dev F1 */
         memcpy(x, tr->best_x, tr->nparams * sizeof *x);
+    if (tr->bad_number == 5)
+        return err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not sum the gradient");
     if (tr->bad_number >= 2)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%s)",
                        tr->bad_number == 2   ? "forward-backward"
@@ -715,8 +690,8 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     m->meta.iterations = (uint32_t)tr->iterations;
     m->meta.min_freq = p->min_freq ? p->min_freq : 1;
     m->meta.final_objective = tr->last_f;
-    m->meta.train_sentences = c->nsent;
-    m->meta.train_tokens = c->ntok;
+    m->meta.train_sentences = p->comm ? tr->ds.nsent : c->nsent;
+    m->meta.train_tokens = p->comm ? tr->ds.ntok : c->ntok;
     if (tr->early_stopped) {
         char why[128];
         snprintf(why, sizeof why,
@@ -770,6 +745,8 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
     const char *reason = p->c1 > 0 ? train_optimize_l1(&tr, x, &fx, &failed)
                                    : train_optimize_l2(&tr, x, &fx, &failed);
     st = train_outcome(&tr, x, reason, failed, err);
+    if (st == CRFTAG_OK && p->comm)
+        st = dist_same(p->comm, x, tr.nparams, err);
     if (st == CRFTAG_OK)
         st = train_weights_to_model(&tr, c, x, reason, err);
     if (st != CRFTAG_OK)

@@ -20,6 +20,8 @@ struct train_opts {
     const char *output;
     const char *template_path;
     const char *dev;
+    const char *trace_path;
+    FILE *trace;
     int quiet;
     int no_constraint;
     int no_lexicon;
@@ -70,12 +72,18 @@ static const struct opt train_table[] = {
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
      "(0: training sentences see their own entities)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
+    {"trace", 0, OPT_STRING, offsetof(struct train_opts, trace_path), "FILE",
+     "write each iteration to FILE: iteration, objective, |g|, active weights, seconds "
+     "(TAB-separated, full precision)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
 static int progress(const struct crftag_progress *p, void *user)
 {
     const struct train_opts *o = user;
+    if (o->trace)
+        fprintf(o->trace, "%d\t%.17g\t%.17g\t%zu\t%.3f\n", p->iteration, p->objective,
+                p->gnorm, p->active, p->seconds);
     if (!o->quiet) {
         if (p->dev_f1 >= 0)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev %s %6.2f  %7.1fs\n",
@@ -85,7 +93,7 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
-    return cli_interrupted();
+    return cli_dist_any(cli_interrupted());    /* every rank stops at the same iteration */
 }
 
 /* Fails early, before hours of training, when the model's directory cannot
@@ -155,17 +163,22 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
         cli_errorf("out of memory");
         return -1;
     }
-    for (int i = 1; i <= npos; i++)
-        if (read_corpus(*c, argv[i]))
+    if (cli_dist_comm()) {       /* crftag-mpi: this rank's share */
+        if (cli_read_share(*c, argv + 1, npos, o->quiet))
             return -1;
+    } else {
+        for (int i = 1; i <= npos; i++)
+            if (read_corpus(*c, argv[i]))
+                return -1;
+    }
     size_t ns, nt;
     crftag_corpus_size(*c, &ns, &nt);
-    if (o->dev) {
+    if (o->dev && cli_dist_rank() == 0) {    /* progress, scored on rank 0 */
         if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev))
             return -1;
         o->p.dev = *dev;
     }
-    if (!o->quiet)
+    if (!o->quiet && !cli_dist_comm())
         fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
                 npos == 1 ? "" : "s");
     return 0;
@@ -192,6 +205,32 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
     }
 }
 
+/* crftag-mpi: what data-parallel training does not do (the same verdict on
+ * every rank, so each returns without a collective).  1 after a message. */
+static int dist_usage(const struct train_opts *o, char **argv, int npos)
+{
+    const char *why = NULL;
+    if (o->p.bias && strcmp(o->p.bias, CRFTAG_BIAS_AUTO) == 0)
+        why = "--bias auto (the default) is not supported by crftag-mpi: give --bias 0 (none) "
+              "or --bias X";
+    else if (o->p.dev_patience > 0)
+        why = "--dev-patience is not supported by crftag-mpi";
+    for (int i = 1; i <= npos && !why; i++)
+        if (strcmp(argv[i], "-") == 0)
+            why = "crftag-mpi reads no training data from stdin (-)";
+    if (why && cli_dist_rank() == 0)
+        cli_errorf("train: %s", why);
+    return why != NULL;
+}
+
+/* crftag-mpi: the cost of the collectives (every rank takes part). */
+static void dist_report(const struct crftag_model *m)
+{
+    struct crftag_model_info info;
+    crftag_model_get_info(m, &info);
+    cli_dist_report(info.train_seconds);
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_opts o = {0};
@@ -216,13 +255,19 @@ int cmd_train(int argc, char **argv)
     p->num_lexicon_files = o.lexicons.n;
     p->progress = progress;
     p->user = &o;
+    p->comm = cli_dist_comm();   /* crftag-mpi; NULL in crftag */
 
     int status = CLI_FAIL;
     char *tpl = NULL;
     struct crftag_corpus *c = NULL, *dev = NULL;
     struct crftag_model *m = NULL;
     struct crftag_error err;
-    if (check_output_dir(o.output))
+    int quiet = o.quiet;
+    if (cli_dist_comm() && dist_usage(&o, argv, npos))
+        return CLI_USAGE;
+    if (cli_dist_rank() > 0)
+        o.quiet = 1;             /* rank 0 reports */
+    if (cli_dist_any(cli_dist_rank() == 0 && check_output_dir(o.output)))
         goto out;
     if (o.template_path) {
         tpl = cli_read_file(o.template_path, NULL);
@@ -244,6 +289,11 @@ int cmd_train(int argc, char **argv)
     }
     if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
+    if (o.trace_path && cli_dist_rank() == 0 && !(o.trace = fopen(o.trace_path, "w"))) {
+        cli_errorf("%s: %s", o.trace_path, strerror(errno));
+        cli_dist_abort(CLI_FAIL);
+        goto out;
+    }
 
     cli_catch_interrupts();
 
@@ -256,12 +306,19 @@ int cmd_train(int argc, char **argv)
     }
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
+        cli_dist_abort(CLI_FAIL);    /* the other ranks may wait in a collective */
         goto out;
     }
     crftag_corpus_free(c);
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    if (cli_dist_comm() && !quiet)
+        dist_report(m);
+    if (cli_dist_rank() > 0) {   /* rank 0 writes the model */
+        status = CLI_OK;
+        goto out;
+    }
     st = crftag_model_save(m, o.output, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
@@ -271,6 +328,10 @@ int cmd_train(int argc, char **argv)
         print_summary(m, o.output, auto_bias);
     status = CLI_OK;
 out:
+    if (o.trace && fclose(o.trace) != 0 && status == CLI_OK) {
+        cli_errorf("%s: %s", o.trace_path, strerror(errno));
+        status = CLI_FAIL;
+    }
     crftag_model_free(m);
     crftag_corpus_free(c);
     crftag_corpus_free(dev);
