@@ -81,9 +81,11 @@ static const struct opt train_table[] = {
 static int progress(const struct crftag_progress *p, void *user)
 {
     const struct train_opts *o = user;
-    if (o->trace)
+    if (o->trace) {              /* a line as soon as the iteration ends */
         fprintf(o->trace, "%d\t%.17g\t%.17g\t%zu\t%.3f\n", p->iteration, p->objective,
                 p->gnorm, p->active, p->seconds);
+        fflush(o->trace);
+    }
     if (!o->quiet) {
         if (p->dev_f1 >= 0)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev %s %6.2f  %7.1fs\n",
@@ -300,7 +302,8 @@ int cmd_train(int argc, char **argv)
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
     if (st == CRFTAG_ERR_CANCELED) {
-        cli_errorf("training interrupted; %s was not written", o.output);
+        if (cli_dist_rank() == 0)
+            cli_errorf("training interrupted; %s was not written", o.output);
         status = CLI_INTERRUPTED;
         goto out;
     }
