@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the unit test binaries given as arguments, then the end-to-end tests
 # (tests/e2e.sh), the hostile-input tests (tests/hostile.sh) and the
-# data-parallel training tests (tests/mpi.sh, when crftag-mpi and mpirun are
-# there), and prints
+# scaling tests (tests/scale.sh: crftag-mpi when it and mpirun are there, GNU
+# parallel when it is), and prints
 # one summary line "N passed, N failed".
 # Usage: BUILD=build sh tests/run.sh build/tests/test_*
 passed=0
@@ -42,12 +42,12 @@ failed=$((failed + ${f:-0}))
 if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
     failed=$((failed + 1))
 fi
-echo "== tests/mpi.sh"
-mpi=$(BUILD="${BUILD:-build}" sh tests/mpi.sh 2>&1)
+echo "== tests/scale.sh"
+scale=$(BUILD="${BUILD:-build}" sh tests/scale.sh 2>&1)
 rc=$?
-printf '%s\n' "$mpi"
-p=$(printf '%s\n' "$mpi" | sed -n 's/^mpi: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(printf '%s\n' "$mpi" | sed -n 's/^mpi: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+printf '%s\n' "$scale"
+p=$(printf '%s\n' "$scale" | sed -n 's/^scale: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$scale" | sed -n 's/^scale: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-0}))
 if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then

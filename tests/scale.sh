@@ -1,32 +1,30 @@
 #!/bin/sh
-# Data-parallel training (crftag-mpi under mpirun): the same objective at
-# every iteration, the same iteration count and the same tagged output as one
-# process, for 1 to 4 ranks and every way of splitting the input; a bad input
-# on rank 1, a rank killed with SIGKILL and SIGINT to mpirun stop the job
-# with the previous model intact.
-# Usage: BUILD=build sh tests/mpi.sh   (from the repository root; skipped
-# without mpirun or build/crftag-mpi).  Prints "mpi: N passed, N failed" last.
+# Scaling out.  Data-parallel training (crftag-mpi under mpirun): the same
+# objective at every iteration, the same iteration count and the same tagged
+# output as one process, for 1 to 4 ranks and every way of splitting the
+# input; a bad input on rank 1, a rank killed with SIGKILL and SIGINT to
+# mpirun stop the job with the previous model intact.  Tagging with GNU
+# parallel (docs/SCALING.md's recipes): the same output as one process.
+# Usage: BUILD=build sh tests/scale.sh   (from the repository root; the MPI
+# part is skipped without mpirun or build/crftag-mpi, the GNU parallel part
+# without parallel).  Prints "scale: N passed, N failed" last.
 BUILD=${BUILD:-build}
 CRFTAG="$BUILD/crftag"
 MPI="$BUILD/crftag-mpi"
-if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$MPI" ]; then
-    echo "mpi: skipped (no mpirun or $MPI)"
-    echo "mpi: 0 passed, 0 failed"
-    exit 0
-fi
 if [ "$(id -u)" = 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
 RUN="mpirun --oversubscribe"
-T=$(mktemp -d "${TMPDIR:-/tmp}/crftag-mpi.XXXXXX")
+T=$(mktemp -d "${TMPDIR:-/tmp}/crftag-scale.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1"; [ -f "$T/err" ] && sed 's/^/       /' "$T/err" | head -8; }
 
-# 300 sentences of WikiSER train; halves for the two-file runs; a dev slice
+# 300 sentences of WikiSER train, cut in two files (100 + 200) for the runs
+# on two files; 200 sentences of WikiSER dev
 gzip -dc corpora/wikiser-train.txt.gz | awk '/^<s>$/ { n++ } n <= 300' > "$T/train.txt"
 awk '/^<s>$/ { n++ } n <= 100' "$T/train.txt" > "$T/a.txt"
 awk '/^<s>$/ { n++ } n > 100' "$T/train.txt" > "$T/b.txt"
@@ -51,6 +49,7 @@ same() {
     fi
 }
 
+if command -v mpirun >/dev/null 2>&1 && [ -x "$MPI" ]; then
 # --- the same result as one process ---
 "$CRFTAG" train $TRAIN --trace "$T/t0" -o "$T/m0.crftag" "$T/train.txt" 2> "$T/err" ||
     fail "single-process training"
@@ -130,5 +129,35 @@ else
     echo "       exit $rc" >> "$T/err"; fail "SIGINT to mpirun"
 fi
 
-echo "mpi: $passed passed, $failed failed"
+else
+    echo "skip - data-parallel training (no mpirun or $MPI)"
+fi
+
+# --- tagging with GNU parallel: the same output as one process ---
+# a model of the training slice (trained above, or here without MPI)
+[ -s "$T/m0.crftag" ] || "$CRFTAG" train $TRAIN -o "$T/m0.crftag" "$T/train.txt" 2> "$T/err"
+if command -v parallel >/dev/null 2>&1; then
+    # tokenized WikiSER blocks, cut at sentence starts, in order (-k)
+    "$CRFTAG" tag -m "$T/m0.crftag" --tokenized "$T/dev.txt" > "$T/one" 2> "$T/err"
+    parallel --will-cite --pipepart -a "$T/dev.txt" --block 20k --recstart '<s>\n' -k \
+        --joblog "$T/jobs" "$CRFTAG" tag -m "$T/m0.crftag" --tokenized > "$T/many" 2>> "$T/err"
+    if [ "$(wc -l < "$T/jobs")" -gt 3 ] && [ -s "$T/one" ] && cmp -s "$T/one" "$T/many"; then
+        ok "parallel --pipepart: tokenized input, the output of one process"
+    else fail "parallel --pipepart (tokenized)"; fi
+    # JSON lines (one text in, one record out), as Spark's RDD.pipe and
+    # Hadoop Streaming feed them
+    awk -F '\t' '/^<s>$/ { s = ""; next } /^<\/s>$/ { print s; next } { s = s (s == "" ? "" : " ") $1 }' \
+        "$T/dev.txt" | sed 's/\\/\\\\/g; s/"/\\"/g; s/^/{"text": "/; s/$/"}/' > "$T/in.jsonl"
+    "$CRFTAG" tag -m "$T/m0.crftag" -J jsonl < "$T/in.jsonl" > "$T/one" 2> "$T/err"
+    parallel --will-cite --pipe --block 10k -k --joblog "$T/jobs" \
+        "$CRFTAG" tag -m "$T/m0.crftag" -J jsonl < "$T/in.jsonl" > "$T/many" 2>> "$T/err"
+    if [ "$(wc -l < "$T/jobs")" -gt 3 ] && [ "$(wc -l < "$T/one")" -eq "$(wc -l < "$T/in.jsonl")" ] &&
+       grep -q '"entities":\[{' "$T/one" && cmp -s "$T/one" "$T/many"; then
+        ok "parallel --pipe: JSON lines, one record out per record in, the output of one process"
+    else fail "parallel --pipe (JSON lines)"; fi
+else
+    echo "skip - GNU parallel (not installed)"
+fi
+
+echo "scale: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
