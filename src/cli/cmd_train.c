@@ -175,11 +175,15 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
     }
     size_t ns, nt;
     crftag_corpus_size(*c, &ns, &nt);
+    int bad = 0;
     if (o->dev && cli_dist_rank() == 0) {    /* progress, scored on rank 0 */
         if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev))
-            return -1;
-        o->p.dev = *dev;
+            bad = 1;
+        else
+            o->p.dev = *dev;
     }
+    if (cli_dist_any(bad))       /* crftag-mpi: every rank stops */
+        return -1;
     if (!o->quiet && !cli_dist_comm())
         fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
                 npos == 1 ? "" : "s");
