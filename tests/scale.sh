@@ -96,6 +96,14 @@ if [ "$rc" -ne 0 ] && grep -q "bad.txt:5: more than 2 TAB-separated fields" "$T/
    cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
     ok "bad input on rank 1: file:line, no model"; else fail "bad input on rank 1 (exit $rc)"; fi
 
+# an unreadable --dev file (read by rank 0 only) stops every rank
+$RUN -np 2 "$MPI" train $TRAIN --dev "$T/no-such-dev.txt" -o "$T/prev.crftag" "$T/train.txt" \
+    > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "no-such-dev.txt: cannot open" "$T/err" &&
+   cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
+    ok "unreadable --dev on rank 0: every rank stops, no model"; else fail "unreadable --dev (exit $rc)"; fi
+
 # long runs for the signals: a rank killed, Ctrl-C
 # wait_trace: until training has reported an iteration (at most 60 s)
 wait_trace() { i=0; while [ ! -s "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; }
