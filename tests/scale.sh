@@ -90,15 +90,16 @@ cp "$T/m0.crftag" "$T/keep.crftag"
 cp "$T/m0.crftag" "$T/prev.crftag"
 # a bad line in the file of rank 1 (the second file)
 sed '5s/.*/bad	line	three/' "$T/b.txt" > "$T/bad.txt"
-$RUN -np 2 "$MPI" train $TRAIN -o "$T/prev.crftag" "$T/a.txt" "$T/bad.txt" > "$T/out" 2> "$T/err"
+timeout 120 $RUN -np 2 "$MPI" train $TRAIN -o "$T/prev.crftag" "$T/a.txt" "$T/bad.txt" > "$T/out" 2> "$T/err"
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q "bad.txt:5: more than 2 TAB-separated fields" "$T/err" &&
    cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
     ok "bad input on rank 1: file:line, no model"; else fail "bad input on rank 1 (exit $rc)"; fi
 
-# an unreadable --dev file (read by rank 0 only) stops every rank
-$RUN -np 2 "$MPI" train $TRAIN --dev "$T/no-such-dev.txt" -o "$T/prev.crftag" "$T/train.txt" \
-    > "$T/out" 2> "$T/err"
+# an unreadable --dev file (read by rank 0 only) stops every rank (timeout:
+# a rank left in a collective would hang the job)
+timeout 120 $RUN -np 2 "$MPI" train $TRAIN --dev "$T/no-such-dev.txt" -o "$T/prev.crftag" \
+    "$T/train.txt" > "$T/out" 2> "$T/err"
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q "no-such-dev.txt: cannot open" "$T/err" &&
    cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
