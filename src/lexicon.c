@@ -503,22 +503,16 @@ enum crftag_status lex_build_shared(const struct crftag_corpus *c, size_t folds,
     enum crftag_status st = CRFTAG_OK;
     if (!lx)
         goto nomem;
-    lx->folds = folds;
-    lx->nsent = nsent;
-    lx->sent0 = sent0;
 
     /* 1. entries (of every rank) */
     if (c->nsent > 0 && lex_entries(lx, c, &ch, &ch_cap, &labs, &labs_cap, &node_ent,
                                     &ne_cap) != CRFTAG_OK)
         goto nomem;
-    if (sh) {
-        st = lex_merge(&lx, sh, &node_ent, &ne_cap);
-        if (st != CRFTAG_OK)
-            goto fail;
-        lx->folds = folds;
-        lx->nsent = nsent;
-        lx->sent0 = sent0;
-    }
+    if (sh && (st = lex_merge(&lx, sh, &node_ent, &ne_cap)) != CRFTAG_OK)
+        goto fail;
+    lx->folds = folds;
+    lx->nsent = nsent;
+    lx->sent0 = sent0;
     if (lx->nent == 0) {
         lex_free(lx);
         free(ch);

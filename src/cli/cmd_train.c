@@ -229,6 +229,27 @@ static int dist_usage(const struct train_opts *o, char **argv, int npos)
     return why != NULL;
 }
 
+/* Closes --trace FILE; status, or CLI_FAIL when the file could not be written. */
+static int close_trace(struct train_opts *o, int status)
+{
+    if (o->trace && fclose(o->trace) != 0 && status == CLI_OK) {
+        cli_errorf("%s: %s", o->trace_path, strerror(errno));
+        return CLI_FAIL;
+    }
+    return status;
+}
+
+/* Opens --trace FILE on rank 0; -1 after a message. */
+static int open_trace(struct train_opts *o)
+{
+    if (o->trace_path && cli_dist_rank() == 0 && !(o->trace = fopen(o->trace_path, "w"))) {
+        cli_errorf("%s: %s", o->trace_path, strerror(errno));
+        cli_dist_abort(CLI_FAIL);
+        return -1;
+    }
+    return 0;
+}
+
 /* crftag-mpi: the cost of the collectives (every rank takes part). */
 static void dist_report(const struct crftag_model *m)
 {
@@ -271,8 +292,7 @@ int cmd_train(int argc, char **argv)
     int quiet = o.quiet;
     if (cli_dist_comm() && dist_usage(&o, argv, npos))
         return CLI_USAGE;
-    if (cli_dist_rank() > 0)
-        o.quiet = 1;             /* rank 0 reports */
+    o.quiet |= cli_dist_rank() > 0;  /* rank 0 reports */
     if (cli_dist_any(cli_dist_rank() == 0 && check_output_dir(o.output)))
         goto out;
     if (o.template_path) {
@@ -293,13 +313,8 @@ int cmd_train(int argc, char **argv)
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
-    if (read_corpora(&o, argv, npos, &c, &dev))
+    if (read_corpora(&o, argv, npos, &c, &dev) || open_trace(&o))
         goto out;
-    if (o.trace_path && cli_dist_rank() == 0 && !(o.trace = fopen(o.trace_path, "w"))) {
-        cli_errorf("%s: %s", o.trace_path, strerror(errno));
-        cli_dist_abort(CLI_FAIL);
-        goto out;
-    }
 
     cli_catch_interrupts();
 
@@ -335,10 +350,7 @@ int cmd_train(int argc, char **argv)
         print_summary(m, o.output, auto_bias);
     status = CLI_OK;
 out:
-    if (o.trace && fclose(o.trace) != 0 && status == CLI_OK) {
-        cli_errorf("%s: %s", o.trace_path, strerror(errno));
-        status = CLI_FAIL;
-    }
+    status = close_trace(&o, status);
     crftag_model_free(m);
     crftag_corpus_free(c);
     crftag_corpus_free(dev);
