@@ -13,6 +13,7 @@
 #                   on every corpus of ../shared/corpora, when present
 #   make bench      crftag vs CRFsuite side by side (bench/Makefile, bench/RESULTS.md);
 #                   make bench-full adds CRFsuite on WikiSER (~10 minutes more)
+#   make mpi        build/crftag-mpi, data-parallel training over MPI (mpicc)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -29,7 +30,7 @@ LDLIBS   += -llbfgs -lz -lm -pthread
 
 SONAME    = libcrftag.so.1
 LIB_SRC   = $(wildcard src/*.c)
-CLI_SRC   = $(wildcard src/cli/*.c)
+CLI_SRC   = $(filter-out src/cli/mpi.c,$(wildcard src/cli/*.c))
 TEST_SRC  = $(wildcard tests/test_*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -62,6 +63,21 @@ $(BUILD)/libcrftag.so: $(LIB_OBJ)
 
 $(BUILD)/crftag: $(CLI_OBJ) $(BUILD)/libcrftag.a
 	$(CC) $(XCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS)
+
+# crftag-mpi: the crftag program with data-parallel training over MPI
+# (src/cli/mpi.c instead of dist_none.c, built and linked by mpicc; the
+# library links no MPI).  make check builds and tests it when mpicc exists.
+MPICC    ?= mpicc
+MPI_OBJ   = $(filter-out $(BUILD)/src/cli/dist_none.o,$(CLI_OBJ)) $(BUILD)/mpi/src/cli/mpi.o
+
+mpi: $(BUILD)/crftag-mpi
+
+$(BUILD)/mpi/src/cli/mpi.o: src/cli/mpi.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(XCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/crftag-mpi: $(MPI_OBJ) $(BUILD)/libcrftag.a
+	$(MPICC) $(XCFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag-internal.a
 	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag-internal.a $(LDFLAGS) $(LDLIBS) -lcmocka
@@ -101,7 +117,10 @@ tests: $(TEST_BIN) $(BUILD)/crftag
 check: deps
 	@$(MAKE) --no-print-directory check-only
 
-check-only: tests examples
+# crftag-mpi too when mpicc is there (not under the sanitizers: MPI_CHECK=)
+MPI_CHECK ?= $(shell command -v $(MPICC) >/dev/null 2>&1 && echo mpi)
+
+check-only: tests examples $(MPI_CHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 # clang when there is one: its UBSan also refuses pointer arithmetic on NULL,
@@ -110,7 +129,7 @@ ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 asan: deps
 	$(MAKE) --no-print-directory BUILD=build-asan CC=$(ASAN_CC) \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" check-only
+	    LDFLAGS="-fsanitize=address,undefined" MPI_CHECK= check-only
 
 # The hostile-input tests at full size (2 GB line-less input, 2,000 labels):
 # a few minutes, so not part of `make check`.
@@ -222,7 +241,7 @@ clean:
 	rm -rf build build-asan build-fuzz build-tsan bench/out
 
 .PHONY: all deps demo tests check check-only asan hostile-full models clusters accuracy install uninstall \
-        clean fuzz examples tsan bench bench-full bench-scale bench-threads
+        clean fuzz examples tsan bench bench-full bench-scale bench-threads mpi
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/mpi/src/cli/mpi.d

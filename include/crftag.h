@@ -170,6 +170,18 @@ CRFTAG_API enum crftag_status crftag_corpus_new(struct crftag_corpus **out);
 CRFTAG_API enum crftag_status crftag_corpus_read(struct crftag_corpus *c, const char *path,
                                                  struct crftag_error *err);
 
+/* As crftag_corpus_read, but appends only the sentences first .. first +
+ * count - 1 of the file (0-based, in file order) and stops reading after
+ * them; *out_seen (may be NULL) receives the number of sentences read, kept
+ * or not (all of the file's when it ends before the range does).  Every
+ * sentence read is checked.  For data-parallel training, where each process
+ * keeps its share of one input; count 0 with first SIZE_MAX counts the
+ * sentences of the file. */
+CRFTAG_API enum crftag_status crftag_corpus_read_part(struct crftag_corpus *c, const char *path,
+                                                      size_t first, size_t count,
+                                                      size_t *out_seen,
+                                                      struct crftag_error *err);
+
 /* Number of sentences and tokens read so far (either pointer may be NULL). */
 CRFTAG_API void crftag_corpus_size(const struct crftag_corpus *c, size_t *out_sentences,
                                    size_t *out_tokens);
@@ -476,6 +488,43 @@ struct crftag_progress {
                           /*   (crftag_labels_plain): dev_f1 is accuracy    */
 };
 
+/* Data-parallel training (crftag_train_params.comm): the collective
+ * operations of a group of processes ("ranks"), each holding a share of the
+ * training sentences, provided by the caller (an MPI program wraps
+ * MPI_Allreduce and MPI_Bcast; the library links no MPI).  Every rank calls
+ * crftag_train with the same parameters, its own share as the corpus and the
+ * same comm layout; the shares are contiguous blocks of the one sentence
+ * order that a single process would read (rank 0 the first block, then rank
+ * 1, ...; a share may be empty).  The ranks then merge what is learned from
+ * the data (labels, attributes and their counts, the (attribute, label)
+ * pairs, the entity lexicon with its held-out folds, label counts), sum loss
+ * and gradient over the ranks at every evaluation and take the same
+ * optimizer steps: every rank returns the model that one process would
+ * train on all the sentences (up to the rounding of the sums).  The
+ * callbacks return 0, or non-zero when the operation failed (crftag_train
+ * then fails with CRFTAG_ERR_IO).  They are called in the same order on
+ * every rank; a rank that fails between two calls leaves the others waiting
+ * in the next one, so the caller must end the whole group when crftag_train
+ * fails on any rank (MPI_Abort).  Not supported with comm: the automatic
+ * label bias (bias "auto": give a fixed one) and early stopping
+ * (dev_patience); dev data may be given to one rank only (the one that
+ * reports progress), since it takes no part in the steps.  The layout of this
+ * struct is fixed (a change is an ABI break). */
+enum crftag_comm_type { CRFTAG_COMM_DOUBLE = 0, CRFTAG_COMM_UINT64 = 1 };
+enum crftag_comm_op { CRFTAG_COMM_SUM = 0, CRFTAG_COMM_MAX = 1, CRFTAG_COMM_BOR = 2 };
+struct crftag_comm {
+    int rank;             /* this process, 0 .. size - 1                     */
+    int size;             /* number of processes                             */
+    /* buf[0 .. count) of type becomes, on every rank, the element-wise op  */
+    /* (BOR: bitwise or, uint64 only) over all ranks' buffers; every rank  */
+    /* must receive the very same bits (MPI_Allreduce does)                */
+    int (*allreduce)(void *buf, size_t count, enum crftag_comm_type type,
+                     enum crftag_comm_op op, void *user);
+    /* buf[0 .. len) of rank root is copied into buf of every other rank    */
+    int (*bcast)(void *buf, size_t len, int root, void *user);
+    void *user;
+};
+
 /* crftag_train_params.bias: choose the bias at training time (crftag_train). */
 #define CRFTAG_BIAS_AUTO "auto"
 
@@ -588,6 +637,9 @@ struct crftag_train_params {
                           /*   for crftag_model_attribute; 0: hashes only.     */
                           /*   Names make a WikiSER model file 45 % larger and */
                           /*   a loaded one take 60 % more memory (GUIDE.md)    */
+    const struct crftag_comm *comm; /* data-parallel training over the ranks  */
+                          /*   of comm (struct crftag_comm); NULL = this       */
+                          /*   process alone.                  default NULL    */
 };
 
 /* Return values of crftag_train_params.stop. */

@@ -619,9 +619,32 @@ enum corpus_format corpus_format_of(int format)
          : format == CRFTAG_INPUT_CRFSUITE ? CORPUS_CRFSUITE : CORPUS_UNKNOWN;
 }
 
+static enum crftag_status corpus_read_range(struct crftag_corpus *c, const char *path,
+                                            int format, size_t first, size_t count,
+                                            size_t *out_seen, struct crftag_error *err);
+
 enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c, const char *path,
                                              int format, struct crftag_error *err)
 {
+    return corpus_read_range(c, path, format, 0, SIZE_MAX, NULL, err);
+}
+
+enum crftag_status crftag_corpus_read_part(struct crftag_corpus *c, const char *path,
+                                           size_t first, size_t count, size_t *out_seen,
+                                           struct crftag_error *err)
+{
+    return corpus_read_range(c, path, CRFTAG_INPUT_AUTO, first, count, out_seen, err);
+}
+
+/* Sentences first .. first + count - 1 of the file (counted from 0 in it)
+ * appended to c; *out_seen (may be NULL) gets how many sentences were read. */
+static enum crftag_status corpus_read_range(struct crftag_corpus *c, const char *path,
+                                            int format, size_t first, size_t count,
+                                            size_t *out_seen, struct crftag_error *err)
+{
+    size_t seen = 0, end = count > SIZE_MAX - first ? SIZE_MAX : first + count;
+    if (out_seen)
+        *out_seen = 0;
     if (!c || !path)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "crftag_corpus_read: NULL argument");
     if (format < CRFTAG_INPUT_AUTO || format > CRFTAG_INPUT_CRFSUITE)
@@ -633,8 +656,10 @@ enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c, const char
     if (st != CRFTAG_OK)
         return st;
     struct sentence s;
-    int got;
-    while ((got = corpus_reader_next(r, &s, err)) > 0) {
+    int got = 0;
+    while (seen < end && (got = corpus_reader_next(r, &s, err)) > 0) {
+        if (seen++ < first)
+            continue;
         int attrs = corpus_reader_format(r) == CORPUS_CRFSUITE;
         if (c->nsent > 0 && attrs != c->attrs) {
             got = err_set(err, CRFTAG_ERR_PARSE, corpus_reader_path(r), s.line,
@@ -657,6 +682,8 @@ enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c, const char
         }
     }
     corpus_reader_close(r);
+    if (out_seen)
+        *out_seen = seen;
     if (got < 0) {          /* roll back this file; the arena keeps its bytes */
         c->nsent = nsent0;
         c->ntok = ntok0;

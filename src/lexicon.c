@@ -231,7 +231,7 @@ size_t lex_train_view(const struct lexicon *lx, size_t s)
 {
     if (lx->folds == 0 || lx->nsent == 0)
         return 0;
-    return 1 + (size_t)((unsigned long long)s * lx->folds / lx->nsent);
+    return 1 + (size_t)((unsigned long long)(lx->sent0 + s) * lx->folds / lx->nsent);
 }
 
 /* The chunks of the labels lab[i * stride], by conlleval's rules (the
@@ -352,49 +352,167 @@ static void lex_set_values(struct lexicon *lx, size_t folds, size_t K, const uin
     }
 }
 
+/* Step 1 of lex_build: the entries (and types) of the labelled chunks of c
+ * into lx; node_ent maps nodes to entries; ch and labs are scratch. */
+static enum crftag_status lex_entries(struct lexicon *lx, const struct crftag_corpus *c,
+                                      struct crftag_chunk **ch, size_t *ch_cap,
+                                      const char ***labs, size_t *labs_cap,
+                                      uint32_t **node_ent, size_t *ne_cap)
+{
+    size_t lab = c->ncols - 1, stride = c->ncols;
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        if (UTIL_GROW(*ch, *ch_cap, sen.n) || UTIL_GROW(*labs, *labs_cap, sen.n))
+            return CRFTAG_ERR_NOMEM;
+        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, *labs, *ch);
+        for (size_t k = 0; k < nc; k++) {
+            const struct crftag_chunk *q = &(*ch)[k];
+            if (!lex_chunk_ok(&sen, stride, q))
+                continue;
+            if (lex_add_type(lx, q->type, q->type_len) < 0) {
+                if (lx->ntypes >= LEX_MAXTYPES)
+                    continue;            /* more types than a lexicon holds */
+                return CRFTAG_ERR_NOMEM;
+            }
+            size_t e;
+            if (lex_new_entry(lx, sen.cols + q->begin * stride, q->end - q->begin, stride,
+                              node_ent, ne_cap, &e) != CRFTAG_OK)
+                return CRFTAG_ERR_NOMEM;
+        }
+    }
+    return CRFTAG_OK;
+}
+
+/* The types and entries of lx as one blob: the type names, then an empty
+ * string, then per entry its token count (one byte) and its tokens, each
+ * NUL-terminated. */
+static enum crftag_status lex_pack(const struct lexicon *lx, char **out, size_t *out_len)
+{
+    size_t len = 1 + lx->nent + lx->text_len;
+    for (size_t t = 0; t < lx->ntypes; t++)
+        len += strlen(lx->types[t]) + 1;
+    char *b = util_malloc(len, 1), *q = b;
+    if (!b)
+        return CRFTAG_ERR_NOMEM;
+    for (size_t t = 0; t < lx->ntypes; t++)
+        q += strlen(strcpy(q, lx->types[t])) + 1;
+    *q++ = '\0';
+    for (size_t e = 0; e < lx->nent; e++) {
+        const char *tok = lex_entry_text(lx, e);
+        size_t n = 0;
+        for (size_t k = 0; k < lx->ent_ntok[e]; k++)
+            n += strlen(tok + n) + 1;
+        *q++ = (char)lx->ent_ntok[e];
+        memcpy(q, tok, n);
+        q += n;
+    }
+    *out = b;
+    *out_len = (size_t)(q - b);
+    return CRFTAG_OK;
+}
+
+/* Adds the types and entries of a lex_pack blob b[len] to lx (those not in
+ * it yet, in blob order).  CRFTAG_ERR_PARSE when the blob is malformed. */
+static enum crftag_status lex_unpack(struct lexicon *lx, const char *b, size_t len,
+                                     uint32_t **node_ent, size_t *ne_cap)
+{
+    const char *q = b, *end = b + len;
+    while (q < end && *q) {
+        size_t n = strnlen(q, (size_t)(end - q));
+        if (n == (size_t)(end - q))
+            return CRFTAG_ERR_PARSE;
+        if (lex_add_type(lx, q, n) < 0 && lx->ntypes < LEX_MAXTYPES)
+            return CRFTAG_ERR_NOMEM;
+        q += n + 1;
+    }
+    if (q++ >= end)
+        return CRFTAG_ERR_PARSE;
+    const char *tok[LEX_MAXTOK];
+    while (q < end) {
+        size_t ntok = (unsigned char)*q++;
+        if (ntok < 1 || ntok > LEX_MAXTOK)
+            return CRFTAG_ERR_PARSE;
+        for (size_t k = 0; k < ntok; k++) {
+            size_t n = q < end ? strnlen(q, (size_t)(end - q)) : 0;
+            if (q >= end || n == (size_t)(end - q))
+                return CRFTAG_ERR_PARSE;
+            tok[k] = q;
+            q += n + 1;
+        }
+        size_t e;
+        if (lex_new_entry(lx, tok, ntok, 1, node_ent, ne_cap, &e) != CRFTAG_OK)
+            return CRFTAG_ERR_NOMEM;
+    }
+    return CRFTAG_OK;
+}
+
+/* Replaces *lx by the union of every rank's lexicon (entries and types in
+ * rank order, so in the order of the sentences); *node_ent is rebuilt. */
+static enum crftag_status lex_merge(struct lexicon **lx, const struct lex_share *sh,
+                                    uint32_t **node_ent, size_t *ne_cap)
+{
+    char *mine = NULL;
+    size_t mine_len = 0;
+    enum crftag_status st = lex_pack(*lx, &mine, &mine_len);
+    if (st != CRFTAG_OK)
+        return st;
+    struct lexicon *all = lex_new((*lx)->seed, (*lx)->fold);
+    free(*node_ent);
+    *node_ent = NULL;
+    *ne_cap = 0;
+    if (!all)
+        st = CRFTAG_ERR_NOMEM;
+    for (int r = 0; r < sh->nranks && st == CRFTAG_OK; r++) {
+        void *b = NULL;
+        size_t len = 0;
+        if (sh->bcast(r, mine, mine_len, &b, &len, sh->user))
+            st = CRFTAG_ERR_IO;
+        else
+            st = lex_unpack(all, b, len, node_ent, ne_cap);
+        free(b);
+    }
+    free(mine);
+    lex_free(*lx);
+    *lx = all;
+    return st;
+}
+
 enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsigned fold,
                              uint64_t seed, struct lexicon **out, struct crftag_error *err)
+{
+    return lex_build_shared(c, folds, fold, seed, NULL, out, err);
+}
+
+enum crftag_status lex_build_shared(const struct crftag_corpus *c, size_t folds, unsigned fold,
+                                    uint64_t seed, const struct lex_share *sh,
+                                    struct lexicon **out, struct crftag_error *err)
 {
     *out = NULL;
     if (folds > LEX_MAXFOLDS)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "at most %d lexicon folds",
                        LEX_MAXFOLDS);
-    if (c->ncols < 2 || c->nsent == 0)
+    if (!sh && (c->ncols < 2 || c->nsent == 0))
         return CRFTAG_OK;
     struct lexicon *lx = lex_new(seed, fold);
     struct crftag_chunk *ch = NULL;
     const char **labs = NULL;
     uint32_t *node_ent = NULL, *ent = NULL, *occ = NULL, *tot = NULL;
     size_t ne_cap = 0, ch_cap = 0, labs_cap = 0, lab = c->ncols - 1, stride = c->ncols;
-    size_t K = folds ? folds : 1;
+    size_t K = folds ? folds : 1, sent0 = sh ? sh->sent0 : 0, nsent = sh ? sh->nsent : c->nsent;
     enum crftag_status st = CRFTAG_OK;
     if (!lx)
         goto nomem;
-    lx->folds = folds;
-    lx->nsent = c->nsent;
 
-    /* 1. entries */
-    for (size_t s = 0; s < c->nsent; s++) {
-        struct sentence sen;
-        corpus_sentence(c, s, &sen);
-        if (UTIL_GROW(ch, ch_cap, sen.n) || UTIL_GROW(labs, labs_cap, sen.n))
-            goto nomem;
-        size_t nc = lex_chunks(sen.cols + lab, sen.n, stride, labs, ch);
-        for (size_t k = 0; k < nc; k++) {
-            if (!lex_chunk_ok(&sen, stride, &ch[k]))
-                continue;
-            if (lex_add_type(lx, ch[k].type, ch[k].type_len) < 0) {
-                if (lx->ntypes >= LEX_MAXTYPES)
-                    continue;            /* more types than a lexicon holds */
-                goto nomem;
-            }
-            size_t e;
-            st = lex_new_entry(lx, sen.cols + ch[k].begin * stride, ch[k].end - ch[k].begin, stride,
-                               &node_ent, &ne_cap, &e);
-            if (st != CRFTAG_OK)
-                goto nomem;
-        }
-    }
+    /* 1. entries (of every rank) */
+    if (c->nsent > 0 && lex_entries(lx, c, &ch, &ch_cap, &labs, &labs_cap, &node_ent,
+                                    &ne_cap) != CRFTAG_OK)
+        goto nomem;
+    if (sh && (st = lex_merge(&lx, sh, &node_ent, &ne_cap)) != CRFTAG_OK)
+        goto fail;
+    lx->folds = folds;
+    lx->nsent = nsent;
+    lx->sent0 = sent0;
     if (lx->nent == 0) {
         lex_free(lx);
         free(ch);
@@ -403,20 +521,26 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
         return CRFTAG_OK;
     }
 
-    /* 2. counts per fold */
+    /* 2. counts per fold (summed over the ranks) */
     size_t NT = lx->ntypes, nent_k, nent_kt;
     if (util_mul(lx->nent, K, &nent_k) || util_mul(nent_k, NT, &nent_kt))
         goto nomem;
     ent = util_calloc(nent_kt, sizeof *ent);
     occ = util_calloc(nent_k, sizeof *occ);
     tot = util_calloc(NT, sizeof *tot);
-    if (!ent || !occ || !tot)
+    if (!ent || !occ || !tot || UTIL_GROW(ch, ch_cap, 1) || UTIL_GROW(labs, labs_cap, 1))
         goto nomem;
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
-        size_t k = folds ? (size_t)((unsigned long long)s * folds / c->nsent) : 0;
+        if (UTIL_GROW(ch, ch_cap, sen.n) || UTIL_GROW(labs, labs_cap, sen.n))
+            goto nomem;
+        size_t k = folds ? (size_t)((unsigned long long)(sent0 + s) * folds / nsent) : 0;
         lex_count_sentence(lx, &sen, stride, lab, labs, ch, node_ent, ne_cap, K, k, ent, occ);
+    }
+    if (sh && (sh->sum32(ent, nent_kt, sh->user) || sh->sum32(occ, nent_k, sh->user))) {
+        st = CRFTAG_ERR_IO;
+        goto fail;
     }
 
     /* 3. values per view */
@@ -441,6 +565,8 @@ enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsign
     return CRFTAG_OK;
 
 nomem:
+    st = CRFTAG_ERR_NOMEM;
+fail:
     free(ch);
     free(labs);
     free(node_ent);
@@ -448,7 +574,10 @@ nomem:
     free(occ);
     free(tot);
     lex_free(lx);
-    (void)st;
+    if (st == CRFTAG_ERR_IO)
+        return err_set(err, st, NULL, 0, "the ranks could not exchange the lexicon");
+    if (st == CRFTAG_ERR_PARSE)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "malformed lexicon from another rank");
     return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (lexicon)");
 }
 

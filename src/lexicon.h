@@ -84,6 +84,9 @@ struct lexicon {
     uint16_t *val;
     size_t folds;                /* K (0: no held-out folds) */
     size_t nsent;                /* sentences the folds were cut from */
+    size_t sent0;                /* index among them of the first sentence of */
+                                 /* this corpus (0; data-parallel: its rank's */
+                                 /* first, lex_build_shared) */
 };
 
 /* Value decoding. */
@@ -97,6 +100,29 @@ static inline unsigned lex_cb(unsigned v) { return (v - 1) % LEX_NCB; }
  * hold no entity. */
 enum crftag_status lex_build(const struct crftag_corpus *c, size_t folds, unsigned fold,
                              uint64_t seed, struct lexicon **out, struct crftag_error *err);
+
+/* Data-parallel building (lex_build_shared): this process's corpus holds
+ * the sentences sent0 .. sent0 + its nsent - 1 of nsent in all; bcast gives
+ * rank root's blob (*buf, malloc'd: the caller frees it; mine[mine_len] is
+ * this rank's, sent when it is root) and sum32 sums n counts over the ranks
+ * in place; each returns non-zero on failure. */
+struct lex_share {
+    size_t sent0, nsent;
+    int nranks;
+    int (*bcast)(int root, const void *mine, size_t mine_len, void **buf, size_t *len,
+                 void *user);
+    int (*sum32)(uint32_t *buf, size_t n, void *user);
+    void *user;
+};
+
+/* lex_build over the sentences of every rank of sh (lex_build when sh is
+ * NULL): entries and types merged in rank order, counts summed, folds cut
+ * from the sentences of all ranks; every rank gets the same lexicon, the
+ * one lex_build gives on all the sentences.  c may be empty (a rank
+ * without sentences). */
+enum crftag_status lex_build_shared(const struct crftag_corpus *c, size_t folds, unsigned fold,
+                                    uint64_t seed, const struct lex_share *sh,
+                                    struct lexicon **out, struct crftag_error *err);
 
 /* An empty lexicon with one view and token folding `fold` (for the model
  * loader). */

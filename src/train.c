@@ -17,7 +17,8 @@
  * the thread count only through floating-point rounding).
  *
  * With L2 alone the objective is smooth, and optimize.c minimises it; with
- * c1 > 0, liblbfgs's OWL-QN does.  Only this file includes <lbfgs.h>.
+ * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_stop.c (the
+ * texts of liblbfgs's codes) include <lbfgs.h>.
  */
 #include <lbfgs.h>
 #include <math.h>
@@ -38,6 +39,7 @@
 #include "train_data.h"
 #include "train_init.h"
 #include "train_stop.h"
+#include "train_dist.h"
 #include "util.h"
 
 void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
@@ -109,7 +111,9 @@ struct trainer {
     int canceled;
     int bad_number;              /* 1 objective not finite, out of memory: 2 in */
                                  /* forward-backward, 3 scoring the dev data,   */
-                                 /* 4 in the optimizer                          */
+                                 /* 4 in the optimizer; 5 the sum over the      */
+                                 /* ranks failed                                */
+    struct dist_shares ds;       /* p->comm: the shares of the ranks */
     /* early stopping on the dev F1 (p->dev_patience > 0) */
     double *best_x;              /* [nparams] weights of the best dev F1 */
     double best_f1;
@@ -238,7 +242,8 @@ static void worker_reduce(void *arg, int part)
     struct worker *w = &tr->w[part];
     const double *x = tr->x;
     double *g = tr->g;
-    double c2 = tr->p->c2;
+    /* over ranks (p->comm), the L2 term is rank 0's */
+    double c2 = !tr->p->comm || tr->p->comm->rank == 0 ? tr->p->c2 : 0.0;
     double f = w->f;
     for (size_t k = w->k0; k < w->k1; k++) {
         double gk = g[k];
@@ -286,6 +291,11 @@ static double train_evaluate(void *instance, const double *x, double *g, size_t 
     double f = 0.0;
     for (int i = 0; i < tr->nthreads; i++)
         f += tr->w[i].f;
+    /* data-parallel: the sums over the ranks, the same bits on every rank */
+    if (tr->p->comm && (dist_sum(tr->p->comm, g, np) || dist_sum(tr->p->comm, &f, 1))) {
+        tr->bad_number = 5;
+        return INFINITY;
+    }
     if (!isfinite(f)) {
         tr->bad_number = 1;
         return INFINITY;
@@ -478,7 +488,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     if (tr->nthreads > POOL_MAX)    /* a worker for each part of the pool */
         tr->nthreads = POOL_MAX;
     if ((size_t)tr->nthreads > nsent)
-        tr->nthreads = (int)nsent;
+        tr->nthreads = nsent ? (int)nsent : 1;    /* a rank may hold none */
     tr->w = util_calloc((size_t)tr->nthreads, sizeof *tr->w);
     if (!tr->w)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
@@ -505,6 +515,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
                                         struct crftag_error *err)
 {
     enum crftag_status st = train_check(c, p, err);
+    if (st == CRFTAG_OK && p->comm)
+        st = dist_check(c, p, &tr->ds, err);
     if (st != CRFTAG_OK)
         return st;
     tr->p = p;
@@ -517,11 +529,13 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     /* features, labels, attributes and pairs (train_data.c) */
     st = train_features(m, c, p, err);
     if (st == CRFTAG_OK)
-        st = train_labels(m, c, p, &tr->td.label, err);
+        st = p->comm ? dist_labels(m, c, p, &tr->td.label, err)
+                     : train_labels(m, c, p, &tr->td.label, err);
     if (st != CRFTAG_OK)
         return st;
     tr->L = m->labels.n;
-    st = train_attributes(m, c, p, &tr->td, err);
+    st = p->comm ? dist_attributes(m, c, p, &tr->td, err)
+                 : train_attributes(m, c, p, &tr->td, err);
     if (st == CRFTAG_OK)
         st = model_finish(m, err);
     if (st != CRFTAG_OK)
@@ -643,6 +657,8 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
                        "training canceled after %d iterations", tr->iterations);
     if (tr->early_stopped || (tr->interrupted && tr->best_iter > 0))
         memcpy(x, tr->best_x, tr->nparams * sizeof *x);   /* the best dev F1's */
+    if (tr->bad_number == 5)
+        return err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not sum the gradient");
     if (tr->bad_number >= 2)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%s)",
                        tr->bad_number == 2   ? "forward-backward"
@@ -684,8 +700,8 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     m->meta.iterations = (uint32_t)tr->iterations;
     m->meta.min_freq = p->min_freq ? p->min_freq : 1;
     m->meta.final_objective = tr->last_f;
-    m->meta.train_sentences = c->nsent;
-    m->meta.train_tokens = c->ntok;
+    m->meta.train_sentences = p->comm ? tr->ds.nsent : c->nsent;
+    m->meta.train_tokens = p->comm ? tr->ds.ntok : c->ntok;
     struct train_end e = {reason, tr->iterations, tr->early_stopped, tr->interrupted,
                           p->dev_patience, tr->best_x && tr->best_iter > 0 &&
                           (tr->early_stopped || tr->interrupted), tr->best_iter,
@@ -737,6 +753,8 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
     const char *reason = p->c1 > 0 ? train_optimize_l1(&tr, x, &fx, &failed)
                                    : train_optimize_l2(&tr, x, &fx, &failed);
     st = train_outcome(&tr, x, reason, failed, err);
+    if (st == CRFTAG_OK && p->comm)
+        st = dist_same(p->comm, x, tr.nparams, err);
     if (st == CRFTAG_OK)
         st = train_weights_to_model(&tr, c, x, reason, err);
     if (st != CRFTAG_OK)

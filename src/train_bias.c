@@ -216,6 +216,13 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
         return train_fit(c, p, out, err);
+    if (p->comm) {
+        if (out)
+            *out = NULL;
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "the automatic label bias (\"auto\") is not supported in "
+                       "data-parallel training: give a fixed bias (0: none)");
+    }
     if (out)
         *out = NULL;
     err_clear(err);

@@ -29,6 +29,7 @@
 #include "lexicon.h"
 #include "model.h"
 #include "train_data.h"
+#include "train_dist.h"
 #include "util.h"
 
 /* ---- checks, features, labels ----------------------------------------- */
@@ -61,9 +62,10 @@ enum crftag_status train_check(const struct crftag_corpus *c,
 {
     if (!c || !p)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no corpus or parameters");
-    if (c->nsent == 0 || c->ntok == 0)
+    /* with p->comm, dist_check makes the corpus checks over every rank */
+    if (!p->comm && (c->nsent == 0 || c->ntok == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the training data holds no sentences");
-    if (c->ncols < 2)
+    if (!p->comm && c->ncols < 2)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the training data has no label column (1 column per token)");
     if (!(p->c1 >= 0 && isfinite(p->c1)) || !(p->c2 >= 0 && isfinite(p->c2)))
@@ -94,10 +96,10 @@ enum crftag_status train_check(const struct crftag_corpus *c,
     if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
-    if (c->ntok >= UINT32_MAX)
+    if (!p->comm && c->ntok >= UINT32_MAX)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the training data holds %zu tokens (at most 4294967294)", c->ntok);
-    if (p->dev && p->dev->ncols != c->ncols)
+    if (!p->comm && p->dev && p->dev->ncols != c->ncols)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the dev data has %zu columns per token, the training data %zu",
                        p->dev->ncols, c->ncols);
@@ -136,8 +138,9 @@ enum crftag_status train_features(struct crftag_model *m, const struct crftag_co
     if (st != CRFTAG_OK)
         return err_set(err, st, NULL, 0, "out of memory (built-in features)");
     if (p->lexicon) {
-        st = lex_build(c, (size_t)p->lexicon_folds, feat_lex_fold(&m->feat), p->hash_seed,
-                       &m->feat.lex, err);
+        st = p->comm ? dist_lexicon(c, p, feat_lex_fold(&m->feat), &m->feat.lex, err)
+                     : lex_build(c, (size_t)p->lexicon_folds, feat_lex_fold(&m->feat),
+                                 p->hash_seed, &m->feat.lex, err);
         if (st != CRFTAG_OK)
             return st;
     }
@@ -235,8 +238,8 @@ enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corp
 /* Sorts ids[0..n) (insertion sort: 20 to 50 ids) and appends them packed to
  * td->pk at *len (capacity *cap); with vals (their weights, moved along),
  * the weights go to td->val (capacity *vcap). */
-static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n,
-                     double *vals, size_t *vcap)
+int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n,
+              double *vals, size_t *vcap)
 {
     for (size_t i = 1; i < n; i++) {
         uint32_t v = ids[i];
@@ -280,7 +283,7 @@ static int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, 
 }
 
 /* Gives back the slack of td->pk once it is complete. */
-static void pk_trim(struct tdata *td, size_t len)
+void pk_trim(struct tdata *td, size_t len)
 {
     if (len > 0) {
         uint16_t *shrunk = realloc(td->pk, len * sizeof *td->pk);
@@ -465,8 +468,8 @@ static enum crftag_status train_pairs_fit(size_t np, size_t L, struct crftag_err
 
 /* Allocates the pair labels of m for np pairs (the weights, pair_w, once the
  * optimizer is done with its own copy). */
-static enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
-                                            struct crftag_error *err)
+enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
+                                     struct crftag_error *err)
 {
     enum crftag_status st = train_pairs_fit(np, L, err);
     if (st != CRFTAG_OK)

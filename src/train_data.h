@@ -118,6 +118,18 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
  * obs[m->npairs + L*L] (pairs, then transitions). */
 void train_observed(const struct crftag_model *m, const struct tdata *td, uint32_t *obs);
 
+/* Sorts ids[0..n) and appends them packed to td->pk at *len (capacity
+ * *cap); -1 when out of memory.  pk_trim gives back the slack once td->pk is
+ * complete (len entries). */
+int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n,
+              double *vals, size_t *vcap);
+void pk_trim(struct tdata *td, size_t len);
+
+/* Allocates the pair labels of m for np pairs (checking that np and the
+ * L * L transitions fit the optimizer). */
+enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
+                                     struct crftag_error *err);
+
 void tdata_free(struct tdata *td);
 
 /* Token t's attributes with td->val (weights): mode 0 adds w * v[q] to

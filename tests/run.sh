@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs the unit test binaries given as arguments, then the end-to-end tests
-# (tests/e2e.sh) and the hostile-input tests (tests/hostile.sh), and prints
+# (tests/e2e.sh), the hostile-input tests (tests/hostile.sh) and the
+# scaling tests (tests/scale.sh: crftag-mpi when it and mpirun are there, GNU
+# parallel when it is), and prints
 # one summary line "N passed, N failed".
 # Usage: BUILD=build sh tests/run.sh build/tests/test_*
 passed=0
@@ -35,6 +37,17 @@ rc=$?
 printf '%s\n' "$hostile"
 p=$(printf '%s\n' "$hostile" | sed -n 's/^hostile: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 f=$(printf '%s\n' "$hostile" | sed -n 's/^hostile: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+fi
+echo "== tests/scale.sh"
+scale=$(BUILD="${BUILD:-build}" sh tests/scale.sh 2>&1)
+rc=$?
+printf '%s\n' "$scale"
+p=$(printf '%s\n' "$scale" | sed -n 's/^scale: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$scale" | sed -n 's/^scale: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-0}))
 if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then

@@ -101,6 +101,30 @@ void cli_hold_interrupts(int hold);
  * (130 for SIGINT, 143 for SIGTERM). */
 int cli_interrupt_status(void);
 
+/* ---- data-parallel training: dist_none.c, or mpi.c in crftag-mpi ---- */
+
+/* Start and end of the program (MPI_Init, MPI_Finalize). */
+void cli_dist_init(int *argc, char ***argv);
+void cli_dist_finish(void);
+/* This process and the number of processes (0 and 1 without MPI). */
+int cli_dist_rank(void);
+int cli_dist_size(void);
+/* The collectives for crftag_train_params.comm; NULL without MPI. */
+const struct crftag_comm *cli_dist_comm(void);
+/* Collective: 1 when flag is non-zero on any rank. */
+int cli_dist_any(int flag);
+/* Ends every rank of the job with status code (MPI_Abort). */
+void cli_dist_abort(int code);
+/* Prints what the collectives cost on this rank (rank 0: and the most over
+ * the ranks): calls, bytes, seconds, against the seconds of training. */
+void cli_dist_report(double train_seconds);
+
+/* Reads this rank's share of the training files argv[0..n) into c
+ * (train_share.c): every file with one rank, or with fewer files than ranks,
+ * a block of the sentences.  Collective; 0, or -1 after an error message (on
+ * every rank, printed by the rank that met it). */
+int cli_read_share(struct crftag_corpus *c, char **argv, int n, int quiet);
+
 /* Reads a whole (small) file into a NUL-terminated malloc'd string. */
 char *cli_read_file(const char *path, size_t *len);
 

@@ -20,6 +20,8 @@ struct train_opts {
     const char *output;
     const char *template_path;
     const char *dev;
+    const char *trace_path;
+    FILE *trace;
     int quiet;
     int no_constraint;
     int no_lexicon;
@@ -83,12 +85,20 @@ static const struct opt train_table[] = {
     {"no-keep-names", 0, OPT_FLAG, offsetof(struct train_opts, no_keep_names), NULL,
      "keep attribute hashes only (the default; crftag dump then shows hashes)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct train_opts, quiet), NULL, "no progress output"},
+    {"trace", 0, OPT_STRING, offsetof(struct train_opts, trace_path), "FILE",
+     "write each iteration to FILE: iteration, objective, |g|, active weights, seconds "
+     "(TAB-separated, full precision)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
 static int progress(const struct crftag_progress *p, void *user)
 {
     const struct train_opts *o = user;
+    if (o->trace) {              /* a line as soon as the iteration ends */
+        fprintf(o->trace, "%d\t%.17g\t%.17g\t%zu\t%.3f\n", p->iteration, p->objective,
+                p->gnorm, p->active, p->seconds);
+        fflush(o->trace);
+    }
     if (!o->quiet) {
         if (p->dev_f1 >= 0)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  dev %s %6.2f  %7.1fs\n",
@@ -98,6 +108,8 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
+    if (cli_dist_comm())         /* crftag-mpi: every rank stops at the same iteration */
+        return cli_dist_any(cli_interrupted());
     return cli_interrupted() >= 2;
 }
 
@@ -106,6 +118,8 @@ static int progress(const struct crftag_progress *p, void *user)
 static int stop_requested(void *user)
 {
     (void)user;
+    if (cli_dist_comm())         /* crftag-mpi: Ctrl-C stops (progress), never saves */
+        return 0;
     int n = cli_interrupted();
     return n >= 2 ? CRFTAG_STOP_ABORT : n == 1 ? CRFTAG_STOP_KEEP : 0;
 }
@@ -177,17 +191,26 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
         cli_errorf("out of memory");
         return -1;
     }
-    for (int i = 1; i <= npos; i++)
-        if (read_corpus(*c, argv[i], o->informat))
+    if (cli_dist_comm()) {       /* crftag-mpi: this rank's share */
+        if (cli_read_share(*c, argv + 1, npos, o->quiet))
             return -1;
+    } else {
+        for (int i = 1; i <= npos; i++)
+            if (read_corpus(*c, argv[i], o->informat))
+                return -1;
+    }
     size_t ns, nt;
     crftag_corpus_size(*c, &ns, &nt);
-    if (o->dev) {
+    int bad = 0;
+    if (o->dev && cli_dist_rank() == 0) {    /* progress, scored on rank 0 */
         if (crftag_corpus_new(dev) != CRFTAG_OK || read_corpus(*dev, o->dev, o->informat))
-            return -1;
-        o->p.dev = *dev;
+            bad = 1;
+        else
+            o->p.dev = *dev;
     }
-    if (!o->quiet)
+    if (cli_dist_any(bad))       /* crftag-mpi: every rank stops */
+        return -1;
+    if (!o->quiet && !cli_dist_comm())
         fprintf(stderr, "crftag: read %zu sentences, %zu tokens from %d file%s\n", ns, nt, npos,
                 npos == 1 ? "" : "s");
     return 0;
@@ -289,6 +312,53 @@ static int load_init(struct train_opts *o, struct crftag_model **init)
     return 0;
 }
 
+/* crftag-mpi: what data-parallel training does not do (the same verdict on
+ * every rank, so each returns without a collective).  1 after a message. */
+static int dist_usage(const struct train_opts *o, char **argv, int npos)
+{
+    const char *why = NULL;
+    if (o->p.bias && strcmp(o->p.bias, CRFTAG_BIAS_AUTO) == 0)
+        why = "--bias auto (the default) is not supported by crftag-mpi: give --bias 0 (none) "
+              "or --bias X";
+    else if (o->p.dev_patience > 0)
+        why = "--dev-patience is not supported by crftag-mpi";
+    for (int i = 1; i <= npos && !why; i++)
+        if (strcmp(argv[i], "-") == 0)
+            why = "crftag-mpi reads no training data from stdin (-)";
+    if (why && cli_dist_rank() == 0)
+        cli_errorf("train: %s", why);
+    return why != NULL;
+}
+
+/* Closes --trace FILE; status, or CLI_FAIL when the file could not be written. */
+static int close_trace(struct train_opts *o, int status)
+{
+    if (o->trace && fclose(o->trace) != 0 && status == CLI_OK) {
+        cli_errorf("%s: %s", o->trace_path, strerror(errno));
+        return CLI_FAIL;
+    }
+    return status;
+}
+
+/* Opens --trace FILE on rank 0; -1 after a message. */
+static int open_trace(struct train_opts *o)
+{
+    if (o->trace_path && cli_dist_rank() == 0 && !(o->trace = fopen(o->trace_path, "w"))) {
+        cli_errorf("%s: %s", o->trace_path, strerror(errno));
+        cli_dist_abort(CLI_FAIL);
+        return -1;
+    }
+    return 0;
+}
+
+/* crftag-mpi: the cost of the collectives (every rank takes part). */
+static void dist_report(const struct crftag_model *m)
+{
+    struct crftag_model_info info;
+    crftag_model_get_info(m, &info);
+    cli_dist_report(info.train_seconds);
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_opts o = {0};
@@ -322,13 +392,18 @@ int cmd_train(int argc, char **argv)
     p->progress = progress;
     p->stop = stop_requested;
     p->user = &o;
+    p->comm = cli_dist_comm();   /* crftag-mpi; NULL in crftag */
 
     int status = CLI_FAIL;
     char *tpl = NULL;
     struct crftag_corpus *c = NULL, *dev = NULL;
     struct crftag_model *m = NULL, *init = NULL;
     struct crftag_error err;
-    if (check_output_dir(o.output))
+    int quiet = o.quiet;
+    if (cli_dist_comm() && dist_usage(&o, argv, npos))
+        return CLI_USAGE;
+    o.quiet |= cli_dist_rank() > 0;  /* rank 0 reports */
+    if (cli_dist_any(cli_dist_rank() == 0 && check_output_dir(o.output)))
         goto out;
     if (o.template_path) {
         tpl = cli_read_file(o.template_path, NULL);
@@ -351,7 +426,7 @@ int cmd_train(int argc, char **argv)
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
     }
-    if (o.init && load_init(&o, &init))
+    if ((o.init && load_init(&o, &init)) || open_trace(&o))
         goto out;
 
     cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
@@ -364,18 +439,26 @@ int cmd_train(int argc, char **argv)
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
     if (st == CRFTAG_ERR_CANCELED || (st == CRFTAG_OK && cli_interrupted() >= 2)) {
-        cli_errorf("training aborted; %s was not written", o.output);
+        if (cli_dist_rank() == 0)
+            cli_errorf("training aborted; %s was not written", o.output);
         status = cli_interrupt_status();
         goto out;
     }
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
+        cli_dist_abort(CLI_FAIL);    /* the other ranks may wait in a collective */
         goto out;
     }
     crftag_corpus_free(c);
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    if (cli_dist_comm() && !quiet)
+        dist_report(m);
+    if (cli_dist_rank() > 0) {   /* rank 0 writes the model */
+        status = CLI_OK;
+        goto out;
+    }
     cli_hold_interrupts(1);      /* a second signal waits for the atomic save */
     st = crftag_model_save(m, o.output, &err);
     cli_catch_interrupts_note(NULL, NULL);   /* written (or not): no abort from here */
@@ -387,6 +470,7 @@ int cmd_train(int argc, char **argv)
     status = report_written(m, &o, auto_bias);
 out:
     crftag_model_free(init);
+    status = close_trace(&o, status);
     crftag_model_free(m);
     crftag_corpus_free(c);
     crftag_corpus_free(dev);

@@ -88,7 +88,7 @@ static void usage(FILE *f)
     fprintf(f, "\n'crftag COMMAND --help' shows the options of a command.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -109,4 +109,12 @@ int main(int argc, char **argv)
     fprintf(stderr, "crftag: unknown command '%s'\n", cmd);
     usage(stderr);
     return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    cli_dist_init(&argc, &argv);     /* crftag-mpi: MPI_Init */
+    int rc = run(argc, argv);
+    cli_dist_finish();
+    return rc;
 }

@@ -1,0 +1,262 @@
+/*
+ * test_dist.c - data-parallel training without MPI: R threads play the
+ * ranks, with collectives over shared memory (struct crftag_comm), each
+ * holding a block of the sentences read by crftag_corpus_read_part.  The
+ * model of every rank must be the one a single process trains: the same
+ * attributes, pairs, labels and counts, the objective within 1e-9 and the
+ * same tags; also with a rank that holds no sentence, with the min-freq
+ * cut-off on the summed counts, and the refusals.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crftag.h"
+#include "testutil.h"
+
+#define FILE30 "tests/data/corpus_wikiser_30.txt"
+#define RMAX 4
+
+struct group {
+    int size;
+    pthread_barrier_t bar;
+    void *buf[RMAX];
+    void *scratch;
+};
+
+struct rank {
+    struct group *g;
+    struct crftag_comm comm;
+    size_t first, count;           /* its sentences of FILE30 */
+    struct crftag_train_params p;
+    struct crftag_model *m;
+    enum crftag_status st;
+};
+
+static int g_allreduce(void *buf, size_t count, enum crftag_comm_type type,
+                       enum crftag_comm_op op, void *user)
+{
+    struct rank *r = user;
+    struct group *g = r->g;
+    size_t elem = type == CRFTAG_COMM_DOUBLE ? sizeof(double) : sizeof(uint64_t);
+    g->buf[r->comm.rank] = buf;
+    pthread_barrier_wait(&g->bar);
+    if (r->comm.rank == 0) {        /* in rank order, as MPI may not: the same on every rank */
+        g->scratch = malloc(count * elem + 1);
+        memcpy(g->scratch, g->buf[0], count * elem);
+        for (int k = 1; k < g->size; k++)
+            for (size_t i = 0; i < count; i++) {
+                if (type == CRFTAG_COMM_DOUBLE) {
+                    ((double *)g->scratch)[i] += ((double *)g->buf[k])[i];
+                    continue;
+                }
+                uint64_t *a = (uint64_t *)g->scratch + i, b = ((uint64_t *)g->buf[k])[i];
+                *a = op == CRFTAG_COMM_SUM ? *a + b : op == CRFTAG_COMM_MAX ? (*a > b ? *a : b)
+                                                                             : *a | b;
+            }
+    }
+    pthread_barrier_wait(&g->bar);
+    memcpy(buf, g->scratch, count * elem);
+    pthread_barrier_wait(&g->bar);
+    if (r->comm.rank == 0)
+        free(g->scratch);
+    return 0;
+}
+
+static int g_bcast(void *buf, size_t len, int root, void *user)
+{
+    struct rank *r = user;
+    struct group *g = r->g;
+    if (r->comm.rank == root)
+        g->buf[root] = buf;
+    pthread_barrier_wait(&g->bar);
+    if (r->comm.rank != root)
+        memcpy(buf, g->buf[root], len);
+    pthread_barrier_wait(&g->bar);
+    return 0;
+}
+
+static void *rank_main(void *arg)
+{
+    struct rank *r = arg;
+    struct crftag_corpus *c;
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    if (r->count)
+        assert_int_equal(crftag_corpus_read_part(c, FILE30, r->first, r->count, NULL, &err),
+                         CRFTAG_OK);
+    r->st = crftag_train(c, &r->p, &r->m, &err);
+    crftag_corpus_free(c);
+    return NULL;
+}
+
+/* Trains on FILE30 in R ranks holding the blocks cut at cut[0..R-2], with
+ * p; fills out[R] (models, or NULL) and returns rank 0's status. */
+static enum crftag_status train_ranks(int R, const size_t *cut, size_t nsent,
+                                      const struct crftag_train_params *p,
+                                      struct crftag_model **out)
+{
+    struct group g = { .size = R };
+    struct rank r[RMAX];
+    pthread_t th[RMAX];
+    pthread_barrier_init(&g.bar, NULL, (unsigned)R);
+    for (int k = 0; k < R; k++) {
+        r[k].g = &g;
+        r[k].comm = (struct crftag_comm){ k, R, g_allreduce, g_bcast, &r[k] };
+        r[k].first = k ? cut[k - 1] : 0;
+        r[k].count = (k < R - 1 ? cut[k] : nsent) - r[k].first;
+        r[k].p = *p;
+        r[k].p.comm = &r[k].comm;
+        r[k].m = NULL;
+        assert_int_equal(pthread_create(&th[k], NULL, rank_main, &r[k]), 0);
+    }
+    for (int k = 0; k < R; k++)
+        pthread_join(th[k], NULL);
+    pthread_barrier_destroy(&g.bar);
+    for (int k = 0; k < R; k++) {
+        out[k] = r[k].m;
+        assert_int_equal(r[k].st, r[0].st);
+    }
+    return r[0].st;
+}
+
+/* The tags of every token of FILE30 by m, as label ids. */
+static size_t tags_of(const struct crftag_model *m, uint32_t *ids, size_t cap)
+{
+    struct crftag_reader *rd;
+    struct crftag_tagger *t;
+    const char *const *cols;
+    size_t n, ncols, k = 0;
+    assert_int_equal(crftag_reader_open(FILE30, &rd, NULL), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    while (crftag_reader_next(rd, &cols, &n, &ncols, NULL) > 0) {
+        assert_true(k + n <= cap);
+        assert_int_equal(crftag_tagger_tag(t, cols, n, ncols, ids + k, NULL, NULL), CRFTAG_OK);
+        k += n;
+    }
+    crftag_tagger_free(t);
+    crftag_reader_close(rd);
+    return k;
+}
+
+/* m and ref: the same skeleton, counts, objective (1e-9) and tags. */
+static void assert_same_model(const struct crftag_model *ref, const struct crftag_model *m)
+{
+    struct crftag_model_info a, b;
+    crftag_model_get_info(ref, &a);
+    crftag_model_get_info(m, &b);
+    assert_int_equal(a.num_attributes, b.num_attributes);
+    assert_int_equal(a.num_features, b.num_features);
+    assert_int_equal(a.num_labels, b.num_labels);
+    assert_int_equal(a.iterations, b.iterations);
+    assert_int_equal(a.train_sentences, b.train_sentences);
+    assert_int_equal(a.train_tokens, b.train_tokens);
+    assert_true(close_to(a.final_objective, b.final_objective, 1e-9));
+    for (uint32_t y = 0; y < a.num_labels; y++) {
+        assert_string_equal(crftag_model_label(ref, y), crftag_model_label(m, y));
+        assert_int_equal(crftag_model_label_count(ref, y), crftag_model_label_count(m, y));
+    }
+    static uint32_t t0[4096], t1[4096];
+    size_t n0 = tags_of(ref, t0, 4096), n1 = tags_of(m, t1, 4096);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(t0, t1, n0 * sizeof *t0);
+}
+
+static void check_split(int R, const size_t *cut, uint32_t min_freq, int folds)
+{
+    struct crftag_corpus *c = load_corpus(FILE30);
+    size_t nsent;
+    crftag_corpus_size(c, &nsent, NULL);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.bias = "0";
+    p.max_iter = 15;
+    p.threads = 1;
+    p.min_freq = min_freq;
+    p.lexicon_folds = folds;
+    struct crftag_model *ref, *m[RMAX];
+    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+    assert_int_equal(train_ranks(R, cut, nsent, &p, m), CRFTAG_OK);
+    for (int k = 0; k < R; k++) {
+        assert_same_model(ref, m[k]);
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(ref);
+    crftag_corpus_free(c);
+}
+
+static void test_two_ranks(void **state)
+{
+    (void)state;
+    size_t cut[] = { 13 };
+    check_split(2, cut, 1, 20);
+}
+
+static void test_three_ranks_min_freq(void **state)
+{
+    (void)state;
+    size_t cut[] = { 7, 19 };
+    check_split(3, cut, 2, 4);
+}
+
+static void test_empty_rank(void **state)
+{
+    (void)state;
+    size_t cut[] = { 10, 10, 30 };     /* rank 1 and rank 3 hold none */
+    check_split(4, cut, 1, 20);
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);        /* bias "auto" */
+    p.max_iter = 2;
+    size_t cut[] = { 15 };
+    struct crftag_model *m[RMAX];
+    assert_int_equal(train_ranks(2, cut, 30, &p, m), CRFTAG_ERR_INVALID);
+    assert_null(m[0]);
+    p.bias = "0";
+    p.dev_patience = 2;
+    p.dev = NULL;
+    assert_int_equal(train_ranks(2, cut, 30, &p, m), CRFTAG_ERR_INVALID);
+    assert_null(m[1]);
+}
+
+/* crftag_corpus_read_part: counts, blocks, the end of the file. */
+static void test_read_part(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    size_t seen, ns, nt;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read_part(c, FILE30, SIZE_MAX, 0, &seen, NULL), CRFTAG_OK);
+    assert_int_equal(seen, 30);
+    crftag_corpus_size(c, &ns, NULL);
+    assert_int_equal(ns, 0);
+    assert_int_equal(crftag_corpus_read_part(c, FILE30, 5, 3, &seen, NULL), CRFTAG_OK);
+    assert_int_equal(seen, 8);
+    assert_int_equal(crftag_corpus_read_part(c, FILE30, 28, 10, &seen, NULL), CRFTAG_OK);
+    assert_int_equal(seen, 30);
+    crftag_corpus_size(c, &ns, &nt);
+    assert_int_equal(ns, 5);
+    crftag_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_ranks),
+        cmocka_unit_test(test_three_ranks_min_freq),
+        cmocka_unit_test(test_empty_rank),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_read_part),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
