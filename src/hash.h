@@ -78,6 +78,11 @@ void htab_free(struct htab *h);
 /* Value of key, or HTAB_NONE. */
 uint32_t htab_get(const struct htab *h, uint64_t key);
 
+/* Replaces h by a table of keys[i] -> i for i < n (what htab_init(h, n) and
+ * n htab_put would give, in one pass).  0; 1 when a key is 0 or repeated
+ * (*out_dup = its index); -1 when out of memory. */
+int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup);
+
 /* Pointer to the value slot of key, inserting it with value val if absent
  * (then *inserted = 1).  Grows as needed.  NULL when out of memory. */
 uint32_t *htab_put(struct htab *h, uint64_t key, uint32_t val, int *inserted);

@@ -77,8 +77,11 @@ static int model_dense_build(struct crftag_model *m)
         return 0;
     uint32_t dmin = dense_min_run(L);
     size_t rows = 0;
-    for (uint32_t a = 0; a < m->nattr; a++)
-        rows += m->attr_off[a + 1] - m->attr_off[a] >= dmin;
+    const uint32_t *off = m->attr_off;
+    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
+        k1 = off[a + 1];
+        rows += k1 - k0 >= dmin;
+    }
     if (rows == 0)
         return 0;
     uint32_t bits = 1;
@@ -93,8 +96,9 @@ static int model_dense_build(struct crftag_model *m)
         return -1;
     memset(m->dense_slot, 0xff, cap * sizeof *m->dense_slot);
     uint32_t shift = 32 - bits, r = 0;
-    for (uint32_t a = 0; a < m->nattr; a++) {
-        if (m->attr_off[a + 1] - m->attr_off[a] < dmin)
+    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
+        k1 = off[a + 1];
+        if (k1 - k0 < dmin)
             continue;
         size_t i = dense_home(a, shift);
         while (m->dense_slot[i][0] != HTAB_NONE)
@@ -102,7 +106,7 @@ static int model_dense_build(struct crftag_model *m)
         m->dense_slot[i][0] = a;
         m->dense_slot[i][1] = r;
         float *row = m->dense_w + (size_t)r * L;
-        for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++)
+        for (uint32_t k = k0; k < k1; k++)
             row[m->pair_label[k]] = m->pair_w[k];
         r++;
     }
@@ -124,20 +128,13 @@ static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
 {
     size_t L = m->labels.n;
-    htab_free(&m->attrs);
-    if (htab_init(&m->attrs, m->nattr))
+    uint32_t dup;
+    int rc = htab_build(&m->attrs, m->attr_hash, m->nattr, &dup);
+    if (rc < 0)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
-    for (uint32_t a = 0; a < m->nattr; a++) {
-        int inserted;
-        if (a + 16 < m->nattr)       /* random slots: start the miss early */
-            htab_prefetch(&m->attrs, m->attr_hash[a + 16]);
-        if (!htab_put(&m->attrs, m->attr_hash[a], a, &inserted))
-            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
-        if (!inserted)
-            return err_set(err, CRFTAG_ERR_MODEL_FORMAT, NULL, 0,
-                           "duplicate attribute hash %016llx",
-                           (unsigned long long)m->attr_hash[a]);
-    }
+    if (rc > 0)
+        return err_set(err, CRFTAG_ERR_MODEL_FORMAT, NULL, 0, "duplicate attribute hash %016llx",
+                       (unsigned long long)m->attr_hash[dup]);
     free(m->allowed);
     free(m->allowed_start);
     m->allowed = util_malloc(L * L, 1);
