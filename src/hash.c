@@ -50,12 +50,6 @@ uint64_t hash_u64(uint64_t h, uint64_t v)
     return h;
 }
 
-uint64_t hash_end(uint64_t h)
-{
-    h = hash_fmix64(h);
-    return h ? h : 1;
-}
-
 static size_t slot_of(uint64_t key, size_t mask)
 {
     return htab_slot(key, mask);
@@ -89,19 +83,6 @@ void htab_free(struct htab *h)
     free(h->keys);
     free(h->vals);
     memset(h, 0, sizeof *h);
-}
-
-uint32_t htab_get(const struct htab *h, uint64_t key)
-{
-    if (h->cap == 0 || key == 0)
-        return HTAB_NONE;
-    size_t mask = h->cap - 1;
-    for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-        if (h->keys[i] == key)
-            return h->vals[i];
-        if (h->keys[i] == 0)
-            return HTAB_NONE;
-    }
 }
 
 int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup)

@@ -225,7 +225,7 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
         }
         for (size_t j = 0; j < na; j++) {
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
-            if (m->dense_w && k1 - k0 >= m->dense_min)
+            if (k1 - k0 >= m->dense_min)
                 add_row(score, dense_row(m, a[j]), m->labels.n);
             else
                 for (uint32_t k = k0; k < k1; k++)
