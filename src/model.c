@@ -202,8 +202,37 @@ static inline void add_row(double *restrict score, const float *restrict row, si
         score[y] += row[y];
 }
 
-void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
-                        double *score)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MODEL_AVX 1
+#include <immintrin.h>
+
+/* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
+ * conversion). */
+__attribute__((target("avx"))) static inline void add_row_avx(double *restrict score,
+                                                              const float *restrict row,
+                                                              size_t L)
+{
+    size_t y = 0;
+    for (; y + 8 <= L; y += 8) {
+        __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
+        __m256d w1 = _mm256_cvtps_pd(_mm_loadu_ps(row + y + 4));
+        _mm256_storeu_pd(score + y, _mm256_add_pd(_mm256_loadu_pd(score + y), w0));
+        _mm256_storeu_pd(score + y + 4, _mm256_add_pd(_mm256_loadu_pd(score + y + 4), w1));
+    }
+    if (y + 4 <= L) {
+        __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
+        _mm256_storeu_pd(score + y, _mm256_add_pd(_mm256_loadu_pd(score + y), w0));
+        y += 4;
+    }
+    for (; y < L; y++)
+        score[y] += row[y];
+}
+#endif
+
+/* model_state_scores for runs of dense rows added by add(). */
+static inline void state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                                double *score,
+                                void (*add)(double *restrict, const float *restrict, size_t))
 {
     uint32_t a[MODEL_BATCH];
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
@@ -226,12 +255,33 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
         for (size_t j = 0; j < na; j++) {
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
             if (k1 - k0 >= m->dense_min)
-                add_row(score, dense_row(m, a[j]), m->labels.n);
+                add(score, dense_row(m, a[j]), m->labels.n);
             else
                 for (uint32_t k = k0; k < k1; k++)
                     score[m->pair_label[k]] += m->pair_w[k];
         }
     }
+}
+
+#ifdef MODEL_AVX
+__attribute__((target("avx"))) static void state_scores_avx(const struct crftag_model *m,
+                                                            const uint64_t *ids, size_t n,
+                                                            double *score)
+{
+    state_scores(m, ids, n, score, add_row_avx);
+}
+#endif
+
+void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                        double *score)
+{
+#ifdef MODEL_AVX
+    if (__builtin_cpu_supports("avx")) {
+        state_scores_avx(m, ids, n, score);
+        return;
+    }
+#endif
+    state_scores(m, ids, n, score, add_row);
 }
 
 size_t crftag_model_num_labels(const struct crftag_model *m)
