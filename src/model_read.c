@@ -593,50 +593,6 @@ static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_
     return CRFTAG_OK;
 }
 
-/* Inflates the zlib stream src[0..*slen) into dst[0..*dlen) as uncompress2
- * does (the same results and zlib codes), but without the stream's Adler-32
- * of the payload, a second pass over it: the file's CRC, checked before,
- * covers every compressed byte.  So the deflate data after the 2-byte zlib
- * header is inflated raw, and must end exactly at the 4-byte Adler-32. */
-static int mio_inflate(unsigned char *dst, uLongf *dlen, const unsigned char *src, uLong *slen)
-{
-    uLong in = *slen, left = *dlen;
-    *dlen = 0;
-    *slen = 0;
-    if (in < 6 || (src[0] & 0x0f) != Z_DEFLATED || (src[0] >> 4) > 7 || (src[1] & 0x20) ||
-        ((unsigned)src[0] << 8 | src[1]) % 31 != 0)
-        return Z_DATA_ERROR;
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    int zr = inflateInit2(&zs, -15);
-    if (zr != Z_OK)
-        return zr;
-    const uInt max = (uInt)-1;
-    in -= 2;
-    zs.next_in = (Bytef *)(uintptr_t)(src + 2);
-    zs.next_out = dst;
-    do {
-        if (zs.avail_out == 0) {
-            zs.avail_out = left > max ? max : (uInt)left;
-            left -= zs.avail_out;
-        }
-        if (zs.avail_in == 0) {
-            zs.avail_in = in > max ? max : (uInt)in;
-            in -= zs.avail_in;
-        }
-        zr = inflate(&zs, Z_NO_FLUSH);
-    } while (zr == Z_OK);
-    *dlen = zs.total_out;
-    in += zs.avail_in;                  /* not read */
-    *slen = 2 + zs.total_in + (zr == Z_STREAM_END && in >= 4 ? 4 : 0);
-    inflateEnd(&zs);
-    if (zr == Z_STREAM_END)
-        return in == 4 ? Z_OK : Z_DATA_ERROR;
-    if (zr == Z_NEED_DICT || (zr == Z_BUF_ERROR && left + zs.avail_out))
-        return Z_DATA_ERROR;
-    return zr;
-}
-
 /* Checks the header and the CRC, and inflates the payload into *out. */
 static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struct mio_parse *ps,
                                      unsigned char **out, size_t *out_len)
@@ -679,8 +635,7 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     if (!payload)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%llu byte payload)",
                         (unsigned long long)psize);
-    uLongf dlen = (uLongf)psize;
-    uLong slen = (uLong)csize;
+    size_t dlen = (size_t)psize, slen = (size_t)csize;
     int zr = mio_inflate(payload, &dlen, buf + MIO_HEADER, &slen);
     if (zr != Z_OK || dlen != psize || slen != csize) {
         free(payload);
