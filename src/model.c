@@ -63,6 +63,16 @@ static uint32_t dense_min_run(size_t L)
     return k < 8 ? 8 : k;
 }
 
+/* Whether the labels of pairs [k0, k1) go strictly up (a label twice would
+ * be added twice by the sparse loop: such a run keeps it). */
+static int run_ascending(const uint16_t *label, uint32_t k0, uint32_t k1)
+{
+    for (uint32_t k = k0 + 1; k < k1; k++)
+        if (label[k] <= label[k - 1])
+            return 0;
+    return 1;
+}
+
 /* Builds the dense rows of the long runs (see model.h); 0, or -1 when out
  * of memory.  Without weights (a training skeleton) there are none. */
 static int model_dense_build(struct crftag_model *m)
@@ -73,14 +83,14 @@ static int model_dense_build(struct crftag_model *m)
     m->dense_w = NULL;
     m->dense_min = UINT32_MAX;
     size_t L = m->labels.n;
-    if (!m->pair_w || L == 0)
+    if (!m->pair_w || !m->attr_off || m->nattr == 0 || L == 0)
         return 0;
     uint32_t dmin = dense_min_run(L);
     size_t rows = 0;
     const uint32_t *off = m->attr_off;
     for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
         k1 = off[a + 1];
-        rows += k1 - k0 >= dmin;
+        rows += k1 - k0 >= dmin && run_ascending(m->pair_label, k0, k1);
     }
     if (rows == 0)
         return 0;
@@ -98,7 +108,7 @@ static int model_dense_build(struct crftag_model *m)
     uint32_t shift = 32 - bits, r = 0;
     for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
         k1 = off[a + 1];
-        if (k1 - k0 < dmin)
+        if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
             continue;
         size_t i = dense_home(a, shift);
         while (m->dense_slot[i][0] != HTAB_NONE)
@@ -115,13 +125,15 @@ static int model_dense_build(struct crftag_model *m)
     return 0;
 }
 
-/* The dense row of attribute a (whose run has dense_min pairs or more). */
+/* The dense row of attribute a, NULL when it has none. */
 static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
 {
     size_t mask = ((size_t)1 << (32 - m->dense_shift)) - 1;
     for (size_t i = dense_home(a, m->dense_shift);; i = (i + 1) & mask) {
         if (m->dense_slot[i][0] == a)
             return m->dense_w + (size_t)m->dense_slot[i][1] * m->labels.n;
+        if (m->dense_slot[i][0] == HTAB_NONE)
+            return NULL;
     }
 }
 
@@ -254,8 +266,9 @@ static inline void state_scores(const struct crftag_model *m, const uint64_t *id
         }
         for (size_t j = 0; j < na; j++) {
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
-            if (k1 - k0 >= m->dense_min)
-                add(score, dense_row(m, a[j]), m->labels.n);
+            const float *row;
+            if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL)
+                add(score, row, m->labels.n);
             else
                 for (uint32_t k = k0; k < k1; k++)
                     score[m->pair_label[k]] += m->pair_w[k];

@@ -48,8 +48,9 @@ struct crftag_model {
     uint16_t *pair_label;        /* [npairs] */
     float *pair_w;               /* [npairs] */
     /* Dense copies of the long runs (built by model_finish, for scoring):
-     * every attribute whose run has dense_min pairs or more has a row of L
-     * floats, 0 for the labels without a pair; dense_slot is an
+     * every attribute whose run has dense_min pairs or more (with labels
+     * going up) has a row of L floats, 0 for the labels without a pair;
+     * dense_slot is an
      * open-addressing table attribute -> row ({HTAB_NONE, 0} = empty) of
      * 2^(32 - dense_shift) slots. */
     uint32_t dense_min;          /* UINT32_MAX: no dense rows */
