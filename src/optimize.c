@@ -81,9 +81,9 @@ static double vcopy_dot(double *restrict dst, const double *restrict g,
     return vdot(g, d, n);
 }
 
-/* d = c * (d + a * v); returns z . d (0 when z is NULL); v, z: history */
-static double vaxpy_dotf(double *restrict d, double a, const float *restrict v, double c,
-                         const float *restrict z, size_t n)
+/* d = c * (d + a * v); returns z . d (0 when z is NULL) */
+static double vaxpy_dot(double *restrict d, double a, const double *restrict v, double c,
+                        const double *restrict z, size_t n)
 {
     if (!z) {
         for (size_t i = 0; i < n; i++)
@@ -113,29 +113,6 @@ static double vaxpy_dotf(double *restrict d, double a, const float *restrict v, 
     return (s0 + s1) + (s2 + s3);
 }
 
-/* d = -g; returns e . d (e: history) */
-static double vneg_dotf(double *restrict d, const double *restrict g, const float *restrict e,
-                        size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        d[i] = -g[i];
-        d[i + 1] = -g[i + 1];
-        d[i + 2] = -g[i + 2];
-        d[i + 3] = -g[i + 3];
-        s0 += e[i] * d[i];
-        s1 += e[i + 1] * d[i + 1];
-        s2 += e[i + 2] * d[i + 2];
-        s3 += e[i + 3] * d[i + 3];
-    }
-    for (; i < n; i++) {
-        d[i] = -g[i];
-        s0 += e[i] * d[i];
-    }
-    return (s0 + s1) + (s2 + s3);
-}
-
 /* d = -g */
 static void vneg(double *restrict d, const double *restrict g, size_t n)
 {
@@ -161,36 +138,35 @@ static void vstep(double *restrict x, const double *restrict base, double t,
         x[i] = base[i] + t * d[i];
 }
 
-/* s = x - xp and y = g - gp rounded to float (the history);
- * r = {y.s, y.y, x.x, g.g}, y.s and y.y of the rounded pair */
-static void vupdate(float *restrict s, float *restrict y, const double *restrict x,
-                    const double *restrict xp, const double *restrict g,
-                    const double *restrict gp, size_t n, double r[4])
+/* s = x - s and y = g - y (s, y held the previous point and gradient);
+ * r = {y.s, y.y, x.x, g.g} */
+static void vupdate(double *restrict s, double *restrict y, const double *restrict x,
+                    const double *restrict g, size_t n, double r[4])
 {
     double ys0 = 0, ys1 = 0, yy0 = 0, yy1 = 0, xx0 = 0, xx1 = 0, gg0 = 0, gg1 = 0;
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        float s0 = (float)(x[i] - xp[i]), s1 = (float)(x[i + 1] - xp[i + 1]);
-        float y0 = (float)(g[i] - gp[i]), y1 = (float)(g[i + 1] - gp[i + 1]);
+        double s0 = x[i] - s[i], s1 = x[i + 1] - s[i + 1];
+        double y0 = g[i] - y[i], y1 = g[i + 1] - y[i + 1];
         s[i] = s0;
         s[i + 1] = s1;
         y[i] = y0;
         y[i + 1] = y1;
-        ys0 += (double)y0 * s0;
-        ys1 += (double)y1 * s1;
-        yy0 += (double)y0 * y0;
-        yy1 += (double)y1 * y1;
+        ys0 += y0 * s0;
+        ys1 += y1 * s1;
+        yy0 += y0 * y0;
+        yy1 += y1 * y1;
         xx0 += x[i] * x[i];
         xx1 += x[i + 1] * x[i + 1];
         gg0 += g[i] * g[i];
         gg1 += g[i + 1] * g[i + 1];
     }
     for (; i < n; i++) {
-        float s0 = (float)(x[i] - xp[i]), y0 = (float)(g[i] - gp[i]);
+        double s0 = x[i] - s[i], y0 = g[i] - y[i];
         s[i] = s0;
         y[i] = y0;
-        ys0 += (double)y0 * s0;
-        yy0 += (double)y0 * y0;
+        ys0 += y0 * s0;
+        yy0 += y0 * y0;
         xx0 += x[i] * x[i];
         gg0 += g[i] * g[i];
     }
@@ -211,14 +187,12 @@ enum vop {
     V_DOT,       /* r0 = c . e                                  */
     V_COPY_DOT,  /* a = c;  r0 = c . e                          */
     V_NEG_DOT,   /* a = -c; r0 = e . a (e may be NULL)          */
-    V_NEG_DOTF,  /* a = -c; r0 = fe . a                          */
-    V_AXPY_DOTF, /* a = t * (a + s * fc); r0 = fe . a (fe: NULL ok) */
+    V_AXPY_DOT,  /* a = t * (a + s * c); r0 = e . a (e: NULL ok) */
     V_STEP_SAVE, /* b = a;  a = a + t * c                       */
     V_STEP,      /* a = c + t * e                               */
-    V_UPDATE     /* fa = c - a, fb = e - b; r = {fb.fa, fb.fb, c.c, e.e} */
+    V_UPDATE     /* a = c - a, b = e - b; r = {b.a, b.b, c.c, e.e} */
 };
 
-/* The history vectors (s, y) are float: 2m of the 2m + 5 vectors. */
 struct vjob {
     enum vop op;
     size_t n, nblocks;
@@ -227,8 +201,6 @@ struct vjob {
     double s, t;
     int parts;
     double (*sum)[4];    /* [nblocks] */
-    float *fa, *fb;
-    const float *fc, *fe;
 };
 
 static void vjob_part(void *arg, int part)
@@ -252,11 +224,8 @@ static void vjob_part(void *arg, int part)
             if (j->e)
                 r[0] = vdot(j->e + i, j->a + i, len);
             break;
-        case V_NEG_DOTF:
-            r[0] = vneg_dotf(j->a + i, j->c + i, j->fe + i, len);
-            break;
-        case V_AXPY_DOTF:
-            r[0] = vaxpy_dotf(j->a + i, j->s, j->fc + i, j->t, j->fe ? j->fe + i : NULL, len);
+        case V_AXPY_DOT:
+            r[0] = vaxpy_dot(j->a + i, j->s, j->c + i, j->t, j->e ? j->e + i : NULL, len);
             break;
         case V_STEP_SAVE:
             vstep_save(j->a + i, j->b + i, j->t, j->c + i, len);
@@ -265,7 +234,7 @@ static void vjob_part(void *arg, int part)
             vstep(j->a + i, j->c + i, j->t, j->e + i, len);
             break;
         case V_UPDATE:
-            vupdate(j->fa + i, j->fb + i, j->c + i, j->a + i, j->e + i, j->b + i, len, r);
+            vupdate(j->a + i, j->b + i, j->c + i, j->e + i, len, r);
             break;
         }
     }
@@ -280,16 +249,11 @@ struct opt {
     size_t nblocks;
 };
 
-/* Runs the operation of j (its op, vectors and scalars set); r (may be
- * NULL) receives its sums. */
-static void vrun_job(const struct opt *o, const struct vjob *jp, double r[4])
+/* Runs one operation; r (may be NULL) receives its sums. */
+static void vrun(const struct opt *o, enum vop op, double *a, double *b, const double *c,
+                 const double *e, double s, double t, double r[4])
 {
-    struct vjob j = *jp;
-    enum vop op = j.op;
-    j.n = o->n;
-    j.nblocks = o->nblocks;
-    j.parts = 1;
-    j.sum = o->sum;
+    struct vjob j = {op, o->n, o->nblocks, a, b, c, e, s, t, 1, o->sum};
     const struct optim_params *p = o->p;
     if (p->run && p->parts > 1 && o->nblocks > 1) {
         j.parts = p->parts;
@@ -303,23 +267,6 @@ static void vrun_job(const struct opt *o, const struct vjob *jp, double r[4])
             for (int q = 0; q < (op == V_UPDATE ? 4 : 1); q++)
                 r[q] += o->sum[k][q];
     }
-}
-
-static void vrun(const struct opt *o, enum vop op, double *a, double *b, const double *c,
-                 const double *e, double s, double t, double r[4])
-{
-    struct vjob j = {.op = op, .a = a, .b = b, .c = c, .e = e, .s = s, .t = t};
-    vrun_job(o, &j, r);
-}
-
-/* The history operations: V_NEG_DOTF, V_AXPY_DOTF; r0 returned. */
-static double vrunf(const struct opt *o, enum vop op, double *a, const double *c,
-                    const float *fc, const float *fe, double s, double t)
-{
-    struct vjob j = {.op = op, .a = a, .c = c, .fc = fc, .fe = fe, .s = s, .t = t};
-    double r[4];
-    vrun_job(o, &j, r);
-    return r[0];
 }
 
 static double vrun1(const struct opt *o, enum vop op, double *a, double *b, const double *c,
@@ -407,27 +354,28 @@ static int params_ok(size_t n, const struct optim_params *p)
  * s + j*n, y + j*n, ys[j] = y.s; the newest is slot end - 1), each update
  * fused with the next dot product; idx[0] is the newest pair.  alpha and idx
  * are scratch of m entries. */
-static inline void two_loop(const struct opt *o, double *d, const double *g, const float *s,
-                            const float *y, const double *ys, double *alpha, int *idx,
+static inline void two_loop(const struct opt *o, double *d, const double *g, const double *s,
+                            const double *y, const double *ys, double *alpha, int *idx,
                             size_t end, size_t bound, size_t m, double gamma)
 {
     size_t n = o->n;
     for (size_t i = 0; i < bound; i++)
         idx[i] = (int)((end + m - 1 - i) % m);
-    double acc = vrunf(o, V_NEG_DOTF, d, g, NULL, s + (size_t)idx[0] * n, 0, 0);
+    double acc = vrun1(o, V_NEG_DOT, d, NULL, g, s + (size_t)idx[0] * n, 0, 0);
     for (size_t i = 0; i < bound; i++) {
         alpha[i] = acc / ys[idx[i]];
-        const float *yi = y + (size_t)idx[i] * n;
+        const double *yi = y + (size_t)idx[i] * n;
         if (i + 1 < bound)
-            acc = vrunf(o, V_AXPY_DOTF, d, NULL, yi, s + (size_t)idx[i + 1] * n, -alpha[i],
+            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, s + (size_t)idx[i + 1] * n, -alpha[i],
                         1.0);
         else
-            acc = vrunf(o, V_AXPY_DOTF, d, NULL, yi, yi, -alpha[i], gamma);
+            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, yi, -alpha[i], gamma);
     }
     for (size_t i = bound; i-- > 0;) {
         double beta = acc / ys[idx[i]];
-        const float *z = i > 0 ? y + (size_t)idx[i - 1] * n : NULL;
-        acc = vrunf(o, V_AXPY_DOTF, d, NULL, s + (size_t)idx[i] * n, z, alpha[i] - beta, 1.0);
+        const double *z = i > 0 ? y + (size_t)idx[i - 1] * n : NULL;
+        acc = vrun1(o, V_AXPY_DOT, d, NULL, s + (size_t)idx[i] * n, z, alpha[i] - beta,
+                    1.0);
     }
 }
 
@@ -441,21 +389,19 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     if (n > SIZE_MAX / sizeof(double))
         return OPTIM_ERR_NOMEM;
     struct opt o = {n, evaluate, inst, p, NULL, (n + OPT_BLOCK - 1) / OPT_BLOCK};
-    double *mem = util_malloc(4, n * sizeof *mem);
-    float *hist = util_malloc(2 * m, n * sizeof *hist);
+    double *mem = util_malloc(2 * m + 2, n * sizeof *mem);
     double *small = util_malloc(2 * m + (size_t)p->past + 1, sizeof *small);
     int *idx = util_malloc(m, sizeof *idx);
     o.sum = util_malloc(o.nblocks, sizeof *o.sum);
-    if (!mem || !hist || !small || !idx || !o.sum) {
+    if (!mem || !small || !idx || !o.sum) {
         free(mem);
-        free(hist);
         free(small);
         free(idx);
         free(o.sum);
         return OPTIM_ERR_NOMEM;
     }
-    double *g = mem, *d = mem + n, *xp = mem + 2 * n, *gp = mem + 3 * n;
-    float *s = hist, *y = hist + m * n;    /* slot j: s + j*n, y + j*n */
+    double *g = mem, *d = mem + n;
+    double *s = mem + 2 * n, *y = mem + (2 + m) * n;    /* slot j: s + j*n, y + j*n */
     double *ys = small, *alpha = small + m, *pf = small + 2 * m;
     enum optim_status st;
 
@@ -472,14 +418,13 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     double gamma = 1.0;
     size_t end = 0, bound = 0;    /* next slot to write; slots in use */
     for (int k = 1;; k++) {
+        double *xp = s + end * n, *gp = y + end * n;
         st = linesearch(&o, x, &f, g, d, &step, xp, gp);
         *fx = f;
         if (st != OPTIM_CONVERGED)
             break;
         double u[4];    /* y.s, y.y, x.x, g.g */
-        struct vjob up = {.op = V_UPDATE, .a = xp, .b = gp, .c = x, .e = g,
-                          .fa = s + end * n, .fb = y + end * n};
-        vrun_job(&o, &up, u);
+        vrun(&o, V_UPDATE, xp, gp, x, g, 0, 0, u);
         xnorm = sqrt(u[2]);
         gnorm = sqrt(u[3]);
         if (progress && progress(inst, x, g, f, xnorm, gnorm, n, k)) {
@@ -524,7 +469,6 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     }
 out:
     free(mem);
-    free(hist);
     free(small);
     free(idx);
     free(o.sum);

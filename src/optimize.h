@@ -11,10 +11,8 @@
  *     added in block order, so results do not depend on the thread count;
  *   - sums keep independent partial sums, so additions do not wait on each
  *     other;
- *   - the correction pairs (s, y) are kept in float, the point, gradient,
- *     direction and the line search's start point and gradient in double:
- *     4 vectors of n doubles and 2m of n floats besides x (liblbfgs: 2m + 4
- *     of doubles).
+ *   - the previous point and gradient live in the correction slot that the
+ *     iteration replaces: 2m + 2 vectors of n besides x.
  * The line search tries the unit step (1 / |g| at the first iteration) and
  * accepts it under the Wolfe conditions (sufficient decrease ftol, curvature
  * wolfe); else it shrinks by safeguarded quadratic interpolation, or grows
