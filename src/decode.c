@@ -22,6 +22,9 @@
 #include <string.h>
 
 #include "util.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void decode_work_free(struct decode_work *w)
 {
@@ -71,11 +74,124 @@ static int decode_reserve(struct decode_work *w, size_t tl, size_t ll)
 
 /* out[j] = max_i (v[i] + M[i * L + j]) for j < L (max-plus vector-matrix
  * product).  Blocks of columns are kept in registers; the max is branch
- * free (no argmax here: back pointers are recomputed on the best path). */
+ * free (no argmax here: back pointers are recomputed on the best path).
+ * Every column takes x > s ? x : s over i = 0, 1, ... in order, whether
+ * scalar or packed (MAXPD returns its second operand unless the first is
+ * greater), so the result does not depend on the path taken. */
+#ifdef __SSE2__
+/* Columns j .. j + 2W - 1 of the product, W = 4, 2 or 1 packed pairs. */
+static inline void maxplus_cols(size_t L, const double *restrict v, const double *restrict M,
+                                double *restrict out, size_t j, int w)
+{
+    const double *m = M + j;
+    __m128d a = _mm_set1_pd(v[0]);
+    __m128d s0 = _mm_add_pd(a, _mm_loadu_pd(m));
+    __m128d s1 = w > 1 ? _mm_add_pd(a, _mm_loadu_pd(m + 2)) : s0;
+    __m128d s2 = w > 2 ? _mm_add_pd(a, _mm_loadu_pd(m + 4)) : s0;
+    __m128d s3 = w > 2 ? _mm_add_pd(a, _mm_loadu_pd(m + 6)) : s0;
+    for (size_t i = 1; i < L; i++) {
+        m += L;
+        a = _mm_set1_pd(v[i]);
+        s0 = _mm_max_pd(_mm_add_pd(a, _mm_loadu_pd(m)), s0);
+        if (w > 1)
+            s1 = _mm_max_pd(_mm_add_pd(a, _mm_loadu_pd(m + 2)), s1);
+        if (w > 2) {
+            s2 = _mm_max_pd(_mm_add_pd(a, _mm_loadu_pd(m + 4)), s2);
+            s3 = _mm_max_pd(_mm_add_pd(a, _mm_loadu_pd(m + 6)), s3);
+        }
+    }
+    _mm_storeu_pd(out + j, s0);
+    if (w > 1)
+        _mm_storeu_pd(out + j + 2, s1);
+    if (w > 2) {
+        _mm_storeu_pd(out + j + 4, s2);
+        _mm_storeu_pd(out + j + 6, s3);
+    }
+}
+#endif
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DECODE_AVX 1
+#include <immintrin.h>
+
+/* Columns j .. j + 4W - 1 in AVX quadruples, W = 4, 2 or 1. */
+__attribute__((target("avx"))) static inline void
+maxplus_cols_avx(size_t L, const double *restrict v, const double *restrict M,
+                 double *restrict out, size_t j, int w)
+{
+    const double *m = M + j;
+    __m256d a = _mm256_set1_pd(v[0]);
+    __m256d s0 = _mm256_add_pd(a, _mm256_loadu_pd(m));
+    __m256d s1 = w > 1 ? _mm256_add_pd(a, _mm256_loadu_pd(m + 4)) : s0;
+    __m256d s2 = w > 2 ? _mm256_add_pd(a, _mm256_loadu_pd(m + 8)) : s0;
+    __m256d s3 = w > 2 ? _mm256_add_pd(a, _mm256_loadu_pd(m + 12)) : s0;
+    for (size_t i = 1; i < L; i++) {
+        m += L;
+        a = _mm256_set1_pd(v[i]);
+        s0 = _mm256_max_pd(_mm256_add_pd(a, _mm256_loadu_pd(m)), s0);
+        if (w > 1)
+            s1 = _mm256_max_pd(_mm256_add_pd(a, _mm256_loadu_pd(m + 4)), s1);
+        if (w > 2) {
+            s2 = _mm256_max_pd(_mm256_add_pd(a, _mm256_loadu_pd(m + 8)), s2);
+            s3 = _mm256_max_pd(_mm256_add_pd(a, _mm256_loadu_pd(m + 12)), s3);
+        }
+    }
+    _mm256_storeu_pd(out + j, s0);
+    if (w > 1)
+        _mm256_storeu_pd(out + j + 4, s1);
+    if (w > 2) {
+        _mm256_storeu_pd(out + j + 8, s2);
+        _mm256_storeu_pd(out + j + 12, s3);
+    }
+}
+
+/* decode_maxplus with AVX (the same maxima: VMAXPD is MAXPD four wide). */
+__attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const double *restrict v,
+                                                               const double *restrict M,
+                                                               double *restrict out)
+{
+    size_t j = 0;
+    for (; j + 16 <= L; j += 16)
+        maxplus_cols_avx(L, v, M, out, j, 4);
+    if (j + 8 <= L) {
+        maxplus_cols_avx(L, v, M, out, j, 2);
+        j += 8;
+    }
+    if (j + 4 <= L) {
+        maxplus_cols_avx(L, v, M, out, j, 1);
+        j += 4;
+    }
+    if (j + 2 <= L) {
+        maxplus_cols(L, v, M, out, j, 1);
+        j += 2;
+    }
+    for (; j < L; j++) {
+        double s0 = v[0] + M[j];
+        for (size_t i = 1; i < L; i++) {
+            double x = v[i] + M[i * L + j];
+            s0 = x > s0 ? x : s0;
+        }
+        out[j] = s0;
+    }
+}
+#endif
+
 static void decode_maxplus(size_t L, const double *restrict v, const double *restrict M,
                            double *restrict out)
 {
     size_t j = 0;
+#ifdef __SSE2__
+    for (; j + 8 <= L; j += 8)
+        maxplus_cols(L, v, M, out, j, 4);
+    if (j + 4 <= L) {
+        maxplus_cols(L, v, M, out, j, 2);
+        j += 4;
+    }
+    if (j + 2 <= L) {
+        maxplus_cols(L, v, M, out, j, 1);
+        j += 2;
+    }
+#else
     for (; j + 8 <= L; j += 8) {
         const double *m = M + j;
         double s0 = v[0] + m[0], s1 = v[0] + m[1], s2 = v[0] + m[2], s3 = v[0] + m[3];
@@ -103,6 +219,7 @@ static void decode_maxplus(size_t L, const double *restrict v, const double *res
         out[j + 6] = s6;
         out[j + 7] = s7;
     }
+#endif
     for (; j < L; j++) {
         double s0 = v[0] + M[j];
         for (size_t i = 1; i < L; i++) {
@@ -119,12 +236,18 @@ static uint32_t decode_run(size_t T, size_t L, const double *state, const double
                            const unsigned char *start, struct decode_work *w)
 {
     double *delta = w->delta;
+    void (*maxplus)(size_t, const double *restrict, const double *restrict, double *restrict) =
+        decode_maxplus;
+#ifdef DECODE_AVX
+    if (L >= 4 && __builtin_cpu_supports("avx"))
+        maxplus = decode_maxplus_avx;
+#endif
     for (size_t j = 0; j < L; j++)
         delta[j] = (!start || start[j]) ? state[j] : -INFINITY;
     for (size_t t = 1; t < T; t++) {
         double *dt = delta + t * L;
         const double *st = state + t * L;
-        decode_maxplus(L, dt - L, tm, dt);
+        maxplus(L, dt - L, tm, dt);
         for (size_t j = 0; j < L; j++)
             dt[j] += st[j];
     }

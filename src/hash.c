@@ -50,12 +50,6 @@ uint64_t hash_u64(uint64_t h, uint64_t v)
     return h;
 }
 
-uint64_t hash_end(uint64_t h)
-{
-    h = hash_fmix64(h);
-    return h ? h : 1;
-}
-
 static size_t slot_of(uint64_t key, size_t mask)
 {
     return htab_slot(key, mask);
@@ -91,17 +85,30 @@ void htab_free(struct htab *h)
     memset(h, 0, sizeof *h);
 }
 
-uint32_t htab_get(const struct htab *h, uint64_t key)
+int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup)
 {
-    if (h->cap == 0 || key == 0)
-        return HTAB_NONE;
+    htab_free(h);
+    if (htab_init(h, n))
+        return -1;
     size_t mask = h->cap - 1;
-    for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-        if (h->keys[i] == key)
-            return h->vals[i];
-        if (h->keys[i] == 0)
-            return HTAB_NONE;
+    uint64_t *hk = h->keys;
+    for (uint32_t a = 0; a < n; a++) {
+        if (a + 16 < n)              /* random slots: start the miss early */
+            __builtin_prefetch(&hk[slot_of(keys[a + 16], mask)]);
+        uint64_t key = keys[a];
+        size_t i = slot_of(key, mask);
+        while (hk[i] != 0 && hk[i] != key)
+            i = (i + 1) & mask;
+        if (hk[i] != 0 || key == 0) {
+            h->n = a;
+            *out_dup = a;
+            return 1;
+        }
+        hk[i] = key;
+        h->vals[i] = a;
     }
+    h->n = n;
+    return 0;
 }
 
 static int htab_rehash(struct htab *h, size_t ncap)

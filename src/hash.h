@@ -41,7 +41,12 @@ static inline uint64_t hash_byte(uint64_t h, unsigned char b)
 
 uint64_t hash_bytes(uint64_t h, const void *p, size_t n);
 uint64_t hash_u64(uint64_t h, uint64_t v);
-uint64_t hash_end(uint64_t h);   /* never 0 */
+/* The final mix; never 0. */
+static inline uint64_t hash_end(uint64_t h)
+{
+    h = hash_fmix64(h);
+    return h ? h : 1;
+}
 
 /* Open-addressing table from non-zero 64-bit keys to uint32 values, linear
  * probing, power-of-two capacity, load factor <= 1/2. */
@@ -75,8 +80,25 @@ static inline void htab_prefetch(const struct htab *h, uint64_t key)
 int htab_init(struct htab *h, size_t n);
 void htab_free(struct htab *h);
 
-/* Value of key, or HTAB_NONE. */
-uint32_t htab_get(const struct htab *h, uint64_t key);
+/* Value of key, or HTAB_NONE (inline: one lookup per attribute of every
+ * token when tagging). */
+static inline uint32_t htab_get(const struct htab *h, uint64_t key)
+{
+    if (h->cap == 0 || key == 0)
+        return HTAB_NONE;
+    size_t mask = h->cap - 1;
+    for (size_t i = htab_slot(key, mask);; i = (i + 1) & mask) {
+        if (h->keys[i] == key)
+            return h->vals[i];
+        if (h->keys[i] == 0)
+            return HTAB_NONE;
+    }
+}
+
+/* Replaces h by a table of keys[i] -> i for i < n (what htab_init(h, n) and
+ * n htab_put would give, in one pass).  0; 1 when a key is 0 or repeated
+ * (*out_dup = its index); -1 when out of memory. */
+int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup);
 
 /* Pointer to the value slot of key, inserting it with value val if absent
  * (then *inserted = 1).  Grows as needed.  NULL when out of memory. */

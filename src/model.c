@@ -9,6 +9,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "clusters.h"
 #include "error.h"
 #include "lexicon.h"
@@ -17,8 +20,10 @@
 struct crftag_model *model_new(void)
 {
     struct crftag_model *m = calloc(1, sizeof *m);
-    if (m)
+    if (m) {
         labels_init(&m->labels);
+        m->dense_min = UINT32_MAX;
+    }
     return m;
 }
 
@@ -33,6 +38,8 @@ void crftag_model_free(struct crftag_model *m)
     free(m->attr_hash);
     free(m->pair_label);
     free(m->pair_w);
+    free(m->dense_slot);
+    free(m->dense_w);
     free(m->trans);
     free(m->allowed);
     free(m->allowed_start);
@@ -44,29 +51,112 @@ void crftag_model_free(struct crftag_model *m)
     free(m);
 }
 
+/* Slot of attribute a in the dense table (Fibonacci hashing). */
+static inline size_t dense_home(uint32_t a, uint32_t shift)
+{
+    return (uint32_t)(a * UINT32_C(2654435769)) >> shift;
+}
+
+/* A run of n pairs is scored from a dense row when adding L floats costs
+ * less than n scattered adds (about three labels of a row for one pair). */
+static uint32_t dense_min_run(size_t L)
+{
+    uint32_t k = (uint32_t)((L + 2) / 3);
+    return k < 8 ? 8 : k;
+}
+
+/* Whether the labels of pairs [k0, k1) go strictly up (a label twice would
+ * be added twice by the sparse loop: such a run keeps it). */
+static int run_ascending(const uint16_t *label, uint32_t k0, uint32_t k1)
+{
+    for (uint32_t k = k0 + 1; k < k1; k++)
+        if (label[k] <= label[k - 1])
+            return 0;
+    return 1;
+}
+
+/* Builds the dense rows of the long runs (see model.h); 0, or -1 when out
+ * of memory.  Without weights (a training skeleton) there are none. */
+static int model_dense_build(struct crftag_model *m)
+{
+    free(m->dense_slot);
+    free(m->dense_w);
+    m->dense_slot = NULL;
+    m->dense_w = NULL;
+    m->dense_min = UINT32_MAX;
+    size_t L = m->labels.n;
+    if (!m->pair_w || !m->attr_off || m->nattr == 0 || L == 0)
+        return 0;
+    uint32_t dmin = dense_min_run(L);
+    size_t rows = 0;
+    const uint32_t *off = m->attr_off;
+    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
+        k1 = off[a + 1];
+        rows += k1 - k0 >= dmin && run_ascending(m->pair_label, k0, k1);
+    }
+    if (rows == 0)
+        return 0;
+    uint32_t bits = 1;
+    while (((size_t)1 << bits) < rows * 2)
+        bits++;
+    size_t cap = (size_t)1 << bits, nw;
+    if (bits > 31 || util_mul(rows, L, &nw))
+        return -1;
+    m->dense_slot = util_malloc(cap, sizeof *m->dense_slot);
+    m->dense_w = util_calloc(nw, sizeof *m->dense_w);
+    if (!m->dense_slot || !m->dense_w)
+        return -1;
+    memset(m->dense_slot, 0xff, cap * sizeof *m->dense_slot);
+    uint32_t shift = 32 - bits, r = 0;
+    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
+        k1 = off[a + 1];
+        if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
+            continue;
+        size_t i = dense_home(a, shift);
+        while (m->dense_slot[i][0] != HTAB_NONE)
+            i = (i + 1) & (cap - 1);
+        m->dense_slot[i][0] = a;
+        m->dense_slot[i][1] = r;
+        float *row = m->dense_w + (size_t)r * L;
+        for (uint32_t k = k0; k < k1; k++)
+            row[m->pair_label[k]] = m->pair_w[k];
+        r++;
+    }
+    m->dense_shift = shift;
+    m->dense_min = dmin;
+    return 0;
+}
+
+/* The dense row of attribute a, NULL when it has none. */
+static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
+{
+    size_t mask = ((size_t)1 << (32 - m->dense_shift)) - 1;
+    for (size_t i = dense_home(a, m->dense_shift);; i = (i + 1) & mask) {
+        if (m->dense_slot[i][0] == a)
+            return m->dense_w + (size_t)m->dense_slot[i][1] * m->labels.n;
+        if (m->dense_slot[i][0] == HTAB_NONE)
+            return NULL;
+    }
+}
+
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
 {
     size_t L = m->labels.n;
-    htab_free(&m->attrs);
-    if (htab_init(&m->attrs, m->nattr))
+    uint32_t dup;
+    int rc = htab_build(&m->attrs, m->attr_hash, m->nattr, &dup);
+    if (rc < 0)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
-    for (uint32_t a = 0; a < m->nattr; a++) {
-        int inserted;
-        if (a + 16 < m->nattr)       /* random slots: start the miss early */
-            htab_prefetch(&m->attrs, m->attr_hash[a + 16]);
-        if (!htab_put(&m->attrs, m->attr_hash[a], a, &inserted))
-            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
-        if (!inserted)
-            return err_set(err, CRFTAG_ERR_MODEL_FORMAT, NULL, 0,
-                           "duplicate attribute hash %016llx",
-                           (unsigned long long)m->attr_hash[a]);
-    }
+    if (rc > 0)
+        return err_set(err, CRFTAG_ERR_MODEL_FORMAT, NULL, 0, "duplicate attribute hash %016llx",
+                       (unsigned long long)m->attr_hash[dup]);
     free(m->allowed);
     free(m->allowed_start);
     m->allowed = util_malloc(L * L, 1);
     m->allowed_start = util_malloc(L, 1);
     if (!m->allowed || !m->allowed_start)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (model_dense_build(m))
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (dense rows)");
     int bio = labels_bio_mask(&m->labels, m->allowed, m->allowed_start);
     if (!bio)
         m->bio_constrained = 0;
@@ -110,8 +200,55 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
  * sums are made in the same order as one attribute after another. */
 #define MODEL_BATCH 64
 
-void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
-                        double *score)
+/* score[y] += row[y] for y < L, in double as the sparse adds (adding the
+ * 0 of a label without a pair leaves the score as it was). */
+static inline void add_row(double *restrict score, const float *restrict row, size_t L)
+{
+    size_t y = 0;
+#ifdef __SSE2__
+    for (; y + 4 <= L; y += 4) {
+        __m128d w0 = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(row + y))));
+        __m128d w1 =
+            _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(row + y + 2))));
+        _mm_storeu_pd(score + y, _mm_add_pd(_mm_loadu_pd(score + y), w0));
+        _mm_storeu_pd(score + y + 2, _mm_add_pd(_mm_loadu_pd(score + y + 2), w1));
+    }
+#endif
+    for (; y < L; y++)
+        score[y] += row[y];
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MODEL_AVX 1
+#include <immintrin.h>
+
+/* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
+ * conversion). */
+__attribute__((target("avx"))) static inline void add_row_avx(double *restrict score,
+                                                              const float *restrict row,
+                                                              size_t L)
+{
+    size_t y = 0;
+    for (; y + 8 <= L; y += 8) {
+        __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
+        __m256d w1 = _mm256_cvtps_pd(_mm_loadu_ps(row + y + 4));
+        _mm256_storeu_pd(score + y, _mm256_add_pd(_mm256_loadu_pd(score + y), w0));
+        _mm256_storeu_pd(score + y + 4, _mm256_add_pd(_mm256_loadu_pd(score + y + 4), w1));
+    }
+    if (y + 4 <= L) {
+        __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
+        _mm256_storeu_pd(score + y, _mm256_add_pd(_mm256_loadu_pd(score + y), w0));
+        y += 4;
+    }
+    for (; y < L; y++)
+        score[y] += row[y];
+}
+#endif
+
+/* model_state_scores for runs of dense rows added by add(). */
+static inline void state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                                double *score,
+                                void (*add)(double *restrict, const float *restrict, size_t))
 {
     uint32_t a[MODEL_BATCH];
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
@@ -131,10 +268,37 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
             __builtin_prefetch(&m->pair_label[k]);
             __builtin_prefetch(&m->pair_w[k]);
         }
-        for (size_t j = 0; j < na; j++)
-            for (uint32_t k = m->attr_off[a[j]]; k < m->attr_off[a[j] + 1]; k++)
-                score[m->pair_label[k]] += m->pair_w[k];
+        for (size_t j = 0; j < na; j++) {
+            uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
+            const float *row;
+            if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL)
+                add(score, row, m->labels.n);
+            else
+                for (uint32_t k = k0; k < k1; k++)
+                    score[m->pair_label[k]] += m->pair_w[k];
+        }
     }
+}
+
+#ifdef MODEL_AVX
+__attribute__((target("avx"))) static void state_scores_avx(const struct crftag_model *m,
+                                                            const uint64_t *ids, size_t n,
+                                                            double *score)
+{
+    state_scores(m, ids, n, score, add_row_avx);
+}
+#endif
+
+void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                        double *score)
+{
+#ifdef MODEL_AVX
+    if (__builtin_cpu_supports("avx")) {
+        state_scores_avx(m, ids, n, score);
+        return;
+    }
+#endif
+    state_scores(m, ids, n, score, add_row);
 }
 
 size_t crftag_model_num_labels(const struct crftag_model *m)

@@ -49,6 +49,16 @@ struct crftag_model {
     uint32_t npairs;
     uint16_t *pair_label;        /* [npairs] */
     float *pair_w;               /* [npairs] */
+    /* Dense copies of the long runs (built by model_finish, for scoring):
+     * every attribute whose run has dense_min pairs or more (with labels
+     * going up) has a row of L floats, 0 for the labels without a pair;
+     * dense_slot is an
+     * open-addressing table attribute -> row ({HTAB_NONE, 0} = empty) of
+     * 2^(32 - dense_shift) slots. */
+    uint32_t dense_min;          /* UINT32_MAX: no dense rows */
+    uint32_t dense_shift;
+    uint32_t (*dense_slot)[2];   /* {attribute, row} */
+    float *dense_w;              /* [rows][L] */
     float *trans;                /* [L][L] */
     unsigned char *allowed;      /* [L][L] BIO mask, 1 = allowed */
     unsigned char *allowed_start;/* [L] */

@@ -73,4 +73,9 @@ static inline double bits_f64(uint64_t u) { double d; memcpy(&d, &u, 8); return 
  * compressed payload of the whole file file[0..len), len >= MIO_HEADER. */
 uint32_t mio_crc(const unsigned char *file, size_t len);
 
+/* Inflates the zlib stream src[0..*slen) into dst[0..*dlen) (uncompress2's
+ * zlib codes and results) without computing its Adler-32, which the file's
+ * CRC makes redundant; *dlen and *slen receive the bytes written and read. */
+int mio_inflate(unsigned char *dst, size_t *dlen, const unsigned char *src, size_t *slen);
+
 #endif

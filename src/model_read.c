@@ -647,9 +647,8 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     if (!payload)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%llu byte payload)",
                         (unsigned long long)psize);
-    uLongf dlen = (uLongf)psize;
-    uLong slen = (uLong)csize;
-    int zr = uncompress2(payload, &dlen, buf + MIO_HEADER, &slen);
+    size_t dlen = (size_t)psize, slen = (size_t)csize;
+    int zr = mio_inflate(payload, &dlen, buf + MIO_HEADER, &slen);
     if (zr != Z_OK || dlen != psize || slen != csize) {
         free(payload);
         if (zr == Z_MEM_ERROR)

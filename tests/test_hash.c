@@ -180,6 +180,40 @@ static void test_htab_many(void **state)
     htab_free(&h);
 }
 
+/* htab_build gives the table of n htab_put, and finds a repeated key. */
+static void test_htab_build(void **state)
+{
+    (void)state;
+    const uint32_t n = 5000;
+    uint64_t *keys = malloc(n * sizeof *keys);
+    assert_non_null(keys);
+    for (uint32_t i = 0; i < n; i++)
+        keys[i] = i % 2 ? hash_end(hash_u64(hash_begin(D), i)) : (uint64_t)i + 1;
+    struct htab a = {0}, b = {0};
+    uint32_t dup = 0;
+    assert_int_equal(htab_build(&a, keys, n, &dup), 0);
+    assert_int_equal(htab_init(&b, n), 0);
+    for (uint32_t i = 0; i < n; i++)
+        assert_non_null(htab_put(&b, keys[i], i, NULL));
+    assert_int_equal(a.n, n);
+    assert_int_equal(a.cap, b.cap);
+    assert_memory_equal(a.keys, b.keys, a.cap * sizeof *a.keys);
+    for (size_t i = 0; i < a.cap; i++)
+        if (a.keys[i])
+            assert_int_equal(a.vals[i], b.vals[i]);
+    keys[4000] = keys[123];
+    assert_int_equal(htab_build(&a, keys, n, &dup), 1);
+    assert_int_equal(dup, 4000);
+    keys[4000] = 0;
+    assert_int_equal(htab_build(&a, keys, n, &dup), 1);
+    assert_int_equal(dup, 4000);
+    assert_int_equal(htab_build(&a, keys, 0, &dup), 0);
+    assert_true(htab_get(&a, keys[1]) == HTAB_NONE);
+    htab_free(&a);
+    htab_free(&b);
+    free(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_htab_basic),
         cmocka_unit_test(test_htab_zero_initialized),
         cmocka_unit_test(test_htab_many),
+        cmocka_unit_test(test_htab_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,25 @@ static void json_text_joined(FILE *f, const struct out_sentence *s, const struct
     fputc('"', f);
 }
 
+/* token<TAB>tag<LF>, in one fwrite when it fits a line buffer. */
+static void conll_line(FILE *f, const char *tok, size_t len, const char *tag)
+{
+    char line[256];
+    size_t tl = strlen(tag);
+    if (len + tl + 2 > sizeof line) {
+        fwrite(tok, 1, len, f);
+        fputc('\t', f);
+        fputs(tag, f);
+        fputc('\n', f);
+        return;
+    }
+    memcpy(line, tok, len);
+    line[len] = '\t';
+    memcpy(line + len + 1, tag, tl);
+    line[len + 1 + tl] = '\n';
+    fwrite(line, 1, len + tl + 2, f);
+}
+
 int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
               struct crftag_chunk *chunks)
 {
@@ -176,10 +195,7 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
                 fputc('\n', f);
                 continue;
             }
-            fwrite(s->tok[i], 1, s->tok_len[i], f);
-            fputc('\t', f);
-            fputs(s->tags[i], f);
-            fputc('\n', f);
+            conll_line(f, s->tok[i], s->tok_len[i], s->tags[i]);
         }
         fputc('\n', f);
         break;
