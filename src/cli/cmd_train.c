@@ -149,25 +149,7 @@ static int check_output_dir(const char *path)
  * none is there.  buf holds the path. */
 static const char *default_clusters(char *buf, size_t len)
 {
-    const char *env = getenv("CRFTAG_CLUSTERS");
-    if (env)
-        return env[0] ? env : NULL;
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    static const char *const rel[] = { "/../share/crftag/", "/../models/" };
-    for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++) {
-        if (snprintf(buf, len, "%s%s%s", exe, rel[k], CLI_CLUSTERS_NAME) < (int)len &&
-            access(buf, R_OK) == 0)
-            return buf;
-    }
-    return NULL;
+    return cli_shipped_file(CLI_CLUSTERS_NAME, "CRFTAG_CLUSTERS", buf, len);
 }
 
 static int read_corpus(struct crftag_corpus *c, const char *path, int informat)
