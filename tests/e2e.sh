@@ -841,7 +841,7 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 # --- confidence: tag --marginals, --all-marginals, --nbest (probabilities of the decoded lattice) ---
 M=models/wikiser.crftag
-awk '/^<s>$/ { n++ } n <= 200' "$T/dev.txt" > "$T/dev200.txt"
+awk '/^<s>$/ { n++ } n <= 200' "$T/dev.txt" | cut -f 1 > "$T/dev200.txt"   # tokens only: token<TAB>TAG out
 check "tag -T (reference)" "$CRFTAG" tag -m $M -T "$T/dev200.txt"
 cp "$T/out" "$T/c_plain"
 check "tag -T --marginals" "$CRFTAG" tag -m $M -T -p "$T/dev200.txt"

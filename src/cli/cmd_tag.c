@@ -433,6 +433,10 @@ static int tag_input_of_model(struct tag_ctx *cx, struct tag_opts *o, int jsonl,
         cli_errorf("tag: %s reads %s features, not CRFsuite attributes", o->model,
                    info->features);
         return -1;
+    } else {
+        /* columns: no look-ahead to detect CRFsuite's format, so a co-process
+         * gets each sentence's answer as soon as it is read */
+        cx->informat = CRFTAG_INPUT_COLUMNS;
     }
     return 0;
 }
