@@ -841,7 +841,8 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 # --- confidence: tag --marginals, --all-marginals, --nbest (probabilities of the decoded lattice) ---
 M=models/wikiser.crftag
-awk '/^<s>$/ { n++ } n <= 200' "$T/dev.txt" | cut -f 1 > "$T/dev200.txt"   # tokens only: token<TAB>TAG out
+awk '/^<s>$/ { n++ } n <= 200' "$T/dev.txt" > "$T/dev200gold.txt"
+cut -f 1 "$T/dev200gold.txt" > "$T/dev200.txt"   # tokens only: token<TAB>TAG out
 check "tag -T (reference)" "$CRFTAG" tag -m $M -T "$T/dev200.txt"
 cp "$T/out" "$T/c_plain"
 check "tag -T --marginals" "$CRFTAG" tag -m $M -T -p "$T/dev200.txt"
@@ -914,8 +915,8 @@ for line in open(sys.argv[1]):
     assert all(abs(sum(m.values()) - 1) < 1e-4 for m in d["all_marginals"])
 ' "$T/out" 2>"$T/err" && ok "--marginals -f json: prob, marginals, all_marginals, nbest" ||
         fail "--marginals -f json: prob, marginals, all_marginals, nbest"
-    "$CRFTAG" tag -m $M -T -p -f json "$T/dev200.txt" > "$T/c_json" 2>"$T/err"
-    python3 scripts/calibration.py "$T/dev200.txt" "$T/c_json" > "$T/out" 2>"$T/err" &&
+    "$CRFTAG" tag -m $M -T -p -f json "$T/dev200gold.txt" > "$T/c_json" 2>"$T/err"
+    python3 scripts/calibration.py "$T/dev200gold.txt" "$T/c_json" > "$T/out" 2>"$T/err" &&
         grep -q '^sentences 200, tokens tagged with an entity label [0-9]*, marginal of that label < 0.5: [0-9]*$' "$T/out" &&
         grep -q '^| 0.99 - 1.0 | [0-9]* |' "$T/out" &&
         ok "scripts/calibration.py: the low-marginal count and the table" ||
