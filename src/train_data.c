@@ -205,14 +205,10 @@ static enum crftag_status train_label_ids(struct crftag_model *m, const struct c
     return CRFTAG_OK;
 }
 
-enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corpus *c,
-                                const struct crftag_train_params *p, uint16_t **out,
-                                struct crftag_error *err)
+enum crftag_status train_label_meta(struct crftag_model *m, const struct crftag_corpus *c,
+                                    const struct crftag_train_params *p, const uint16_t *y,
+                                    int iob2, struct crftag_error *err)
 {
-    int iob2 = 0;
-    enum crftag_status st = train_label_ids(m, c, out, &iob2, err);
-    if (st != CRFTAG_OK)
-        return st;
     size_t L = m->labels.n;
     m->bio_constrained = iob2 && p->bio_constraint;
     /* "auto" is chosen by crftag_train (train_bias.c); the objective is the
@@ -229,8 +225,19 @@ enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corp
     if (!m->meta.label_counts)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     for (size_t t = 0; t < c->ntok; t++)
-        m->meta.label_counts[(*out)[t]]++;
+        m->meta.label_counts[y[t]]++;
     return CRFTAG_OK;
+}
+
+enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corpus *c,
+                                const struct crftag_train_params *p, uint16_t **out,
+                                struct crftag_error *err)
+{
+    int iob2 = 0;
+    enum crftag_status st = train_label_ids(m, c, out, &iob2, err);
+    if (st != CRFTAG_OK)
+        return st;
+    return train_label_meta(m, c, p, *out, iob2, err);
 }
 
 /* ---- attribute ids ---------------------------------------------------- */

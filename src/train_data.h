@@ -98,6 +98,14 @@ enum crftag_status train_labels(struct crftag_model *m, const struct crftag_corp
                                 const struct crftag_train_params *p, uint16_t **out,
                                 struct crftag_error *err);
 
+/* What train_labels sets once the label ids y[c->ntok] are known (also used
+ * by data-parallel training, train_dist.c): the BIO constraint (iob2: the
+ * gold sequences are valid IOB2), a fixed label bias and the label counts
+ * of c. */
+enum crftag_status train_label_meta(struct crftag_model *m, const struct crftag_corpus *c,
+                                    const struct crftag_train_params *p, const uint16_t *y,
+                                    int iob2, struct crftag_error *err);
+
 /* Extracts the attributes of every sentence of c into *td (packed), mapping
  * hashes to ids through *ids (adding new ones when add != 0; unknown hashes
  * are dropped when add == 0).  counts[id] (when counts != NULL) counts

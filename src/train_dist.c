@@ -257,20 +257,9 @@ enum crftag_status dist_labels(struct crftag_model *m, const struct crftag_corpu
     }
     *out = y;
     size_t L = m->labels.n;
-    m->bio_constrained = iob2 && p->bio_constraint;
-    if (p->bias && p->bias[0] && strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {
-        char msg[200];
-        m->label_bias = util_calloc(L, sizeof *m->label_bias);
-        if (!m->label_bias)
-            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-        if (labels_bias_parse(&m->labels, p->bias, m->label_bias, msg, sizeof msg))
-            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "%s", msg);
-    }
-    m->meta.label_counts = util_calloc(L, sizeof *m->meta.label_counts);
-    if (!m->meta.label_counts)
-        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    for (size_t t = 0; t < c->ntok; t++)
-        m->meta.label_counts[y[t]]++;
+    st = train_label_meta(m, c, p, y, iob2, err);
+    if (st != CRFTAG_OK)
+        return st;
     if (dist_allreduce_u64(cm, m->meta.label_counts, L, CRFTAG_COMM_SUM))
         return dist_failed(err);
     return CRFTAG_OK;
