@@ -17,6 +17,11 @@
  * Output is flushed after every sentence (every record in jsonl mode) when
  * stdout is not a regular file, so crftag answers as it reads inside a
  * pipeline.
+ * --threads N > 1: the same readers queue whole units (paragraphs, lines,
+ * sentences; records in tag_jsonl.c) into tag_mt.c's batches instead of
+ * tagging them, and the workers run tag_text / tag_write on them with
+ * contexts of their own, writing to the batch's buffer (cx->out); messages
+ * of the reader wait until the output before them is written.
  */
 #include <errno.h>
 #include <stddef.h>
