@@ -74,6 +74,11 @@ fi
 same "an error in tokenized input, after 400 sentences" "$T/mt_bad.txt" -T
 grep -q "mt_bad.txt:[0-9][0-9]*: " "$T/mt_err2" ||
     { echo "FAIL - the tokenized error names file and line"; failed=1; }
+gzip -c "$T/mt_raw.txt" > "$T/mt_raw.txt.gz"
+head -c $(($(wc -c < "$T/mt_raw.txt.gz") / 2)) "$T/mt_raw.txt.gz" > "$T/mt_cut.gz"
+same "raw text, gzip data cut short (a read error)" "$T/mt_cut.gz"
+grep -q "mt_cut.gz:[0-9][0-9]*: read error" "$T/mt_err2" ||
+    { echo "FAIL - the read error names file and line"; failed=1; }
 
 # CRFsuite's attribute format, a model of attribute strings
 if [ -z "$QUICK" ]; then
