@@ -250,10 +250,8 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     }
     struct crftag_train_params q = *p;
     q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
-    if (first)
-        q.init = first;
-    st = train_fit(c, &q, out, err);
-    crftag_model_free(first);
+    st = train_fit_from(c, &q, &first, out, err);
+    crftag_model_free(first);   /* when train_fit_from failed before taking it */
     if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {
         crftag_model_free(*out);
         *out = NULL;
