@@ -66,6 +66,14 @@ if [ -z "$QUICK" ]; then
     same "tokenized, all marginals" "$T/mt_dev600.txt" -T --all-marginals
     same "tokenized, 2-best" "$T/mt_dev600.txt" -T -n 2
     same "tokenized, bias" "$T/mt_dev600.txt" -T --bias Application=1
+    # paragraphs longer than the 1 MiB held: tagged sentence by sentence as found; one
+    # sentence longer than that: cut after a space (offsets across the pieces)
+    grep -v '^$' "$T/mt_raw.txt" > "$T/mt_para.txt"
+    grep -v '^$' "$T/mt_raw.txt" >> "$T/mt_para.txt"
+    same "a paragraph of 1.6 MB, json" "$T/mt_para.txt" -f json
+    awk 'BEGIN { for (i = 0; i < 35000; i++) printf "QEMU runs on Linux with %d cores and\n", i }' \
+        > "$T/mt_sent.txt"
+    same "a sentence of 1.4 MB, json" "$T/mt_sent.txt" -f json
     same "JSON lines, spans" "$T/mt_dev.jsonl" -J jsonl
     same "JSON lines, conll" "$T/mt_dev.jsonl" -J jsonl -f conll
     same "JSON lines, gzip input" "$T/mt_dev.jsonl.gz" -J jsonl
