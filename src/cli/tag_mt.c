@@ -154,6 +154,8 @@ static void mt_tag_batch(struct mt *mt, void *w, struct mt_batch *b)
     if (fclose(b->f) != 0) {
         cli_errorf("out of memory");
         b->fatal = 1;
+        for (size_t k = 0; k < b->nnotes; k++)
+            free(b->notes[k].msg);
         b->nnotes = 0;                  /* the offsets are no longer sure */
         b->out_len = 0;
     }
