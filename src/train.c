@@ -793,6 +793,10 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         st = train_weights_to_model(&tr, c, x, reason, err);
     if (st != CRFTAG_OK)
         goto fail;
+    /* the first training of bias auto hands its weights on unrounded (the
+     * final training starts from them); not when L1 compacts the pairs */
+    if (phase == 1 && p->c1 <= 0 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
+        memcpy(m->warm_w, x, tr.nparams * sizeof *x);
     lbfgs_free(x);
     x = NULL;
     free(tr.obs);
