@@ -93,7 +93,8 @@ enum crftag_status train_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "num_lexicon_files is %zu but lexicon_files is NULL",
                        p->num_lexicon_files);
-    if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
+    /* with p->comm, dist_check: the dev data may be on one rank only */
+    if (!p->comm && p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
     if (!p->comm && c->ntok >= UINT32_MAX)

@@ -37,6 +37,27 @@ int dist_sum(const struct crftag_comm *cm, double *buf, size_t n)
     return n ? cm->allreduce(buf, n, CRFTAG_COMM_DOUBLE, CRFTAG_COMM_SUM, cm->user) : 0;
 }
 
+int dist_sum_u64(const struct crftag_comm *cm, uint64_t *buf, size_t n)
+{
+    return dist_allreduce_u64(cm, buf, n, CRFTAG_COMM_SUM);
+}
+
+int dist_max_u64(const struct crftag_comm *cm, uint64_t *buf, size_t n)
+{
+    return dist_allreduce_u64(cm, buf, n, CRFTAG_COMM_MAX);
+}
+
+int dist_from_any(const struct crftag_comm *cm, int mine, double *v)
+{
+    uint64_t b = 0;
+    if (mine)
+        memcpy(&b, v, sizeof b);
+    if (dist_allreduce_u64(cm, &b, 1, CRFTAG_COMM_MAX))
+        return -1;
+    memcpy(v, &b, sizeof b);
+    return 0;
+}
+
 /* Rank root's blob mine[mine_len] into every rank's *buf[*len] (malloc'd). */
 static int dist_bcast_blob(int root, const void *mine, size_t mine_len, void **buf, size_t *len,
                            void *user)
@@ -100,16 +121,18 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
     if (cm->size < 1 || cm->rank < 0 || cm->rank >= cm->size || !cm->allreduce || !cm->bcast)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "invalid comm (rank %d of %d)",
                        cm->rank, cm->size);
-    /* [sentences of each rank] [tokens of each rank] [max columns] [~min columns] */
-    uint64_t *v = util_calloc(2 * R + 2, sizeof *v);
+    /* [sentences of each rank] [tokens of each rank] [max columns] [~min columns]
+     * [dev data] */
+    uint64_t *v = util_calloc(2 * R + 3, sizeof *v);
     if (!v)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     v[cm->rank] = c->nsent;
     v[R + (size_t)cm->rank] = c->ntok;
     v[2 * R] = c->nsent ? c->ncols : 0;
     v[2 * R + 1] = c->nsent ? ~(uint64_t)c->ncols : 0;
+    v[2 * R + 2] = p->dev && p->dev->nsent > 0;
     if (dist_allreduce_u64(cm, v, 2 * R, CRFTAG_COMM_SUM) ||
-        dist_allreduce_u64(cm, v + 2 * R, 2, CRFTAG_COMM_MAX)) {
+        dist_allreduce_u64(cm, v + 2 * R, 3, CRFTAG_COMM_MAX)) {
         free(v);
         return dist_failed(err);
     }
@@ -124,6 +147,7 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
             big = v[R + r];
     }
     out->ncols = v[2 * R];
+    out->has_dev = v[2 * R + 2] != 0;
     if (out->nsent == 0 || out->ntok == 0)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the training data holds no sentences");
     else if (~v[2 * R + 1] != v[2 * R])
@@ -136,9 +160,9 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
     else if (big >= UINT32_MAX)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "a rank holds %zu tokens (at most 4294967294)", (size_t)big);
-    else if (p->dev_patience > 0)
+    else if (p->dev_patience > 0 && !out->has_dev)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                     "early stopping (dev patience) is not supported in data-parallel training");
+                     "early stopping (dev patience) needs dev data on one of the ranks");
     else if (p->dev && p->dev->nsent > 0 && p->dev->ncols != out->ncols)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the dev data has %zu columns per token, the training data %zu",

@@ -108,18 +108,16 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
-    if (cli_dist_comm())         /* crftag-mpi: every rank stops at the same iteration */
-        return cli_dist_any(cli_interrupted());
     return cli_interrupted() >= 2;
 }
 
 /* crftag_train_params.stop: the first SIGINT / SIGTERM stops training and
- * keeps the weights so far, a second one aborts. */
+ * keeps the weights so far, a second one aborts.  (crftag-mpi: the library
+ * combines the ranks' answers, so that all stop at the same iteration when
+ * the signal reached one of them only.) */
 static int stop_requested(void *user)
 {
     (void)user;
-    if (cli_dist_comm())         /* crftag-mpi: Ctrl-C stops (progress), never saves */
-        return 0;
     int n = cli_interrupted();
     return n >= 2 ? CRFTAG_STOP_ABORT : n == 1 ? CRFTAG_STOP_KEEP : 0;
 }
@@ -227,9 +225,9 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
 /* After the model was written: the summary, or (also with --quiet) that it
  * is the model of an interrupted training.  Returns the exit status. */
 static int report_written(const struct crftag_model *m, const struct train_opts *o,
-                          int auto_bias)
+                          int auto_bias, int interrupted)
 {
-    if (cli_interrupted()) {
+    if (interrupted) {
         struct crftag_model_info info;
         crftag_model_get_info(m, &info);
         cli_errorf("%s; wrote %s", info.stop_reason, o->output);
@@ -296,14 +294,9 @@ static int load_init(struct train_opts *o, struct crftag_model **init)
 
 /* crftag-mpi: what data-parallel training does not do (the same verdict on
  * every rank, so each returns without a collective).  1 after a message. */
-static int dist_usage(const struct train_opts *o, char **argv, int npos)
+static int dist_usage(char **argv, int npos)
 {
     const char *why = NULL;
-    if (o->p.bias && strcmp(o->p.bias, CRFTAG_BIAS_AUTO) == 0)
-        why = "--bias auto (the default) is not supported by crftag-mpi: give --bias 0 (none) "
-              "or --bias X";
-    else if (o->p.dev_patience > 0)
-        why = "--dev-patience is not supported by crftag-mpi";
     for (int i = 1; i <= npos && !why; i++)
         if (strcmp(argv[i], "-") == 0)
             why = "crftag-mpi reads no training data from stdin (-)";
@@ -382,7 +375,7 @@ int cmd_train(int argc, char **argv)
     struct crftag_model *m = NULL, *init = NULL;
     struct crftag_error err;
     int quiet = o.quiet;
-    if (cli_dist_comm() && dist_usage(&o, argv, npos))
+    if (cli_dist_comm() && dist_usage(argv, npos))
         return CLI_USAGE;
     o.quiet |= cli_dist_rank() > 0;  /* rank 0 reports */
     if (cli_dist_any(cli_dist_rank() == 0 && check_output_dir(o.output)))
@@ -435,10 +428,12 @@ int cmd_train(int argc, char **argv)
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    /* crftag-mpi: a signal that reached some ranks only counts for all */
+    int interrupted = cli_dist_any(cli_interrupted() != 0);
     if (cli_dist_comm() && !quiet)
         dist_report(m);
     if (cli_dist_rank() > 0) {   /* rank 0 writes the model */
-        status = CLI_OK;
+        status = interrupted ? cli_interrupt_status() : CLI_OK;
         goto out;
     }
     cli_hold_interrupts(1);      /* a second signal waits for the atomic save */
@@ -449,7 +444,7 @@ int cmd_train(int argc, char **argv)
         cli_error(&err, st);
         goto out;
     }
-    status = report_written(m, &o, auto_bias);
+    status = report_written(m, &o, auto_bias, interrupted);
 out:
     crftag_model_free(init);
     status = close_trace(&o, status);
