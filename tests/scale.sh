@@ -2,8 +2,11 @@
 # Scaling out.  Data-parallel training (crftag-mpi under mpirun): the same
 # objective at every iteration, the same iteration count and the same tagged
 # output as one process, for 1 to 4 ranks and every way of splitting the
-# input; a bad input on rank 1, a rank killed with SIGKILL and SIGINT to
-# mpirun stop the job with the previous model intact.  Tagging with GNU
+# input, with the default options (the label bias "auto") and with
+# --dev-patience; a bad input on rank 1 and a rank killed with SIGKILL stop
+# the job with the previous model intact; SIGINT to mpirun stops every rank
+# at the same iteration and rank 0 writes the model so far, a second signal
+# aborts.  Tagging with GNU
 # parallel (docs/SCALING.md's recipes): the same output as one process.
 # Usage: BUILD=build sh tests/scale.sh   (from the repository root; the MPI
 # part is skipped without mpirun or build/crftag-mpi, the GNU parallel part
@@ -30,7 +33,8 @@ awk '/^<s>$/ { n++ } n <= 100' "$T/train.txt" > "$T/a.txt"
 awk '/^<s>$/ { n++ } n > 100' "$T/train.txt" > "$T/b.txt"
 gzip -n -c "$T/train.txt" > "$T/train.txt.gz"
 gzip -dc corpora/wikiser-dev.txt.gz | awk '/^<s>$/ { n++ } n <= 200' > "$T/dev.txt"
-TRAIN="--quiet --bias 0 --max-iter 30 --threads 1"
+# the default options (the label bias "auto": 0.5 on these 300 sentences)
+TRAIN="--quiet --max-iter 30 --threads 1"
 
 # same NAME TRACE0 MODEL0 TRACE MODEL: objectives within 1e-9 (relative) at
 # every iteration, as many iterations, identical tagged dev output
@@ -53,6 +57,9 @@ if command -v mpirun >/dev/null 2>&1 && [ -x "$MPI" ]; then
 # --- the same result as one process ---
 "$CRFTAG" train $TRAIN --trace "$T/t0" -o "$T/m0.crftag" "$T/train.txt" 2> "$T/err" ||
     fail "single-process training"
+# the bias "auto" chose a bias, so that a rank choosing another shows
+if "$CRFTAG" info "$T/m0.crftag" | grep -q "B-Application .* bias +0.5$"; then
+    ok "one process: --bias auto chose 0.5"; else "$CRFTAG" info "$T/m0.crftag" > "$T/err"; fail "one process: --bias auto chose 0.5"; fi
 for n in 1 2 3 4; do
     $RUN -np $n "$MPI" train $TRAIN --trace "$T/t$n" -o "$T/m$n.crftag" "$T/train.txt" 2> "$T/err"
     same "$n rank(s), one file (blocks of sentences)" "$T/t0" "$T/m0.crftag" "$T/t$n" "$T/m$n.crftag"
@@ -79,11 +86,17 @@ $RUN -np 2 "$MPI" train --bias 0 --max-iter 3 --threads 1 --dev "$T/dev.txt" -o 
 if [ "$(grep -c 'dev F1' "$T/err")" -eq 3 ] && grep -q "2 ranks; .* gradient sums" "$T/err"; then
     ok "--dev: progress on rank 0 only, the cost of the collectives"; else fail "--dev: progress on rank 0"; fi
 
-# --- refused ---
-$RUN -np 2 "$MPI" train --quiet -o "$T/x.crftag" "$T/train.txt" > "$T/out" 2> "$T/err"
-rc=$?
-if [ "$rc" -ne 0 ] && grep -q -- "--bias auto (the default) is not supported" "$T/err" &&
-   [ ! -e "$T/x.crftag" ]; then ok "--bias auto refused"; else fail "--bias auto refused"; fi
+# --dev-patience: the dev F1 of rank 0 decides for every rank, as one process
+DP="--quiet --bias 0 --max-iter 60 --threads 1 --c2 0.01 --dev $T/dev.txt --dev-patience 2"
+"$CRFTAG" train $DP --trace "$T/p0" -o "$T/p0.crftag" "$T/train.txt" 2> "$T/err" ||
+    fail "single-process training, --dev-patience"
+$RUN -np 3 "$MPI" train $DP --trace "$T/p3" -o "$T/p3.crftag" "$T/train.txt" 2> "$T/err"
+if "$CRFTAG" info "$T/p0.crftag" | grep -q "early stopping"; then
+    same "3 ranks: --dev-patience stops at the same iteration, keeps the same weights" \
+        "$T/p0" "$T/p0.crftag" "$T/p3" "$T/p3.crftag"
+else
+    fail "one process: --dev-patience did not stop early"
+fi
 
 # --- faults: the previous model stays ---
 cp "$T/m0.crftag" "$T/keep.crftag"
@@ -126,16 +139,41 @@ else
     echo "       exit $rc, victim '$victim'" >> "$T/err"; fail "a rank killed (SIGKILL)"
 fi
 
+# Ctrl-C: Open MPI's mpirun (4.1) answers SIGINT or SIGTERM with SIGCONT to
+# the ranks, SIGTERM odls_base_sigkill_timeout seconds later (default 1) and
+# SIGKILL as long after that: 10 s here, time enough for the ranks to end the
+# iteration and rank 0 to write the model (under load too)
+gzip -dc corpora/wikiser-train.txt.gz | awk '/^<s>$/ { n++ } n <= 3000' > "$T/big.txt"
 rm -f "$T/ti"
-$RUN -np 2 "$MPI" train $LONG --trace "$T/ti" -o "$T/prev.crftag" "$T/train.txt" > "$T/out" 2> "$T/err" &
+OMPI_MCA_odls_base_sigkill_timeout=10 $RUN -np 2 "$MPI" train $LONG --trace "$T/ti" \
+    -o "$T/prev.crftag" "$T/big.txt" > "$T/out" 2> "$T/err" &
 job=$!
 wait_trace "$T/ti"
 kill -INT "$job"
 if wait_pid "$job"; then wait "$job"; rc=$?; else kill -9 "$job"; rc=timeout; fi
-if [ "$rc" != 0 ] && [ "$rc" != timeout ] && cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
-    ok "SIGINT to mpirun: every rank stops, the previous model intact"
+"$CRFTAG" info "$T/prev.crftag" > "$T/info" 2>> "$T/err"
+if [ "$rc" != 0 ] && [ "$rc" != timeout ] && grep -q "interrupted after [0-9]* iteration" "$T/info" &&
+   grep -q "interrupted after .*; wrote $T/prev.crftag" "$T/err"; then
+    ok "SIGINT to mpirun: every rank stops at the same iteration, rank 0 writes the model"
 else
-    echo "       exit $rc" >> "$T/err"; fail "SIGINT to mpirun"
+    echo "       exit $rc" >> "$T/err"; fail "SIGINT to mpirun: the model so far"
+fi
+
+# a second signal (SIGTERM to each rank twice): abort, the previous model intact
+cp "$T/keep.crftag" "$T/prev.crftag"
+rm -f "$T/ti"
+$RUN -np 2 "$MPI" train $LONG --trace "$T/ti" -o "$T/prev.crftag" "$T/big.txt" > "$T/out" 2> "$T/err" &
+job=$!
+wait_trace "$T/ti"
+ranks=$(pgrep -P "$job" -f crftag-mpi)
+for r in $ranks; do kill -TERM "$r"; done
+sleep 0.1
+for r in $ranks; do kill -TERM "$r"; done
+if wait_pid "$job"; then wait "$job"; rc=$?; else kill -9 "$job"; rc=timeout; fi
+if [ -n "$ranks" ] && [ "$rc" != 0 ] && [ "$rc" != timeout ] && cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
+    ok "two signals to the ranks: abort, the previous model intact"
+else
+    echo "       exit $rc, ranks '$ranks'" >> "$T/err"; fail "two signals to the ranks"
 fi
 
 else
