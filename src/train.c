@@ -553,7 +553,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     tr->m = m;
 
     /* features, labels, attributes and pairs (train_data.c) */
-    st = train_features(m, c, p, err);
+    st = p->comm ? train_features(m, c, p, tr->ds.attrs, tr->ds.ncols, err)
+                 : train_features(m, c, p, c->attrs, c->ncols, err);
     if (st == CRFTAG_OK)
         st = p->comm ? dist_labels(m, c, p, &tr->td.label, err)
                      : train_labels(m, c, p, &tr->td.label, err);

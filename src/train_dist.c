@@ -122,8 +122,8 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "invalid comm (rank %d of %d)",
                        cm->rank, cm->size);
     /* [sentences of each rank] [tokens of each rank] [max columns] [~min columns]
-     * [dev data] */
-    uint64_t *v = util_calloc(2 * R + 3, sizeof *v);
+     * [dev data] [CRFsuite's format] [~ the same] (empty shares say nothing) */
+    uint64_t *v = util_calloc(2 * R + 5, sizeof *v);
     if (!v)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     v[cm->rank] = c->nsent;
@@ -131,8 +131,10 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
     v[2 * R] = c->nsent ? c->ncols : 0;
     v[2 * R + 1] = c->nsent ? ~(uint64_t)c->ncols : 0;
     v[2 * R + 2] = p->dev && p->dev->nsent > 0;
+    v[2 * R + 3] = c->nsent && c->attrs;
+    v[2 * R + 4] = c->nsent && !c->attrs;
     if (dist_allreduce_u64(cm, v, 2 * R, CRFTAG_COMM_SUM) ||
-        dist_allreduce_u64(cm, v + 2 * R, 3, CRFTAG_COMM_MAX)) {
+        dist_allreduce_u64(cm, v + 2 * R, 5, CRFTAG_COMM_MAX)) {
         free(v);
         return dist_failed(err);
     }
@@ -148,12 +150,16 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
     }
     out->ncols = v[2 * R];
     out->has_dev = v[2 * R + 2] != 0;
+    out->attrs = v[2 * R + 3] != 0;
     if (out->nsent == 0 || out->ntok == 0)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the training data holds no sentences");
     else if (~v[2 * R + 1] != v[2 * R])
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the shares of the ranks have %zu and %zu columns per token",
                      (size_t)~v[2 * R + 1], out->ncols);
+    else if (v[2 * R + 3] && v[2 * R + 4])
+        st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                     "the shares of the ranks mix CRFsuite's format and columns");
     else if (out->ncols < 2)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the training data has no label column (1 column per token)");
@@ -358,50 +364,19 @@ static enum crftag_status dist_attr_ids(struct crftag_model *m, const struct crf
     return CRFTAG_OK;
 }
 
-/* Rewrites the provisional ids of td to final ones (remap[lg[id]]). */
-static enum crftag_status dist_repack(struct tdata *td, const uint32_t *lg, const uint32_t *remap,
-                                      struct crftag_error *err)
+/* Rewrites the provisional ids of td (nprov of them) to final ones
+ * (remap[lg[id]]), weights along. */
+static enum crftag_status dist_repack(struct tdata *td, size_t nprov, const uint32_t *lg,
+                                      const uint32_t *remap, struct crftag_error *err)
 {
-    if (td->val)
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "weighted attributes (name:weight) are not supported in data-parallel "
-                       "training");
-    struct tdata nt = *td;
-    size_t len = 0, cap = 0, tcap = 0;
-    uint32_t *tok = NULL;
-    int bad = 0;
-    nt.pk = NULL;
-    nt.nids = 0;
-    for (size_t t = 0; t < td->ntok && !bad; t++) {
-        size_t n = 0;
-        struct pk_iter it;
-        for (pk_iter_init(&it, td, t); pk_iter_next(&it) && !bad;) {
-            uint32_t a = remap[lg[it.id]];
-            if (a == UINT32_MAX)
-                continue;
-            if (UTIL_GROW(tok, tcap, n + 1))
-                bad = 1;
-            else
-                tok[n++] = a;
-        }
-        size_t start = len;
-        if (!bad && pk_append(&nt, &len, &cap, tok, n, NULL, NULL))
-            bad = 1;
-        td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
-    }
-    free(tok);
-    if (!bad && !nt.pk && pk_append(&nt, &len, &cap, NULL, 0, NULL, NULL))
-        bad = 1;
-    if (bad) {
-        free(nt.pk);
+    uint32_t *to = util_malloc(nprov ? nprov : 1, sizeof *to);
+    if (!to)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-    }
-    td->tok_start[td->ntok] = len;
-    pk_trim(&nt, len);
-    free(td->pk);
-    td->pk = nt.pk;
-    td->nids = nt.nids;
-    return CRFTAG_OK;
+    for (size_t i = 0; i < nprov; i++)
+        to[i] = remap[lg[i]];
+    enum crftag_status st = tdata_repack(td, to, err);
+    free(to);
+    return st;
 }
 
 /* The (attribute, label) pairs of every rank: label sets of W words per
@@ -460,6 +435,7 @@ enum crftag_status dist_attributes(struct crftag_model *m, const struct crftag_c
     uint64_t *ghash = NULL, *gc = NULL;
     size_t counts_cap = 0;
     enum crftag_status st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, td, err);
+    size_t nprov = prov.n;
     if (st == CRFTAG_OK && !(lg = util_malloc(prov.n ? prov.n : 1, sizeof *lg)))
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
     if (st == CRFTAG_OK)
@@ -482,7 +458,7 @@ enum crftag_status dist_attributes(struct crftag_model *m, const struct crftag_c
     free(gc);
     free(ghash);
     if (st == CRFTAG_OK)
-        st = dist_repack(td, lg, remap, err);
+        st = dist_repack(td, nprov, lg, remap, err);
     free(lg);
     free(remap);
     if (st == CRFTAG_OK)

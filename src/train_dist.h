@@ -32,6 +32,7 @@ struct lexicon;
 struct dist_shares {
     size_t sent0, nsent, ntok, ncols;
     int has_dev;                 /* some rank holds dev data (p->dev) */
+    int attrs;                   /* the shares are in CRFsuite's format */
 };
 
 /* Collective: the shares, and the checks train_check makes on the corpus,

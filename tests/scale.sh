@@ -36,16 +36,17 @@ gzip -dc corpora/wikiser-dev.txt.gz | awk '/^<s>$/ { n++ } n <= 200' > "$T/dev.t
 # the default options (the label bias "auto": 0.5 on these 300 sentences)
 TRAIN="--quiet --max-iter 30 --threads 1"
 
-# same NAME TRACE0 MODEL0 TRACE MODEL: objectives within 1e-9 (relative) at
-# every iteration, as many iterations, identical tagged dev output
+# same NAME TRACE0 MODEL0 TRACE MODEL [FILE]: objectives within 1e-9
+# (relative) at every iteration, as many iterations, identical tagged output
+# of FILE (default: the dev slice)
 same() {
     if [ -s "$2" ] && [ -s "$4" ] &&
        [ "$(wc -l < "$2")" -eq "$(wc -l < "$4")" ] &&
        paste "$2" "$4" | awk -F '\t' '{ d = $2 - $7; if (d < 0) d = -d;
                                         if ($1 != $6 || d > 1e-9 * $2) { print "iteration " $1 ": " $2 " vs " $7; bad = 1 } }
                                       END { exit bad }' > "$T/err" &&
-       "$CRFTAG" tag -m "$3" --tokenized "$T/dev.txt" > "$T/tag0" &&
-       "$CRFTAG" tag -m "$5" --tokenized "$T/dev.txt" > "$T/tag1" &&
+       "$CRFTAG" tag -m "$3" --tokenized "${6:-$T/dev.txt}" > "$T/tag0" &&
+       "$CRFTAG" tag -m "$5" --tokenized "${6:-$T/dev.txt}" > "$T/tag1" &&
        cmp -s "$T/tag0" "$T/tag1"; then
         ok "$1"
     else
@@ -72,6 +73,17 @@ same "3 ranks, one gzip file" "$T/t0" "$T/m0.crftag" "$T/tz" "$T/mz.crftag"
 "$CRFTAG" info "$T/m0.crftag" | grep -v -e '^model:' -e 'iterations,' > "$T/i0"
 "$CRFTAG" info "$T/m3.crftag" | grep -v -e '^model:' -e 'iterations,' > "$T/i3"
 if cmp -s "$T/i0" "$T/i3"; then ok "3 ranks: same model info"; else diff "$T/i0" "$T/i3" > "$T/err"; fail "3 ranks: same model info"; fi
+
+# CRFsuite's format with weighted attributes (name:weight): the weights
+# travel with the attribute ids
+CS=tests/data/crfsuite_conll_30.txt
+"$CRFTAG" train $TRAIN --trace "$T/w0" -o "$T/w0.crftag" "$CS" 2> "$T/err" ||
+    fail "single-process training, CRFsuite's format"
+for n in 2 4; do
+    $RUN -np $n "$MPI" train $TRAIN --trace "$T/w$n" -o "$T/w$n.crftag" "$CS" 2> "$T/err"
+    same "$n ranks, CRFsuite's format, weighted attributes" "$T/w0" "$T/w0.crftag" "$T/w$n" \
+        "$T/w$n.crftag" "$CS"
+done
 
 # counts merged: min-freq and all-labels cut on the sums; L1 (OWL-QN)
 OPTS="--min-freq 2 --all-labels 20 --c1 0.05 --lexicon-folds 7"

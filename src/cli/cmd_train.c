@@ -396,7 +396,8 @@ int cmd_train(int argc, char **argv)
     if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
     /* the shipped word clusters, for the built-in features (not attribute strings) */
-    if (!o.template_path && !o.no_clusters && !p->clusters && !crftag_corpus_attrs(c)) {
+    if (!o.template_path && !o.no_clusters && !p->clusters &&
+        !cli_dist_any(crftag_corpus_attrs(c))) {     /* crftag-mpi: a share may be empty */
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
