@@ -2,7 +2,8 @@
 # Scaling out.  Data-parallel training (crftag-mpi under mpirun): the same
 # objective at every iteration, the same iteration count and the same tagged
 # output as one process, for 1 to 4 ranks and every way of splitting the
-# input, with the default options (the label bias "auto") and with
+# input (a file a rank, ranges of bytes of one plain file, blocks of the
+# sentences of a gzip file), with the default options (the label bias "auto") and with
 # --dev-patience; a bad input on rank 1 and a rank killed with SIGKILL stop
 # the job with the previous model intact; SIGINT to mpirun stops every rank
 # at the same iteration and rank 0 writes the model so far, a second signal
@@ -63,7 +64,15 @@ if "$CRFTAG" info "$T/m0.crftag" | grep -q "B-Application .* bias +0.5$"; then
     ok "one process: --bias auto chose 0.5"; else "$CRFTAG" info "$T/m0.crftag" > "$T/err"; fail "one process: --bias auto chose 0.5"; fi
 for n in 1 2 3 4; do
     $RUN -np $n "$MPI" train $TRAIN --trace "$T/t$n" -o "$T/m$n.crftag" "$T/train.txt" 2> "$T/err"
-    same "$n rank(s), one file (blocks of sentences)" "$T/t0" "$T/m0.crftag" "$T/t$n" "$T/m$n.crftag"
+    same "$n rank(s), one plain file (ranges of bytes)" "$T/t0" "$T/m0.crftag" "$T/t$n" "$T/m$n.crftag"
+done
+# a file of 3 sentences on up to 4 ranks: ranges where no sentence starts
+awk '/^<s>$/ { n++ } n <= 3' "$T/train.txt" > "$T/tiny.txt"
+"$CRFTAG" train $TRAIN --max-iter 10 --trace "$T/y0" -o "$T/y0.crftag" "$T/tiny.txt" 2> "$T/err" ||
+    fail "single-process training, 3 sentences"
+for n in 2 3 4; do
+    $RUN -np $n "$MPI" train $TRAIN --max-iter 10 --trace "$T/y$n" -o "$T/y$n.crftag" "$T/tiny.txt" 2> "$T/err"
+    same "$n ranks, a plain file of 3 sentences" "$T/y0" "$T/y0.crftag" "$T/y$n" "$T/y$n.crftag"
 done
 $RUN -np 2 "$MPI" train $TRAIN --trace "$T/tf" -o "$T/mf.crftag" "$T/a.txt" "$T/b.txt" 2> "$T/err"
 same "2 ranks, two files (a file a rank)" "$T/t0" "$T/m0.crftag" "$T/tf" "$T/mf.crftag"
@@ -120,6 +129,14 @@ rc=$?
 if [ "$rc" -ne 0 ] && grep -q "bad.txt:5: more than 2 TAB-separated fields" "$T/err" &&
    cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
     ok "bad input on rank 1: file:line, no model"; else fail "bad input on rank 1 (exit $rc)"; fi
+
+# a bad line in the byte range of rank 2 of 3: the file's line number
+sed '700s/.*/bad	line	three/' "$T/train.txt" > "$T/bad1.txt"
+timeout 120 $RUN -np 3 "$MPI" train $TRAIN -o "$T/prev.crftag" "$T/bad1.txt" > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "bad1.txt:700: more than 2 TAB-separated fields" "$T/err" &&
+   cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
+    ok "bad input in a range of bytes: file:line of the file, no model"; else fail "bad input in a range of bytes (exit $rc)"; fi
 
 # an unreadable --dev file (read by rank 0 only) stops every rank (timeout:
 # a rank left in a collective would hang the job)

@@ -172,7 +172,7 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
         return -1;
     }
     if (cli_dist_comm()) {       /* crftag-mpi: this rank's share */
-        if (cli_read_share(*c, argv + 1, npos, o->quiet))
+        if (cli_read_share(*c, argv + 1, npos, o->informat, o->quiet))
             return -1;
     } else {
         for (int i = 1; i <= npos; i++)
