@@ -405,9 +405,12 @@ int cmd_train(int argc, char **argv)
     if ((o.init && load_init(&o, &init)) || open_trace(&o))
         goto out;
 
-    cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
-                              "writing the model (again: abort, write nothing)\n",
-                              "\ncrftag: training aborted; no model was written\n");
+    /* crftag-mpi: rank 0 says it (the others stop, and abort, silently) */
+    cli_catch_interrupts_note(cli_dist_rank() > 0 ? ""
+                              : "\ncrftag: interrupted: stopping at the end of this iteration and "
+                                "writing the model (again: abort, write nothing)\n",
+                              cli_dist_rank() > 0 ? ""
+                              : "\ncrftag: training aborted; no model was written\n");
     if (!o.quiet)
         fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
                         "abort)\n");
