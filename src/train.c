@@ -744,6 +744,14 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err)
 {
+    return train_fit_from(c, p, NULL, out, err);
+}
+
+enum crftag_status train_fit_from(const struct crftag_corpus *c,
+                                  const struct crftag_train_params *p,
+                                  struct crftag_model **init, struct crftag_model **out,
+                                  struct crftag_error *err)
+{
     if (out)
         *out = NULL;
     err_clear(err);
@@ -762,8 +770,13 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
         goto fail;
     }
     memset(x, 0, tr.nparams * sizeof *x);
-    if (p->init && (st = train_init_weights(p->init, m, x, err)) != CRFTAG_OK)
+    const struct crftag_model *from = init && *init ? *init : p->init;
+    if (from && (st = train_init_weights(from, m, x, err)) != CRFTAG_OK)
         goto fail;
+    if (init) {
+        crftag_model_free(*init);
+        *init = NULL;
+    }
     /* the best dev F1's weights (data-parallel: on every rank when one holds dev data) */
     int has_dev = p->comm ? tr.ds.has_dev : tr.dev != NULL;
     if (p->dev_patience > 0 || (has_dev && p->stop)) {

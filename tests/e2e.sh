@@ -201,6 +201,14 @@ fi
 printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
 check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
 check "tag with a template model" "$CRFTAG" tag -m "$T/t.crftag" --tokenized "$T/dev.txt"
+cp "$T/out" "$T/tpl.tags"
+gzip -c "$T/tpl" > "$T/tpl.gz"
+check "train with a gzip template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/tz.crftag" --template "$T/tpl.gz" "$T/train.txt"
+"$CRFTAG" tag -m "$T/tz.crftag" --tokenized "$T/dev.txt" > "$T/out" 2>/dev/null
+cmp -s "$T/out" "$T/tpl.tags" && ok "a gzip template trains the model of the plain one" ||
+    fail "a gzip template trains the model of the plain one"
+refuse "a template from standard input refused" 1 "file name is needed" "$CRFTAG" train -o "$T/x.crftag" \
+    --template - "$T/train.txt"
 # --all-labels 1: every attribute gets a weight for every label (attributes x labels)
 check "train with --all-labels 1" "$CRFTAG" train --quiet --max-iter 20 --all-labels 1 \
     -o "$T/ta.crftag" --template "$T/tpl" "$T/train.txt"

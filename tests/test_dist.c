@@ -268,7 +268,7 @@ static void test_refused(void **state)
 /* The bias "auto" (the default): the held-out blocks are global sentence
  * numbers and the chunk counts are summed, so the ranks choose the bias one
  * process chooses (non-zero on these 300 sentences), then train the same
- * model. */
+ * model (the same iterations, objectives within 1e-6). */
 static void test_auto_bias(void **state)
 {
     (void)state;
@@ -293,7 +293,10 @@ static void test_auto_bias(void **state)
             assert_true(crftag_model_label_bias(m[k], y) == crftag_model_label_bias(ref, y));
         assert_int_equal(a.num_features, i.num_features);
         assert_int_equal(a.iterations, i.iterations);
-        assert_true(close_to(a.final_objective, i.final_objective, 1e-9));
+        /* the final training starts from the first one's weights as the
+         * model keeps them (float): a sum rounded otherwise can round a
+         * weight to the next float (6e-8 relative), so 1e-6 here */
+        assert_true(close_to(a.final_objective, i.final_objective, 1e-6));
         crftag_model_free(m[k]);
     }
     crftag_model_free(ref);
