@@ -334,6 +334,20 @@ static void dist_report(const struct crftag_model *m)
     cli_dist_report(info.train_seconds);
 }
 
+/* From now on the first SIGINT / SIGTERM stops training, a second aborts
+ * (crftag-mpi: rank 0 says so; the others stop, and abort, silently). */
+static void catch_signals(const struct train_opts *o)
+{
+    int say = cli_dist_rank() == 0;
+    cli_catch_interrupts_note(say ? "\ncrftag: interrupted: stopping at the end of this "
+                                    "iteration and writing the model (again: abort, write "
+                                    "nothing)\n" : "",
+                              say ? "\ncrftag: training aborted; no model was written\n" : "");
+    if (!o->quiet)
+        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
+                        "abort)\n");
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_opts o = {0};
@@ -405,15 +419,7 @@ int cmd_train(int argc, char **argv)
     if ((o.init && load_init(&o, &init)) || open_trace(&o))
         goto out;
 
-    /* crftag-mpi: rank 0 says it (the others stop, and abort, silently) */
-    cli_catch_interrupts_note(cli_dist_rank() > 0 ? ""
-                              : "\ncrftag: interrupted: stopping at the end of this iteration and "
-                                "writing the model (again: abort, write nothing)\n",
-                              cli_dist_rank() > 0 ? ""
-                              : "\ncrftag: training aborted; no model was written\n");
-    if (!o.quiet)
-        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
-                        "abort)\n");
+    catch_signals(&o);
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
