@@ -188,6 +188,7 @@ struct share_pipe {
     FILE *f;
     uint64_t left;                   /* bytes still to write */
     int fd;                          /* the pipe's write end */
+    int short_read;                  /* the file ended or failed before the range did */
 };
 
 /* The thread that feeds bytes of the file to the pipe (it stops when the
@@ -202,8 +203,10 @@ static void *share_feed(void *arg)
     char buf[1 << 16];
     while (sp->left > 0) {
         size_t k = fread(buf, 1, sp->left < sizeof buf ? (size_t)sp->left : sizeof buf, sp->f);
-        if (k == 0)
+        if (k == 0) {
+            sp->short_read = 1;
             break;
+        }
         sp->left -= k;
         for (size_t o = 0; o < k;) {
             ssize_t w = write(sp->fd, buf + o, k - o);
@@ -259,7 +262,7 @@ static int share_bytes(struct crftag_corpus *c, const char *path, int informat, 
         fclose(f);
         return 1;
     }
-    struct share_pipe sp = { f, b1 - b0, fd[1] };
+    struct share_pipe sp = { f, b1 - b0, fd[1], 0 };
     pthread_t th;
     if (pthread_create(&th, NULL, share_feed, &sp) != 0) {
         cli_errorf("cannot start a thread");
@@ -282,6 +285,10 @@ static int share_bytes(struct crftag_corpus *c, const char *path, int informat, 
                 err.line += line0;
         }
         cli_error(&err, st);
+        return 1;
+    }
+    if (sp.short_read) {             /* a truncated range must not pass for a whole one */
+        cli_errorf("%s: read error or the file shrank while it was read", path);
         return 1;
     }
     return 0;
