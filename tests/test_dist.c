@@ -5,7 +5,8 @@
  * model of every rank must be the one a single process trains: the same
  * attributes, pairs, labels and counts, the objective within 1e-9 and the
  * same tags; also with a rank that holds no sentence, with the min-freq
- * cut-off on the summed counts, the automatic label bias, a stop asked on
+ * cut-off on the summed counts, the automatic label bias, weighted
+ * attributes (CRFsuite's format), a stop asked on
  * one rank, early stopping on dev data that one rank holds, and the
  * refusals.
  */
@@ -24,6 +25,7 @@
 
 #define FILE30 "tests/data/corpus_wikiser_30.txt"
 #define FILE300 "corpora/wikiser-train.txt.gz"      /* its first 300 sentences */
+#define FILECS "tests/data/crfsuite_conll_30.txt"   /* CRFsuite's format, name:weight */
 #define RMAX 4
 
 struct group {
@@ -303,6 +305,37 @@ static void test_auto_bias(void **state)
     crftag_corpus_free(c);
 }
 
+/* CRFsuite's format with weighted attributes (name:weight), a rank with no
+ * sentence among them: the weights travel with the attribute ids, and the
+ * empty rank takes the kind of features of the others. */
+static void test_weighted_attrs(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load_corpus(FILECS);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 15;
+    p.threads = 1;
+    struct crftag_model *ref, *m[RMAX];
+    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+    struct crftag_model_info a;
+    crftag_model_get_info(ref, &a);
+    size_t cut[] = { 9, 9 };             /* rank 1 holds none */
+    assert_int_equal(train_ranks_file(FILECS, 3, cut, 30, &p, m), CRFTAG_OK);
+    for (int k = 0; k < 3; k++) {
+        struct crftag_model_info i;
+        crftag_model_get_info(m[k], &i);
+        assert_string_equal(i.features, a.features);
+        assert_int_equal(i.num_attributes, a.num_attributes);
+        assert_int_equal(i.num_features, a.num_features);
+        assert_int_equal(i.iterations, a.iterations);
+        assert_true(close_to(a.final_objective, i.final_objective, 1e-9));
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(ref);
+    crftag_corpus_free(c);
+}
+
 /* p.stop asks rank `who` alone to stop at `at` iterations. */
 struct stop_at {
     int calls, at;
@@ -409,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_empty_rank),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_auto_bias),
+        cmocka_unit_test(test_weighted_attrs),
         cmocka_unit_test(test_stop_agreed),
         cmocka_unit_test(test_read_part),
     };
