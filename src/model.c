@@ -168,6 +168,21 @@ enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err
     return CRFTAG_OK;
 }
 
+void model_keep_warm_only(struct crftag_model *m)
+{
+    if (!m->warm_w)
+        return;
+    free(m->dense_slot);
+    free(m->dense_w);
+    free(m->pair_w);
+    free(m->trans);
+    m->dense_slot = NULL;
+    m->dense_w = NULL;
+    m->pair_w = NULL;
+    m->trans = NULL;
+    m->dense_min = UINT32_MAX;
+}
+
 enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err)
 {
     uint32_t na = 0, np = 0;

@@ -88,6 +88,11 @@ enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err
  * then calls model_finish. */
 enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err);
 
+/* For a model that has warm_w and is only read by train_init.c from now on:
+ * frees what scoring needed and train_init.c does not (dense rows, float
+ * weights and transitions; the pairs' index and labels stay). */
+void model_keep_warm_only(struct crftag_model *m);
+
 /* Adds to score[L] the weights of attribute hashes ids[0..n). */
 void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
                         double *score);

@@ -270,10 +270,12 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
             }
         }
     }
-    if (st == CRFTAG_OK)
+    if (st == CRFTAG_OK) {
+        model_keep_warm_only(m);     /* scored: only its weights are wanted now */
         *out_first = m;
-    else
+    } else {
         crftag_model_free(m);
+    }
     return st;
 }
 
