@@ -19,11 +19,11 @@
  *        sample and keeps no bias (on BC5CDR the held-out F1 for 0 .. 0.75
  *        was 81.57 .. 81.96, and 0.75 cost 1.4 points on its dev file);
  *     4. train_fit on all of c with bias "X", starting from the weights of
- *        step 2 (train_init.c): it is near the optimum of all of c, so the
- *        final training takes about a quarter fewer iterations (CoNLL-2000
- *        164 -> 116, WikiSER 479 -> 364, WNUT-17 147 -> 103) and reaches the
- *        same optimum (CoNLL-2000's objective 12769.0449 -> 12769.0408, the
- *        same test F1; docs/ACCURACY.md).
+ *        step 2, unrounded (model warm_w, train_init.c): it is near the
+ *        optimum of all of c, so the final training takes 26-31 % fewer
+ *        iterations (CoNLL-2000 164 -> 113, WikiSER 479 -> 356, BC5CDR
+ *        268 -> 189) and reaches the same optimum (CoNLL-2000's objective
+ *        12769.0449 -> 12769.0348, the same test F1; docs/ACCURACY.md).
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
