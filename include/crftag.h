@@ -111,10 +111,10 @@ extern "C" {
 
 /* Version of the model file format written by this library.  Versions 2
  * (without word clusters, label bias and user lexicon), 3 (without user
- * lexicon) and 4 (without attribute-string features and attribute names) are
- * read too; files of any other version are refused with
- * CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 5
+ * lexicon), 4 (without attribute-string features and attribute names) and 5
+ * (attributes stored unsorted at full width) are read too; files of any other
+ * version are refused with CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 6
 
 /* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);

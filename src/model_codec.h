@@ -27,6 +27,9 @@
 #define MIO_MAX_LEXTYPE 4096u
 #define MIO_META_FIXED 56u                  /* f64 x2, u32 x2, f64 x2, u64 x2 */
 #define MIO_OLDEST 2                        /* oldest version read (no clusters) */
+#define MIO_PLANES_VERSION 6                /* first version with sorted, packed attributes */
+#define MIO_MAX_SHIFT 31u                   /* fixed-point weights: k * 2^-shift   */
+#define MIO_W_F32 255u                      /* weight shift: plain f32 weights     */
 
 static inline void put_u16(unsigned char *p, uint16_t v)
 {
@@ -68,6 +71,34 @@ static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return
 static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 static inline double bits_f64(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+
+/* Byte planes (format 6): byte b of value i of an array of n values of
+ * width bytes is at p[b * n + i]; all first bytes, then all second bytes... */
+static inline void put_plane(unsigned char *p, size_t n, unsigned width, size_t i, uint64_t v)
+{
+    for (unsigned b = 0; b < width; b++)
+        p[b * n + i] = (unsigned char)((v >> (8 * b)) & 0xff);
+}
+
+static inline uint64_t get_plane(const unsigned char *p, size_t n, unsigned width, size_t i)
+{
+    uint64_t v = 0;
+    for (unsigned b = 0; b < width; b++)
+        v |= (uint64_t)p[b * n + i] << (8 * b);
+    return v;
+}
+
+/* Signed integers as unsigned ones, small magnitudes small: 0, -1, 1, -2 ->
+ * 0, 1, 2, 3. */
+static inline uint32_t zigzag32(int32_t k)
+{
+    return k < 0 ? 2u * (uint32_t)(-(k + 1)) + 1u : 2u * (uint32_t)k;
+}
+
+static inline int64_t unzigzag32(uint32_t z)
+{
+    return (z & 1u) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+}
 
 /* CRC-32 (zlib crc32) of the header's first 32 bytes followed by the
  * compressed payload of the whole file file[0..len), len >= MIO_HEADER. */

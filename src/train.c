@@ -677,7 +677,8 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
     return CRFTAG_OK;
 }
 
-/* Copies the weights x (as float) and the training metadata of c into the
+/* Copies the weights x (pair weights rounded by model_weight_round,
+ * transitions as float) and the training metadata of c into the
  * model; reason is why the optimizer stopped. */
 static enum crftag_status train_weights_to_model(struct trainer *tr,
                                                  const struct crftag_corpus *c,
@@ -692,7 +693,7 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu weights)",
                        tr->npairs);
     for (size_t k = 0; k < tr->npairs; k++)
-        m->pair_w[k] = (float)x[k];
+        m->pair_w[k] = model_weight_round(x[k]);
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)x[tr->npairs + k];
     m->meta.c1 = p->c1;
@@ -763,7 +764,7 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
     x = NULL;
     free(tr.obs);
     tr.obs = NULL;
-    st = p->c1 > 0 ? model_compact(m, err) : model_finish(m, err);
+    st = model_compact(m, err);   /* the pairs whose weight rounded to 0 dropped */
     if (st != CRFTAG_OK)
         goto fail;
     m->meta.train_seconds = util_now() - tr.t0;
