@@ -387,6 +387,9 @@ CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t
  * some labels.  The state score of label y at a token is the sum of the
  * weights (a, y) of the token's attributes, and the score of a label
  * sequence the sum of its state scores and of its transition weights.
+ * Attributes are numbered in the order training first met them in a trained
+ * model, and in increasing hash order in a model loaded from a file of format
+ * version 6 or later (the order the file stores them in).
  *
  * Names: a model trained with crftag_train_params.keep_names keeps the readable name of every attribute: "w[0]=Linux", "lw[-1]=the",
  * "suf[0]=ux", "initcap[0]", "lw[-1]|lw[0]=the|linux" (built-in features,

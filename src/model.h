@@ -84,7 +84,8 @@ enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err
 /* Training rounds the weights of (attribute, label) pairs to multiples of
  * 2^-MODEL_WEIGHT_SHIFT (6.1e-5: a score moves by at most half of that per
  * attribute), which the model file stores as small integers
- * (docs/MODEL_FORMAT.md); the pairs that round to 0 are dropped. */
+ * (docs/MODEL_FORMAT.md).  A pair whose weight rounds to 0 is kept (as
+ * after L2 training every pair seen in training is); with L1 it is dropped. */
 #define MODEL_WEIGHT_SHIFT 14
 
 /* x rounded to the nearest multiple of 2^-MODEL_WEIGHT_SHIFT (halves away

@@ -764,7 +764,7 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
     x = NULL;
     free(tr.obs);
     tr.obs = NULL;
-    st = model_compact(m, err);   /* the pairs whose weight rounded to 0 dropped */
+    st = p->c1 > 0 ? model_compact(m, err) : model_finish(m, err);
     if (st != CRFTAG_OK)
         goto fail;
     m->meta.train_seconds = util_now() - tr.t0;
