@@ -80,12 +80,51 @@ static inline void put_plane(unsigned char *p, size_t n, unsigned width, size_t 
         p[b * n + i] = (unsigned char)((v >> (8 * b)) & 0xff);
 }
 
-static inline uint64_t get_plane(const unsigned char *p, size_t n, unsigned width, size_t i)
+/* Values first .. first + count - 1 of the n in planes p, into out[count]:
+ * one load per byte, the planes read side by side. */
+static inline void get_planes64(const unsigned char *p, size_t n, unsigned width, size_t first,
+                                size_t count, uint64_t *out)
 {
-    uint64_t v = 0;
-    for (unsigned b = 0; b < width; b++)
-        v |= (uint64_t)p[b * n + i] << (8 * b);
-    return v;
+    const unsigned char *q = p + first;
+    if (width == 8) {
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint64_t)q[i] | (uint64_t)q[n + i] << 8 | (uint64_t)q[2 * n + i] << 16 |
+                     (uint64_t)q[3 * n + i] << 24 | (uint64_t)q[4 * n + i] << 32 |
+                     (uint64_t)q[5 * n + i] << 40 | (uint64_t)q[6 * n + i] << 48 |
+                     (uint64_t)q[7 * n + i] << 56;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < width; b++)
+            v |= (uint64_t)q[b * n + i] << (8 * b);
+        out[i] = v;
+    }
+}
+
+static inline void get_planes32(const unsigned char *p, size_t n, unsigned width, size_t first,
+                                size_t count, uint32_t *out)
+{
+    const unsigned char *q = p + first;
+    switch (width) {
+    case 1:
+        for (size_t i = 0; i < count; i++)
+            out[i] = q[i];
+        break;
+    case 2:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8;
+        break;
+    case 3:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8 | (uint32_t)q[2 * n + i] << 16;
+        break;
+    default:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8 | (uint32_t)q[2 * n + i] << 16 |
+                     (uint32_t)q[3 * n + i] << 24;
+        break;
+    }
 }
 
 /* Signed integers as unsigned ones, small magnitudes small: 0, -1, 1, -2 ->

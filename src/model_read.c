@@ -468,14 +468,17 @@ static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
 
 /* The attributes and weights of format 6 (nattr, npairs read and allocated):
  * hash differences, pair counts, label ids, weights, all in byte planes,
- * then the transitions. */
+ * then the transitions.  Planes are decoded a block of values at a time. */
+#define MIO_BLOCK 1024
+
 static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_model *m)
 {
     size_t L = m->labels.n, na = m->nattr, np = m->npairs;
     const unsigned char *p = ps->r.p + ps->r.pos;
     uint64_t h = 0;
+    get_planes64(p, na, 8, 0, na, m->attr_hash);        /* the differences, summed below */
     for (size_t a = 0; a < na; a++) {
-        uint64_t d = get_plane(p, na, 8, a);
+        uint64_t d = m->attr_hash[a];
         if (d == 0 || d > UINT64_MAX - h)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: attribute %zu: hash difference %s", a,
@@ -485,9 +488,10 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     }
     p += 8 * na;
     uint64_t off = 0;
+    get_planes32(p, na, 4, 0, na, m->attr_off + 1);    /* the counts, summed below */
     m->attr_off[0] = 0;
     for (size_t a = 0; a < na; a++) {
-        off += get_plane(p, na, 4, a);
+        off += m->attr_off[a + 1];
         if (off > np)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: attribute pair counts exceed %zu pairs", np);
@@ -506,13 +510,17 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     if (!rd_has(&ps->r, (uint64_t)np * lw + 2))
         return mio_short(ps, "the pair labels");
     p = ps->r.p + ps->r.pos;
-    for (size_t k = 0; k < np; k++) {
-        uint64_t y = get_plane(p, np, lw, k);
-        if (y >= L)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: pair %zu has label id %llu, only %zu labels", k,
-                            (unsigned long long)y, L);
-        m->pair_label[k] = (uint16_t)y;
+    uint32_t v[MIO_BLOCK];
+    for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
+        size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
+        get_planes32(p, np, lw, k0, nb, v);
+        for (size_t i = 0; i < nb; i++) {
+            if (v[i] >= L)
+                return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                "corrupt model: pair %zu has label id %lu, only %zu labels",
+                                k0 + i, (unsigned long)v[i], L);
+            m->pair_label[k0 + i] = (uint16_t)v[i];
+        }
     }
     ps->r.pos += np * lw;
     unsigned shift = r_u8(&ps->r), width = r_u8(&ps->r);
@@ -521,17 +529,20 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
                         "corrupt model: weight code %u, %u bytes", shift, width);
     if (!rd_has(&ps->r, (uint64_t)np * width + (uint64_t)L * L * 4))
         return mio_short(ps, "the weights");
-    enum crftag_status st;
+    enum crftag_status st = CRFTAG_OK;
     if (shift == MIO_W_F32) {
         st = mio_f32s(ps, m->pair_w, np, "weight");
     } else {
+        /* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31 */
+        const double scale = ldexp(1.0, -(int)shift);
         p = ps->r.p + ps->r.pos;
-        for (size_t k = 0; k < np; k++) {
-            int64_t v = unzigzag32((uint32_t)get_plane(p, np, width, k));
-            m->pair_w[k] = (float)ldexp((double)v, -(int)shift);
+        for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
+            size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
+            get_planes32(p, np, width, k0, nb, v);
+            for (size_t i = 0; i < nb; i++)
+                m->pair_w[k0 + i] = (float)((double)unzigzag32(v[i]) * scale);
         }
         ps->r.pos += np * width;
-        st = CRFTAG_OK;
     }
     if (st == CRFTAG_OK)
         st = mio_f32s(ps, m->trans, L * L, "transition weight");
