@@ -4,7 +4,8 @@
 
 The build step runs `make` for the shared library (into build-py/, with the
 Debian packages of the Makefile's DEB_PKGS) and ships libcrftag.so.1 inside
-the package, so `import crftag` needs no CRFTAG_LIB.
+the package, so `import crftag` needs no CRFTAG_LIB, and the shipped word
+clusters (models/clusters-en.txt.gz), which crftag.train() uses by default.
 """
 import os
 import re
@@ -33,6 +34,9 @@ class BuildWithLibrary(build_py):
         dst = os.path.join(self.build_lib, "crftag")
         os.makedirs(dst, exist_ok=True)
         shutil.copy2(os.path.join(build, "libcrftag.so.1"), os.path.join(dst, "libcrftag.so.1"))
+        # the word clusters crftag.train() uses by default, as `crftag train`
+        shutil.copy2(os.path.join(ROOT, "models", "clusters-en.txt.gz"),
+                     os.path.join(dst, "clusters-en.txt.gz"))
 
 
 class BinaryDistribution(Distribution):

@@ -146,6 +146,31 @@ class TestTraining(unittest.TestCase):
         self.assertEqual(len(gs.cv_results_["params"]), 4)
         self.assertGreater(gs.best_score_, 0.5)
 
+    def test_token_training_uses_the_shipped_clusters(self):
+        """Sentences of tokens get the word clusters `crftag train` uses by
+        default, so Python and the program train the same model."""
+        words = [[t[0] for t in s] for s in read_conll(CONLL30)]
+        m = crftag.train(words, self.y, bias="0", max_iterations=20)
+        self.assertEqual(m.info["num_clusters"], 256)
+        self.assertGreater(m.info["num_cluster_words"], 10000)
+        self.assertEqual(m.info["iterations"], 20)
+        none = crftag.train(words, self.y, bias="0", max_iterations=20, clusters=None)
+        self.assertEqual(none.info["num_clusters"], 0)
+        with tempfile.TemporaryDirectory() as d:
+            data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
+            with open(data, "w", encoding="utf-8") as f:
+                for ws, ls in zip(words, self.y):
+                    f.write("".join("%s\t%s\n" % wl for wl in zip(ws, ls)) + "\n")
+            subprocess.run([BIN, "train", "--quiet", "--bias", "0", "--max-iter", "20",
+                            "-o", path, data], check=True)
+            prog = crftag.Model(path)
+        self.assertEqual(prog.info["num_clusters"], 256)
+        self.assertEqual([m.tag(w) for w in words], [prog.tag(w) for w in words])
+        self.assertAlmostEqual(m.info["final_objective"], prog.info["final_objective"],
+                               places=6)
+        with self.assertRaises(crftag.CrftagError):
+            crftag.train(words, self.y, clusters="/nonexistent/clusters.txt")
+
     def test_tokens_and_errors(self):
         words = [[t[0] for t in s] for s in read_conll(CONLL30)]
         crf = CRF(max_iterations=20).fit(words, self.y)     # built-in features

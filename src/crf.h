@@ -37,6 +37,16 @@ struct crf_work {
 
 void crf_work_free(struct crf_work *w);
 
+/* out[j] = sum_{k < n} v[k * vs] M[k * L + j] for j < L (M has rows of L):
+ * the vector-matrix product of forward-backward.  crf_vecmat_plain is
+ * portable C; crf_vecmat_pick(L) returns the fastest version the CPU runs
+ * (AVX on x86-64 when it has it), which gives the same results to the bit:
+ * each column is summed in the same order, without fused multiply-adds. */
+typedef void crf_vecmat_fn(size_t n, size_t L, const double *restrict v, size_t vs,
+                           const double *restrict M, double *restrict out);
+crf_vecmat_fn crf_vecmat_plain;
+crf_vecmat_fn *crf_vecmat_pick(size_t L);
+
 /* Computes logZ and, when not NULL, the marginals:
  *   mstate[t * L + y] = P(y_t = y)                               [T][L]
  *   mtrans[i * L + j] += sum_{t>0} P(y_{t-1} = i, y_t = j)        [L][L]

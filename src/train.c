@@ -718,6 +718,14 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err)
 {
+    return train_fit_from(c, p, NULL, out, err);
+}
+
+enum crftag_status train_fit_from(const struct crftag_corpus *c,
+                                  const struct crftag_train_params *p,
+                                  struct crftag_model **init, struct crftag_model **out,
+                                  struct crftag_error *err)
+{
     if (out)
         *out = NULL;
     err_clear(err);
@@ -736,8 +744,13 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
         goto fail;
     }
     memset(x, 0, tr.nparams * sizeof *x);
-    if (p->init && (st = train_init_weights(p->init, m, x, err)) != CRFTAG_OK)
+    const struct crftag_model *from = init && *init ? *init : p->init;
+    if (from && (st = train_init_weights(from, m, x, err)) != CRFTAG_OK)
         goto fail;
+    if (init) {
+        crftag_model_free(*init);
+        *init = NULL;
+    }
     if (p->dev_patience > 0 || (tr.dev && p->stop)) {   /* the best dev F1's weights */
         tr.best_x = util_malloc(tr.nparams, sizeof *tr.best_x);
         if (!tr.best_x) {

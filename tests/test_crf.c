@@ -159,6 +159,36 @@ static void test_fallback_underflow(void **unused)
     crf_work_free(&w);
 }
 
+/* crf_vecmat_pick's version (AVX here when the CPU has it) gives
+ * crf_vecmat_plain's results to the bit, for every width of the column
+ * blocks and their remainders, strided v, and values of mixed sign and
+ * magnitude. */
+static void test_vecmat_same_bits(void **unused)
+{
+    (void)unused;
+    uint64_t r = 0x2545F4914F6CDD1DULL;
+    for (size_t L = 1; L <= 41; L++) {
+        crf_vecmat_fn *fast = crf_vecmat_pick(L);
+        for (size_t n = 0; n <= 9; n += 3) {
+            size_t vs = 1 + (L + n) % 3;
+            double v[9 * 3 + 1], M[9 * 41], a[41], b[41];
+            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+                v[k] = ((double)(r >> 11) / 9007199254740992.0 - 0.3) * 1e3;
+            }
+            for (size_t k = 0; k < n * L; k++) {
+                r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+                M[k] = ldexp((double)(r >> 11) / 9007199254740992.0, (int)(r % 40) - 20);
+            }
+            memset(a, 0xff, sizeof a);
+            memset(b, 0xff, sizeof b);
+            crf_vecmat_plain(n, L, v, vs, M, a);
+            fast(n, L, v, vs, M, b);
+            assert_memory_equal(a, b, L * sizeof a[0]);
+        }
+    }
+}
+
 static void test_path_score(void **unused)
 {
     (void)unused;
@@ -417,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_brute_force_huge),
         cmocka_unit_test(test_fallback_underflow),
         cmocka_unit_test(test_path_score),
+        cmocka_unit_test(test_vecmat_same_bits),
         cmocka_unit_test(test_gradient),
         cmocka_unit_test(test_long_sentence),
         cmocka_unit_test(test_long_sentence_huge),

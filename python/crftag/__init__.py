@@ -86,7 +86,11 @@ class _ModelInfo(ctypes.Structure):
                 ("hash_seed", ctypes.c_uint64), ("num_attributes", ctypes.c_size_t),
                 ("num_features", ctypes.c_size_t), ("num_nonzero", ctypes.c_size_t),
                 ("bio_constrained", ctypes.c_int), ("c1", ctypes.c_double),
-                ("c2", ctypes.c_double), ("iterations", ctypes.c_uint32)]
+                ("c2", ctypes.c_double), ("iterations", ctypes.c_uint32),
+                ("min_freq", ctypes.c_uint32), ("train_seconds", ctypes.c_double),
+                ("final_objective", ctypes.c_double), ("train_sentences", ctypes.c_size_t),
+                ("train_tokens", ctypes.c_size_t), ("stop_reason", ctypes.c_char_p),
+                ("num_cluster_words", ctypes.c_size_t), ("num_clusters", ctypes.c_size_t)]
 class _Chunk(ctypes.Structure):
     _fields_ = [("begin", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
@@ -104,6 +108,19 @@ def _find_library():
     if found:
         return found
     return os.path.join(here, "..", "..", "build", "libcrftag.so.1")
+
+
+def _shipped_clusters():
+    """The word clusters `crftag train` uses by default, or None."""
+    env = os.environ.get("CRFTAG_CLUSTERS")
+    if env is not None:
+        return env or None
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in (os.path.join(here, "clusters-en.txt.gz"),
+                 os.path.join(here, "..", "..", "models", "clusters-en.txt.gz")):
+        if os.path.exists(path):
+            return path
+    return None
 
 
 _lib = None
@@ -395,9 +412,22 @@ class Model:
         """"builtin", "template" or "attributes" (a model trained on
         attribute strings: its sentences are lists of items, see
         attributes())."""
-        info = _ModelInfo()
-        _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(info), ctypes.sizeof(info))
-        return info.features.decode()
+        return self.info["features"]
+
+    @property
+    def info(self):
+        """What `crftag info` says of the model, as a dict: features,
+        num_labels, num_attributes, num_features, iterations,
+        final_objective, stop_reason, train_sentences, train_tokens,
+        num_clusters and num_cluster_words (0 without word clusters)."""
+        i = _ModelInfo()
+        _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(i), ctypes.sizeof(i))
+        out = {k: getattr(i, k) for k in (
+            "num_labels", "num_attributes", "num_features", "iterations", "final_objective",
+            "train_sentences", "train_tokens", "num_clusters", "num_cluster_words")}
+        out["features"] = i.features.decode()
+        out["stop_reason"] = i.stop_reason.decode() if i.stop_reason else ""
+        return out
 
     def _run_attrs(self, items, want_marginals):
         natt, names, weights = _encode_items(items)
@@ -553,7 +583,7 @@ def _corpus(X, y):
 
 def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, period=10,
           min_freq=1, all_possible_states=False, bias="0", threads=0, X_dev=None, y_dev=None,
-          dev_patience=0, template=None, lexicon=True, constrained=True):
+          dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default"):
     """Trains a model on sentences X with labels y (lists of label strings).
 
     A sentence of X is a list of token strings (crftag's built-in features,
@@ -563,7 +593,12 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
     L-BFGS); all_possible_states gives every attribute a weight for every
     label; bias is the label bias ("0": none, "auto": chosen on held-out
     data); X_dev / y_dev score each iteration and, with dev_patience > 0,
-    stop early.  Returns a Model."""
+    stop early.  clusters: word clusters for the built-in features (sentences
+    of token strings, no template): "default" takes the shipped ones, as
+    `crftag train` does ($CRFTAG_CLUSTERS, empty for none, else
+    clusters-en.txt.gz inside this package or in the source tree's models/;
+    none when neither is there), a path takes that file (`crftag clusters`'
+    format), None trains without.  Returns a Model."""
     lib = _load()
     p = _TrainParams()
     lib.crftag_train_params_init_sz(ctypes.byref(p), ctypes.sizeof(p))
@@ -579,6 +614,12 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
     if template is not None:
         keep.append(template.encode("utf-8"))
         p.template_text = keep[-1]
+    tokens = template is None and _is_tokens(X)
+    if clusters == "default":
+        clusters = _shipped_clusters() if tokens else None
+    if clusters is not None:
+        keep.append(os.fsencode(clusters))
+        p.clusters = keep[-1]
     c = _corpus(X, y)
     dev = None
     try:

@@ -125,7 +125,8 @@ void cli_dist_report(double train_seconds);
  * every rank, printed by the rank that met it). */
 int cli_read_share(struct crftag_corpus *c, char **argv, int n, int quiet);
 
-/* Reads a whole (small) file into a NUL-terminated malloc'd string. */
+/* Reads a whole (small) file, gzip or plain, into a NUL-terminated malloc'd
+ * string; prints the error and returns NULL on failure. */
 char *cli_read_file(const char *path, size_t *len);
 
 /* ---- checks before any file is read (check.c) ---- */

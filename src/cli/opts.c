@@ -37,9 +37,15 @@ void cli_error(const struct crftag_error *err, enum crftag_status st)
 
 char *cli_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_errorf("%s: cannot open: %s", path, strerror(errno));
+    struct crftag_input *in = NULL;
+    struct crftag_error err;
+    if (strcmp(path, "-") == 0) {   /* stdin is the corpus's */
+        cli_errorf("-: a file name is needed here, not standard input");
+        return NULL;
+    }
+    enum crftag_status st = crftag_input_open(path, &in, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -61,17 +67,19 @@ char *cli_read_file(const char *path, size_t *len)
             buf = nb;
             cap *= 2;
         }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
+        size_t got = 0;
+        int r = crftag_input_read(in, buf + n, cap - n - 1, &got, &err);
+        if (r < 0) {
+            cli_error(&err, (enum crftag_status)r);
+            free(buf);
+            buf = NULL;
             break;
+        }
+        if (r == 0)
+            break;
+        n += got;
     }
-    if (buf && ferror(f)) {
-        cli_errorf("%s: read error: %s", path, strerror(errno));
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
+    crftag_input_close(in);
     if (!buf)
         return NULL;
     buf[n] = '\0';
