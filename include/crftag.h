@@ -489,6 +489,12 @@ struct crftag_progress {
     /* appended after 0.1.0 (fields are only ever added at the end) */
     int dev_plain_tags;   /* 1: the dev labels are plain tags, not BIO      */
                           /*   (crftag_labels_plain): dev_f1 is accuracy    */
+    /* appended after 0.2.0 */
+    int phase;            /* 0: the training whose model is returned;       */
+                          /*   1: the first training of bias "auto" (on 90 % */
+                          /*   of the sentences, to choose the bias), whose  */
+                          /*   lines come first; iteration restarts at 1 for */
+                          /*   phase 0, seconds counts from each start       */
 };
 
 /* Data-parallel training (crftag_train_params.comm): the collective
@@ -577,10 +583,11 @@ struct crftag_train_params {
                           /*   within 0.5 points of the best, for a model       */
                           /*   trained on 90 % of the sentences (stopping at    */
                           /*   10x delta), scored on the other 10 % (5 blocks   */
-                          /*   of 2 %); then training on all of them (about     */
-                          /*   1.5-2x the time).  0 for plain tags or under 100 */
-                          /*   sentences.  Only the final training reports      */
-                          /*   progress; train_seconds covers both.             */
+                          /*   of 2 %); then training on all of them, from the  */
+                          /*   first one's weights.  0 for plain tags or < 100  */
+                          /*   sentences.  Both trainings report progress       */
+                          /*   (crftag_progress.phase); train_seconds covers    */
+                          /*   both.                                            */
     const char *clusters; /* built-in features: path of a word-      default NULL */
                           /*   cluster file (crftag_clusters_write's format,    */
                           /*   or Liang's Brown-cluster "paths" file); adds     */

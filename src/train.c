@@ -106,6 +106,7 @@ struct trainer {
     int dev_plain;               /* dev labels are plain tags: "F1" is accuracy */
     /* progress */
     double t0;
+    int phase;                   /* crftag_progress.phase */
     int iterations;
     double last_f;
     int canceled;
@@ -426,6 +427,7 @@ static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloat
     pr.active = active;
     pr.dev_f1 = f1;
     pr.dev_plain_tags = tr->dev_plain;
+    pr.phase = tr->phase;
     pr.seconds = util_now() - tr->t0;
     if (tr->p->progress(&pr, tr->p->user)) {
         tr->canceled = 1;
@@ -714,17 +716,35 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     return CRFTAG_OK;
 }
 
+static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
+                              struct crftag_model **init, int phase, struct crftag_model **out,
+                              struct crftag_error *err);
+
 enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err)
 {
-    return train_fit_from(c, p, NULL, out, err);
+    return fit(c, p, NULL, 0, out, err);
+}
+
+enum crftag_status train_fit_first(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *p,
+                                   struct crftag_model **out, struct crftag_error *err)
+{
+    return fit(c, p, NULL, 1, out, err);
 }
 
 enum crftag_status train_fit_from(const struct crftag_corpus *c,
                                   const struct crftag_train_params *p,
                                   struct crftag_model **init, struct crftag_model **out,
                                   struct crftag_error *err)
+{
+    return fit(c, p, init, 0, out, err);
+}
+
+static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
+                              struct crftag_model **init, int phase, struct crftag_model **out,
+                              struct crftag_error *err)
 {
     if (out)
         *out = NULL;
@@ -734,6 +754,7 @@ enum crftag_status train_fit_from(const struct crftag_corpus *c,
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
     lbfgsfloatval_t *x = NULL;
+    tr.phase = phase;
     enum crftag_status st = trainer_setup(&tr, c, p, err);
     struct crftag_model *m = tr.m;
     if (st != CRFTAG_OK)

@@ -26,6 +26,12 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err);
 
+/* train_fit for the first training of bias "auto": its progress lines have
+ * crftag_progress.phase 1. */
+enum crftag_status train_fit_first(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *p,
+                                   struct crftag_model **out, struct crftag_error *err);
+
 /* train_fit starting from the weights of *init (as p->init, which it
  * overrides), a model the caller hands over: it is freed, and *init set to
  * NULL, as soon as its weights are copied, before the optimizer's memory is

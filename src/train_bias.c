@@ -11,8 +11,8 @@
  *        whose neighbours were trained on looks easier than new text);
  *        spread over the corpus, so that one topic does not decide;
  *     2. train_fit on the other 90 % with the same parameters but a stopping
- *        rule 10x looser (delta), no bias, no dev data and no progress
- *        callback;
+ *        rule 10x looser (delta), no bias and no dev data; its progress
+ *        lines have crftag_progress.phase 1;
  *     3. tag the held-out sentences with each bias X of bias_grid and keep
  *        the smallest X whose entity F1 (conlleval's, crftag_eval) is within
  *        BIAS_MARGIN (0.5) points of the best: a flat curve is noise of the
@@ -170,12 +170,11 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         q.bias = NULL;
         q.dev = NULL;
         q.dev_patience = 0;
-        q.progress = NULL;
         q.keep_names = 0;        /* this model is only scored */
         /* a looser stopping rule: the held-out F1 is flat long before the
          * objective settles, and this training only ranks the biases */
         q.delta = p->delta * BIAS_DELTA_SCALE;
-        st = train_fit(rest, &q, &m, err);
+        st = train_fit_first(rest, &q, &m, err);   /* progress: phase 1 */
     }
     crftag_corpus_free(rest);
     if (st != CRFTAG_OK)

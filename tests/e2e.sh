@@ -556,6 +556,17 @@ else
     fail "--max-iter 0 stops by delta, after more than 20 iterations"
 fi
 
+# --- --bias auto reports both trainings, the first one first; --trace the final one ---
+check "bias auto: progress of both trainings" "$CRFTAG" train --max-iter 3 --trace "$T/trace.tsv" \
+    -o "$T/auto3.crftag" "$T/train.txt"
+awk '/first training, on 90 % of the sentences/ { f = NR } /^iter/ && f && !a { i1 = NR }
+     /training on all the sentences, from the first/ { a = NR } /^iter/ && a { i2 = NR }
+     END { exit !(f && i1 > f && a > i1 && i2 > a) }' "$T/err" &&
+    ok "bias auto: first training's lines, then the final one's" ||
+    fail "bias auto: first training's lines, then the final one's"
+[ "$(wc -l < "$T/trace.tsv")" -eq 3 ] && ok "--trace: the final training's 3 iterations" ||
+    fail "--trace: the final training's 3 iterations (got $(wc -l < "$T/trace.tsv"))"
+
 # --- continue training: --init MODEL ---
 check "train a first model (300 sentences)" "$CRFTAG" train --quiet --max-iter 30 -o "$T/first.crftag" \
     "$T/train300.txt"

@@ -175,6 +175,20 @@ static void test_unseen_names(void **state)
  * names (each is an entity in only 40 % of its contexts) and a positive bias
  * pays on the held-out sentences, so it is chosen, stored and finds them;
  * on plain tags (part of speech) no bias is chosen. */
+/* Progress of a --bias auto training: the phase of each line in order. */
+struct phases {
+    int seq[4096];
+    int n;
+};
+
+static int record_phase(const struct crftag_progress *pr, void *user)
+{
+    struct phases *ph = user;
+    if (ph->n < 4096)
+        ph->seq[ph->n++] = pr->phase;
+    return 0;
+}
+
 static void test_auto_bias(void **state)
 {
     (void)state;
@@ -189,7 +203,28 @@ static void test_auto_bias(void **state)
     crftag_train_params_init(&p);
     p.threads = 2;
     struct crftag_model *m, *m0;
+    struct phases ph = { {0}, 0 };
+    p.progress = record_phase;
+    p.user = &ph;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    p.progress = NULL;
+    /* both trainings report, the first one's lines (phase 1) first */
+    int first = 0, final = 0;
+    for (int k = 0; k < ph.n; k++) {
+        if (ph.seq[k] == 1) {
+            assert_int_equal(final, 0);
+            first++;
+        } else {
+            assert_int_equal(ph.seq[k], 0);
+            final++;
+        }
+    }
+    struct crftag_model_info im;
+    crftag_model_get_info(m, &im);
+    print_message("progress lines: %d of the first training, %d of the final one\n", first,
+                  final);
+    assert_true(first > 0);
+    assert_int_equal(final, (int)im.iterations);
     p.bias = NULL;
     assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
     double b = 0;

@@ -32,6 +32,7 @@ struct train_opts {
     int no_keep_names;
     const char *input_format;
     int informat;                /* enum crftag_input_format of input_format */
+    int phase;                   /* crftag_progress.phase of the last line, -1 before */
 };
 
 static const struct opt train_table[] = {
@@ -93,8 +94,17 @@ static const struct opt train_table[] = {
 
 static int progress(const struct crftag_progress *p, void *user)
 {
-    const struct train_opts *o = user;
-    if (o->trace) {              /* a line as soon as the iteration ends */
+    struct train_opts *o = user;
+    if (!o->quiet && p->phase != o->phase) {   /* --bias auto: say which training */
+        if (p->phase == 1)
+            fprintf(stderr, "crftag: first training, on 90 %% of the sentences, to choose "
+                            "the label bias (--bias 0: none)\n");
+        else if (o->phase == 1)
+            fprintf(stderr, "crftag: training on all the sentences, from the first "
+                            "training's weights\n");
+    }
+    o->phase = p->phase;
+    if (o->trace && p->phase == 0) {   /* a line as soon as the iteration ends */
         fprintf(o->trace, "%d\t%.17g\t%.17g\t%zu\t%.3f\n", p->iteration, p->objective,
                 p->gnorm, p->active, p->seconds);
         fflush(o->trace);
@@ -374,6 +384,7 @@ int cmd_train(int argc, char **argv)
     p->progress = progress;
     p->stop = stop_requested;
     p->user = &o;
+    o.phase = -1;
     p->comm = cli_dist_comm();   /* crftag-mpi; NULL in crftag */
 
     int status = CLI_FAIL;
