@@ -514,11 +514,14 @@ struct crftag_progress {
  * then fails with CRFTAG_ERR_IO).  They are called in the same order on
  * every rank; a rank that fails between two calls leaves the others waiting
  * in the next one, so the caller must end the whole group when crftag_train
- * fails on any rank (MPI_Abort).  Not supported with comm: the automatic
- * label bias (bias "auto": give a fixed one) and early stopping
- * (dev_patience); dev data may be given to one rank only (the one that
- * reports progress), since it takes no part in the steps.  The layout of this
- * struct is fixed (a change is an ABI break). */
+ * fails on any rank (MPI_Abort).  Every parameter works with comm: the
+ * automatic label bias holds out the same global sentence numbers and sums
+ * the held-out chunk counts over the ranks; dev data may be given to one rank
+ * only (the one that reports progress): its F1 is passed to every rank, so
+ * that early stopping (dev_patience) ends all at the same iteration.  The
+ * answers of stop and progress are combined over the ranks at the end of
+ * every iteration (the strongest wins), so that every rank stops at the same
+ * one.  The layout of this struct is fixed (a change is an ABI break). */
 enum crftag_comm_type { CRFTAG_COMM_DOUBLE = 0, CRFTAG_COMM_UINT64 = 1 };
 enum crftag_comm_op { CRFTAG_COMM_SUM = 0, CRFTAG_COMM_MAX = 1, CRFTAG_COMM_BOR = 2 };
 struct crftag_comm {

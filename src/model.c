@@ -42,6 +42,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->dense_slot);
     free(m->dense_w);
     free(m->trans);
+    free(m->warm_w);
     free(m->allowed);
     free(m->allowed_start);
     free(m->meta.stop_reason);

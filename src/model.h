@@ -60,6 +60,9 @@ struct crftag_model {
     uint32_t (*dense_slot)[2];   /* {attribute, row} */
     float *dense_w;              /* [rows][L] */
     float *trans;                /* [L][L] */
+    double *warm_w;              /* the first training of bias auto: its pair     */
+                                 /* weights, then trans, unrounded (train_init.c); */
+                                 /* NULL otherwise, never saved                    */
     unsigned char *allowed;      /* [L][L] BIO mask, 1 = allowed */
     unsigned char *allowed_start;/* [L] */
     struct model_meta meta;

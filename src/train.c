@@ -366,6 +366,22 @@ out:
 static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
                         lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1);
 
+/* Data-parallel: the ranks' verdicts on stopping (none, keep the weights,
+ * cancel) combined by their maximum, so that a signal that reached one rank
+ * only, or a progress callback that canceled on one, stops them all at the
+ * end of the same iteration.  Non-zero when the ranks could not agree. */
+static int train_agree_stop(struct trainer *tr)
+{
+    uint64_t v = tr->canceled ? 2 : tr->interrupted ? 1 : 0;
+    if (dist_max_u64(tr->p->comm, &v, 1)) {
+        tr->bad_number = 5;
+        return 1;
+    }
+    tr->canceled = v == 2;
+    tr->interrupted = v == 1;
+    return 0;
+}
+
 static int train_progress(void *instance, const double *x, const double *g, double fx,
                           double xnorm, double gnorm, size_t np, int k)
 {
@@ -377,6 +393,12 @@ static int train_progress(void *instance, const double *x, const double *g, doub
     double f1 = -1.0;
     if (tr->dev && (tr->best_x || tr->p->progress))
         f1 = train_dev_f1(tr, x);
+    /* data-parallel: the rank that holds the dev data scores it, every rank
+     * gets its F1, so that all keep the same best */
+    if (tr->p->comm && tr->ds.has_dev && dist_from_any(tr->p->comm, tr->dev != NULL, &f1)) {
+        tr->bad_number = 5;
+        return 1;
+    }
     if (tr->best_x) {
         if (f1 < 0) {            /* out of memory while scoring the dev data */
             tr->bad_number = 3;
@@ -389,9 +411,13 @@ static int train_progress(void *instance, const double *x, const double *g, doub
             memcpy(tr->best_x, x, (size_t)n * sizeof *x);
         }
     }
-    if (tr->p->progress && train_report(tr, x, fx, xnorm, gnorm, n, k, f1))
+    int stop = tr->p->progress && train_report(tr, x, fx, xnorm, gnorm, n, k, f1);
+    if (!stop)
+        stop = train_poll_stop(tr->p, &tr->interrupted, &tr->canceled);
+    /* data-parallel: every rank stops at the same iteration, the same way */
+    if (tr->p->comm && train_agree_stop(tr))
         return 1;
-    if (train_poll_stop(tr->p, &tr->interrupted, &tr->canceled))
+    if (stop || tr->interrupted || tr->canceled)
         return 1;
     if (tr->best_x && tr->p->dev_patience > 0 && k - tr->best_iter >= tr->p->dev_patience) {
         tr->early_stopped = 1;
@@ -529,7 +555,8 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     tr->m = m;
 
     /* features, labels, attributes and pairs (train_data.c) */
-    st = train_features(m, c, p, err);
+    st = p->comm ? train_features(m, c, p, tr->ds.attrs, tr->ds.ncols, err)
+                 : train_features(m, c, p, c->attrs, c->ncols, err);
     if (st == CRFTAG_OK)
         st = p->comm ? dist_labels(m, c, p, &tr->td.label, err)
                      : train_labels(m, c, p, &tr->td.label, err);
@@ -772,7 +799,9 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         crftag_model_free(*init);
         *init = NULL;
     }
-    if (p->dev_patience > 0 || (tr.dev && p->stop)) {   /* the best dev F1's weights */
+    /* the best dev F1's weights (data-parallel: on every rank when one holds dev data) */
+    int has_dev = p->comm ? tr.ds.has_dev : tr.dev != NULL;
+    if (p->dev_patience > 0 || (has_dev && p->stop)) {
         tr.best_x = util_malloc(tr.nparams, sizeof *tr.best_x);
         if (!tr.best_x) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)",
@@ -794,6 +823,10 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         st = train_weights_to_model(&tr, c, x, reason, err);
     if (st != CRFTAG_OK)
         goto fail;
+    /* the first training of bias auto hands its weights on unrounded (the
+     * final training starts from them); not when L1 compacts the pairs */
+    if (phase == 1 && p->c1 <= 0 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
+        memcpy(m->warm_w, x, tr.nparams * sizeof *x);
     lbfgs_free(x);
     x = NULL;
     free(tr.obs);

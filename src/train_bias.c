@@ -27,6 +27,13 @@
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
+ *
+ *   Data-parallel (p->comm): the sentence numbers s and N are global (rank r
+ *   holds the r-th block of the one sentence order), so the same sentences
+ *   are held out whichever rank holds them; the first training runs over the
+ *   ranks like any other, each rank scores its held-out sentences and the
+ *   chunk counts (not the F1s) are summed over the ranks: every rank chooses
+ *   the bias one process chooses.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +44,7 @@
 #include "labels.h"
 #include "model.h"
 #include "train.h"
+#include "train_dist.h"
 #include "train_init.h"
 #include "util.h"
 
@@ -55,12 +63,28 @@ static int bias_held_out(size_t s, size_t n)
     return (size_t)((unsigned long long)s * BIAS_BLOCKS / n) % BIAS_EVERY == BIAS_EVERY - 1;
 }
 
-/* *f1 = entity F1 (percent) of model m with bias spec on the held-out
- * sentences of c; *plain is set when the gold labels are plain tags or hold
- * no entity. */
+/* The sentences of this rank among all: s of c is sentence sent0 + s of
+ * nsent (one process: 0 and c->nsent). */
+struct bias_shares {
+    size_t sent0, nsent;
+};
+
+/* Entity F1 in percent of chunk counts, as crftag_eval_f1 computes it
+ * (conlleval: p and r first, then their harmonic mean). */
+static double bias_f1(uint64_t correct, uint64_t guessed, uint64_t gold)
+{
+    double p = guessed > 0 ? (double)(100 * correct) / (double)guessed : 0.0;
+    double r = gold > 0 ? (double)(100 * correct) / (double)gold : 0.0;
+    return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+/* The chunk counts of model m with bias spec on the held-out sentences of c
+ * into n[4]: correct, predicted and gold chunks, and 1 when the gold labels
+ * are plain tags. */
 static enum crftag_status bias_score(const struct crftag_model *m,
-                                     const struct crftag_corpus *c, const char *spec,
-                                     double *f1, int *plain, struct crftag_error *err)
+                                     const struct crftag_corpus *c,
+                                     const struct bias_shares *sh, const char *spec,
+                                     uint64_t n[4], struct crftag_error *err)
 {
     struct crftag_tagger *t = NULL;
     struct crftag_eval *ev = NULL;
@@ -77,7 +101,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
     if (st != CRFTAG_OK)
         goto out;
     for (size_t s = 0; s < c->nsent; s++) {
-        if (!bias_held_out(s, c->nsent))
+        if (!bias_held_out(sh->sent0 + s, sh->nsent))
             continue;
         struct sentence sen;
         corpus_sentence(c, s, &sen);
@@ -101,8 +125,10 @@ static enum crftag_status bias_score(const struct crftag_model *m,
     }
     struct crftag_eval_counts tot;
     crftag_eval_total(ev, &tot);
-    *plain = tot.plain_tags || tot.gold_chunks == 0;
-    *f1 = *plain ? 0.0 : crftag_eval_f1(ev);
+    n[0] = tot.correct_chunks;
+    n[1] = tot.pred_chunks;
+    n[2] = tot.gold_chunks;
+    n[3] = tot.plain_tags != 0;
 out:
     crftag_tagger_free(t);
     crftag_eval_free(ev);
@@ -142,6 +168,31 @@ static enum crftag_status bias_interrupted(struct crftag_model *m, struct crftag
     return CRFTAG_OK;
 }
 
+/* The global sentence numbers of c (sh) and whether some label of all
+ * the sentences is a chunk label, over the ranks of p->comm when given. */
+static enum crftag_status bias_shares(const struct crftag_corpus *c,
+                                      const struct crftag_train_params *p,
+                                      struct bias_shares *sh, int *chunks,
+                                      struct crftag_error *err)
+{
+    sh->sent0 = 0;
+    sh->nsent = c->nsent;
+    *chunks = bias_has_chunks(c);
+    if (!p->comm)
+        return CRFTAG_OK;
+    struct dist_shares ds;
+    enum crftag_status st = dist_check(c, p, &ds, err);
+    if (st != CRFTAG_OK)
+        return st;
+    sh->sent0 = ds.sent0;
+    sh->nsent = ds.nsent;
+    uint64_t any = (uint64_t)*chunks;
+    if (dist_max_u64(p->comm, &any, 1))
+        return err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not exchange data");
+    *chunks = any != 0;
+    return CRFTAG_OK;
+}
+
 /* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
  * gets the model of the first training (NULL when there was none).  When
  * p->stop interrupts the first training, *out_interrupted gets its model. */
@@ -151,15 +202,19 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
                                       struct crftag_model **out_first, struct crftag_error *err)
 {
     snprintf(spec, len, "0");
-    if (c->nsent < BIAS_MIN_SENT || !bias_has_chunks(c))
-        return CRFTAG_OK;
+    struct bias_shares sh;
+    int chunks;
+    enum crftag_status st = bias_shares(c, p, &sh, &chunks, err);
+    if (st != CRFTAG_OK || sh.nsent < BIAS_MIN_SENT || !chunks)
+        return st;
     struct crftag_corpus *rest = NULL;
     struct crftag_model *m = NULL;
-    enum crftag_status st = crftag_corpus_new(&rest);
+    st = crftag_corpus_new(&rest);
     if (st != CRFTAG_OK)
         return err_set(err, st, NULL, 0, "out of memory");
+    rest->attrs = c->attrs;          /* the same kind of features */
     for (size_t s = 0; s < c->nsent && st == CRFTAG_OK; s++) {
-        if (bias_held_out(s, c->nsent))
+        if (bias_held_out(sh.sent0 + s, sh.nsent))
             continue;
         struct sentence sen;
         corpus_sentence(c, s, &sen);
@@ -185,11 +240,22 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     size_t n = 0;
     for (; n < BIAS_NGRID; n++) {
         char cand[32];
-        int plain = 0;
+        uint64_t k[4] = {0, 0, 0, 0};
         snprintf(cand, sizeof cand, "%g", bias_grid[n]);
-        st = bias_score(m, c, cand, &f1[n], &plain, err);
-        if (st != CRFTAG_OK || plain)
+        st = bias_score(m, c, &sh, cand, k, err);
+        /* data-parallel: the counts of every rank (a rank that failed sends
+         * its zeros and stops after the sum, the others with it) */
+        uint64_t bad = st != CRFTAG_OK;
+        if (p->comm && (dist_sum_u64(p->comm, k, 4) || dist_max_u64(p->comm, &bad, 1))) {
+            st = err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not exchange data");
             break;
+        }
+        if (st == CRFTAG_OK && bad)
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "another rank failed to tag its "
+                         "held-out sentences");
+        if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
+            break;
+        f1[n] = bias_f1(k[0], k[1], k[2]);
         if (f1[n] > best)
             best = f1[n];
     }
@@ -224,13 +290,6 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
         return train_fit(c, p, out, err);
-    if (p->comm) {
-        if (out)
-            *out = NULL;
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "the automatic label bias (\"auto\") is not supported in "
-                       "data-parallel training: give a fixed bias (0: none)");
-    }
     if (out)
         *out = NULL;
     err_clear(err);

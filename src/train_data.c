@@ -93,7 +93,8 @@ enum crftag_status train_check(const struct crftag_corpus *c,
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "num_lexicon_files is %zu but lexicon_files is NULL",
                        p->num_lexicon_files);
-    if (p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
+    /* with p->comm, dist_check: the dev data may be on one rank only */
+    if (!p->comm && p->dev_patience > 0 && (!p->dev || p->dev->nsent == 0))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "early stopping (dev patience) needs dev data");
     if (!p->comm && c->ntok >= UINT32_MAX)
@@ -108,11 +109,11 @@ enum crftag_status train_check(const struct crftag_corpus *c,
 
 
 enum crftag_status train_features(struct crftag_model *m, const struct crftag_corpus *c,
-                                  const struct crftag_train_params *p,
-                                  struct crftag_error *err)
+                                  const struct crftag_train_params *p, int attrs,
+                                  size_t ncols, struct crftag_error *err)
 {
     enum crftag_status st;
-    if (c->attrs) {
+    if (attrs) {
         feat_config_attrs(&m->feat, p->hash_seed);
         return CRFTAG_OK;
     }
@@ -126,12 +127,12 @@ enum crftag_status train_features(struct crftag_model *m, const struct crftag_co
                                   p->hash_seed, err);
         if (st != CRFTAG_OK)
             return st;
-        if (m->feat.ncols > c->ncols - 1)
+        if (m->feat.ncols > ncols - 1)
             return err_set(err, CRFTAG_ERR_INVALID, p->template_name, 0,
                            "the template reads column %zu, but the training data has %zu "
                            "feature column%s (columns 0..%zu) before the label",
-                           m->feat.ncols - 1, c->ncols - 1, c->ncols - 1 == 1 ? "" : "s",
-                           c->ncols - 2);
+                           m->feat.ncols - 1, ncols - 1, ncols - 1 == 1 ? "" : "s",
+                           ncols - 2);
         return CRFTAG_OK;
     }
     st = feat_config_builtin(&m->feat, p->hash_seed);
@@ -581,10 +582,8 @@ static enum crftag_status train_pairs_sort(struct crftag_model *m, const struct 
     return st;
 }
 
-/* Rewrites the ids of td through remap (UINT32_MAX: dropped by the cut-off;
- * the remap keeps their order), weights (td->val) along. */
-static enum crftag_status train_repack(struct tdata *td, const uint32_t *remap,
-                                       struct crftag_error *err)
+enum crftag_status tdata_repack(struct tdata *td, const uint32_t *remap,
+                                struct crftag_error *err)
 {
     enum crftag_status st = CRFTAG_OK;
     struct tdata nt = *td;
@@ -697,7 +696,7 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
     }
 
     /* with a cut-off, repack the ids (the remap keeps their order) */
-    if (na < nprov && (st = train_repack(td, remap, err)) != CRFTAG_OK)
+    if (na < nprov && (st = tdata_repack(td, remap, err)) != CRFTAG_OK)
         goto out;
 
     /* distinct (attribute, label) pairs, by attribute then label */

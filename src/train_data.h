@@ -83,12 +83,13 @@ enum crftag_status train_check(const struct crftag_corpus *c,
                                const struct crftag_train_params *p,
                                struct crftag_error *err);
 
-/* Sets up m->feat as p asks: a CRF++ template (checked against the columns
- * of c), or the built-in features with the entity lexicon of c, the word
- * clusters and the user lexicon files. */
+/* Sets up m->feat as p asks: the attributes of CRFsuite's format (attrs),
+ * a CRF++ template (checked against ncols, the columns of the data), or the
+ * built-in features with the entity lexicon of c, the word clusters and the
+ * user lexicon files.  (attrs and ncols: of c, or over the ranks.) */
 enum crftag_status train_features(struct crftag_model *m, const struct crftag_corpus *c,
-                                  const struct crftag_train_params *p,
-                                  struct crftag_error *err);
+                                  const struct crftag_train_params *p, int attrs,
+                                  size_t ncols, struct crftag_error *err);
 
 /* The labels of the model skeleton m from c: the label set, the BIO
  * constraint (when the gold sequences are valid IOB2 and p asks for it), a
@@ -129,6 +130,11 @@ void train_observed(const struct crftag_model *m, const struct tdata *td, uint32
 /* Sorts ids[0..n) and appends them packed to td->pk at *len (capacity
  * *cap); -1 when out of memory.  pk_trim gives back the slack once td->pk is
  * complete (len entries). */
+/* Rewrites the ids of td through remap (UINT32_MAX: dropped), weights
+ * (td->val) along; the ids of each token are sorted again. */
+enum crftag_status tdata_repack(struct tdata *td, const uint32_t *remap,
+                                struct crftag_error *err);
+
 int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t n,
               double *vals, size_t *vcap);
 void pk_trim(struct tdata *td, size_t len);

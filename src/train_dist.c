@@ -37,6 +37,27 @@ int dist_sum(const struct crftag_comm *cm, double *buf, size_t n)
     return n ? cm->allreduce(buf, n, CRFTAG_COMM_DOUBLE, CRFTAG_COMM_SUM, cm->user) : 0;
 }
 
+int dist_sum_u64(const struct crftag_comm *cm, uint64_t *buf, size_t n)
+{
+    return dist_allreduce_u64(cm, buf, n, CRFTAG_COMM_SUM);
+}
+
+int dist_max_u64(const struct crftag_comm *cm, uint64_t *buf, size_t n)
+{
+    return dist_allreduce_u64(cm, buf, n, CRFTAG_COMM_MAX);
+}
+
+int dist_from_any(const struct crftag_comm *cm, int mine, double *v)
+{
+    uint64_t b = 0;
+    if (mine)
+        memcpy(&b, v, sizeof b);
+    if (dist_allreduce_u64(cm, &b, 1, CRFTAG_COMM_MAX))
+        return -1;
+    memcpy(v, &b, sizeof b);
+    return 0;
+}
+
 /* Rank root's blob mine[mine_len] into every rank's *buf[*len] (malloc'd). */
 static int dist_bcast_blob(int root, const void *mine, size_t mine_len, void **buf, size_t *len,
                            void *user)
@@ -100,16 +121,20 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
     if (cm->size < 1 || cm->rank < 0 || cm->rank >= cm->size || !cm->allreduce || !cm->bcast)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "invalid comm (rank %d of %d)",
                        cm->rank, cm->size);
-    /* [sentences of each rank] [tokens of each rank] [max columns] [~min columns] */
-    uint64_t *v = util_calloc(2 * R + 2, sizeof *v);
+    /* [sentences of each rank] [tokens of each rank] [max columns] [~min columns]
+     * [dev data] [CRFsuite's format] [~ the same] (empty shares say nothing) */
+    uint64_t *v = util_calloc(2 * R + 5, sizeof *v);
     if (!v)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     v[cm->rank] = c->nsent;
     v[R + (size_t)cm->rank] = c->ntok;
     v[2 * R] = c->nsent ? c->ncols : 0;
     v[2 * R + 1] = c->nsent ? ~(uint64_t)c->ncols : 0;
+    v[2 * R + 2] = p->dev && p->dev->nsent > 0;
+    v[2 * R + 3] = c->nsent && c->attrs;
+    v[2 * R + 4] = c->nsent && !c->attrs;
     if (dist_allreduce_u64(cm, v, 2 * R, CRFTAG_COMM_SUM) ||
-        dist_allreduce_u64(cm, v + 2 * R, 2, CRFTAG_COMM_MAX)) {
+        dist_allreduce_u64(cm, v + 2 * R, 5, CRFTAG_COMM_MAX)) {
         free(v);
         return dist_failed(err);
     }
@@ -124,21 +149,26 @@ enum crftag_status dist_check(const struct crftag_corpus *c,
             big = v[R + r];
     }
     out->ncols = v[2 * R];
+    out->has_dev = v[2 * R + 2] != 0;
+    out->attrs = v[2 * R + 3] != 0;
     if (out->nsent == 0 || out->ntok == 0)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "the training data holds no sentences");
     else if (~v[2 * R + 1] != v[2 * R])
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the shares of the ranks have %zu and %zu columns per token",
                      (size_t)~v[2 * R + 1], out->ncols);
+    else if (v[2 * R + 3] && v[2 * R + 4])
+        st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                     "the shares of the ranks mix CRFsuite's format and columns");
     else if (out->ncols < 2)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the training data has no label column (1 column per token)");
     else if (big >= UINT32_MAX)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "a rank holds %zu tokens (at most 4294967294)", (size_t)big);
-    else if (p->dev_patience > 0)
+    else if (p->dev_patience > 0 && !out->has_dev)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                     "early stopping (dev patience) is not supported in data-parallel training");
+                     "early stopping (dev patience) needs dev data on one of the ranks");
     else if (p->dev && p->dev->nsent > 0 && p->dev->ncols != out->ncols)
         st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                      "the dev data has %zu columns per token, the training data %zu",
@@ -334,50 +364,19 @@ static enum crftag_status dist_attr_ids(struct crftag_model *m, const struct crf
     return CRFTAG_OK;
 }
 
-/* Rewrites the provisional ids of td to final ones (remap[lg[id]]). */
-static enum crftag_status dist_repack(struct tdata *td, const uint32_t *lg, const uint32_t *remap,
-                                      struct crftag_error *err)
+/* Rewrites the provisional ids of td (nprov of them) to final ones
+ * (remap[lg[id]]), weights along. */
+static enum crftag_status dist_repack(struct tdata *td, size_t nprov, const uint32_t *lg,
+                                      const uint32_t *remap, struct crftag_error *err)
 {
-    if (td->val)
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "weighted attributes (name:weight) are not supported in data-parallel "
-                       "training");
-    struct tdata nt = *td;
-    size_t len = 0, cap = 0, tcap = 0;
-    uint32_t *tok = NULL;
-    int bad = 0;
-    nt.pk = NULL;
-    nt.nids = 0;
-    for (size_t t = 0; t < td->ntok && !bad; t++) {
-        size_t n = 0;
-        struct pk_iter it;
-        for (pk_iter_init(&it, td, t); pk_iter_next(&it) && !bad;) {
-            uint32_t a = remap[lg[it.id]];
-            if (a == UINT32_MAX)
-                continue;
-            if (UTIL_GROW(tok, tcap, n + 1))
-                bad = 1;
-            else
-                tok[n++] = a;
-        }
-        size_t start = len;
-        if (!bad && pk_append(&nt, &len, &cap, tok, n, NULL, NULL))
-            bad = 1;
-        td->tok_start[t] = start;        /* token t + 1 is read through the old offsets */
-    }
-    free(tok);
-    if (!bad && !nt.pk && pk_append(&nt, &len, &cap, NULL, 0, NULL, NULL))
-        bad = 1;
-    if (bad) {
-        free(nt.pk);
+    uint32_t *to = util_malloc(nprov ? nprov : 1, sizeof *to);
+    if (!to)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (training data)");
-    }
-    td->tok_start[td->ntok] = len;
-    pk_trim(&nt, len);
-    free(td->pk);
-    td->pk = nt.pk;
-    td->nids = nt.nids;
-    return CRFTAG_OK;
+    for (size_t i = 0; i < nprov; i++)
+        to[i] = remap[lg[i]];
+    enum crftag_status st = tdata_repack(td, to, err);
+    free(to);
+    return st;
 }
 
 /* The (attribute, label) pairs of every rank: label sets of W words per
@@ -436,6 +435,7 @@ enum crftag_status dist_attributes(struct crftag_model *m, const struct crftag_c
     uint64_t *ghash = NULL, *gc = NULL;
     size_t counts_cap = 0;
     enum crftag_status st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, td, err);
+    size_t nprov = prov.n;
     if (st == CRFTAG_OK && !(lg = util_malloc(prov.n ? prov.n : 1, sizeof *lg)))
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attributes)");
     if (st == CRFTAG_OK)
@@ -458,7 +458,7 @@ enum crftag_status dist_attributes(struct crftag_model *m, const struct crftag_c
     free(gc);
     free(ghash);
     if (st == CRFTAG_OK)
-        st = dist_repack(td, lg, remap, err);
+        st = dist_repack(td, nprov, lg, remap, err);
     free(lg);
     free(remap);
     if (st == CRFTAG_OK)

@@ -31,6 +31,8 @@ struct lexicon;
 /* The shares of the ranks: this rank's first global sentence, the totals. */
 struct dist_shares {
     size_t sent0, nsent, ntok, ncols;
+    int has_dev;                 /* some rank holds dev data (p->dev) */
+    int attrs;                   /* the shares are in CRFsuite's format */
 };
 
 /* Collective: the shares, and the checks train_check makes on the corpus,
@@ -58,6 +60,15 @@ enum crftag_status dist_attributes(struct crftag_model *m, const struct crftag_c
 
 /* Sums buf[n] over the ranks in place; 0, or -1 when the callback failed. */
 int dist_sum(const struct crftag_comm *comm, double *buf, size_t n);
+
+/* The same on counts (uint64): sum, maximum. */
+int dist_sum_u64(const struct crftag_comm *comm, uint64_t *buf, size_t n);
+int dist_max_u64(const struct crftag_comm *comm, uint64_t *buf, size_t n);
+
+/* *v of the ranks that pass mine non-zero (they hold the same value) into
+ * *v of every rank, bit for bit (a maximum of the bits, the others sending
+ * 0); 0 or -1.  Some rank must pass mine. */
+int dist_from_any(const struct crftag_comm *comm, int mine, double *v);
 
 /* Collective: CRFTAG_OK when x[n] is bitwise the same on every rank. */
 enum crftag_status dist_same(const struct crftag_comm *comm, const double *x, size_t n,

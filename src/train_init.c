@@ -105,7 +105,7 @@ enum crftag_status train_init_weights(const struct crftag_model *init,
                 continue;
             for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++) {
                 if (m->pair_label[q] == (uint16_t)y) {
-                    x[q] = init->pair_w[k];
+                    x[q] = init->warm_w ? init->warm_w[k] : init->pair_w[k];
                     break;
                 }
             }
@@ -115,7 +115,9 @@ enum crftag_status train_init_weights(const struct crftag_model *init,
     for (size_t i = 0; i < L; i++)
         for (size_t j = 0; j < L; j++)
             if (map[i] >= 0 && map[j] >= 0)
-                trans[i * L + j] = init->trans[(size_t)map[i] * IL + (size_t)map[j]];
+                trans[i * L + j] = init->warm_w
+                    ? init->warm_w[init->npairs + (size_t)map[i] * IL + (size_t)map[j]]
+                    : init->trans[(size_t)map[i] * IL + (size_t)map[j]];
     free(map);
     free(back);
     return CRFTAG_OK;

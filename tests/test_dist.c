@@ -5,7 +5,10 @@
  * model of every rank must be the one a single process trains: the same
  * attributes, pairs, labels and counts, the objective within 1e-9 and the
  * same tags; also with a rank that holds no sentence, with the min-freq
- * cut-off on the summed counts, and the refusals.
+ * cut-off on the summed counts, the automatic label bias, weighted
+ * attributes (CRFsuite's format), a stop asked on
+ * one rank, early stopping on dev data that one rank holds, and the
+ * refusals.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +24,8 @@
 #include "testutil.h"
 
 #define FILE30 "tests/data/corpus_wikiser_30.txt"
+#define FILE300 "corpora/wikiser-train.txt.gz"      /* its first 300 sentences */
+#define FILECS "tests/data/crfsuite_conll_30.txt"   /* CRFsuite's format, name:weight */
 #define RMAX 4
 
 struct group {
@@ -33,7 +38,8 @@ struct group {
 struct rank {
     struct group *g;
     struct crftag_comm comm;
-    size_t first, count;           /* its sentences of FILE30 */
+    const char *path;
+    size_t first, count;           /* its sentences of path */
     struct crftag_train_params p;
     struct crftag_model *m;
     enum crftag_status st;
@@ -89,18 +95,29 @@ static void *rank_main(void *arg)
     struct crftag_error err;
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
     if (r->count)
-        assert_int_equal(crftag_corpus_read_part(c, FILE30, r->first, r->count, NULL, &err),
+        assert_int_equal(crftag_corpus_read_part(c, r->path, r->first, r->count, NULL, &err),
                          CRFTAG_OK);
     r->st = crftag_train(c, &r->p, &r->m, &err);
     crftag_corpus_free(c);
     return NULL;
 }
 
-/* Trains on FILE30 in R ranks holding the blocks cut at cut[0..R-2], with
- * p; fills out[R] (models, or NULL) and returns rank 0's status. */
-static enum crftag_status train_ranks(int R, const size_t *cut, size_t nsent,
-                                      const struct crftag_train_params *p,
-                                      struct crftag_model **out)
+/* rank_main with the dev data (p.dev) on rank 0 only */
+static void *rank_dev0_main(void *arg)
+{
+    struct rank *r = arg;
+    if (r->comm.rank > 0)
+        r->p.dev = NULL;
+    return rank_main(arg);
+}
+
+/* Trains on path (nsent sentences) in R ranks running fn, holding the
+ * blocks cut at cut[0..R-2], with p; fills out[R] (models, or NULL) and
+ * returns rank 0's status. */
+static enum crftag_status train_ranks_with(void *(*fn)(void *), const char *path, int R,
+                                           const size_t *cut, size_t nsent,
+                                           const struct crftag_train_params *p,
+                                           struct crftag_model **out)
 {
     struct group g = { .size = R };
     struct rank r[RMAX];
@@ -114,7 +131,8 @@ static enum crftag_status train_ranks(int R, const size_t *cut, size_t nsent,
         r[k].p = *p;
         r[k].p.comm = &r[k].comm;
         r[k].m = NULL;
-        assert_int_equal(pthread_create(&th[k], NULL, rank_main, &r[k]), 0);
+        r[k].path = path;
+        assert_int_equal(pthread_create(&th[k], NULL, fn, &r[k]), 0);
     }
     for (int k = 0; k < R; k++)
         pthread_join(th[k], NULL);
@@ -124,6 +142,27 @@ static enum crftag_status train_ranks(int R, const size_t *cut, size_t nsent,
         assert_int_equal(r[k].st, r[0].st);
     }
     return r[0].st;
+}
+
+static enum crftag_status train_ranks(int R, const size_t *cut, size_t nsent,
+                                      const struct crftag_train_params *p,
+                                      struct crftag_model **out)
+{
+    return train_ranks_with(rank_main, FILE30, R, cut, nsent, p, out);
+}
+
+static enum crftag_status train_ranks_file(const char *path, int R, const size_t *cut,
+                                           size_t nsent, const struct crftag_train_params *p,
+                                           struct crftag_model **out)
+{
+    return train_ranks_with(rank_main, path, R, cut, nsent, p, out);
+}
+
+static enum crftag_status train_ranks_dev0(const char *path, int R, const size_t *cut,
+                                           size_t nsent, const struct crftag_train_params *p,
+                                           struct crftag_model **out)
+{
+    return train_ranks_with(rank_dev0_main, path, R, cut, nsent, p, out);
 }
 
 /* The tags of every token of FILE30 by m, as label ids. */
@@ -216,17 +255,163 @@ static void test_refused(void **state)
 {
     (void)state;
     struct crftag_train_params p;
-    crftag_train_params_init(&p);        /* bias "auto" */
+    crftag_train_params_init(&p);
     p.max_iter = 2;
     size_t cut[] = { 15 };
     struct crftag_model *m[RMAX];
-    assert_int_equal(train_ranks(2, cut, 30, &p, m), CRFTAG_ERR_INVALID);
-    assert_null(m[0]);
     p.bias = "0";
-    p.dev_patience = 2;
+    p.dev_patience = 2;                  /* no rank holds dev data */
     p.dev = NULL;
     assert_int_equal(train_ranks(2, cut, 30, &p, m), CRFTAG_ERR_INVALID);
+    assert_null(m[0]);
     assert_null(m[1]);
+}
+
+/* The bias "auto" (the default): the held-out blocks are global sentence
+ * numbers and the chunk counts are summed, so the ranks choose the bias one
+ * process chooses (non-zero on these 300 sentences), then train the same
+ * model (the same iterations, objectives within 1e-6). */
+static void test_auto_bias(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read_part(c, FILE300, 0, 300, NULL, NULL), CRFTAG_OK);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);        /* bias "auto" */
+    p.max_iter = 30;
+    p.threads = 1;
+    struct crftag_model *ref, *m[RMAX];
+    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+    float b = crftag_model_label_bias(ref, 1);
+    assert_true(b > 0);                  /* a bias, so that a wrong choice shows */
+    size_t cut[] = { 41, 41, 233 };      /* uneven, rank 1 holds none */
+    assert_int_equal(train_ranks_file(FILE300, 4, cut, 300, &p, m), CRFTAG_OK);
+    for (int k = 0; k < 4; k++) {
+        struct crftag_model_info a, i;
+        crftag_model_get_info(ref, &a);
+        crftag_model_get_info(m[k], &i);
+        for (uint32_t y = 0; y < a.num_labels; y++)
+            assert_true(crftag_model_label_bias(m[k], y) == crftag_model_label_bias(ref, y));
+        assert_int_equal(a.num_features, i.num_features);
+        assert_int_equal(a.iterations, i.iterations);
+        /* the final training continues from the first one's weights: 60
+         * iterations in a row amplify the last-bit differences of sums
+         * taken in another order (4e-8 relative measured), so 1e-6 here */
+        assert_true(close_to(a.final_objective, i.final_objective, 1e-6));
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(ref);
+    crftag_corpus_free(c);
+}
+
+/* CRFsuite's format with weighted attributes (name:weight), a rank with no
+ * sentence among them: the weights travel with the attribute ids, and the
+ * empty rank takes the kind of features of the others. */
+static void test_weighted_attrs(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load_corpus(FILECS);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.max_iter = 15;
+    p.threads = 1;
+    struct crftag_model *ref, *m[RMAX];
+    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+    struct crftag_model_info a;
+    crftag_model_get_info(ref, &a);
+    size_t cut[] = { 9, 9 };             /* rank 1 holds none */
+    assert_int_equal(train_ranks_file(FILECS, 3, cut, 30, &p, m), CRFTAG_OK);
+    for (int k = 0; k < 3; k++) {
+        struct crftag_model_info i;
+        crftag_model_get_info(m[k], &i);
+        assert_string_equal(i.features, a.features);
+        assert_int_equal(i.num_attributes, a.num_attributes);
+        assert_int_equal(i.num_features, a.num_features);
+        assert_int_equal(i.iterations, a.iterations);
+        assert_true(close_to(a.final_objective, i.final_objective, 1e-9));
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(ref);
+    crftag_corpus_free(c);
+}
+
+/* p.stop asks rank `who` alone to stop at `at` iterations. */
+struct stop_at {
+    int calls, at;
+};
+
+static int stop_once(void *user)
+{
+    struct stop_at *s = user;
+    return ++s->calls == s->at ? CRFTAG_STOP_KEEP : 0;
+}
+
+static void *rank_stop_main(void *arg)
+{
+    struct rank *r = arg;
+    static struct stop_at at[RMAX];
+    at[r->comm.rank] = (struct stop_at){ 0, r->comm.rank == 1 ? 4 : -1 };
+    r->p.stop = stop_once;
+    r->p.user = &at[r->comm.rank];
+    return rank_main(arg);
+}
+
+/* A signal that reached one rank only (its stop callback): every rank
+ * stops at the end of the same iteration and keeps the same weights; with
+ * dev data on rank 0 alone, early stopping ends every rank at the same
+ * iteration with the weights of the same best one. */
+static void test_stop_agreed(void **state)
+{
+    (void)state;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.bias = "0";
+    p.max_iter = 15;
+    p.threads = 1;
+    size_t cut[] = { 10, 20 };
+    struct crftag_model *m[RMAX];
+    assert_int_equal(train_ranks_with(rank_stop_main, FILE30, 3, cut, 30, &p, m), CRFTAG_OK);
+    struct crftag_model_info i0;
+    crftag_model_get_info(m[0], &i0);
+    assert_int_equal(i0.iterations, 4);
+    assert_string_equal(i0.stop_reason, "interrupted after 4 iterations");
+    for (int k = 1; k < 3; k++) {
+        struct crftag_model_info i;
+        crftag_model_get_info(m[k], &i);
+        assert_int_equal(i.iterations, 4);
+        assert_true(i.final_objective == i0.final_objective);
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(m[0]);
+
+    /* early stopping: dev data on rank 0 only; one process as reference */
+    struct crftag_corpus *c = load_corpus(FILE30), *dev = load_corpus(FILE30);
+    struct crftag_model *ref;
+    p.max_iter = 60;
+    p.dev = dev;
+    p.dev_patience = 2;
+    p.c2 = 0.001;                        /* so that the dev F1 stops improving */
+    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+    struct crftag_model_info a;
+    crftag_model_get_info(ref, &a);
+    assert_non_null(strstr(a.stop_reason, "early stopping"));
+    assert_int_equal(train_ranks_dev0(FILE30, 3, cut, 30, &p, m), CRFTAG_OK);
+    for (int k = 0; k < 3; k++) {
+        struct crftag_model_info i;
+        crftag_model_get_info(m[k], &i);
+        assert_int_equal(i.iterations, a.iterations);
+        if (k == 0)
+            assert_string_equal(i.stop_reason, a.stop_reason);
+        static uint32_t t0[4096], t1[4096];
+        size_t n0 = tags_of(ref, t0, 4096), n1 = tags_of(m[k], t1, 4096);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(t0, t1, n0 * sizeof *t0);
+        crftag_model_free(m[k]);
+    }
+    crftag_model_free(ref);
+    crftag_corpus_free(c);
+    crftag_corpus_free(dev);
 }
 
 /* crftag_corpus_read_part: counts, blocks, the end of the file. */
@@ -256,6 +441,9 @@ int main(void)
         cmocka_unit_test(test_three_ranks_min_freq),
         cmocka_unit_test(test_empty_rank),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_auto_bias),
+        cmocka_unit_test(test_weighted_attrs),
+        cmocka_unit_test(test_stop_agreed),
         cmocka_unit_test(test_read_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,10 +120,12 @@ void cli_dist_abort(int code);
 void cli_dist_report(double train_seconds);
 
 /* Reads this rank's share of the training files argv[0..n) into c
- * (train_share.c): every file with one rank, or with fewer files than ranks,
- * a block of the sentences.  Collective; 0, or -1 after an error message (on
- * every rank, printed by the rank that met it). */
-int cli_read_share(struct crftag_corpus *c, char **argv, int n, int quiet);
+ * (train_share.c; informat: enum crftag_input_format): every file with one
+ * rank; one plain file, a range of its bytes cut at sentence starts; fewer
+ * files than ranks otherwise, a block of the sentences.  Collective; 0, or
+ * -1 after an error message (on every rank, printed by the rank that met
+ * it). */
+int cli_read_share(struct crftag_corpus *c, char **argv, int n, int informat, int quiet);
 
 /* Reads a whole (small) file, gzip or plain, into a NUL-terminated malloc'd
  * string; prints the error and returns NULL on failure. */

@@ -118,18 +118,16 @@ static int progress(const struct crftag_progress *p, void *user)
             fprintf(stderr, "iter %4d  objective %14.4f  |g| %11.4e  active %9zu  %7.1fs\n",
                     p->iteration, p->objective, p->gnorm, p->active, p->seconds);
     }
-    if (cli_dist_comm())         /* crftag-mpi: every rank stops at the same iteration */
-        return cli_dist_any(cli_interrupted());
     return cli_interrupted() >= 2;
 }
 
 /* crftag_train_params.stop: the first SIGINT / SIGTERM stops training and
- * keeps the weights so far, a second one aborts. */
+ * keeps the weights so far, a second one aborts.  (crftag-mpi: the library
+ * combines the ranks' answers, so that all stop at the same iteration when
+ * the signal reached one of them only.) */
 static int stop_requested(void *user)
 {
     (void)user;
-    if (cli_dist_comm())         /* crftag-mpi: Ctrl-C stops (progress), never saves */
-        return 0;
     int n = cli_interrupted();
     return n >= 2 ? CRFTAG_STOP_ABORT : n == 1 ? CRFTAG_STOP_KEEP : 0;
 }
@@ -184,7 +182,7 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
         return -1;
     }
     if (cli_dist_comm()) {       /* crftag-mpi: this rank's share */
-        if (cli_read_share(*c, argv + 1, npos, o->quiet))
+        if (cli_read_share(*c, argv + 1, npos, o->informat, o->quiet))
             return -1;
     } else {
         for (int i = 1; i <= npos; i++)
@@ -237,9 +235,9 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
 /* After the model was written: the summary, or (also with --quiet) that it
  * is the model of an interrupted training.  Returns the exit status. */
 static int report_written(const struct crftag_model *m, const struct train_opts *o,
-                          int auto_bias)
+                          int auto_bias, int interrupted)
 {
-    if (cli_interrupted()) {
+    if (interrupted) {
         struct crftag_model_info info;
         crftag_model_get_info(m, &info);
         cli_errorf("%s; wrote %s", info.stop_reason, o->output);
@@ -306,14 +304,9 @@ static int load_init(struct train_opts *o, struct crftag_model **init)
 
 /* crftag-mpi: what data-parallel training does not do (the same verdict on
  * every rank, so each returns without a collective).  1 after a message. */
-static int dist_usage(const struct train_opts *o, char **argv, int npos)
+static int dist_usage(char **argv, int npos)
 {
     const char *why = NULL;
-    if (o->p.bias && strcmp(o->p.bias, CRFTAG_BIAS_AUTO) == 0)
-        why = "--bias auto (the default) is not supported by crftag-mpi: give --bias 0 (none) "
-              "or --bias X";
-    else if (o->p.dev_patience > 0)
-        why = "--dev-patience is not supported by crftag-mpi";
     for (int i = 1; i <= npos && !why; i++)
         if (strcmp(argv[i], "-") == 0)
             why = "crftag-mpi reads no training data from stdin (-)";
@@ -349,6 +342,20 @@ static void dist_report(const struct crftag_model *m)
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
     cli_dist_report(info.train_seconds);
+}
+
+/* From now on the first SIGINT / SIGTERM stops training, a second aborts
+ * (crftag-mpi: rank 0 says so; the others stop, and abort, silently). */
+static void catch_signals(const struct train_opts *o)
+{
+    int say = cli_dist_rank() == 0;
+    cli_catch_interrupts_note(say ? "\ncrftag: interrupted: stopping at the end of this "
+                                    "iteration and writing the model (again: abort, write "
+                                    "nothing)\n" : "",
+                              say ? "\ncrftag: training aborted; no model was written\n" : "");
+    if (!o->quiet)
+        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
+                        "abort)\n");
 }
 
 int cmd_train(int argc, char **argv)
@@ -393,7 +400,7 @@ int cmd_train(int argc, char **argv)
     struct crftag_model *m = NULL, *init = NULL;
     struct crftag_error err;
     int quiet = o.quiet;
-    if (cli_dist_comm() && dist_usage(&o, argv, npos))
+    if (cli_dist_comm() && dist_usage(argv, npos))
         return CLI_USAGE;
     o.quiet |= cli_dist_rank() > 0;  /* rank 0 reports */
     if (cli_dist_any(cli_dist_rank() == 0 && check_output_dir(o.output)))
@@ -414,7 +421,8 @@ int cmd_train(int argc, char **argv)
     if (read_corpora(&o, argv, npos, &c, &dev))
         goto out;
     /* the shipped word clusters, for the built-in features (not attribute strings) */
-    if (!o.template_path && !o.no_clusters && !p->clusters && !crftag_corpus_attrs(c)) {
+    if (!o.template_path && !o.no_clusters && !p->clusters &&
+        !cli_dist_any(crftag_corpus_attrs(c))) {     /* crftag-mpi: a share may be empty */
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
@@ -422,12 +430,7 @@ int cmd_train(int argc, char **argv)
     if ((o.init && load_init(&o, &init)) || open_trace(&o))
         goto out;
 
-    cli_catch_interrupts_note("\ncrftag: interrupted: stopping at the end of this iteration and "
-                              "writing the model (again: abort, write nothing)\n",
-                              "\ncrftag: training aborted; no model was written\n");
-    if (!o.quiet)
-        fprintf(stderr, "crftag: training (Ctrl-C: stop and write the model so far; twice: "
-                        "abort)\n");
+    catch_signals(&o);
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
     enum crftag_status st = crftag_train(c, p, &m, &err);
@@ -446,10 +449,12 @@ int cmd_train(int argc, char **argv)
     c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
+    /* crftag-mpi: a signal that reached some ranks only counts for all */
+    int interrupted = cli_dist_any(cli_interrupted() != 0);
     if (cli_dist_comm() && !quiet)
         dist_report(m);
     if (cli_dist_rank() > 0) {   /* rank 0 writes the model */
-        status = CLI_OK;
+        status = interrupted ? cli_interrupt_status() : CLI_OK;
         goto out;
     }
     cli_hold_interrupts(1);      /* a second signal waits for the atomic save */
@@ -460,7 +465,7 @@ int cmd_train(int argc, char **argv)
         cli_error(&err, st);
         goto out;
     }
-    status = report_written(m, &o, auto_bias);
+    status = report_written(m, &o, auto_bias, interrupted);
 out:
     crftag_model_free(init);
     status = close_trace(&o, status);
