@@ -187,7 +187,7 @@ uninstall:
 # through pkg-config, so the installed header, library and crftag.pc are what
 # tests/e2e.sh runs (with an rpath to the staged library, so that they run as
 # built, without LD_LIBRARY_PATH); tests/static_link.c, which defines functions named as
-# the library's internal ones, linked with the installed libcrftag.a.  `make tsan`: test_api under ThreadSanitizer.
+# the library's internal ones, linked with the installed libcrftag.a.  `make tsan`: test_api, test_optimize and tag --threads (tests/tag_threads.sh) under ThreadSanitizer.
 VERSION  = $(shell sed -n 's/^\#define CRFTAG_VERSION_STRING "\(.*\)"/\1/p' include/crftag.h)
 STAGE    = $(abspath $(BUILD))/stage
 EX_SRC   = $(wildcard examples/*.c)
@@ -210,9 +210,13 @@ examples: all
 
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" \
-	    LDFLAGS=-fsanitize=thread build-tsan/tests/test_api build-tsan/tests/test_optimize
+	    LDFLAGS=-fsanitize=thread build-tsan/tests/test_api build-tsan/tests/test_optimize \
+	    build-tsan/crftag
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/tests/test_api
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/tests/test_optimize
+	@d=$$(mktemp -d); TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	    sh tests/tag_threads.sh build-tsan/crftag models/wikiser.crftag $$d quick; \
+	    rc=$$?; rm -rf $$d; exit $$rc
 
 # libFuzzer harnesses (fuzz/*.c) built with clang into build-fuzz/; run e.g.
 #   build-fuzz/fuzz_corpus -dict=fuzz/corpus.dict build-fuzz/corpus-fuzz_corpus fuzz/seeds/corpus

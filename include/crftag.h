@@ -269,6 +269,14 @@ CRFTAG_API int crftag_reader_next(struct crftag_reader *r, const char *const **o
 /* Line number of the first token of the sentence last returned. */
 CRFTAG_API long crftag_reader_line(const struct crftag_reader *r);
 
+/* 1 when the next crftag_reader_next starts without waiting for input to
+ * arrive (lines are buffered, the input has ended or failed, or it is a
+ * regular file), 0 when it may wait (a pipe or terminal with nothing to read
+ * yet).  A program tagging from several threads hands on the sentences it
+ * holds before a read that may wait, so that a program on the other end of
+ * the pipe gets its answers.  NULL gives 1. */
+CRFTAG_API int crftag_reader_ready(const struct crftag_reader *r);
+
 CRFTAG_API void crftag_reader_close(struct crftag_reader *r);
 
 /* crftag_reader_open with the format given (enum crftag_input_format); a
@@ -1028,6 +1036,13 @@ CRFTAG_API enum crftag_status crftag_input_open(const char *path, struct crftag_
  * it writes the next. */
 CRFTAG_API int crftag_input_read(struct crftag_input *in, char *buf, size_t cap,
                                  size_t *out_len, struct crftag_error *err);
+
+/* 1 when the next crftag_input_read returns without waiting for input to
+ * arrive (bytes are buffered, the input has ended, or it is a regular file),
+ * 0 when it may wait (a pipe or terminal with nothing to read yet; gzip data
+ * may give 0 although its buffered bytes would inflate to more).  NULL
+ * gives 1.  As crftag_reader_ready. */
+CRFTAG_API int crftag_input_ready(const struct crftag_input *in);
 
 CRFTAG_API void crftag_input_close(struct crftag_input *in);
 

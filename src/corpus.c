@@ -99,6 +99,11 @@ enum corpus_format corpus_reader_format(const struct corpus_reader *r)
     return r->fmt;
 }
 
+int corpus_reader_ready(const struct corpus_reader *r)
+{
+    return r->failed || r->done || r->la_i < r->la_n || io_ready(r->io);
+}
+
 const char *corpus_reader_path(const struct corpus_reader *r)
 {
     return io_path(r->io);

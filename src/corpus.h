@@ -57,6 +57,11 @@ enum crftag_status corpus_reader_open_format(const char *path, enum corpus_forma
                                              struct corpus_reader **out,
                                              struct crftag_error *err);
 
+/* 1 when the next corpus_reader_next starts without waiting for input
+ * (io_ready, or lines kept from the format detection, or the end or an
+ * error already met); 0 when it may wait. */
+int corpus_reader_ready(const struct corpus_reader *r);
+
 enum corpus_format corpus_reader_format(const struct corpus_reader *r);
 const char *corpus_reader_path(const struct corpus_reader *r);
 void corpus_reader_close(struct corpus_reader *r);

@@ -444,6 +444,11 @@ long crftag_reader_line(const struct crftag_reader *r)
     return r ? r->s.line : 0;
 }
 
+int crftag_reader_ready(const struct crftag_reader *r)
+{
+    return r ? corpus_reader_ready(r->r) : 1;
+}
+
 void crftag_reader_close(struct crftag_reader *r)
 {
     if (!r)

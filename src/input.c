@@ -44,6 +44,11 @@ int crftag_input_read(struct crftag_input *in, char *buf, size_t cap, size_t *ou
     return io_read_upto(in->r, buf, cap, out_len, err);
 }
 
+int crftag_input_ready(const struct crftag_input *in)
+{
+    return in ? io_ready(in->r) : 1;
+}
+
 void crftag_input_close(struct crftag_input *in)
 {
     if (!in)

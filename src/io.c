@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct io_reader {
     unsigned char *zin;     /* [IO_CHUNK] raw bytes read from fd */
     size_t zpos, zend;      /* IO_PLAIN: unread raw bytes zin[zpos, zend) */
     int fd_eof;             /* read(2) returned 0 */
+    int regular;            /* fd is a regular file: read(2) never waits */
     char *path;             /* as shown in messages ("<stdin>" for "-") */
     char *in;               /* [IO_CHUNK] block of decompressed input */
     size_t pos, end;        /* unread bytes are in[pos, end) */
@@ -94,6 +96,8 @@ enum crftag_status io_open(const char *path, struct io_reader **out, struct crft
         io_close(r);
         return err_set(err, CRFTAG_ERR_IO, shown, 0, "cannot open: %s", strerror(e));
     }
+    struct stat fst;
+    r->regular = fstat(r->fd, &fst) == 0 && S_ISREG(fst.st_mode);
     *out = r;
     return CRFTAG_OK;
 }
@@ -347,6 +351,21 @@ int io_read_upto(struct io_reader *r, char *buf, size_t cap, size_t *len,
     }
     *len = n;
     return n > 0;
+}
+
+int io_ready(const struct io_reader *r)
+{
+    if (r->pos < r->end || r->eof || r->fd_eof || r->regular || r->mode == IO_DONE)
+        return 1;
+    if (r->mode == IO_PLAIN && r->zpos < r->zend)
+        return 1;
+    /* gzip with raw bytes left may still need more of them: ask the fd */
+    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    int n;
+    do
+        n = poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0;       /* data, end of file (POLLHUP) or an error to report */
 }
 
 long io_lineno(const struct io_reader *r)

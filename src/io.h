@@ -37,6 +37,13 @@ int io_read_upto(struct io_reader *r, char *buf, size_t cap, size_t *len,
                  struct crftag_error *err);
 
 /* Line number of the line last returned (1-based). */
+/* 1 when the next read returns at least a byte, the end or an error
+ * without waiting for input to arrive: bytes are buffered, the input has
+ * ended, or it is a regular file; 0 when read(2) may wait (a pipe, terminal
+ * or socket with nothing to read yet).  A gzip stream may report 0 although
+ * its buffered bytes would inflate to more: never 1 wrongly. */
+int io_ready(const struct io_reader *r);
+
 long io_lineno(const struct io_reader *r);
 
 /* The path given to io_open ("-" shown as "<stdin>"). */

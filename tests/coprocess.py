@@ -4,7 +4,8 @@ open throughout.  A tagger that waited for more input (or for the end of it)
 before answering would never answer: a generous guard (30 s per answer) turns
 that hang into a failure.  Nothing is timed otherwise.
 
-Usage: python3 tests/coprocess.py CRFTAG MODEL
+Usage: python3 tests/coprocess.py CRFTAG MODEL [TAG OPTION...]
+(the options, e.g. --threads 2, are given to every `crftag tag`)
 Prints one "ok - ..." line per mode; exits 1 on the first failure."""
 import json
 import os
@@ -61,7 +62,7 @@ def blank_line(lines):
 
 def main():
     crftag, model = sys.argv[1], sys.argv[2]
-    tag = [crftag, "tag", "-m", model]
+    tag = [crftag, "tag", "-m", model] + sys.argv[3:]
     run("--lines answers each line before the next is written", tag + ["--lines"], [
         ("Linux runs on ARM.\n", blank_line, lambda l: l[0].startswith("Linux\tB-")),
         ("QEMU emulates it.\n", blank_line, lambda l: l[0].startswith("QEMU\tB-")),

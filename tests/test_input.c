@@ -3,8 +3,9 @@
  * reader): gzip found by its magic whatever the name (files and stdin),
  * concatenated members, truncated and corrupt data, lines longer than the
  * caller's buffer, and a line handed on as soon as it has arrived through a
- * pipe whose writer keeps it open (plain and gzip).  alarm() guards the
- * pipe tests against a hang; nothing is timed.
+ * pipe whose writer keeps it open (plain and gzip); crftag_input_ready and
+ * crftag_reader_ready say 0 exactly when the pipe holds nothing yet.
+ * alarm() guards the pipe tests against a hang; nothing is timed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,7 +187,9 @@ static void pipe_lines(int gz)
         } else {
             memcpy(out, lines[i], n);
         }
+        assert_int_equal(crftag_input_ready(in), 0);     /* the pipe is empty */
         assert_int_equal(write(fds[1], out, n), (ssize_t)n);
+        assert_int_equal(crftag_input_ready(in), 1);
         char buf[64];
         size_t got;
         assert_int_equal(crftag_input_read(in, buf, sizeof buf, &got, &err), 1);
@@ -195,7 +198,9 @@ static void pipe_lines(int gz)
     }
     if (gz)
         deflateEnd(&z);
+    assert_int_equal(crftag_input_ready(in), 0);
     close(fds[1]);
+    assert_int_equal(crftag_input_ready(in), 1);         /* the end: no wait */
     char buf[8];
     size_t got;
     /* the writer closed: the end (a gzip stream cut after a sync flush is
@@ -206,6 +211,61 @@ static void pipe_lines(int gz)
     crftag_input_close(in);
     assert_int_equal(dup2(saved, 0), 0);
     close(saved);
+}
+
+/* Two lines written at once: the second is buffered (ready) after the
+ * first is read; a regular file is always ready; NULL is. */
+static void test_ready_buffered_and_files(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(0);
+    assert_int_equal(dup2(fds[0], 0), 0);
+    close(fds[0]);
+    alarm(20);
+    struct crftag_input *in;
+    struct crftag_error err;
+    assert_int_equal(crftag_input_open("-", &in, &err), CRFTAG_OK);
+    assert_int_equal(write(fds[1], "one\ntwo\n", 8), 8);
+    char buf[16];
+    size_t got;
+    assert_int_equal(crftag_input_read(in, buf, sizeof buf, &got, &err), 1);
+    assert_int_equal(got, 4);
+    assert_int_equal(crftag_input_ready(in), 1);
+    assert_int_equal(crftag_input_read(in, buf, sizeof buf, &got, &err), 1);
+    assert_int_equal(crftag_input_ready(in), 0);
+    crftag_input_close(in);
+    close(fds[1]);
+
+    /* a sentence reader over a pipe: ready once a sentence has arrived */
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(dup2(fds[0], 0), 0);
+    close(fds[0]);
+    struct crftag_reader *r;
+    assert_int_equal(crftag_reader_open_format("-", CRFTAG_INPUT_COLUMNS, &r, &err), CRFTAG_OK);
+    assert_int_equal(crftag_reader_ready(r), 0);
+    assert_int_equal(write(fds[1], "QEMU\tB-App\nruns\tO\n\n", 19), 19);
+    assert_int_equal(crftag_reader_ready(r), 1);
+    const char *const *cols;
+    size_t n, ncols;
+    assert_int_equal(crftag_reader_next(r, &cols, &n, &ncols, &err), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(crftag_reader_ready(r), 0);
+    close(fds[1]);
+    assert_int_equal(crftag_reader_ready(r), 1);
+    assert_int_equal(crftag_reader_next(r, &cols, &n, &ncols, &err), 0);
+    crftag_reader_close(r);
+    alarm(0);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+
+    const char *path = write_tmp("ready.txt", "x\n");
+    assert_int_equal(crftag_input_open(path, &in, &err), CRFTAG_OK);
+    assert_int_equal(crftag_input_ready(in), 1);      /* a regular file never waits */
+    crftag_input_close(in);
+    assert_int_equal(crftag_input_ready(NULL), 1);
+    assert_int_equal(crftag_reader_ready(NULL), 1);
 }
 
 static void test_pipe_plain(void **state)
@@ -228,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_errors_and_null),
         cmocka_unit_test(test_pipe_plain),
         cmocka_unit_test(test_pipe_gzip),
+        cmocka_unit_test(test_ready_buffered_and_files),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

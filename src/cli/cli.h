@@ -38,6 +38,12 @@ void cli_errorf(const char *fmt, ...)
 #endif
     ;
 
+/* From now on this thread's cli_error and cli_errorf hand their message
+ * (without "crftag: " and the newline) to fn(user, msg) instead of writing
+ * it; fn NULL restores stderr.  Threads that write their output to a buffer
+ * keep each message at its place in it (tag_mt.c). */
+void cli_error_hook(void (*fn)(void *user, const char *msg), void *user);
+
 /* The enum crftag_input_format named by an --input-format value s (NULL,
  * "auto", "conll" or "columns", "crfsuite"), or -1 after an error message
  * ("CMD: --input-format: expected auto, conll, crfsuite" + extra). */

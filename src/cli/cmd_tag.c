@@ -17,6 +17,11 @@
  * Output is flushed after every sentence (every record in jsonl mode) when
  * stdout is not a regular file, so crftag answers as it reads inside a
  * pipeline.
+ * --threads N > 1: the same readers queue whole units (paragraphs, lines,
+ * sentences; records in tag_jsonl.c) into tag_mt.c's batches instead of
+ * tagging them, and the workers run tag_text / tag_write on them with
+ * contexts of their own, writing to the batch's buffer (cx->out); messages
+ * of the reader wait until the output before them is written.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -30,8 +35,10 @@
 #include "json.h"
 #include "output.h"
 #include "tag_jsonl.h"
+#include "tag_mt.h"
 
 #define RAW_CHUNK ((size_t)1 << 20)
+#define TAG_MAX_THREADS 1024
 
 struct tag_opts {
     const char *model;
@@ -44,6 +51,7 @@ struct tag_opts {
     int marginals;
     int all_marginals;
     uint32_t nbest;
+    int threads;
 };
 
 static const struct opt tag_table[] = {
@@ -70,6 +78,8 @@ static const struct opt tag_table[] = {
      "--marginals, and every label's marginal (conll: LABEL/P columns)"},
     {"nbest", 'n', OPT_UINT, offsetof(struct tag_opts, nbest), "N",
      "the N most probable labellings per sentence (conll, json)"},
+    {"threads", 'j', OPT_INT, offsetof(struct tag_opts, threads), "N",
+     "tagging threads (0 = all cores); the output is the same, in input order"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -145,11 +155,16 @@ struct tag_ctx {
     struct crftag_tagger *t;
     int plain;                   /* the model's labels are plain tags */
     enum out_format fmt;
+    FILE *out;                   /* stdout, or a worker's batch buffer (tag_mt.c) */
     int flush;
     struct tag_bufs b;
     int conf_on;                 /* --marginals, --all-marginals or --nbest */
     struct tag_conf conf;
     int informat;                /* --tokenized: enum crftag_input_format */
+    int no_constraint;           /* --no-constraint */
+    const char *bias;            /* --bias, or NULL */
+    const char **cols;           /* threads, --tokenized: a sentence's cells */
+    size_t cols_cap;
 };
 
 /* A sentence read in CRFsuite's format: its predicted labels, one a line,
@@ -157,8 +172,8 @@ struct tag_ctx {
 static int tag_write_labels(struct tag_ctx *cx, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        printf("%s\n", crftag_model_label(cx->m, cx->b.ids[i]));
-    if (putchar('\n') == EOF || (cx->flush && fflush(stdout))) {
+        fprintf(cx->out, "%s\n", crftag_model_label(cx->m, cx->b.ids[i]));
+    if (putc('\n', cx->out) == EOF || (cx->flush && fflush(cx->out))) {
         cli_errorf("writing output: %s", strerror(errno));
         return -1;
     }
@@ -199,11 +214,21 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
         for (size_t i = 0; i < n; i++)
             cx->b.tags[i] = crftag_model_label(cx->m, cx->b.ids[i]);
     }
-    if (out_write(stdout, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(stdout))) {
+    if (out_write(cx->out, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(cx->out))) {
         cli_errorf("writing output: %s", strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* The index of the first token of the last sentence of toks[0..nt) (0
+ * when there is none). */
+static size_t raw_last_start(const struct crftag_token *toks, size_t nt)
+{
+    size_t stop = nt;
+    while (stop > 0 && !toks[stop - 1].sentence_start)
+        stop--;
+    return stop > 0 ? stop - 1 : 0;
 }
 
 /* Tags the sentences of text[0..len), found at byte offset base and
@@ -221,12 +246,7 @@ static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t bas
         cli_errorf("out of memory");
         return -1;
     }
-    size_t stop = nt;
-    if (partial) {
-        while (stop > 0 && !toks[stop - 1].sentence_start)
-            stop--;
-        stop = stop > 0 ? stop - 1 : 0;
-    }
+    size_t stop = partial ? raw_last_start(toks, nt) : nt;
     int rc = 0;
     size_t pos_b = 0, pos_c = cbase;
     for (size_t s0 = 0; s0 < stop && rc == 0;) {
@@ -297,11 +317,56 @@ static int raw_blank(const char *line, size_t n)
     return 1;
 }
 
+/* With threads: queues what tag_text(buf[0..have), partial) and, when it
+ * tags nothing, the tag_text of raw_cut's piece would tag, as one unit, and
+ * sets *done as they do. */
+static int raw_queue(struct mt *mt, const char *buf, size_t have, size_t base, size_t cbase,
+                     int partial, size_t *done)
+{
+    size_t len = have;
+    *done = have;
+    if (partial) {
+        struct crftag_token *toks = NULL;
+        size_t nt = 0;
+        if (crftag_tokenize(buf, have, &toks, &nt) != CRFTAG_OK) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        size_t stop = raw_last_start(toks, nt);
+        *done = stop < nt ? toks[stop].start : 0;
+        crftag_tokens_free(toks);
+        if (*done == 0) {            /* one sentence fills the buffer */
+            len = *done = raw_cut(buf, have);
+            partial = 0;
+        }
+    }
+    if (len == 0)
+        return 0;
+    struct mt_unit *u;
+    char *d = mt_add(mt, len, &u);
+    if (!d)
+        return -1;
+    memcpy(d, buf, len);
+    u->a = base;
+    u->b = cbase;
+    u->kind = partial;
+    return 0;
+}
+
+/* A worker tagging a raw text unit of raw_queue. */
+static int raw_unit(void *w, const char *data, const struct mt_unit *u, FILE *out)
+{
+    struct tag_ctx *cx = w;
+    size_t done;
+    cx->out = out;
+    return tag_text(cx, data + u->off, u->len, u->a, u->b, u->kind, &done);
+}
+
 /* Raw text: paragraphs (ended by a blank line or the end of the input; a
  * line break inside is a space), or with lines one document per line.  At
  * most RAW_CHUNK bytes are held: a longer paragraph is tagged sentence by
  * sentence as the tokenizer finds them, a longer sentence cut by raw_cut. */
-static int tag_raw(struct tag_ctx *cx, const char *path, int lines)
+static int tag_raw(struct tag_ctx *cx, struct mt *mt, const char *path, int lines)
 {
     struct crftag_input *in;
     struct crftag_error err;
@@ -318,6 +383,8 @@ static int tag_raw(struct tag_ctx *cx, const char *path, int lines)
     while (rc == 0 && !(eof && have == 0)) {
         size_t got = 0;
         if (!eof) {
+            if (mt && !crftag_input_ready(in))
+                mt_dispatch(mt);        /* answer all that was read before waiting */
             int r = crftag_input_read(in, buf + have, RAW_CHUNK - have, &got, &err);
             if (r < 0) {
                 cli_error(&err, (enum crftag_status)r);
@@ -332,8 +399,11 @@ static int tag_raw(struct tag_ctx *cx, const char *path, int lines)
         if (!end && have < RAW_CHUNK)
             continue;
         size_t done;
-        rc = tag_text(cx, buf, have, base, cbase, !end, &done);
-        if (rc == 0 && !end && done == 0) {     /* one sentence fills the buffer */
+        if (mt)
+            rc = raw_queue(mt, buf, have, base, cbase, !end, &done);
+        else
+            rc = tag_text(cx, buf, have, base, cbase, !end, &done);
+        if (!mt && rc == 0 && !end && done == 0) {     /* one sentence fills the buffer */
             size_t cut = raw_cut(buf, have);
             rc = tag_text(cx, buf, cut, base, cbase, 0, &done);
         }
@@ -347,7 +417,62 @@ static int tag_raw(struct tag_ctx *cx, const char *path, int lines)
     return rc;
 }
 
-static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_model)
+/* With threads: queues a sentence of tag_tokenized as one unit: its n *
+ * ncols cells, each NUL-terminated. */
+static int tok_queue(struct mt *mt, const char *const *cols, size_t n, size_t ncols,
+                     size_t base)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n * ncols; i++)
+        bytes += strlen(cols[i]) + 1;
+    struct mt_unit *u;
+    char *d = mt_add(mt, bytes, &u);
+    if (!d)
+        return -1;
+    for (size_t i = 0; i < n * ncols; i++) {
+        size_t l = strlen(cols[i]) + 1;
+        memcpy(d, cols[i], l);
+        d += l;
+    }
+    u->a = n;
+    u->b = ncols;
+    u->c = base;
+    return 0;
+}
+
+/* A worker tagging a sentence of tok_queue. */
+static int tok_unit(void *w, const char *data, const struct mt_unit *u, FILE *out)
+{
+    struct tag_ctx *cx = w;
+    size_t n = u->a, ncols = u->b, nc = n * ncols;
+    cx->out = out;
+    if (nc > cx->cols_cap) {
+        const char **c = realloc(cx->cols, nc * sizeof *c);
+        if (!c) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        cx->cols = c;
+        cx->cols_cap = nc;
+    }
+    if (bufs_reserve(&cx->b, n)) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    const char *p = data + u->off;
+    for (size_t i = 0; i < nc; i++) {
+        cx->cols[i] = p;
+        p += strlen(p) + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cx->b.tok[i] = cx->cols[i * ncols];
+        cx->b.tok_len[i] = strlen(cx->cols[i * ncols]);
+    }
+    return tag_write(cx, cx->cols, n, ncols, NULL, u->c);
+}
+
+static int tag_tokenized(struct tag_ctx *cx, struct mt *mt, const char *path,
+                         size_t ncols_model)
 {
     struct crftag_reader *r;
     struct crftag_error err;
@@ -359,13 +484,25 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
     const char *const *cols;
     size_t n, ncols, base = 0;
     int rc, status = 0;
-    while ((rc = crftag_reader_next(r, &cols, &n, &ncols, &err)) > 0) {
+    for (;;) {
+        if (mt && !crftag_reader_ready(r))
+            mt_dispatch(mt);            /* answer all that was read before waiting */
+        if ((rc = crftag_reader_next(r, &cols, &n, &ncols, &err)) <= 0)
+            break;
         if (ncols < ncols_model) {
             cli_errorf("%s:%ld: %zu column%s per token, the model reads %zu",
                        strcmp(path, "-") ? path : "<stdin>", crftag_reader_line(r), ncols,
                        ncols == 1 ? "" : "s", ncols_model);
             status = -1;
             break;
+        }
+        if (mt) {
+            if (tok_queue(mt, cols, n, ncols, base)) {
+                status = -1;
+                break;
+            }
+            base += n;
+            continue;
         }
         if (bufs_reserve(&cx->b, n)) {
             cli_errorf("out of memory");
@@ -388,6 +525,67 @@ static int tag_tokenized(struct tag_ctx *cx, const char *path, size_t ncols_mode
     }
     crftag_reader_close(r);
     return status;
+}
+
+/* cx->t: a tagger of cx->m with --no-constraint and --bias; 0, or -1 after
+ * an error message (CLI_USAGE in *code for a bad --bias, else CLI_FAIL). */
+static int tag_ctx_tagger(struct tag_ctx *cx, int *code)
+{
+    *code = CLI_FAIL;
+    if (crftag_tagger_new(cx->m, &cx->t) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    crftag_tagger_set_constrained(cx->t, !cx->no_constraint);
+    if (cx->bias) {
+        struct crftag_error berr;
+        if (crftag_tagger_set_bias(cx->t, cx->bias, &berr) != CRFTAG_OK) {
+            cli_errorf("tag: --bias: %s", berr.msg);
+            crftag_tagger_free(cx->t);
+            cx->t = NULL;
+            *code = CLI_USAGE;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* mt_ops.worker_new: a context like the main one (user), with its own
+ * tagger and buffers. */
+static void *tag_worker_new(void *user)
+{
+    const struct tag_ctx *main_cx = user;
+    struct tag_ctx *cx = calloc(1, sizeof *cx);
+    int code;
+    if (!cx) {
+        cli_errorf("out of memory");
+        return NULL;
+    }
+    cx->m = main_cx->m;
+    cx->plain = main_cx->plain;
+    cx->fmt = main_cx->fmt;
+    cx->conf_on = main_cx->conf_on;
+    cx->conf.marginals = main_cx->conf.marginals;
+    cx->conf.all_marginals = main_cx->conf.all_marginals;
+    cx->conf.nbest = main_cx->conf.nbest;
+    cx->informat = main_cx->informat;
+    cx->no_constraint = main_cx->no_constraint;
+    cx->bias = main_cx->bias;
+    if (tag_ctx_tagger(cx, &code)) {
+        free(cx);
+        return NULL;
+    }
+    return cx;
+}
+
+static void tag_worker_free(void *w)
+{
+    struct tag_ctx *cx = w;
+    bufs_free(&cx->b);
+    conf_free(&cx->conf);
+    crftag_tagger_free(cx->t);
+    free(cx->cols);
+    free(cx);
 }
 
 /* --marginals, --all-marginals, --nbest into cx; -1 after printing a usage
@@ -443,7 +641,7 @@ static int tag_input_of_model(struct tag_ctx *cx, struct tag_opts *o, int jsonl,
 
 int cmd_tag(int argc, char **argv)
 {
-    struct tag_opts o = {0};
+    struct tag_opts o = {.threads = 1};
     int npos = 0;
     const char *usage = "[-m MODEL] [options] [FILE]  (stdin when no FILE or FILE is -)";
     int rc = opts_parse(tag_table, &o, argc, argv, "tag", usage, &npos);
@@ -454,6 +652,11 @@ int cmd_tag(int argc, char **argv)
         return CLI_USAGE;
     if (npos > 1) {
         cli_errorf("tag: expected at most one input file");
+        return CLI_USAGE;
+    }
+    if (o.threads < 0 || o.threads > TAG_MAX_THREADS) {
+        cli_errorf("tag: --threads: must be 0..%d (0 = all cores), got %d", TAG_MAX_THREADS,
+                   o.threads);
         return CLI_USAGE;
     }
     struct tag_ctx cx;
@@ -510,30 +713,38 @@ int cmd_tag(int argc, char **argv)
     }
     cx.m = m;
     cx.plain = info.plain_tags;
-    if (crftag_tagger_new(m, &cx.t) != CRFTAG_OK) {
-        cli_errorf("out of memory");
+    cx.out = stdout;
+    cx.no_constraint = o.no_constraint;
+    cx.bias = o.bias;
+    int code;
+    if (tag_ctx_tagger(&cx, &code)) {
         crftag_model_free(m);
-        return CLI_FAIL;
-    }
-    crftag_tagger_set_constrained(cx.t, !o.no_constraint);
-    if (o.bias) {
-        struct crftag_error berr;
-        if (crftag_tagger_set_bias(cx.t, o.bias, &berr) != CRFTAG_OK) {
-            cli_errorf("tag: --bias: %s", berr.msg);
-            crftag_tagger_free(cx.t);
-            crftag_model_free(m);
-            return CLI_USAGE;
-        }
+        return code;
     }
     struct stat sb;
     cx.flush = !(fstat(fileno(stdout), &sb) == 0 && S_ISREG(sb.st_mode));
     struct jsonl_opts jo = {
         .t = cx.t, .m = m, .plain = cx.plain, .flush = cx.flush,
         .tokens = o.format && cx.fmt != OUT_SPANS, .offsets = cx.fmt == OUT_JSON,
+        .no_constraint = o.no_constraint, .bias = o.bias,
+        .threads = mt_threads(o.threads),
     };
-    rc = o.tokenized ? tag_tokenized(&cx, path, info.num_columns)
+    struct mt *mt = NULL;
+    if (jo.threads > 1 && !jsonl) {
+        static const struct mt_ops raw_ops = {tag_worker_new, tag_worker_free, raw_unit};
+        static const struct mt_ops tok_ops = {tag_worker_new, tag_worker_free, tok_unit};
+        mt = mt_start(jo.threads, o.tokenized ? &tok_ops : &raw_ops, &cx, cx.flush);
+        if (!mt) {
+            crftag_tagger_free(cx.t);
+            crftag_model_free(m);
+            return CLI_FAIL;
+        }
+    }
+    rc = o.tokenized ? tag_tokenized(&cx, mt, path, info.num_columns)
          : jsonl     ? tag_jsonl(&jo, path)
-                     : tag_raw(&cx, path, o.lines);
+                     : tag_raw(&cx, mt, path, o.lines);
+    if (mt && mt_finish(mt) != 0)
+        rc = -1;
     if (fflush(stdout) != 0 && rc == 0) {
         cli_errorf("writing output: %s", strerror(errno));
         rc = -1;

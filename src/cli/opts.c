@@ -11,27 +11,70 @@
 
 #include "cli.h"
 
+/* The hook of this thread (cli_error_hook), or NULL: messages to stderr. */
+static _Thread_local void (*err_hook)(void *user, const char *msg);
+static _Thread_local void *err_hook_user;
+
+void cli_error_hook(void (*fn)(void *user, const char *msg), void *user)
+{
+    err_hook = fn;
+    err_hook_user = user;
+}
+
+/* Writes "crftag: " + fmt's text + "\n" to stderr, or hands it to the hook. */
+static void err_vput(const char *fmt, va_list ap)
+{
+    if (!err_hook) {
+        fputs("crftag: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        return;
+    }
+    char small[512], *msg = small;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= 0 && (size_t)n >= sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    err_hook(err_hook_user, msg ? msg : small);
+    if (msg != small)
+        free(msg);
+}
+
+static void err_put(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static void err_put(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vput(fmt, ap);
+    va_end(ap);
+}
+
 void cli_errorf(const char *fmt, ...)
 {
     va_list ap;
-    fputs("crftag: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    err_vput(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void cli_error(const struct crftag_error *err, enum crftag_status st)
 {
     if (err && err->msg[0]) {
         if (err->file[0] && err->line > 0)
-            fprintf(stderr, "crftag: %s:%ld: %s\n", err->file, err->line, err->msg);
+            err_put("%s:%ld: %s", err->file, err->line, err->msg);
         else if (err->file[0])
-            fprintf(stderr, "crftag: %s: %s\n", err->file, err->msg);
+            err_put("%s: %s", err->file, err->msg);
         else
-            fprintf(stderr, "crftag: %s\n", err->msg);
+            err_put("%s", err->msg);
     } else {
-        fprintf(stderr, "crftag: %s\n", crftag_strerror(st));
+        err_put("%s", crftag_strerror(st));
     }
 }
 

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "json.h"
 #include "output.h"
+#include "tag_mt.h"
 
 #define JSONL_MAX_LINE ((size_t)64 << 20)
 
@@ -232,24 +233,105 @@ static int read_line(struct crftag_input *in, const char *shown, char **buf, siz
     return 2;
 }
 
-static void report(const char *shown, long lineno, const char *msg)
+static void report(FILE *f, const char *shown, long lineno, const char *msg)
 {
     cli_errorf("%s:%ld: %s", shown, lineno, msg);
     char m[160];
     int ml = snprintf(m, sizeof m, "line %ld: %s", lineno, msg);
-    fputs("{\"error\":", stdout);
-    json_put(stdout, m, ml > 0 && (size_t)ml < sizeof m ? (size_t)ml : strlen(m));
-    fputs("}\n", stdout);
+    fputs("{\"error\":", f);
+    json_put(f, m, ml > 0 && (size_t)ml < sizeof m ? (size_t)ml : strlen(m));
+    fputs("}\n", f);
+}
+
+static const char *const names_spans[] = {"entities", NULL};
+static const char *const names_tokens[] = {"entities", "tokens", "tags", NULL};
+static const char *const names_json[] = {"entities", "tokens", "tags", "offsets",
+                                         "char_offsets", "sentences", NULL};
+
+/* Answers the record line[0..len) (line number lineno; too_long: the line
+ * was longer than JSONL_MAX_LINE) to f: 0, 1 when it was refused (reported),
+ * -1 after an error. */
+static int answer(FILE *f, const struct jsonl_opts *o, const char *shown, const char *line,
+                  size_t len, long lineno, int too_long, struct json_rec *rec, struct doc *d)
+{
+    const char *const *replaced = o->offsets ? names_json : o->tokens ? names_tokens
+                                                                      : names_spans;
+    if (too_long) {
+        report(f, shown, lineno, "line longer than 64 MiB");
+        return 1;
+    }
+    const char *msg = json_record(line, len, rec, replaced);
+    if (msg) {
+        report(f, shown, lineno, msg);
+        return 1;
+    }
+    struct crftag_token *toks = NULL;
+    size_t nt = 0;
+    int rc = doc_tag(o, d, rec->text, rec->text_len, &toks, &nt);
+    if (rc == 0)
+        doc_write(f, o, d, toks, nt, line, rec);
+    crftag_tokens_free(toks);
+    return rc;
+}
+
+/* A worker of --threads: its own tagger, record and token arrays. */
+struct jsonl_worker {
+    struct jsonl_opts o;
+    const char *shown;
+    struct json_rec rec;
+    struct doc d;
+};
+
+static void *jw_new(void *user)
+{
+    const struct jsonl_worker *main_w = user;
+    struct jsonl_worker *w = calloc(1, sizeof *w);
+    if (!w || crftag_tagger_new(main_w->o.m, &w->o.t) != CRFTAG_OK) {
+        free(w);
+        cli_errorf("out of memory");
+        return NULL;
+    }
+    struct crftag_tagger *t = w->o.t;
+    w->o = main_w->o;
+    w->o.t = t;
+    w->shown = main_w->shown;
+    crftag_tagger_set_constrained(t, !w->o.no_constraint);
+    struct crftag_error err;
+    if (w->o.bias && crftag_tagger_set_bias(t, w->o.bias, &err) != CRFTAG_OK) {
+        cli_errorf("tag: --bias: %s", err.msg);
+        crftag_tagger_free(t);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void jw_free(void *p)
+{
+    struct jsonl_worker *w = p;
+    crftag_tagger_free(w->o.t);
+    json_rec_free(&w->rec);
+    doc_free(&w->d);
+    free(w);
+}
+
+static int jw_tag(void *p, const char *data, const struct mt_unit *u, FILE *out)
+{
+    struct jsonl_worker *w = p;
+    return answer(out, &w->o, w->shown, data + u->off, u->len, u->line, u->kind, &w->rec,
+                  &w->d);
 }
 
 int tag_jsonl(const struct jsonl_opts *o, const char *path)
 {
-    static const char *const names_spans[] = {"entities", NULL};
-    static const char *const names_tokens[] = {"entities", "tokens", "tags", NULL};
-    static const char *const names_json[] = {"entities", "tokens", "tags", "offsets",
-                                             "char_offsets", "sentences", NULL};
-    const char *const *replaced = o->offsets ? names_json : o->tokens ? names_tokens : names_spans;
     const char *shown = strcmp(path, "-") ? path : "<stdin>";
+    struct mt *mt = NULL;
+    if (o->threads > 1) {
+        static const struct mt_ops ops = {jw_new, jw_free, jw_tag};
+        struct jsonl_worker main_w = {.o = *o, .shown = shown};
+        if (!(mt = mt_start(o->threads, &ops, &main_w, o->flush)))
+            return -1;
+    }
     struct crftag_input *in;
     struct crftag_error err;
     enum crftag_status st = crftag_input_open(path, &in, &err);
@@ -265,34 +347,46 @@ int tag_jsonl(const struct jsonl_opts *o, const char *path)
     memset(&d, 0, sizeof d);
     long lineno = 0;
     int rc = 0, bad = 0, r;
-    while (rc == 0 && (r = read_line(in, shown, &line, &cap, &len)) > 0) {
+    for (;;) {
+        if (mt && !crftag_input_ready(in))
+            mt_dispatch(mt);            /* answer all that was read before waiting */
+        if (rc != 0 || (r = read_line(in, shown, &line, &cap, &len)) <= 0)
+            break;
         lineno++;
-        if (r == 2) {
-            report(shown, lineno, "line longer than 64 MiB");
-            bad = 1;
-        } else if (json_ws(line, line + len) == line + len) {
+        if (r != 2 && json_ws(line, line + len) == line + len)
             continue;                       /* blank line: no record */
-        } else {
-            const char *msg = json_record(line, len, &rec, replaced);
-            if (msg) {
-                report(shown, lineno, msg);
-                bad = 1;
-            } else {
-                struct crftag_token *toks = NULL;
-                size_t nt = 0;
-                rc = doc_tag(o, &d, rec.text, rec.text_len, &toks, &nt);
-                if (rc == 0)
-                    doc_write(stdout, o, &d, toks, nt, line, &rec);
-                crftag_tokens_free(toks);
+        if (mt) {
+            struct mt_unit *u;
+            size_t n = r == 2 ? 0 : len;
+            char *p = mt_add(mt, n, &u);
+            if (!p) {
+                rc = -1;
+                break;
             }
+            memcpy(p, line, n);
+            u->line = lineno;
+            u->kind = r == 2;
+            continue;
         }
+        int a = answer(stdout, o, shown, line, len, lineno, r == 2, &rec, &d);
+        if (a > 0)
+            bad = 1;
+        else if (a < 0)
+            rc = -1;
         if (rc == 0 && (ferror(stdout) || (o->flush && fflush(stdout)))) {
             cli_errorf("writing output: %s", strerror(errno));
             rc = -1;
         }
     }
-    if (r < 0)
+    if (rc == 0 && r < 0)
         rc = -1;
+    if (mt) {
+        int m = mt_finish(mt);
+        if (m < 0)
+            rc = -1;
+        else if (m > 0)
+            bad = 1;
+    }
     free(line);
     json_rec_free(&rec);
     doc_free(&d);

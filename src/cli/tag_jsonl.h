@@ -14,6 +14,9 @@ struct jsonl_opts {
     int tokens;         /* write "tokens" and "tags" (--format conll or json) */
     int offsets;        /* also "offsets", "char_offsets", "sentences" (json) */
     int flush;          /* flush stdout after every record */
+    int no_constraint;  /* --no-constraint, --bias (or NULL): for the taggers of */
+    const char *bias;   /* threads > 1 (tag_mt.c), each its own; t serves one */
+    int threads;
 };
 
 /* Tags the records of path ("-": stdin; gzip or not).  Returns 0, or -1
