@@ -111,10 +111,10 @@ extern "C" {
 
 /* Version of the model file format written by this library.  Versions 2
  * (without word clusters, label bias and user lexicon), 3 (without user
- * lexicon) and 4 (without attribute-string features and attribute names) are
- * read too; files of any other version are refused with
- * CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 5
+ * lexicon), 4 (without attribute-string features and attribute names) and 5
+ * (attributes stored unsorted at full width) are read too; files of any other
+ * version are refused with CRFTAG_ERR_MODEL_VERSION. */
+#define CRFTAG_MODEL_FORMAT_VERSION 6
 
 /* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -395,6 +395,9 @@ CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t
  * some labels.  The state score of label y at a token is the sum of the
  * weights (a, y) of the token's attributes, and the score of a label
  * sequence the sum of its state scores and of its transition weights.
+ * Attributes are numbered in the order training first met them in a trained
+ * model, and in increasing hash order in a model loaded from a file of format
+ * version 6 or later (the order the file stores them in).
  *
  * Names: a model trained with crftag_train_params.keep_names keeps the readable name of every attribute: "w[0]=Linux", "lw[-1]=the",
  * "suf[0]=ux", "initcap[0]", "lw[-1]|lw[0]=the|linux" (built-in features,

@@ -7,6 +7,7 @@
  */
 #include "model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -181,6 +182,15 @@ void model_keep_warm_only(struct crftag_model *m)
     m->pair_w = NULL;
     m->trans = NULL;
     m->dense_min = UINT32_MAX;
+}
+
+float model_weight_round(double x)
+{
+    const double scale = (double)(1u << MODEL_WEIGHT_SHIFT);
+    if (!(fabs(x) < 1e15))           /* huge or not finite: as it is */
+        return (float)x;
+    double k = floor(fabs(x) * scale + 0.5);
+    return (float)(copysign(k, x) / scale) + 0.0f;
 }
 
 enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err)

@@ -84,6 +84,17 @@ struct crftag_model *model_new(void);
  * bio_constrained after the arrays are filled (by the trainer or the loader). */
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err);
 
+/* Training rounds the weights of (attribute, label) pairs to multiples of
+ * 2^-MODEL_WEIGHT_SHIFT (6.1e-5: a score moves by at most half of that per
+ * attribute), which the model file stores as small integers
+ * (docs/MODEL_FORMAT.md).  A pair whose weight rounds to 0 is kept (as
+ * after L2 training every pair seen in training is); with L1 it is dropped. */
+#define MODEL_WEIGHT_SHIFT 14
+
+/* x rounded to the nearest multiple of 2^-MODEL_WEIGHT_SHIFT (halves away
+ * from 0), as a float; never -0. */
+float model_weight_round(double x);
+
 /* Drops pairs whose weight is 0 (after L1) and attributes left without pairs,
  * then calls model_finish. */
 enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err);

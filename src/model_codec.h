@@ -27,6 +27,9 @@
 #define MIO_MAX_LEXTYPE 4096u
 #define MIO_META_FIXED 56u                  /* f64 x2, u32 x2, f64 x2, u64 x2 */
 #define MIO_OLDEST 2                        /* oldest version read (no clusters) */
+#define MIO_PLANES_VERSION 6                /* first version with sorted, packed attributes */
+#define MIO_MAX_SHIFT 31u                   /* fixed-point weights: k * 2^-shift   */
+#define MIO_W_F32 255u                      /* weight shift: plain f32 weights     */
 
 static inline void put_u16(unsigned char *p, uint16_t v)
 {
@@ -68,6 +71,73 @@ static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return
 static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 static inline double bits_f64(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+
+/* Byte planes (format 6): byte b of value i of an array of n values of
+ * width bytes is at p[b * n + i]; all first bytes, then all second bytes... */
+static inline void put_plane(unsigned char *p, size_t n, unsigned width, size_t i, uint64_t v)
+{
+    for (unsigned b = 0; b < width; b++)
+        p[b * n + i] = (unsigned char)((v >> (8 * b)) & 0xff);
+}
+
+/* Values first .. first + count - 1 of the n in planes p, into out[count]:
+ * one load per byte, the planes read side by side. */
+static inline void get_planes64(const unsigned char *p, size_t n, unsigned width, size_t first,
+                                size_t count, uint64_t *out)
+{
+    const unsigned char *q = p + first;
+    if (width == 8) {
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint64_t)q[i] | (uint64_t)q[n + i] << 8 | (uint64_t)q[2 * n + i] << 16 |
+                     (uint64_t)q[3 * n + i] << 24 | (uint64_t)q[4 * n + i] << 32 |
+                     (uint64_t)q[5 * n + i] << 40 | (uint64_t)q[6 * n + i] << 48 |
+                     (uint64_t)q[7 * n + i] << 56;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < width; b++)
+            v |= (uint64_t)q[b * n + i] << (8 * b);
+        out[i] = v;
+    }
+}
+
+static inline void get_planes32(const unsigned char *p, size_t n, unsigned width, size_t first,
+                                size_t count, uint32_t *out)
+{
+    const unsigned char *q = p + first;
+    switch (width) {
+    case 1:
+        for (size_t i = 0; i < count; i++)
+            out[i] = q[i];
+        break;
+    case 2:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8;
+        break;
+    case 3:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8 | (uint32_t)q[2 * n + i] << 16;
+        break;
+    default:
+        for (size_t i = 0; i < count; i++)
+            out[i] = (uint32_t)q[i] | (uint32_t)q[n + i] << 8 | (uint32_t)q[2 * n + i] << 16 |
+                     (uint32_t)q[3 * n + i] << 24;
+        break;
+    }
+}
+
+/* Signed integers as unsigned ones, small magnitudes small: 0, -1, 1, -2 ->
+ * 0, 1, 2, 3. */
+static inline uint32_t zigzag32(int32_t k)
+{
+    return k < 0 ? 2u * (uint32_t)(-(k + 1)) + 1u : 2u * (uint32_t)k;
+}
+
+static inline int64_t unzigzag32(uint32_t z)
+{
+    return (z & 1u) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+}
 
 /* CRC-32 (zlib crc32) of the header's first 32 bytes followed by the
  * compressed payload of the whole file file[0..len), len >= MIO_HEADER. */

@@ -40,7 +40,7 @@ enum crftag_status mio_names_check(const struct crftag_model *m, uint64_t *size,
     return CRFTAG_OK;
 }
 
-size_t mio_names_write(const struct crftag_model *m, unsigned char *p)
+size_t mio_names_write(const struct crftag_model *m, const uint32_t *order, unsigned char *p)
 {
     size_t q = 0;
     if (!m->names || !m->name_off) {
@@ -51,7 +51,7 @@ size_t mio_names_write(const struct crftag_model *m, unsigned char *p)
     put_u32(p + q, m->nattr);
     q += 4;
     for (uint32_t a = 0; a < m->nattr; a++) {
-        const char *s = m->names + m->name_off[a];
+        const char *s = m->names + m->name_off[order ? order[a] : a];
         size_t n = strlen(s);
         put_u32(p + q, (uint32_t)n);
         memcpy(p + q + 4, s, n);

@@ -19,8 +19,9 @@ struct crftag_model;
 enum crftag_status mio_names_check(const struct crftag_model *m, uint64_t *size,
                                    struct crftag_error *err);
 
-/* Writes the block at p (mio_names_check's size); returns the bytes written. */
-size_t mio_names_write(const struct crftag_model *m, unsigned char *p);
+/* Writes the block at p (mio_names_check's size), the names of attributes
+ * order[0], order[1], ... (order NULL: 0, 1, ...); returns the bytes written. */
+size_t mio_names_write(const struct crftag_model *m, const uint32_t *order, unsigned char *p);
 
 /* Parses the block from p[*pos..n) into m, whose attributes are read;
  * advances *pos.  On failure returns CRFTAG_ERR_MODEL_FORMAT or

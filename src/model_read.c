@@ -5,7 +5,7 @@
  *   file --mio_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer -------------------^   (crftag_model_load_mem)
  *
- * The file format (versions 2 to 5) and the checks made on load, in their
+ * The file format (versions 2 to 6) and the checks made on load, in their
  * order, are specified in docs/MODEL_FORMAT.md ("Validation on load"): the
  * header and CRC (mio_unpack), then the payload field by field, every count
  * checked against the bytes left before anything is allocated; finally the
@@ -466,6 +466,89 @@ static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
     return CRFTAG_OK;
 }
 
+/* The attributes and weights of format 6 (nattr, npairs read and allocated):
+ * hash differences, pair counts, label ids, weights, all in byte planes,
+ * then the transitions.  Planes are decoded a block of values at a time. */
+#define MIO_BLOCK 1024
+
+static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_model *m)
+{
+    size_t L = m->labels.n, na = m->nattr, np = m->npairs;
+    const unsigned char *p = ps->r.p + ps->r.pos;
+    uint64_t h = 0;
+    get_planes64(p, na, 8, 0, na, m->attr_hash);        /* the differences, summed below */
+    for (size_t a = 0; a < na; a++) {
+        uint64_t d = m->attr_hash[a];
+        if (d == 0 || d > UINT64_MAX - h)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: attribute %zu: hash difference %s", a,
+                            d == 0 ? "0 (hashes not increasing)" : "past 2^64");
+        h += d;
+        m->attr_hash[a] = h;
+    }
+    p += 8 * na;
+    uint64_t off = 0;
+    get_planes32(p, na, 4, 0, na, m->attr_off + 1);    /* the counts, summed below */
+    m->attr_off[0] = 0;
+    for (size_t a = 0; a < na; a++) {
+        off += m->attr_off[a + 1];
+        if (off > np)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                            "corrupt model: attribute pair counts exceed %zu pairs", np);
+        m->attr_off[a + 1] = (uint32_t)off;
+    }
+    if (off != np)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute pair counts sum to %llu, not %zu pairs",
+                        (unsigned long long)off, np);
+    p += 4 * na;
+    ps->r.pos = (size_t)(p - ps->r.p);
+    unsigned lw = r_u8(&ps->r);
+    if (lw != (L <= 256 ? 1u : 2u))
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: label ids of %u bytes for %zu labels", lw, L);
+    if (!rd_has(&ps->r, (uint64_t)np * lw + 2))
+        return mio_short(ps, "the pair labels");
+    p = ps->r.p + ps->r.pos;
+    uint32_t v[MIO_BLOCK];
+    for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
+        size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
+        get_planes32(p, np, lw, k0, nb, v);
+        for (size_t i = 0; i < nb; i++) {
+            if (v[i] >= L)
+                return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                                "corrupt model: pair %zu has label id %lu, only %zu labels",
+                                k0 + i, (unsigned long)v[i], L);
+            m->pair_label[k0 + i] = (uint16_t)v[i];
+        }
+    }
+    ps->r.pos += np * lw;
+    unsigned shift = r_u8(&ps->r), width = r_u8(&ps->r);
+    if (shift == MIO_W_F32 ? width != 4 : shift > MIO_MAX_SHIFT || width < 1 || width > 4)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: weight code %u, %u bytes", shift, width);
+    if (!rd_has(&ps->r, (uint64_t)np * width + (uint64_t)L * L * 4))
+        return mio_short(ps, "the weights");
+    enum crftag_status st = CRFTAG_OK;
+    if (shift == MIO_W_F32) {
+        st = mio_f32s(ps, m->pair_w, np, "weight");
+    } else {
+        /* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31 */
+        const double scale = ldexp(1.0, -(int)shift);
+        p = ps->r.p + ps->r.pos;
+        for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
+            size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
+            get_planes32(p, np, width, k0, nb, v);
+            for (size_t i = 0; i < nb; i++)
+                m->pair_w[k0 + i] = (float)((double)unzigzag32(v[i]) * scale);
+        }
+        ps->r.pos += np * width;
+    }
+    if (st == CRFTAG_OK)
+        st = mio_f32s(ps, m->trans, L * L, "transition weight");
+    return st;
+}
+
 static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_model *m)
 {
     size_t L = m->labels.n;
@@ -473,7 +556,10 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
         return mio_short(ps, "the attribute counts");
     uint32_t nattr = r_u32(&ps->r);
     uint32_t npairs = r_u32(&ps->r);
-    if (!rd_has(&ps->r, (uint64_t)nattr * 12 + (uint64_t)npairs * 6 + (uint64_t)L * L * 4))
+    int planes = ps->version >= MIO_PLANES_VERSION;
+    /* format 6: label ids of at least 1 byte, weights of 1 to 4, 3 code bytes */
+    if (!rd_has(&ps->r, (uint64_t)nattr * 12 + (uint64_t)npairs * (planes ? 2 : 6) +
+                            (planes ? 3 : 0) + (uint64_t)L * L * 4))
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: %lu attributes, %lu pairs and %zu labels do not fit "
                         "in the %zu bytes left", (unsigned long)nattr, (unsigned long)npairs, L,
@@ -487,6 +573,8 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     m->nattr = nattr;
     m->npairs = npairs;
+    if (planes)
+        return mio_parse_planes(ps, m);
     for (uint32_t a = 0; a < nattr; a++) {
         uint64_t h = r_u64(&ps->r);
         if (h == 0)

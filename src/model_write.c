@@ -6,8 +6,12 @@
  * The model is checked first (mio_check_model: everything model_read.c
  * would refuse is refused here, with CRFTAG_ERR_INVALID) and its payload
  * size computed, then written field by field into one buffer, compressed
- * and given its header.  The file format, version 5, is specified in
- * docs/MODEL_FORMAT.md; the writer always writes the newest version.
+ * and given its header.  The file format, version 6, is specified in
+ * docs/MODEL_FORMAT.md; the writer writes the newest version (version 5 on
+ * request, for tests of the reader).  Version 6 stores the attributes in
+ * increasing hash order (mio_plan_attrs), the hashes as differences, and
+ * everything per attribute or pair in byte planes, with weights as exact
+ * fixed-point integers when they are all multiples of one power of 2.
  */
 #include "model_io.h"
 
@@ -53,6 +57,107 @@ static void w_str(struct mio_w *w, const char *s)
 /* ------------------------------------------------------------------------ */
 /* Serialize                                                                */
 /* ------------------------------------------------------------------------ */
+
+/* How the attributes are written. */
+struct mio_plan {
+    uint32_t version;
+    uint32_t *order;     /* [nattr] attribute ids in increasing hash order (version 6) */
+    unsigned lwidth;     /* bytes of a label id: 1 when L <= 256, else 2 */
+    unsigned shift;      /* weights: k * 2^-shift, or MIO_W_F32 */
+    unsigned wwidth;     /* bytes of zigzag(k) (4 for MIO_W_F32) */
+};
+
+/* The weight code of w[0..n) (finite): the smallest shift for which every
+ * weight is an integer k times 2^-shift with |k| < 2^31, and the bytes of
+ * the largest zigzag(k); MIO_W_F32 when there is none (or a weight is -0,
+ * which fixed point would turn into +0), so that the encoding is exact. */
+static void mio_weight_code(const float *w, size_t n, unsigned *shift, unsigned *width)
+{
+    int need = 0;
+    *shift = MIO_W_F32;
+    *width = 4;
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == 0.0f) {
+            if (signbit(w[i]))
+                return;
+            continue;
+        }
+        int e;
+        float mant = frexpf(w[i], &e);   /* w = mant * 2^e, 0.5 <= |mant| < 1 */
+        uint32_t M = (uint32_t)fabsf(ldexpf(mant, 24));   /* w = +-M * 2^(e - 24) */
+        int tz = 0;
+        while (!(M & 1u)) {
+            M >>= 1;
+            tz++;
+        }
+        int s = 24 - e - tz;
+        if (s > need)
+            need = s;
+        if (need > (int)MIO_MAX_SHIFT)
+            return;
+    }
+    uint32_t zmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double k = ldexp((double)w[i], need);
+        if (fabs(k) > 2147483647.0)
+            return;
+        uint32_t z = zigzag32((int32_t)k);
+        if (z > zmax)
+            zmax = z;
+    }
+    *shift = (unsigned)need;
+    *width = zmax > 0xffffffu ? 4 : zmax > 0xffffu ? 3 : zmax > 0xffu ? 2 : 1;
+}
+
+struct mio_hash_id {
+    uint64_t hash;
+    uint32_t id;
+};
+
+static int mio_hash_cmp(const void *x, const void *y)
+{
+    uint64_t a = ((const struct mio_hash_id *)x)->hash, b = ((const struct mio_hash_id *)y)->hash;
+    return a < b ? -1 : a > b;
+}
+
+/* Fills plan for m (checked: finite weights, non-zero hashes): the order of
+ * the attributes by hash (refusing a hash seen twice), the label width and
+ * the weight code. */
+static enum crftag_status mio_plan_attrs(const struct crftag_model *m, struct mio_plan *plan,
+                                         struct crftag_error *err)
+{
+    plan->order = NULL;
+    plan->lwidth = m->labels.n <= 256 ? 1 : 2;
+    mio_weight_code(m->pair_w, m->npairs, &plan->shift, &plan->wwidth);
+    if (plan->version < MIO_PLANES_VERSION || m->nattr == 0)
+        return CRFTAG_OK;
+    struct mio_hash_id *hi = util_malloc(m->nattr, sizeof *hi);
+    plan->order = util_malloc(m->nattr, sizeof *plan->order);
+    if (!hi || !plan->order) {
+        free(hi);
+        free(plan->order);
+        plan->order = NULL;
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute order)");
+    }
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        hi[a].hash = m->attr_hash[a];
+        hi[a].id = a;
+    }
+    qsort(hi, m->nattr, sizeof *hi, mio_hash_cmp);
+    for (uint32_t a = 0; a < m->nattr; a++) {
+        if (a > 0 && hi[a].hash == hi[a - 1].hash) {
+            uint32_t x = hi[a - 1].id, y = hi[a].id;
+            free(hi);
+            free(plan->order);
+            plan->order = NULL;
+            return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                           "attributes %u and %u have the same hash", x, y);
+        }
+        plan->order[a] = hi[a].id;
+    }
+    free(hi);
+    return CRFTAG_OK;
+}
 
 static int finite_f32(const float *v, size_t n, size_t *bad)
 {
@@ -108,10 +213,11 @@ static enum crftag_status mio_check_lexicon(const struct lexicon *lx, int user, 
     return CRFTAG_OK;
 }
 
-/* Checks that m can be written in a form model_io_parse accepts; adds the
- * payload size to *size. */
-static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t *size,
-                                          struct crftag_error *err)
+/* Checks that m can be written in a form model_io_parse accepts, plans its
+ * attributes (plan->version set; plan->order to free) and puts the payload
+ * size in *size. */
+static enum crftag_status mio_check_model(const struct crftag_model *m, struct mio_plan *plan,
+                                          uint64_t *size, struct crftag_error *err)
 {
     size_t L = m->labels.n;
     size_t k;
@@ -170,7 +276,14 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, uint64_t
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "weight %zu is not finite", k);
     if (!m->trans || !finite_f32(m->trans, L * L, &k))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "transition weight missing or not finite");
-    s += 8 + (uint64_t)m->nattr * 12 + (uint64_t)m->npairs * 6 + (uint64_t)L * L * 4;
+    st = mio_plan_attrs(m, plan, err);
+    if (st != CRFTAG_OK)
+        return st;
+    if (plan->version >= MIO_PLANES_VERSION)
+        s += 8 + (uint64_t)m->nattr * 12 + 1 + (uint64_t)m->npairs * plan->lwidth + 2 +
+             (uint64_t)m->npairs * plan->wwidth + (uint64_t)L * L * 4;
+    else
+        s += 8 + (uint64_t)m->nattr * 12 + (uint64_t)m->npairs * 6 + (uint64_t)L * L * 4;
     const struct model_meta *mt = &m->meta;
     if (!isfinite(mt->c1) || !isfinite(mt->c2) || mt->c1 < 0 || mt->c2 < 0 ||
         !isfinite(mt->train_seconds) || !isfinite(mt->final_objective))
@@ -214,7 +327,51 @@ static void w_lexicon(struct mio_w *w, const struct lexicon *lx, int user)
     }
 }
 
-static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
+/* The attributes and their runs in format 6: attributes in plan->order,
+ * hash differences, pair counts, labels and weights in byte planes. */
+static void w_attrs_planes(struct mio_w *w, const struct crftag_model *m,
+                           const struct mio_plan *plan)
+{
+    size_t na = m->nattr, np = m->npairs;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < na; i++) {
+        uint64_t h = m->attr_hash[plan->order[i]];
+        put_plane(w->p + w->pos, na, 8, i, h - prev);
+        prev = h;
+    }
+    w->pos += 8 * na;
+    for (size_t i = 0; i < na; i++) {
+        uint32_t a = plan->order[i];
+        put_plane(w->p + w->pos, na, 4, i, m->attr_off[a + 1] - m->attr_off[a]);
+    }
+    w->pos += 4 * na;
+    w_u8(w, plan->lwidth);
+    size_t k = 0;
+    for (size_t i = 0; i < na; i++) {
+        uint32_t a = plan->order[i];
+        for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+            put_plane(w->p + w->pos, np, plan->lwidth, k++, m->pair_label[q]);
+    }
+    w->pos += plan->lwidth * np;
+    w_u8(w, plan->shift);
+    w_u8(w, plan->wwidth);
+    k = 0;
+    for (size_t i = 0; i < na; i++) {
+        uint32_t a = plan->order[i];
+        for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++, k++) {
+            if (plan->shift == MIO_W_F32) {
+                put_u32(w->p + w->pos + 4 * k, f32_bits(m->pair_w[q]));
+            } else {
+                int32_t v = (int32_t)ldexp((double)m->pair_w[q], (int)plan->shift);
+                put_plane(w->p + w->pos, np, plan->wwidth, k, zigzag32(v));
+            }
+        }
+    }
+    w->pos += plan->wwidth * np;
+}
+
+static void mio_write_payload(const struct crftag_model *m, const struct mio_plan *plan,
+                              struct mio_w *w)
 {
     size_t L = m->labels.n;
     /* feature configuration */
@@ -245,14 +402,18 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     /* attributes, column by column (compresses better than rows) */
     w_u32(w, m->nattr);
     w_u32(w, m->npairs);
-    for (uint32_t a = 0; a < m->nattr; a++)
-        w_u64(w, m->attr_hash[a]);
-    for (uint32_t a = 0; a < m->nattr; a++)
-        w_u32(w, m->attr_off[a + 1] - m->attr_off[a]);
-    for (uint32_t p = 0; p < m->npairs; p++)
-        w_u16(w, m->pair_label[p]);
-    for (uint32_t p = 0; p < m->npairs; p++)
-        w_f32(w, m->pair_w[p]);
+    if (plan->version >= MIO_PLANES_VERSION) {
+        w_attrs_planes(w, m, plan);
+    } else {
+        for (uint32_t a = 0; a < m->nattr; a++)
+            w_u64(w, m->attr_hash[a]);
+        for (uint32_t a = 0; a < m->nattr; a++)
+            w_u32(w, m->attr_off[a + 1] - m->attr_off[a]);
+        for (uint32_t p = 0; p < m->npairs; p++)
+            w_u16(w, m->pair_label[p]);
+        for (uint32_t p = 0; p < m->npairs; p++)
+            w_f32(w, m->pair_w[p]);
+    }
     for (size_t k = 0; k < L * L; k++)
         w_f32(w, m->trans[k]);
     /* training metadata */
@@ -273,25 +434,40 @@ static void mio_write_payload(const struct crftag_model *m, struct mio_w *w)
     for (size_t i = 0; m->label_bias && i < L; i++)
         w_f32(w, m->label_bias[i]);
     /* attribute names (version 5) */
-    w->pos += mio_names_write(m, w->p + w->pos);
+    w->pos += mio_names_write(m, plan->order, w->p + w->pos);
 }
+
 enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
                                       size_t *out_len, struct crftag_error *err)
 {
+    return model_io_serialize_version(m, CRFTAG_MODEL_FORMAT_VERSION, out, out_len, err);
+}
+
+enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint32_t version,
+                                              unsigned char **out, size_t *out_len,
+                                              struct crftag_error *err)
+{
     *out = NULL;
     *out_len = 0;
+    if (version != 5 && version != CRFTAG_MODEL_FORMAT_VERSION)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "cannot write model format version %lu",
+                       (unsigned long)version);
     uint64_t psize64 = 0;
-    enum crftag_status st = mio_check_model(m, &psize64, err);
-    if (st != CRFTAG_OK)
+    struct mio_plan plan = { version, NULL, 2, MIO_W_F32, 4 };
+    enum crftag_status st = mio_check_model(m, &plan, &psize64, err);
+    if (st == CRFTAG_OK && (psize64 > SIZE_MAX || psize64 > ULONG_MAX))
+        st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model too large to save");
+    unsigned char *payload = st == CRFTAG_OK ? util_malloc((size_t)psize64, 1) : NULL;
+    if (st == CRFTAG_OK && !payload)
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model payload)");
+    if (st != CRFTAG_OK) {
+        free(plan.order);
         return st;
-    if (psize64 > SIZE_MAX || psize64 > ULONG_MAX)
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model too large to save");
+    }
     size_t psize = (size_t)psize64;
-    unsigned char *payload = util_malloc(psize, 1);
-    if (!payload)
-        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model payload)");
     struct mio_w w = { payload, 0 };
-    mio_write_payload(m, &w);
+    mio_write_payload(m, &plan, &w);
+    free(plan.order);
     /* w.pos == psize: mio_check_model counted the same fields */
     uLong bound = compressBound((uLong)psize);
     unsigned char *file = bound <= SIZE_MAX - MIO_HEADER
@@ -309,7 +485,7 @@ enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned cha
                        "zlib compression failed (%d)", zr);
     }
     memcpy(file, MIO_MAGIC, MIO_MAGIC_LEN);
-    put_u32(file + 8, CRFTAG_MODEL_FORMAT_VERSION);
+    put_u32(file + 8, version);
     put_u32(file + 12, 0);
     put_u64(file + 16, (uint64_t)psize);
     put_u64(file + 24, (uint64_t)clen);

@@ -706,7 +706,8 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
     return CRFTAG_OK;
 }
 
-/* Copies the weights x (as float) and the training metadata of c into the
+/* Copies the weights x (pair weights rounded by model_weight_round,
+ * transitions as float) and the training metadata of c into the
  * model; reason is why the optimizer stopped. */
 static enum crftag_status train_weights_to_model(struct trainer *tr,
                                                  const struct crftag_corpus *c,
@@ -721,7 +722,7 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu weights)",
                        tr->npairs);
     for (size_t k = 0; k < tr->npairs; k++)
-        m->pair_w[k] = (float)x[k];
+        m->pair_w[k] = model_weight_round(x[k]);
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)x[tr->npairs + k];
     m->meta.c1 = p->c1;

@@ -49,7 +49,7 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  5" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  6" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 
 # --- the default training: shipped word clusters, held-out lexicon, auto bias ---
 grep -q "^word clusters: " "$T/out" && ok "default training uses the shipped word clusters" \
@@ -82,6 +82,18 @@ cmp -s "$T/v2tags" tests/data/model_builtin_v2.expected && ok "the version-2 mod
 check "info on the version-2 model" "$CRFTAG" info tests/data/model_builtin_v2.crftag
 grep -q "^features: *builtin (NER feature set version 2," "$T/out" \
     && ok "info names built-in set version 2" || fail "info names built-in set version 2"
+# --- a model of format version 5 (a CRF++ template with names, trained on
+# corpus_conll_30.txt.gz by the release that wrote version 5) tags as it did then ---
+check "tag with a version-5 model" "$CRFTAG" tag -m tests/data/model_template_v5.crftag -T \
+    tests/data/corpus_conll_30.txt.gz
+cmp -s "$T/out" tests/data/model_template_v5.expected && ok "the version-5 model tags as before" \
+    || fail "the version-5 model tags as before"
+check "info on the version-5 model" "$CRFTAG" info tests/data/model_template_v5.crftag
+grep -q "^format version:  5$" "$T/out" && ok "info shows format version 5" \
+    || fail "info shows format version 5"
+check "dump the version-5 model" "$CRFTAG" dump tests/data/model_template_v5.crftag
+grep -q "U00:" "$T/out" && ok "the version-5 model keeps its names" \
+    || fail "the version-5 model keeps its names"
 check "info on the shipped model" "$CRFTAG" info models/wikiser.crftag
 grep -q "^features: *builtin (NER feature set version 3," "$T/out" \
     && ok "info names built-in set version 3 for a new model" \
@@ -275,7 +287,7 @@ check "train --lexicon (two files, one gzip)" "$CRFTAG" train --quiet --max-iter
 check "info of a user-lexicon model" "$CRFTAG" info "$T/ml.crftag"
 grep -q "^user lexicon:    8 entries, 4 types: Operating_System 4, Language 2, ENTRY 1, Library 1$" "$T/out" &&
     ok "info shows the user lexicon's entries and types" || fail "info shows the user lexicon's entries and types"
-grep -q "^format version:  5$" "$T/out" && ok "a user-lexicon model is format 5" || fail "a user-lexicon model is format 5"
+grep -q "^format version:  6$" "$T/out" && ok "a user-lexicon model is format 6" || fail "a user-lexicon model is format 6"
 mv "$T/lex1.txt" "$T/lex1.moved"
 check "a user-lexicon model tags without the lexicon files" "$CRFTAG" tag -m "$T/ml.crftag" "$T/raw.txt"
 [ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "user-lexicon model tags 11 tokens" || fail "user-lexicon model tags 11 tokens"

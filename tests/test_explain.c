@@ -132,15 +132,24 @@ static void test_builtin(void **state)
         words += strncmp(name, "w[0]=", 5) == 0;
     }
     assert_true(words > 100);
-    /* saved and loaded, the names are the same */
+    /* saved and loaded (attributes now in hash order), the names are the same */
     size_t len;
     unsigned char *buf;
     assert_int_equal(model_io_serialize(m, &buf, &len, NULL), CRFTAG_OK);
     struct crftag_model *b;
     assert_int_equal(crftag_model_load_mem(buf, len, &b, NULL), CRFTAG_OK);
-    for (size_t a = 0; a < m->nattr; a++)
-        assert_string_equal(crftag_model_attribute(b, a, NULL, NULL),
+    assert_int_equal(b->nattr, m->nattr);
+    size_t moved = 0;
+    for (size_t a = 0; a < m->nattr; a++) {
+        uint32_t ba = htab_get(&b->attrs, m->attr_hash[a]);
+        assert_true(ba != HTAB_NONE);
+        moved += ba != a;
+        if (a > 0)
+            assert_true(b->attr_hash[a] > b->attr_hash[a - 1]);
+        assert_string_equal(crftag_model_attribute(b, ba, NULL, NULL),
                             crftag_model_attribute(m, a, NULL, NULL));
+    }
+    assert_true(moved > 0);
     check_sums(b, c);
     crftag_model_free(b);
     free(buf);

@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "clusters.h"
+#include "corpus.h"
 #include "crftag.h"
 #include "featset.h"
 #include "hash.h"
@@ -229,8 +230,40 @@ static void assert_same_lexicon(const struct lexicon *x, const struct lexicon *y
     }
 }
 
-/* Every field of a and b is equal (floats bit for bit), and both extract the
- * same features and state scores from a sample sentence. */
+/* a and b hold the same attributes, each with the same run of labels and
+ * weights (bit for bit) and the same name; b, when loaded from a file of
+ * format 6 or later, holds them in increasing hash order, else in a's. */
+static void assert_same_attributes(const struct crftag_model *a, const struct crftag_model *b)
+{
+    assert_int_equal(a->nattr, b->nattr);
+    assert_int_equal(a->npairs, b->npairs);
+    int sorted = b->format_version >= 6;
+    for (uint32_t k = 0; k < a->nattr; k++) {
+        uint32_t j = htab_get(&b->attrs, a->attr_hash[k]);
+        assert_true(j != HTAB_NONE);
+        if (!sorted)
+            assert_int_equal(j, k);
+        assert_true(b->attr_hash[j] == a->attr_hash[k]);
+        if (sorted && k > 0)
+            assert_true(b->attr_hash[k] > b->attr_hash[k - 1]);
+        uint32_t n = a->attr_off[k + 1] - a->attr_off[k];
+        assert_int_equal(b->attr_off[j + 1] - b->attr_off[j], n);
+        assert_true(same_bits(a->pair_label + a->attr_off[k], b->pair_label + b->attr_off[j],
+                              n * sizeof *a->pair_label));
+        assert_true(same_bits(a->pair_w + a->attr_off[k], b->pair_w + b->attr_off[j],
+                              n * sizeof *a->pair_w));
+        if (a->name_off) {
+            assert_non_null(b->name_off);
+            assert_string_equal(a->names + a->name_off[k], b->names + b->name_off[j]);
+        } else {
+            assert_null(b->name_off);
+        }
+    }
+}
+
+/* Every field of a and b is equal (floats bit for bit; attributes as in
+ * assert_same_attributes), and both extract the same features and state
+ * scores from a sample sentence. */
 static void assert_models_equal(const struct crftag_model *a, const struct crftag_model *b)
 {
     assert_int_equal(a->feat.kind, b->feat.kind);
@@ -266,15 +299,10 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     assert_int_equal(a->bio_constrained, b->bio_constrained);
     assert_int_equal(a->nattr, b->nattr);
     assert_int_equal(a->npairs, b->npairs);
-    assert_true(same_bits(a->attr_hash, b->attr_hash, a->nattr * sizeof *a->attr_hash));
-    assert_true(same_bits(a->attr_off, b->attr_off, (a->nattr + 1) * sizeof *a->attr_off));
-    assert_true(same_bits(a->pair_label, b->pair_label, a->npairs * sizeof *a->pair_label));
-    assert_true(same_bits(a->pair_w, b->pair_w, a->npairs * sizeof *a->pair_w));
+    assert_same_attributes(a, b);
     assert_true(same_bits(a->trans, b->trans, L * L * sizeof *a->trans));
     assert_true(same_bits(a->allowed, b->allowed, L * L));
     assert_true(same_bits(a->allowed_start, b->allowed_start, L));
-    for (uint32_t k = 0; k < a->nattr; k++)
-        assert_int_equal(htab_get(&b->attrs, a->attr_hash[k]), k);
     assert_true(same_bits(&a->meta.c1, &b->meta.c1, sizeof(double)));
     assert_true(same_bits(&a->meta.c2, &b->meta.c2, sizeof(double)));
     assert_int_equal(a->meta.iterations, b->meta.iterations);
@@ -303,10 +331,13 @@ static void assert_models_equal(const struct crftag_model *a, const struct crfta
     assert_int_equal(fa.start[8], fb.start[8]);
     assert_true(fa.start[8] > 0);
     assert_true(same_bits(fa.ids, fb.ids, fa.start[8] * sizeof *fa.ids));
-    double sa[NL] = { 0 }, sb[NL] = { 0 };
+    double *sa = calloc(L, sizeof *sa), *sb = calloc(L, sizeof *sb);
+    assert_true(sa && sb);
     model_state_scores(a, a->attr_hash, a->nattr, sa);
     model_state_scores(b, a->attr_hash, a->nattr, sb);
-    assert_true(same_bits(sa, sb, sizeof sa));
+    assert_true(same_bits(sa, sb, L * sizeof *sa));
+    free(sa);
+    free(sb);
     feat_buf_free(&fa);
     feat_buf_free(&fb);
 }
@@ -424,14 +455,18 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
-    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, plabels, weights, trans,
+    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, lw, plabels, wcode, weights, trans,
         meta, reason, lcounts, bias, anames, end;
     /* the first lexicon entries, cluster words and user lexicon entries (0: none) */
     size_t ent[4], word[4], uent[4];
     uint32_t nl, na, np;
 };
 
-static void walk(const unsigned char *p, size_t n, struct layout *o)
+/* The layout of payload p[0..n) of format version `version` (5 or the
+ * current one): version 6 stores the attributes as byte planes (hash
+ * differences, counts), then a label width byte, the labels, a weight code
+ * (shift, width) and the weights. */
+static void walk_v(const unsigned char *p, size_t n, uint32_t version, struct layout *o)
 {
     o->kind = 0;
     o->ncols = 16;
@@ -493,9 +528,18 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     o->np = rd32(p + q + 4);
     o->hashes = q + 8;
     o->counts = o->hashes + 8 * (size_t)o->na;
-    o->plabels = o->counts + 4 * (size_t)o->na;
-    o->weights = o->plabels + 2 * (size_t)o->np;
-    o->trans = o->weights + 4 * (size_t)o->np;
+    if (version >= 6) {
+        o->lw = o->counts + 4 * (size_t)o->na;
+        o->plabels = o->lw + 1;
+        o->wcode = o->plabels + p[o->lw] * (size_t)o->np;
+        o->weights = o->wcode + 2;
+        o->trans = o->weights + p[o->wcode + 1] * (size_t)o->np;
+    } else {
+        o->lw = o->wcode = 0;
+        o->plabels = o->counts + 4 * (size_t)o->na;
+        o->weights = o->plabels + 2 * (size_t)o->np;
+        o->trans = o->weights + 4 * (size_t)o->np;
+    }
     o->meta = o->trans + 4 * (size_t)o->nl * o->nl;
     o->reason = o->meta + 56;
     o->lcounts = o->reason + 4 + rd32(p + o->reason);
@@ -507,17 +551,30 @@ static void walk(const unsigned char *p, size_t n, struct layout *o)
     assert_int_equal(o->end, n);
 }
 
-/* The inflated payload of model m's file (malloc'd), with its layout when
- * o is not NULL. */
-static unsigned char *payload_of(const struct crftag_model *m, size_t *plen, struct layout *o)
+static void walk(const unsigned char *p, size_t n, struct layout *o)
+{
+    walk_v(p, n, CRFTAG_MODEL_FORMAT_VERSION, o);
+}
+
+/* The inflated payload of model m's file in format `version` (5 or the
+ * current one; malloc'd), with its layout when o is not NULL. */
+static unsigned char *payload_of_v(const struct crftag_model *m, uint32_t version, size_t *plen,
+                                   struct layout *o)
 {
     size_t len;
-    unsigned char *buf = serialize(m, &len);
+    unsigned char *buf;
+    assert_int_equal(model_io_serialize_version(m, version, &buf, &len, NULL), CRFTAG_OK);
+    assert_int_equal(rd32(buf + 8), version);
     unsigned char *p = unpack(buf, len, plen);
     free(buf);
     if (o)
-        walk(p, *plen, o);
+        walk_v(p, *plen, version, o);
     return p;
+}
+
+static unsigned char *payload_of(const struct crftag_model *m, size_t *plen, struct layout *o)
+{
+    return payload_of_v(m, CRFTAG_MODEL_FORMAT_VERSION, plen, o);
 }
 
 /* Packs payload (the current version) and expects refusal. */
@@ -542,35 +599,66 @@ struct corruption {
     const char *bytes;
     const char *msg;
 };
+
+/* The same for a value stored in byte planes (format 6) of `stride` values
+ * each: byte k of the value goes `stride` bytes after byte k - 1. */
+struct plane_corruption {
+    const char *what;
+    size_t field, at, stride;
+    unsigned width;
+    uint64_t value;
+    const char *msg;
+};
 #define AT(f) offsetof(struct layout, f)
 #define BYTES(s) (unsigned)(sizeof (s) - 1), 0, s    /* width, value, bytes */
 #define NROWS(t) (sizeof (t) / sizeof (t)[0])
 
 /* Applies each of the n rows to a fresh copy of payload p[0..plen) (layout
  * o) and expects refusal; a row must change at least one byte. */
+/* Applies one row (as a plane_corruption; stride 1 for contiguous bytes) to
+ * q, a copy of p[0..plen), and expects refusal; q is p again after. */
+static void refuse_one(const unsigned char *p, unsigned char *q, size_t plen,
+                       const struct layout *o, const struct plane_corruption *c,
+                       const char *bytes)
+{
+    size_t at;
+    memcpy(&at, (const char *)o + c->field, sizeof at);
+    at += c->at;
+    if (c->width < 1 || c->width > 8 || c->stride < 1 || at + (c->width - 1) * c->stride >= plen)
+        fail_msg("%s: %u bytes at %zu, payload %zu", c->what, c->width, at, plen);
+    int changed = 0;
+    for (unsigned k = 0; k < c->width; k++) {
+        size_t b = at + k * c->stride;
+        q[b] = bytes ? (unsigned char)bytes[k] : (unsigned char)(c->value >> (8 * k));
+        changed |= q[b] != p[b];
+    }
+    if (!changed)
+        fail_msg("%s: changes nothing", c->what);
+    size_t flen;
+    unsigned char *f = pack(q, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+    refuse_named(c->what, f, flen, CRFTAG_ERR_MODEL_FORMAT, c->msg);
+    free(f);
+    memcpy(q, p, plen);
+}
+
 static void refuse_corruptions(const unsigned char *p, size_t plen, const struct layout *o,
                                const struct corruption *c, size_t n)
 {
     unsigned char *q = dup_bytes(p, plen);
     for (size_t i = 0; i < n; i++, c++) {
-        size_t at;
-        memcpy(&at, (const char *)o + c->field, sizeof at);
-        at += c->at;
-        if (c->width < 1 || c->width > 8 || at + c->width > plen)
-            fail_msg("%s: %u bytes at %zu, payload %zu", c->what, c->width, at, plen);
-        memcpy(q, p, plen);
-        if (c->bytes)
-            memcpy(q + at, c->bytes, c->width);
-        else
-            for (unsigned k = 0; k < c->width; k++)
-                q[at + k] = (unsigned char)(c->value >> (8 * k));
-        if (memcmp(q + at, p + at, c->width) == 0)
-            fail_msg("%s: changes nothing", c->what);
-        size_t flen;
-        unsigned char *f = pack(q, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
-        refuse_named(c->what, f, flen, CRFTAG_ERR_MODEL_FORMAT, c->msg);
-        free(f);
+        struct plane_corruption pc = { c->what, c->field, c->at, 1, c->width, c->value, c->msg };
+        refuse_one(p, q, plen, o, &pc, c->bytes);
     }
+    free(q);
+}
+
+static void refuse_plane_corruptions(const unsigned char *p, size_t plen,
+                                     const struct layout *o, const struct plane_corruption *c,
+                                     size_t n)
+{
+    unsigned char *q = dup_bytes(p, plen);
+    for (size_t i = 0; i < n; i++, c++)
+        refuse_one(p, q, plen, o, c, NULL);
     free(q);
 }
 
@@ -781,11 +869,14 @@ static void test_every_bit_flip(void **state)
             enum crftag_status st = refuse(buf, len, 0, NULL);
             buf[i] ^= (unsigned char)(1u << bit);
             by_code[-st]++;
+            uint32_t v = i >= 8 && i < 12   /* the version the flip makes */
+                             ? (uint32_t)CRFTAG_MODEL_FORMAT_VERSION ^ (1u << (8 * (i - 8) + bit))
+                             : 0;
             if (i < 8)
                 assert_int_equal(st, CRFTAG_ERR_MODEL_FORMAT);    /* magic */
-            else if (i < 12)   /* 3 -> 2 is a version read too: then the CRC fails */
-                assert_true(st == CRFTAG_ERR_MODEL_VERSION ||
-                            (i == 8 && bit == 0 && st == CRFTAG_ERR_MODEL_CHECKSUM));
+            else if (i < 12)   /* 6 -> 2 or 4 is a version read too: then the CRC fails */
+                assert_int_equal(st, v >= 2 && v <= CRFTAG_MODEL_FORMAT_VERSION
+                                         ? CRFTAG_ERR_MODEL_CHECKSUM : CRFTAG_ERR_MODEL_VERSION);
             else if (i >= CRC_AT)
                 assert_true(st == CRFTAG_ERR_MODEL_CHECKSUM);
         }
@@ -819,7 +910,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 6, this crftag reads versions 2 to 5");
+           "model format version 7, this crftag reads versions 2 to 6");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -876,15 +967,21 @@ static void test_huge_counts(void **state)
     crftag_model_free(m);
 }
 
-/* One field changed in the template model's payload. */
+/* One field changed in the template model's payload (weights stored as
+ * f32: the model has -0, a subnormal and FLT_MAX among them).  Values per
+ * attribute are byte planes of NATTR bytes each. */
 static const struct corruption bad_fields[] = {
     { "NaN weight", AT(weights), 4 * 7, 4, 0x7fc00000u, NULL, "weight 7 is not finite" },
     { "-Inf transition", AT(trans), 4 * 3, 4, 0xff800000u, NULL,
       "transition weight 3 is not finite" },
     { "label id out of range", AT(plabels), 0, 1, NL, NULL, "label id 5" },
-    { "pair count 3 -> 4", AT(counts), 4 * 3, 4, 4, NULL, "pair counts" },
-    { "offsets overflow", AT(counts), 0, 4, 1u << 31, NULL, "pair counts" },
-    { "hash 0", AT(hashes), 8, 8, 0, NULL, "hash 0" },
+    { "label ids of 2 bytes", AT(lw), 0, 1, 2, NULL, "label ids of 2 bytes for 5 labels" },
+    { "label ids of 0 bytes", AT(lw), 0, 1, 0, NULL, "label ids of 0 bytes" },
+    { "f32 weights of 3 bytes", AT(wcode), 1, 1, 3, NULL, "weight code 255, 3 bytes" },
+    { "weight shift 32", AT(wcode), 0, 1, 32, NULL, "weight code 32" },
+    { "pair count -> 6", AT(counts), 3, 1, 6, NULL, "pair counts" },
+    { "offsets overflow", AT(counts), 3 * NATTR, 1, 0x80, NULL, "pair counts" },
+
     /* names: "O" (5 bytes with its length), "B-PER" (9), "I-PER" text at +18 */
     { "I-PER -> B-PER", AT(names), 18, BYTES("B"), "duplicate label \"B-PER\"" },
     { "B\\0PER", AT(names), 10, 1, 0, NULL, "NUL" },
@@ -894,6 +991,15 @@ static const struct corruption bad_fields[] = {
       "attribute features with" },
     { "5 columns", AT(ncols), 0, 4, 5, NULL, "columns" },
     { "c1 = NaN", AT(meta), 0, 8, 0xfff8000000000000u, NULL, "metadata" },
+};
+
+/* Hash differences (8 planes of NATTR bytes) changed in the template
+ * model's payload. */
+static const struct plane_corruption bad_hashes[] = {
+    { "hash difference 0", AT(hashes), 1, NATTR, 8, 0, "attribute 1: hash difference 0" },
+    { "first hash 0", AT(hashes), 0, NATTR, 8, 0, "attribute 0: hash difference 0" },
+    { "hash past 2^64", AT(hashes), NATTR - 1, NATTR, 8, UINT64_MAX, "past 2^64" },
+    { "a count of 2^31", AT(counts), 5, NATTR, 4, UINT32_C(1) << 31, "pair counts exceed" },
 };
 
 /* One field changed in an otherwise valid payload (CRC recomputed). */
@@ -906,15 +1012,27 @@ static void test_bad_fields(void **state)
     unsigned char *p = unpack(buf, len, &plen);
     struct layout o;
     walk(p, plen, &o);
-    assert_int_equal(rd32(p + o.counts + 4 * 3), 3);
+    assert_true(p[o.counts + 3] < 6);          /* 0..5 pairs an attribute */
+    assert_int_equal(p[o.lw], 1);
+    assert_int_equal(p[o.wcode], 255);
+    assert_int_equal(p[o.wcode + 1], 4);
     assert_memory_equal(p + o.names + 18, "I-PER", 5);
     refuse_corruptions(p, plen, &o, bad_fields, NROWS(bad_fields));
+    refuse_plane_corruptions(p, plen, &o, bad_hashes, NROWS(bad_hashes));
 
-    /* not one field: a hash repeated, the template's first '[' */
+    /* version 5: a hash repeated */
+    size_t plen5;
+    struct layout o5;
+    unsigned char *p5 = payload_of_v(m, 5, &plen5, &o5);
+    memcpy(p5 + o5.hashes + 8, p5 + o5.hashes, 8);
+    size_t flen5;
+    unsigned char *f5 = pack(p5, plen5, 5, &flen5);
+    refuse(f5, flen5, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
+    free(f5);
+    free(p5);
+
+    /* not one field: the template's first '[' */
     unsigned char *q = dup_bytes(p, plen);
-    memcpy(q + o.hashes + 8, q + o.hashes, 8);
-    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
-    memcpy(q, p, plen);
     wr32(q + o.kind, 3);                 /* attribute strings: not before format version 5 */
     {
         size_t flen4;
@@ -1191,12 +1309,16 @@ static void test_cluster_fields(void **state)
     assert_memory_equal(p + w1 + 4, "Bob", 3);
     assert_int_equal(rd32(p + w1 + 7), 1);
 
-    /* a version 2 file: the same payload without the clusters and the label
-     * bias loads without them */
-    size_t l2 = plen - (o.L - o.clu) - (o.end - o.bias);
+    /* a version 2 file: the same payload (attributes as in version 5) without
+     * the clusters and the label bias loads without them */
+    size_t plen5;
+    struct layout o5;
+    unsigned char *p5 = payload_of_v(m, 5, &plen5, &o5);
+    size_t l2 = plen5 - (o5.L - o5.clu) - (o5.end - o5.bias);
     unsigned char *q = malloc(l2);
-    memcpy(q, p, o.clu);
-    memcpy(q + o.clu, p + o.L, o.bias - o.L);
+    memcpy(q, p5, o5.clu);
+    memcpy(q + o5.clu, p5 + o5.L, o5.bias - o5.L);
+    free(p5);
     size_t flen;
     unsigned char *f = pack(q, l2, 2, &flen);
     struct crftag_model *v2;
@@ -1330,13 +1452,17 @@ static void test_user_lexicon_fields(void **state)
     assert_null(crftag_model_user_lexicon_type(m, 2, &ne));
     assert_int_equal(ne, 0);
 
-    /* a version 3 file: the payload without the block loads without a user
-     * lexicon, and its features are those of the model without one; as
-     * version 4 the same bytes are refused */
-    size_t l3 = o.anames - (o.L - o.ulex);
+    /* a version 3 file: the payload (attributes as in version 5) without the
+     * block loads without a user lexicon, and its features are those of the
+     * model without one; as version 4 the same bytes are refused */
+    size_t plen5;
+    struct layout o5;
+    unsigned char *p5 = payload_of_v(m, 5, &plen5, &o5);
+    size_t l3 = o5.anames - (o5.L - o5.ulex);
     unsigned char *q = malloc(l3);
-    memcpy(q, p, o.ulex);
-    memcpy(q + o.ulex, p + o.L, o.anames - o.L);
+    memcpy(q, p5, o5.ulex);
+    memcpy(q + o5.ulex, p5 + o5.L, o5.anames - o5.L);
+    free(p5);
     size_t flen;
     unsigned char *f = pack(q, l3, 3, &flen);
     struct crftag_model *v3;
@@ -1437,11 +1563,15 @@ static void test_names_block(void **state)
     assert_true(crftag_model_has_names(b) && !crftag_model_has_names(NULL));
     uint64_t h;
     size_t nw;
-    assert_string_equal(crftag_model_attribute(b, 39, &h, &nw), "w[0]=39");
+    uint32_t b39 = htab_get(&b->attrs, m->attr_hash[39]);  /* b's attributes: hash order */
+    assert_true(b39 != HTAB_NONE);
+    assert_string_equal(crftag_model_attribute(b, b39, &h, &nw), "w[0]=39");
     assert_true(h == m->attr_hash[39] && nw == 39 % 6);
     assert_null(crftag_model_attribute(b, NATTR, &h, &nw));
     for (uint32_t a = 0; a < NATTR; a++)
-        assert_string_equal(crftag_model_attribute(b, a, NULL, NULL), m->names + m->name_off[a]);
+        assert_string_equal(crftag_model_attribute(b, htab_get(&b->attrs, m->attr_hash[a]), NULL,
+                                                   NULL),
+                            m->names + m->name_off[a]);
     size_t l1, l2;                                          /* saved again: same bytes */
     unsigned char *s1 = serialize(m, &l1), *s2 = serialize(b, &l2);
     assert_int_equal(l1, l2);
@@ -1449,14 +1579,16 @@ static void test_names_block(void **state)
     free(s1);
     free(s2);
     crftag_model_free(b);
-    static const struct { size_t at; uint32_t v; int u8; const char *msg; } bad[] = {
+    uint32_t n0 = rd32(p + o.anames + 5);                 /* the first name's length */
+    assert_true(n0 == 6 || n0 == 7);                        /* w[0]=N, N < 40 */
+    const struct { size_t at; uint32_t v; int u8; const char *msg; } bad[] = {
         { 0, 2, 1, "attribute names flag 2" },
         { 1, NATTR - 1, 0, "39 attribute names for 40 attributes" },
         { 5, 0, 0, "the name of attribute 0 has 0 bytes" },
         { 5, 4097, 0, "the name of attribute 0 has 4097 bytes" },
         { 5, 100000, 0, "the name of attribute 0 has 100000 bytes" },
         { 5 + 4 + 2, 0, 1, "NUL byte inside the name of attribute 0" },
-        { 5, 7, 0, "the name of attribute 1 has" },               /* eats the next length */
+        { 5, n0 + 1, 0, "the name of attribute 1 has" },          /* eats the next length */
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         unsigned char *q = dup_bytes(p, plen);
@@ -1474,13 +1606,25 @@ static void test_names_block(void **state)
     q[plen] = 0;
     refuse_payload(q, plen + 1, CRFTAG_ERR_MODEL_FORMAT, "unexpected bytes");
     free(q);
-    unsigned char *f = pack(p, o.anames, 4, &flen);        /* version 4: no block */
+    /* version 4: no block (attributes as in version 5, in the model's order) */
+    size_t plen5;
+    struct layout o5;
+    unsigned char *p5 = payload_of_v(m, 5, &plen5, &o5);
+    unsigned char *f = pack(p5, o5.anames, 4, &flen);
     assert_int_equal(crftag_model_load_mem(f, flen, &b, NULL), CRFTAG_OK);
     assert_false(crftag_model_has_names(b));
     assert_null(crftag_model_attribute(b, 0, &h, NULL));
     assert_true(h == m->attr_hash[0]);
     crftag_model_free(b);
     free(f);
+    /* version 5: the names in the model's order */
+    f = pack(p5, plen5, 5, &flen);
+    assert_int_equal(crftag_model_load_mem(f, flen, &b, NULL), CRFTAG_OK);
+    for (uint32_t a = 0; a < NATTR; a++)
+        assert_string_equal(crftag_model_attribute(b, a, NULL, NULL), m->names + m->name_off[a]);
+    crftag_model_free(b);
+    free(f);
+    free(p5);
     free(p);
     crftag_model_free(m);
 }
@@ -1509,6 +1653,208 @@ static void test_save_refuses_invalid(void **state)
     crftag_model_free(m);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Weights as fixed-point integers; version 5 files                         */
+/* ------------------------------------------------------------------------ */
+
+/* The model of build_model with the weights a training gives: multiples of
+ * 2^-MODEL_WEIGHT_SHIFT (model_weight_round), one of them 0 and one over 2^7. */
+static struct crftag_model *build_model_rounded(int use_template)
+{
+    struct crftag_model *m = build_model(use_template);
+    for (uint32_t k = 0; k < m->npairs; k++)
+        m->pair_w[k] = model_weight_round((double)m->pair_w[k] / 3.0);
+    m->pair_w[0] = model_weight_round(-1e-9);               /* 0, never -0 */
+    m->pair_w[1] = model_weight_round(-300.123456);
+    m->pair_w[2] = model_weight_round(1.0 / 16384);
+    m->pair_w[3] = model_weight_round(2.5);
+    assert_false(signbit(m->pair_w[0]));
+    assert_true(m->pair_w[0] == 0.0f);
+    assert_true(m->pair_w[2] == 1.0f / 16384);
+    return m;
+}
+
+/* Weight code rows of the rounded template model (weights in 3 planes). */
+static const struct corruption fixed_fields[] = {
+    { "weights of 0 bytes", AT(wcode), 1, 1, 0, NULL, "weight code 14, 0 bytes" },
+    { "weights of 5 bytes", AT(wcode), 1, 1, 5, NULL, "weight code 14, 5 bytes" },
+    { "weight shift 32", AT(wcode), 0, 1, 32, NULL, "weight code 32, 3 bytes" },
+    { "weight shift 254", AT(wcode), 0, 1, 254, NULL, "weight code 254" },
+};
+
+/* Rounded weights are stored as integers k, weight = k * 2^-14, in the
+ * fewest bytes (3 here: |k| < 2^23), exactly; the spec's decoding of the
+ * planes (zigzag) gives each weight of the run of each attribute in hash
+ * order; the code is checked; -0 or an unrounded weight falls back to f32. */
+static void test_fixed_weights(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model_rounded(1);
+    size_t len, plen;
+    unsigned char *buf = serialize(m, &len);
+    struct crftag_model *back;
+    assert_int_equal(crftag_model_load_mem(buf, len, &back, NULL), CRFTAG_OK);
+    assert_models_equal(m, back);
+    unsigned char *p = unpack(buf, len, &plen);
+    struct layout o;
+    walk(p, plen, &o);
+    assert_int_equal(p[o.wcode], MODEL_WEIGHT_SHIFT);
+    assert_int_equal(p[o.wcode + 1], 3);
+    /* decoded here from the spec: hashes, counts, labels and weights */
+    uint64_t h = 0;
+    size_t k = 0;
+    for (uint32_t i = 0; i < o.na; i++) {
+        uint64_t d = 0;
+        uint32_t cnt = 0;
+        for (int b = 0; b < 8; b++)
+            d |= (uint64_t)p[o.hashes + (size_t)b * o.na + i] << (8 * b);
+        for (int b = 0; b < 4; b++)
+            cnt |= (uint32_t)p[o.counts + (size_t)b * o.na + i] << (8 * b);
+        h += d;
+        uint32_t a = htab_get(&m->attrs, h);
+        assert_true(a != HTAB_NONE);
+        assert_int_equal(cnt, m->attr_off[a + 1] - m->attr_off[a]);
+        for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++, k++) {
+            uint32_t z = 0;
+            for (int b = 0; b < 3; b++)
+                z |= (uint32_t)p[o.weights + (size_t)b * o.np + k] << (8 * b);
+            double v = (z & 1) ? -(double)(z >> 1) - 1 : (double)(z >> 1);
+            assert_true((float)ldexp(v, -MODEL_WEIGHT_SHIFT) == m->pair_w[q]);
+            assert_int_equal(p[o.plabels + k], m->pair_label[q]);
+        }
+    }
+    assert_int_equal(k, o.np);
+    refuse_corruptions(p, plen, &o, fixed_fields, NROWS(fixed_fields));
+    /* saved again: the same bytes */
+    size_t len2;
+    unsigned char *buf2 = serialize(back, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    free(buf2);
+    free(p);
+    free(buf);
+    crftag_model_free(back);
+
+    /* small weights need fewer bytes; a weight off the grid or -0 needs f32 */
+    static const struct { float w; unsigned shift, width; } codes[] = {
+        { 0.5f, 1, 1 }, { 1.0f / 1024, 10, 1 }, { 100.0f, 0, 1 }, { 1e6f, 0, 3 },
+        { 0.1f, 27, 4 }, { 1e-20f, 255, 4 }, { -0.0f, 255, 4 }, { 3e9f, 255, 4 },
+    };
+    for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
+        for (uint32_t q = 0; q < m->npairs; q++)
+            m->pair_w[q] = q % 2 ? codes[c].w : 0.0f;
+        unsigned char *pc = payload_of(m, &plen, &o);
+        assert_int_equal(pc[o.wcode], codes[c].shift);
+        assert_int_equal(pc[o.wcode + 1], codes[c].width);
+        free(pc);
+        buf = serialize(m, &len);
+        assert_int_equal(crftag_model_load_mem(buf, len, &back, NULL), CRFTAG_OK);
+        assert_models_equal(m, back);
+        crftag_model_free(back);
+        free(buf);
+    }
+    crftag_model_free(m);
+}
+
+/* Rounding: to the nearest multiple of 2^-14, halves away from 0, never -0. */
+static void test_weight_round(void **state)
+{
+    (void)state;
+    const double u = 1.0 / 16384;
+    assert_true(model_weight_round(0.0) == 0.0f);
+    assert_false(signbit(model_weight_round(-0.4 * u)));
+    assert_true(model_weight_round(0.5 * u) == (float)u);
+    assert_true(model_weight_round(-0.5 * u) == (float)-u);
+    assert_true(model_weight_round(0.49 * u) == 0.0f);
+    assert_true(model_weight_round(1.0 + 0.6 * u) == (float)(1.0 + u));
+    assert_true(model_weight_round(-3.25) == -3.25f);
+    assert_true(model_weight_round(1e30) == 1e30f);            /* off the grid's range: as is */
+    for (int i = -1000; i <= 1000; i++) {
+        double x = i * 0.0123456789;
+        float r = model_weight_round(x);
+        assert_true(fabs((double)r - x) <= 0.5 * u);
+        double k = ldexp((double)r, MODEL_WEIGHT_SHIFT);
+        assert_true(k == floor(k));
+    }
+}
+
+/* A model file of format version 5 (tests/data/model_template_v5.crftag,
+ * trained with --keep-names on corpus_conll_30.txt.gz by the release that
+ * wrote version 5) loads with its attributes in its own order; saved again it
+ * is a version 6 file that loads with the same attributes (hash order), names
+ * and weights, and tags the 30 sentences with the same labels and the same
+ * scores, bit for bit.  Without the names, the version 6 file is smaller
+ * (the names themselves compress less well in hash order than in the order
+ * training met them). */
+static void test_version5_file(void **state)
+{
+    (void)state;
+    const char *path = "tests/data/model_template_v5.crftag";
+    struct crftag_model *v5, *v6;
+    struct crftag_error err;
+    assert_int_equal(crftag_model_load(path, &v5, &err), CRFTAG_OK);
+    assert_int_equal(v5->format_version, 5);
+    assert_true(v5->nattr > 5000 && crftag_model_has_names(v5));
+    size_t flen, len;
+    unsigned char *file = read_file(path, &flen);
+    unsigned char *buf = serialize(v5, &len);
+    assert_int_equal(rd32(buf + 8), 6);
+    print_message("  version 5: %zu bytes, saved as version 6: %zu bytes\n", flen, len);
+    assert_int_equal(crftag_model_load_mem(buf, len, &v6, &err), CRFTAG_OK);
+    assert_models_equal(v5, v6);
+    size_t unsorted = 0;
+    for (uint32_t a = 1; a < v5->nattr; a++)
+        unsorted += v5->attr_hash[a] < v5->attr_hash[a - 1];
+    assert_true(unsorted > 0);                   /* the order did change */
+
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read(c, "tests/data/corpus_conll_30.txt.gz", &err),
+                     CRFTAG_OK);
+    assert_int_equal(c->nsent, 30);
+    struct crftag_tagger *t5, *t6;
+    assert_int_equal(crftag_tagger_new(v5, &t5), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_new(v6, &t6), CRFTAG_OK);
+    size_t tokens = 0;
+    for (size_t i = 0; i < c->nsent; i++) {
+        struct sentence sen;
+        corpus_sentence(c, i, &sen);
+        uint32_t ids5[256], ids6[256];
+        double s5, s6;
+        assert_true(sen.n <= 256);
+        assert_int_equal(crftag_tagger_tag(t5, sen.cols, sen.n, sen.ncols, ids5, &s5, NULL),
+                         CRFTAG_OK);
+        assert_int_equal(crftag_tagger_tag(t6, sen.cols, sen.n, sen.ncols, ids6, &s6, NULL),
+                         CRFTAG_OK);
+        assert_memory_equal(ids5, ids6, sen.n * sizeof *ids5);
+        assert_true(same_bits(&s5, &s6, sizeof s5));
+        tokens += sen.n;
+    }
+    assert_int_equal(tokens, 808);
+    crftag_tagger_free(t5);
+    crftag_tagger_free(t6);
+    crftag_corpus_free(c);
+
+    /* without names: smaller in version 6 */
+    free(v5->names);
+    free(v5->name_off);
+    v5->names = NULL;
+    v5->name_off = NULL;
+    size_t l5, l6;
+    unsigned char *b5, *b6;
+    assert_int_equal(model_io_serialize_version(v5, 5, &b5, &l5, NULL), CRFTAG_OK);
+    assert_int_equal(model_io_serialize_version(v5, 6, &b6, &l6, NULL), CRFTAG_OK);
+    print_message("  without names: version 5 %zu bytes, version 6 %zu bytes\n", l5, l6);
+    assert_true(l6 < l5);
+    free(b5);
+    free(b6);
+    free(buf);
+    free(file);
+    crftag_model_free(v6);
+    crftag_model_free(v5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1529,6 +1875,9 @@ int main(void)
         cmocka_unit_test(test_user_lexicon_fields),
         cmocka_unit_test(test_save_refuses_invalid),
         cmocka_unit_test(test_names_block),
+        cmocka_unit_test(test_fixed_weights),
+        cmocka_unit_test(test_weight_round),
+        cmocka_unit_test(test_version5_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
