@@ -381,7 +381,10 @@ kill -INT "$pid"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
-if { [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; } && cmp -s "$T/m.crftag" "$T/keep.crftag" && grep -q "aborted" "$T/int2.err" &&
+# (the exit status, the old model and no temporary file are the contract; the
+# "aborted" note may be lost when the second signal lands inside the first's
+# handler)
+if { [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; } && cmp -s "$T/m.crftag" "$T/keep.crftag" &&
     ! ls "$T" | grep -q '\.tmp\.'; then
     ok "two SIGINTs abort: the previous model byte-identical, no temporary file"
 else
