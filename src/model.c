@@ -77,15 +77,21 @@ static int run_ascending(const uint16_t *label, uint32_t k0, uint32_t k1)
     return 1;
 }
 
-/* Builds the dense rows of the long runs (see model.h); 0, or -1 when out
- * of memory.  Without weights (a training skeleton) there are none. */
-static int model_dense_build(struct crftag_model *m)
+/* Drops the dense rows: scoring then reads the runs alone. */
+static void model_dense_free(struct crftag_model *m)
 {
     free(m->dense_slot);
     free(m->dense_w);
     m->dense_slot = NULL;
     m->dense_w = NULL;
     m->dense_min = UINT32_MAX;
+}
+
+/* Builds the dense rows of the long runs (see model.h); 0, or -1 when out
+ * of memory.  Without weights (a training skeleton) there are none. */
+static int model_dense_build(struct crftag_model *m)
+{
+    model_dense_free(m);
     size_t L = m->labels.n;
     if (!m->pair_w || !m->attr_off || m->nattr == 0 || L == 0)
         return 0;
@@ -173,15 +179,11 @@ void model_keep_warm_only(struct crftag_model *m)
 {
     if (!m->warm_w)
         return;
-    free(m->dense_slot);
-    free(m->dense_w);
+    model_dense_free(m);
     free(m->pair_w);
     free(m->trans);
-    m->dense_slot = NULL;
-    m->dense_w = NULL;
     m->pair_w = NULL;
     m->trans = NULL;
-    m->dense_min = UINT32_MAX;
 }
 
 float model_weight_round(double x)
