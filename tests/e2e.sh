@@ -23,6 +23,9 @@ refuse() {
 # f1 FILE: overall FB1 from a conlleval report
 f1() { sed -n 's/.*FB1: *\([0-9.]*\)$/\1/p' "$1" | head -n 1; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# wait_for FILE PATTERN [TRIES]: until PATTERN is in FILE, polled every 0.2 s at most TRIES
+# times (default 1500: 300 s)
+wait_for() { i=0; while ! grep -q -- "$2" "$1" 2>/dev/null && [ $i -lt "${3:-1500}" ]; do sleep 0.2; i=$((i + 1)); done; }
 
 # --- data slices (from the shipped corpora) ---
 gzip -dc corpora/wikiser-train.txt.gz | awk '/^<s>$/ { n++ } n <= 2000' > "$T/train.txt"
@@ -142,8 +145,7 @@ mkfifo "$T/pipe.fifo"
 (
     exec 3>"$T/pipe.fifo"
     echo "Linux runs on ARM." >&3
-    i=0
-    while [ $i -lt 1200 ] && ! grep -q "^Linux	" "$T/pipe.out"; do sleep 0.1; i=$((i + 1)); done
+    wait_for "$T/pipe.out" "^Linux	" 600
     grep -q "^Linux	" "$T/pipe.out" && ! grep -q "^QEMU	" "$T/pipe.out" && : > "$T/pipe.early"
     echo "QEMU emulates it." >&3
 ) &
@@ -349,10 +351,8 @@ refuse "not a model refused" 1 "raw.txt" "$CRFTAG" info "$T/raw.txt"
 refuse "missing model" 1 "cannot open" "$CRFTAG" tag -m "$T/none.crftag" "$T/raw.txt"
 
 # --- Ctrl-C during training: the first SIGINT writes the model so far (exit 130), a second aborts ---
-# wait_for FILE PATTERN: until PATTERN is in FILE (at most 300 s).  Signals are sent only once
-# crftag has said it handles them: a background job of a non-interactive shell starts with
-# SIGINT ignored, so a signal sent earlier would be lost.
-wait_for() { i=0; while ! grep -q -- "$2" "$1" 2>/dev/null && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done; }
+# Signals are sent only once crftag has said it handles them (wait_for): a background job of
+# a non-interactive shell starts with SIGINT ignored, so a signal sent earlier would be lost.
 "$CRFTAG" train --bias 0 --max-iter 100000 --epsilon 0 --delta 0 --threads 2 -o "$T/int.crftag" \
     corpora/wikiser-train.txt.gz >/dev/null 2>"$T/int.err" &
 pid=$!
@@ -455,8 +455,7 @@ mkfifo "$T/fifo"
 (
     exec 3>"$T/fifo"
     printf '"QEMU runs on Linux."\n' >&3
-    i=0
-    while [ $i -lt 1200 ] && ! grep -q Linux "$T/co.out"; do sleep 0.1; i=$((i + 1)); done
+    wait_for "$T/co.out" Linux 600
     grep -q '"text":"Linux"' "$T/co.out" && : > "$T/co.early"
 ) &
 "$CRFTAG" tag -m models/wikiser.crftag -J jsonl < "$T/fifo" | cat > "$T/co.out"
