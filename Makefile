@@ -26,7 +26,7 @@ CFLAGS   ?=
 CPPFLAGS += -Iinclude -iquote src -D_POSIX_C_SOURCE=200809L
 XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
             -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS   += -llbfgs -lz -lm -pthread
+LDLIBS   += -llbfgs -ldeflate -lz -lm -pthread
 
 SONAME    = libcrftag.so.1
 LIB_SRC   = $(wildcard src/*.c)
@@ -90,7 +90,7 @@ $(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag-internal.a
 
 # Debian packages needed to build and test; installed when missing (apt-get
 # as root, else through sudo).
-DEB_PKGS = liblbfgs-dev zlib1g-dev libcmocka-dev pkg-config
+DEB_PKGS = liblbfgs-dev libdeflate-dev zlib1g-dev libcmocka-dev pkg-config
 
 deps:
 	@missing=""; \

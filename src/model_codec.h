@@ -139,13 +139,19 @@ static inline int64_t unzigzag32(uint32_t z)
     return (z & 1u) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
 }
 
-/* CRC-32 (zlib crc32) of the header's first 32 bytes followed by the
- * compressed payload of the whole file file[0..len), len >= MIO_HEADER. */
+/* CRC-32 (zlib's crc32: the IEEE polynomial) of the header's first 32 bytes
+ * followed by the compressed payload of the whole file file[0..len),
+ * len >= MIO_HEADER. */
 uint32_t mio_crc(const unsigned char *file, size_t len);
 
-/* Inflates the zlib stream src[0..*slen) into dst[0..*dlen) (uncompress2's
- * zlib codes and results) without computing its Adler-32, which the file's
- * CRC makes redundant; *dlen and *slen receive the bytes written and read. */
+/* Results of mio_inflate. */
+enum { MIO_INFLATE_OK = 0, MIO_INFLATE_NOMEM = -1, MIO_INFLATE_DATA = -2 };
+
+/* Inflates the zlib stream src[0..*slen) into dst[0..*dlen) without checking
+ * its Adler-32, which the file's CRC makes redundant; *dlen and *slen receive
+ * the bytes written and read.  MIO_INFLATE_OK when the stream is valid, fits
+ * in dst and ends exactly at the end of src; MIO_INFLATE_DATA when it is not,
+ * MIO_INFLATE_NOMEM when out of memory. */
 int mio_inflate(unsigned char *dst, size_t *dlen, const unsigned char *src, size_t *slen);
 
 #endif

@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "clusters.h"
 #include "error.h"
@@ -737,12 +736,14 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
                         (unsigned long long)psize);
     size_t dlen = (size_t)psize, slen = (size_t)csize;
     int zr = mio_inflate(payload, &dlen, buf + MIO_HEADER, &slen);
-    if (zr != Z_OK || dlen != psize || slen != csize) {
+    if (zr != MIO_INFLATE_OK || dlen != psize || slen != csize) {
         free(payload);
-        if (zr == Z_MEM_ERROR)
-            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (zlib)");
+        if (zr == MIO_INFLATE_NOMEM)
+            return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (inflate)");
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                        "corrupt model: decompression failed (zlib %d, %lu of %llu bytes)", zr,
+                        "corrupt model: decompression failed (%s, %lu of %llu bytes)",
+                        zr != MIO_INFLATE_OK ? "not a valid zlib stream of that size"
+                                             : "wrong size",
                         (unsigned long)dlen, (unsigned long long)psize);
     }
     *out = payload;
