@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE          /* madvise, MADV_HUGEPAGE */
 #include "hash.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,13 +23,24 @@ static void *htab_alloc(size_t n, size_t size, int zero)
     if (util_mul(n, size, &bytes))
         return NULL;
 #ifdef MADV_HUGEPAGE
-    if (bytes >= HTAB_HUGE) {
+    if (bytes >= HTAB_HUGE && !zero) {
         void *p;
         if (posix_memalign(&p, HTAB_HUGE, bytes) != 0)
             return NULL;
         madvise(p, bytes, MADV_HUGEPAGE);
-        if (zero)
-            memset(p, 0, bytes);
+        return p;
+    }
+    if (bytes >= HTAB_HUGE) {
+        /* calloc: a block this large comes from fresh pages, already zero
+         * (zeroing it again touched every page twice); the hint covers the
+         * whole huge pages inside it */
+        unsigned char *p = util_calloc(n, size);
+        if (p) {
+            uintptr_t a = ((uintptr_t)p + HTAB_HUGE - 1) & ~(uintptr_t)(HTAB_HUGE - 1);
+            uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HTAB_HUGE - 1);
+            if (e > a)
+                madvise((void *)a, e - a, MADV_HUGEPAGE);
+        }
         return p;
     }
 #endif

@@ -683,9 +683,16 @@ static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: %zu unexpected bytes after the payload",
                         ps->r.n - ps->r.pos);
+    return CRFTAG_OK;
+}
+
+/* The lookup tables of a parsed model (model_finish), built after the file
+ * and the payload are freed, which keeps them out of the peak memory. */
+static enum crftag_status mio_finish(struct mio_parse *ps, struct crftag_model *m)
+{
     struct crftag_error ferr;
     err_clear(&ferr);
-    st = model_finish(m, &ferr);
+    enum crftag_status st = model_finish(m, &ferr);
     if (st != CRFTAG_OK)
         return mio_fail(ps, st, "%s%s", st == CRFTAG_ERR_MODEL_FORMAT ? "corrupt model: " : "",
                         ferr.msg);
@@ -751,14 +758,17 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     return CRFTAG_OK;
 }
 
-enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const char *name,
-                                  struct crftag_model **out, struct crftag_error *err)
+/* model_io_parse; when owned, buf is freed as soon as it is inflated. */
+static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned char *buf,
+                                         size_t len, const char *name,
+                                         struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
     struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0 };
     unsigned char *payload = NULL;
     size_t plen = 0;
     enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
+    free(owned);
     if (st != CRFTAG_OK)
         return st;
     struct crftag_model *m = model_new();
@@ -771,12 +781,20 @@ enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const ch
     m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
     free(payload);
+    if (st == CRFTAG_OK)
+        st = mio_finish(&ps, m);
     if (st != CRFTAG_OK) {
         crftag_model_free(m);
         return st;
     }
     *out = m;
     return CRFTAG_OK;
+}
+
+enum crftag_status model_io_parse(const unsigned char *buf, size_t len, const char *name,
+                                  struct crftag_model **out, struct crftag_error *err)
+{
+    return mio_parse_file(NULL, buf, len, name, out, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -861,8 +879,7 @@ enum crftag_status crftag_model_load(const char *path, struct crftag_model **out
     enum crftag_status st = mio_read_file(path, &buf, &len, err);
     if (st != CRFTAG_OK)
         return st;
-    st = model_io_parse(buf, len, path, out, err);
-    free(buf);
+    st = mio_parse_file(buf, buf, len, path, out, err);
     if (st == CRFTAG_OK)
         err_clear(err);
     return st;
