@@ -96,11 +96,19 @@ static int model_dense_build(struct crftag_model *m)
     if (!m->pair_w || !m->attr_off || m->nattr == 0 || L == 0)
         return 0;
     uint32_t dmin = dense_min_run(L);
-    size_t rows = 0;
     const uint32_t *off = m->attr_off;
+    /* the attributes that get a row, found in one pass over all of them */
+    uint32_t *which = NULL;
+    size_t rows = 0, wcap = 0;
     for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
         k1 = off[a + 1];
-        rows += k1 - k0 >= dmin && run_ascending(m->pair_label, k0, k1);
+        if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
+            continue;
+        if (rows == wcap && UTIL_GROW(which, wcap, rows + 1)) {
+            free(which);
+            return -1;
+        }
+        which[rows++] = a;
     }
     if (rows == 0)
         return 0;
@@ -108,18 +116,20 @@ static int model_dense_build(struct crftag_model *m)
     while (((size_t)1 << bits) < rows * 2)
         bits++;
     size_t cap = (size_t)1 << bits, nw;
-    if (bits > 31 || util_mul(rows, L, &nw))
+    if (bits > 31 || util_mul(rows, L, &nw)) {
+        free(which);
         return -1;
+    }
     m->dense_slot = util_malloc(cap, sizeof *m->dense_slot);
     m->dense_w = util_calloc(nw, sizeof *m->dense_w);
-    if (!m->dense_slot || !m->dense_w)
+    if (!m->dense_slot || !m->dense_w) {
+        free(which);
         return -1;
+    }
     memset(m->dense_slot, 0xff, cap * sizeof *m->dense_slot);
-    uint32_t shift = 32 - bits, r = 0;
-    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
-        k1 = off[a + 1];
-        if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
-            continue;
+    uint32_t shift = 32 - bits;
+    for (uint32_t r = 0; r < rows; r++) {
+        uint32_t a = which[r], k0 = off[a], k1 = off[a + 1];
         size_t i = dense_home(a, shift);
         while (m->dense_slot[i][0] != HTAB_NONE)
             i = (i + 1) & (cap - 1);
@@ -128,8 +138,8 @@ static int model_dense_build(struct crftag_model *m)
         float *row = m->dense_w + (size_t)r * L;
         for (uint32_t k = k0; k < k1; k++)
             row[m->pair_label[k]] = m->pair_w[k];
-        r++;
     }
+    free(which);
     m->dense_shift = shift;
     m->dense_min = dmin;
     return 0;
