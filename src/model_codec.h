@@ -65,6 +65,44 @@ static inline uint64_t get_u64(const unsigned char *p)
     return (uint64_t)get_u32(p) | ((uint64_t)get_u32(p + 4) << 32);
 }
 
+/* Arrays of n little-endian values into out[n]: a copy on a little-endian
+ * host, byte by byte elsewhere. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MIO_HOST_LE 1
+#else
+#define MIO_HOST_LE 0
+#endif
+
+static inline void get_u16s(const unsigned char *p, size_t n, uint16_t *out)
+{
+    if (MIO_HOST_LE) {
+        memcpy(out, p, n * 2);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = get_u16(p + 2 * i);
+}
+
+static inline void get_u32s(const unsigned char *p, size_t n, uint32_t *out)
+{
+    if (MIO_HOST_LE) {
+        memcpy(out, p, n * 4);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = get_u32(p + 4 * i);
+}
+
+static inline void get_u64s(const unsigned char *p, size_t n, uint64_t *out)
+{
+    if (MIO_HOST_LE) {
+        memcpy(out, p, n * 8);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = get_u64(p + 8 * i);
+}
+
 /* IEEE-754 bits of a float / double and back (no aliasing, no UB). */
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE-754 binary32/64 expected");
 static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }

@@ -451,17 +451,31 @@ static enum crftag_status mio_parse_labels(struct mio_parse *ps, struct crftag_m
     return CRFTAG_OK;
 }
 
-/* Reads n f32 values into dst; refuses NaN and infinities. */
+/* Reads n f32 values into dst (the caller checked that they are there);
+ * refuses NaN and infinities.  The bits are copied whole, then checked. */
 static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
                                    const char *what)
 {
-    for (size_t k = 0; k < n; k++) {
-        uint32_t u = r_u32(&ps->r);
+    _Static_assert(sizeof(float) == sizeof(uint32_t), "f32 is 4 bytes");
+    get_u32s(ps->r.p + ps->r.pos, n, (uint32_t *)(void *)dst);
+    const unsigned char *b = (const unsigned char *)dst;
+    size_t k = 0;
+#ifdef __SSE2__
+    const __m128i e = _mm_set1_epi32(0x7f800000);
+    for (; k + 4 <= n; k += 4) {       /* 4 at a time up to a group with a culprit */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 4 * k));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(v, e), e)))
+            break;
+    }
+#endif
+    for (; k < n; k++) {
+        uint32_t u;
+        memcpy(&u, b + 4 * k, 4);
         if ((u & 0x7f800000u) == 0x7f800000u)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: %s %zu is not finite", what, k);
-        dst[k] = bits_f32(u);
     }
+    ps->r.pos += 4 * n;
     return CRFTAG_OK;
 }
 
@@ -574,17 +588,19 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
     m->npairs = npairs;
     if (planes)
         return mio_parse_planes(ps, m);
-    for (uint32_t a = 0; a < nattr; a++) {
-        uint64_t h = r_u64(&ps->r);
-        if (h == 0)
+    /* each array copied whole, then checked */
+    get_u64s(ps->r.p + ps->r.pos, nattr, m->attr_hash);
+    ps->r.pos += (size_t)nattr * 8;
+    for (uint32_t a = 0; a < nattr; a++)
+        if (m->attr_hash[a] == 0)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: attribute %lu has hash 0", (unsigned long)a);
-        m->attr_hash[a] = h;
-    }
     uint64_t off = 0;
     m->attr_off[0] = 0;
+    get_u32s(ps->r.p + ps->r.pos, nattr, m->attr_off + 1);
+    ps->r.pos += (size_t)nattr * 4;
     for (uint32_t a = 0; a < nattr; a++) {
-        off += r_u32(&ps->r);
+        off += m->attr_off[a + 1];
         if (off > npairs)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: attribute pair counts exceed %lu pairs",
@@ -595,14 +611,13 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: attribute pair counts sum to %llu, not %lu pairs",
                         (unsigned long long)off, (unsigned long)npairs);
-    for (uint32_t p = 0; p < npairs; p++) {
-        uint16_t y = r_u16(&ps->r);
-        if (y >= L)
+    get_u16s(ps->r.p + ps->r.pos, npairs, m->pair_label);
+    ps->r.pos += (size_t)npairs * 2;
+    for (uint32_t p = 0; p < npairs; p++)
+        if (m->pair_label[p] >= L)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: pair %lu has label id %u, only %zu labels",
-                            (unsigned long)p, y, L);
-        m->pair_label[p] = y;
-    }
+                            (unsigned long)p, m->pair_label[p], L);
     enum crftag_status st = mio_f32s(ps, m->pair_w, npairs, "weight");
     if (st == CRFTAG_OK)
         st = mio_f32s(ps, m->trans, L * L, "transition weight");
