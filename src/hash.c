@@ -1,7 +1,7 @@
 /*
  * hash.c - the specified feature hash and the hash -> id table (base layer).
  */
-#define _DEFAULT_SOURCE          /* madvise, MADV_HUGEPAGE */
+#define _DEFAULT_SOURCE          /* madvise, MADV_HUGEPAGE, MAP_ANONYMOUS */
 #include "hash.h"
 
 #include <stdint.h>
@@ -10,41 +10,71 @@
 #include <sys/mman.h>
 #include "util.h"
 
-/* Tables of HTAB_HUGE bytes or more are lookup-bound (a random slot for
- * every attribute of every token): on Linux they are asked to live on
- * transparent huge pages, which saves most of the TLB misses of the lookups
- * and the page faults of filling the table.  Only a hint: without it (or
- * when the kernel declines) the table works the same. */
+/* Tables of HTAB_MAP_CAP slots or more (keys of 2 MiB and up: a model's
+ * attribute table, a training's attribute counts) are mapped straight from
+ * the kernel.  Fresh pages are zero, so the keys need no memset (which
+ * touched every page once more), and the arrays start on a huge-page
+ * boundary: such tables are lookup-bound (a random slot for every attribute
+ * of every token), and on Linux they are asked to live on transparent huge
+ * pages, which saves most of the TLB misses of the lookups and the page
+ * faults of filling the table.  Only a hint: without it (or when the kernel
+ * declines) the table works the same.  Smaller tables come from malloc;
+ * which of the two is known from the capacity alone. */
 #define HTAB_HUGE ((size_t)2 << 20)
+#ifdef MAP_ANONYMOUS
+#define HTAB_MAP_CAP ((size_t)1 << 18)
+#else
+#define HTAB_MAP_CAP SIZE_MAX
+#endif
 
-static void *htab_alloc(size_t n, size_t size, int zero)
+#ifdef MAP_ANONYMOUS
+/* bytes (a multiple of the page size) of zero pages at a huge-page
+ * boundary; NULL when out of memory. */
+static void *htab_map(size_t bytes)
+{
+    if (bytes > SIZE_MAX - HTAB_HUGE)
+        return NULL;
+    size_t len = bytes + HTAB_HUGE;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    uintptr_t p = (uintptr_t)m;
+    uintptr_t a = (p + HTAB_HUGE - 1) & ~(uintptr_t)(HTAB_HUGE - 1);
+    if (a > p)
+        munmap(m, a - p);
+    if (p + len > a + bytes)
+        munmap((void *)(a + bytes), p + len - (a + bytes));
+#ifdef MADV_HUGEPAGE
+    madvise((void *)a, bytes, MADV_HUGEPAGE);
+#endif
+    return (void *)a;
+}
+#endif
+
+/* An array of cap elements of size bytes, zero when zero is set. */
+static void *htab_alloc(size_t cap, size_t size, int zero)
 {
     size_t bytes;
-    if (util_mul(n, size, &bytes))
+    if (util_mul(cap, size, &bytes))
         return NULL;
-#ifdef MADV_HUGEPAGE
-    if (bytes >= HTAB_HUGE && !zero) {
-        void *p;
-        if (posix_memalign(&p, HTAB_HUGE, bytes) != 0)
-            return NULL;
-        madvise(p, bytes, MADV_HUGEPAGE);
-        return p;
-    }
-    if (bytes >= HTAB_HUGE) {
-        /* calloc: a block this large comes from fresh pages, already zero
-         * (zeroing it again touched every page twice); the hint covers the
-         * whole huge pages inside it */
-        unsigned char *p = util_calloc(n, size);
-        if (p) {
-            uintptr_t a = ((uintptr_t)p + HTAB_HUGE - 1) & ~(uintptr_t)(HTAB_HUGE - 1);
-            uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HTAB_HUGE - 1);
-            if (e > a)
-                madvise((void *)a, e - a, MADV_HUGEPAGE);
-        }
-        return p;
+#ifdef MAP_ANONYMOUS
+    if (cap >= HTAB_MAP_CAP)
+        return htab_map(bytes);
+#endif
+    return zero ? util_calloc(cap, size) : util_malloc(cap, size);
+}
+
+/* Frees what htab_alloc(cap, size, _) returned (NULL: nothing). */
+static void htab_release(void *p, size_t cap, size_t size)
+{
+#ifdef MAP_ANONYMOUS
+    if (cap >= HTAB_MAP_CAP) {
+        if (p)
+            munmap(p, cap * size);
+        return;
     }
 #endif
-    return zero ? util_calloc(n, size) : util_malloc(n, size);
+    free(p);
 }
 
 uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
@@ -78,8 +108,8 @@ int htab_init(struct htab *h, size_t n)
     h->keys = htab_alloc(cap, sizeof *h->keys, 1);
     h->vals = htab_alloc(cap, sizeof *h->vals, 0);
     if (!h->keys || !h->vals) {
-        free(h->keys);
-        free(h->vals);
+        htab_release(h->keys, cap, sizeof *h->keys);
+        htab_release(h->vals, cap, sizeof *h->vals);
         memset(h, 0, sizeof *h);
         return -1;
     }
@@ -92,15 +122,18 @@ void htab_free(struct htab *h)
 {
     if (!h)
         return;
-    free(h->keys);
-    free(h->vals);
+    htab_release(h->keys, h->cap, sizeof *h->keys);
+    htab_release(h->vals, h->cap, sizeof *h->vals);
     memset(h, 0, sizeof *h);
 }
 
 int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup)
 {
     htab_free(h);
-    if (htab_init(h, n))
+    /* load factor <= 3/5 (htab_init's 1/2 would double the largest tables,
+     * a model's, for a few more probes of the same cache lines) */
+    size_t need = (size_t)n + (size_t)n * 2 / 3;
+    if (htab_init(h, need / 2 + 1))
         return -1;
     size_t mask = h->cap - 1;
     uint64_t *hk = h->keys;
@@ -128,8 +161,8 @@ static int htab_rehash(struct htab *h, size_t ncap)
     uint64_t *keys = htab_alloc(ncap, sizeof *keys, 1);
     uint32_t *vals = htab_alloc(ncap, sizeof *vals, 0);
     if (!keys || !vals) {
-        free(keys);
-        free(vals);
+        htab_release(keys, ncap, sizeof *keys);
+        htab_release(vals, ncap, sizeof *vals);
         return -1;
     }
     size_t mask = ncap - 1;
@@ -142,8 +175,8 @@ static int htab_rehash(struct htab *h, size_t ncap)
         keys[j] = h->keys[i];
         vals[j] = h->vals[i];
     }
-    free(h->keys);
-    free(h->vals);
+    htab_release(h->keys, h->cap, sizeof *h->keys);
+    htab_release(h->vals, h->cap, sizeof *h->vals);
     h->keys = keys;
     h->vals = vals;
     h->cap = ncap;

@@ -49,7 +49,8 @@ static inline uint64_t hash_end(uint64_t h)
 }
 
 /* Open-addressing table from non-zero 64-bit keys to uint32 values, linear
- * probing, power-of-two capacity, load factor <= 1/2. */
+ * probing, power-of-two capacity, load factor <= 1/2 (<= 3/5 when made by
+ * htab_build). */
 struct htab {
     uint64_t *keys;          /* [cap], 0 = empty */
     uint32_t *vals;          /* [cap] */

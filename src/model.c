@@ -358,6 +358,32 @@ uint64_t crftag_model_label_count(const struct crftag_model *m, uint32_t id)
     return m->meta.label_counts[id];
 }
 
+/* How many of w[0..n) are not 0 (nor -0): 4 at a time with SSE2.  `crftag
+ * tag` asks for the model's info too, so this is part of every start-up. */
+static size_t count_nonzero(const float *w, size_t n)
+{
+    size_t zeros = 0, k = 0;
+#ifdef __SSE2__
+    const __m128 z = _mm_setzero_ps();
+    while (n - k >= 4) {
+        /* each lane counts its zeros (minus one for each), in rounds of at
+         * most 2^30 groups of 4, which no 32-bit lane overflows */
+        size_t groups = (n - k) / 4;
+        if (groups > ((size_t)1 << 30))
+            groups = (size_t)1 << 30;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t g = 0; g < groups; g++, k += 4)
+            acc = _mm_sub_epi32(acc, _mm_castps_si128(_mm_cmpeq_ps(_mm_loadu_ps(w + k), z)));
+        uint32_t lane[4];
+        _mm_storeu_si128((__m128i *)(void *)lane, acc);
+        zeros += (size_t)lane[0] + lane[1] + lane[2] + lane[3];
+    }
+#endif
+    for (; k < n; k++)
+        zeros += w[k] == 0.0f;
+    return n - zeros;
+}
+
 /* The model's info into a whole struct of this library's size. */
 static void model_info_fill(const struct crftag_model *m, struct crftag_model_info *out)
 {
@@ -374,13 +400,8 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
     out->hash_seed = m->feat.seed;
     out->num_attributes = m->nattr;
     out->num_features = m->npairs;
-    size_t nz = 0;
-    for (uint32_t k = 0; k < m->npairs; k++)
-        nz += m->pair_w[k] != 0.0f;
     size_t L = m->labels.n;
-    for (size_t k = 0; k < L * L; k++)
-        nz += m->trans[k] != 0.0f;
-    out->num_nonzero = nz;
+    out->num_nonzero = count_nonzero(m->pair_w, m->npairs) + count_nonzero(m->trans, L * L);
     out->bio_constrained = m->bio_constrained;
     out->c1 = m->meta.c1;
     out->c2 = m->meta.c2;

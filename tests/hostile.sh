@@ -86,10 +86,11 @@ rss_under "tag: $MB MB without a newline through a pipe" $((150000 * MEMX)) \
 # every byte came back: 1 MiB tokens, each followed by a TAB, its label and a newline
 [ "$(cat "$T/lineless")" -gt "${MB}000000" ] && ok "the $MB MB come back as tokens" ||
     fail "the $MB MB come back as tokens"
-# the limit: what the model alone takes, plus 140 MB for the 2 million tokens of one sentence
+# the limit: what the model alone takes, plus 150 MB for the 2 million tokens of one sentence
+# (they take 143 MB; the base is the peak of loading the model, which is what it keeps)
 base=$(echo QEMU | /usr/bin/time -f "%M" "$CRFTAG" tag -m "$MODEL" 2>&1 >/dev/null | tail -n 1)
 case $base in ''|*[!0-9]*) base=70000 ;; esac
-rss_under "tag: 20 MB of words without a newline" $(((base + 140000) * MEMX)) \
+rss_under "tag: 20 MB of words without a newline" $(((base + 150000) * MEMX)) \
     sh -c "awk 'BEGIN { for (i = 0; i < 2000000; i++) printf \"word%d \", i % 100 }' | '$CRFTAG' tag -m '$MODEL' --format spans"
 
 # --- NUL bytes ---

@@ -172,6 +172,32 @@ static void conll_line(FILE *f, const char *tok, size_t len, const char *tag)
     fwrite(line, 1, len + tl + 2, f);
 }
 
+/* The columns of token i and its tag, TAB-separated, and LF, in one fwrite
+ * when they fit a line buffer. */
+static void cols_line(FILE *f, const char *const *cols, size_t ncols, const char *tag)
+{
+    char line[512];
+    size_t len = 0;
+    for (size_t j = 0; j <= ncols; j++) {
+        const char *c = j < ncols ? cols[j] : tag;
+        size_t cl = strlen(c);
+        if (cl + 1 > sizeof line - len) {        /* too long: field by field */
+            fwrite(line, 1, len, f);
+            for (; j < ncols; j++) {
+                fputs(cols[j], f);
+                fputc('\t', f);
+            }
+            fputs(tag, f);
+            fputc('\n', f);
+            return;
+        }
+        memcpy(line + len, c, cl);
+        len += cl;
+        line[len++] = j < ncols ? '\t' : '\n';
+    }
+    fwrite(line, 1, len, f);
+}
+
 int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
               struct crftag_chunk *chunks)
 {
@@ -187,12 +213,7 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
         }
         for (size_t i = 0; i < s->n; i++) {
             if (s->cols) {
-                for (size_t j = 0; j < s->ncols; j++) {
-                    fputs(s->cols[i * s->ncols + j], f);
-                    fputc('\t', f);
-                }
-                fputs(s->tags[i], f);
-                fputc('\n', f);
+                cols_line(f, s->cols + i * s->ncols, s->ncols, s->tags[i]);
                 continue;
             }
             conll_line(f, s->tok[i], s->tok_len[i], s->tags[i]);
