@@ -197,7 +197,8 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
         .n = n, .tok = cx->b.tok, .tok_len = cx->b.tok_len, .tags = cx->b.tags,
         .text = text, .start = cx->b.start, .end = cx->b.end, .base = base,
         .plain = cx->plain,
-        .cstart = text ? cx->b.cstart : NULL, .cend = text ? cx->b.cend : NULL,
+        .cstart = text && cx->fmt == OUT_JSON ? cx->b.cstart : NULL,
+        .cend = text && cx->fmt == OUT_JSON ? cx->b.cend : NULL,
         .cols = text ? NULL : cols, .ncols = stride,
     };
     if (cx->conf_on) {
@@ -280,8 +281,9 @@ static int tag_text(struct tag_ctx *cx, const char *text, size_t len, size_t bas
             cx->b.end[i] = tk->end;
             p += l + 1;
         }
-        out_char_offsets(text, cx->b.start, cx->b.end, n, &pos_b, &pos_c, cx->b.cstart,
-                         cx->b.cend);
+        if (cx->fmt == OUT_JSON)         /* character offsets: only JSON writes them */
+            out_char_offsets(text, cx->b.start, cx->b.end, n, &pos_b, &pos_c, cx->b.cstart,
+                             cx->b.cend);
         rc = tag_write(cx, cx->b.tok, n, 1, text, base);
         s0 = s1;
     }
