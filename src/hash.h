@@ -96,9 +96,10 @@ static inline uint32_t htab_get(const struct htab *h, uint64_t key)
     }
 }
 
-/* Replaces h by a table of keys[i] -> i for i < n (what htab_init(h, n) and
- * n htab_put would give, in one pass).  0; 1 when a key is 0 or repeated
- * (*out_dup = its index); -1 when out of memory. */
+/* Replaces h by a table of keys[i] -> i for i < n, at a load factor of at
+ * most 3/5 (the keys inserted one by one with linear probing, in one pass;
+ * htab_put doubles it at its first insertion if it is over 1/2).  0; 1 when
+ * a key is 0 or repeated (*out_dup = its index); -1 when out of memory. */
 int htab_build(struct htab *h, const uint64_t *keys, uint32_t n, uint32_t *out_dup);
 
 /* Pointer to the value slot of key, inserting it with value val if absent

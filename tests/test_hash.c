@@ -180,27 +180,43 @@ static void test_htab_many(void **state)
     htab_free(&h);
 }
 
-/* htab_build gives the table of n htab_put, and finds a repeated key. */
+/* htab_build gives the table that inserting the keys one by one with linear
+ * probing gives, at a load factor of at most 3/5 (16384 slots for 9000
+ * keys, where htab_init(n) and htab_put keep 1/2: 32768), and finds a
+ * repeated key. */
 static void test_htab_build(void **state)
 {
     (void)state;
-    const uint32_t n = 5000;
+    const uint32_t n = 9000;
+    const size_t cap = 16384;
     uint64_t *keys = malloc(n * sizeof *keys);
+    uint64_t *rk = calloc(cap, sizeof *rk);
+    uint32_t *rv = calloc(cap, sizeof *rv);
     assert_non_null(keys);
+    assert_non_null(rk);
+    assert_non_null(rv);
     for (uint32_t i = 0; i < n; i++)
         keys[i] = i % 2 ? hash_end(hash_u64(hash_begin(D), i)) : (uint64_t)i + 1;
-    struct htab a = {0}, b = {0};
+    for (uint32_t i = 0; i < n; i++) {        /* the reference, by hand */
+        size_t j = htab_slot(keys[i], cap - 1);
+        while (rk[j] != 0)
+            j = (j + 1) & (cap - 1);
+        rk[j] = keys[i];
+        rv[j] = i;
+    }
+    struct htab a = {0};
     uint32_t dup = 0;
     assert_int_equal(htab_build(&a, keys, n, &dup), 0);
-    assert_int_equal(htab_init(&b, n), 0);
-    for (uint32_t i = 0; i < n; i++)
-        assert_non_null(htab_put(&b, keys[i], i, NULL));
     assert_int_equal(a.n, n);
-    assert_int_equal(a.cap, b.cap);
-    assert_memory_equal(a.keys, b.keys, a.cap * sizeof *a.keys);
-    for (size_t i = 0; i < a.cap; i++)
+    assert_int_equal(a.cap, cap);
+    assert_memory_equal(a.keys, rk, cap * sizeof *rk);
+    for (size_t i = 0; i < cap; i++)
         if (a.keys[i])
-            assert_int_equal(a.vals[i], b.vals[i]);
+            assert_int_equal(a.vals[i], rv[i]);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(htab_get(&a, keys[i]), i);
+    free(rk);
+    free(rv);
     keys[4000] = keys[123];
     assert_int_equal(htab_build(&a, keys, n, &dup), 1);
     assert_int_equal(dup, 4000);
@@ -210,7 +226,44 @@ static void test_htab_build(void **state)
     assert_int_equal(htab_build(&a, keys, 0, &dup), 0);
     assert_true(htab_get(&a, keys[1]) == HTAB_NONE);
     htab_free(&a);
-    htab_free(&b);
+    free(keys);
+}
+
+/* Tables of 2^18 slots and more live on pages mapped for them: one built
+ * from 300,000 keys (2^19 slots), grown past them by htab_put (2^20), and
+ * looked up all along; the sanitizers see any mismatch of how a table was
+ * allocated and freed. */
+static void test_htab_large(void **state)
+{
+    (void)state;
+    const uint32_t n = 300000, more = 200000;
+    uint64_t *keys = malloc((size_t)(n + more) * sizeof *keys);
+    assert_non_null(keys);
+    for (uint32_t i = 0; i < n + more; i++)
+        keys[i] = hash_end(hash_u64(hash_begin(D), i));
+    struct htab h = {0};
+    uint32_t dup = 0;
+    assert_int_equal(htab_build(&h, keys, n, &dup), 0);
+    assert_int_equal(h.cap, (size_t)1 << 19);
+    size_t used = 0;
+    for (size_t i = 0; i < h.cap; i++)
+        used += h.keys[i] != 0;             /* fresh pages: every other slot is 0 */
+    assert_int_equal(used, n);
+    for (uint32_t i = 0; i < n + more; i++)
+        assert_true(htab_get(&h, keys[i]) == (i < n ? i : HTAB_NONE));
+    for (uint32_t i = n; i < n + more; i++) {
+        int ins;
+        assert_non_null(htab_put(&h, keys[i], i, &ins));
+        assert_int_equal(ins, 1);
+    }
+    assert_int_equal(h.cap, (size_t)1 << 20);
+    for (uint32_t i = 0; i < n + more; i++)
+        assert_int_equal(htab_get(&h, keys[i]), i);
+    assert_int_equal(htab_build(&h, keys, 1000, &dup), 0);   /* replaced by a small one */
+    assert_int_equal(h.cap, 2048);
+    assert_int_equal(htab_get(&h, keys[999]), 999);
+    assert_true(htab_get(&h, keys[1000]) == HTAB_NONE);
+    htab_free(&h);
     free(keys);
 }
 
@@ -226,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_htab_zero_initialized),
         cmocka_unit_test(test_htab_many),
         cmocka_unit_test(test_htab_build),
+        cmocka_unit_test(test_htab_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
