@@ -106,15 +106,15 @@ static const char *const nm_flag[BF_COUNT] = {
 static const char *const nm_lexpos[5] = { "?", "single", "first", "inside", "last" };
 
 /* Prefixes and suffixes of w(0), suffixes of 3 characters of w(-1), w(+1). */
-static void nm_affixes(struct feat_names *nm, const struct feat_tok *tk, size_t i)
+static void nm_affixes(struct feat_names *nm, const struct feat_tok *tk, size_t i, int naff)
 {
     const struct feat_tok *t0 = &tk[i];
-    for (int k = 0; k < t0->npre; k++) {
+    for (int k = 0; k < naff; k++) {
         nm_puts(nm, "pre[0]=");
         feat_names_put(nm, t0->w, t0->pre[k]);
         feat_names_end(nm);
     }
-    for (int k = 0; k < t0->npre; k++) {
+    for (int k = 0; k < naff; k++) {
         nm_puts(nm, "suf[0]=");
         feat_names_put(nm, t0->w + t0->len - t0->suf[k], t0->suf[k]);
         feat_names_end(nm);
@@ -196,11 +196,15 @@ static void nm_lexicon(struct feat_names *nm, const struct lexicon *lx, const st
 }
 
 /* Cluster names of token i, as feat_config_set_clusters lays them out. */
-static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
+static void nm_clusters(struct feat_names *nm, const struct feat_config *fc,
                         const struct feat_tok *tk, size_t i)
 {
-    for (int k = 0; k < 3; k++) {
-        uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
+    const struct crftag_clusters *cl = fc->cl;
+    const int v4 = fc->builtin_version >= 4;
+    const int npos = v4 && (fc->xmask & 2) ? 5 : 3;
+    static const int off[5] = { -1, 0, 1, -2, 2 };
+    for (int k = 0; k < npos; k++) {
+        uint32_t p = tk[(ptrdiff_t)i + off[k]].cl;
         if (p == FEAT_CL_OUT)
             continue;
         const char *path = p < cl->npaths ? cl_path(cl, p) : "<unknown>";
@@ -208,41 +212,77 @@ static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
         for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++) {
             if (feat_cl_pre[j] < len) {
                 nm_puts(nm, "cl");
-                nm_puts(nm, nm_pos[k + 1]);
+                nm_puts(nm, nm_pos[off[k] + 2]);
                 feat_names_put(nm, "=", 1);
                 feat_names_put(nm, path, feat_cl_pre[j]);
                 feat_names_end(nm);
             }
         }
         nm_puts(nm, "cl");
-        nm_puts(nm, nm_pos[k + 1]);
+        nm_puts(nm, nm_pos[off[k] + 2]);
         feat_names_put(nm, "=", 1);
         feat_names_put(nm, path, len);
         feat_names_end(nm);
+    }
+    if (v4 && (fc->xmask & 4)) {
+        for (int d = -1; d <= 0; d++) {
+            nm_puts(nm, d < 0 ? "cl6[-1]|cl6[0]=" : "cl6[0]|cl6[+1]=");
+            for (int s = 0; s < 2; s++) {
+                const struct feat_tok *t = &tk[(ptrdiff_t)i + d + s];
+                if (s)
+                    feat_names_put(nm, "|", 1);
+                if (t->cl == FEAT_CL_OUT) {
+                    nm_tok(nm, t, 0);
+                } else if (t->cl >= cl->npaths) {
+                    nm_puts(nm, "<unknown>");
+                } else {
+                    const char *path = cl_path(cl, t->cl);
+                    size_t len = strlen(path);
+                    feat_names_put(nm, path, !cl->flat && len > 6 ? 6 : len);
+                }
+            }
+            feat_names_end(nm);
+        }
     }
 }
 
 static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok *tk, size_t i,
                              struct feat_names *nm)
 {
+    const int v4 = fc->builtin_version >= 4;
+    const uint32_t xm = fc->xmask;
     nm_puts(nm, "bias");
     feat_names_end(nm);
     for (int k = -2; k <= 2; k++) {
-        if (k == 0)
+        if (k == 0 || (v4 && (xm & 8) && (k == -1 || k == 1)))
             nm_one(nm, tk, i, 0, k);
+        if (v4 && (xm & 16) && (k == -2 || k == 2))
+            nm_one(nm, tk, i, 1, k);
         if (k >= -1 && k <= 1) {
             nm_one(nm, tk, i, 1, k);
             nm_one(nm, tk, i, 2, k);
         }
         nm_one(nm, tk, i, 3, k);
     }
-    nm_affixes(nm, tk, i);
+    nm_affixes(nm, tk, i, v4 && (xm & 1) ? tk[i].naff : tk[i].npre);
     nm_flags(nm, tk, i);
     nm_bigrams(nm, tk, i);
     if (tk[i].lexpos)
         nm_lexicon(nm, fc->lex, &tk[i]);
+    if (v4 && (xm & 32) && fc->lex) {
+        for (int d = -1; d <= 1; d += 2) {
+            const struct feat_tok *t = &tk[(ptrdiff_t)i + d];
+            if (!t->lexpos)
+                continue;
+            nm_puts(nm, d < 0 ? "lex[-1]=" : "lex[+1]=");
+            nm_puts(nm, fc->lex->types[lex_type(t->lexval)]);
+            feat_names_put(nm, "/", 1);
+            nm_puts(nm, nm_lexpos[t->lexpos <= 4 ? t->lexpos : 0]);
+            feat_names_end(nm);
+        }
+    }
     if (fc->cl)
-        nm_clusters(nm, fc->cl, tk, i);
+        nm_clusters(nm, fc, tk, i);
     if (fc->ulex && tk[i].ulexpos) {
         const char *type = fc->ulex->types[lex_type(tk[i].ulexval)];
         nm_puts(nm, "ulex[0]=");

@@ -46,9 +46,10 @@ struct feat_config {
     struct lexicon *lex;         /* FEAT_BUILTIN: entity lexicon, owned, or NULL */
     struct lexicon *ulex;        /* FEAT_BUILTIN: user lexicon (lexicon.h), owned, or NULL */
     struct crftag_clusters *cl;  /* FEAT_BUILTIN: word clusters, owned, or NULL */
-    uint64_t *clid;              /* [(npaths + 1) * 3 * FEAT_CL_MAXP] attributes of each
-                                    path (+ unknown words) at -1, 0, +1 */
+    uint64_t *clid;              /* [(npaths + 1) * 5 * FEAT_CL_MAXP] attributes of each
+                                    path (+ unknown words) at -1, 0, +1, -2, +2 */
     unsigned char *clnum;        /* [npaths + 1] attributes per path and position */
+    uint32_t xmask;              /* experiment */
 };
 
 #define FEAT_CL_MAXP 5           /* cluster attributes per token and position */
@@ -58,7 +59,7 @@ struct feat_config {
  * CRFTAG_OK, CRFTAG_ERR_NOMEM or CRFTAG_ERR_INVALID (not built-in). */
 enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crftag_clusters *cl);
 
-#define FEAT_BUILTIN_VERSION 3       /* the built-in set new models get */
+#define FEAT_BUILTIN_VERSION 4       /* the built-in set new models get */
 #define FEAT_BUILTIN_VERSION_MIN 2   /* the oldest one still read */
 
 /* Built-in NER features (FEAT_BUILTIN_VERSION) with the given seed. */

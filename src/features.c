@@ -128,7 +128,7 @@ static void feat_sentinel(struct feat_tok *t, const char *s)
     t->cl = FEAT_CL_OUT;
     t->len = 3;
     t->shlen = t->sslen = 3;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < FEAT_AFFIX_MAX; k++)
         t->pre[k] = t->suf[k] = 3;
 }
 
@@ -152,7 +152,7 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
                           char *sh, char *ss)
 {
     const unsigned char *p = (const unsigned char *)w;
-    size_t nch = 0, starts[4] = { 0, 0, 0, 0 };  /* ring: last 4 char starts */
+    size_t nch = 0, starts[8] = { 0 };  /* ring: last 8 char starts */
     size_t nupper = 0, nlower = 0, ndigit = 0, npunct = 0;
     int upper_inside = 0, nonascii = 0;
     uint32_t f = 0;
@@ -171,9 +171,9 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
         unsigned char c = p[j];
         if (j == 0 || (c & 0xC0) != 0x80) {
             /* a new character */
-            if (nch >= 1 && nch <= 4)
+            if (nch >= 1 && nch <= FEAT_AFFIX_MAX)
                 t->pre[nch - 1] = j;
-            starts[nch & 3] = j;
+            starts[nch & 7] = j;
             nch++;
             char sc = feat_shape_char(c);
             if (shlen < FEAT_SHAPE_MAX)
@@ -204,14 +204,15 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
             }
         }
     }
-    for (size_t k = nch; k < 4; k++)
+    for (size_t k = nch; k < FEAT_AFFIX_MAX; k++)
         t->pre[k] = len;
-    if (nch >= 1 && nch <= 4)
+    if (nch >= 1 && nch <= FEAT_AFFIX_MAX)
         t->pre[nch - 1] = len;
-    /* suf[k]: the last k+1 characters start at starts[(nch - 1 - k) & 3] */
-    for (size_t k = 0; k < 4; k++)
-        t->suf[k] = k < nch ? len - starts[(nch - 1 - k) & 3] : len;
+    /* suf[k]: the last k+1 characters start at starts[(nch - 1 - k) & 7] */
+    for (size_t k = 0; k < FEAT_AFFIX_MAX; k++)
+        t->suf[k] = k < nch ? len - starts[(nch - 1 - k) & 7] : len;
     t->npre = (unsigned char)(nch < 4 ? nch : 4);
+    t->naff = (unsigned char)(nch < FEAT_AFFIX_MAX ? nch : FEAT_AFFIX_MAX);
 
     if (nupper > 0) {
         for (size_t j = 0; j < len; j++) {
@@ -271,6 +272,10 @@ enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t 
     fc->ntemplates = BK_COUNT;
     fc->tpl = tpl;
     fc->ncols = 1;
+    if (version >= 4) {
+        const char *x = getenv("CRFTAG_V4");
+        fc->xmask = x ? (uint32_t)strtoul(x, NULL, 0) : 0;
+    }
     return CRFTAG_OK;
 }
 
@@ -281,7 +286,7 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
         return CRFTAG_ERR_INVALID;
     }
     size_t np = cl->npaths + 1;
-    uint64_t *ids = util_calloc(np * 3 * FEAT_CL_MAXP, sizeof *ids);
+    uint64_t *ids = util_calloc(np * FEAT_CL_NPOS * FEAT_CL_MAXP, sizeof *ids);
     unsigned char *num = util_calloc(np, 1);
     if (!ids || !num) {
         free(ids);
@@ -294,9 +299,9 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
     for (size_t p = 0; p < np; p++) {
         const char *path = p < cl->npaths ? cl_path(cl, p) : unknown;
         size_t len = p < cl->npaths ? strlen(path) : 2;
-        for (int k = 0; k < 3; k++) {
-            uint64_t h0 = fc->tpl[BK_CL_M1 + k].h0;
-            uint64_t *o = ids + (p * 3 + (size_t)k) * FEAT_CL_MAXP;
+        for (int k = 0; k < FEAT_CL_NPOS; k++) {
+            uint64_t h0 = fc->tpl[k < 3 ? BK_CL_M1 + k : BK_CL_M2 + k - 3].h0;
+            uint64_t *o = ids + (p * FEAT_CL_NPOS + (size_t)k) * FEAT_CL_MAXP;
             size_t m = 0;
             /* prefixes shorter than the path (bit strings only), the path */
             for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++)
@@ -351,9 +356,13 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
 }
 
 /* Attributes of token i with the built-in set; returns the end of o. */
-static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct lexicon *lx,
-                                    const struct feat_tok *tk, size_t i, uint64_t *o)
+static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
+                                    size_t i, uint64_t *o)
 {
+    const struct feat_template *kt = fc->tpl;
+    const struct lexicon *lx = fc->lex;
+    const int v4 = fc->builtin_version >= 4;
+    const uint32_t xm = fc->xmask;
     const struct feat_tok *t0 = &tk[i];
     uint64_t h;
 
@@ -363,8 +372,10 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         /* the exact word only at 0, lower-cased word and shape at -1..+1,
          * short shape at -2..+2: fewer memorizing features generalize
          * better to unseen names (WikiSER dev F1 54.9 -> 56.2) */
-        if (k == 0)
+        if (k == 0 || (v4 && (xm & 8) && (k == -1 || k == 1)))
             *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
+        if (v4 && (xm & 16) && (k == -2 || k == 2))
+            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
         if (k >= -1 && k <= 1) {
             *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
             *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
@@ -373,9 +384,10 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
     }
 
     /* prefixes: one running state, an attribute at each character end */
+    const int naff = v4 && (xm & 1) ? t0->naff : t0->npre;
     h = kt[BK_PRE].h0;
     size_t j = 0;
-    for (int k = 0; k < t0->npre; k++) {
+    for (int k = 0; k < naff; k++) {
         h = feat_hstr(h, t0->w + j, t0->pre[k] - j);
         j = t0->pre[k];
         *o++ = feat_end(h);
@@ -383,7 +395,7 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
     /* suffixes: bytes from the end backwards */
     h = kt[BK_SUF].h0;
     j = 0;
-    for (int k = 0; k < t0->npre; k++) {
+    for (int k = 0; k < naff; k++) {
         h = feat_hrev(h, t0->w + t0->len - t0->suf[k], t0->suf[k] - j);
         j = t0->suf[k];
         *o++ = feat_end(h);
@@ -438,6 +450,16 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
         *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
     }
+    if (v4 && (xm & 32) && lx) {
+        for (int d = -1; d <= 1; d += 2) {
+            const struct feat_tok *t = d < 0 ? tp : tn;
+            if (!t->lexpos)
+                continue;
+            const char *type = lx->types[lex_type(t->lexval)];
+            h = hash_byte(kt[d < 0 ? BK_LEX_M1 : BK_LEX_P1].h0, t->lexpos);
+            *o++ = feat_end(feat_hstr(h, type, strlen(type)));
+        }
+    }
     return o;
 }
 
@@ -445,13 +467,37 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
 static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
                                     size_t i, uint64_t *o)
 {
-    for (int k = 0; k < 3; k++) {
-        uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
+    const int v4 = fc->builtin_version >= 4;
+    const int npos = v4 && (fc->xmask & 2) ? 5 : 3;
+    static const int off[FEAT_CL_NPOS] = { -1, 0, 1, -2, 2 };
+    for (int k = 0; k < npos; k++) {
+        uint32_t p = tk[(ptrdiff_t)i + off[k]].cl;
         if (p == FEAT_CL_OUT)
             continue;
-        const uint64_t *ids = fc->clid + ((size_t)p * 3 + (size_t)k) * FEAT_CL_MAXP;
+        const uint64_t *ids = fc->clid + ((size_t)p * FEAT_CL_NPOS + (size_t)k) * FEAT_CL_MAXP;
         for (unsigned j = 0; j < fc->clnum[p]; j++)
             *o++ = ids[j];
+    }
+    if (v4 && (fc->xmask & 4)) {
+        /* pairs of 6-bit cluster prefixes: (-1, 0), (0, +1) */
+        for (int d = -1; d <= 0; d++) {
+            uint32_t pa = tk[(ptrdiff_t)i + d].cl, pb = tk[(ptrdiff_t)i + d + 1].cl;
+            uint64_t h = fc->tpl[d < 0 ? BK_CL_M1_0 : BK_CL_0_P1].h0;
+            for (int s = 0; s < 2; s++) {
+                uint32_t p = s ? pb : pa;
+                if (p == FEAT_CL_OUT) {
+                    h = feat_hstr(h, d < 0 ? "\0B" : "\0E", 2);
+                } else if (p >= fc->cl->npaths) {
+                    h = feat_hstr(h, "\0U", 2);
+                } else {
+                    const char *path = cl_path(fc->cl, p);
+                    size_t len = strlen(path);
+                    h = feat_hstr(h, path, !fc->cl->flat && len > 6 ? 6 : len);
+                }
+                h = hash_byte(h, FEAT_SEP);
+            }
+            *o++ = feat_end(h);
+        }
     }
     return o;
 }
@@ -574,7 +620,7 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
         if (!tk)
             return CRFTAG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-            o = feat_builtin_token(fc->tpl, fc->lex, tk, i, o);
+            o = feat_builtin_token(fc, tk, i, o);
             if (fc->cl)
                 o = feat_cluster_token(fc, tk, i, o);
             if (fc->ulex)
