@@ -13,8 +13,6 @@
 
 #define FEAT_SHAPE_MAX 16
 #define FEAT_WIN 2               /* window -2..+2 */
-#define FEAT_AFFIX_MAX 6         /* longest prefix and suffix (version 4) */
-#define FEAT_CL_NPOS 5           /* cluster positions: -1, 0, +1, -2, +2 */
 
 /* ------------------------------------------------------------------------ */
 /* Built-in kinds                                                           */
@@ -62,33 +60,41 @@ enum feat_bkind {
     BK_ULEX_T,                   /* user lexicon: type */
     BK_CL_M2,                    /* version 4: clusters of w(-2), w(+2) */
     BK_CL_P2,
-    BK_CL_M1_0,                  /* version 4: cluster prefix pairs */
-    BK_CL_0_P1,
-    BK_LEX_M1,                   /* version 4: lexicon match of w(-1), w(+1) */
+    BK_LEX_M1,                   /* version 4: the lexicon match of w(-1), w(+1) */
     BK_LEX_P1,
     BK_COUNT
 };
 
-_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63, "kind numbers documented above");
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63 && BK_CL_M2 == 64 && BK_LEX_P1 == 67,
+               "kind numbers documented in features.c");
 
-/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2). */
-#define FEAT_BUILTIN_MAX 110
+/* Upper bound of the attributes of one token
+ * (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2, and version 4's 2 + 10 + 2). */
+#define FEAT_BUILTIN_MAX 94
 
 /* Prefix lengths of a bit-string cluster path used as attributes (Turian,
  * Ratinov and Bengio 2010), then the whole path. */
 static const unsigned char feat_cl_pre[FEAT_CL_MAXP - 1] = { 4, 6, 10, 20 };
 #define FEAT_CL_OUT UINT32_MAX   /* feat_tok.cl of a position outside the sentence */
+#define FEAT_CL_NPOS 5           /* cluster positions, in this order: -1, 0, +1, -2, +2 */
+static const signed char feat_cl_off[FEAT_CL_NPOS] = { -1, 0, 1, -2, 2 };
+
+/* Cluster positions of version v: w(-1), w(0), w(+1), and from version 4
+ * also w(-2), w(+2). */
+static inline int feat_cl_npos(uint32_t v)
+{
+    return v >= 4 ? 5 : 3;
+}
 
 /* Per-token data of the built-in set, computed once per sentence. */
 struct feat_tok {
     const char *w, *lw, *sh, *ss;
     size_t len;                  /* bytes of w and lw */
-    size_t pre[FEAT_AFFIX_MAX];  /* bytes of the first k+1 characters (all if fewer) */
-    size_t suf[FEAT_AFFIX_MAX];  /* bytes of the last k+1 characters (all if fewer) */
+    size_t pre[4];               /* bytes of the first k+1 characters (all if fewer) */
+    size_t suf[4];               /* bytes of the last k+1 characters (all if fewer) */
     uint32_t flags;              /* 1 << BF_* */
     unsigned char shlen, sslen;
     unsigned char npre;          /* min(4, characters) */
-    unsigned char naff;          /* min(FEAT_AFFIX_MAX, characters) */
     unsigned char lexpos;        /* lexicon match: 0 none, 1..4 (lexicon.h) */
     uint16_t lexval;             /* lexicon value of the match */
     unsigned char ulexpos;       /* user lexicon match: 0 none, 1..4 */

@@ -10,7 +10,7 @@
  * by the template extractor itself (template.c).  Names of the built-in set:
  *
  *   bias                          w[0]=Docker
- *   lw[k]=docker  (k = -1..+1)    shape[k]=Xxxxxx  (k = -1..+1)
+ *   lw[k]=docker  (k = -1..+1; version 4 also -2, +2)    shape[k]=Xxxxxx  (k = -1..+1)
  *   sshape[k]=Xx  (k = -2..+2)    pre[0]=D .. pre[0]=Dock, suf[0]=r .. suf[0]=cker
  *   suf3[-1]=the  suf3[+1]=ing    FLAG[0] (alldigit, hasdigit, initcap, allcaps,
  *                                 mixedcaps, hyphen, dot, slash, plus-or-hash,
@@ -22,7 +22,9 @@
  *   sshape[0]|lw[+1])
  *   lex[0]=TYPE/POS/rR  lex[0]=POS/rR/cC  lex[0]=TYPE  (POS: single, first,
  *                       inside, last; R, C: the ratio and count buckets)
- *   cl[k]=PATH-OR-PREFIX (k = -1..+1; cl[k]=<unknown> for a word not in the table)
+ *   lex[-1]=TYPE/POS  lex[+1]=TYPE/POS  (version 4: the neighbours' lexicon matches)
+ *   cl[k]=PATH-OR-PREFIX (k = -1..+1, version 4 then -2, +2; cl[k]=<unknown> for a
+ *                         word not in the table)
  *   ulex[0]=TYPE/POS  ulex[0]=TYPE
  *
  * Positions outside the sentence read _B-1, _B-2 (before) and _E+1, _E+2
@@ -106,15 +108,15 @@ static const char *const nm_flag[BF_COUNT] = {
 static const char *const nm_lexpos[5] = { "?", "single", "first", "inside", "last" };
 
 /* Prefixes and suffixes of w(0), suffixes of 3 characters of w(-1), w(+1). */
-static void nm_affixes(struct feat_names *nm, const struct feat_tok *tk, size_t i, int naff)
+static void nm_affixes(struct feat_names *nm, const struct feat_tok *tk, size_t i)
 {
     const struct feat_tok *t0 = &tk[i];
-    for (int k = 0; k < naff; k++) {
+    for (int k = 0; k < t0->npre; k++) {
         nm_puts(nm, "pre[0]=");
         feat_names_put(nm, t0->w, t0->pre[k]);
         feat_names_end(nm);
     }
-    for (int k = 0; k < naff; k++) {
+    for (int k = 0; k < t0->npre; k++) {
         nm_puts(nm, "suf[0]=");
         feat_names_put(nm, t0->w + t0->len - t0->suf[k], t0->suf[k]);
         feat_names_end(nm);
@@ -196,15 +198,13 @@ static void nm_lexicon(struct feat_names *nm, const struct lexicon *lx, const st
 }
 
 /* Cluster names of token i, as feat_config_set_clusters lays them out. */
-static void nm_clusters(struct feat_names *nm, const struct feat_config *fc,
+static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl, uint32_t version,
                         const struct feat_tok *tk, size_t i)
 {
-    const struct crftag_clusters *cl = fc->cl;
-    const int v4 = fc->builtin_version >= 4;
-    const int npos = v4 && (fc->xmask & 2) ? 5 : 3;
-    static const int off[5] = { -1, 0, 1, -2, 2 };
+    const int npos = feat_cl_npos(version);
     for (int k = 0; k < npos; k++) {
-        uint32_t p = tk[(ptrdiff_t)i + off[k]].cl;
+        const char *at = nm_pos[feat_cl_off[k] + 2];
+        uint32_t p = tk[(ptrdiff_t)i + feat_cl_off[k]].cl;
         if (p == FEAT_CL_OUT)
             continue;
         const char *path = p < cl->npaths ? cl_path(cl, p) : "<unknown>";
@@ -212,37 +212,17 @@ static void nm_clusters(struct feat_names *nm, const struct feat_config *fc,
         for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++) {
             if (feat_cl_pre[j] < len) {
                 nm_puts(nm, "cl");
-                nm_puts(nm, nm_pos[off[k] + 2]);
+                nm_puts(nm, at);
                 feat_names_put(nm, "=", 1);
                 feat_names_put(nm, path, feat_cl_pre[j]);
                 feat_names_end(nm);
             }
         }
         nm_puts(nm, "cl");
-        nm_puts(nm, nm_pos[off[k] + 2]);
+        nm_puts(nm, at);
         feat_names_put(nm, "=", 1);
         feat_names_put(nm, path, len);
         feat_names_end(nm);
-    }
-    if (v4 && (fc->xmask & 4)) {
-        for (int d = -1; d <= 0; d++) {
-            nm_puts(nm, d < 0 ? "cl6[-1]|cl6[0]=" : "cl6[0]|cl6[+1]=");
-            for (int s = 0; s < 2; s++) {
-                const struct feat_tok *t = &tk[(ptrdiff_t)i + d + s];
-                if (s)
-                    feat_names_put(nm, "|", 1);
-                if (t->cl == FEAT_CL_OUT) {
-                    nm_tok(nm, t, 0);
-                } else if (t->cl >= cl->npaths) {
-                    nm_puts(nm, "<unknown>");
-                } else {
-                    const char *path = cl_path(cl, t->cl);
-                    size_t len = strlen(path);
-                    feat_names_put(nm, path, !cl->flat && len > 6 ? 6 : len);
-                }
-            }
-            feat_names_end(nm);
-        }
     }
 }
 
@@ -250,39 +230,36 @@ static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok
                              struct feat_names *nm)
 {
     const int v4 = fc->builtin_version >= 4;
-    const uint32_t xm = fc->xmask;
     nm_puts(nm, "bias");
     feat_names_end(nm);
     for (int k = -2; k <= 2; k++) {
-        if (k == 0 || (v4 && (xm & 8) && (k == -1 || k == 1)))
+        if (k == 0)
             nm_one(nm, tk, i, 0, k);
-        if (v4 && (xm & 16) && (k == -2 || k == 2))
-            nm_one(nm, tk, i, 1, k);
         if (k >= -1 && k <= 1) {
             nm_one(nm, tk, i, 1, k);
             nm_one(nm, tk, i, 2, k);
         }
         nm_one(nm, tk, i, 3, k);
+        if (v4 && (k == -2 || k == 2))
+            nm_one(nm, tk, i, 1, k);
     }
-    nm_affixes(nm, tk, i, v4 && (xm & 1) ? tk[i].naff : tk[i].npre);
+    nm_affixes(nm, tk, i);
     nm_flags(nm, tk, i);
     nm_bigrams(nm, tk, i);
     if (tk[i].lexpos)
         nm_lexicon(nm, fc->lex, &tk[i]);
-    if (v4 && (xm & 32) && fc->lex) {
-        for (int d = -1; d <= 1; d += 2) {
-            const struct feat_tok *t = &tk[(ptrdiff_t)i + d];
-            if (!t->lexpos)
-                continue;
-            nm_puts(nm, d < 0 ? "lex[-1]=" : "lex[+1]=");
-            nm_puts(nm, fc->lex->types[lex_type(t->lexval)]);
-            feat_names_put(nm, "/", 1);
-            nm_puts(nm, nm_lexpos[t->lexpos <= 4 ? t->lexpos : 0]);
-            feat_names_end(nm);
-        }
+    for (int d = -1; v4 && fc->lex && d <= 1; d += 2) {
+        const struct feat_tok *t = &tk[(ptrdiff_t)i + d];
+        if (!t->lexpos)
+            continue;
+        nm_puts(nm, d < 0 ? "lex[-1]=" : "lex[+1]=");
+        nm_puts(nm, fc->lex->types[lex_type(t->lexval)]);
+        feat_names_put(nm, "/", 1);
+        nm_puts(nm, nm_lexpos[t->lexpos <= 4 ? t->lexpos : 0]);
+        feat_names_end(nm);
     }
     if (fc->cl)
-        nm_clusters(nm, fc, tk, i);
+        nm_clusters(nm, fc->cl, fc->builtin_version, tk, i);
     if (fc->ulex && tk[i].ulexpos) {
         const char *type = fc->ulex->types[lex_type(tk[i].ulexval)];
         nm_puts(nm, "ulex[0]=");

@@ -49,7 +49,6 @@ struct feat_config {
     uint64_t *clid;              /* [(npaths + 1) * 5 * FEAT_CL_MAXP] attributes of each
                                     path (+ unknown words) at -1, 0, +1, -2, +2 */
     unsigned char *clnum;        /* [npaths + 1] attributes per path and position */
-    uint32_t xmask;              /* experiment */
 };
 
 #define FEAT_CL_MAXP 5           /* cluster attributes per token and position */
@@ -71,7 +70,8 @@ enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t 
                                                uint32_t version);
 
 /* Token folding (LEX_FOLD_* bits, lexicon.h) of the lexicon of a built-in
- * configuration: version 3 folds a final plural 's', version 2 only case. */
+ * configuration: versions 3 and 4 fold a final plural 's', version 2 only
+ * case. */
 unsigned feat_lex_fold(const struct feat_config *fc);
 
 /* Parses a template (text[0..len)); name is used in error messages, which

@@ -13,15 +13,20 @@
  * text) is the same for every token, so it is computed once per config and
  * kept in fc->tpl[k].h0.  No feature string is ever built.
  *
- * Built-in set (FEAT_BUILTIN, builtin_version 3; 2 still read), column 0 only
- * ---------------------------------------------------------------------------
+ * Built-in set (FEAT_BUILTIN, builtin_version 4; 2 and 3 still read), column 0 only
+ * ------------------------------------------------------------------------------------
  * Kind id = (1 << 32) | (builtin_version << 16) | kind, kind from enum
  * feat_bkind below.  Versions 2 and 3 extract the same attributes (under
  * their own kind ids); they differ only in how the lexicon compares tokens:
  * version 2 folds ASCII case, version 3 also a final plural 's' ("hash
  * tables" matches the entry "hash table"; LEX_FOLD_PLURAL in lexicon.h).
- * New models get version 3 (FEAT_BUILTIN_VERSION); a model stores its
- * version and is read with it (feat_config_builtin_version, feat_lex_fold).
+ * Version 4 folds as version 3 and adds the attributes marked [v4] below:
+ * the lower-cased words at -2 and +2, the word clusters of w(-2) and w(+2),
+ * and the lexicon match of w(-1) and w(+1) (docs/ACCURACY.md, "Built-in
+ * feature set version 4").  New models get version 4 (FEAT_BUILTIN_VERSION);
+ * a model stores its version and is read with it
+ * (feat_config_builtin_version, feat_lex_fold), so a model of version 2 or 3
+ * extracts exactly the attributes it was trained with.
  * For token i, w(k) is the token at i+k, k in -2..+2.
  * Positions outside the sentence read a sentinel instead of a token: the 3
  * bytes {0x00, 'B', d} before the sentence and {0x00, 'E', d} after it, where
@@ -33,6 +38,7 @@
  *   1      bias                               -
  *   1      w(0)                               w(0) 0
  *   3      lw(k)  lower-cased (ASCII A-Z only), k = -1..1   lw(k) 0
+ *   2      [v4] lw(k), k = -2, +2             lw(k) 0    (kinds BK_LW + 0, BK_LW + 4)
  *   3      s(k)   shape, k = -1..1            s(k) 0
  *   5      ss(k)  short shape, k = -2..2      ss(k) 0
  *   m      prefixes of w(0), 1..m chars       prefix 0       (one kind)
@@ -49,10 +55,14 @@
  *          in a match of position p (1 single, 2 first, 3 inside, 4 last),
  *          type name T, ratio bucket r, count bucket c (bytes):
  *            p T 0 r | p r c | T        (then 0, as every attribute)
+ *   g'     [v4] the lexicon match of w(-1), of w(+1), when that token is in
+ *          a match (g' <= 2, only when fc->lex is set), at its position p
+ *          with type name T:  p T       (kinds BK_LEX_M1 = 66, BK_LEX_P1 = 67)
  *
  *   q      word clusters (clusters.h), only when fc->cl is set: for each of
  *          w(-1), w(0), w(+1) inside the sentence (kinds BK_CL_M1, BK_CL_0,
- *          BK_CL_P1), its cluster path P looked up with cl_lookup:
+ *          BK_CL_P1), and [v4] then w(-2), w(+2) (kinds BK_CL_M2 = 64,
+ *          BK_CL_P2 = 65), its cluster path P looked up with cl_lookup:
  *            P[0..4) | P[0..6) | P[0..10) | P[0..20) | P
  *          the prefixes only for bit-string paths and only when shorter than
  *          P (a prefix names a node of the cluster tree: the same bytes are
@@ -69,7 +79,7 @@
  *          attributes are the same as before they existed.
  *
  *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) (+ 2) attributes, m = min(4, UTF-8 characters
- *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
+ *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 25) (+ 2).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *
  *   Shape: per character A-Z -> 'X', a-z -> 'x', 0-9 -> 'd', ASCII
@@ -128,7 +138,7 @@ static void feat_sentinel(struct feat_tok *t, const char *s)
     t->cl = FEAT_CL_OUT;
     t->len = 3;
     t->shlen = t->sslen = 3;
-    for (int k = 0; k < FEAT_AFFIX_MAX; k++)
+    for (int k = 0; k < 4; k++)
         t->pre[k] = t->suf[k] = 3;
 }
 
@@ -152,7 +162,7 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
                           char *sh, char *ss)
 {
     const unsigned char *p = (const unsigned char *)w;
-    size_t nch = 0, starts[8] = { 0 };  /* ring: last 8 char starts */
+    size_t nch = 0, starts[4] = { 0, 0, 0, 0 };  /* ring: last 4 char starts */
     size_t nupper = 0, nlower = 0, ndigit = 0, npunct = 0;
     int upper_inside = 0, nonascii = 0;
     uint32_t f = 0;
@@ -171,9 +181,9 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
         unsigned char c = p[j];
         if (j == 0 || (c & 0xC0) != 0x80) {
             /* a new character */
-            if (nch >= 1 && nch <= FEAT_AFFIX_MAX)
+            if (nch >= 1 && nch <= 4)
                 t->pre[nch - 1] = j;
-            starts[nch & 7] = j;
+            starts[nch & 3] = j;
             nch++;
             char sc = feat_shape_char(c);
             if (shlen < FEAT_SHAPE_MAX)
@@ -204,15 +214,14 @@ static void feat_tok_fill(struct feat_tok *t, const char *w, size_t len, char *l
             }
         }
     }
-    for (size_t k = nch; k < FEAT_AFFIX_MAX; k++)
+    for (size_t k = nch; k < 4; k++)
         t->pre[k] = len;
-    if (nch >= 1 && nch <= FEAT_AFFIX_MAX)
+    if (nch >= 1 && nch <= 4)
         t->pre[nch - 1] = len;
-    /* suf[k]: the last k+1 characters start at starts[(nch - 1 - k) & 7] */
-    for (size_t k = 0; k < FEAT_AFFIX_MAX; k++)
-        t->suf[k] = k < nch ? len - starts[(nch - 1 - k) & 7] : len;
+    /* suf[k]: the last k+1 characters start at starts[(nch - 1 - k) & 3] */
+    for (size_t k = 0; k < 4; k++)
+        t->suf[k] = k < nch ? len - starts[(nch - 1 - k) & 3] : len;
     t->npre = (unsigned char)(nch < 4 ? nch : 4);
-    t->naff = (unsigned char)(nch < FEAT_AFFIX_MAX ? nch : FEAT_AFFIX_MAX);
 
     if (nupper > 0) {
         for (size_t j = 0; j < len; j++) {
@@ -272,10 +281,6 @@ enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t 
     fc->ntemplates = BK_COUNT;
     fc->tpl = tpl;
     fc->ncols = 1;
-    if (version >= 4) {
-        const char *x = getenv("CRFTAG_V4");
-        fc->xmask = x ? (uint32_t)strtoul(x, NULL, 0) : 0;
-    }
     return CRFTAG_OK;
 }
 
@@ -362,7 +367,6 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
     const struct feat_template *kt = fc->tpl;
     const struct lexicon *lx = fc->lex;
     const int v4 = fc->builtin_version >= 4;
-    const uint32_t xm = fc->xmask;
     const struct feat_tok *t0 = &tk[i];
     uint64_t h;
 
@@ -372,22 +376,22 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
         /* the exact word only at 0, lower-cased word and shape at -1..+1,
          * short shape at -2..+2: fewer memorizing features generalize
          * better to unseen names (WikiSER dev F1 54.9 -> 56.2) */
-        if (k == 0 || (v4 && (xm & 8) && (k == -1 || k == 1)))
+        if (k == 0)
             *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
-        if (v4 && (xm & 16) && (k == -2 || k == 2))
-            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
         if (k >= -1 && k <= 1) {
             *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
             *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
         }
         *o++ = feat_end(feat_hstr(kt[BK_SS + k + 2].h0, t->ss, t->sslen));
+        /* version 4: the lower-cased word at -2 and +2 too */
+        if (v4 && (k == -2 || k == 2))
+            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
     }
 
     /* prefixes: one running state, an attribute at each character end */
-    const int naff = v4 && (xm & 1) ? t0->naff : t0->npre;
     h = kt[BK_PRE].h0;
     size_t j = 0;
-    for (int k = 0; k < naff; k++) {
+    for (int k = 0; k < t0->npre; k++) {
         h = feat_hstr(h, t0->w + j, t0->pre[k] - j);
         j = t0->pre[k];
         *o++ = feat_end(h);
@@ -395,7 +399,7 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
     /* suffixes: bytes from the end backwards */
     h = kt[BK_SUF].h0;
     j = 0;
-    for (int k = 0; k < naff; k++) {
+    for (int k = 0; k < t0->npre; k++) {
         h = feat_hrev(h, t0->w + t0->len - t0->suf[k], t0->suf[k] - j);
         j = t0->suf[k];
         *o++ = feat_end(h);
@@ -450,15 +454,14 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
         *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
         *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
     }
-    if (v4 && (xm & 32) && lx) {
-        for (int d = -1; d <= 1; d += 2) {
-            const struct feat_tok *t = d < 0 ? tp : tn;
-            if (!t->lexpos)
-                continue;
-            const char *type = lx->types[lex_type(t->lexval)];
-            h = hash_byte(kt[d < 0 ? BK_LEX_M1 : BK_LEX_P1].h0, t->lexpos);
-            *o++ = feat_end(feat_hstr(h, type, strlen(type)));
-        }
+    /* version 4: the lexicon match of each neighbour, its position and type */
+    for (int d = -1; v4 && lx && d <= 1; d += 2) {
+        const struct feat_tok *t = d < 0 ? tp : tn;
+        if (!t->lexpos)
+            continue;
+        const char *type = lx->types[lex_type(t->lexval)];
+        h = hash_byte(kt[d < 0 ? BK_LEX_M1 : BK_LEX_P1].h0, t->lexpos);
+        *o++ = feat_end(feat_hstr(h, type, strlen(type)));
     }
     return o;
 }
@@ -467,37 +470,14 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
 static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
                                     size_t i, uint64_t *o)
 {
-    const int v4 = fc->builtin_version >= 4;
-    const int npos = v4 && (fc->xmask & 2) ? 5 : 3;
-    static const int off[FEAT_CL_NPOS] = { -1, 0, 1, -2, 2 };
+    const int npos = feat_cl_npos(fc->builtin_version);
     for (int k = 0; k < npos; k++) {
-        uint32_t p = tk[(ptrdiff_t)i + off[k]].cl;
+        uint32_t p = tk[(ptrdiff_t)i + feat_cl_off[k]].cl;
         if (p == FEAT_CL_OUT)
             continue;
         const uint64_t *ids = fc->clid + ((size_t)p * FEAT_CL_NPOS + (size_t)k) * FEAT_CL_MAXP;
         for (unsigned j = 0; j < fc->clnum[p]; j++)
             *o++ = ids[j];
-    }
-    if (v4 && (fc->xmask & 4)) {
-        /* pairs of 6-bit cluster prefixes: (-1, 0), (0, +1) */
-        for (int d = -1; d <= 0; d++) {
-            uint32_t pa = tk[(ptrdiff_t)i + d].cl, pb = tk[(ptrdiff_t)i + d + 1].cl;
-            uint64_t h = fc->tpl[d < 0 ? BK_CL_M1_0 : BK_CL_0_P1].h0;
-            for (int s = 0; s < 2; s++) {
-                uint32_t p = s ? pb : pa;
-                if (p == FEAT_CL_OUT) {
-                    h = feat_hstr(h, d < 0 ? "\0B" : "\0E", 2);
-                } else if (p >= fc->cl->npaths) {
-                    h = feat_hstr(h, "\0U", 2);
-                } else {
-                    const char *path = cl_path(fc->cl, p);
-                    size_t len = strlen(path);
-                    h = feat_hstr(h, path, !fc->cl->flat && len > 6 ? 6 : len);
-                }
-                h = hash_byte(h, FEAT_SEP);
-            }
-            *o++ = feat_end(h);
-        }
     }
     return o;
 }
