@@ -58,33 +58,23 @@ enum feat_bkind {
     BK_CL_P1,
     BK_ULEX_PT,                  /* user lexicon: position, type */
     BK_ULEX_T,                   /* user lexicon: type */
-    BK_CL_M2,                    /* version 4: clusters of w(-2), w(+2) */
-    BK_CL_P2,
     BK_LEX_M1,                   /* version 4: the lexicon match of w(-1), w(+1) */
     BK_LEX_P1,
     BK_COUNT
 };
 
-_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63 && BK_CL_M2 == 64 && BK_LEX_P1 == 67,
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63 && BK_LEX_M1 == 64 && BK_LEX_P1 == 65,
                "kind numbers documented in features.c");
 
 /* Upper bound of the attributes of one token
- * (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2, and version 4's 2 + 10 + 2). */
-#define FEAT_BUILTIN_MAX 94
+ * (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2, and version 4's 2 + 2). */
+#define FEAT_BUILTIN_MAX 84
 
 /* Prefix lengths of a bit-string cluster path used as attributes (Turian,
  * Ratinov and Bengio 2010), then the whole path. */
 static const unsigned char feat_cl_pre[FEAT_CL_MAXP - 1] = { 4, 6, 10, 20 };
 #define FEAT_CL_OUT UINT32_MAX   /* feat_tok.cl of a position outside the sentence */
-#define FEAT_CL_NPOS 5           /* cluster positions, in this order: -1, 0, +1, -2, +2 */
-static const signed char feat_cl_off[FEAT_CL_NPOS] = { -1, 0, 1, -2, 2 };
 
-/* Cluster positions of version v: w(-1), w(0), w(+1), and from version 4
- * also w(-2), w(+2). */
-static inline int feat_cl_npos(uint32_t v)
-{
-    return v >= 4 ? 5 : 3;
-}
 
 /* Per-token data of the built-in set, computed once per sentence. */
 struct feat_tok {

@@ -23,8 +23,7 @@
  *   lex[0]=TYPE/POS/rR  lex[0]=POS/rR/cC  lex[0]=TYPE  (POS: single, first,
  *                       inside, last; R, C: the ratio and count buckets)
  *   lex[-1]=TYPE/POS  lex[+1]=TYPE/POS  (version 4: the neighbours' lexicon matches)
- *   cl[k]=PATH-OR-PREFIX (k = -1..+1, version 4 then -2, +2; cl[k]=<unknown> for a
- *                         word not in the table)
+ *   cl[k]=PATH-OR-PREFIX (k = -1..+1; cl[k]=<unknown> for a word not in the table)
  *   ulex[0]=TYPE/POS  ulex[0]=TYPE
  *
  * Positions outside the sentence read _B-1, _B-2 (before) and _E+1, _E+2
@@ -198,13 +197,12 @@ static void nm_lexicon(struct feat_names *nm, const struct lexicon *lx, const st
 }
 
 /* Cluster names of token i, as feat_config_set_clusters lays them out. */
-static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl, uint32_t version,
+static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
                         const struct feat_tok *tk, size_t i)
 {
-    const int npos = feat_cl_npos(version);
-    for (int k = 0; k < npos; k++) {
-        const char *at = nm_pos[feat_cl_off[k] + 2];
-        uint32_t p = tk[(ptrdiff_t)i + feat_cl_off[k]].cl;
+    for (int k = 0; k < 3; k++) {
+        const char *at = nm_pos[k + 1];
+        uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
         if (p == FEAT_CL_OUT)
             continue;
         const char *path = p < cl->npaths ? cl_path(cl, p) : "<unknown>";
@@ -259,7 +257,7 @@ static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok
         feat_names_end(nm);
     }
     if (fc->cl)
-        nm_clusters(nm, fc->cl, fc->builtin_version, tk, i);
+        nm_clusters(nm, fc->cl, tk, i);
     if (fc->ulex && tk[i].ulexpos) {
         const char *type = fc->ulex->types[lex_type(tk[i].ulexval)];
         nm_puts(nm, "ulex[0]=");

@@ -46,8 +46,8 @@ struct feat_config {
     struct lexicon *lex;         /* FEAT_BUILTIN: entity lexicon, owned, or NULL */
     struct lexicon *ulex;        /* FEAT_BUILTIN: user lexicon (lexicon.h), owned, or NULL */
     struct crftag_clusters *cl;  /* FEAT_BUILTIN: word clusters, owned, or NULL */
-    uint64_t *clid;              /* [(npaths + 1) * 5 * FEAT_CL_MAXP] attributes of each
-                                    path (+ unknown words) at -1, 0, +1, -2, +2 */
+    uint64_t *clid;              /* [(npaths + 1) * 3 * FEAT_CL_MAXP] attributes of each
+                                    path (+ unknown words) at -1, 0, +1 */
     unsigned char *clnum;        /* [npaths + 1] attributes per path and position */
 };
 

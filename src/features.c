@@ -21,8 +21,8 @@
  * version 2 folds ASCII case, version 3 also a final plural 's' ("hash
  * tables" matches the entry "hash table"; LEX_FOLD_PLURAL in lexicon.h).
  * Version 4 folds as version 3 and adds the attributes marked [v4] below:
- * the lower-cased words at -2 and +2, the word clusters of w(-2) and w(+2),
- * and the lexicon match of w(-1) and w(+1) (docs/ACCURACY.md, "Built-in
+ * the lower-cased words at -2 and +2 and the lexicon match of w(-1) and
+ * w(+1) (docs/ACCURACY.md, "Built-in
  * feature set version 4").  New models get version 4 (FEAT_BUILTIN_VERSION);
  * a model stores its version and is read with it
  * (feat_config_builtin_version, feat_lex_fold), so a model of version 2 or 3
@@ -57,12 +57,11 @@
  *            p T 0 r | p r c | T        (then 0, as every attribute)
  *   g'     [v4] the lexicon match of w(-1), of w(+1), when that token is in
  *          a match (g' <= 2, only when fc->lex is set), at its position p
- *          with type name T:  p T       (kinds BK_LEX_M1 = 66, BK_LEX_P1 = 67)
+ *          with type name T:  p T       (kinds BK_LEX_M1 = 64, BK_LEX_P1 = 65)
  *
  *   q      word clusters (clusters.h), only when fc->cl is set: for each of
  *          w(-1), w(0), w(+1) inside the sentence (kinds BK_CL_M1, BK_CL_0,
- *          BK_CL_P1), and [v4] then w(-2), w(+2) (kinds BK_CL_M2 = 64,
- *          BK_CL_P2 = 65), its cluster path P looked up with cl_lookup:
+ *          BK_CL_P1), its cluster path P looked up with cl_lookup:
  *            P[0..4) | P[0..6) | P[0..10) | P[0..20) | P
  *          the prefixes only for bit-string paths and only when shorter than
  *          P (a prefix names a node of the cluster tree: the same bytes are
@@ -79,7 +78,7 @@
  *          attributes are the same as before they existed.
  *
  *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) (+ 2) attributes, m = min(4, UTF-8 characters
- *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 25) (+ 2).  Characters: a new character starts at byte 0 and at every byte
+ *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 15) (+ 2).  Characters: a new character starts at byte 0 and at every byte
  *   that is not a UTF-8 continuation byte (10xxxxxx).
  *
  *   Shape: per character A-Z -> 'X', a-z -> 'x', 0-9 -> 'd', ASCII
@@ -291,7 +290,7 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
         return CRFTAG_ERR_INVALID;
     }
     size_t np = cl->npaths + 1;
-    uint64_t *ids = util_calloc(np * FEAT_CL_NPOS * FEAT_CL_MAXP, sizeof *ids);
+    uint64_t *ids = util_calloc(np * 3 * FEAT_CL_MAXP, sizeof *ids);
     unsigned char *num = util_calloc(np, 1);
     if (!ids || !num) {
         free(ids);
@@ -304,9 +303,9 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
     for (size_t p = 0; p < np; p++) {
         const char *path = p < cl->npaths ? cl_path(cl, p) : unknown;
         size_t len = p < cl->npaths ? strlen(path) : 2;
-        for (int k = 0; k < FEAT_CL_NPOS; k++) {
-            uint64_t h0 = fc->tpl[k < 3 ? BK_CL_M1 + k : BK_CL_M2 + k - 3].h0;
-            uint64_t *o = ids + (p * FEAT_CL_NPOS + (size_t)k) * FEAT_CL_MAXP;
+        for (int k = 0; k < 3; k++) {
+            uint64_t h0 = fc->tpl[BK_CL_M1 + k].h0;
+            uint64_t *o = ids + (p * 3 + (size_t)k) * FEAT_CL_MAXP;
             size_t m = 0;
             /* prefixes shorter than the path (bit strings only), the path */
             for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++)
@@ -470,12 +469,11 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
 static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
                                     size_t i, uint64_t *o)
 {
-    const int npos = feat_cl_npos(fc->builtin_version);
-    for (int k = 0; k < npos; k++) {
-        uint32_t p = tk[(ptrdiff_t)i + feat_cl_off[k]].cl;
+    for (int k = 0; k < 3; k++) {
+        uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
         if (p == FEAT_CL_OUT)
             continue;
-        const uint64_t *ids = fc->clid + ((size_t)p * FEAT_CL_NPOS + (size_t)k) * FEAT_CL_MAXP;
+        const uint64_t *ids = fc->clid + ((size_t)p * 3 + (size_t)k) * FEAT_CL_MAXP;
         for (unsigned j = 0; j < fc->clnum[p]; j++)
             *o++ = ids[j];
     }

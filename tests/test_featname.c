@@ -121,10 +121,8 @@ static uint64_t rehash(const struct feat_config *fc, const char *name)
         kind = BK_SUF, rev = 1;
     if (strncmp(name, "suf3[", 5) == 0)
         kind = pos_of(br) < 0 ? BK_SUF3_PREV : BK_SUF3_NEXT, rev = 1;
-    if (strncmp(name, "cl[", 3) == 0) {
-        int d = pos_of(br);
-        kind = d == -2 ? BK_CL_M2 : d == 2 ? BK_CL_P2 : BK_CL_0 + d;
-    }
+    if (strncmp(name, "cl[", 3) == 0)
+        kind = BK_CL_0 + pos_of(br);
     if (strncmp(name, "lex[0]=", 7) == 0 && !strchr(v, '/'))
         kind = BK_LEX_T;
     if (kind < 0)

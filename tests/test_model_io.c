@@ -1218,6 +1218,7 @@ static void test_builtin_versions(void **state)
     const char *alice[] = { "Alice" }, *alices[] = { "ALICES" };
     uint16_t v;
     unsigned char pos;
+    size_t n3 = 0;
     for (uint32_t ver = 2; ver <= 4; ver++) {
         wr32(q + o.kind + 4, ver);
         struct crftag_model *b = load_payload(q, plen);
@@ -1228,6 +1229,35 @@ static void test_builtin_versions(void **state)
         assert_int_equal(v, lexval(0, 0, 2));
         lex_match(b->feat.lex, 0, alices, 1, 1, &v, &pos);
         assert_int_equal(v, ver >= 3 ? lexval(0, 0, 2) : 0);
+        /* the model extracts its version's attributes: those of a fresh
+         * configuration of that version given the model's lexicon and
+         * clusters; version 4 has lw(-2) and lw(+2) more */
+        const char *sent[] = { "we", "saw", "it", "with", "Alice" };
+        struct feat_config fresh;
+        assert_int_equal(feat_config_builtin_version(&fresh, b->feat.seed, ver), CRFTAG_OK);
+        fresh.lex = b->feat.lex;           /* borrowed, given back below */
+        fresh.cl = b->feat.cl;
+        fresh.clid = b->feat.clid;
+        fresh.clnum = b->feat.clnum;
+        struct feat_buf fb, fb2;
+        memset(&fb, 0, sizeof fb);
+        memset(&fb2, 0, sizeof fb2);
+        assert_int_equal(feat_extract(&b->feat, sent, 5, 1, &fb), CRFTAG_OK);
+        assert_int_equal(feat_extract(&fresh, sent, 5, 1, &fb2), CRFTAG_OK);
+        assert_int_equal(fb.start[3] - fb.start[2], fb2.start[3] - fb2.start[2]);
+        assert_memory_equal(fb.ids + fb.start[2], fb2.ids + fb2.start[2],
+                            (fb.start[3] - fb.start[2]) * sizeof *fb.ids);
+        if (ver == 3)
+            n3 = fb.start[3] - fb.start[2];
+        if (ver == 4)
+            assert_int_equal(fb.start[3] - fb.start[2], n3 + 2);
+        feat_buf_free(&fb);
+        feat_buf_free(&fb2);
+        fresh.lex = NULL;
+        fresh.cl = NULL;
+        fresh.clid = NULL;
+        fresh.clnum = NULL;
+        feat_config_free(&fresh);
         crftag_model_free(b);
     }
     for (uint32_t ver = 0; ver <= 6; ver++) {
