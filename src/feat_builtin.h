@@ -75,7 +75,6 @@ _Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63 && BK_LEX_M1 == 64 && BK_LEX_
 static const unsigned char feat_cl_pre[FEAT_CL_MAXP - 1] = { 4, 6, 10, 20 };
 #define FEAT_CL_OUT UINT32_MAX   /* feat_tok.cl of a position outside the sentence */
 
-
 /* Per-token data of the built-in set, computed once per sentence. */
 struct feat_tok {
     const char *w, *lw, *sh, *ss;

@@ -22,11 +22,10 @@
  * tables" matches the entry "hash table"; LEX_FOLD_PLURAL in lexicon.h).
  * Version 4 folds as version 3 and adds the attributes marked [v4] below:
  * the lower-cased words at -2 and +2 and the lexicon match of w(-1) and
- * w(+1) (docs/ACCURACY.md, "Built-in
- * feature set version 4").  New models get version 4 (FEAT_BUILTIN_VERSION);
- * a model stores its version and is read with it
- * (feat_config_builtin_version, feat_lex_fold), so a model of version 2 or 3
- * extracts exactly the attributes it was trained with.
+ * w(+1) (docs/ACCURACY.md, "Built-in feature set version 4").  New models
+ * get version 4 (FEAT_BUILTIN_VERSION); a model stores its version and is
+ * read with it (feat_config_builtin_version, feat_lex_fold), so a model of
+ * version 2 or 3 extracts exactly the attributes it was trained with.
  * For token i, w(k) is the token at i+k, k in -2..+2.
  * Positions outside the sentence read a sentinel instead of a token: the 3
  * bytes {0x00, 'B', d} before the sentence and {0x00, 'E', d} after it, where
@@ -78,8 +77,9 @@
  *          attributes are the same as before they existed.
  *
  *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) (+ 2) attributes, m = min(4, UTF-8 characters
- *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 15) (+ 2).  Characters: a new character starts at byte 0 and at every byte
- *   that is not a UTF-8 continuation byte (10xxxxxx).
+ *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 15) (+ 2).
+ *   Characters: a new character starts at byte 0 and at every byte that is
+ *   not a UTF-8 continuation byte (10xxxxxx).
  *
  *   Shape: per character A-Z -> 'X', a-z -> 'x', 0-9 -> 'd', ASCII
  *   punctuation -> itself, other ASCII (space, control) -> 'S', a non-ASCII
