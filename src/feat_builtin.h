@@ -58,13 +58,17 @@ enum feat_bkind {
     BK_CL_P1,
     BK_ULEX_PT,                  /* user lexicon: position, type */
     BK_ULEX_T,                   /* user lexicon: type */
+    BK_LEX_M1,                   /* version 4: the lexicon match of w(-1), w(+1) */
+    BK_LEX_P1,
     BK_COUNT
 };
 
-_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63, "kind numbers documented above");
+_Static_assert(BK_ULEX_PT == 62 && BK_ULEX_T == 63 && BK_LEX_M1 == 64 && BK_LEX_P1 == 65,
+               "kind numbers documented in features.c");
 
-/* Upper bound of the attributes of one token (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2). */
-#define FEAT_BUILTIN_MAX 80
+/* Upper bound of the attributes of one token
+ * (23 + 8 + 18 + 1 + 4 + 3 + 15 + 2, and version 4's 2 + 2). */
+#define FEAT_BUILTIN_MAX 84
 
 /* Prefix lengths of a bit-string cluster path used as attributes (Turian,
  * Ratinov and Bengio 2010), then the whole path. */

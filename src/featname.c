@@ -10,7 +10,7 @@
  * by the template extractor itself (template.c).  Names of the built-in set:
  *
  *   bias                          w[0]=Docker
- *   lw[k]=docker  (k = -1..+1)    shape[k]=Xxxxxx  (k = -1..+1)
+ *   lw[k]=docker  (k = -1..+1; version 4 also -2, +2)    shape[k]=Xxxxxx  (k = -1..+1)
  *   sshape[k]=Xx  (k = -2..+2)    pre[0]=D .. pre[0]=Dock, suf[0]=r .. suf[0]=cker
  *   suf3[-1]=the  suf3[+1]=ing    FLAG[0] (alldigit, hasdigit, initcap, allcaps,
  *                                 mixedcaps, hyphen, dot, slash, plus-or-hash,
@@ -22,6 +22,7 @@
  *   sshape[0]|lw[+1])
  *   lex[0]=TYPE/POS/rR  lex[0]=POS/rR/cC  lex[0]=TYPE  (POS: single, first,
  *                       inside, last; R, C: the ratio and count buckets)
+ *   lex[-1]=TYPE/POS  lex[+1]=TYPE/POS  (version 4: the neighbours' lexicon matches)
  *   cl[k]=PATH-OR-PREFIX (k = -1..+1; cl[k]=<unknown> for a word not in the table)
  *   ulex[0]=TYPE/POS  ulex[0]=TYPE
  *
@@ -200,6 +201,7 @@ static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
                         const struct feat_tok *tk, size_t i)
 {
     for (int k = 0; k < 3; k++) {
+        const char *at = nm_pos[k + 1];
         uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
         if (p == FEAT_CL_OUT)
             continue;
@@ -208,14 +210,14 @@ static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
         for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++) {
             if (feat_cl_pre[j] < len) {
                 nm_puts(nm, "cl");
-                nm_puts(nm, nm_pos[k + 1]);
+                nm_puts(nm, at);
                 feat_names_put(nm, "=", 1);
                 feat_names_put(nm, path, feat_cl_pre[j]);
                 feat_names_end(nm);
             }
         }
         nm_puts(nm, "cl");
-        nm_puts(nm, nm_pos[k + 1]);
+        nm_puts(nm, at);
         feat_names_put(nm, "=", 1);
         feat_names_put(nm, path, len);
         feat_names_end(nm);
@@ -225,6 +227,7 @@ static void nm_clusters(struct feat_names *nm, const struct crftag_clusters *cl,
 static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok *tk, size_t i,
                              struct feat_names *nm)
 {
+    const int v4 = fc->builtin_version >= 4;
     nm_puts(nm, "bias");
     feat_names_end(nm);
     for (int k = -2; k <= 2; k++) {
@@ -235,12 +238,24 @@ static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok
             nm_one(nm, tk, i, 2, k);
         }
         nm_one(nm, tk, i, 3, k);
+        if (v4 && (k == -2 || k == 2))
+            nm_one(nm, tk, i, 1, k);
     }
     nm_affixes(nm, tk, i);
     nm_flags(nm, tk, i);
     nm_bigrams(nm, tk, i);
     if (tk[i].lexpos)
         nm_lexicon(nm, fc->lex, &tk[i]);
+    for (int d = -1; v4 && fc->lex && d <= 1; d += 2) {
+        const struct feat_tok *t = &tk[(ptrdiff_t)i + d];
+        if (!t->lexpos)
+            continue;
+        nm_puts(nm, d < 0 ? "lex[-1]=" : "lex[+1]=");
+        nm_puts(nm, fc->lex->types[lex_type(t->lexval)]);
+        feat_names_put(nm, "/", 1);
+        nm_puts(nm, nm_lexpos[t->lexpos <= 4 ? t->lexpos : 0]);
+        feat_names_end(nm);
+    }
     if (fc->cl)
         nm_clusters(nm, fc->cl, tk, i);
     if (fc->ulex && tk[i].ulexpos) {

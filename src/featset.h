@@ -58,7 +58,7 @@ struct feat_config {
  * CRFTAG_OK, CRFTAG_ERR_NOMEM or CRFTAG_ERR_INVALID (not built-in). */
 enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crftag_clusters *cl);
 
-#define FEAT_BUILTIN_VERSION 3       /* the built-in set new models get */
+#define FEAT_BUILTIN_VERSION 4       /* the built-in set new models get */
 #define FEAT_BUILTIN_VERSION_MIN 2   /* the oldest one still read */
 
 /* Built-in NER features (FEAT_BUILTIN_VERSION) with the given seed. */
@@ -70,7 +70,8 @@ enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t 
                                                uint32_t version);
 
 /* Token folding (LEX_FOLD_* bits, lexicon.h) of the lexicon of a built-in
- * configuration: version 3 folds a final plural 's', version 2 only case. */
+ * configuration: versions 3 and 4 fold a final plural 's', version 2 only
+ * case. */
 unsigned feat_lex_fold(const struct feat_config *fc);
 
 /* Parses a template (text[0..len)); name is used in error messages, which

@@ -13,15 +13,19 @@
  * text) is the same for every token, so it is computed once per config and
  * kept in fc->tpl[k].h0.  No feature string is ever built.
  *
- * Built-in set (FEAT_BUILTIN, builtin_version 3; 2 still read), column 0 only
- * ---------------------------------------------------------------------------
+ * Built-in set (FEAT_BUILTIN, builtin_version 4; 2 and 3 still read), column 0 only
+ * ------------------------------------------------------------------------------------
  * Kind id = (1 << 32) | (builtin_version << 16) | kind, kind from enum
  * feat_bkind below.  Versions 2 and 3 extract the same attributes (under
  * their own kind ids); they differ only in how the lexicon compares tokens:
  * version 2 folds ASCII case, version 3 also a final plural 's' ("hash
  * tables" matches the entry "hash table"; LEX_FOLD_PLURAL in lexicon.h).
- * New models get version 3 (FEAT_BUILTIN_VERSION); a model stores its
- * version and is read with it (feat_config_builtin_version, feat_lex_fold).
+ * Version 4 folds as version 3 and adds the attributes marked [v4] below:
+ * the lower-cased words at -2 and +2 and the lexicon match of w(-1) and
+ * w(+1) (docs/ACCURACY.md, "Built-in feature set version 4").  New models
+ * get version 4 (FEAT_BUILTIN_VERSION); a model stores its version and is
+ * read with it (feat_config_builtin_version, feat_lex_fold), so a model of
+ * version 2 or 3 extracts exactly the attributes it was trained with.
  * For token i, w(k) is the token at i+k, k in -2..+2.
  * Positions outside the sentence read a sentinel instead of a token: the 3
  * bytes {0x00, 'B', d} before the sentence and {0x00, 'E', d} after it, where
@@ -33,6 +37,7 @@
  *   1      bias                               -
  *   1      w(0)                               w(0) 0
  *   3      lw(k)  lower-cased (ASCII A-Z only), k = -1..1   lw(k) 0
+ *   2      [v4] lw(k), k = -2, +2             lw(k) 0    (kinds BK_LW + 0, BK_LW + 4)
  *   3      s(k)   shape, k = -1..1            s(k) 0
  *   5      ss(k)  short shape, k = -2..2      ss(k) 0
  *   m      prefixes of w(0), 1..m chars       prefix 0       (one kind)
@@ -49,6 +54,9 @@
  *          in a match of position p (1 single, 2 first, 3 inside, 4 last),
  *          type name T, ratio bucket r, count bucket c (bytes):
  *            p T 0 r | p r c | T        (then 0, as every attribute)
+ *   g'     [v4] the lexicon match of w(-1), of w(+1), when that token is in
+ *          a match (g' <= 2, only when fc->lex is set), at its position p
+ *          with type name T:  p T       (kinds BK_LEX_M1 = 64, BK_LEX_P1 = 65)
  *
  *   q      word clusters (clusters.h), only when fc->cl is set: for each of
  *          w(-1), w(0), w(+1) inside the sentence (kinds BK_CL_M1, BK_CL_0,
@@ -69,8 +77,9 @@
  *          attributes are the same as before they existed.
  *
  *   so a token has 23 + 2m + f + g (+ 3) (+ q <= 15) (+ 2) attributes, m = min(4, UTF-8 characters
- *   of w(0)).  Characters: a new character starts at byte 0 and at every byte
- *   that is not a UTF-8 continuation byte (10xxxxxx).
+ *   of w(0)); with version 4, 25 + 2m + f + g (+ 3 + g') (+ q <= 15) (+ 2).
+ *   Characters: a new character starts at byte 0 and at every byte that is
+ *   not a UTF-8 continuation byte (10xxxxxx).
  *
  *   Shape: per character A-Z -> 'X', a-z -> 'x', 0-9 -> 'd', ASCII
  *   punctuation -> itself, other ASCII (space, control) -> 'S', a non-ASCII
@@ -351,9 +360,12 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
 }
 
 /* Attributes of token i with the built-in set; returns the end of o. */
-static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct lexicon *lx,
-                                    const struct feat_tok *tk, size_t i, uint64_t *o)
+static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
+                                    size_t i, uint64_t *o)
 {
+    const struct feat_template *kt = fc->tpl;
+    const struct lexicon *lx = fc->lex;
+    const int v4 = fc->builtin_version >= 4;
     const struct feat_tok *t0 = &tk[i];
     uint64_t h;
 
@@ -370,6 +382,9 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
             *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
         }
         *o++ = feat_end(feat_hstr(kt[BK_SS + k + 2].h0, t->ss, t->sslen));
+        /* version 4: the lower-cased word at -2 and +2 too */
+        if (v4 && (k == -2 || k == 2))
+            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
     }
 
     /* prefixes: one running state, an attribute at each character end */
@@ -437,6 +452,15 @@ static uint64_t *feat_builtin_token(const struct feat_template *kt, const struct
         h = hash_byte(h, (unsigned char)lex_rb(v));
         *o++ = feat_end(hash_byte(h, (unsigned char)lex_cb(v)));
         *o++ = feat_end(feat_hstr(kt[BK_LEX_T].h0, type, tlen));
+    }
+    /* version 4: the lexicon match of each neighbour, its position and type */
+    for (int d = -1; v4 && lx && d <= 1; d += 2) {
+        const struct feat_tok *t = d < 0 ? tp : tn;
+        if (!t->lexpos)
+            continue;
+        const char *type = lx->types[lex_type(t->lexval)];
+        h = hash_byte(kt[d < 0 ? BK_LEX_M1 : BK_LEX_P1].h0, t->lexpos);
+        *o++ = feat_end(feat_hstr(h, type, strlen(type)));
     }
     return o;
 }
@@ -574,7 +598,7 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
         if (!tk)
             return CRFTAG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-            o = feat_builtin_token(fc->tpl, fc->lex, tk, i, o);
+            o = feat_builtin_token(fc, tk, i, o);
             if (fc->cl)
                 o = feat_cluster_token(fc, tk, i, o);
             if (fc->ulex)

@@ -325,14 +325,22 @@ static struct crftag_clusters *small_table(void)
 }
 
 /* Attributes of tokens tok[0..n) with and without the small table. */
-static void extract(const char *const *tok, size_t n, int with, struct feat_buf *b)
+/* The built-in attributes of version `version` (with clusters when `with`). */
+static void extract_v(const char *const *tok, size_t n, int with, uint32_t version,
+                      struct feat_buf *b)
 {
     struct feat_config fc;
-    assert_int_equal(feat_config_builtin(&fc, HASH_DEFAULT_SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&fc, HASH_DEFAULT_SEED, version), CRFTAG_OK);
     if (with)
         assert_int_equal(feat_config_set_clusters(&fc, small_table()), CRFTAG_OK);
     assert_int_equal(feat_extract(&fc, tok, n, 1, b), CRFTAG_OK);
     feat_config_free(&fc);
+}
+
+/* The same with built-in version 3 (clusters of w(-1), w(0), w(+1)). */
+static void extract(const char *const *tok, size_t n, int with, struct feat_buf *b)
+{
+    extract_v(tok, n, with, 3, b);
 }
 
 /* The cluster attributes of token i: those after the ones without clusters. */
@@ -398,6 +406,13 @@ static void test_cluster_features(void **state)
     assert_true(tc[0][0] != ta[0][0]);
     /* ARM and x86 are both unknown: the same attribute */
     assert_true(ta[3][4] == tc[3][4]);
+    /* version 4 reads the same clusters */
+    feat_buf_free(&a);
+    feat_buf_free(&a0);
+    extract_v(s1, 4, 1, 4, &a);
+    extract_v(s1, 4, 0, 4, &a0);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(tail(&a, &a0, i, &ta[i]), na[i]);
     feat_buf_free(&a);
     feat_buf_free(&a0);
     feat_buf_free(&b);

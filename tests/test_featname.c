@@ -190,7 +190,7 @@ static void test_builtin_names(void **state)
     assert_int_equal(feat_names(&fc, toks, 4, 1, 0, &nm), CRFTAG_OK);
     const char *want[] = { "w[0]=docker-compose", "suf[0]=ose", "pre[0]=dock", "hyphen[0]",
                            "lw[-1]|lw[0]=run|docker-compose", "sshape[-1]=Xx",
-                           "initcap[-1]", "len9+[0]", "suf3[+1]=on" };
+                           "initcap[-1]", "len9+[0]", "suf3[+1]=on", "lw[+2]=ubuntu" };
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         int found = 0;
         for (size_t k = nm.start[1]; k < nm.start[2]; k++)
@@ -198,7 +198,9 @@ static void test_builtin_names(void **state)
         if (!found)
             fail_msg("no attribute named '%s'", want[w]);
     }
-    assert_string_equal(feat_name(&nm, nm.start[0] + 2), "lw[-1]=_B-1");
+    /* version 4: lw(-2) after sshape(-2), then lw(-1) */
+    assert_string_equal(feat_name(&nm, nm.start[0] + 2), "lw[-2]=_B-2");
+    assert_string_equal(feat_name(&nm, nm.start[0] + 3), "lw[-1]=_B-1");
     feat_names_free(&nm);
     feat_config_free(&fc);
     crftag_corpus_free(c);

@@ -112,7 +112,7 @@ static void test_builtin_deterministic_and_seeded(void **state)
     assert_int_equal(feat_config_builtin(&b, SEED), CRFTAG_OK);
     assert_int_equal(feat_config_builtin(&c, SEED ^ ((uint64_t)1 << 40)), CRFTAG_OK);
     assert_int_equal(a.kind, FEAT_BUILTIN);
-    assert_int_equal(a.builtin_version, 3);
+    assert_int_equal(a.builtin_version, 4);
     assert_int_equal(a.ncols, 1);
     assert_null(a.template_text);
 
@@ -153,19 +153,25 @@ static void test_builtin_deterministic_and_seeded(void **state)
 
 /* Versions 2 and 3: the same attributes (same counts) under other kind ids,
  * each pinned by the documented hash of w(0) and of the bias; version 3's
- * lexicon folds a plural 's' (test_lexicon_plural). */
+ * lexicon folds a plural 's' (test_lexicon_plural).  Version 4 (the
+ * default) adds attributes: test_builtin_v4. */
 static void test_builtin_versions(void **state)
 {
     (void)state;
-    struct feat_config v2, v3, bad;
+    struct feat_config v2, v3, v4, bad;
     assert_int_equal(feat_config_builtin_version(&v2, SEED, 2), CRFTAG_OK);
     assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&v4, SEED, 4), CRFTAG_OK);
     assert_int_equal(v2.builtin_version, 2);
     assert_int_equal(v3.builtin_version, 3);
+    assert_int_equal(v4.builtin_version, 4);
+    assert_int_equal(FEAT_BUILTIN_VERSION, 4);
     assert_int_equal(feat_lex_fold(&v2), 0);
     assert_int_equal(feat_lex_fold(&v3), LEX_FOLD_PLURAL);
+    assert_int_equal(feat_lex_fold(&v4), LEX_FOLD_PLURAL);
     assert_int_equal(feat_config_builtin_version(&bad, SEED, 1), CRFTAG_ERR_INVALID);
-    assert_int_equal(feat_config_builtin_version(&bad, SEED, 4), CRFTAG_ERR_INVALID);
+    assert_int_equal(feat_config_builtin_version(&bad, SEED, 5), CRFTAG_ERR_INVALID);
+    feat_config_free(&v4);
     const char *s[] = { "QEMU", "uses", "hash", "tables", "." };
     for (size_t i = 0; i < N(s); i++) {
         struct aset a, b;
@@ -210,10 +216,18 @@ static void test_builtin_window(void **state)
     size_t common = aset_common(&sa, &sd);
     assert_true(common > 0);
     assert_true(common < sa.n);
-    /* exactly the 2 attributes that read w(+2): ss(+2) and lw(+1)|lw(+2)
-     * ("for" -> "With": both differ) */
-    assert_int_equal(sa.n - common, 2);
+    /* exactly the 3 attributes that read w(+2): ss(+2), lw(+2) and
+     * lw(+1)|lw(+2) ("for" -> "With": all differ); version 3 has no lw(+2) */
+    assert_int_equal(sa.n - common, 3);
     assert_int_equal(sa.n, sd.n);
+    struct feat_config v3;
+    assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
+    struct aset s3a, s3d;
+    attrs_of(&v3, a, N(a), 3, &s3a);
+    attrs_of(&v3, c2, N(c2), 3, &s3d);
+    assert_int_equal(s3a.n - aset_common(&s3a, &s3d), 2);
+    assert_int_equal(s3a.n + 2, sa.n);
+    feat_config_free(&v3);
     /* the sentinels are consistent: token 0 of two sentences that agree on
      * tokens 0..2 */
     const char *e[] = { "QEMU", "uses", "SPICE", "a" };
@@ -268,7 +282,7 @@ static void test_builtin_specific(void **state)
 {
     (void)state;
     struct feat_config fc;
-    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&fc, SEED, 3), CRFTAG_OK);
     struct aset lw, tmp;
 
     /* lower-cased word: Linux, LINUX and linux share exactly one attribute
@@ -316,7 +330,7 @@ static void test_builtin_counts(void **state)
 {
     (void)state;
     struct feat_config fc;
-    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&fc, SEED, 3), CRFTAG_OK);
     /* 23 + 2 * min(4, chars) + true flags of w(0) + true flags of w(-1/+1),
      * computed by hand from the documented set */
     const char *s[] = { "QEMU", "uses", "SPICE", "." };
@@ -882,16 +896,16 @@ static void test_lexicon_plural(void **state)
     crftag_corpus_free(c);
 }
 
-/* The lexicon adds exactly 3 attributes to a matched token (position and
- * type and ratio bucket; position, ratio and count buckets; type) and
- * changes no other attribute. */
+/* With version 3, the lexicon adds exactly 3 attributes to a matched token
+ * (position and type and ratio bucket; position, ratio and count buckets;
+ * type) and changes no other attribute (version 4: test_builtin_v4). */
 static void test_lexicon_features(void **state)
 {
     (void)state;
     struct crftag_corpus *c = lex_corpus();
     struct feat_config plain, fc;
-    assert_int_equal(feat_config_builtin(&plain, SEED), CRFTAG_OK);
-    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&plain, SEED, 3), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_version(&fc, SEED, 3), CRFTAG_OK);
     assert_int_equal(lex_build(c, 2, 0, SEED, &fc.lex, NULL), CRFTAG_OK);
     const char *toks[] = { "Carol", "saw", "Bob", "and", "Alice", "in", "Wonderland" };
     struct aset a, b, x, y;
@@ -922,11 +936,84 @@ static void test_lexicon_features(void **state)
     crftag_corpus_free(c);
 }
 
+/* kind state of version v */
+static uint64_t kind_h0(uint64_t v, uint64_t kind)
+{
+    return hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | kind);
+}
+
+/* Version 4 = version 3 + the lower-cased words at -2 and +2 and the lexicon
+ * match (position, type) of w(-1) and w(+1); each pinned by its documented
+ * hash, counted, and absent from version 3, whose attributes stay those of
+ * test_builtin_counts. */
+static void test_builtin_v4(void **state)
+{
+    (void)state;
+    struct feat_config v3, v4;
+    assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin(&v4, SEED), CRFTAG_OK);
+    assert_int_equal(v4.builtin_version, 4);
+    const char *s[] = { "QEMU", "uses", "hash", "tables", "." };
+    /* no lexicon, no clusters: 2 more a token, lw(-2) and lw(+2) */
+    for (size_t i = 0; i < N(s); i++)
+        assert_int_equal(count_of(&v4, s, N(s), i), count_of(&v3, s, N(s), i) + 2);
+    assert_int_equal(count_of(&v3, s, N(s), 0), 23 + 8 + 4);   /* test_builtin_counts */
+    struct aset a, b;
+    attrs_of(&v4, s, N(s), 1, &a);
+    attrs_of(&v3, s, N(s), 1, &b);
+    /* lw(+2) of "uses" is "tables"; lw(-2) the sentinel {0, 'B', 1} */
+    static const char bos1[3] = { 0, 'B', 1 };
+    uint64_t lwp2 = hash_end(hash_byte(hash_bytes(kind_h0(4, 10), "tables", 6), 0));
+    uint64_t lwm2 = hash_end(hash_byte(hash_bytes(kind_h0(4, 6), bos1, 3), 0));
+    assert_true(aset_has(&a, lwp2));
+    assert_true(aset_has(&a, lwm2));
+    /* version 3 has no such kind: the same bytes under its own id are not there */
+    assert_false(aset_has(&b, hash_end(hash_byte(hash_bytes(kind_h0(3, 10), "tables", 6), 0))));
+    /* lower-cased: "TABLES" at +2 gives the same attribute */
+    const char *t[] = { "QEMU", "uses", "hash", "TABLES", "." };
+    attrs_of(&v4, t, N(t), 1, &a);
+    assert_true(aset_has(&a, lwp2));
+
+    /* lexicon neighbours: "Carol saw Bob and Alice in Wonderland" matches
+     * Carol (single PER), Bob (single PER), Alice in Wonderland (BOOK) */
+    struct crftag_corpus *c = lex_corpus();
+    assert_int_equal(lex_build(c, 2, 0, SEED, &v3.lex, NULL), CRFTAG_OK);
+    assert_int_equal(lex_build(c, 2, 0, SEED, &v4.lex, NULL), CRFTAG_OK);
+    const char *toks[] = { "Carol", "saw", "Bob", "and", "Alice", "in", "Wonderland" };
+    /* matched neighbours of each token: 0, 2, 2, 2, 1, 2, 1 */
+    static const size_t nb[] = { 0, 2, 0, 2, 1, 2, 1 };
+    for (size_t i = 0; i < N(toks); i++)
+        assert_int_equal(count_of(&v4, toks, N(toks), i),
+                         count_of(&v3, toks, N(toks), i) + 2 + nb[i]);
+    /* "saw": w(-1) is a single PER (position 1), w(+1) too */
+    attrs_of(&v4, toks, N(toks), 1, &a);
+    int per = -1;
+    for (size_t k = 0; k < v4.lex->ntypes; k++)
+        if (strcmp(v4.lex->types[k], "PER") == 0)
+            per = (int)k;
+    assert_true(per >= 0);
+    uint64_t m1 = hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 64), 1), "PER", 3), 0));
+    uint64_t p1 = hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 65), 1), "PER", 3), 0));
+    assert_true(aset_has(&a, m1));
+    assert_true(aset_has(&a, p1));
+    /* "and": w(+1) is the first token of a BOOK match (position 2) */
+    attrs_of(&v4, toks, N(toks), 3, &a);
+    assert_true(aset_has(&a, m1));
+    assert_true(aset_has(&a, hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 65), 2),
+                                                           "BOOK", 4), 0))));
+    crftag_corpus_free(c);
+
+    /* version 4 reads the word clusters as version 3 did (tests/test_clusters.c) */
+    feat_config_free(&v3);
+    feat_config_free(&v4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_deterministic_and_seeded),
         cmocka_unit_test(test_builtin_versions),
+        cmocka_unit_test(test_builtin_v4),
         cmocka_unit_test(test_builtin_window),
         cmocka_unit_test(test_builtin_specific),
         cmocka_unit_test(test_builtin_counts),

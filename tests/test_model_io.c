@@ -1201,41 +1201,71 @@ static struct crftag_model *load_payload(const unsigned char *p, size_t n)
     return m;
 }
 
-/* The built-in feature set version: 2 and 3 load, each with its own
- * lexicon folding (3 folds a plural 's': an entry "Alices" next to "Alice"
- * repeats it there, not in 2); others are refused. */
+/* The built-in feature set version: 2, 3 and 4 load, each with its own
+ * lexicon folding (3 and 4 fold a plural 's': an entry "Alices" next to
+ * "Alice" repeats it there, not in 2); others are refused. */
 static void test_builtin_versions(void **state)
 {
     (void)state;
     struct crftag_model *m = build_model(0);
     assert_int_equal(m->feat.builtin_version, FEAT_BUILTIN_VERSION);
-    assert_int_equal(FEAT_BUILTIN_VERSION, 3);
+    assert_int_equal(FEAT_BUILTIN_VERSION, 4);
     size_t plen;
     struct layout o;
     unsigned char *p = payload_of(m, &plen, &o);
-    assert_int_equal(rd32(p + o.kind + 4), 3);
+    assert_int_equal(rd32(p + o.kind + 4), 4);
     unsigned char *q = dup_bytes(p, plen);
     const char *alice[] = { "Alice" }, *alices[] = { "ALICES" };
     uint16_t v;
     unsigned char pos;
-    for (uint32_t ver = 2; ver <= 3; ver++) {
+    size_t n3 = 0;
+    for (uint32_t ver = 2; ver <= 4; ver++) {
         wr32(q + o.kind + 4, ver);
         struct crftag_model *b = load_payload(q, plen);
         assert_int_equal(b->feat.builtin_version, ver);
-        assert_int_equal(b->feat.lex->fold, ver == 3 ? LEX_FOLD_PLURAL : 0);
+        assert_int_equal(b->feat.lex->fold, ver >= 3 ? LEX_FOLD_PLURAL : 0);
         assert_int_equal(feat_lex_fold(&b->feat), b->feat.lex->fold);
         lex_match(b->feat.lex, 0, alice, 1, 1, &v, &pos);
         assert_int_equal(v, lexval(0, 0, 2));
         lex_match(b->feat.lex, 0, alices, 1, 1, &v, &pos);
-        assert_int_equal(v, ver == 3 ? lexval(0, 0, 2) : 0);
+        assert_int_equal(v, ver >= 3 ? lexval(0, 0, 2) : 0);
+        /* the model extracts its version's attributes: those of a fresh
+         * configuration of that version given the model's lexicon and
+         * clusters; version 4 has lw(-2) and lw(+2) more */
+        const char *sent[] = { "we", "saw", "it", "with", "Alice" };
+        struct feat_config fresh;
+        assert_int_equal(feat_config_builtin_version(&fresh, b->feat.seed, ver), CRFTAG_OK);
+        fresh.lex = b->feat.lex;           /* borrowed, given back below */
+        fresh.cl = b->feat.cl;
+        fresh.clid = b->feat.clid;
+        fresh.clnum = b->feat.clnum;
+        struct feat_buf fb, fb2;
+        memset(&fb, 0, sizeof fb);
+        memset(&fb2, 0, sizeof fb2);
+        assert_int_equal(feat_extract(&b->feat, sent, 5, 1, &fb), CRFTAG_OK);
+        assert_int_equal(feat_extract(&fresh, sent, 5, 1, &fb2), CRFTAG_OK);
+        assert_int_equal(fb.start[3] - fb.start[2], fb2.start[3] - fb2.start[2]);
+        assert_memory_equal(fb.ids + fb.start[2], fb2.ids + fb2.start[2],
+                            (fb.start[3] - fb.start[2]) * sizeof *fb.ids);
+        if (ver == 3)
+            n3 = fb.start[3] - fb.start[2];
+        if (ver == 4)
+            assert_int_equal(fb.start[3] - fb.start[2], n3 + 2);
+        feat_buf_free(&fb);
+        feat_buf_free(&fb2);
+        fresh.lex = NULL;
+        fresh.cl = NULL;
+        fresh.clid = NULL;
+        fresh.clnum = NULL;
+        feat_config_free(&fresh);
         crftag_model_free(b);
     }
-    for (uint32_t ver = 0; ver <= 5; ver++) {
-        if (ver == 2 || ver == 3)
+    for (uint32_t ver = 0; ver <= 6; ver++) {
+        if (ver >= 2 && ver <= 4)
             continue;
         wr32(q + o.kind + 4, ver);
         char msg[64];
-        snprintf(msg, sizeof msg, "feature set version %u, this crftag reads versions 2 to 3",
+        snprintf(msg, sizeof msg, "feature set version %u, this crftag reads versions 2 to 4",
                  (unsigned)ver);
         refuse_payload(q, plen, CRFTAG_ERR_MODEL_VERSION, msg);
     }
