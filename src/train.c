@@ -122,6 +122,7 @@ struct trainer {
     int early_stopped;
     double best_fx;              /* the objective at best_iter */
     int interrupted;             /* p->stop asked to stop and keep the weights */
+    size_t c_nsent, c_ntok;      /* the training corpus's sizes (it may be freed) */
 };
 
 /* ---- the objective ---------------------------------------------------- */
@@ -707,10 +708,9 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
 }
 
 /* Copies the weights x (pair weights rounded by model_weight_round,
- * transitions as float) and the training metadata of c into the
- * model; reason is why the optimizer stopped. */
+ * transitions as float) and the training metadata into the model; reason
+ * is why the optimizer stopped. */
 static enum crftag_status train_weights_to_model(struct trainer *tr,
-                                                 const struct crftag_corpus *c,
                                                  const lbfgsfloatval_t *x, const char *reason,
                                                  struct crftag_error *err)
 {
@@ -730,8 +730,8 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     m->meta.iterations = (uint32_t)tr->iterations;
     m->meta.min_freq = p->min_freq ? p->min_freq : 1;
     m->meta.final_objective = tr->last_f;
-    m->meta.train_sentences = p->comm ? tr->ds.nsent : c->nsent;
-    m->meta.train_tokens = p->comm ? tr->ds.ntok : c->ntok;
+    m->meta.train_sentences = p->comm ? tr->ds.nsent : tr->c_nsent;
+    m->meta.train_tokens = p->comm ? tr->ds.ntok : tr->c_ntok;
     struct train_end e = {reason, tr->iterations, tr->early_stopped, tr->interrupted,
                           p->dev_patience, tr->best_x && tr->best_iter > 0 &&
                           (tr->early_stopped || tr->interrupted), tr->best_iter,
@@ -744,34 +744,44 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
 }
 
 static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
-                              struct crftag_model **init, int phase, struct crftag_model **out,
-                              struct crftag_error *err);
+                              struct crftag_corpus **own, struct crftag_model **init, int phase,
+                              struct crftag_model **out, struct crftag_error *err);
 
 enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err)
 {
-    return fit(c, p, NULL, 0, out, err);
+    return fit(c, p, NULL, NULL, 0, out, err);
+}
+
+enum crftag_status train_fit_own(const struct crftag_corpus *c,
+                                 const struct crftag_train_params *p,
+                                 struct crftag_corpus **own,
+                                 struct crftag_model **out, struct crftag_error *err)
+{
+    return fit(c, p, own, NULL, 0, out, err);
 }
 
 enum crftag_status train_fit_first(const struct crftag_corpus *c,
                                    const struct crftag_train_params *p,
+                                   struct crftag_corpus **own,
                                    struct crftag_model **out, struct crftag_error *err)
 {
-    return fit(c, p, NULL, 1, out, err);
+    return fit(c, p, own, NULL, 1, out, err);
 }
 
 enum crftag_status train_fit_from(const struct crftag_corpus *c,
                                   const struct crftag_train_params *p,
+                                  struct crftag_corpus **own,
                                   struct crftag_model **init, struct crftag_model **out,
                                   struct crftag_error *err)
 {
-    return fit(c, p, init, 0, out, err);
+    return fit(c, p, own, init, 0, out, err);
 }
 
 static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
-                              struct crftag_model **init, int phase, struct crftag_model **out,
-                              struct crftag_error *err)
+                              struct crftag_corpus **own, struct crftag_model **init, int phase,
+                              struct crftag_model **out, struct crftag_error *err)
 {
     if (out)
         *out = NULL;
@@ -786,6 +796,19 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     struct crftag_model *m = tr.m;
     if (st != CRFTAG_OK)
         goto fail;
+    /* the sentences are in tr.td now: a corpus handed over goes before the
+     * optimizer's memory is taken (its sizes are kept for the model) */
+    tr.c_nsent = c->nsent;
+    tr.c_ntok = c->ntok;
+    if (own && *own == c && p->dev != c) {     /* (dev data are read at every iteration) */
+        if (tdata_own(&tr.td)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            goto fail;
+        }
+        crftag_corpus_free(*own);
+        *own = NULL;
+        c = NULL;
+    }
     x = lbfgs_malloc((int)tr.nparams);
     if (!x) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr.nparams);
@@ -820,7 +843,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     if (st == CRFTAG_OK && p->comm)
         st = dist_same(p->comm, x, tr.nparams, err);
     if (st == CRFTAG_OK)
-        st = train_weights_to_model(&tr, c, x, reason, err);
+        st = train_weights_to_model(&tr, x, reason, err);
     if (st != CRFTAG_OK)
         goto fail;
     /* the first training of bias auto hands its weights on unrounded (the

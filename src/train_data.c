@@ -447,8 +447,22 @@ out:
     return st;
 }
 
+int tdata_own(struct tdata *td)
+{
+    if (td->sent_own || !td->sent_start)
+        return 0;
+    size_t *own = util_malloc(td->nsent + 1, sizeof *own);
+    if (!own)
+        return -1;
+    memcpy(own, td->sent_start, (td->nsent + 1) * sizeof *own);
+    td->sent_own = own;
+    td->sent_start = own;
+    return 0;
+}
+
 void tdata_free(struct tdata *td)
 {
+    free(td->sent_own);
     free(td->tok_start);
     free(td->val_start);
     free(td->val);

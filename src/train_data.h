@@ -23,7 +23,7 @@ struct htab;
 /* Training data in dense form. */
 struct tdata {
     size_t nsent, ntok;
-    const size_t *sent_start;    /* [nsent+1] (the corpus's) */
+    const size_t *sent_start;    /* [nsent+1] (the corpus's, or sent_own) */
     size_t *tok_start;           /* [ntok+1] into pk */
     uint16_t *pk;                /* attribute ids of every token, packed (below) */
     size_t nids;                 /* attribute ids in pk */
@@ -33,7 +33,12 @@ struct tdata {
     double *val;                 /* weighted attributes (FEAT_ATTRS, a weight not 1): */
                                  /* the weight of every id of pk, in pk's order; else NULL */
     size_t *val_start;           /* [ntok+1] token t's weights at val + val_start[t] */
+    size_t *sent_own;            /* NULL, or sent_start's own copy (tdata_own) */
 };
+
+/* Copies sent_start, the one array td borrows from its corpus, so that the
+ * corpus can be freed; -1 when out of memory (td unchanged). */
+int tdata_own(struct tdata *td);
 
 /* Names of the provisional attribute ids of train_map: id a's name at
  * text + off[a]. */
