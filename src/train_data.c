@@ -781,9 +781,9 @@ void tdata_token_w(const struct crftag_model *m, const struct tdata *td, size_t 
         if (mode == 0)
             for (uint32_t q = q0; q < q1; q++)
                 row[m->pair_label[q]] += a * v[q];
-        else
+        else    /* rounded: the sums are exact (train_quantize) */
             for (uint32_t q = q0; q < q1; q++)
-                v[q] += a * row[m->pair_label[q]];
+                v[q] += train_quantize(a * row[m->pair_label[q]]);
     }
 }
 
