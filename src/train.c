@@ -11,17 +11,10 @@
  *
  * (c1 and c2 mean what they mean in CRFsuite, so the same values give the
  * same objective) has gradient  E[counts] - observed counts + 2 c2 x.  The observed counts do
- * not depend on x: those of the transitions are computed once, those of the
- * pairs (one a parameter) are taken off the marginals at the gold labels in
- * the gradient pass, and the gold path's state scores off f (tdata_gold),
- * T additions a sentence instead of 4 bytes a parameter.  Each evaluation runs
+ * not depend on x, so they are computed once; each evaluation runs
  * forward-backward over all sentences, split over worker threads that each
- * own a gradient buffer, summed in thread order.  Every term of the sums
- * (a sentence's marginals and log Z, a parameter's observed and L2 terms)
- * is first rounded to a multiple of TRAIN_QUANTUM (train_data.h), which
- * makes the sums exact: the objective and gradient are the same to the bit
- * for any number of threads or ranks, and so is the whole optimization
- * (whose correction pairs are kept in float, optimize.h).
+ * own a gradient buffer, summed in thread order (so the result depends on
+ * the thread count only through floating-point rounding).
  *
  * With L2 alone the objective is smooth, and optimize.c minimises it; with
  * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_stop.c (the
@@ -99,8 +92,7 @@ struct trainer {
     struct tdata td;
     size_t L;
     size_t npairs, nparams;
-    uint32_t *obs;               /* [L*L] observed transition counts (exact: ntok < 2^32); */
-                                 /* the pairs': from the gold path (tdata_gold) */
+    uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     const double *x;             /* current point (during evaluate) */
     double *g;                   /* gradient being computed (during evaluate) */
     int nthreads;
@@ -250,10 +242,8 @@ static void worker_run(void *arg, int part)
             w->oom = 1;
             return;
         }
-        /* the observed values of the pairs, from the gold path: the gold
-         * path's state scores off f, 1 off the marginal at each gold label
-         * (the gradient pass then adds E[count] - observed count) */
-        logz -= tdata_gold(td, t0, T, L, w->state, w->mstate);
+        if (td->val)                             /* weighted: observed from the gold path */
+            logz -= tdata_gold(td, t0, T, L, w->state, w->mstate);
         /* every term rounded to a multiple of TRAIN_QUANTUM, so that the
          * sums are exact, the same for any split of the sentences */
         f_add(w->f, logz);
@@ -284,11 +274,7 @@ static void worker_reduce(void *arg, int part)
         double gk = g[k];
         for (int i = 1; i < tr->nthreads; i++)
             gk += tr->w[i].g[k];
-        if (k < tr->npairs) {    /* observed: in the gold path's terms */
-            g[k] = gk;
-            continue;
-        }
-        double o = (double)tr->obs[k - tr->npairs];
+        double o = (double)tr->obs[k];
         /* -o x as -o times x rounded (exact: the ranks' parts of o add up
          * to o's term) plus the small rest */
         double xq = train_quantize(x[k]);
@@ -655,7 +641,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     size_t L = tr->L;
     tr->npairs = m->npairs;
     tr->nparams = m->npairs + L * L;
-    tr->obs = util_calloc(L * L, sizeof *tr->obs);
+    tr->obs = util_calloc(tr->nparams, sizeof *tr->obs);
     m->trans = util_calloc(L * L, sizeof *m->trans);
     if (!tr->obs || !m->trans)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)",

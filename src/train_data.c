@@ -3,7 +3,7 @@
  *
  *   corpus --feat_extract--> attribute hashes --count, cut-off--> attribute ids
  *          --(attribute, label) pairs seen--> packed runs (model.h layout)
- *          --gold paths--> observed transition counts
+ *          --gold paths--> observed counts
  *
  * Everything here is done once, before the optimizer starts: the input is
  * checked, the feature configuration set up (a template, or the built-in
@@ -12,8 +12,7 @@
  * seen fewer than min_freq times) and packed (train_data.h), the pairs of
  * the model skeleton chosen (the labels each attribute was seen with, or
  * every label for the attributes seen all_labels times or more) and the
- * observed count of every transition computed (those of the pairs are
- * taken from the gold path at every evaluation, tdata_gold).  The objective that reads
+ * observed count of every parameter computed.  The objective that reads
  * all this is in train.c.
  */
 #include <math.h>
@@ -750,9 +749,23 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
 void train_observed(const struct crftag_model *m, const struct tdata *td, uint32_t *obs)
 {
     size_t L = m->labels.n;
-    for (size_t s = 0; s < td->nsent; s++)
-        for (size_t t = td->sent_start[s] + 1; t < td->sent_start[s + 1]; t++)
-            obs[(size_t)td->label[t - 1] * L + td->label[t]]++;
+    for (size_t s = 0; s < td->nsent; s++) {
+        for (size_t t = td->sent_start[s]; t < td->sent_start[s + 1]; t++) {
+            uint16_t y = td->label[t];
+            struct pk_iter it;
+            /* weighted attributes: observed values are not counts (tdata_gold) */
+            for (pk_iter_init(&it, td, t); !td->val && pk_iter_next(&it);) {
+                uint32_t a = it.id;
+                for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++)
+                    if (m->pair_label[q] == y) {
+                        obs[q]++;
+                        break;
+                    }
+            }
+            if (t > td->sent_start[s])
+                obs[m->npairs + (size_t)td->label[t - 1] * L + y]++;
+        }
+    }
 }
 
 /* ---- weighted attributes (CRFsuite's name:weight) ---------------------- */

@@ -130,10 +130,8 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
                                     const struct crftag_train_params *p, struct tdata *td,
                                     struct crftag_error *err);
 
-/* Adds the observed counts of the transitions in the gold paths of td to
- * obs[L*L].  Those of the pairs are not stored (4 bytes a parameter): the
- * objective takes them from the gold path at every evaluation
- * (tdata_gold). */
+/* Adds the observed counts of every parameter in the gold paths of td to
+ * obs[m->npairs + L*L] (pairs, then transitions). */
 void train_observed(const struct crftag_model *m, const struct tdata *td, uint32_t *obs);
 
 /* Sorts ids[0..n) and appends them packed to td->pk at *len (capacity
@@ -183,8 +181,8 @@ static inline double train_quantize(double v)
 void tdata_token_w(const struct crftag_model *m, const struct tdata *td, size_t t, double *v,
                    double *row, int mode);
 
-/* The observed values of the attributes' pairs (counts, or sums of the
- * weights of weighted attributes), from the gold path: returns
+/* With weighted attributes train_observed leaves the attributes' observed
+ * values out; the objective takes them from the gold path instead: returns
  * the sum of state[i][gold_i] over the sentence's tokens t0 .. t0+T-1 and
  * subtracts 1 from mstate[i][gold_i] (so that the gradient pass adds
  * E[value] - observed value). */
