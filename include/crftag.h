@@ -517,7 +517,8 @@ struct crftag_progress {
  * pairs, the entity lexicon with its held-out folds, label counts), sum loss
  * and gradient over the ranks at every evaluation and take the same
  * optimizer steps: every rank returns the model that one process would
- * train on all the sentences (up to the rounding of the sums).  The
+ * train on all the sentences (the same bits: the terms of the sums are
+ * rounded to multiples of 2^-28, whose sums are exact below 2^25).  The
  * callbacks return 0, or non-zero when the operation failed (crftag_train
  * then fails with CRFTAG_ERR_IO).  They are called in the same order on
  * every rank; a rank that fails between two calls leaves the others waiting
