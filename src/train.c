@@ -13,8 +13,12 @@
  * same objective) has gradient  E[counts] - observed counts + 2 c2 x.  The observed counts do
  * not depend on x, so they are computed once; each evaluation runs
  * forward-backward over all sentences, split over worker threads that each
- * own a gradient buffer, summed in thread order (so the result depends on
- * the thread count only through floating-point rounding).
+ * own a gradient buffer, summed in thread order.  Every term of the sums
+ * (a sentence's marginals and log Z, a parameter's observed and L2 terms)
+ * is first rounded to a multiple of TRAIN_QUANTUM (train_data.h), which
+ * makes the sums exact: the objective and gradient are the same to the bit
+ * for any number of threads or ranks, and so is the whole optimization
+ * (whose correction pairs are kept in float, optimize.h).
  *
  * With L2 alone the objective is smooth, and optimize.c minimises it; with
  * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_stop.c (the
