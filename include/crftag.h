@@ -223,6 +223,14 @@ CRFTAG_API enum crftag_status crftag_corpus_read_format(struct crftag_corpus *c,
                                                         const char *path, int format,
                                                         struct crftag_error *err);
 
+/* crftag_corpus_read_part with the format given (enum crftag_input_format):
+ * a block of the sentences of a file read as that format. */
+CRFTAG_API enum crftag_status crftag_corpus_read_part_format(struct crftag_corpus *c,
+                                                             const char *path, int format,
+                                                             size_t first, size_t count,
+                                                             size_t *out_seen,
+                                                             struct crftag_error *err);
+
 /* Appends one sentence of n tokens of ncols columns each, the label last
  * (cols[i * ncols + j], NUL-terminated; copied), as if read from a CoNLL
  * file: for training with the built-in features (ncols 2: token, label) or a

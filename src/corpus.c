@@ -641,6 +641,13 @@ enum crftag_status crftag_corpus_read_part(struct crftag_corpus *c, const char *
     return corpus_read_range(c, path, CRFTAG_INPUT_AUTO, first, count, out_seen, err);
 }
 
+enum crftag_status crftag_corpus_read_part_format(struct crftag_corpus *c, const char *path,
+                                                  int format, size_t first, size_t count,
+                                                  size_t *out_seen, struct crftag_error *err)
+{
+    return corpus_read_range(c, path, format, first, count, out_seen, err);
+}
+
 /* Sentences first .. first + count - 1 of the file (counted from 0 in it)
  * appended to c; *out_seen (may be NULL) gets how many sentences were read. */
 static enum crftag_status corpus_read_range(struct crftag_corpus *c, const char *path,

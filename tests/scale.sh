@@ -160,6 +160,17 @@ if [ "$rc" -ne 0 ] && grep -q "bad1.txt:700: more than 2 TAB-separated fields" "
    cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
     ok "bad input in a range of bytes: file:line of the file, no model"; else fail "bad input in a range of bytes (exit $rc)"; fi
 
+# --input-format is honoured where the ranks split the sentences of a gzip
+# file: CRFsuite's format read as columns stops at the first line whose field
+# count differs (detected, the file trains)
+gzip -n -c tests/data/crfsuite_conll_30.txt > "$T/attrs.txt.gz"
+timeout 120 $RUN -np 3 "$MPI" train $TRAIN --input-format columns -o "$T/prev.crftag" \
+    "$T/attrs.txt.gz" > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "attrs.txt.gz:17: expected 11 columns" "$T/err" &&
+   cmp -s "$T/prev.crftag" "$T/keep.crftag"; then
+    ok "3 ranks, one gzip file: --input-format columns honoured"; else fail "--input-format on split sentences (exit $rc)"; fi
+
 # an unreadable --dev file (read by rank 0 only) stops every rank (timeout:
 # a rank left in a collective would hang the job)
 timeout 120 $RUN -np 2 "$MPI" train $TRAIN --dev "$T/no-such-dev.txt" -o "$T/prev.crftag" \

@@ -434,6 +434,38 @@ static void test_read_part(void **state)
     crftag_corpus_free(c);
 }
 
+/* crftag_corpus_read_part_format: the format given, not detected.  The
+ * CRFsuite file is read as attributes when detected; read as columns, its
+ * lines hold varying numbers of fields, refused at the first that differs
+ * (line 17, in a sentence before the block: every sentence read is checked). */
+static void test_read_part_format(void **state)
+{
+    (void)state;
+    const char *path = "tests/data/crfsuite_conll_30.txt";
+    struct crftag_corpus *a, *b;
+    struct crftag_error err;
+    size_t seen, ns;
+    assert_int_equal(crftag_corpus_new(&a), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_new(&b), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_read_part_format(a, path, CRFTAG_INPUT_AUTO, 4, 6, &seen, NULL),
+                     CRFTAG_OK);
+    assert_int_equal(seen, 10);
+    assert_int_equal(crftag_corpus_attrs(a), 1);
+    crftag_corpus_size(a, &ns, NULL);
+    assert_int_equal(ns, 6);
+    assert_int_equal(crftag_corpus_read_part_format(b, path, CRFTAG_INPUT_COLUMNS, 4, 6, &seen,
+                                                    &err),
+                     CRFTAG_ERR_PARSE);
+    assert_string_equal(err.file, path);
+    assert_int_equal(err.line, 17);
+    crftag_corpus_size(b, &ns, NULL);
+    assert_int_equal(ns, 0);
+    assert_int_equal(crftag_corpus_read_part_format(b, path, 7, 0, 1, NULL, NULL),
+                     CRFTAG_ERR_INVALID);
+    crftag_corpus_free(a);
+    crftag_corpus_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_weighted_attrs),
         cmocka_unit_test(test_stop_agreed),
         cmocka_unit_test(test_read_part),
+        cmocka_unit_test(test_read_part_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

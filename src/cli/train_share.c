@@ -77,7 +77,8 @@ static int share_files(struct crftag_corpus *c, char **argv, int n, int informat
 
 /* Fewer files than ranks: a block of the sentences; 1 when this rank failed
  * (every rank meets an error of the counting pass: rank 0 prints it). */
-static int share_sentences(struct crftag_corpus *c, char **argv, int n, int rank, int ranks)
+static int share_sentences(struct crftag_corpus *c, char **argv, int n, int informat, int rank,
+                           int ranks)
 {
     size_t *count = calloc((size_t)n, sizeof *count), total = 0;
     struct crftag_corpus *none = NULL;
@@ -86,8 +87,8 @@ static int share_sentences(struct crftag_corpus *c, char **argv, int n, int rank
     if (failed)
         cli_errorf("out of memory");
     for (int i = 0; i < n && !failed; i++) {
-        enum crftag_status st = crftag_corpus_read_part(none, argv[i], SIZE_MAX, 0, &count[i],
-                                                        &err);
+        enum crftag_status st = crftag_corpus_read_part_format(none, argv[i], informat, SIZE_MAX, 0,
+                                                               &count[i], &err);
         if (st != CRFTAG_OK) {
             if (rank == 0)
                 cli_error(&err, st);
@@ -103,7 +104,8 @@ static int share_sentences(struct crftag_corpus *c, char **argv, int n, int rank
         size_t a = lo > f0 ? lo : f0, b = hi < f0 + count[i] ? hi : f0 + count[i];
         if (a >= b)
             continue;
-        enum crftag_status st = crftag_corpus_read_part(c, argv[i], a - f0, b - a, NULL, &err);
+        enum crftag_status st = crftag_corpus_read_part_format(c, argv[i], informat, a - f0, b - a,
+                                                               NULL, &err);
         if (st != CRFTAG_OK) {
             cli_error(&err, st);
             failed = 1;
@@ -302,7 +304,7 @@ int cli_read_share(struct crftag_corpus *c, char **argv, int n, int informat, in
     int bytes = n == 1 && ranks > 1 && share_plain(argv[0], &size, &wikiser);
     int failed = n >= ranks && !bytes ? share_files(c, argv, n, informat, rank, ranks)
                  : bytes ? share_bytes(c, argv[0], informat, size, wikiser, rank, ranks)
-                         : share_sentences(c, argv, n, rank, ranks);
+                         : share_sentences(c, argv, n, informat, rank, ranks);
     if (cli_dist_any(failed))
         return -1;
     size_t ns, nt;
