@@ -525,7 +525,8 @@ struct crftag_progress {
  * pairs, the entity lexicon with its held-out folds, label counts), sum loss
  * and gradient over the ranks at every evaluation and take the same
  * optimizer steps: every rank returns the model that one process would
- * train on all the sentences (up to the rounding of the sums).  The
+ * train on all the sentences (the same bits: the terms of the sums are
+ * rounded to multiples of 2^-28, whose sums are exact below 2^25).  The
  * callbacks return 0, or non-zero when the operation failed (crftag_train
  * then fails with CRFTAG_ERR_IO).  They are called in the same order on
  * every rank; a rank that fails between two calls leaves the others waiting
@@ -690,6 +691,20 @@ CRFTAG_API enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
                                               struct crftag_error *err);
 #define crftag_train(c, p, out, err) \
     crftag_train_sz((c), (p), sizeof(struct crftag_train_params), (out), (err))
+
+/* As crftag_train, but takes the corpus: c is freed by the call, on success
+ * and on failure, as soon as training no longer needs its sentences (once
+ * the training data of the final training are built, before the
+ * optimizer's memory is taken), so that the corpus and the optimizer are
+ * not in memory together.  The caller must not use c afterwards.  A dev
+ * corpus (p->dev) stays the caller's; when it is c itself, c is freed at the
+ * end. */
+CRFTAG_API enum crftag_status crftag_train_take_sz(struct crftag_corpus *c,
+                                                   const struct crftag_train_params *p,
+                                                   size_t size, struct crftag_model **out,
+                                                   struct crftag_error *err);
+#define crftag_train_take(c, p, out, err) \
+    crftag_train_take_sz((c), (p), sizeof(struct crftag_train_params), (out), (err))
 
 /* ------------------------------------------------------------------------ */
 /* Word clusters                                                            */

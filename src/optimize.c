@@ -11,6 +11,7 @@
  */
 #include "optimize.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,7 +56,9 @@ const char *optim_reason(enum optim_status st)
 /* ---- vector kernels ----------------------------------------------------- */
 
 /* Each kernel makes one pass over [0, n) of its vectors; sums keep four
- * independent partial sums. */
+ * independent partial sums, in double also over float vectors (the
+ * direction d and the correction pairs: each float is widened exactly, so a
+ * sum is as accurate as over doubles holding the same values). */
 
 /* a . b */
 static double vdot(const double *restrict a, const double *restrict b, size_t n)
@@ -73,100 +76,133 @@ static double vdot(const double *restrict a, const double *restrict b, size_t n)
     return (s0 + s1) + (s2 + s3);
 }
 
-/* dst = g; returns g . d */
-static double vcopy_dot(double *restrict dst, const double *restrict g,
-                        const double *restrict d, size_t n)
+/* a . b, b float */
+static double vdotf(const double *restrict a, const float *restrict b, size_t n)
 {
-    memcpy(dst, g, n * sizeof *dst);
-    return vdot(g, d, n);
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * (double)b[i];
+        s1 += a[i + 1] * (double)b[i + 1];
+        s2 += a[i + 2] * (double)b[i + 2];
+        s3 += a[i + 3] * (double)b[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += a[i] * (double)b[i];
+    return (s0 + s1) + (s2 + s3);
 }
 
-/* d = c * (d + a * v); returns z . d (0 when z is NULL) */
-static double vaxpy_dot(double *restrict d, double a, const double *restrict v, double c,
-                        const double *restrict z, size_t n)
+/* dst = g; returns g . d */
+static double vcopy_dotf(double *restrict dst, const double *restrict g,
+                         const float *restrict d, size_t n)
+{
+    memcpy(dst, g, n * sizeof *dst);
+    return vdotf(g, d, n);
+}
+
+/* d = -g rounded to float; returns g . g */
+static double vneg_to_float(float *restrict d, const double *restrict g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = (float)-g[i];
+    return vdot(g, g, n);
+}
+
+/* w = -g; returns e . w */
+static double vneg_dotf(double *restrict w, const double *restrict g, const float *restrict e,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        w[i] = -g[i];
+    return vdotf(w, e, n);
+}
+
+/* w = c * (w + a * v); returns z . w (0 when z is NULL) */
+static double vaxpy_dotf(double *restrict w, double a, const float *restrict v, double c,
+                         const float *restrict z, size_t n)
 {
     if (!z) {
         for (size_t i = 0; i < n; i++)
-            d[i] = c * (d[i] + a * v[i]);
+            w[i] = c * (w[i] + a * (double)v[i]);
         return 0.0;
     }
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
-        double d0 = c * (d[i] + a * v[i]);
-        double d1 = c * (d[i + 1] + a * v[i + 1]);
-        double d2 = c * (d[i + 2] + a * v[i + 2]);
-        double d3 = c * (d[i + 3] + a * v[i + 3]);
-        d[i] = d0;
-        d[i + 1] = d1;
-        d[i + 2] = d2;
-        d[i + 3] = d3;
-        s0 += z[i] * d0;
-        s1 += z[i + 1] * d1;
-        s2 += z[i + 2] * d2;
-        s3 += z[i + 3] * d3;
+        double d0 = c * (w[i] + a * (double)v[i]);
+        double d1 = c * (w[i + 1] + a * (double)v[i + 1]);
+        double d2 = c * (w[i + 2] + a * (double)v[i + 2]);
+        double d3 = c * (w[i + 3] + a * (double)v[i + 3]);
+        w[i] = d0;
+        w[i + 1] = d1;
+        w[i + 2] = d2;
+        w[i + 3] = d3;
+        s0 += (double)z[i] * d0;
+        s1 += (double)z[i + 1] * d1;
+        s2 += (double)z[i + 2] * d2;
+        s3 += (double)z[i + 3] * d3;
     }
     for (; i < n; i++) {
-        d[i] = c * (d[i] + a * v[i]);
-        s0 += z[i] * d[i];
+        w[i] = c * (w[i] + a * (double)v[i]);
+        s0 += (double)z[i] * w[i];
     }
     return (s0 + s1) + (s2 + s3);
 }
 
-/* d = -g */
-static void vneg(double *restrict d, const double *restrict g, size_t n)
+/* d = c * (w + a * v) rounded to float (w is left as it was) */
+static void vaxpy_to_float(float *restrict d, const double *restrict w, double a,
+                           const float *restrict v, double c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        d[i] = -g[i];
+        d[i] = (float)(c * (w[i] + a * (double)v[i]));
 }
 
 /* save = x; x = x + t * d */
 static void vstep_save(double *restrict x, double *restrict save, double t,
-                       const double *restrict d, size_t n)
+                       const float *restrict d, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         save[i] = x[i];
-        x[i] += t * d[i];
+        x[i] += t * (double)d[i];
     }
 }
 
 /* x = base + t * d */
 static void vstep(double *restrict x, const double *restrict base, double t,
-                  const double *restrict d, size_t n)
+                  const float *restrict d, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = base[i] + t * d[i];
+        x[i] = base[i] + t * (double)d[i];
 }
 
-/* s = x - s and y = g - y (s, y held the previous point and gradient);
- * r = {y.s, y.y, x.x, g.g} */
-static void vupdate(double *restrict s, double *restrict y, const double *restrict x,
-                    const double *restrict g, size_t n, double r[4])
+/* The new correction pair, s = x - xp and y = g - gp, rounded to float and
+ * packed into xp: element i of xp (8 bytes) becomes the floats s[i], y[i]
+ * (xp[i] is read first; memcpy, so that no type punning is involved).
+ * r = {y.s, y.y of the rounded pair, x.x, g.g} */
+static void vpack(double *restrict xp, const double *restrict x, const double *restrict g,
+                  const double *restrict gp, size_t n, double r[4])
 {
     double ys0 = 0, ys1 = 0, yy0 = 0, yy1 = 0, xx0 = 0, xx1 = 0, gg0 = 0, gg1 = 0;
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        double s0 = x[i] - s[i], s1 = x[i + 1] - s[i + 1];
-        double y0 = g[i] - y[i], y1 = g[i + 1] - y[i + 1];
-        s[i] = s0;
-        s[i + 1] = s1;
-        y[i] = y0;
-        y[i + 1] = y1;
-        ys0 += y0 * s0;
-        ys1 += y1 * s1;
-        yy0 += y0 * y0;
-        yy1 += y1 * y1;
+        float p0[2] = {(float)(x[i] - xp[i]), (float)(g[i] - gp[i])};
+        float p1[2] = {(float)(x[i + 1] - xp[i + 1]), (float)(g[i + 1] - gp[i + 1])};
+        memcpy(&xp[i], p0, sizeof p0);
+        memcpy(&xp[i + 1], p1, sizeof p1);
+        ys0 += (double)p0[1] * (double)p0[0];
+        ys1 += (double)p1[1] * (double)p1[0];
+        yy0 += (double)p0[1] * (double)p0[1];
+        yy1 += (double)p1[1] * (double)p1[1];
         xx0 += x[i] * x[i];
         xx1 += x[i + 1] * x[i + 1];
         gg0 += g[i] * g[i];
         gg1 += g[i + 1] * g[i + 1];
     }
     for (; i < n; i++) {
-        double s0 = x[i] - s[i], y0 = g[i] - y[i];
-        s[i] = s0;
-        y[i] = y0;
-        ys0 += y0 * s0;
-        yy0 += y0 * y0;
+        float p0[2] = {(float)(x[i] - xp[i]), (float)(g[i] - gp[i])};
+        memcpy(&xp[i], p0, sizeof p0);
+        ys0 += (double)p0[1] * (double)p0[0];
+        yy0 += (double)p0[1] * (double)p0[1];
         xx0 += x[i] * x[i];
         gg0 += g[i] * g[i];
     }
@@ -176,28 +212,49 @@ static void vupdate(double *restrict s, double *restrict y, const double *restri
     r[3] = gg0 + gg1;
 }
 
+/* s[i], y[i] = the floats vpack left in packed[i] */
+static void vunpack(float *restrict s, float *restrict y, const double *restrict packed,
+                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float p[2];
+        memcpy(p, &packed[i], sizeof p);
+        s[i] = p[0];
+        y[i] = p[1];
+    }
+}
+
 /* ---- vector operations over blocks -------------------------------------- */
 
 /* An operation runs over fixed blocks of OPT_BLOCK elements; each block's
  * sums are kept, then added in block order.  Which thread runs a block does
- * not change any result: it is the same for every number of parts. */
+ * not change any result: it is the same for every number of parts.
+ * Operands: a, b double outputs, c, e double inputs; fa, fb float outputs,
+ * fc, fe float inputs (the direction and the correction pairs). */
 #define OPT_BLOCK 8192
 
 enum vop {
-    V_DOT,       /* r0 = c . e                                  */
-    V_COPY_DOT,  /* a = c;  r0 = c . e                          */
-    V_NEG_DOT,   /* a = -c; r0 = e . a (e may be NULL)          */
-    V_AXPY_DOT,  /* a = t * (a + s * c); r0 = e . a (e: NULL ok) */
-    V_STEP_SAVE, /* b = a;  a = a + t * c                       */
-    V_STEP,      /* a = c + t * e                               */
-    V_UPDATE     /* a = c - a, b = e - b; r = {b.a, b.b, c.c, e.e} */
+    V_DOT,        /* r0 = c . e                                        */
+    V_DOTF,       /* r0 = c . fe                                       */
+    V_COPY_DOTF,  /* a = c;  r0 = c . fe                               */
+    V_NEG_F,      /* fa = -c; r0 = c . c                               */
+    V_NEG_DOTF,   /* a = -c; r0 = fe . a                               */
+    V_AXPY_DOTF,  /* a = t * (a + s * fc); r0 = fe . a (fe: NULL ok)   */
+    V_AXPY_F,     /* fa = t * (c + s * fc)                             */
+    V_STEP_SAVE,  /* b = a;  a = a + t * fc                            */
+    V_STEP,       /* a = c + t * fc                                    */
+    V_PACK,       /* a[i] = {c - a, e - ce} packed as floats; r = {y.s, */
+                  /*   y.y, c.c, e.e}; ce = the previous gradient      */
+    V_UNPACK      /* fa, fb = the floats packed in c                   */
 };
 
 struct vjob {
     enum vop op;
     size_t n, nblocks;
     double *a, *b;
-    const double *c, *e;
+    const double *c, *e, *ce;
+    float *fa, *fb;
+    const float *fc, *fe;
     double s, t;
     int parts;
     double (*sum)[4];    /* [nblocks] */
@@ -216,25 +273,35 @@ static void vjob_part(void *arg, int part)
         case V_DOT:
             r[0] = vdot(j->c + i, j->e + i, len);
             break;
-        case V_COPY_DOT:
-            r[0] = vcopy_dot(j->a + i, j->c + i, j->e + i, len);
+        case V_DOTF:
+            r[0] = vdotf(j->c + i, j->fe + i, len);
             break;
-        case V_NEG_DOT:
-            vneg(j->a + i, j->c + i, len);
-            if (j->e)
-                r[0] = vdot(j->e + i, j->a + i, len);
+        case V_COPY_DOTF:
+            r[0] = vcopy_dotf(j->a + i, j->c + i, j->fe + i, len);
             break;
-        case V_AXPY_DOT:
-            r[0] = vaxpy_dot(j->a + i, j->s, j->c + i, j->t, j->e ? j->e + i : NULL, len);
+        case V_NEG_F:
+            r[0] = vneg_to_float(j->fa + i, j->c + i, len);
+            break;
+        case V_NEG_DOTF:
+            r[0] = vneg_dotf(j->a + i, j->c + i, j->fe + i, len);
+            break;
+        case V_AXPY_DOTF:
+            r[0] = vaxpy_dotf(j->a + i, j->s, j->fc + i, j->t, j->fe ? j->fe + i : NULL, len);
+            break;
+        case V_AXPY_F:
+            vaxpy_to_float(j->fa + i, j->c + i, j->s, j->fc + i, j->t, len);
             break;
         case V_STEP_SAVE:
-            vstep_save(j->a + i, j->b + i, j->t, j->c + i, len);
+            vstep_save(j->a + i, j->b + i, j->t, j->fc + i, len);
             break;
         case V_STEP:
-            vstep(j->a + i, j->c + i, j->t, j->e + i, len);
+            vstep(j->a + i, j->c + i, j->t, j->fc + i, len);
             break;
-        case V_UPDATE:
-            vupdate(j->a + i, j->b + i, j->c + i, j->e + i, len, r);
+        case V_PACK:
+            vpack(j->a + i, j->c + i, j->e + i, j->ce + i, len, r);
+            break;
+        case V_UNPACK:
+            vunpack(j->fa + i, j->fb + i, j->c + i, len);
             break;
         }
     }
@@ -249,11 +316,15 @@ struct opt {
     size_t nblocks;
 };
 
-/* Runs one operation; r (may be NULL) receives its sums. */
-static void vrun(const struct opt *o, enum vop op, double *a, double *b, const double *c,
-                 const double *e, double s, double t, double r[4])
+/* Runs the operation of *jp (op, vectors and scalars set; the rest is
+ * filled here); r (may be NULL) receives its sums. */
+static void vrun(const struct opt *o, const struct vjob *jp, double r[4])
 {
-    struct vjob j = {op, o->n, o->nblocks, a, b, c, e, s, t, 1, o->sum};
+    struct vjob j = *jp;
+    j.n = o->n;
+    j.nblocks = o->nblocks;
+    j.parts = 1;
+    j.sum = o->sum;
     const struct optim_params *p = o->p;
     if (p->run && p->parts > 1 && o->nblocks > 1) {
         j.parts = p->parts;
@@ -264,42 +335,64 @@ static void vrun(const struct opt *o, enum vop op, double *a, double *b, const d
     if (r) {
         r[0] = r[1] = r[2] = r[3] = 0.0;
         for (size_t k = 0; k < o->nblocks; k++)
-            for (int q = 0; q < (op == V_UPDATE ? 4 : 1); q++)
+            for (int q = 0; q < (j.op == V_PACK ? 4 : 1); q++)
                 r[q] += o->sum[k][q];
     }
 }
 
-static double vrun1(const struct opt *o, enum vop op, double *a, double *b, const double *c,
-                    const double *e, double s, double t)
+/* vrun for the operations of one sum: returns r0 */
+static double vrun1(const struct opt *o, const struct vjob *jp)
 {
     double r[4];
-    vrun(o, op, a, b, c, e, s, t, r);
+    vrun(o, jp, r);
     return r[0];
 }
 
 /* ---- line search -------------------------------------------------------- */
 
+/* Objective values closer than OPT_NOISE * DBL_EPSILON * |f| are taken as
+ * equal up to rounding (the logistic problem of tests/test_optimize.c, 40
+ * terms, varies by 4 such units between nearly equal points) */
+#define OPT_NOISE 64
+
 /* From x (objective *f, gradient g) along d, starting with step *stp.  xp
  * and gp receive the start point and gradient.  On success x, *f and g are
  * the accepted point; on failure they are the start point again. */
 static enum optim_status linesearch(const struct opt *o, double *x, double *f, double *g,
-                                    const double *d, double *stp, double *xp, double *gp)
+                                    const float *d, double *stp, double *xp, double *gp)
 {
     const struct optim_params *p = o->p;
     size_t n = o->n;
     double finit = *f;
-    double dginit = vrun1(o, V_COPY_DOT, gp, NULL, g, d, 0, 0);
+    double dginit = vrun1(o, &(struct vjob){.op = V_COPY_DOTF, .a = gp, .c = g, .fe = d});
     if (!(dginit < 0))
         return OPTIM_ERR_NOT_DESCENT;
     double t = *stp, lo = 0.0, hi = 0.0;    /* hi = 0: no upper bracket yet */
     enum optim_status st;
     for (int count = 1;; count++) {
         if (count == 1)
-            vrun(o, V_STEP_SAVE, x, xp, d, NULL, 0, t, NULL);
+            vrun(o, &(struct vjob){.op = V_STEP_SAVE, .a = x, .b = xp, .fc = d, .t = t}, NULL);
         else
-            vrun(o, V_STEP, x, NULL, xp, d, 0, t, NULL);
+            vrun(o, &(struct vjob){.op = V_STEP, .a = x, .c = xp, .fc = d, .t = t}, NULL);
         double fx = o->evaluate(o->inst, x, g, n);
         double next;
+        if (!(fx <= finit + p->ftol * t * dginit) && isfinite(fx) &&
+            fx - finit <= OPT_NOISE * DBL_EPSILON * fabs(finit)) {
+            /* not lower by the test, but the difference is within the
+             * objective's rounding (a sum of many terms), where comparing
+             * values decides nothing: near the minimum the decrease a step
+             * can make is below it.  The slopes are still exact enough:
+             * accept under the approximate Wolfe conditions (Hager and
+             * Zhang, SIAM J. Optim. 16 (2005)), the sufficient decrease
+             * read from the slopes (on a quadratic, (2 ftol - 1) dginit >=
+             * dg is the test itself) */
+            double dg = vrun1(o, &(struct vjob){.op = V_DOTF, .c = g, .fe = d});
+            if (dg >= p->wolfe * dginit && dg <= (2.0 * p->ftol - 1.0) * dginit) {
+                *f = fx;
+                *stp = t;
+                return OPTIM_CONVERGED;
+            }
+        }
         if (!(fx <= finit + p->ftol * t * dginit)) {
             /* too long (or not finite): the minimum of the quadratic through
              * f(0), the slope at 0 and f(t), kept within [0.1, 0.5] of the
@@ -311,7 +404,7 @@ static enum optim_status linesearch(const struct opt *o, double *x, double *f, d
                 next = q < 0.1 * t ? 0.1 * t : q > 0.5 * t ? 0.5 * t : q;
             }
         } else {
-            double dg = vrun1(o, V_DOT, NULL, NULL, g, d, 0, 0);
+            double dg = vrun1(o, &(struct vjob){.op = V_DOTF, .c = g, .fe = d});
             if (dg >= p->wolfe * dginit) {
                 *f = fx;
                 *stp = t;
@@ -350,33 +443,39 @@ static int params_ok(size_t n, const struct optim_params *p)
            p->max_step >= p->min_step;
 }
 
-/* d = -H g by the two-loop recursion over the bound pairs in use (slot j:
- * s + j*n, y + j*n, ys[j] = y.s; the newest is slot end - 1), each update
- * fused with the next dot product; idx[0] is the newest pair.  alpha and idx
- * are scratch of m entries. */
-static inline void two_loop(const struct opt *o, double *d, const double *g, const double *s,
-                            const double *y, const double *ys, double *alpha, int *idx,
+/* d = -H g by the two-loop recursion over the pairs in use (slot j: s_j =
+ * hist + 2 j n, y_j = s_j + n, ys[j] = y.s; the newest is slot end - 1),
+ * each update fused with the next dot product, in double in w; the last
+ * update writes d rounded to float.  idx[0] is the newest pair; alpha and
+ * idx are scratch of m entries. */
+static inline void two_loop(const struct opt *o, float *d, double *w, const double *g,
+                            const float *hist, const double *ys, double *alpha, int *idx,
                             size_t end, size_t bound, size_t m, double gamma)
 {
     size_t n = o->n;
     for (size_t i = 0; i < bound; i++)
         idx[i] = (int)((end + m - 1 - i) % m);
-    double acc = vrun1(o, V_NEG_DOT, d, NULL, g, s + (size_t)idx[0] * n, 0, 0);
+#define S_(j) (hist + 2 * (size_t)(j) * n)
+#define Y_(j) (hist + (2 * (size_t)(j) + 1) * n)
+    double acc = vrun1(o, &(struct vjob){.op = V_NEG_DOTF, .a = w, .c = g, .fe = S_(idx[0])});
     for (size_t i = 0; i < bound; i++) {
         alpha[i] = acc / ys[idx[i]];
-        const double *yi = y + (size_t)idx[i] * n;
-        if (i + 1 < bound)
-            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, s + (size_t)idx[i + 1] * n, -alpha[i],
-                        1.0);
-        else
-            acc = vrun1(o, V_AXPY_DOT, d, NULL, yi, yi, -alpha[i], gamma);
+        const float *z = i + 1 < bound ? S_(idx[i + 1]) : Y_(idx[i]);
+        acc = vrun1(o, &(struct vjob){.op = V_AXPY_DOTF, .a = w, .fc = Y_(idx[i]), .fe = z,
+                                      .s = -alpha[i], .t = i + 1 < bound ? 1.0 : gamma});
     }
     for (size_t i = bound; i-- > 0;) {
         double beta = acc / ys[idx[i]];
-        const double *z = i > 0 ? y + (size_t)idx[i - 1] * n : NULL;
-        acc = vrun1(o, V_AXPY_DOT, d, NULL, s + (size_t)idx[i] * n, z, alpha[i] - beta,
-                    1.0);
+        if (i > 0)
+            acc = vrun1(o, &(struct vjob){.op = V_AXPY_DOTF, .a = w, .fc = S_(idx[i]),
+                                          .fe = Y_(idx[i - 1]), .s = alpha[i] - beta,
+                                          .t = 1.0});
+        else
+            vrun(o, &(struct vjob){.op = V_AXPY_F, .fa = d, .c = w, .fc = S_(idx[i]),
+                                   .s = alpha[i] - beta, .t = 1.0}, NULL);
     }
+#undef S_
+#undef Y_
 }
 
 enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn evaluate,
@@ -386,29 +485,38 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     if (!x || !fx || !evaluate || !p || !params_ok(n, p))
         return OPTIM_ERR_PARAMS;
     size_t m = (size_t)p->m;
-    if (n > SIZE_MAX / sizeof(double))
+    if (n > SIZE_MAX / sizeof(double) / 2 || 2 * m > SIZE_MAX / sizeof(float) / n)
         return OPTIM_ERR_NOMEM;
     struct opt o = {n, evaluate, inst, p, NULL, (n + OPT_BLOCK - 1) / OPT_BLOCK};
-    double *mem = util_malloc(2 * m + 2, n * sizeof *mem);
+    double *mem = util_malloc(2, n * sizeof *mem);
+    float *d = util_malloc(n, sizeof *d);
+    float *hist = util_malloc(2 * m, n * sizeof *hist);
     double *small = util_malloc(2 * m + (size_t)p->past + 1, sizeof *small);
     int *idx = util_malloc(m, sizeof *idx);
     o.sum = util_malloc(o.nblocks, sizeof *o.sum);
-    if (!mem || !small || !idx || !o.sum) {
+    if (!mem || !d || !hist || !small || !idx || !o.sum) {
         free(mem);
+        free(d);
+        free(hist);
         free(small);
         free(idx);
         free(o.sum);
         return OPTIM_ERR_NOMEM;
     }
-    double *g = mem, *d = mem + n;
-    double *s = mem + 2 * n, *y = mem + (2 + m) * n;    /* slot j: s + j*n, y + j*n */
+    /* g, the gradient; w, the line search's start point, then the new pair
+     * packed, then the two-loop's work vector.  The 2m floats of a slot
+     * (s_j, y_j) are 8n bytes, the size of n doubles: during the line
+     * search, slot end holds its start gradient (slot end is unused, or
+     * holds the oldest pair, which the direction has used for the last
+     * time and the new pair replaces) */
+    double *g = mem, *w = mem + n;
     double *ys = small, *alpha = small + m, *pf = small + 2 * m;
     enum optim_status st;
 
     double f = evaluate(inst, x, g, n);
     *fx = f;
-    double xnorm = sqrt(vrun1(&o, V_DOT, NULL, NULL, x, x, 0, 0));
-    double gnorm = sqrt(-vrun1(&o, V_NEG_DOT, d, NULL, g, g, 0, 0));    /* d = -g */
+    double xnorm = sqrt(vrun1(&o, &(struct vjob){.op = V_DOT, .c = x, .e = x}));
+    double gnorm = sqrt(vrun1(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}));  /* d = -g */
     if (isfinite(f) && gnorm / (xnorm > 1.0 ? xnorm : 1.0) <= p->epsilon) {
         st = OPTIM_ALREADY_MINIMIZED;
         goto out;
@@ -418,13 +526,15 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     double gamma = 1.0;
     size_t end = 0, bound = 0;    /* next slot to write; slots in use */
     for (int k = 1;; k++) {
-        double *xp = s + end * n, *gp = y + end * n;
-        st = linesearch(&o, x, &f, g, d, &step, xp, gp);
+        float *slot = hist + 2 * end * n;
+        double *gp = (double *)(void *)slot;
+        st = linesearch(&o, x, &f, g, d, &step, w, gp);
         *fx = f;
         if (st != OPTIM_CONVERGED)
             break;
         double u[4];    /* y.s, y.y, x.x, g.g */
-        vrun(&o, V_UPDATE, xp, gp, x, g, 0, 0, u);
+        vrun(&o, &(struct vjob){.op = V_PACK, .a = w, .c = x, .e = g, .ce = gp}, u);
+        vrun(&o, &(struct vjob){.op = V_UNPACK, .fa = slot, .fb = slot + n, .c = w}, NULL);
         xnorm = sqrt(u[2]);
         gnorm = sqrt(u[3]);
         if (progress && progress(inst, x, g, f, xnorm, gnorm, n, k)) {
@@ -460,15 +570,17 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
             bound--;
         }
         if (bound == 0) {
-            vrun(&o, V_NEG_DOT, d, NULL, g, NULL, 0, 0, NULL);
+            vrun(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}, NULL);
             step = 1.0 / gnorm;
             continue;
         }
-        two_loop(&o, d, g, s, y, ys, alpha, idx, end, bound, m, gamma);
+        two_loop(&o, d, w, g, hist, ys, alpha, idx, end, bound, m, gamma);
         step = 1.0;
     }
 out:
     free(mem);
+    free(d);
+    free(hist);
     free(small);
     free(idx);
     free(o.sum);

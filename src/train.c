@@ -13,8 +13,12 @@
  * same objective) has gradient  E[counts] - observed counts + 2 c2 x.  The observed counts do
  * not depend on x, so they are computed once; each evaluation runs
  * forward-backward over all sentences, split over worker threads that each
- * own a gradient buffer, summed in thread order (so the result depends on
- * the thread count only through floating-point rounding).
+ * own a gradient buffer, summed in thread order.  Every term of the sums
+ * (a sentence's marginals and log Z, a parameter's observed and L2 terms)
+ * is first rounded to a multiple of TRAIN_QUANTUM (train_data.h), which
+ * makes the sums exact: the objective and gradient are the same to the bit
+ * for any number of threads or ranks, and so is the whole optimization
+ * (whose correction pairs are kept in float, optimize.h).
  *
  * With L2 alone the objective is smooth, and optimize.c minimises it; with
  * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_stop.c (the
@@ -73,12 +77,15 @@ struct worker {
     struct trainer *tr;
     size_t s0, s1;               /* sentences [s0, s1) */
     double *g;                   /* [nparams] gradient part (worker 0: the optimizer's g) */
-    double f;                    /* sum of logZ; after worker_reduce: its share of f */
+    double f[2];                 /* sum of logZ; after worker_reduce: its share of f; */
+                                 /* as the sums of the terms rounded (exact) and of */
+                                 /* what the rounding left (f_add) */
     size_t k0, k1;               /* parameters reduced by worker_reduce */
     double *state;               /* [T][L] */
     size_t state_cap;
     double *mstate;
     size_t mstate_cap;
+    double *mtrans;              /* [L*L] a sentence's transition marginals */
     struct crf_work cw;
     int oom;
 };
@@ -122,6 +129,7 @@ struct trainer {
     int early_stopped;
     double best_fx;              /* the objective at best_iter */
     int interrupted;             /* p->stop asked to stop and keep the weights */
+    size_t c_nsent, c_ntok;      /* the training corpus's sizes (it may be freed) */
 };
 
 /* ---- the objective ---------------------------------------------------- */
@@ -179,6 +187,17 @@ static inline void train_token(const struct crftag_model *m, const struct tdata 
     }
 }
 
+/* f[0] += v rounded (train_quantize), f[1] += what the rounding left: f[0]
+ * is exact whatever the order of the additions, f[1] a sum of terms below
+ * 2^-29, so f[0] + f[1] is f to double precision, and its rounding differs
+ * between orders far less often than f's last bit changes. */
+static inline void f_add(double f[2], double v)
+{
+    double q = train_quantize(v);
+    f[0] += q;
+    f[1] += v - q;
+}
+
 /* state[t][y] = sum of the weights x of the pairs of token t's attributes. */
 static void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
                         size_t T, size_t L, const double *x, double *state)
@@ -210,7 +229,7 @@ static void worker_run(void *arg, int part)
     double *g = w->g;
     double *gtrans = g + tr->npairs;
     memset(g, 0, tr->nparams * sizeof *g);
-    w->f = 0.0;
+    w->f[0] = w->f[1] = 0.0;
     w->oom = 0;
     for (size_t s = w->s0; s < w->s1; s++) {
         size_t t0 = td->sent_start[s];
@@ -221,13 +240,21 @@ static void worker_run(void *arg, int part)
         }
         train_state(m, td, t0, T, L, x, w->state);
         double logz;
-        if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, gtrans, &w->cw)) {
+        memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
+        if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
+                                 &w->cw)) {
             w->oom = 1;
             return;
         }
-        w->f += logz;
         if (td->val)                             /* weighted: observed from the gold path */
-            w->f -= tdata_gold(td, t0, T, L, w->state, w->mstate);
+            logz -= tdata_gold(td, t0, T, L, w->state, w->mstate);
+        /* every term rounded to a multiple of TRAIN_QUANTUM, so that the
+         * sums are exact, the same for any split of the sentences */
+        f_add(w->f, logz);
+        for (size_t k = 0; k < L * L; k++)
+            gtrans[k] += train_quantize(w->mtrans[k]);
+        for (size_t k = 0; k < T * L; k++)
+            w->mstate[k] = train_quantize(w->mstate[k]);
         for (size_t i = 0; i < T; i++) {
             train_token(m, td, t0 + i, g, w->mstate + i * L, 1);
         }
@@ -235,31 +262,54 @@ static void worker_run(void *arg, int part)
 }
 
 /* Second phase of an evaluation, over parameters [k0, k1) of worker w: adds
- * the other workers' gradients to g (worker 0's, in thread order), then the
- * observed counts and the L2 term; w->f gets this range's share of f. */
+ * the other workers' gradients to g (worker 0's, in thread order; exact, as
+ * every term is a multiple of TRAIN_QUANTUM), then the observed counts and,
+ * in one process, the L2 term (worker_l2); w->f gets this range's share of
+ * f, its terms rounded as well. */
+static void worker_l2_range(struct trainer *tr, struct worker *w);
+
 static void worker_reduce(void *arg, int part)
 {
     struct trainer *tr = arg;
     struct worker *w = &tr->w[part];
     const double *x = tr->x;
     double *g = tr->g;
-    /* over ranks (p->comm), the L2 term is rank 0's */
-    double c2 = !tr->p->comm || tr->p->comm->rank == 0 ? tr->p->c2 : 0.0;
-    double f = w->f;
     for (size_t k = w->k0; k < w->k1; k++) {
         double gk = g[k];
         for (int i = 1; i < tr->nthreads; i++)
             gk += tr->w[i].g[k];
         double o = (double)tr->obs[k];
-        f -= o * x[k];
-        gk -= o;
-        if (c2 > 0) {
-            f += c2 * x[k] * x[k];
-            gk += 2.0 * c2 * x[k];
-        }
-        g[k] = gk;
+        /* -o x as -o times x rounded (exact: the ranks' parts of o add up
+         * to o's term) plus the small rest */
+        double xq = train_quantize(x[k]);
+        w->f[0] -= o * xq;
+        w->f[1] -= o * (x[k] - xq);
+        g[k] = gk - o;
     }
-    w->f = f;
+    if (!tr->p->comm)
+        worker_l2_range(tr, w);
+}
+
+/* The L2 term over parameters [k0, k1) of worker w, added to g and w->f
+ * (its terms rounded).  Data-parallel, after the sum over the ranks (on
+ * every rank alike), so that g is the one process's to the bit. */
+static void worker_l2_range(struct trainer *tr, struct worker *w)
+{
+    const double *x = tr->x;
+    double *g = tr->g;
+    double c2 = tr->p->c2;
+    if (!(c2 > 0))
+        return;
+    for (size_t k = w->k0; k < w->k1; k++) {
+        f_add(w->f, c2 * x[k] * x[k]);
+        g[k] += 2.0 * c2 * x[k];
+    }
+}
+
+static void worker_l2(void *arg, int part)
+{
+    struct trainer *tr = arg;
+    worker_l2_range(tr, &tr->w[part]);
 }
 
 /* Runs fn on every worker, worker 0 in this thread. */
@@ -275,9 +325,10 @@ static double train_evaluate(void *instance, const double *x, double *g, size_t 
     tr->g = g;
     tr->w[0].g = g;              /* worker 0 sums straight into g */
     train_run(tr, worker_run);
-    double logz = 0.0;
+    double logz[2] = {0.0, 0.0};
     for (int i = 0; i < tr->nthreads; i++) {
-        logz += tr->w[i].f;
+        logz[0] += tr->w[i].f[0];
+        logz[1] += tr->w[i].f[1];
         if (tr->w[i].oom)
             tr->bad_number = 2;
     }
@@ -285,23 +336,39 @@ static double train_evaluate(void *instance, const double *x, double *g, size_t 
     for (int i = 0; i < tr->nthreads; i++) {
         tr->w[i].k0 = np * (size_t)i / (size_t)tr->nthreads;
         tr->w[i].k1 = np * (size_t)(i + 1) / (size_t)tr->nthreads;
-        tr->w[i].f = i == 0 ? logz : 0.0;
+        tr->w[i].f[0] = i == 0 ? logz[0] : 0.0;
+        tr->w[i].f[1] = i == 0 ? logz[1] : 0.0;
     }
     train_run(tr, worker_reduce);
     tr->w[0].g = NULL;
-    double f = 0.0;
-    for (int i = 0; i < tr->nthreads; i++)
-        f += tr->w[i].f;
-    /* data-parallel: the sums over the ranks, the same bits on every rank */
-    if (tr->p->comm && (dist_sum(tr->p->comm, g, np) || dist_sum(tr->p->comm, &f, 1))) {
-        tr->bad_number = 5;
-        return INFINITY;
+    double f[2] = {0.0, 0.0};
+    for (int i = 0; i < tr->nthreads; i++) {
+        f[0] += tr->w[i].f[0];
+        f[1] += tr->w[i].f[1];
     }
-    if (!isfinite(f)) {
+    /* data-parallel: the sums over the ranks, the same bits on every rank
+     * (exact: multiples of TRAIN_QUANTUM), then the L2 term */
+    if (tr->p->comm) {
+        if (dist_sum(tr->p->comm, g, np) || dist_sum(tr->p->comm, f, 2)) {
+            tr->bad_number = 5;
+            return INFINITY;
+        }
+        for (int i = 0; i < tr->nthreads; i++)
+            tr->w[i].f[0] = tr->w[i].f[1] = 0.0;
+        train_run(tr, worker_l2);
+        for (int i = 0; i < tr->nthreads; i++) {
+            f[0] += tr->w[i].f[0];
+            f[1] += tr->w[i].f[1];
+        }
+    }
+    /* the exact sum and the small one of the remainders (whose rounding is
+     * far below f's last bit) */
+    double fx = f[0] + f[1];
+    if (!isfinite(fx)) {
         tr->bad_number = 1;
         return INFINITY;
     }
-    return f;
+    return fx;
 }
 
 /* optim_params.run: the optimizer's vector work on the training threads */
@@ -472,6 +539,7 @@ static void trainer_free(struct trainer *tr)
             free(tr->w[i].g);
             free(tr->w[i].state);
             free(tr->w[i].mstate);
+            free(tr->w[i].mtrans);
             crf_work_free(&tr->w[i].cw);
         }
         free(tr->w);
@@ -520,8 +588,12 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     tr->w = util_calloc((size_t)tr->nthreads, sizeof *tr->w);
     if (!tr->w)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    for (int i = 0; i < tr->nthreads; i++)
+    for (int i = 0; i < tr->nthreads; i++) {
         tr->w[i].tr = tr;
+        tr->w[i].mtrans = util_malloc(tr->L * tr->L, sizeof *tr->w[i].mtrans);
+        if (!tr->w[i].mtrans)
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    }
     tr->pool = pool_new(tr->nthreads);
     if (!tr->pool)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
@@ -707,10 +779,9 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
 }
 
 /* Copies the weights x (pair weights rounded by model_weight_round,
- * transitions as float) and the training metadata of c into the
- * model; reason is why the optimizer stopped. */
+ * transitions as float) and the training metadata into the model; reason
+ * is why the optimizer stopped. */
 static enum crftag_status train_weights_to_model(struct trainer *tr,
-                                                 const struct crftag_corpus *c,
                                                  const lbfgsfloatval_t *x, const char *reason,
                                                  struct crftag_error *err)
 {
@@ -730,8 +801,8 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
     m->meta.iterations = (uint32_t)tr->iterations;
     m->meta.min_freq = p->min_freq ? p->min_freq : 1;
     m->meta.final_objective = tr->last_f;
-    m->meta.train_sentences = p->comm ? tr->ds.nsent : c->nsent;
-    m->meta.train_tokens = p->comm ? tr->ds.ntok : c->ntok;
+    m->meta.train_sentences = p->comm ? tr->ds.nsent : tr->c_nsent;
+    m->meta.train_tokens = p->comm ? tr->ds.ntok : tr->c_ntok;
     struct train_end e = {reason, tr->iterations, tr->early_stopped, tr->interrupted,
                           p->dev_patience, tr->best_x && tr->best_iter > 0 &&
                           (tr->early_stopped || tr->interrupted), tr->best_iter,
@@ -744,34 +815,44 @@ static enum crftag_status train_weights_to_model(struct trainer *tr,
 }
 
 static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
-                              struct crftag_model **init, int phase, struct crftag_model **out,
-                              struct crftag_error *err);
+                              struct crftag_corpus **own, struct crftag_model **init, int phase,
+                              struct crftag_model **out, struct crftag_error *err);
 
 enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err)
 {
-    return fit(c, p, NULL, 0, out, err);
+    return fit(c, p, NULL, NULL, 0, out, err);
+}
+
+enum crftag_status train_fit_own(const struct crftag_corpus *c,
+                                 const struct crftag_train_params *p,
+                                 struct crftag_corpus **own,
+                                 struct crftag_model **out, struct crftag_error *err)
+{
+    return fit(c, p, own, NULL, 0, out, err);
 }
 
 enum crftag_status train_fit_first(const struct crftag_corpus *c,
                                    const struct crftag_train_params *p,
+                                   struct crftag_corpus **own,
                                    struct crftag_model **out, struct crftag_error *err)
 {
-    return fit(c, p, NULL, 1, out, err);
+    return fit(c, p, own, NULL, 1, out, err);
 }
 
 enum crftag_status train_fit_from(const struct crftag_corpus *c,
                                   const struct crftag_train_params *p,
+                                  struct crftag_corpus **own,
                                   struct crftag_model **init, struct crftag_model **out,
                                   struct crftag_error *err)
 {
-    return fit(c, p, init, 0, out, err);
+    return fit(c, p, own, init, 0, out, err);
 }
 
 static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag_train_params *p,
-                              struct crftag_model **init, int phase, struct crftag_model **out,
-                              struct crftag_error *err)
+                              struct crftag_corpus **own, struct crftag_model **init, int phase,
+                              struct crftag_model **out, struct crftag_error *err)
 {
     if (out)
         *out = NULL;
@@ -786,6 +867,19 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     struct crftag_model *m = tr.m;
     if (st != CRFTAG_OK)
         goto fail;
+    /* the sentences are in tr.td now: a corpus handed over goes before the
+     * optimizer's memory is taken (its sizes are kept for the model) */
+    tr.c_nsent = c->nsent;
+    tr.c_ntok = c->ntok;
+    if (own && *own == c && p->dev != c) {     /* (dev data are read at every iteration) */
+        if (tdata_own(&tr.td)) {
+            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            goto fail;
+        }
+        crftag_corpus_free(*own);
+        *own = NULL;
+        c = NULL;
+    }
     x = lbfgs_malloc((int)tr.nparams);
     if (!x) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr.nparams);
@@ -820,7 +914,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     if (st == CRFTAG_OK && p->comm)
         st = dist_same(p->comm, x, tr.nparams, err);
     if (st == CRFTAG_OK)
-        st = train_weights_to_model(&tr, c, x, reason, err);
+        st = train_weights_to_model(&tr, x, reason, err);
     if (st != CRFTAG_OK)
         goto fail;
     /* the first training of bias auto hands its weights on unrounded (the

@@ -26,10 +26,16 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
                              struct crftag_model **out, struct crftag_error *err);
 
+/* The train_fit* calls with *own == c (or own NULL): a corpus the caller
+ * hands over.  It is freed, and *own set to NULL, as soon as the training
+ * data are built (before the optimizer's memory is taken); on an earlier
+ * failure it is left to the caller. */
+
 /* train_fit for the first training of bias "auto": its progress lines have
  * crftag_progress.phase 1. */
 enum crftag_status train_fit_first(const struct crftag_corpus *c,
                                    const struct crftag_train_params *p,
+                                   struct crftag_corpus **own,
                                    struct crftag_model **out, struct crftag_error *err);
 
 /* train_fit starting from the weights of *init (as p->init, which it
@@ -38,7 +44,14 @@ enum crftag_status train_fit_first(const struct crftag_corpus *c,
  * taken. */
 enum crftag_status train_fit_from(const struct crftag_corpus *c,
                                   const struct crftag_train_params *p,
+                                  struct crftag_corpus **own,
                                   struct crftag_model **init, struct crftag_model **out,
                                   struct crftag_error *err);
+
+/* train_fit of a corpus handed over (as train_fit_from's own) */
+enum crftag_status train_fit_own(const struct crftag_corpus *c,
+                                 const struct crftag_train_params *p,
+                                 struct crftag_corpus **own,
+                                 struct crftag_model **out, struct crftag_error *err);
 
 #endif

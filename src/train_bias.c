@@ -3,6 +3,8 @@
  * for "auto" (pipeline layer).
  *
  *   crftag_train(c, p):  p->bias not "auto"  ->  train_fit(c, p)
+ *   (crftag_train_take: the same, the corpus freed once the final
+ *   training's data are built; the 90 % copy of step 2 goes the same way)
  *                        p->bias == "auto":
  *     1. hold out 5 blocks of 2 % of the sentences each: sentence s of N is
  *        held out when (s * 50 / N) % 10 == 9.  Blocks, not every k-th
@@ -229,7 +231,8 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         /* a looser stopping rule: the held-out F1 is flat long before the
          * objective settles, and this training only ranks the biases */
         q.delta = p->delta * BIAS_DELTA_SCALE;
-        st = train_fit_first(rest, &q, &m, err);   /* progress: phase 1 */
+        /* rest goes once its training data are built */
+        st = train_fit_first(rest, &q, &rest, &m, err);   /* progress: phase 1 */
     }
     crftag_corpus_free(rest);
     if (st != CRFTAG_OK)
@@ -279,9 +282,10 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     return st;
 }
 
-enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
-                                   const struct crftag_train_params *params, size_t size,
-                                   struct crftag_model **out, struct crftag_error *err)
+/* crftag_train_sz, and crftag_train_take_sz when own is given (*own == c) */
+static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag_corpus **own,
+                                    const struct crftag_train_params *params, size_t size,
+                                    struct crftag_model **out, struct crftag_error *err)
 {
     /* the caller's params over the defaults: fields past its size keep them */
     struct crftag_train_params whole, *p = NULL;
@@ -291,7 +295,7 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
         p = &whole;
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
-        return train_fit(c, p, out, err);
+        return train_fit_own(c, p, own, out, err);
     if (out)
         *out = NULL;
     err_clear(err);
@@ -310,7 +314,7 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     }
     struct crftag_train_params q = *p;
     q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
-    st = train_fit_from(c, &q, &first, out, err);
+    st = train_fit_from(c, &q, own, &first, out, err);
     crftag_model_free(first);   /* when train_fit_from failed before taking it */
     if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {
         crftag_model_free(*out);
@@ -318,5 +322,22 @@ enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
     }
     if (st == CRFTAG_OK)         /* both trainings */
         (*out)->meta.train_seconds = util_now() - t0;
+    return st;
+}
+
+enum crftag_status crftag_train_sz(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *params, size_t size,
+                                   struct crftag_model **out, struct crftag_error *err)
+{
+    return train_any(c, NULL, params, size, out, err);
+}
+
+enum crftag_status crftag_train_take_sz(struct crftag_corpus *c,
+                                        const struct crftag_train_params *params, size_t size,
+                                        struct crftag_model **out, struct crftag_error *err)
+{
+    struct crftag_corpus *own = c;
+    enum crftag_status st = train_any(c, &own, params, size, out, err);
+    crftag_corpus_free(own);     /* NULL when the training freed it */
     return st;
 }

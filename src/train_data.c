@@ -447,8 +447,22 @@ out:
     return st;
 }
 
+int tdata_own(struct tdata *td)
+{
+    if (td->sent_own || !td->sent_start)
+        return 0;
+    size_t *own = util_malloc(td->nsent + 1, sizeof *own);
+    if (!own)
+        return -1;
+    memcpy(own, td->sent_start, (td->nsent + 1) * sizeof *own);
+    td->sent_own = own;
+    td->sent_start = own;
+    return 0;
+}
+
 void tdata_free(struct tdata *td)
 {
+    free(td->sent_own);
     free(td->tok_start);
     free(td->val_start);
     free(td->val);
@@ -767,9 +781,9 @@ void tdata_token_w(const struct crftag_model *m, const struct tdata *td, size_t 
         if (mode == 0)
             for (uint32_t q = q0; q < q1; q++)
                 row[m->pair_label[q]] += a * v[q];
-        else
+        else    /* rounded: the sums are exact (train_quantize) */
             for (uint32_t q = q0; q < q1; q++)
-                v[q] += a * row[m->pair_label[q]];
+                v[q] += train_quantize(a * row[m->pair_label[q]]);
     }
 }
 

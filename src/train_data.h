@@ -12,6 +12,8 @@
 #define CRFTAG_TRAIN_DATA_H
 
 #include <stddef.h>
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include "crftag.h"
 
@@ -23,7 +25,7 @@ struct htab;
 /* Training data in dense form. */
 struct tdata {
     size_t nsent, ntok;
-    const size_t *sent_start;    /* [nsent+1] (the corpus's) */
+    const size_t *sent_start;    /* [nsent+1] (the corpus's, or sent_own) */
     size_t *tok_start;           /* [ntok+1] into pk */
     uint16_t *pk;                /* attribute ids of every token, packed (below) */
     size_t nids;                 /* attribute ids in pk */
@@ -33,7 +35,12 @@ struct tdata {
     double *val;                 /* weighted attributes (FEAT_ATTRS, a weight not 1): */
                                  /* the weight of every id of pk, in pk's order; else NULL */
     size_t *val_start;           /* [ntok+1] token t's weights at val + val_start[t] */
+    size_t *sent_own;            /* NULL, or sent_start's own copy (tdata_own) */
 };
+
+/* Copies sent_start, the one array td borrows from its corpus, so that the
+ * corpus can be freed; -1 when out of memory (td unchanged). */
+int tdata_own(struct tdata *td);
 
 /* Names of the provisional attribute ids of train_map: id a's name at
  * text + off[a]. */
@@ -145,6 +152,28 @@ enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L
                                      struct crftag_error *err);
 
 void tdata_free(struct tdata *td);
+
+/* The gradient's and the objective's terms are rounded to multiples of
+ * 2^-28 (TRAIN_QUANTUM) before they are summed: sums of such multiples are
+ * exact in double while they stay below 2^25 in magnitude, so they do not
+ * depend on the order of the additions, which the number of threads and
+ * of ranks decides.  The whole optimization then runs the same to the bit
+ * for any number of threads or ranks.  A term is off by at most 2^-29
+ * (1.9e-9); larger sums round as any double sum does. */
+#define TRAIN_QUANTUM (1.0 / 268435456.0)
+static inline double train_quantize(double v)
+{
+    double r = v * 268435456.0;
+#if FLT_EVAL_METHOD == 0
+    /* round to the nearest integer: adding and subtracting 1.5 * 2^52 (no
+     * library call; |r| < 2^51, so the sum's unit is 1) */
+    if (r < 0x1p51 && r > -0x1p51)
+        r = (r + 0x1.8p52) - 0x1.8p52;
+#else
+    r = nearbyint(r);
+#endif
+    return r * TRAIN_QUANTUM;
+}
 
 /* Token t's attributes with td->val (weights): mode 0 adds w * v[q] to
  * row[label of q] (state), mode 1 adds w * row[label of q] to v[q]

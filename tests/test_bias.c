@@ -188,12 +188,84 @@ static void test_bias_in_model(void **state)
     crftag_model_free(m);
 }
 
+/* 120 sentences (the 30 of the slice four times): enough for bias "auto"
+ * to hold some out and train first on the rest */
+static struct crftag_corpus *corpus_120(void)
+{
+    struct crftag_corpus *c = load_corpus("tests/data/corpus_wikiser_30.txt");
+    struct crftag_error err;
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(crftag_corpus_read(c, "tests/data/corpus_wikiser_30.txt", &err),
+                         CRFTAG_OK);
+    return c;
+}
+
+/* crftag_train_take trains the model crftag_train trains (with bias "auto",
+ * whose final training frees the corpus, and with a fixed bias); on
+ * failure, and with the corpus as its own dev data, it frees the corpus
+ * too (make asan and valgrind see a leak or a use after free). */
+static void test_train_take(void **state)
+{
+    (void)state;
+    const char *biases[] = { CRFTAG_BIAS_AUTO, "0" };
+    for (int b = 0; b < 2; b++) {
+        struct crftag_train_params p;
+        crftag_train_params_init(&p);
+        p.max_iter = 20;
+        p.threads = 2;
+        p.bias = biases[b];
+        struct crftag_error err;
+        struct crftag_corpus *c = corpus_120();
+        struct crftag_model *m1, *m2;
+        enum crftag_status st = crftag_train(c, &p, &m1, &err);
+        if (st != CRFTAG_OK)
+            fail_msg("bias %s: %s", biases[b], err.msg);
+        crftag_corpus_free(c);
+        assert_int_equal(crftag_train_take(corpus_120(), &p, &m2, &err), CRFTAG_OK);
+        struct crftag_model_info i1, i2;
+        crftag_model_get_info(m1, &i1);
+        crftag_model_get_info(m2, &i2);
+        assert_int_equal(i1.iterations, i2.iterations);
+        assert_true(i1.final_objective == i2.final_objective);
+        assert_int_equal(i2.train_sentences, 120);
+        assert_int_equal(i1.train_tokens, i2.train_tokens);
+        size_t nl = crftag_model_num_labels(m1);
+        assert_int_equal(nl, crftag_model_num_labels(m2));
+        for (uint32_t y = 0; y < nl; y++)
+            assert_true(crftag_model_label_bias(m1, y) == crftag_model_label_bias(m2, y));
+        struct crftag_tagger *t1, *t2;
+        uint32_t ids1[NS], ids2[NS];
+        assert_int_equal(crftag_tagger_new(m1, &t1), CRFTAG_OK);
+        assert_int_equal(crftag_tagger_new(m2, &t2), CRFTAG_OK);
+        assert_int_equal(crftag_tagger_tag(t1, SENT, NS, 1, ids1, NULL, NULL), CRFTAG_OK);
+        assert_int_equal(crftag_tagger_tag(t2, SENT, NS, 1, ids2, NULL, NULL), CRFTAG_OK);
+        assert_memory_equal(ids1, ids2, sizeof ids1);
+        crftag_tagger_free(t1);
+        crftag_tagger_free(t2);
+        crftag_model_free(m1);
+        crftag_model_free(m2);
+
+        /* the corpus as its own dev data: freed at the end */
+        c = corpus_120();
+        p.dev = c;
+        assert_int_equal(crftag_train_take(c, &p, &m2, &err), CRFTAG_OK);
+        crftag_model_free(m2);
+        p.dev = NULL;
+        /* a failure (a bias that names no label) frees it too */
+        p.bias = "Nothing=1";
+        m2 = (struct crftag_model *)&p;
+        assert_int_equal(crftag_train_take(corpus_120(), &p, &m2, &err), CRFTAG_ERR_INVALID);
+        assert_null(m2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_decode_with_bias),
         cmocka_unit_test(test_bias_in_model),
+        cmocka_unit_test(test_train_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <lbfgs.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -22,7 +23,8 @@
 /* ---- test functions ---------------------------------------------------- */
 
 struct fn {
-    int kind;          /* 0 quadratic, 1 Rosenbrock, 2 logistic regression, 3 barrier */
+    int kind;          /* 0 quadratic, 1 Rosenbrock, 2 logistic regression, 3 barrier, */
+                       /* 4 quadratic + 100 with rounding noise                        */
     size_t n;
     double *a, *c;     /* quadratic: curvatures and minimum */
     int evals;
@@ -92,12 +94,27 @@ static double f_barrier(struct fn *F, const double *x, double *g)
     return (x[0] - 0.9) * (x[0] - 0.9);
 }
 
+/* 100 + the quadratic, plus -4 .. 4 units of DBL_EPSILON * 100 chosen by
+ * the bits of x: the rounding noise of a long sum, which hides the decrease
+ * of any step near the minimum (there f - f* is below 1e-18) */
+static double f_noisy(struct fn *F, const double *x, double *g)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < F->n; i++) {
+        uint64_t b;
+        memcpy(&b, &x[i], sizeof b);
+        h = (h ^ b) * 1099511628211ULL;
+    }
+    return 100.0 + f_quadratic(F, x, g) + (double)((int)(h >> 33) % 9 - 4) * 100.0 * DBL_EPSILON;
+}
+
 static double evaluate(void *inst, const double *x, double *g, size_t n)
 {
     struct fn *F = inst;
     assert_int_equal(n, F->n);
     F->evals++;
-    double f = F->kind == 0   ? f_quadratic(F, x, g)
+    double f = F->kind == 4   ? f_noisy(F, x, g)
+               : F->kind == 0 ? f_quadratic(F, x, g)
                : F->kind == 1 ? f_rosenbrock(F, x, g)
                : F->kind == 2 ? f_logistic(F, x, g)
                               : f_barrier(F, x, g);
@@ -262,6 +279,31 @@ static void test_same_minimum_as_liblbfgs(void **state)
     assert_true(fabs(fx - fl) < 1e-10 * fabs(fl));
     for (int i = 0; i < 30; i++)
         assert_true(fabs(x[i] - xl[i]) < 1e-6);
+}
+
+/* At the objective's rounding floor: f is 100 + a quadratic with noise of a
+ * few units in the last place, so that near the minimum the objective
+ * cannot show a decrease; the gradient still leads to the minimum, and the
+ * line search accepts by its slopes (approximate Wolfe conditions) instead
+ * of failing. */
+static void test_rounding_floor(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    quadratic(&s.F, 10);
+    s.F.kind = 4;
+    double x[10] = {0};
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 1e-10;
+    double fx;
+    enum optim_status st = optim_lbfgs(10, x, &fx, evaluate, progress, &s.F, &p);
+    print_message("  rounding floor: %s after %d iterations\n", optim_reason(st), s.R.last_k);
+    assert_int_equal(st, OPTIM_CONVERGED);
+    for (int i = 0; i < 10; i++)
+        assert_true(fabs(x[i] - s.F.c[i]) < 1e-9);
+    fn_free(&s.F);
 }
 
 /* ---- parts ----------------------------------------------------------------- */
@@ -494,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_quadratic),
         cmocka_unit_test(test_rosenbrock),
         cmocka_unit_test(test_same_minimum_as_liblbfgs),
+        cmocka_unit_test(test_rounding_floor),
         cmocka_unit_test(test_parts_identical),
         cmocka_unit_test(test_already_minimized),
         cmocka_unit_test(test_cancel),

@@ -433,7 +433,9 @@ int cmd_train(int argc, char **argv)
     catch_signals(&o);
 
     int auto_bias = p->bias && strcmp(p->bias, CRFTAG_BIAS_AUTO) == 0;
-    enum crftag_status st = crftag_train(c, p, &m, &err);
+    /* the library frees the corpus once the training data are built */
+    enum crftag_status st = crftag_train_take(c, p, &m, &err);
+    c = NULL;
     if (st == CRFTAG_ERR_CANCELED || (st == CRFTAG_OK && cli_interrupted() >= 2)) {
         if (cli_dist_rank() == 0)
             cli_errorf("training aborted; %s was not written", o.output);
@@ -445,8 +447,6 @@ int cmd_train(int argc, char **argv)
         cli_dist_abort(CLI_FAIL);    /* the other ranks may wait in a collective */
         goto out;
     }
-    crftag_corpus_free(c);
-    c = NULL;
     crftag_corpus_free(dev);
     dev = NULL;
     /* crftag-mpi: a signal that reached some ranks only counts for all */
