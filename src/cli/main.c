@@ -2,13 +2,14 @@
  * main.c - the crftag command: subcommand dispatch.
  */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-static volatile sig_atomic_t interrupted;   /* signals received, at most 2 */
+static atomic_int interrupted;               /* signals received, at most 2 */
 static volatile sig_atomic_t last_signal;
 static const char *interrupt_note;          /* said on the first signal */
 static const char *abort_note;              /* said on the second, which then exits */
@@ -16,15 +17,22 @@ static const char *abort_note;              /* said on the second, which then ex
 static void on_signal(int sig)
 {
     last_signal = sig;
-    if (interrupted < 2)
-        interrupted++;
-    /* write(2) and _exit(2) are async-signal-safe; stdio and exit(3) are not */
-    const char *note = interrupted == 1 ? interrupt_note : abort_note;
+    /* training threads can take a signal each at the same time (the mask
+     * below holds a second one back only on the thread handling the first):
+     * the count is one atomic step, so each signal gets its own number.  A
+     * lock-free atomic is async-signal-safe, as are write(2) and _exit(2);
+     * stdio and exit(3) are not. */
+    int n = atomic_fetch_add(&interrupted, 1) + 1;
+    if (n > 2) {
+        atomic_store(&interrupted, 2);
+        n = 2;
+    }
+    const char *note = n == 1 ? interrupt_note : abort_note;
     if (note) {
         ssize_t r = write(STDERR_FILENO, note, strlen(note));
         (void)r;
     }
-    if (interrupted == 2 && abort_note)
+    if (n == 2 && abort_note)
         _exit(128 + sig);
 }
 
@@ -33,8 +41,8 @@ void cli_catch_interrupts(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    /* one handler at a time: a second signal waits until the first one's
-     * note is written, so the count and the notes stay in order */
+    /* on one thread, one handler at a time: a second signal waits until the
+     * first one's note is written */
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
