@@ -820,15 +820,8 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
 
 enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
+                             struct crftag_corpus **own,
                              struct crftag_model **out, struct crftag_error *err)
-{
-    return fit(c, p, NULL, NULL, 0, out, err);
-}
-
-enum crftag_status train_fit_own(const struct crftag_corpus *c,
-                                 const struct crftag_train_params *p,
-                                 struct crftag_corpus **own,
-                                 struct crftag_model **out, struct crftag_error *err)
 {
     return fit(c, p, own, NULL, 0, out, err);
 }

@@ -24,6 +24,7 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
  * public crftag_train() chooses an "auto" bias first (train_bias.c). */
 enum crftag_status train_fit(const struct crftag_corpus *c,
                              const struct crftag_train_params *p,
+                             struct crftag_corpus **own,
                              struct crftag_model **out, struct crftag_error *err);
 
 /* The train_fit* calls with *own == c (or own NULL): a corpus the caller
@@ -47,11 +48,5 @@ enum crftag_status train_fit_from(const struct crftag_corpus *c,
                                   struct crftag_corpus **own,
                                   struct crftag_model **init, struct crftag_model **out,
                                   struct crftag_error *err);
-
-/* train_fit of a corpus handed over (as train_fit_from's own) */
-enum crftag_status train_fit_own(const struct crftag_corpus *c,
-                                 const struct crftag_train_params *p,
-                                 struct crftag_corpus **own,
-                                 struct crftag_model **out, struct crftag_error *err);
 
 #endif

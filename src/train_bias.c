@@ -2,7 +2,7 @@
  * train_bias.c - crftag_train(), and the label bias it chooses when asked
  * for "auto" (pipeline layer).
  *
- *   crftag_train(c, p):  p->bias not "auto"  ->  train_fit(c, p)
+ *   crftag_train(c, p):  p->bias not "auto"  ->  train_fit(c, p, own)
  *   (crftag_train_take: the same, the corpus freed once the final
  *   training's data are built; the 90 % copy of step 2 goes the same way)
  *                        p->bias == "auto":
@@ -295,7 +295,7 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         p = &whole;
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
-        return train_fit_own(c, p, own, out, err);
+        return train_fit(c, p, own, out, err);
     if (out)
         *out = NULL;
     err_clear(err);
