@@ -5,10 +5,14 @@ Run from the repository root with Debian's python3 and python3-sklearn:
 Data: tests/data/corpus_conll_30.txt.gz (30 CoNLL-2000 sentences) with
 sklearn-crfsuite's tutorial features (python/examples/conll2000_tutorial.py),
 and tests/data/crfsuite_conll_30.txt (the same sentences as CRFsuite
-attributes), whose model the crftag program trains too.
+attributes), whose model the crftag program trains too; the first 200
+sentences of corpora/wikiser-train.txt.gz, on which the defaults of
+crftag.train() and of `crftag train` train the same model.
 """
+import gzip
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,43 @@ from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 BIN = os.environ.get("CRFTAG_BIN", "build/crftag")
 CONLL30 = "tests/data/corpus_conll_30.txt.gz"
 CS30 = "tests/data/crfsuite_conll_30.txt"
+WIKISER_TRAIN = "corpora/wikiser-train.txt.gz"
+
+
+def wikiser_sentences(path, k):
+    """The first k sentences of a WikiSER file (<s> ... </s> blocks of
+    token<TAB>label lines, gzip) as token lists and label lists."""
+    X, y = [], []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line == "<s>":
+                xs, ys = [], []
+            elif line == "</s>":
+                X.append(xs)
+                y.append(ys)
+                if len(X) == k:
+                    break
+            elif line:
+                tok, lab = line.rsplit("\t", 1)
+                xs.append(tok)
+                ys.append(lab)
+    return X, y
+
+
+def write_wikiser(path, X, y):
+    with open(path, "w", encoding="utf-8") as f:
+        for xs, ys in zip(X, y):
+            f.write("<s>\n" + "".join("%s\t%s\n" % t for t in zip(xs, ys)) + "</s>\n")
+
+
+def info_text(path):
+    """`crftag info` of a model file without what differs between two runs
+    of the same training: the file name and the training time."""
+    out = subprocess.run([BIN, "info", path], check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    out = "\n".join(line for line in out.splitlines() if not line.startswith("model:"))
+    return re.sub(r"iterations, [0-9.]+ s,", "iterations, (time),", out)
 
 
 def crfsuite_items(path):
@@ -170,6 +211,61 @@ class TestTraining(unittest.TestCase):
                                places=6)
         with self.assertRaises(crftag.CrftagError):
             crftag.train(words, self.y, clusters="/nonexistent/clusters.txt")
+
+    def test_train_defaults_are_the_programs(self):
+        """crftag.train() with no option and `crftag train` with none train
+        the same model: the same label bias (chosen by "auto"), clusters,
+        lexicon folds, c1, c2, min_freq and stopping rule (to convergence)."""
+        X, y = wikiser_sentences(WIKISER_TRAIN, 200)
+        self.assertEqual(len(X), 200)
+        train, test = (X[:150], y[:150]), X[150:]
+        m = crftag.train(*train)
+        with tempfile.TemporaryDirectory() as d:
+            data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
+            write_wikiser(data, *train)
+            subprocess.run([BIN, "train", "--quiet", "-o", path, data], check=True)
+            prog = crftag.Model(path)
+            want = info_text(path)
+            m.save(path)
+            got = info_text(path)
+        # the program's defaults chose a bias on these sentences: the
+        # comparison covers it (a training with bias "0" stores none)
+        self.assertTrue(prog.bias)
+        self.assertRegex(want, r"\n  B-Application +[0-9]+  bias \+")
+        self.assertIn("converged", prog.info["stop_reason"])
+        self.assertEqual(m.bias, prog.bias)
+        self.assertEqual(got, want)
+        info, pinfo = m.info, prog.info
+        self.assertAlmostEqual(info.pop("final_objective"), pinfo.pop("final_objective"),
+                               places=6)
+        self.assertEqual(info, pinfo)
+        self.assertEqual([m.tag(x) for x in test], [prog.tag(x) for x in test])
+        # what these assertions tell apart: no bias, or the lexicon of each
+        # sentence's own entities, give another model
+        zero = crftag.train(*train, bias="0")
+        self.assertEqual(zero.bias, {})
+        self.assertNotEqual(zero.info["iterations"], m.info["iterations"])
+        own = crftag.train(*train, bias="0", lexicon_folds=0, max_iterations=5)
+        folds = crftag.train(*train, bias="0", max_iterations=5)
+        self.assertNotEqual(own.info["final_objective"], folds.info["final_objective"])
+
+    def test_estimator_fits_crfsuites_objective(self):
+        """crftag.sklearn.CRF() stores no label bias by default (CRFsuite's
+        objective, as sklearn-crfsuite fits it; its docstring says why), and
+        its other defaults are the program's: the model of `crftag train
+        --bias 0`."""
+        X, y = wikiser_sentences(WIKISER_TRAIN, 150)
+        crf = CRF().fit(X, y)
+        self.assertEqual(crf.model_.bias, {})
+        with tempfile.TemporaryDirectory() as d:
+            data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
+            write_wikiser(data, X, y)
+            subprocess.run([BIN, "train", "--quiet", "--bias", "0", "-o", path, data],
+                           check=True)
+            want = info_text(path)
+            crf.model_.save(path)
+            self.assertEqual(info_text(path), want)
+        self.assertTrue(CRF(bias="auto").fit(X, y).model_.bias)
 
     def test_tokens_and_errors(self):
         words = [[t[0] for t in s] for s in read_conll(CONLL30)]

@@ -90,7 +90,12 @@ class _ModelInfo(ctypes.Structure):
                 ("min_freq", ctypes.c_uint32), ("train_seconds", ctypes.c_double),
                 ("final_objective", ctypes.c_double), ("train_sentences", ctypes.c_size_t),
                 ("train_tokens", ctypes.c_size_t), ("stop_reason", ctypes.c_char_p),
-                ("num_cluster_words", ctypes.c_size_t), ("num_clusters", ctypes.c_size_t)]
+                ("num_cluster_words", ctypes.c_size_t), ("num_clusters", ctypes.c_size_t),
+                ("num_user_lexicon_entries", ctypes.c_size_t),
+                ("num_user_lexicon_types", ctypes.c_size_t), ("plain_tags", ctypes.c_int),
+                ("num_lexicon_entries", ctypes.c_size_t), ("num_lexicon_types", ctypes.c_size_t)]
+
+
 class _Chunk(ctypes.Structure):
     _fields_ = [("begin", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
@@ -162,7 +167,8 @@ def _load():
                                         ctypes.POINTER(ctypes.c_char_p), E]),
         "crftag_corpus_add_sentence": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S, E]),
         "crftag_train_params_init_sz": (None, [ctypes.POINTER(_TrainParams), S]),
-        "crftag_train_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
+        "crftag_train_take_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
+        "crftag_model_label_bias": (ctypes.c_double, [P, ctypes.c_uint32]),
         "crftag_model_save_mem": (I, [P, PP, ctypes.POINTER(S), E]),
         "crftag_model_get_info_sz": (None, [P, ctypes.POINTER(_ModelInfo), S]),
         "crftag_tagger_tag_attrs": (I, [P, S, ctypes.POINTER(S),
@@ -416,17 +422,37 @@ class Model:
 
     @property
     def info(self):
-        """What `crftag info` says of the model, as a dict: features,
-        num_labels, num_attributes, num_features, iterations,
-        final_objective, stop_reason, train_sentences, train_tokens,
-        num_clusters and num_cluster_words (0 without word clusters)."""
+        """What `crftag info` says of the model, as a dict: format_version,
+        features, builtin_version (0 unless built-in features), num_labels,
+        num_attributes, num_features, bio_constrained, c1, c2, min_freq,
+        iterations, final_objective, stop_reason, train_sentences,
+        train_tokens, num_clusters and num_cluster_words (0 without word
+        clusters), num_lexicon_entries and num_lexicon_types (the lexicon
+        learned from the training labels; 0 without), and bias (as the
+        bias property)."""
         i = _ModelInfo()
         _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(i), ctypes.sizeof(i))
         out = {k: getattr(i, k) for k in (
-            "num_labels", "num_attributes", "num_features", "iterations", "final_objective",
-            "train_sentences", "train_tokens", "num_clusters", "num_cluster_words")}
+            "format_version", "builtin_version", "num_labels", "num_attributes",
+            "num_features", "c1", "c2", "min_freq", "iterations", "final_objective",
+            "train_sentences", "train_tokens", "num_clusters", "num_cluster_words",
+            "num_lexicon_entries", "num_lexicon_types")}
+        out["bio_constrained"] = bool(i.bio_constrained)
         out["features"] = i.features.decode()
         out["stop_reason"] = i.stop_reason.decode() if i.stop_reason else ""
+        out["bias"] = self.bias
+        return out
+
+    @property
+    def bias(self):
+        """{label: bias} of the labels the model stores a label bias for
+        (train's bias; "auto" stores the one it chose); empty when none.
+        Decoding adds it to the label's score."""
+        out = {}
+        for y, name in enumerate(self.labels):
+            b = _lib.crftag_model_label_bias(self._ptr, y)
+            if b != 0.0:
+                out[name] = b
         return out
 
     def _run_attrs(self, items, want_marginals):
@@ -582,23 +608,32 @@ def _corpus(X, y):
 
 
 def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, period=10,
-          min_freq=1, all_possible_states=False, bias="0", threads=0, X_dev=None, y_dev=None,
-          dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default"):
+          min_freq=1, all_possible_states=False, bias="auto", threads=0, X_dev=None, y_dev=None,
+          dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default",
+          lexicon_folds=20):
     """Trains a model on sentences X with labels y (lists of label strings).
 
-    A sentence of X is a list of token strings (crftag's built-in features,
-    or a CRF++ template given as text) or a list of items, each a dict or a
-    list of attributes (see attributes()).  c1, c2, max_iterations, epsilon,
-    delta, period and min_freq are as in crftag train (and CRFsuite's
-    L-BFGS); all_possible_states gives every attribute a weight for every
-    label; bias is the label bias ("0": none, "auto": chosen on held-out
-    data); X_dev / y_dev score each iteration and, with dev_patience > 0,
-    stop early.  clusters: word clusters for the built-in features (sentences
-    of token strings, no template): "default" takes the shipped ones, as
-    `crftag train` does ($CRFTAG_CLUSTERS, empty for none, else
-    clusters-en.txt.gz inside this package or in the source tree's models/;
-    none when neither is there), a path takes that file (`crftag clusters`'
-    format), None trains without.  Returns a Model."""
+    The defaults are those of `crftag train`.  A sentence of X is a list of
+    token strings (crftag's built-in features, or a CRF++ template given as
+    text) or a list of items, each a dict or a list of attributes (see
+    attributes()).  c1, c2, max_iterations, epsilon, delta, period,
+    min_freq and threads (0: all cores) are as in crftag train (and
+    CRFsuite's L-BFGS); all_possible_states gives every attribute a weight
+    for every label; bias is the label bias stored in the model: "auto"
+    (the default) chooses it with a first training on 90 % of the
+    sentences, scored on the other 10 % (0 for plain tags or fewer than 100
+    sentences), "0" or None trains once with none (CRFsuite's objective),
+    "X" or "TYPE=X,..." sets it.  X_dev / y_dev score each iteration and,
+    with dev_patience > 0, stop early.  lexicon: the entity lexicon learned
+    from the training labels (built-in features), matched in lexicon_folds
+    held-out folds (0: each sentence sees its own entities).  clusters:
+    word clusters for the built-in features (sentences of token strings,
+    no template): "default" takes the shipped ones, as `crftag train` does
+    ($CRFTAG_CLUSTERS, empty for none, else clusters-en.txt.gz inside this
+    package or in the source tree's models/; none when neither is there), a
+    path takes that file (`crftag clusters`' format), None trains without.
+    The sentences are copied into the library, which frees its copy as soon
+    as the training data are built (crftag_train_take).  Returns a Model."""
     lib = _load()
     p = _TrainParams()
     lib.crftag_train_params_init_sz(ctypes.byref(p), ctypes.sizeof(p))
@@ -609,6 +644,7 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
     keep = [bias.encode() if bias is not None else None]
     p.bias = keep[0]
     p.lexicon = 1 if lexicon else 0
+    p.lexicon_folds = int(lexicon_folds)
     p.bio_constraint = 1 if constrained else 0
     p.dev_patience = int(dev_patience)
     if template is not None:
@@ -628,12 +664,16 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
             p.dev = dev.value
         m = ctypes.c_void_p()
         err = _Error()
-        st = lib.crftag_train_sz(c, ctypes.byref(p), ctypes.sizeof(p), ctypes.byref(m),
-                                 ctypes.byref(err))
+        # crftag_train_take frees the corpus (on success and on failure): it
+        # is no longer ours once handed over
+        owned, c = c, None
+        st = lib.crftag_train_take_sz(owned, ctypes.byref(p), ctypes.sizeof(p),
+                                      ctypes.byref(m), ctypes.byref(err))
         if st != 0:
             _raise(st, err)
     finally:
-        lib.crftag_corpus_free(c)
+        if c is not None:
+            lib.crftag_corpus_free(c)
         if dev is not None:
             lib.crftag_corpus_free(dev)
     model = Model.__new__(Model)

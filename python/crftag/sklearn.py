@@ -21,6 +21,16 @@ all_possible_states, all_possible_transitions (crftag always weighs every
 transition: True or None is accepted, False refused).  crftag's own:
 bias (label bias, "0" by default; "auto" chooses one on held-out data),
 dev_patience (early stopping on X_dev / y_dev), threads (0: all cores).
+The other defaults are those of `crftag train` and crftag.train().
+
+The label bias is the one default that differs from `crftag train` and
+crftag.train() (both "auto"), because of what this class promises: it
+stands in for sklearn-crfsuite's CRF, whose estimator fits CRFsuite's
+objective, and with bias="0" the same parameters fit exactly that
+objective (a bias is a term CRFsuite does not have); score() is token
+accuracy, for which "auto", choosing the bias by entity F1, does not aim;
+and "auto" trains twice in every fit of cross_val_score or GridSearchCV.  Give
+bias="auto" for crftag's default.
 """
 from sklearn.base import BaseEstimator
 
@@ -30,6 +40,11 @@ __all__ = ["CRF"]
 
 
 class CRF(BaseEstimator):
+    """sklearn-crfsuite's CRF estimator on crftag (the module's docstring
+    lists the parameters).  bias="0" by default, unlike `crftag train`:
+    CRFsuite's objective, as sklearn-crfsuite fits it (see the module's
+    docstring)."""
+
     def __init__(self, algorithm="lbfgs", c1=0.0, c2=1.0, max_iterations=None, epsilon=None,
                  delta=None, period=None, min_freq=None, all_possible_states=False,
                  all_possible_transitions=None, bias="0", dev_patience=0, threads=0,
