@@ -3,7 +3,7 @@
     import crftag
     m = crftag.Model("models/wikiser.crftag")
     m.tag(["QEMU", "uses", "SPICE", "."])      # ['B-Application', 'O', 'B-Protocol', 'O']
-    m.tag_text("Install Docker on Ubuntu.")   # [Span(start=8, end=14, label='Application', ...)]
+    m.tag_text("Install Docker on Ubuntu.")   # [Span(start=8, end=14, label='Language', ...)]
     m.marginals(["QEMU", "uses"])            # [[P(label) for label in m.labels], ...]
     m.tag_prob(["QEMU", "uses"])             # (['B-Application', 'O'], P(labelling))
     m.entities(["QEMU", "uses", "SPICE"])    # [(0, 1, 'Application', P(entity)), ...]
