@@ -71,9 +71,9 @@ def main():
     run("a paragraph is answered at its blank line", tag + ["--format", "spans"], [
         ("Developers edit code in Visual\nStudio Code every day.\n\n",
          lambda l: any("Visual Studio Code" in x for x in l), lambda l: True),
-        ("Docker\nCompose runs on Linux.\n\n",
+        ("Google\nChrome runs on Linux.\n\n",
          lambda l: any("Linux" in x for x in l),
-         lambda l: any(x.split("\t")[3] == "Docker Compose" for x in l)),
+         lambda l: any(x.split("\t")[3] == "Google Chrome" for x in l)),
     ])
     def one_record(want_id):
         return lambda l: json.loads(l[0]).get("id") == want_id and \
