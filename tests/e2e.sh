@@ -876,6 +876,19 @@ printf 'QEMU\tB-Application\textra\nruns\tO\tx\n\n' > "$T/cols.txt"
 [ "$(head -n 1 "$T/out" | cut -f1-3)" = "QEMU	B-Application	extra" ] && [ "$(head -n 1 "$T/out" | awk -F'\t' '{ print NF }')" -eq 4 ] &&
     ok "tag --tokenized: every input column, then the label" || fail "tag --tokenized: every input column, then the label"
 
+# lines and sentences longer than the writer's buffer: every column kept, byte for byte
+awk 'BEGIN { t = ""; for (i = 0; i < 10000; i++) t = t "x"
+             for (i = 0; i < 700; i++) printf "tok%d\tO\tcol%d\n", i, i
+             printf "%s\tO\tlong\nend\tO\t%s\n\n", t, t }' > "$T/longcols.txt"
+"$CRFTAG" tag --tokenized -m $M "$T/longcols.txt" > "$T/out" 2>"$T/err"
+cut -f1-3 "$T/out" > "$T/longcut"
+if [ "$(wc -l < "$T/out")" -eq 703 ] && cmp -s "$T/longcut" "$T/longcols.txt" &&
+   [ "$(awk -F'\t' 'NF && NF != 4' "$T/out" | wc -l)" -eq 0 ]; then
+    ok "tag --tokenized: a 10,000-byte token and a 22,000-byte sentence written whole"
+else
+    fail "tag --tokenized: a 10,000-byte token and a 22,000-byte sentence written whole"
+fi
+
 # co-process: each answer read before the next input is written (--lines, paragraphs,
 # jsonl plain and gzip, tokenized)
 if command -v python3 >/dev/null 2>&1; then
