@@ -146,14 +146,8 @@ static int corpus_cell(struct corpus_reader *r, const char *p, size_t len,
         UTIL_GROW(r->offs, r->offs_cap, r->noffs + 1))
         return r->failed = err_set(err, CRFTAG_ERR_NOMEM, io_path(r->io), io_lineno(r->io),
                                    "out of memory");
-    char *d = r->text + r->text_len;
-    if (len <= 16) {                       /* most cells: no call */
-        for (size_t i = 0; i < len; i++)
-            d[i] = p[i];
-    } else {
-        memcpy(d, p, len);
-    }
-    d[len] = '\0';
+    memcpy(r->text + r->text_len, p, len);
+    r->text[r->text_len + len] = '\0';
     r->offs[r->noffs++] = r->text_len;
     r->text_len += len + 1;
     return 0;
