@@ -30,7 +30,7 @@
 #include "hash.h"
 #include "util.h"
 
-#define FEAT_ROW_MAX 1000
+#define FEAT_ROW_MAX 1000           /* fits feat_template.back and .ahead */
 #define FEAT_COL_MAX 1000
 
 /* ------------------------------------------------------------------------ */
@@ -158,10 +158,10 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
         m->lit = s + lit;
         m->lit_len = j - lit;
         t->nmacro++;
-        if (row < 0 && (size_t)-row > t->back)
-            t->back = (size_t)-row;
-        if (row > 0 && (size_t)row > t->ahead)
-            t->ahead = (size_t)row;
+        if (row < 0 && -row > (long)t->back)
+            t->back = (uint16_t)-row;
+        if (row > 0 && row > (long)t->ahead)
+            t->ahead = (uint16_t)row;
         if ((size_t)col > ps->maxcol)
             ps->maxcol = (size_t)col;
         ps->anymacro = 1;
