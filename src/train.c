@@ -860,8 +860,9 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     if (st != CRFTAG_OK)
         goto fail;
     /* the first training of bias auto hands its weights on unrounded (the
-     * final training starts from them); not when L1 compacts the pairs */
-    if (phase == 1 && p->c1 <= 0 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
+     * final training starts from them; with L1, model_compact keeps those
+     * of the pairs it keeps) */
+    if (phase == 1 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
         memcpy(m->warm_w, x, tr.nparams * sizeof *x);
     free(x);
     x = NULL;
