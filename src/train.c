@@ -50,10 +50,10 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     if (!dst)
         return;
     memset(p, 0, sizeof *p);
-    p->c1 = 0.0;
-    p->c2 = 1.0;
+    p->c1 = CRFTAG_TRAIN_AUTO;    /* train_resolve */
+    p->c2 = CRFTAG_TRAIN_AUTO;
     p->max_iter = 1000;
-    p->delta = 1e-5;
+    p->delta = CRFTAG_TRAIN_AUTO;
     p->period = 10;
     p->epsilon = 1e-5;
     p->threads = 0;
@@ -67,6 +67,17 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->bias = CRFTAG_BIAS_AUTO;
     p->keep_names = 0;
     util_struct_out(dst, size, p, sizeof *p);
+}
+
+void train_resolve(struct crftag_train_params *p)
+{
+    int tpl = p->template_text != NULL;
+    if (p->c1 == CRFTAG_TRAIN_AUTO)
+        p->c1 = tpl ? 0.1 : 0.0;
+    if (p->c2 == CRFTAG_TRAIN_AUTO)
+        p->c2 = tpl ? 0.05 : 1.0;
+    if (p->delta == CRFTAG_TRAIN_AUTO)
+        p->delta = tpl ? 1e-3 : 1e-5;
 }
 
 struct trainer;
@@ -649,6 +660,12 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
                                    size_t n, double *f, double *g, size_t *out_nparams,
                                    struct crftag_error *err)
 {
+    struct crftag_train_params q;
+    if (p) {
+        q = *p;
+        train_resolve(&q);
+        p = &q;
+    }
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
     enum crftag_status st = trainer_setup(&tr, c, p, err);
