@@ -225,6 +225,8 @@ static void test_auto_bias(void **state)
                   final);
     assert_true(first > 0);
     assert_int_equal(final, (int)im.iterations);
+    /* built-in features: the default regularization is L2, CRFsuite's */
+    assert_true(im.c1 == 0.0 && im.c2 == 1.0);
     p.bias = NULL;
     assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
     double b = 0;
@@ -321,6 +323,9 @@ static void test_default_folds(void **state)
     crftag_train_params_init(&p);
     assert_true(p.lexicon_folds >= 2);
     assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);
+    /* regularization by the kind of features, resolved by crftag_train */
+    assert_true(p.c1 == CRFTAG_TRAIN_AUTO && p.c2 == CRFTAG_TRAIN_AUTO &&
+                p.delta == CRFTAG_TRAIN_AUTO);
 }
 
 int main(void)
