@@ -39,8 +39,9 @@ refuse "train needs -o" 2 "no output model" "$CRFTAG" train "$T/train.txt"
 refuse "bad number" 2 "expected a number" "$CRFTAG" train -o "$T/x" --c2 abc "$T/train.txt"
 
 # --- --help shows the defaults of the code, also after other options ---
-check "train --help" "$CRFTAG" train --c2 3 --help
-grep -q -- "--c2 X .*(default 1)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+check "train --help" "$CRFTAG" train --max-iter 3 --help
+grep -q -- "--max-iter N .*(default 1000)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+    grep -q -- "--c2 X .*(default: 0.05 with --template, else 1)$" "$T/out" &&
     grep -q -- "--bias SPEC .*(default auto)$" "$T/out" && ok "train --help prints the defaults" ||
     fail "train --help prints the defaults"
 
@@ -223,6 +224,15 @@ fi
 # --- templates ---
 printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
 check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
+# the default regularization follows the features: the elastic net with a
+# template, L2 with the built-in features; given values win
+"$CRFTAG" info "$T/t.crftag" > "$T/info.txt" 2>&1
+grep -q "^training: *c1 0.1, c2 0.05," "$T/info.txt" &&
+    ok "a template trains an elastic net by default (c1 0.1, c2 0.05)" ||
+    fail "a template trains an elastic net by default (c1 0.1, c2 0.05)"
+"$CRFTAG" train --quiet --max-iter 5 --bias 0 -o "$T/tl2.crftag" --c1 0 --c2 1 --template "$T/tpl" "$T/train.txt" &&
+    "$CRFTAG" info "$T/tl2.crftag" | grep -q "^training: *c1 0, c2 1," &&
+    ok "a template with --c1 0 --c2 1 trains L2" || fail "a template with --c1 0 --c2 1 trains L2"
 check "tag with a template model" "$CRFTAG" tag -m "$T/t.crftag" --tokenized "$T/dev.txt"
 cp "$T/out" "$T/tpl.tags"
 gzip -c "$T/tpl" > "$T/tpl.gz"
