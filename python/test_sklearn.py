@@ -249,6 +249,29 @@ class TestTraining(unittest.TestCase):
         folds = crftag.train(*train, bias="0", max_iterations=5)
         self.assertNotEqual(own.info["final_objective"], folds.info["final_objective"])
 
+    def test_template_defaults_are_the_programs(self):
+        """With a CRF++ template crftag.train() with no option trains the
+        elastic net `crftag train -t` trains by default (c1 0.1, c2 0.05,
+        delta 1e-3), the same model; a given c1 wins."""
+        X, y = wikiser_sentences(WIKISER_TRAIN, 150)
+        tpl = "U00:%x[-1,0]\nU01:%x[0,0]\nU02:%x[1,0]\n\nB\n"
+        m = crftag.train(X, y, template=tpl, bias="0")
+        with tempfile.TemporaryDirectory() as d:
+            data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
+            tfile = os.path.join(d, "w.tpl")
+            write_wikiser(data, X, y)
+            with open(tfile, "w") as f:
+                f.write(tpl)
+            subprocess.run([BIN, "train", "--quiet", "--bias", "0", "-t", tfile, "-o", path,
+                            data], check=True)
+            want = info_text(path)
+            m.save(path)
+            got = info_text(path)
+        self.assertIn("c1 0.1, c2 0.05", want)
+        self.assertEqual(got, want)
+        l2 = crftag.train(X, y, template=tpl, bias="0", c1=0, max_iterations=5)
+        self.assertEqual((l2.info["c1"], l2.info["c2"]), (0.0, 0.05))
+
     def test_estimator_fits_crfsuites_objective(self):
         """crftag.sklearn.CRF() stores no label bias by default (CRFsuite's
         objective, as sklearn-crfsuite fits it; its docstring says why), and

@@ -607,7 +607,7 @@ def _corpus(X, y):
     return c
 
 
-def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, period=10,
+def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None, period=10,
           min_freq=1, all_possible_states=False, bias="auto", threads=0, X_dev=None, y_dev=None,
           dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default",
           lexicon_folds=20):
@@ -618,7 +618,9 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
     text) or a list of items, each a dict or a list of attributes (see
     attributes()).  c1, c2, max_iterations, epsilon, delta, period,
     min_freq and threads (0: all cores) are as in crftag train (and
-    CRFsuite's L-BFGS); all_possible_states gives every attribute a weight
+    CRFsuite's L-BFGS); c1, c2 and delta left None take crftag train's
+    default for the features: with a template the elastic net (0.1, 0.05,
+    1e-3), otherwise L2 (0, 1, 1e-5); all_possible_states gives every attribute a weight
     for every label; bias is the label bias stored in the model: "auto"
     (the default) chooses it with a first training on 90 % of the
     sentences, scored on the other 10 % (0 for plain tags or fewer than 100
@@ -637,8 +639,16 @@ def train(X, y, c1=0.0, c2=1.0, max_iterations=1000, epsilon=1e-5, delta=1e-5, p
     lib = _load()
     p = _TrainParams()
     lib.crftag_train_params_init_sz(ctypes.byref(p), ctypes.sizeof(p))
-    p.c1, p.c2, p.max_iter = float(c1), float(c2), int(max_iterations)
-    p.epsilon, p.delta, p.period = float(epsilon), float(delta), int(period)
+    # None: leave crftag_train_params_init's CRFTAG_TRAIN_AUTO, resolved by
+    # the library for the kind of features
+    if c1 is not None:
+        p.c1 = float(c1)
+    if c2 is not None:
+        p.c2 = float(c2)
+    if delta is not None:
+        p.delta = float(delta)
+    p.max_iter = int(max_iterations)
+    p.epsilon, p.period = float(epsilon), int(period)
     p.min_freq, p.threads = int(min_freq), int(threads)
     p.all_labels = 1 if all_possible_states else 0
     keep = [bias.encode() if bias is not None else None]
