@@ -554,7 +554,7 @@ static void trainer_free(struct trainer *tr)
 }
 
 /* Splits sentences over threads with about equal work.  A token costs its
- * packed attribute ids (the sparse gather and scatter, td->tok_start counts
+ * packed attribute ids (the sparse gather and scatter, the token offsets count
  * them in uint16 units) plus L^2 / 64 + 1 for the dense forward-backward:
  * on CoNLL-2000 (L = 22, 19 ids a token) that balances the two threads'
  * shares of an evaluation to within 2 %, where equal token counts left the
@@ -563,11 +563,11 @@ static void train_split(struct trainer *tr)
 {
     const struct tdata *td = &tr->td;
     size_t k = tr->L * tr->L / 64 + 1;
-    size_t total = k * td->ntok + td->tok_start[td->ntok], s = 0;
+    size_t total = k * td->ntok + tdata_tok(td, td->ntok), s = 0;
     for (int i = 0; i < tr->nthreads; i++) {
         tr->w[i].s0 = s;
         size_t goal = total / (size_t)tr->nthreads * (size_t)(i + 1);
-        while (s < td->nsent && (k * td->sent_start[s] + td->tok_start[td->sent_start[s]] < goal
+        while (s < td->nsent && (k * td->sent_start[s] + tdata_tok(td, td->sent_start[s]) < goal
                                  || i == tr->nthreads - 1))
             s++;
         tr->w[i].s1 = s;
@@ -651,6 +651,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)",
                        tr->nparams);
     train_observed(m, &tr->td, tr->obs);
+    tdata_shrink(&tr->td);
 
     /* dev data: attribute ids of the model, unknown attributes dropped */
     if (p->dev && p->dev->nsent > 0) {
@@ -658,6 +659,7 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
         st = train_map(&m->feat, p->dev, &m->attrs, 0, NULL, NULL, &tr->dv, err);
         if (st != CRFTAG_OK)
             return st;
+        tdata_shrink(&tr->dv);
     }
     /* The optimizer works on attribute ids only: the hash -> id table is
      * rebuilt (model_finish) when the weights are in. */

@@ -460,10 +460,29 @@ int tdata_own(struct tdata *td)
     return 0;
 }
 
+void tdata_shrink(struct tdata *td)
+{
+    if (!td->val) {
+        free(td->label);
+        td->label = NULL;
+    }
+    if (td->tok32 || !td->tok_start || td->tok_start[td->ntok] > UINT32_MAX)
+        return;
+    uint32_t *o = util_malloc(td->ntok + 1, sizeof *o);
+    if (!o)
+        return;
+    for (size_t t = 0; t <= td->ntok; t++)
+        o[t] = (uint32_t)td->tok_start[t];
+    free(td->tok_start);
+    td->tok_start = NULL;
+    td->tok32 = o;
+}
+
 void tdata_free(struct tdata *td)
 {
     free(td->sent_own);
     free(td->tok_start);
+    free(td->tok32);
     free(td->val_start);
     free(td->val);
     free(td->pk);
