@@ -7,7 +7,8 @@
  * changed since the previous call on the same work object: exptrans is a
  * cache keyed on the bytes of trans), and the O(T L^2) work is three
  * vector-matrix products (crf_vecmat_*) over contiguous rows with no log/exp,
- * four columns to an AVX instruction where the CPU has it.
+ * four columns to an AVX instruction where the CPU has it (the last
+ * quadruple of a row masked, so that L = 22 takes 6 of them, no scalar tail).
  * Warm work buffers mean no allocation.
  *
  * Scaling (see crf.h): with c_j = max_i trans[i][j] and
@@ -190,62 +191,81 @@ void crf_vecmat_plain(size_t n, size_t L, const double *restrict v, size_t vs,
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 4, 2 or 1:
- * each column's sum is taken in the order of crf_vecmat_plain, with a
- * multiply then an add (no fused multiply-add), so the results are the same
- * to the bit. */
-__attribute__((target("avx"))) static inline void
+/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 1 to 6 (six
+ * accumulators, a broadcast and a product fit the 16 registers), the last
+ * quadruple cut to its first r columns (r = 1 to 4; masked loads read
+ * nothing past them, so nothing past the matrix).  Each column's sum is
+ * taken in the order of crf_vecmat_plain, with a multiply then an add (no
+ * fused multiply-add), so the results are the same to the bit. */
+__attribute__((target("avx"), always_inline)) static inline void
 vecmat_cols_avx(size_t n, size_t L, const double *restrict v, size_t vs,
-                const double *restrict M, double *restrict out, size_t j, int w)
+                const double *restrict M, double *restrict out, size_t j, const int W,
+                int r)
 {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    const __m256i mask = _mm256_setr_epi64x(-1, r > 1 ? -1 : 0, r > 2 ? -1 : 0,
+                                            r > 3 ? -1 : 0);
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
     const double *m = M + j;
+#define VM_LOAD(q) ((q) == W - 1 ? _mm256_maskload_pd(m + 4 * (q), mask) \
+                                 : _mm256_loadu_pd(m + 4 * (q)))
     for (size_t k = 0; k < n; k++, m += L) {
-        const __m256d a = _mm256_set1_pd(v[k * vs]);
-        s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, _mm256_loadu_pd(m)));
-        if (w > 1)
-            s1 = _mm256_add_pd(s1, _mm256_mul_pd(a, _mm256_loadu_pd(m + 4)));
-        if (w > 2) {
-            s2 = _mm256_add_pd(s2, _mm256_mul_pd(a, _mm256_loadu_pd(m + 8)));
-            s3 = _mm256_add_pd(s3, _mm256_mul_pd(a, _mm256_loadu_pd(m + 12)));
-        }
+        const __m256d a = _mm256_broadcast_sd(v + k * vs);
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, VM_LOAD(0)));
+        if (W > 1)
+            s1 = _mm256_add_pd(s1, _mm256_mul_pd(a, VM_LOAD(1)));
+        if (W > 2)
+            s2 = _mm256_add_pd(s2, _mm256_mul_pd(a, VM_LOAD(2)));
+        if (W > 3)
+            s3 = _mm256_add_pd(s3, _mm256_mul_pd(a, VM_LOAD(3)));
+        if (W > 4)
+            s4 = _mm256_add_pd(s4, _mm256_mul_pd(a, VM_LOAD(4)));
+        if (W > 5)
+            s5 = _mm256_add_pd(s5, _mm256_mul_pd(a, VM_LOAD(5)));
     }
-    _mm256_storeu_pd(out + j, s0);
-    if (w > 1)
-        _mm256_storeu_pd(out + j + 4, s1);
-    if (w > 2) {
-        _mm256_storeu_pd(out + j + 8, s2);
-        _mm256_storeu_pd(out + j + 12, s3);
-    }
+#undef VM_LOAD
+    double *o = out + j;
+#define VM_STORE(q, s) ((q) == W - 1 ? _mm256_maskstore_pd(o + 4 * (q), mask, s) \
+                                     : _mm256_storeu_pd(o + 4 * (q), s))
+    VM_STORE(0, s0);
+    if (W > 1)
+        VM_STORE(1, s1);
+    if (W > 2)
+        VM_STORE(2, s2);
+    if (W > 3)
+        VM_STORE(3, s3);
+    if (W > 4)
+        VM_STORE(4, s4);
+    if (W > 5)
+        VM_STORE(5, s5);
+#undef VM_STORE
 }
 
+/* Blocks of 16 columns while more than 24 are left, then the rest (1 to 24
+ * columns) in one block, its last quadruple masked: L = 22 is one block of 16
+ * and one of 6 (two quadruples, the second of 2 columns). */
 __attribute__((target("avx"))) static void crf_vecmat_avx(size_t n, size_t L,
                                                           const double *restrict v, size_t vs,
                                                           const double *restrict M,
                                                           double *restrict out)
 {
     size_t j = 0;
-    for (; j + 16 <= L; j += 16)
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 4);
-    if (j + 8 <= L) {
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 2);
-        j += 8;
-    }
-    if (j + 4 <= L) {
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 1);
-        j += 4;
-    }
-    for (; j < L; j++) {
-        double s0 = 0.0;
-        for (size_t k = 0; k < n; k++)
-            s0 += v[k * vs] * M[k * L + j];
-        out[j] = s0;
+    for (; L - j > 24; j += 16)
+        vecmat_cols_avx(n, L, v, vs, M, out, j, 4, 4);
+    size_t left = L - j;
+    int r = (int)((left - 1) % 4) + 1;
+    switch ((left + 3) / 4) {
+    case 1: vecmat_cols_avx(n, L, v, vs, M, out, j, 1, r); break;
+    case 2: vecmat_cols_avx(n, L, v, vs, M, out, j, 2, r); break;
+    case 3: vecmat_cols_avx(n, L, v, vs, M, out, j, 3, r); break;
+    case 4: vecmat_cols_avx(n, L, v, vs, M, out, j, 4, r); break;
+    case 5: vecmat_cols_avx(n, L, v, vs, M, out, j, 5, r); break;
+    default: vecmat_cols_avx(n, L, v, vs, M, out, j, 6, r); break;
     }
 }
 
 crf_vecmat_fn *crf_vecmat_pick(size_t L)
 {
-    return L >= 4 && __builtin_cpu_supports("avx") ? crf_vecmat_avx : crf_vecmat_plain;
+    return L >= 1 && __builtin_cpu_supports("avx") ? crf_vecmat_avx : crf_vecmat_plain;
 }
 #else
 crf_vecmat_fn *crf_vecmat_pick(size_t L)
