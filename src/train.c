@@ -100,6 +100,7 @@ struct trainer {
     size_t npairs, nparams;
     uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     struct tdense dn;            /* dense rows of the frequent long runs */
+    train_quantize_fn *quantize; /* train_quantize over arrays */
     size_t dense_cells;          /* their cells at most (dense_given), else npairs / 16 */
     int dense_given;
     const double *x;             /* current point (during evaluate) */
@@ -279,10 +280,8 @@ static void worker_run(void *arg, int part)
         /* every term rounded to a multiple of TRAIN_QUANTUM, so that the
          * sums are exact, the same for any split of the sentences */
         f_add(w->f, logz);
-        for (size_t k = 0; k < L * L; k++)
-            gtrans[k] += train_quantize(w->mtrans[k]);
-        for (size_t k = 0; k < T * L; k++)
-            w->mstate[k] = train_quantize(w->mstate[k]);
+        tr->quantize(gtrans, w->mtrans, L * L);
+        tr->quantize(NULL, w->mstate, T * L);
         for (size_t i = 0; i < T; i++) {
             train_token(m, td, t0 + i, g, w->mstate + i * L, 1, dn, w->dg);
         }
@@ -636,6 +635,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
             return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (gradient buffers)");
     }
     train_split(tr);
+    tr->quantize = train_quantize_pick();
     /* dense rows: up to npairs / 16 cells (a sixteenth of the memory of the
      * weights for each copy: the rows' weights and each worker's gradient);
      * without the memory, training goes on without them (same results) */

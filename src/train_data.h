@@ -188,6 +188,14 @@ static inline double train_quantize(double v)
     return r * TRAIN_QUANTUM;
 }
 
+/* train_quantize over n values: v[k] rounded in place (acc NULL) or added
+ * rounded to acc[k] (v unchanged).  train_quantize_pick returns the fastest
+ * version the CPU runs (AVX: four values to an instruction, in
+ * train_quantize's steps; the same bits). */
+typedef void train_quantize_fn(double *restrict acc, double *restrict v, size_t n);
+train_quantize_fn train_quantize_plain;
+train_quantize_fn *train_quantize_pick(void);
+
 /* Token t's attributes with td->val (weights): mode 0 adds w * v[q] to
  * row[label of q] (state), mode 1 adds w * row[label of q] to v[q]
  * (gradient); train.c's train_token for weighted attributes. */

@@ -21,6 +21,7 @@
 #include "labels.h"
 #include "model.h"
 #include "train.h"
+#include "train_data.h"
 #include "testutil.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
@@ -172,6 +173,47 @@ static void test_dense_rows_same_bits(void **state)
     free(g);
     free(tpl);
     crftag_corpus_free(c);
+}
+
+/* train_quantize_pick's version (AVX here when the CPU has it) rounds as
+ * train_quantize, to the bit: ties (odd and even), small negatives (+0,
+ * not -0), values at and past 2^51 units (left as they are, half units
+ * too), infinities, every length's tail; in place and added to an
+ * accumulator. */
+static void test_quantize_same_bits(void **state)
+{
+    (void)state;
+    train_quantize_fn *fast = train_quantize_pick();
+    enum { N = 67 };
+    double v[N], a[N], b[N], acc_a[N], acc_b[N];
+    const double u = TRAIN_QUANTUM;
+    const double special[] = {0.5 * u, 1.5 * u, 2.5 * u, -0.5 * u, -1.5 * u, -0.3 * u,
+                              -0.0, 0.0, 0x1p23 + 0.5 * u, 0x1p23 + 1.5 * u, 0x1p24,
+                              -0x1p24 - 0.5 * u, 0x1p26 + 0x1p-3, 1e300, -1e300,
+                              INFINITY, -INFINITY, 0.999999999, 1.0 - 0.5 * u};
+    size_t ns = sizeof special / sizeof special[0];
+    for (size_t n = 0; n <= N; n += (n < 9 ? 1 : 29)) {
+        for (size_t k = 0; k < N; k++) {
+            v[k] = k < ns ? special[k] : rnd() * (k % 3 ? 1.0 : 1e-7);
+            acc_a[k] = acc_b[k] = k * 0.25;
+        }
+        memcpy(a, v, sizeof v);
+        memcpy(b, v, sizeof v);
+        train_quantize_plain(NULL, a, n);
+        fast(NULL, b, n);
+        assert_memory_equal(a, b, sizeof a);
+        for (size_t k = 0; k < n && k < ns; k++) {
+            double q = train_quantize(v[k]);
+            assert_memory_equal(&a[k], &q, sizeof q);
+        }
+        train_quantize_plain(acc_a, v, n);
+        fast(acc_b, v, n);
+        assert_memory_equal(acc_a, acc_b, sizeof acc_a);
+    }
+    /* ties go to even: 0.5 and 2.5 units down, 1.5 up; -0.3 units gives +0 */
+    double t[4] = {0.5 * u, 1.5 * u, 2.5 * u, -0.3 * u};
+    fast(NULL, t, 4);
+    assert_true(t[0] == 0.0 && t[1] == 2 * u && t[2] == 2 * u && t[3] == 0.0 && !signbit(t[3]));
 }
 
 /* The objectives of one training, iteration by iteration. */
@@ -763,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_threads_invariance),
         cmocka_unit_test(test_dense_rows_same_bits),
+        cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
         cmocka_unit_test(test_learns_slice),
         cmocka_unit_test(test_dev_patience),
