@@ -10,44 +10,6 @@
 #include "model.h"
 #include "util.h"
 
-static void dense_add_plain(double *restrict dst, const double *restrict src, size_t L)
-{
-    for (size_t y = 0; y < L; y++)
-        dst[y] += src[y];
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-
-/* The same adds, four to an AVX instruction, the last quadruple masked (no
- * read or write past L: dst is a state row followed by the next token's). */
-__attribute__((target("avx"))) static void dense_add_avx(double *restrict dst,
-                                                         const double *restrict src, size_t L)
-{
-    size_t y = 0;
-    for (; y + 4 <= L; y += 4)
-        _mm256_storeu_pd(dst + y, _mm256_add_pd(_mm256_loadu_pd(dst + y),
-                                                _mm256_loadu_pd(src + y)));
-    if (y < L) {
-        size_t r = L - y;
-        const __m256i mask = _mm256_setr_epi64x(-1, r > 1 ? -1 : 0, r > 2 ? -1 : 0, 0);
-        _mm256_maskstore_pd(dst + y, mask,
-                            _mm256_add_pd(_mm256_maskload_pd(dst + y, mask),
-                                          _mm256_maskload_pd(src + y, mask)));
-    }
-}
-
-static tdense_add_fn *dense_add_pick(void)
-{
-    return __builtin_cpu_supports("avx") ? dense_add_avx : dense_add_plain;
-}
-#else
-static tdense_add_fn *dense_add_pick(void)
-{
-    return dense_add_plain;
-}
-#endif
-
 void tdense_free(struct tdense *d)
 {
     free(d->attr);
@@ -135,7 +97,6 @@ void tdense_build(struct tdense *d, const struct crftag_model *m, const uint32_t
     d->n = nc;
     d->L = L;
     d->lp = lp;
-    d->add = dense_add_pick();
 }
 
 void tdense_fill(struct tdense *d, const struct crftag_model *m, const double *x)

@@ -27,9 +27,6 @@
 
 struct crftag_model;
 
-/* dst[y] += src[y] for y < L */
-typedef void tdense_add_fn(double *restrict dst, const double *restrict src, size_t L);
-
 struct tdense {
     size_t n;                /* dense rows (0: none) */
     size_t L, lp;            /* labels; row length, L rounded up to 4 */
@@ -37,7 +34,6 @@ struct tdense {
     uint64_t *bits;          /* [nattr / 64 + 1] attribute a has a row */
     uint32_t *rank;          /* [nattr / 64 + 1] rows of the attributes below 64 i */
     double *x;               /* [n][lp] the weights of the rows' pairs, 0 elsewhere */
-    tdense_add_fn *add;      /* the fastest version the CPU runs */
 };
 
 /* Chooses the rows: the attributes whose run has at least max(4, L / 4)
@@ -51,7 +47,7 @@ void tdense_build(struct tdense *d, const struct crftag_model *m, const uint32_t
 void tdense_free(struct tdense *d);
 
 /* Row of attribute a plus 1, or 0 when it has none. */
-static inline size_t tdense_find(const struct tdense *d, uint32_t a)
+__attribute__((always_inline)) static inline size_t tdense_find(const struct tdense *d, uint32_t a)
 {
     uint64_t w = d->bits[a >> 6];
     uint64_t b = UINT64_C(1) << (a & 63);
