@@ -338,9 +338,88 @@ static void crf_fb_log(size_t T, size_t L, const double *state, const double *tr
     }
 }
 
+/* The scaled forward-backward is compiled twice, as such and for AVX
+ * (crf_forward_backward chooses): its elementwise products run in
+ * quadruples of GCC's vector type (SSE2 pairs in the plain version), each
+ * value the same multiply as the scalar loop's; the sums stay scalar loops,
+ * in their order.  The same bits either way. */
+#define CRF_INLINE __attribute__((always_inline)) static inline
+
+typedef double crf_v4 __attribute__((vector_size(32)));
+
+/* d[j] = a[j] * b[j] (d may be a or b) */
+CRF_INLINE void v_mul(size_t L, double *d, const double *a, const double *b)
+{
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y;
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x *= y;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] = a[j] * b[j];
+}
+
+/* d[j] *= s */
+CRF_INLINE void v_scale(size_t L, double *d, double s)
+{
+    const crf_v4 sv = {s, s, s, s};
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, d + j, sizeof x);
+        x *= sv;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] *= s;
+}
+
+/* g[j] *= b[j] * s */
+CRF_INLINE void v_mul_scaled(size_t L, double *g, const double *b, double s)
+{
+    const crf_v4 sv = {s, s, s, s};
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y;
+        memcpy(&x, g + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x *= y * sv;
+        memcpy(g + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        g[j] *= b[j] * s;
+}
+
+/* d[j] += a[j] * b[j] (a multiply, then an add) */
+CRF_INLINE void v_add_mul(size_t L, double *d, const double *a, const double *b)
+{
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y, z;
+        memcpy(&x, d + j, sizeof x);
+        memcpy(&y, a + j, sizeof y);
+        memcpy(&z, b + j, sizeof z);
+        x += y * z;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] += a[j] * b[j];
+}
+
+CRF_INLINE double v_sum(size_t L, const double *a)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < L; j++)
+        s += a[j];
+    return s;
+}
+
 /* Forward, t = 0 of crf_forward_backward: x[0] = exp(state[0] - m),
  * alpha[0] = x[0] / C, scale[0] = C; returns log C + m. */
-static inline double crf_forward0(size_t L, const double *state, double *x, double *alpha,
+CRF_INLINE double crf_forward0(size_t L, const double *state, double *x, double *alpha,
                                   double *scale)
 {
     double m = state[0];
@@ -353,16 +432,14 @@ static inline double crf_forward0(size_t L, const double *state, double *x, doub
         alpha[j] = e;
         C += e;
     }
-    double inv = 1.0 / C;
-    for (size_t j = 0; j < L; j++)
-        alpha[j] *= inv;
+    v_scale(L, alpha, 1.0 / C);
     scale[0] = C;
     return log(C) + m;
 }
 
 /* Backward: g_t = x_t beta_t / C_t (in place in x), beta[t-1] = E g_t
  * (computed as g_t^T E^T, over the rows of E^T). */
-static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const double *ET,
+CRF_INLINE void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const double *ET,
                                 const double *scale, double *x, double *beta)
 {
     double *bt = beta + (T - 1) * L;
@@ -371,9 +448,7 @@ static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const
     for (size_t t = T - 1; t > 0; t--) {
         double *g = x + t * L, *bp = beta + (t - 1) * L;
         const double *b = beta + t * L;
-        double inv = 1.0 / scale[t];
-        for (size_t j = 0; j < L; j++)
-            g[j] *= b[j] * inv;
+        v_mul_scaled(L, g, b, 1.0 / scale[t]);
         vecmat(L, L, g, 1, ET, bp);
     }
 }
@@ -381,24 +456,22 @@ static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const
 /* State marginals ms[t][j] = alpha[t][j] beta[t][j] (ms may be beta itself
  * when the caller does not want them), with the sum-to-one check that guards
  * against overflow in beta: -1 when a row fails it, else 0. */
-static inline int crf_state_marginals(size_t T, size_t L, const double *alpha,
+CRF_INLINE int crf_state_marginals(size_t T, size_t L, const double *alpha,
                                       const double *beta, double *ms)
 {
     for (size_t t = 0; t < T; t++) {
         const double *a = alpha + t * L, *b = beta + t * L;
-        double *p = ms + t * L, sum = 0.0;
-        for (size_t j = 0; j < L; j++) {
-            p[j] = a[j] * b[j];
-            sum += p[j];
-        }
+        double *p = ms + t * L;
+        v_mul(L, p, a, b);
+        double sum = v_sum(L, p);
         if (!(fabs(sum - 1.0) <= CRF_SUM_TOL))
             return -1;
     }
     return 0;
 }
 
-int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
-                         double *logz, double *mstate, double *mtrans, struct crf_work *w)
+CRF_INLINE int crf_fb(size_t T, size_t L, const double *state, const double *trans,
+                      double *logz, double *mstate, double *mtrans, struct crf_work *w)
 {
     if (T == 0) {
         *logz = 0.0;
@@ -437,18 +510,13 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
         for (size_t j = 0; j < L; j++)
             xt[j] = exp(st[j] + c[j] - m);
         vecmat(L, L, ap, 1, E, at);
-        double C = 0.0;
-        for (size_t j = 0; j < L; j++) {
-            at[j] *= xt[j];
-            C += at[j];
-        }
+        v_mul(L, at, at, xt);
+        double C = v_sum(L, at);
         if (!(C > 0.0)) {                 /* only NaN input gets here */
             crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
             return 0;
         }
-        double inv = 1.0 / C;
-        for (size_t j = 0; j < L; j++)
-            at[j] *= inv;
+        v_scale(L, at, 1.0 / C);
         scale[t] = C;
         lz += log(C) + m;
     }
@@ -469,11 +537,36 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
     if (mtrans && T > 1) {
         for (size_t i = 0; i < L; i++) {
             vecmat(T - 1, L, alpha + i, L, x + L, row);
-            for (size_t j = 0; j < L; j++)
-                mtrans[i * L + j] += E[i * L + j] * row[j];
+            v_add_mul(L, mtrans + i * L, E + i * L, row);
         }
     }
     return 0;
+}
+
+static int crf_fb_plain(size_t T, size_t L, const double *state, const double *trans,
+                        double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+    return crf_fb(T, L, state, trans, logz, mstate, mtrans, w);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx"))) static int crf_fb_avx(size_t T, size_t L, const double *state,
+                                                     const double *trans, double *logz,
+                                                     double *mstate, double *mtrans,
+                                                     struct crf_work *w)
+{
+    return crf_fb(T, L, state, trans, logz, mstate, mtrans, w);
+}
+#endif
+
+int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
+                         double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx"))
+        return crf_fb_avx(T, L, state, trans, logz, mstate, mtrans, w);
+#endif
+    return crf_fb_plain(T, L, state, trans, logz, mstate, mtrans, w);
 }
 
 double crf_path_score(size_t T, size_t L, const double *state, const double *trans,
