@@ -844,7 +844,8 @@ __attribute__((target("avx"))) static inline __m256d quantize4(__m256d v)
                                _mm256_cmp_pd(r, _mm256_sub_pd(_mm256_setzero_pd(), lim),
                                              _CMP_GT_OQ));
     __m256d rr = _mm256_sub_pd(_mm256_add_pd(r, big), big);
-    r = _mm256_blendv_pd(r, rr, in);
+    r = _mm256_or_pd(_mm256_and_pd(in, rr), _mm256_andnot_pd(in, r));   /* (a blend gcc
+                                                                           * 12 made lane by lane) */
     return _mm256_mul_pd(r, _mm256_set1_pd(TRAIN_QUANTUM));
 }
 
