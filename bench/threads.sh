@@ -24,7 +24,8 @@ i=0
 while [ $i -lt "$RUNS" ]; do
     for j in 1 2; do
         ${BENCH_LOCK:+flock "$BENCH_LOCK"} /usr/bin/time -f '%e' -o "$OUT/threads-$j-$i.time" \
-            "$CRFTAG" train -j $j --bias 0 --template "$TOP/tests/data/features_conll2000.tpl" \
+            "$CRFTAG" train -j $j --bias 0 --c1 0 --c2 1 --delta 1e-5 \
+            --template "$TOP/tests/data/features_conll2000.tpl" \
             -o "$OUT/threads-$j.crftag" "$TRAIN" 2> "$OUT/threads-$j-$i.err" || exit 1
         # seconds an iteration from the progress lines (iterations 2..last)
         awk '$1 == "iter" { if ($2 == 2) t0 = $NF + 0; last = $2; t1 = $NF + 0 }

@@ -272,7 +272,9 @@ static int corpus_conll_line(struct corpus_reader *r, const char *line, size_t l
                 break;
         }
     } else {                               /* split on runs of spaces */
-        for (p = line; p < end;) {
+        if (corpus_cell(r, p, (size_t)(q - p), err))   /* the first column, found above */
+            return r->failed;
+        for (p = q; p < end;) {
             while (p < end && *p == ' ')
                 p++;
             if (p == end)

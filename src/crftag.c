@@ -152,8 +152,9 @@ enum crftag_status tagger_decode(struct crftag_tagger *t, size_t n, uint32_t *ou
             for (size_t y = 0; y < L; y++)
                 t->state[i * L + y] += t->bias[y];
     }
-    if (decode_viterbi(n, L, t->state, t->trans, use_mask ? m->allowed : NULL,
-                       use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
+    /* t->tmask is t->trans masked by m->allowed (tagger_conf_init) */
+    if (decode_viterbi_tm(n, L, t->state, t->trans, use_mask ? t->tmask : NULL,
+                          use_mask ? m->allowed_start : NULL, out_ids, out_score, &t->dw))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (t->bias_on && out_score)
         for (size_t i = 0; i < n; i++)

@@ -280,31 +280,14 @@ static void decode_backtrack(size_t T, size_t L, const double *tm, uint32_t best
     }
 }
 
-int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
-                   const unsigned char *allowed, const unsigned char *start,
-                   uint32_t *y, double *score, struct decode_work *w)
+static int decode_masked(size_t T, size_t L, const double *state, const double *trans,
+                         const double *tmask, const unsigned char *start, uint32_t *y,
+                         double *score, struct decode_work *w)
 {
-    if (T == 0) {
-        if (score)
-            *score = 0.0;
-        return 0;
-    }
-    size_t tl, ll;
-    if (L == 0 || L > UINT32_MAX || util_mul(T, L, &tl) || util_mul(L, L, &ll))
-        return -1;
-    if (decode_reserve(w, tl, allowed ? ll : 0))
-        return -1;
-
-    const double *tm = trans;
-    if (allowed) {
-        double *m = w->tmask;
-        for (size_t k = 0; k < ll; k++)
-            m[k] = allowed[k] ? trans[k] : -INFINITY;
-        tm = m;
-    }
+    const double *tm = tmask ? tmask : trans;
     uint32_t best = decode_run(T, L, state, tm, start, w);
     double s = w->delta[(T - 1) * L + best];
-    if ((allowed || start) && isinf(s) && s < 0) {
+    if ((tmask || start) && isinf(s) && s < 0) {
         /* No allowed path: decode the unrestricted lattice. */
         tm = trans;
         best = decode_run(T, L, state, tm, NULL, w);
@@ -314,4 +297,53 @@ int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
     if (score)
         *score = s;
     return 0;
+}
+
+/* T, L and the work arrays checked and reserved (tmask too when allowed);
+ * 0 or -1.  *done set when T == 0 (score 0). */
+static int decode_begin(size_t T, size_t L, int mask, double *score, struct decode_work *w,
+                        int *done)
+{
+    *done = 0;
+    if (T == 0) {
+        if (score)
+            *score = 0.0;
+        *done = 1;
+        return 0;
+    }
+    size_t tl, ll;
+    if (L == 0 || L > UINT32_MAX || util_mul(T, L, &tl) || util_mul(L, L, &ll))
+        return -1;
+    return decode_reserve(w, tl, mask ? ll : 0);
+}
+
+int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
+                   const unsigned char *allowed, const unsigned char *start,
+                   uint32_t *y, double *score, struct decode_work *w)
+{
+    int done;
+    if (decode_begin(T, L, allowed != NULL, score, w, &done))
+        return -1;
+    if (done)
+        return 0;
+    const double *tm = NULL;
+    if (allowed) {
+        double *m = w->tmask;
+        for (size_t k = 0; k < L * L; k++)
+            m[k] = allowed[k] ? trans[k] : -INFINITY;
+        tm = m;
+    }
+    return decode_masked(T, L, state, trans, tm, start, y, score, w);
+}
+
+int decode_viterbi_tm(size_t T, size_t L, const double *state, const double *trans,
+                      const double *tmask, const unsigned char *start, uint32_t *y,
+                      double *score, struct decode_work *w)
+{
+    int done;
+    if (decode_begin(T, L, 0, score, w, &done))
+        return -1;
+    if (done)
+        return 0;
+    return decode_masked(T, L, state, trans, tmask, start, y, score, w);
 }

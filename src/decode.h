@@ -36,4 +36,12 @@ int decode_viterbi(size_t T, size_t L, const double *state, const double *trans,
                    const unsigned char *allowed, const unsigned char *start,
                    uint32_t *y, double *score, struct decode_work *w);
 
+/* The same with the mask already applied: tmask ([L][L], trans with -inf
+ * where not allowed; NULL: no restriction) is decoded, and trans when no
+ * path satisfies tmask and start.  Same results as decode_viterbi with the
+ * allowed that made tmask, without building it each call. */
+int decode_viterbi_tm(size_t T, size_t L, const double *state, const double *trans,
+                      const double *tmask, const unsigned char *start, uint32_t *y,
+                      double *score, struct decode_work *w);
+
 #endif

@@ -207,13 +207,16 @@ float model_weight_round(double x)
 
 enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *err)
 {
-    uint32_t na = 0, np = 0;
+    uint32_t na = 0, np = 0, np0 = m->npairs;
+    double *ww = m->warm_w;    /* compacted alike: pairs, then the transitions */
     for (uint32_t a = 0; a < m->nattr; a++) {
         uint32_t first = np;
         for (uint32_t k = m->attr_off[a]; k < m->attr_off[a + 1]; k++) {
             if (m->pair_w[k] != 0.0f) {
                 m->pair_label[np] = m->pair_label[k];
                 m->pair_w[np] = m->pair_w[k];
+                if (ww)
+                    ww[np] = ww[k];
                 np++;
             }
         }
@@ -228,6 +231,8 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
     m->attr_off[na] = np;
     m->nattr = na;
     m->npairs = np;
+    if (ww)
+        memmove(ww + np, ww + np0, m->labels.n * m->labels.n * sizeof *ww);
     return model_finish(m, err);
 }
 

@@ -224,6 +224,104 @@ static void vunpack(float *restrict s, float *restrict y, const double *restrict
     }
 }
 
+/* ---- OWL-QN (c1 > 0): the L1 term's kernels ------------------------------
+ *
+ * Andrew and Gao, "Scalable training of L1-regularized log-linear models",
+ * ICML 2007.  The objective is F(x) = f(x) + c1 |x|_1, f the caller's
+ * (smooth) one.  Its pseudo-gradient at x, gradient g of f: */
+static inline double pgrad(double x, double g, double c1)
+{
+    if (x > 0)
+        return g + c1;
+    if (x < 0)
+        return g - c1;
+    if (g + c1 < 0)
+        return g + c1;    /* moving up lowers F */
+    if (g - c1 > 0)
+        return g - c1;    /* moving down lowers F */
+    return 0.0;
+}
+
+/* d = -pg(x, g) rounded to float; returns {pg . pg, |x|_1} */
+static void vpg_neg_to_float(float *restrict d, const double *restrict x,
+                             const double *restrict g, double c1, size_t n, double r[4])
+{
+    double pp = 0, l1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = pgrad(x[i], g[i], c1);
+        d[i] = (float)-v;
+        pp += v * v;
+        l1 += fabs(x[i]);
+    }
+    r[0] = pp;
+    r[1] = l1;
+}
+
+/* w = -pg(x, g); returns e . w */
+static double vpg_neg_dotf(double *restrict w, const double *restrict x,
+                           const double *restrict g, double c1, const float *restrict e,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        w[i] = -pgrad(x[i], g[i], c1);
+    return vdotf(w, e, n);
+}
+
+/* The direction kept in the orthant the pseudo-gradient points away from:
+ * d[i] = 0 where it does not descend (d[i] pg[i] >= 0); returns pg . d */
+static double vpg_project(float *restrict d, const double *restrict x,
+                          const double *restrict g, double c1, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = pgrad(x[i], g[i], c1);
+        if ((double)d[i] * v >= 0)
+            d[i] = 0.0f;
+        s += (double)d[i] * v;
+    }
+    return s;
+}
+
+/* The line search's point: x = xp + t d, each coordinate that leaves the
+ * orthant of xp (xp's sign, or for xp[i] = 0 the sign of -pg) set to 0.
+ * With save: xp = x first.  Returns {pg(xp) . (x - xp), |x|_1}; pg(xp) from
+ * xp and its gradient gp. */
+static void vpg_step(double *restrict x, double *restrict xp, int save,
+                     const double *restrict gp, double t, const float *restrict d,
+                     double c1, size_t n, double r[4])
+{
+    double s = 0, l1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double base = save ? x[i] : xp[i];
+        if (save)
+            xp[i] = base;
+        double v = pgrad(base, gp[i], c1);
+        double orth = base != 0 ? base : -v;
+        double y = base + t * (double)d[i];
+        if (y * orth <= 0)
+            y = 0.0;
+        x[i] = y;
+        s += v * (y - base);
+        l1 += fabs(y);
+    }
+    r[0] = s;
+    r[1] = l1;
+}
+
+/* {pg . pg, |x|_1} */
+static void vpg_norm(const double *restrict x, const double *restrict g, double c1, size_t n,
+                     double r[4])
+{
+    double pp = 0, l1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = pgrad(x[i], g[i], c1);
+        pp += v * v;
+        l1 += fabs(x[i]);
+    }
+    r[0] = pp;
+    r[1] = l1;
+}
+
 /* ---- vector operations over blocks -------------------------------------- */
 
 /* An operation runs over fixed blocks of OPT_BLOCK elements; each block's
@@ -245,8 +343,26 @@ enum vop {
     V_STEP,       /* a = c + t * fc                                    */
     V_PACK,       /* a[i] = {c - a, e - ce} packed as floats; r = {y.s, */
                   /*   y.y, c.c, e.e}; ce = the previous gradient      */
-    V_UNPACK      /* fa, fb = the floats packed in c                   */
+    V_UNPACK,     /* fa, fb = the floats packed in c                   */
+    /* OWL-QN, c = x, e = g (or ce = gp), s = c1; pg the pseudo-gradient */
+    V_PG_NEG_F,   /* fa = -pg(c, e); r = {pg . pg, |c|_1}              */
+    V_PG_NEG_DOTF,/* a = -pg(c, e); r0 = fe . a                        */
+    V_PG_PROJECT, /* fa[i] = 0 where fa[i] pg[i] >= 0; r0 = pg . fa    */
+    V_PG_STEP_SAVE, /* b = a; then as V_PG_STEP                        */
+    V_PG_STEP,    /* a = b + t fc in b's orthant; r = {pg(b, ce) .     */
+                  /*   (a - b), |a|_1}                                 */
+    V_PG_NORM     /* r = {pg . pg, |c|_1}                              */
 };
+
+/* how many sums an operation returns */
+static int vop_sums(enum vop op)
+{
+    switch (op) {
+    case V_PACK: return 4;
+    case V_PG_NEG_F: case V_PG_STEP_SAVE: case V_PG_STEP: case V_PG_NORM: return 2;
+    default: return 1;
+    }
+}
 
 struct vjob {
     enum vop op;
@@ -303,6 +419,23 @@ static void vjob_part(void *arg, int part)
         case V_UNPACK:
             vunpack(j->fa + i, j->fb + i, j->c + i, len);
             break;
+        case V_PG_NEG_F:
+            vpg_neg_to_float(j->fa + i, j->c + i, j->e + i, j->s, len, r);
+            break;
+        case V_PG_NEG_DOTF:
+            r[0] = vpg_neg_dotf(j->a + i, j->c + i, j->e + i, j->s, j->fe + i, len);
+            break;
+        case V_PG_PROJECT:
+            r[0] = vpg_project(j->fa + i, j->c + i, j->e + i, j->s, len);
+            break;
+        case V_PG_STEP_SAVE:
+        case V_PG_STEP:
+            vpg_step(j->a + i, j->b + i, j->op == V_PG_STEP_SAVE, j->ce + i, j->t, j->fc + i,
+                     j->s, len, r);
+            break;
+        case V_PG_NORM:
+            vpg_norm(j->c + i, j->e + i, j->s, len, r);
+            break;
         }
     }
 }
@@ -335,7 +468,7 @@ static void vrun(const struct opt *o, const struct vjob *jp, double r[4])
     if (r) {
         r[0] = r[1] = r[2] = r[3] = 0.0;
         for (size_t k = 0; k < o->nblocks; k++)
-            for (int q = 0; q < (j.op == V_PACK ? 4 : 1); q++)
+            for (int q = 0; q < vop_sums(j.op); q++)
                 r[q] += o->sum[k][q];
     }
 }
@@ -433,6 +566,60 @@ static enum optim_status linesearch(const struct opt *o, double *x, double *f, d
     return st;
 }
 
+/* OWL-QN's line search (c1 > 0; Andrew and Gao's backtracking): from x
+ * (objective *f = f(x) + c1 |x|_1, gradient g of f) along d, which descends
+ * (dginit = pg . d < 0), each point projected on the orthant of x; accepts
+ * the first step t with F(x_t) <= F(x) + ftol pg . (x_t - x), halving from
+ * *stp.  xp and gp receive the start point and gradient; on failure x, *f
+ * and g are the start point again. */
+static enum optim_status linesearch_l1(const struct opt *o, double *x, double *f, double *g,
+                                       const float *d, double dginit, double *stp,
+                                       double *xp, double *gp)
+{
+    const struct optim_params *p = o->p;
+    size_t n = o->n;
+    double finit = *f;
+    if (!(dginit < 0))
+        return OPTIM_ERR_NOT_DESCENT;
+    vrun(o, &(struct vjob){.op = V_COPY_DOTF, .a = gp, .c = g, .fe = d}, NULL);
+    double t = *stp;
+    enum optim_status st;
+    for (int count = 1;; count++) {
+        double r[4];
+        vrun(o, &(struct vjob){.op = count == 1 ? V_PG_STEP_SAVE : V_PG_STEP, .a = x, .b = xp,
+                               .ce = gp, .fc = d, .s = p->c1, .t = t}, r);
+        double fx = o->evaluate(o->inst, x, g, n) + p->c1 * r[1];
+        if (fx <= finit + p->ftol * r[0]) {
+            *f = fx;
+            *stp = t;
+            return OPTIM_CONVERGED;
+        }
+        /* at the objective's rounding floor: neither this decrease nor any
+         * shorter step's can show above the rounding of f (a sum of many
+         * terms), so the start point is as good as the objective can tell:
+         * stop there (without this, a step that changes nothing would be
+         * accepted, again and again) */
+        double noise = OPT_NOISE * DBL_EPSILON * fabs(finit);
+        if (isfinite(fx) && fx - finit <= noise && -p->ftol * r[0] <= noise) {
+            st = OPTIM_STOPPED;
+            break;
+        }
+        if (count >= p->max_linesearch) {
+            st = OPTIM_ERR_LINESEARCH;
+            break;
+        }
+        t *= 0.5;
+        if (t < p->min_step) {
+            st = OPTIM_ERR_MIN_STEP;
+            break;
+        }
+    }
+    memcpy(x, xp, n * sizeof *x);
+    memcpy(g, gp, n * sizeof *g);
+    *f = finit;
+    return st;
+}
+
 /* ---- the iteration ------------------------------------------------------ */
 
 static int params_ok(size_t n, const struct optim_params *p)
@@ -440,24 +627,31 @@ static int params_ok(size_t n, const struct optim_params *p)
     return n > 0 && p->m > 0 && p->epsilon >= 0 && p->past >= 0 && p->delta >= 0 &&
            p->max_iterations >= 0 && p->max_linesearch > 0 && p->ftol > 0 &&
            p->wolfe > p->ftol && p->wolfe < 1 && p->min_step > 0 &&
-           p->max_step >= p->min_step;
+           p->max_step >= p->min_step && p->c1 >= 0;
 }
 
-/* d = -H g by the two-loop recursion over the pairs in use (slot j: s_j =
+/* d = -H g (c1 > 0: -H pg, the pseudo-gradient at x) by the two-loop
+ * recursion over the pairs in use (slot j: s_j =
  * hist + 2 j n, y_j = s_j + n, ys[j] = y.s; the newest is slot end - 1),
  * each update fused with the next dot product, in double in w; the last
  * update writes d rounded to float.  idx[0] is the newest pair; alpha and
  * idx are scratch of m entries. */
-static inline void two_loop(const struct opt *o, float *d, double *w, const double *g,
-                            const float *hist, const double *ys, double *alpha, int *idx,
-                            size_t end, size_t bound, size_t m, double gamma)
+static inline void two_loop(const struct opt *o, float *d, double *w, const double *x,
+                            const double *g, const float *hist, const double *ys,
+                            double *alpha, int *idx, size_t end, size_t bound, size_t m,
+                            double gamma)
 {
     size_t n = o->n;
     for (size_t i = 0; i < bound; i++)
         idx[i] = (int)((end + m - 1 - i) % m);
 #define S_(j) (hist + 2 * (size_t)(j) * n)
 #define Y_(j) (hist + (2 * (size_t)(j) + 1) * n)
-    double acc = vrun1(o, &(struct vjob){.op = V_NEG_DOTF, .a = w, .c = g, .fe = S_(idx[0])});
+    /* with c1 > 0 the recursion runs on the pseudo-gradient */
+    double acc = o->p->c1 > 0
+                     ? vrun1(o, &(struct vjob){.op = V_PG_NEG_DOTF, .a = w, .c = x, .e = g,
+                                               .s = o->p->c1, .fe = S_(idx[0])})
+                     : vrun1(o, &(struct vjob){.op = V_NEG_DOTF, .a = w, .c = g,
+                                               .fe = S_(idx[0])});
     for (size_t i = 0; i < bound; i++) {
         alpha[i] = acc / ys[idx[i]];
         const float *z = i + 1 < bound ? S_(idx[i + 1]) : Y_(idx[i]);
@@ -513,10 +707,19 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     double *ys = small, *alpha = small + m, *pf = small + 2 * m;
     enum optim_status st;
 
+    const double c1 = p->c1;    /* > 0: OWL-QN, f + c1 |x|_1 */
     double f = evaluate(inst, x, g, n);
-    *fx = f;
     double xnorm = sqrt(vrun1(&o, &(struct vjob){.op = V_DOT, .c = x, .e = x}));
-    double gnorm = sqrt(vrun1(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}));  /* d = -g */
+    double gnorm;    /* |g|, or with c1 > 0 |pg| */
+    if (c1 > 0) {
+        double r[4];    /* d = -pg */
+        vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1}, r);
+        gnorm = sqrt(r[0]);
+        f += c1 * r[1];
+    } else {
+        gnorm = sqrt(vrun1(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}));  /* d = -g */
+    }
+    *fx = f;
     if (isfinite(f) && gnorm / (xnorm > 1.0 ? xnorm : 1.0) <= p->epsilon) {
         st = OPTIM_ALREADY_MINIMIZED;
         goto out;
@@ -528,7 +731,21 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     for (int k = 1;; k++) {
         float *slot = hist + 2 * end * n;
         double *gp = (double *)(void *)slot;
-        st = linesearch(&o, x, &f, g, d, &step, w, gp);
+        if (c1 > 0) {
+            /* the direction kept where it descends; where nothing is left,
+             * the steepest descent of the pseudo-gradient */
+            double dg = vrun1(&o, &(struct vjob){.op = V_PG_PROJECT, .fa = d, .c = x, .e = g,
+                                                 .s = c1});
+            if (!(dg < 0) && k > 1) {
+                double r[4];
+                vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1}, r);
+                dg = -r[0];
+                step = r[0] > 0 ? 1.0 / sqrt(r[0]) : 1.0;
+            }
+            st = linesearch_l1(&o, x, &f, g, d, dg, &step, w, gp);
+        } else {
+            st = linesearch(&o, x, &f, g, d, &step, w, gp);
+        }
         *fx = f;
         if (st != OPTIM_CONVERGED)
             break;
@@ -536,7 +753,9 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
         vrun(&o, &(struct vjob){.op = V_PACK, .a = w, .c = x, .e = g, .ce = gp}, u);
         vrun(&o, &(struct vjob){.op = V_UNPACK, .fa = slot, .fb = slot + n, .c = w}, NULL);
         xnorm = sqrt(u[2]);
-        gnorm = sqrt(u[3]);
+        gnorm = sqrt(c1 > 0 ? vrun1(&o, &(struct vjob){.op = V_PG_NORM, .c = x, .e = g,
+                                                       .s = c1})
+                            : u[3]);
         if (progress && progress(inst, x, g, f, xnorm, gnorm, n, k)) {
             st = OPTIM_CANCELED;
             break;
@@ -570,11 +789,15 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
             bound--;
         }
         if (bound == 0) {
-            vrun(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}, NULL);
+            if (c1 > 0)
+                vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1},
+                     NULL);
+            else
+                vrun(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}, NULL);
             step = 1.0 / gnorm;
             continue;
         }
-        two_loop(&o, d, w, g, hist, ys, alpha, idx, end, bound, m, gamma);
+        two_loop(&o, d, w, x, g, hist, ys, alpha, idx, end, bound, m, gamma);
         step = 1.0;
     }
 out:

@@ -56,6 +56,14 @@ struct optim_params {
     void (*run)(void *run_ctx, void (*fn)(void *arg, int part), void *arg);
     void *run_ctx;      /*                                           NULL  */
     int parts;          /*                                           1     */
+    /* L1: c1 > 0 minimises f(x) + c1 |x|_1 by OWL-QN (Andrew and Gao,
+     * ICML 2007): the direction from the pseudo-gradient, kept in its
+     * orthant, and a backtracking line search that projects every point on
+     * the orthant of the start (a coordinate that would cross 0 stays 0);
+     * the pairs are of f's gradient.  The objective passed to progress and
+     * returned includes c1 |x|_1; the norm and the epsilon test are of the
+     * pseudo-gradient. */
+    double c1;          /*                                           0     */
 };
 
 enum optim_status {

@@ -30,7 +30,7 @@
 #include "hash.h"
 #include "util.h"
 
-#define FEAT_ROW_MAX 1000
+#define FEAT_ROW_MAX 1000           /* fits feat_template.back and .ahead */
 #define FEAT_COL_MAX 1000
 
 /* ------------------------------------------------------------------------ */
@@ -158,6 +158,10 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
         m->lit = s + lit;
         m->lit_len = j - lit;
         t->nmacro++;
+        if (row < 0 && -row > (long)t->back)
+            t->back = (uint16_t)-row;
+        if (row > 0 && row > (long)t->ahead)
+            t->ahead = (uint16_t)row;
         if ((size_t)col > ps->maxcol)
             ps->maxcol = (size_t)col;
         ps->anymacro = 1;
@@ -315,6 +319,19 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
             feat_names_put(nm, t->lead, t->lead_len);
         if (t->nmacro == 0) {
             id = t->id0;
+        } else if (!nm && i >= t->back && i + t->ahead < n) {
+            /* every macro inside the sentence: the same bytes as below */
+            uint64_t h = t->h0;
+            const char *const *here = cols + i * stride;
+            for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me; mc++) {
+                const unsigned char *s =
+                    (const unsigned char *)here[(ptrdiff_t)mc->row * (ptrdiff_t)stride + mc->col];
+                for (; *s; s++)
+                    h = hash_byte(h, *s);
+                h = hash_byte(h, FEAT_SEP);
+                h = feat_hstr(h, mc->lit, mc->lit_len);
+            }
+            id = hash_end(h);
         } else {
             uint64_t h = t->h0;
             for (size_t m = 0; m < t->nmacro; m++) {

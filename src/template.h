@@ -30,6 +30,9 @@ struct feat_template {
     size_t m0;                   /* parse-time index of macro[0] */
     long line;                   /* template line (1-based); builtin: 0 */
     int dedup;                   /* an earlier line has the same h0 */
+    uint16_t back, ahead;        /* the farthest rows its macros read before and after the
+                                    token (0 when none; at most FEAT_ROW_MAX): tokens i
+                                    with back <= i and i + ahead < n read no sentinel */
     const char *lead;            /* the leading literal text (into fc->template_text; */
     size_t lead_len;             /*   builtin: NULL, 0), for attribute names */
 };

@@ -20,11 +20,9 @@
  * for any number of threads or ranks, and so is the whole optimization
  * (whose correction pairs are kept in float, optimize.h).
  *
- * With L2 alone the objective is smooth, and optimize.c minimises it; with
- * c1 > 0, liblbfgs's OWL-QN does.  Only this file and train_stop.c (the
- * texts of liblbfgs's codes) include <lbfgs.h>.
+ * optimize.c minimises the objective: L-BFGS, or with c1 > 0 OWL-QN (the
+ * L1 term is the optimizer's).
  */
-#include <lbfgs.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,10 +51,10 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     if (!dst)
         return;
     memset(p, 0, sizeof *p);
-    p->c1 = 0.0;
-    p->c2 = 1.0;
+    p->c1 = CRFTAG_TRAIN_AUTO;    /* train_resolve */
+    p->c2 = CRFTAG_TRAIN_AUTO;
     p->max_iter = 1000;
-    p->delta = 1e-5;
+    p->delta = CRFTAG_TRAIN_AUTO;
     p->period = 10;
     p->epsilon = 1e-5;
     p->threads = 0;
@@ -70,6 +68,17 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->bias = CRFTAG_BIAS_AUTO;
     p->keep_names = 0;
     util_struct_out(dst, size, p, sizeof *p);
+}
+
+void train_resolve(struct crftag_train_params *p)
+{
+    int tpl = p->template_text != NULL;
+    if (p->c1 == CRFTAG_TRAIN_AUTO)
+        p->c1 = tpl ? 0.1 : 0.0;
+    if (p->c2 == CRFTAG_TRAIN_AUTO)
+        p->c2 = tpl ? 0.05 : 1.0;
+    if (p->delta == CRFTAG_TRAIN_AUTO)
+        p->delta = tpl ? 1e-3 : 1e-5;
 }
 
 struct trainer;
@@ -459,15 +468,6 @@ static void train_par(void *ctx, void (*fn)(void *, int), void *arg)
     pool_run(ctx, fn, arg);
 }
 
-/* train_evaluate for liblbfgs */
-static lbfgsfloatval_t train_evaluate_lbfgs(void *instance, const lbfgsfloatval_t *x,
-                                            lbfgsfloatval_t *g, const int n,
-                                            const lbfgsfloatval_t step)
-{
-    (void)step;
-    return train_evaluate(instance, x, g, (size_t)n);
-}
-
 /* ---- dev evaluation ----------------------------------------------------- */
 
 static double train_dev_f1(struct trainer *tr, const double *x)
@@ -512,8 +512,8 @@ out:
     return f1;
 }
 
-static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
-                        lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1);
+static int train_report(struct trainer *tr, const double *x, double fx,
+                        double xnorm, double gnorm, int n, int k, double f1);
 
 /* Data-parallel: the ranks' verdicts on stopping (none, keep the weights,
  * cancel) combined by their maximum, so that a signal that reached one rank
@@ -575,20 +575,9 @@ static int train_progress(void *instance, const double *x, const double *g, doub
     return 0;
 }
 
-/* train_progress for liblbfgs */
-static int train_progress_lbfgs(void *instance, const lbfgsfloatval_t *x,
-                                const lbfgsfloatval_t *g, const lbfgsfloatval_t fx,
-                                const lbfgsfloatval_t xnorm, const lbfgsfloatval_t gnorm,
-                                const lbfgsfloatval_t step, int n, int k, int ls)
-{
-    (void)step;
-    (void)ls;
-    return train_progress(instance, x, g, fx, xnorm, gnorm, (size_t)n, k);
-}
-
 /* Passes one progress line to the caller's callback; non-zero cancels. */
-static int train_report(struct trainer *tr, const lbfgsfloatval_t *x, lbfgsfloatval_t fx,
-                        lbfgsfloatval_t xnorm, lbfgsfloatval_t gnorm, int n, int k, double f1)
+static int train_report(struct trainer *tr, const double *x, double fx,
+                        double xnorm, double gnorm, int n, int k, double f1)
 {
     struct crftag_progress pr;
     memset(&pr, 0, sizeof pr);
@@ -772,6 +761,12 @@ static enum crftag_status objective(const struct crftag_corpus *c,
                                     int dense_given, size_t cells, size_t *rows,
                                     struct crftag_error *err)
 {
+    struct crftag_train_params q;
+    if (p) {
+        q = *p;
+        train_resolve(&q);
+        p = &q;
+    }
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
     tr.dense_given = dense_given;
@@ -808,40 +803,11 @@ enum crftag_status train_objective_dense(const struct crftag_corpus *c,
     return objective(c, p, x, n, f, g, NULL, 1, cells, rows, err);
 }
 
-/* With c1 > 0: liblbfgs's OWL-QN minimises the objective from x.  Returns
- * the reason it stopped; *failed when that is a failure. */
-static const char *train_optimize_l1(struct trainer *tr, lbfgsfloatval_t *x,
-                                     lbfgsfloatval_t *fx, int *failed)
-{
-    const struct crftag_train_params *p = tr->p;
-    lbfgs_parameter_t lp;
-    lbfgs_parameter_init(&lp);
-    lp.m = 6;
-    lp.epsilon = p->epsilon;
-    lp.past = p->period;
-    lp.delta = p->delta;
-    lp.max_iterations = p->max_iter;
-    lp.orthantwise_c = p->c1;
-    lp.orthantwise_start = 0;
-    lp.orthantwise_end = (int)tr->nparams;
-    lp.linesearch = LBFGS_LINESEARCH_BACKTRACKING;
-    int ret = lbfgs((int)tr->nparams, x, fx, train_evaluate_lbfgs, train_progress_lbfgs, tr,
-                    &lp);
-    if (tr->early_stopped)    /* liblbfgs's code is LBFGSERR_CANCELED */
-        ret = LBFGS_SUCCESS;
-    *failed = ret == LBFGSERR_OUTOFMEMORY || ret == LBFGSERR_INVALIDPARAMETERS ||
-              ret == LBFGSERR_LOGICERROR || ret == LBFGSERR_UNKNOWNERROR ||
-              (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END) ||
-              (tr->iterations == 0 && ret != LBFGS_ALREADY_MINIMIZED);
-    if (ret == LBFGSERR_OUTOFMEMORY)
-        tr->bad_number = 4;
-    return train_lbfgs_reason(ret);
-}
-
-/* With L2 alone: optimize.c minimises the objective from x, its vector work
- * on the training threads.  Returns and fails as train_optimize_l1. */
-static const char *train_optimize_l2(struct trainer *tr, lbfgsfloatval_t *x,
-                                     lbfgsfloatval_t *fx, int *failed)
+/* optimize.c minimises the objective from x (with c1 > 0 by OWL-QN), its
+ * vector work on the training threads.  Returns the reason it stopped;
+ * *failed when that is a failure. */
+static const char *train_optimize(struct trainer *tr, double *x,
+                                     double *fx, int *failed)
 {
     const struct crftag_train_params *p = tr->p;
     struct optim_params op;
@@ -853,6 +819,7 @@ static const char *train_optimize_l2(struct trainer *tr, lbfgsfloatval_t *x,
     op.run = train_par;
     op.run_ctx = tr->pool;
     op.parts = pool_parts(tr->pool);
+    op.c1 = p->c1;
     enum optim_status ret =
         optim_lbfgs(tr->nparams, x, fx, train_evaluate, train_progress, tr, &op);
     if (tr->early_stopped)
@@ -870,7 +837,7 @@ static const char *train_optimize_l2(struct trainer *tr, lbfgsfloatval_t *x,
 /* What the optimizer's run left: an error when it was canceled, ran out of
  * memory, failed or left a weight that is not finite.  After early stopping,
  * x receives the weights of the best dev F1. */
-static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
+static enum crftag_status train_outcome(struct trainer *tr, double *x,
                                         const char *reason, int failed,
                                         struct crftag_error *err)
 {
@@ -903,7 +870,7 @@ static enum crftag_status train_outcome(struct trainer *tr, lbfgsfloatval_t *x,
  * transitions as float) and the training metadata into the model; reason
  * is why the optimizer stopped. */
 static enum crftag_status train_weights_to_model(struct trainer *tr,
-                                                 const lbfgsfloatval_t *x, const char *reason,
+                                                 const double *x, const char *reason,
                                                  struct crftag_error *err)
 {
     const struct crftag_train_params *p = tr->p;
@@ -975,7 +942,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "no output model pointer");
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
-    lbfgsfloatval_t *x = NULL;
+    double *x = NULL;
     tr.phase = phase;
     enum crftag_status st = trainer_setup(&tr, c, p, err);
     struct crftag_model *m = tr.m;
@@ -994,7 +961,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         *own = NULL;
         c = NULL;
     }
-    x = lbfgs_malloc((int)tr.nparams);
+    x = util_malloc(tr.nparams, sizeof *x);
     if (!x) {
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (%zu parameters)", tr.nparams);
         goto fail;
@@ -1019,11 +986,10 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
         tr.best_f1 = -1.0;
     }
 
-    /* optimize: L2 alone by optimize.c, with L1 by liblbfgs's OWL-QN */
+    /* optimize: optimize.c, L-BFGS (OWL-QN with L1) */
     int failed;
-    lbfgsfloatval_t fx = 0;
-    const char *reason = p->c1 > 0 ? train_optimize_l1(&tr, x, &fx, &failed)
-                                   : train_optimize_l2(&tr, x, &fx, &failed);
+    double fx = 0;
+    const char *reason = train_optimize(&tr, x, &fx, &failed);
     st = train_outcome(&tr, x, reason, failed, err);
     if (st == CRFTAG_OK && p->comm)
         st = dist_same(p->comm, x, tr.nparams, err);
@@ -1032,10 +998,11 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     if (st != CRFTAG_OK)
         goto fail;
     /* the first training of bias auto hands its weights on unrounded (the
-     * final training starts from them); not when L1 compacts the pairs */
-    if (phase == 1 && p->c1 <= 0 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
+     * final training starts from them; with L1, model_compact keeps those
+     * of the pairs it keeps) */
+    if (phase == 1 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
         memcpy(m->warm_w, x, tr.nparams * sizeof *x);
-    lbfgs_free(x);
+    free(x);
     x = NULL;
     free(tr.obs);
     tr.obs = NULL;
@@ -1049,7 +1016,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
 
 fail:
     if (x)
-        lbfgs_free(x);
+        free(x);
     trainer_free(&tr);
     crftag_model_free(m);
     return st;

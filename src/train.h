@@ -14,6 +14,10 @@
  * the objective f(x) and its gradient g[n] at x[n] (n must equal the number
  * of parameters, which *out_nparams receives when not NULL).  Parameters are
  * the (attribute, label) weights in model order, then the L*L transitions. */
+/* c1, c2 and delta that are CRFTAG_TRAIN_AUTO become the values for p's kind
+ * of features (crftag.h: with a template the elastic net, else L2). */
+void train_resolve(struct crftag_train_params *p);
+
 enum crftag_status train_objective(const struct crftag_corpus *c,
                                    const struct crftag_train_params *p, const double *x,
                                    size_t n, double *f, double *g, size_t *out_nparams,

@@ -296,6 +296,7 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     if (params) {
         crftag_train_params_init(&whole);
         util_struct_in(&whole, sizeof whole, params, size);
+        train_resolve(&whole);    /* c1, c2, delta: AUTO -> the kind's values */
         p = &whole;
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)

@@ -6,8 +6,6 @@
 
 #include "crftag.h"
 
-/* A liblbfgs status in words. */
-const char *train_lbfgs_reason(int code);
 
 /* How a training ended, as train.c saw it. */
 struct train_end {

@@ -32,7 +32,8 @@ void *util_grow(void *p, size_t *cap, size_t need, size_t size);
  * unchanged and ptr is still valid).  ptr, cap and need are evaluated more
  * than once: pass expressions without side effects. */
 #define UTIL_GROW(ptr, cap, need)                                              \
-    ((ptr) = util_grow((ptr), &(cap), (need), sizeof *(ptr)), (cap) < (need) ? -1 : 0)
+    ((need) <= (cap) ? 0                                                       \
+     : ((ptr) = util_grow((ptr), &(cap), (need), sizeof *(ptr)), (cap) < (need) ? -1 : 0))
 
 /* strdup / strndup that return NULL when out of memory. */
 char *util_strdup(const char *s);

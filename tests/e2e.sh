@@ -39,8 +39,9 @@ refuse "train needs -o" 2 "no output model" "$CRFTAG" train "$T/train.txt"
 refuse "bad number" 2 "expected a number" "$CRFTAG" train -o "$T/x" --c2 abc "$T/train.txt"
 
 # --- --help shows the defaults of the code, also after other options ---
-check "train --help" "$CRFTAG" train --c2 3 --help
-grep -q -- "--c2 X .*(default 1)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+check "train --help" "$CRFTAG" train --max-iter 3 --help
+grep -q -- "--max-iter N .*(default 1000)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+    grep -q -- "--c2 X .*(default: 0.05 with --template, else 1)$" "$T/out" &&
     grep -q -- "--bias SPEC .*(default auto)$" "$T/out" && ok "train --help prints the defaults" ||
     fail "train --help prints the defaults"
 
@@ -223,6 +224,15 @@ fi
 # --- templates ---
 printf '# words and bigrams\nU00:%%x[-1,0]\nU01:%%x[0,0]\nU02:%%x[1,0]\nU03:%%x[-1,0]/%%x[0,0]\n\nB\n' > "$T/tpl"
 check "train with a template" "$CRFTAG" train --quiet --max-iter 20 -o "$T/t.crftag" --template "$T/tpl" "$T/train.txt"
+# the default regularization follows the features: the elastic net with a
+# template, L2 with the built-in features; given values win
+"$CRFTAG" info "$T/t.crftag" > "$T/info.txt" 2>&1
+grep -q "^training: *c1 0.1, c2 0.05," "$T/info.txt" &&
+    ok "a template trains an elastic net by default (c1 0.1, c2 0.05)" ||
+    fail "a template trains an elastic net by default (c1 0.1, c2 0.05)"
+"$CRFTAG" train --quiet --max-iter 5 --bias 0 -o "$T/tl2.crftag" --c1 0 --c2 1 --template "$T/tpl" "$T/train.txt" &&
+    "$CRFTAG" info "$T/tl2.crftag" | grep -q "^training: *c1 0, c2 1," &&
+    ok "a template with --c1 0 --c2 1 trains L2" || fail "a template with --c1 0 --c2 1 trains L2"
 check "tag with a template model" "$CRFTAG" tag -m "$T/t.crftag" --tokenized "$T/dev.txt"
 cp "$T/out" "$T/tpl.tags"
 gzip -c "$T/tpl" > "$T/tpl.gz"
@@ -232,9 +242,10 @@ cmp -s "$T/out" "$T/tpl.tags" && ok "a gzip template trains the model of the pla
     fail "a gzip template trains the model of the plain one"
 refuse "a template from standard input refused" 1 "file name is needed" "$CRFTAG" train -o "$T/x.crftag" \
     --template - "$T/train.txt"
-# --all-labels 1: every attribute gets a weight for every label (attributes x labels)
+# --all-labels 1: every attribute gets a weight for every label (attributes x
+# labels); under L2 (given: with a template the default elastic net drops zeros)
 check "train with --all-labels 1" "$CRFTAG" train --quiet --max-iter 20 --all-labels 1 \
-    -o "$T/ta.crftag" --template "$T/tpl" "$T/train.txt"
+    --c1 0 --c2 1 -o "$T/ta.crftag" --template "$T/tpl" "$T/train.txt"
 check "info on the --all-labels model" "$CRFTAG" info "$T/ta.crftag"
 A=$(sed -n 's/^attributes: *\([0-9]*\)$/\1/p' "$T/out")
 W=$(sed -n 's/^features: *\([0-9]*\) (attribute, label) weights.*/\1/p' "$T/out")
@@ -875,6 +886,19 @@ printf 'QEMU\tB-Application\textra\nruns\tO\tx\n\n' > "$T/cols.txt"
 "$CRFTAG" tag --tokenized -m $M "$T/cols.txt" > "$T/out" 2>"$T/err"
 [ "$(head -n 1 "$T/out" | cut -f1-3)" = "QEMU	B-Application	extra" ] && [ "$(head -n 1 "$T/out" | awk -F'\t' '{ print NF }')" -eq 4 ] &&
     ok "tag --tokenized: every input column, then the label" || fail "tag --tokenized: every input column, then the label"
+
+# lines and sentences longer than the writer's buffer: every column kept, byte for byte
+awk 'BEGIN { t = ""; for (i = 0; i < 10000; i++) t = t "x"
+             for (i = 0; i < 700; i++) printf "tok%d\tO\tcol%d\n", i, i
+             printf "%s\tO\tlong\nend\tO\t%s\n\n", t, t }' > "$T/longcols.txt"
+"$CRFTAG" tag --tokenized -m $M "$T/longcols.txt" > "$T/out" 2>"$T/err"
+cut -f1-3 "$T/out" > "$T/longcut"
+if [ "$(wc -l < "$T/out")" -eq 703 ] && cmp -s "$T/longcut" "$T/longcols.txt" &&
+   [ "$(awk -F'\t' 'NF && NF != 4' "$T/out" | wc -l)" -eq 0 ]; then
+    ok "tag --tokenized: a 10,000-byte token and a 22,000-byte sentence written whole"
+else
+    fail "tag --tokenized: a 10,000-byte token and a 22,000-byte sentence written whole"
+fi
 
 # co-process: each answer read before the next input is written (--lines, paragraphs,
 # jsonl plain and gzip, tokenized)

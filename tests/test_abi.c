@@ -251,7 +251,7 @@ static void test_train_params_init_short(void **state)
     crftag_train_params_init_sz((struct crftag_train_params *)g.b, sizeof(struct train_params_old));
     struct train_params_old old;
     memcpy(&old, g.b, sizeof old);
-    assert_true(old.c1 == 0.0 && old.c2 == 1.0);
+    assert_true(old.c1 == CRFTAG_TRAIN_AUTO && old.c2 == CRFTAG_TRAIN_AUTO);
     assert_int_equal(old.max_iter, 1000);
     assert_int_equal(old.period, 10);
     assert_int_equal(old.min_freq, 1);

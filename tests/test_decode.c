@@ -262,6 +262,48 @@ static void test_fallback(void **unused)
     decode_work_free(&w);
 }
 
+/* decode_viterbi_tm with the mask applied beforehand gives the same path
+ * and the same score bits as decode_viterbi with the mask, including the
+ * fallback when no path is allowed (random masks, some forbidding all). */
+static void test_premasked_same(void **unused)
+{
+    (void)unused;
+    enum { ML = 5, MT = 7 };
+    struct decode_work w1 = {0}, w2 = {0};
+    double state[MT * ML], trans[ML * ML], tmask[ML * ML], s1, s2;
+    uint32_t y1[MT], y2[MT];
+    unsigned char allowed[ML * ML], start[ML];
+    rng_seed(&rng, 77);
+    int fallbacks = 0;
+    for (int rep = 0; rep < 400; rep++) {
+        size_t T = (size_t)rep % (MT + 1);
+        fill(&rng, state, MT * ML, -3, 3);
+        fill(&rng, trans, ML * ML, -3, 3);
+        int density = rep % 4;     /* 0: nothing allowed ... 3: most allowed */
+        for (size_t k = 0; k < ML * ML; k++)
+            allowed[k] = rng_unif(&rng, 0, 4) < density;
+        for (size_t k = 0; k < ML; k++)
+            start[k] = rng_unif(&rng, 0, 4) < density + 1;
+        for (size_t k = 0; k < ML * ML; k++)
+            tmask[k] = allowed[k] ? trans[k] : -INFINITY;
+        const unsigned char *st = rep % 3 ? start : NULL;
+        assert_int_equal(decode_viterbi(T, ML, state, trans, allowed, st, y1, &s1, &w1), 0);
+        assert_int_equal(decode_viterbi_tm(T, ML, state, trans, tmask, st, y2, &s2, &w2), 0);
+        assert_memory_equal(&s1, &s2, sizeof s1);
+        assert_memory_equal(y1, y2, T * sizeof *y1);
+        if (T > 0 && !path_allowed(T, ML, allowed, st, y1))
+            fallbacks++;
+        /* no mask: the plain decoder */
+        assert_int_equal(decode_viterbi(T, ML, state, trans, NULL, st, y1, &s1, &w1), 0);
+        assert_int_equal(decode_viterbi_tm(T, ML, state, trans, NULL, st, y2, &s2, &w2), 0);
+        assert_memory_equal(&s1, &s2, sizeof s1);
+        assert_memory_equal(y1, y2, T * sizeof *y1);
+    }
+    assert_true(fallbacks > 0);    /* the fallback was exercised */
+    decode_work_free(&w1);
+    decode_work_free(&w2);
+}
+
 static void test_t0_t1(void **unused)
 {
     (void)unused;
@@ -358,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_bio_brute_force),
         cmocka_unit_test(test_bio_against_scores),
         cmocka_unit_test(test_fallback),
+        cmocka_unit_test(test_premasked_same),
         cmocka_unit_test(test_t0_t1),
         cmocka_unit_test(test_work_reuse),
         cmocka_unit_test(test_no_alloc_when_warm),

@@ -147,6 +147,10 @@ static void check_corpus(const struct feat_config *fc, const struct crftag_corpu
         assert_int_equal(feat_names(fc, sen.cols, sen.n, sen.ncols, 0, &nm), CRFTAG_OK);
         for (size_t i = 0; i <= sen.n; i++)
             assert_int_equal(nm.start[i], fb.start[i]);
+        /* templates: feat_extract (no names; tokens away from the sentence
+         * ends take a path of their own) gives the ids the naming pass does */
+        if (fc->kind == FEAT_TEMPLATE && fb.start[sen.n] > 0)
+            assert_memory_equal(nm.fb.ids, fb.ids, fb.start[sen.n] * sizeof *fb.ids);
         for (size_t k = 0; k < fb.start[sen.n]; k++) {
             const char *name = feat_name(&nm, k);
             assert_true(name[0] != '\0');
@@ -231,11 +235,50 @@ static void test_template_names(void **state)
     free(text);
 }
 
+/* Short sentences against a template reading 3 rows either way, with
+ * literal text between and after the macros: every token of 1 to 7 tokens,
+ * inside the sentence or reading sentinels, gets the same ids from
+ * feat_extract as from the naming pass, and the names are as CRF++ writes
+ * them. */
+static void test_template_rows_at_ends(void **state)
+{
+    (void)state;
+    const char *tpl = "U00:%x[-3,0]\nU01:%x[3,1]\nU02:%x[-1,0]/%x[0,0]/%x[1,0]\n"
+                      "U03:<%x[-2,1]|%x[2,0]>\nU04:%x[0,1]-%x[0,0] end\nU05:fixed\nB\n";
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, tpl, strlen(tpl), "t", SEED, NULL), CRFTAG_OK);
+    const char *cols[] = { "a", "DT", "bb", "NN", "ccc", "VBZ", "d", "IN", "eeeee", "JJ",
+                           "f", "NNS", "gg", "." };
+    struct feat_buf fb;
+    struct feat_names nm;
+    memset(&fb, 0, sizeof fb);
+    memset(&nm, 0, sizeof nm);
+    for (size_t n = 1; n <= 7; n++) {
+        assert_int_equal(feat_extract(&fc, cols, n, 2, &fb), CRFTAG_OK);
+        assert_int_equal(feat_names(&fc, cols, n, 2, 0, &nm), CRFTAG_OK);
+        assert_int_equal(fb.start[n], 6 * n);
+        assert_memory_equal(nm.fb.ids, fb.ids, fb.start[n] * sizeof *fb.ids);
+    }
+    /* n = 7: token 3 reads no sentinel, tokens 0 and 6 read several */
+    assert_string_equal(feat_name(&nm, 3 * 6 + 0), "U00:a");
+    assert_string_equal(feat_name(&nm, 3 * 6 + 1), "U01:.");
+    assert_string_equal(feat_name(&nm, 3 * 6 + 2), "U02:ccc/d/eeeee");
+    assert_string_equal(feat_name(&nm, 3 * 6 + 3), "U03:<NN|f>");
+    assert_string_equal(feat_name(&nm, 3 * 6 + 4), "U04:IN-d end");
+    assert_string_equal(feat_name(&nm, 0), "U00:_B-3");
+    assert_string_equal(feat_name(&nm, 6 * 6 + 1), "U01:_B+3");
+    assert_string_equal(feat_name(&nm, 6 * 6 + 3), "U03:<JJ|_B+2>");
+    feat_buf_free(&fb);
+    feat_names_free(&nm);
+    feat_config_free(&fc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_names),
         cmocka_unit_test(test_template_names),
+        cmocka_unit_test(test_template_rows_at_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

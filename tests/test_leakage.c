@@ -225,6 +225,8 @@ static void test_auto_bias(void **state)
                   final);
     assert_true(first > 0);
     assert_int_equal(final, (int)im.iterations);
+    /* built-in features: the default regularization is L2, CRFsuite's */
+    assert_true(im.c1 == 0.0 && im.c2 == 1.0);
     p.bias = NULL;
     assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
     double b = 0;
@@ -273,6 +275,46 @@ static void test_auto_bias(void **state)
     crftag_corpus_free(c);
 }
 
+/* With L1 (--c1) the final training of bias auto starts from the first
+ * one's weights too (those of the pairs L1 kept): fewer iterations than
+ * from zero with the chosen bias, the same optimum. */
+static void test_auto_bias_l1(void **state)
+{
+    (void)state;
+    unsigned serial = 300000;
+    char train_path[128];
+    write_corpus(train_path, sizeof train_path, "sparse_l1.txt", 600, &serial, 60);
+    struct crftag_corpus *c = load_corpus(train_path);
+    struct crftag_error err;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.threads = 2;
+    p.c1 = 0.1;
+    p.c2 = 0.05;
+    struct crftag_model *m, *mb;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
+    double b = 0;
+    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++)
+        if (strcmp(crftag_model_label(m, y), "O") != 0)
+            b = crftag_model_label_bias(m, y);
+    char spec[32];
+    snprintf(spec, sizeof spec, "%g", b);
+    p.bias = spec;
+    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+    crftag_corpus_free(c);
+    struct crftag_model_info ia, ib;
+    crftag_model_get_info(m, &ia);
+    crftag_model_get_info(mb, &ib);
+    print_message("L1, bias %g: final training %u iterations from the first's weights, %u "
+                  "from zero; objective %.4f, %.4f\n", b, ia.iterations, ib.iterations,
+                  ia.final_objective, ib.final_objective);
+    assert_true(b > 0);
+    assert_true(ia.iterations < ib.iterations);
+    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
+    crftag_model_free(m);
+    crftag_model_free(mb);
+}
+
 /* The default parameters hold no leakage: held-out folds on. */
 static void test_default_folds(void **state)
 {
@@ -281,6 +323,9 @@ static void test_default_folds(void **state)
     crftag_train_params_init(&p);
     assert_true(p.lexicon_folds >= 2);
     assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);
+    /* regularization by the kind of features, resolved by crftag_train */
+    assert_true(p.c1 == CRFTAG_TRAIN_AUTO && p.c2 == CRFTAG_TRAIN_AUTO &&
+                p.delta == CRFTAG_TRAIN_AUTO);
 }
 
 int main(void)
@@ -289,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_default_folds),
         cmocka_unit_test(test_unseen_names),
         cmocka_unit_test(test_auto_bias),
+        cmocka_unit_test(test_auto_bias_l1),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -1,6 +1,7 @@
 /*
  * test_optimize.c - the L-BFGS of src/optimize.c and the thread pool of
- * src/pool.c: minima of known functions, agreement with liblbfgs, results
+ * src/pool.c: minima of known functions (with L1 too: OWL-QN), agreement
+ * with liblbfgs, results
  * independent of the number of parts, every stopping rule, the line search's
  * recovery from a non-finite objective and its failure, bad parameters.
  */
@@ -349,6 +350,117 @@ static void test_parts_identical(void **state)
         free(x[t]);
 }
 
+/* ---- L1 (OWL-QN) ----------------------------------------------------------- */
+
+/* A separable quadratic plus c1 |x|_1 has its minimum in closed form, the
+ * soft threshold x_i = sign(c_i) max(0, |c_i| - c1 / a_i): many of the
+ * coordinates are exactly 0 there.  OWL-QN reaches it, with those zeros
+ * exact, over 3 blocks and a bit, the same bits for 1, 2 and 3 parts, and
+ * reports F = f + c1 |x|_1 and the pseudo-gradient's norm. */
+static void test_l1_soft_threshold(void **state)
+{
+    (void)state;
+    size_t n = 3 * 8192 + 17;
+    double c1 = 2.0;
+    double *x[3];
+    int its[3];
+    for (int t = 0; t < 3; t++) {
+        struct fnrec s;
+        memset(&s, 0, sizeof s);
+        quadratic(&s.F, n);
+        for (size_t i = 0; i < n; i++)    /* minima |c| <= 2, thresholds c1 / a 0.04 .. 2 */
+            s.F.c[i] = 2.0 * sin((double)i);
+        x[t] = calloc(n, sizeof *x[t]);
+        struct pool *pl = pool_new(t + 1);
+        assert_non_null(pl);
+        struct optim_params p;
+        optim_params_init(&p);
+        p.epsilon = 1e-9;
+        p.c1 = c1;
+        p.run = run_on_pool;
+        p.run_ctx = pl;
+        p.parts = t + 1;
+        double fx;
+        enum optim_status st = optim_lbfgs(n, x[t], &fx, evaluate, progress, &s.F, &p);
+        /* this close, the decrease a step can make is below the rounding of
+         * f (a sum of 24,593 terms): the line search says so and stops */
+        assert_true(st == OPTIM_CONVERGED || st == OPTIM_STOPPED);
+        its[t] = s.R.last_k;
+        size_t zeros = 0, want_zeros = 0;
+        double err = 0, F = 0;
+        for (size_t i = 0; i < n; i++) {
+            double a = s.F.a[i], c = s.F.c[i];
+            double want = fabs(c) <= c1 / a ? 0.0 : (c > 0 ? c - c1 / a : c + c1 / a);
+            want_zeros += want == 0.0;
+            zeros += x[t][i] == 0.0;
+            if (want == 0.0)
+                assert_true(x[t][i] == 0.0);    /* exactly 0, not nearly */
+            err = fmax(err, fabs(x[t][i] - want));
+            F += 0.5 * a * (want - c) * (want - c) + c1 * fabs(want);
+        }
+        if (t == 0)
+            print_message("  L1 soft threshold n=%zu: %s after %d iterations, %zu zeros (%zu "
+                          "wanted), max error %.2e, F %.9f (minimum %.9f)\n", n,
+                          optim_reason(st), its[t], zeros, want_zeros, err, fx, F);
+        assert_true(want_zeros > n / 20 && want_zeros < n / 2);
+        assert_true(zeros == want_zeros);
+        assert_true(err < 1e-6);
+        assert_true(fabs(fx - F) <= 1e-9 * fabs(F));
+        assert_true(s.R.last_k < 200);
+        pool_free(pl);
+        fn_free(&s.F);
+    }
+    for (int t = 1; t < 3; t++) {
+        assert_int_equal(its[t], its[0]);
+        assert_memory_equal(x[t], x[0], n * sizeof *x[0]);
+    }
+    for (int t = 0; t < 3; t++)
+        free(x[t]);
+}
+
+/* Logistic regression with L1: the minimum liblbfgs's OWL-QN finds, the
+ * same weights at 0. */
+static void test_l1_same_minimum_as_liblbfgs(void **state)
+{
+    (void)state;
+    struct fnrec s;
+    memset(&s, 0, sizeof s);
+    s.F.kind = 2;
+    s.F.n = 30;
+    double x[30] = {0}, xl[30] = {0};
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = 1e-6;
+    p.c1 = 0.5;
+    double fx;
+    enum optim_status st = optim_lbfgs(30, x, &fx, evaluate, progress, &s.F, &p);
+    int ours = s.R.last_k;
+
+    lbfgs_parameter_t lp;
+    lbfgs_parameter_init(&lp);
+    lp.epsilon = 1e-6;
+    lp.orthantwise_c = 0.5;
+    lp.orthantwise_end = 30;
+    lp.linesearch = LBFGS_LINESEARCH_BACKTRACKING;
+    lbfgsfloatval_t fl;
+    int ret = lbfgs(30, xl, &fl, lbfgs_eval, NULL, &s.F, &lp);
+    int zeros = 0, zl = 0;
+    for (int i = 0; i < 30; i++) {
+        zeros += x[i] == 0.0;
+        zl += xl[i] == 0.0;
+    }
+    print_message("  logistic + L1: F %.12f here (%s, %d iterations, %d zeros), %.12f by "
+                  "liblbfgs (status %d, %d zeros)\n", fx, optim_reason(st), ours, zeros, fl,
+                  ret, zl);
+    assert_true(st == OPTIM_CONVERGED || st == OPTIM_STOPPED);
+    assert_true(fabs(fx - fl) < 1e-9 * fabs(fl));
+    assert_true(zeros > 0 && zeros < 30);
+    for (int i = 0; i < 30; i++) {
+        assert_true((x[i] == 0.0) == (xl[i] == 0.0));
+        assert_true(fabs(x[i] - xl[i]) < 1e-5);
+    }
+}
+
 /* ---- stopping ------------------------------------------------------------ */
 
 static void test_already_minimized(void **state)
@@ -538,6 +650,8 @@ int main(void)
         cmocka_unit_test(test_same_minimum_as_liblbfgs),
         cmocka_unit_test(test_rounding_floor),
         cmocka_unit_test(test_parts_identical),
+        cmocka_unit_test(test_l1_soft_threshold),
+        cmocka_unit_test(test_l1_same_minimum_as_liblbfgs),
         cmocka_unit_test(test_already_minimized),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_max_iterations),

@@ -637,7 +637,7 @@ static void test_errors(void **state)
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_PARSE);
     assert_int_equal(err.line, 1);
     p.template_text = NULL;
-    p.c2 = -1;
+    p.c2 = -2;    /* negative, and not CRFTAG_TRAIN_AUTO (-1) */
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
     p.c2 = NAN;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
@@ -707,6 +707,8 @@ static void check_min_freq(uint32_t min_freq, uint32_t all_labels)
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = small_template;
+    p.c1 = 0;    /* L2: every pair stays in the model (L1 drops the zero ones) */
+    p.c2 = 1;
     p.min_freq = min_freq;
     p.all_labels = all_labels;
     p.max_iter = 3;

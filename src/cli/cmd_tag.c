@@ -409,7 +409,8 @@ static int tag_raw(struct tag_ctx *cx, struct mt *mt, const char *path, int line
             size_t cut = raw_cut(buf, have);
             rc = tag_text(cx, buf, cut, base, cbase, 0, &done);
         }
-        cbase += out_chars(buf, done);
+        if (cx->fmt == OUT_JSON)         /* character offsets: only JSON writes them */
+            cbase += out_chars(buf, done);
         memmove(buf, buf + done, have - done);
         have -= done;
         base += done;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,12 @@ static const struct opt train_table[] = {
      "report entity F1 (plain tags: token accuracy) on this annotated file after each iteration"},
     {"dev-patience", 0, OPT_INT, offsetof(struct train_opts, p.dev_patience), "N",
      "with --dev: stop when the dev F1 (accuracy) has not improved for N iterations, keep the best"},
-    {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (0: off)"},
-    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient: adds X |w|^2 to the loss, as CRFsuite"},
+    {"c1", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c1), "X", "L1 coefficient, OWL-QN (0: off) (default: 0.1 with --template, else 0)"},
+    {"c2", 0, OPT_DOUBLE, offsetof(struct train_opts, p.c2), "X", "L2 coefficient: adds X |w|^2 to the loss, as CRFsuite (default: 0.05 with --template, else 1)"},
     {"max-iter", 'i', OPT_INT, offsetof(struct train_opts, p.max_iter), "N",
      "at most N L-BFGS iterations"},
     {"delta", 0, OPT_DOUBLE, offsetof(struct train_opts, p.delta), "X",
-     "stop when the objective improves less than X (relative) ..."},
+     "stop when the objective improves less than X (relative) ... (default: 1e-3 with --template, else 1e-5)"},
     {"period", 0, OPT_INT, offsetof(struct train_opts, p.period), "N",
      "... over N iterations (0 turns the test off)"},
     {"epsilon", 0, OPT_DOUBLE, offsetof(struct train_opts, p.epsilon), "X",
@@ -362,6 +363,9 @@ int cmd_train(int argc, char **argv)
 {
     struct train_opts o = {0};
     crftag_train_params_init(&o.p);
+    /* NaN until given (the parser takes finite numbers only), so that a
+     * given -1 is refused, not taken for CRFTAG_TRAIN_AUTO */
+    o.p.c1 = o.p.c2 = o.p.delta = NAN;
     const char *usage = "-o MODEL [options] FILE...";
     int npos = 0;
     int rc = opts_parse(train_table, &o, argc, argv, "train", usage, &npos);
@@ -379,6 +383,12 @@ int cmd_train(int argc, char **argv)
         (o.informat = cli_input_format("train", o.input_format, NULL)) < 0)
         return CLI_USAGE;
     struct crftag_train_params *p = &o.p;
+    if (isnan(p->c1))    /* not given: the library's default for the features */
+        p->c1 = CRFTAG_TRAIN_AUTO;
+    if (isnan(p->c2))
+        p->c2 = CRFTAG_TRAIN_AUTO;
+    if (isnan(p->delta))
+        p->delta = CRFTAG_TRAIN_AUTO;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
     if (o.keep_names && o.no_keep_names) {

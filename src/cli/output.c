@@ -153,49 +153,59 @@ static void json_text_joined(FILE *f, const struct out_sentence *s, const struct
     fputc('"', f);
 }
 
-/* token<TAB>tag<LF>, in one fwrite when it fits a line buffer. */
-static void conll_line(FILE *f, const char *tok, size_t len, const char *tag)
+/* A sentence's CoNLL lines are gathered here and written in few fwrite calls
+ * (the bytes are the same as field by field). */
+struct obuf {
+    FILE *f;
+    size_t len;
+    char b[8192];
+};
+
+static void ob_flush(struct obuf *o)
 {
-    char line[256];
-    size_t tl = strlen(tag);
-    if (len + tl + 2 > sizeof line) {
-        fwrite(tok, 1, len, f);
-        fputc('\t', f);
-        fputs(tag, f);
-        fputc('\n', f);
-        return;
-    }
-    memcpy(line, tok, len);
-    line[len] = '\t';
-    memcpy(line + len + 1, tag, tl);
-    line[len + 1 + tl] = '\n';
-    fwrite(line, 1, len + tl + 2, f);
+    if (o->len)
+        fwrite(o->b, 1, o->len, o->f);
+    o->len = 0;
 }
 
-/* The columns of token i and its tag, TAB-separated, and LF, in one fwrite
- * when they fit a line buffer. */
-static void cols_line(FILE *f, const char *const *cols, size_t ncols, const char *tag)
+static void ob_put(struct obuf *o, const char *s, size_t n)
 {
-    char line[512];
-    size_t len = 0;
-    for (size_t j = 0; j <= ncols; j++) {
-        const char *c = j < ncols ? cols[j] : tag;
-        size_t cl = strlen(c);
-        if (cl + 1 > sizeof line - len) {        /* too long: field by field */
-            fwrite(line, 1, len, f);
-            for (; j < ncols; j++) {
-                fputs(cols[j], f);
-                fputc('\t', f);
-            }
-            fputs(tag, f);
-            fputc('\n', f);
+    if (n > sizeof o->b - o->len) {
+        ob_flush(o);
+        if (n > sizeof o->b) {
+            fwrite(s, 1, n, o->f);
             return;
         }
-        memcpy(line + len, c, cl);
-        len += cl;
-        line[len++] = j < ncols ? '\t' : '\n';
     }
-    fwrite(line, 1, len, f);
+    memcpy(o->b + o->len, s, n);
+    o->len += n;
+}
+
+static void ob_putc(struct obuf *o, char c)
+{
+    if (o->len == sizeof o->b)
+        ob_flush(o);
+    o->b[o->len++] = c;
+}
+
+/* token<TAB>tag<LF> */
+static void conll_line(struct obuf *o, const char *tok, size_t len, const char *tag)
+{
+    ob_put(o, tok, len);
+    ob_putc(o, '\t');
+    ob_put(o, tag, strlen(tag));
+    ob_putc(o, '\n');
+}
+
+/* The columns of token i and its tag, TAB-separated, and LF. */
+static void cols_line(struct obuf *o, const char *const *cols, size_t ncols, const char *tag)
+{
+    for (size_t j = 0; j < ncols; j++) {
+        ob_put(o, cols[j], strlen(cols[j]));
+        ob_putc(o, '\t');
+    }
+    ob_put(o, tag, strlen(tag));
+    ob_putc(o, '\n');
 }
 
 int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
@@ -211,14 +221,20 @@ int out_write(FILE *f, enum out_format fmt, const struct out_sentence *s,
             conf_write_conll(f, s);
             break;
         }
-        for (size_t i = 0; i < s->n; i++) {
-            if (s->cols) {
-                cols_line(f, s->cols + i * s->ncols, s->ncols, s->tags[i]);
-                continue;
+        {
+            struct obuf o;
+            o.f = f;
+            o.len = 0;
+            for (size_t i = 0; i < s->n; i++) {
+                if (s->cols) {
+                    cols_line(&o, s->cols + i * s->ncols, s->ncols, s->tags[i]);
+                    continue;
+                }
+                conll_line(&o, s->tok[i], s->tok_len[i], s->tags[i]);
             }
-            conll_line(f, s->tok[i], s->tok_len[i], s->tags[i]);
+            ob_putc(&o, '\n');
+            ob_flush(&o);
         }
-        fputc('\n', f);
         break;
     case OUT_SPANS:
         for (size_t k = 0; k < nc; k++) {
