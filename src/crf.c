@@ -7,7 +7,8 @@
  * changed since the previous call on the same work object: exptrans is a
  * cache keyed on the bytes of trans), and the O(T L^2) work is three
  * vector-matrix products (crf_vecmat_*) over contiguous rows with no log/exp,
- * four columns to an AVX instruction where the CPU has it.
+ * four columns to an AVX instruction where the CPU has it (the last
+ * quadruple of a row masked, so that L = 22 takes 6 of them, no scalar tail).
  * Warm work buffers mean no allocation.
  *
  * Scaling (see crf.h): with c_j = max_i trans[i][j] and
@@ -190,62 +191,81 @@ void crf_vecmat_plain(size_t n, size_t L, const double *restrict v, size_t vs,
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 4, 2 or 1:
- * each column's sum is taken in the order of crf_vecmat_plain, with a
- * multiply then an add (no fused multiply-add), so the results are the same
- * to the bit. */
-__attribute__((target("avx"))) static inline void
+/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 1 to 6 (six
+ * accumulators, a broadcast and a product fit the 16 registers), the last
+ * quadruple cut to its first r columns (r = 1 to 4; masked loads read
+ * nothing past them, so nothing past the matrix).  Each column's sum is
+ * taken in the order of crf_vecmat_plain, with a multiply then an add (no
+ * fused multiply-add), so the results are the same to the bit. */
+__attribute__((target("avx"), always_inline)) static inline void
 vecmat_cols_avx(size_t n, size_t L, const double *restrict v, size_t vs,
-                const double *restrict M, double *restrict out, size_t j, int w)
+                const double *restrict M, double *restrict out, size_t j, const int W,
+                int r)
 {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    const __m256i mask = _mm256_setr_epi64x(-1, r > 1 ? -1 : 0, r > 2 ? -1 : 0,
+                                            r > 3 ? -1 : 0);
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
     const double *m = M + j;
+#define VM_LOAD(q) ((q) == W - 1 ? _mm256_maskload_pd(m + 4 * (q), mask) \
+                                 : _mm256_loadu_pd(m + 4 * (q)))
     for (size_t k = 0; k < n; k++, m += L) {
-        const __m256d a = _mm256_set1_pd(v[k * vs]);
-        s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, _mm256_loadu_pd(m)));
-        if (w > 1)
-            s1 = _mm256_add_pd(s1, _mm256_mul_pd(a, _mm256_loadu_pd(m + 4)));
-        if (w > 2) {
-            s2 = _mm256_add_pd(s2, _mm256_mul_pd(a, _mm256_loadu_pd(m + 8)));
-            s3 = _mm256_add_pd(s3, _mm256_mul_pd(a, _mm256_loadu_pd(m + 12)));
-        }
+        const __m256d a = _mm256_broadcast_sd(v + k * vs);
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, VM_LOAD(0)));
+        if (W > 1)
+            s1 = _mm256_add_pd(s1, _mm256_mul_pd(a, VM_LOAD(1)));
+        if (W > 2)
+            s2 = _mm256_add_pd(s2, _mm256_mul_pd(a, VM_LOAD(2)));
+        if (W > 3)
+            s3 = _mm256_add_pd(s3, _mm256_mul_pd(a, VM_LOAD(3)));
+        if (W > 4)
+            s4 = _mm256_add_pd(s4, _mm256_mul_pd(a, VM_LOAD(4)));
+        if (W > 5)
+            s5 = _mm256_add_pd(s5, _mm256_mul_pd(a, VM_LOAD(5)));
     }
-    _mm256_storeu_pd(out + j, s0);
-    if (w > 1)
-        _mm256_storeu_pd(out + j + 4, s1);
-    if (w > 2) {
-        _mm256_storeu_pd(out + j + 8, s2);
-        _mm256_storeu_pd(out + j + 12, s3);
-    }
+#undef VM_LOAD
+    double *o = out + j;
+#define VM_STORE(q, s) ((q) == W - 1 ? _mm256_maskstore_pd(o + 4 * (q), mask, s) \
+                                     : _mm256_storeu_pd(o + 4 * (q), s))
+    VM_STORE(0, s0);
+    if (W > 1)
+        VM_STORE(1, s1);
+    if (W > 2)
+        VM_STORE(2, s2);
+    if (W > 3)
+        VM_STORE(3, s3);
+    if (W > 4)
+        VM_STORE(4, s4);
+    if (W > 5)
+        VM_STORE(5, s5);
+#undef VM_STORE
 }
 
+/* Blocks of 16 columns while more than 24 are left, then the rest (1 to 24
+ * columns) in one block, its last quadruple masked: L = 22 is one block of 16
+ * and one of 6 (two quadruples, the second of 2 columns). */
 __attribute__((target("avx"))) static void crf_vecmat_avx(size_t n, size_t L,
                                                           const double *restrict v, size_t vs,
                                                           const double *restrict M,
                                                           double *restrict out)
 {
     size_t j = 0;
-    for (; j + 16 <= L; j += 16)
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 4);
-    if (j + 8 <= L) {
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 2);
-        j += 8;
-    }
-    if (j + 4 <= L) {
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 1);
-        j += 4;
-    }
-    for (; j < L; j++) {
-        double s0 = 0.0;
-        for (size_t k = 0; k < n; k++)
-            s0 += v[k * vs] * M[k * L + j];
-        out[j] = s0;
+    for (; L - j > 24; j += 16)
+        vecmat_cols_avx(n, L, v, vs, M, out, j, 4, 4);
+    size_t left = L - j;
+    int r = (int)((left - 1) % 4) + 1;
+    switch ((left + 3) / 4) {
+    case 1: vecmat_cols_avx(n, L, v, vs, M, out, j, 1, r); break;
+    case 2: vecmat_cols_avx(n, L, v, vs, M, out, j, 2, r); break;
+    case 3: vecmat_cols_avx(n, L, v, vs, M, out, j, 3, r); break;
+    case 4: vecmat_cols_avx(n, L, v, vs, M, out, j, 4, r); break;
+    case 5: vecmat_cols_avx(n, L, v, vs, M, out, j, 5, r); break;
+    default: vecmat_cols_avx(n, L, v, vs, M, out, j, 6, r); break;
     }
 }
 
 crf_vecmat_fn *crf_vecmat_pick(size_t L)
 {
-    return L >= 4 && __builtin_cpu_supports("avx") ? crf_vecmat_avx : crf_vecmat_plain;
+    return L >= 1 && __builtin_cpu_supports("avx") ? crf_vecmat_avx : crf_vecmat_plain;
 }
 #else
 crf_vecmat_fn *crf_vecmat_pick(size_t L)
@@ -318,9 +338,88 @@ static void crf_fb_log(size_t T, size_t L, const double *state, const double *tr
     }
 }
 
+/* The scaled forward-backward is compiled twice, as such and for AVX
+ * (crf_forward_backward chooses): its elementwise products run in
+ * quadruples of GCC's vector type (SSE2 pairs in the plain version), each
+ * value the same multiply as the scalar loop's; the sums stay scalar loops,
+ * in their order.  The same bits either way. */
+#define CRF_INLINE __attribute__((always_inline)) static inline
+
+typedef double crf_v4 __attribute__((vector_size(32)));
+
+/* d[j] = a[j] * b[j] (d may be a or b) */
+CRF_INLINE void v_mul(size_t L, double *d, const double *a, const double *b)
+{
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y;
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x *= y;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] = a[j] * b[j];
+}
+
+/* d[j] *= s */
+CRF_INLINE void v_scale(size_t L, double *d, double s)
+{
+    const crf_v4 sv = {s, s, s, s};
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, d + j, sizeof x);
+        x *= sv;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] *= s;
+}
+
+/* g[j] *= b[j] * s */
+CRF_INLINE void v_mul_scaled(size_t L, double *g, const double *b, double s)
+{
+    const crf_v4 sv = {s, s, s, s};
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y;
+        memcpy(&x, g + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x *= y * sv;
+        memcpy(g + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        g[j] *= b[j] * s;
+}
+
+/* d[j] += a[j] * b[j] (a multiply, then an add) */
+CRF_INLINE void v_add_mul(size_t L, double *d, const double *a, const double *b)
+{
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x, y, z;
+        memcpy(&x, d + j, sizeof x);
+        memcpy(&y, a + j, sizeof y);
+        memcpy(&z, b + j, sizeof z);
+        x += y * z;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] += a[j] * b[j];
+}
+
+CRF_INLINE double v_sum(size_t L, const double *a)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < L; j++)
+        s += a[j];
+    return s;
+}
+
 /* Forward, t = 0 of crf_forward_backward: x[0] = exp(state[0] - m),
  * alpha[0] = x[0] / C, scale[0] = C; returns log C + m. */
-static inline double crf_forward0(size_t L, const double *state, double *x, double *alpha,
+CRF_INLINE double crf_forward0(size_t L, const double *state, double *x, double *alpha,
                                   double *scale)
 {
     double m = state[0];
@@ -333,16 +432,14 @@ static inline double crf_forward0(size_t L, const double *state, double *x, doub
         alpha[j] = e;
         C += e;
     }
-    double inv = 1.0 / C;
-    for (size_t j = 0; j < L; j++)
-        alpha[j] *= inv;
+    v_scale(L, alpha, 1.0 / C);
     scale[0] = C;
     return log(C) + m;
 }
 
 /* Backward: g_t = x_t beta_t / C_t (in place in x), beta[t-1] = E g_t
  * (computed as g_t^T E^T, over the rows of E^T). */
-static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const double *ET,
+CRF_INLINE void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const double *ET,
                                 const double *scale, double *x, double *beta)
 {
     double *bt = beta + (T - 1) * L;
@@ -351,9 +448,7 @@ static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const
     for (size_t t = T - 1; t > 0; t--) {
         double *g = x + t * L, *bp = beta + (t - 1) * L;
         const double *b = beta + t * L;
-        double inv = 1.0 / scale[t];
-        for (size_t j = 0; j < L; j++)
-            g[j] *= b[j] * inv;
+        v_mul_scaled(L, g, b, 1.0 / scale[t]);
         vecmat(L, L, g, 1, ET, bp);
     }
 }
@@ -361,24 +456,22 @@ static inline void crf_backward(crf_vecmat_fn *vecmat, size_t T, size_t L, const
 /* State marginals ms[t][j] = alpha[t][j] beta[t][j] (ms may be beta itself
  * when the caller does not want them), with the sum-to-one check that guards
  * against overflow in beta: -1 when a row fails it, else 0. */
-static inline int crf_state_marginals(size_t T, size_t L, const double *alpha,
+CRF_INLINE int crf_state_marginals(size_t T, size_t L, const double *alpha,
                                       const double *beta, double *ms)
 {
     for (size_t t = 0; t < T; t++) {
         const double *a = alpha + t * L, *b = beta + t * L;
-        double *p = ms + t * L, sum = 0.0;
-        for (size_t j = 0; j < L; j++) {
-            p[j] = a[j] * b[j];
-            sum += p[j];
-        }
+        double *p = ms + t * L;
+        v_mul(L, p, a, b);
+        double sum = v_sum(L, p);
         if (!(fabs(sum - 1.0) <= CRF_SUM_TOL))
             return -1;
     }
     return 0;
 }
 
-int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
-                         double *logz, double *mstate, double *mtrans, struct crf_work *w)
+CRF_INLINE int crf_fb(size_t T, size_t L, const double *state, const double *trans,
+                      double *logz, double *mstate, double *mtrans, struct crf_work *w)
 {
     if (T == 0) {
         *logz = 0.0;
@@ -417,18 +510,13 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
         for (size_t j = 0; j < L; j++)
             xt[j] = exp(st[j] + c[j] - m);
         vecmat(L, L, ap, 1, E, at);
-        double C = 0.0;
-        for (size_t j = 0; j < L; j++) {
-            at[j] *= xt[j];
-            C += at[j];
-        }
+        v_mul(L, at, at, xt);
+        double C = v_sum(L, at);
         if (!(C > 0.0)) {                 /* only NaN input gets here */
             crf_fb_log(T, L, state, trans, logz, mstate, mtrans, w);
             return 0;
         }
-        double inv = 1.0 / C;
-        for (size_t j = 0; j < L; j++)
-            at[j] *= inv;
+        v_scale(L, at, 1.0 / C);
         scale[t] = C;
         lz += log(C) + m;
     }
@@ -449,11 +537,36 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
     if (mtrans && T > 1) {
         for (size_t i = 0; i < L; i++) {
             vecmat(T - 1, L, alpha + i, L, x + L, row);
-            for (size_t j = 0; j < L; j++)
-                mtrans[i * L + j] += E[i * L + j] * row[j];
+            v_add_mul(L, mtrans + i * L, E + i * L, row);
         }
     }
     return 0;
+}
+
+static int crf_fb_plain(size_t T, size_t L, const double *state, const double *trans,
+                        double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+    return crf_fb(T, L, state, trans, logz, mstate, mtrans, w);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx"))) static int crf_fb_avx(size_t T, size_t L, const double *state,
+                                                     const double *trans, double *logz,
+                                                     double *mstate, double *mtrans,
+                                                     struct crf_work *w)
+{
+    return crf_fb(T, L, state, trans, logz, mstate, mtrans, w);
+}
+#endif
+
+int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
+                         double *logz, double *mstate, double *mtrans, struct crf_work *w)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx"))
+        return crf_fb_avx(T, L, state, trans, logz, mstate, mtrans, w);
+#endif
+    return crf_fb_plain(T, L, state, trans, logz, mstate, mtrans, w);
 }
 
 double crf_path_score(size_t T, size_t L, const double *state, const double *trans,

@@ -23,6 +23,14 @@ enum crftag_status train_objective(const struct crftag_corpus *c,
                                    size_t n, double *f, double *g, size_t *out_nparams,
                                    struct crftag_error *err);
 
+/* train_objective with at most cells cells of dense rows (train_dense.h;
+ * train_objective: npairs / 16; 0: none, SIZE_MAX: every candidate);
+ * *rows (when not NULL) receives the number of rows made. */
+enum crftag_status train_objective_dense(const struct crftag_corpus *c,
+                                         const struct crftag_train_params *p, const double *x,
+                                         size_t n, double *f, double *g, size_t cells,
+                                         size_t *rows, struct crftag_error *err);
+
 /* crftag_train() with a fixed label bias (p->bias is a spec or NULL, never
  * "auto"): builds the problem, minimises it and returns the model.  The
  * public crftag_train() chooses an "auto" bias first (train_bias.c). */

@@ -44,6 +44,7 @@
 #include "corpus.h"
 #include "error.h"
 #include "labels.h"
+#include "hash.h"
 #include "model.h"
 #include "train.h"
 #include "train_dist.h"
@@ -275,6 +276,9 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     }
     if (st == CRFTAG_OK) {
         model_keep_warm_only(m);     /* scored: only its weights are wanted now */
+        /* and its attribute table goes before the final training builds its
+         * own (train_init_weights makes it again once that one is freed) */
+        htab_free(&m->attrs);
         *out_first = m;
     } else {
         crftag_model_free(m);

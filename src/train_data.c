@@ -460,10 +460,29 @@ int tdata_own(struct tdata *td)
     return 0;
 }
 
+void tdata_shrink(struct tdata *td)
+{
+    if (!td->val) {
+        free(td->label);
+        td->label = NULL;
+    }
+    if (td->tok32 || !td->tok_start || td->tok_start[td->ntok] > UINT32_MAX)
+        return;
+    uint32_t *o = util_malloc(td->ntok + 1, sizeof *o);
+    if (!o)
+        return;
+    for (size_t t = 0; t <= td->ntok; t++)
+        o[t] = (uint32_t)td->tok_start[t];
+    free(td->tok_start);
+    td->tok_start = NULL;
+    td->tok32 = o;
+}
+
 void tdata_free(struct tdata *td)
 {
     free(td->sent_own);
     free(td->tok_start);
+    free(td->tok32);
     free(td->val_start);
     free(td->val);
     free(td->pk);
@@ -798,3 +817,59 @@ double tdata_gold(const struct tdata *td, size_t t0, size_t T, size_t L, const d
     }
     return s;
 }
+
+/* ---- rounding many terms (train_quantize) ------------------------------ */
+
+void train_quantize_plain(double *restrict acc, double *restrict v, size_t n)
+{
+    if (acc)
+        for (size_t k = 0; k < n; k++)
+            acc[k] += train_quantize(v[k]);
+    else
+        for (size_t k = 0; k < n; k++)
+            v[k] = train_quantize(v[k]);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && FLT_EVAL_METHOD == 0
+#include <immintrin.h>
+
+/* train_quantize's own steps on four values: r = v * 2^28, where |r| < 2^51
+ * (r + 1.5 * 2^52) - 1.5 * 2^52 (the nearest integer, ties to even; +0 for
+ * -0 and small negatives), elsewhere r as it is (NaN too), times 2^-28. */
+__attribute__((target("avx"))) static inline __m256d quantize4(__m256d v)
+{
+    const __m256d big = _mm256_set1_pd(0x1.8p52), lim = _mm256_set1_pd(0x1p51);
+    __m256d r = _mm256_mul_pd(v, _mm256_set1_pd(268435456.0));
+    __m256d in = _mm256_and_pd(_mm256_cmp_pd(r, lim, _CMP_LT_OQ),
+                               _mm256_cmp_pd(r, _mm256_sub_pd(_mm256_setzero_pd(), lim),
+                                             _CMP_GT_OQ));
+    __m256d rr = _mm256_sub_pd(_mm256_add_pd(r, big), big);
+    r = _mm256_or_pd(_mm256_and_pd(in, rr), _mm256_andnot_pd(in, r));   /* (a blend gcc
+                                                                           * 12 made lane by lane) */
+    return _mm256_mul_pd(r, _mm256_set1_pd(TRAIN_QUANTUM));
+}
+
+__attribute__((target("avx"))) static void train_quantize_avx(double *restrict acc,
+                                                              double *restrict v, size_t n)
+{
+    size_t k = 0;
+    if (acc)
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(acc + k, _mm256_add_pd(_mm256_loadu_pd(acc + k),
+                                                    quantize4(_mm256_loadu_pd(v + k))));
+    else
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(v + k, quantize4(_mm256_loadu_pd(v + k)));
+    train_quantize_plain(acc ? acc + k : NULL, v + k, n - k);
+}
+
+train_quantize_fn *train_quantize_pick(void)
+{
+    return __builtin_cpu_supports("avx") ? train_quantize_avx : train_quantize_plain;
+}
+#else
+train_quantize_fn *train_quantize_pick(void)
+{
+    return train_quantize_plain;
+}
+#endif

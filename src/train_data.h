@@ -26,7 +26,8 @@ struct htab;
 struct tdata {
     size_t nsent, ntok;
     const size_t *sent_start;    /* [nsent+1] (the corpus's, or sent_own) */
-    size_t *tok_start;           /* [ntok+1] into pk */
+    size_t *tok_start;           /* [ntok+1] into pk, or NULL when tok32 holds them */
+    uint32_t *tok32;             /* [ntok+1] the same offsets in 32 bits (tdata_shrink) */
     uint16_t *pk;                /* attribute ids of every token, packed (below) */
     size_t nids;                 /* attribute ids in pk */
     uint16_t *label;             /* [ntok] gold label ids (train only) */
@@ -37,6 +38,12 @@ struct tdata {
     size_t *val_start;           /* [ntok+1] token t's weights at val + val_start[t] */
     size_t *sent_own;            /* NULL, or sent_start's own copy (tdata_own) */
 };
+
+/* Once td is complete (no more tdata_repack): the token offsets in 32 bits
+ * when they fit (halves them), and the gold labels freed when nothing reads
+ * them any more (no weighted attributes: tdata_gold reads them).  Nothing
+ * happens where memory is short. */
+void tdata_shrink(struct tdata *td);
 
 /* Copies sent_start, the one array td borrows from its corpus, so that the
  * corpus can be freed; -1 when out of memory (td unchanged). */
@@ -64,10 +71,16 @@ struct pk_iter {
     uint32_t id;
 };
 
+/* Offset of token t's ids in td->pk. */
+static inline size_t tdata_tok(const struct tdata *td, size_t t)
+{
+    return td->tok32 ? td->tok32[t] : td->tok_start[t];
+}
+
 static inline void pk_iter_init(struct pk_iter *it, const struct tdata *td, size_t t)
 {
-    it->p = td->pk + td->tok_start[t];
-    it->e = td->pk + td->tok_start[t + 1];
+    it->p = td->pk + tdata_tok(td, t);
+    it->e = td->pk + tdata_tok(td, t + 1);
     it->id = 0;
 }
 
@@ -174,6 +187,14 @@ static inline double train_quantize(double v)
 #endif
     return r * TRAIN_QUANTUM;
 }
+
+/* train_quantize over n values: v[k] rounded in place (acc NULL) or added
+ * rounded to acc[k] (v unchanged).  train_quantize_pick returns the fastest
+ * version the CPU runs (AVX: four values to an instruction, in
+ * train_quantize's steps; the same bits). */
+typedef void train_quantize_fn(double *restrict acc, double *restrict v, size_t n);
+train_quantize_fn train_quantize_plain;
+train_quantize_fn *train_quantize_pick(void);
 
 /* Token t's attributes with td->val (weights): mode 0 adds w * v[q] to
  * row[label of q] (state), mode 1 adds w * row[label of q] to v[q]

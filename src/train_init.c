@@ -94,8 +94,21 @@ enum crftag_status train_init_weights(const struct crftag_model *init,
         if (map[y] >= 0)
             back[map[y]] = (long)y;
     }
+    /* the first training of bias auto has freed its table (train_bias.c):
+     * made again from its hashes, while the optimizer's memory is not yet
+     * taken */
+    struct htab made = {0};
+    const struct htab *ids = &init->attrs;
+    if (init->attrs.cap == 0 && init->nattr > 0) {
+        if (htab_build(&made, init->attr_hash, init->nattr, NULL)) {
+            free(map);
+            free(back);
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        }
+        ids = &made;
+    }
     for (uint32_t a = 0; a < m->nattr; a++) {
-        uint32_t ia = htab_get(&init->attrs, m->attr_hash[a]);
+        uint32_t ia = htab_get(ids, m->attr_hash[a]);
         if (ia == HTAB_NONE)
             continue;
         /* init's pairs of ia, by m's label (runs are short: at most L) */
@@ -118,6 +131,7 @@ enum crftag_status train_init_weights(const struct crftag_model *init,
                 trans[i * L + j] = init->warm_w
                     ? init->warm_w[init->npairs + (size_t)map[i] * IL + (size_t)map[j]]
                     : init->trans[(size_t)map[i] * IL + (size_t)map[j]];
+    htab_free(&made);
     free(map);
     free(back);
     return CRFTAG_OK;

@@ -162,7 +162,8 @@ static void test_fallback_underflow(void **unused)
 /* crf_vecmat_pick's version (AVX here when the CPU has it) gives
  * crf_vecmat_plain's results to the bit, for every width of the column
  * blocks and their remainders, strided v, and values of mixed sign and
- * magnitude. */
+ * magnitude; it writes nothing past out[L - 1] (the masked last
+ * quadruple). */
 static void test_vecmat_same_bits(void **unused)
 {
     (void)unused;
@@ -185,6 +186,11 @@ static void test_vecmat_same_bits(void **unused)
             crf_vecmat_plain(n, L, v, vs, M, a);
             fast(n, L, v, vs, M, b);
             assert_memory_equal(a, b, L * sizeof a[0]);
+            for (size_t k = L; k < 41; k++) {
+                uint64_t bits;
+                memcpy(&bits, &b[k], sizeof bits);
+                assert_true(bits == UINT64_MAX);
+            }
         }
     }
 }

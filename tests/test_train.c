@@ -21,6 +21,7 @@
 #include "labels.h"
 #include "model.h"
 #include "train.h"
+#include "train_data.h"
 #include "testutil.h"
 
 #define SLICE "tests/data/corpus_wikiser_30.txt"
@@ -124,6 +125,95 @@ static void test_threads_invariance(void **state)
     free(g1);
     free(g3);
     crftag_corpus_free(c);
+}
+
+/* The dense rows of the frequent long pair runs (train_dense.h) change
+ * nothing: the objective and gradient are the same to the bit with every
+ * candidate row, with a few and with none, for 1 and 2 threads (CoNLL-2000's
+ * first 30 sentences, the classic template). */
+static void test_dense_rows_same_bits(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c = load_corpus("tests/data/corpus_conll_30.txt.gz");
+    size_t len;
+    char *raw = read_file("tests/data/features_conll2000.tpl", &len);
+    char *tpl = calloc(len + 1, 1);
+    memcpy(tpl, raw, len);
+    free(raw);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = tpl;
+    p.bias = NULL;
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    double *x = malloc(n * sizeof *x), *g0 = malloc(n * sizeof *g0), *g = malloc(n * sizeof *g);
+    for (size_t k = 0; k < n; k++)
+        x[k] = rnd();
+    for (int threads = 1; threads <= 2; threads++) {
+        p.threads = threads;
+        double f0, f;
+        size_t rows = 1, all = 0, few = 0;
+        assert_int_equal(train_objective_dense(c, &p, x, n, &f0, g0, 0, &rows, &err), CRFTAG_OK);
+        assert_int_equal(rows, 0);
+        assert_true(isfinite(f0));
+        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, SIZE_MAX, &all, &err),
+                         CRFTAG_OK);
+        assert_true(all >= 10);
+        assert_memory_equal(&f, &f0, sizeof f);
+        assert_memory_equal(g, g0, n * sizeof *g);
+        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, 72, &few, &err),
+                         CRFTAG_OK);
+        assert_true(few >= 3 && few < all);     /* 72 cells: 3 rows of 24, or more shorter */
+        assert_memory_equal(&f, &f0, sizeof f);
+        assert_memory_equal(g, g0, n * sizeof *g);
+    }
+    free(x);
+    free(g0);
+    free(g);
+    free(tpl);
+    crftag_corpus_free(c);
+}
+
+/* train_quantize_pick's version (AVX here when the CPU has it) rounds as
+ * train_quantize, to the bit: ties (odd and even), small negatives (+0,
+ * not -0), values at and past 2^51 units (left as they are, half units
+ * too), infinities, every length's tail; in place and added to an
+ * accumulator. */
+static void test_quantize_same_bits(void **state)
+{
+    (void)state;
+    train_quantize_fn *fast = train_quantize_pick();
+    enum { N = 67 };
+    double v[N], a[N], b[N], acc_a[N], acc_b[N];
+    const double u = TRAIN_QUANTUM;
+    const double special[] = {0.5 * u, 1.5 * u, 2.5 * u, -0.5 * u, -1.5 * u, -0.3 * u,
+                              -0.0, 0.0, 0x1p23 + 0.5 * u, 0x1p23 + 1.5 * u, 0x1p24,
+                              -0x1p24 - 0.5 * u, 0x1p26 + 0x1p-3, 1e300, -1e300,
+                              INFINITY, -INFINITY, 0.999999999, 1.0 - 0.5 * u};
+    size_t ns = sizeof special / sizeof special[0];
+    for (size_t n = 0; n <= N; n += (n < 9 ? 1 : 29)) {
+        for (size_t k = 0; k < N; k++) {
+            v[k] = k < ns ? special[k] : rnd() * (k % 3 ? 1.0 : 1e-7);
+            acc_a[k] = acc_b[k] = k * 0.25;
+        }
+        memcpy(a, v, sizeof v);
+        memcpy(b, v, sizeof v);
+        train_quantize_plain(NULL, a, n);
+        fast(NULL, b, n);
+        assert_memory_equal(a, b, sizeof a);
+        for (size_t k = 0; k < n && k < ns; k++) {
+            double q = train_quantize(v[k]);
+            assert_memory_equal(&a[k], &q, sizeof q);
+        }
+        train_quantize_plain(acc_a, v, n);
+        fast(acc_b, v, n);
+        assert_memory_equal(acc_a, acc_b, sizeof acc_a);
+    }
+    /* ties go to even: 0.5 and 2.5 units down, 1.5 up; -0.3 units gives +0 */
+    double t[4] = {0.5 * u, 1.5 * u, 2.5 * u, -0.3 * u};
+    fast(NULL, t, 4);
+    assert_true(t[0] == 0.0 && t[1] == 2 * u && t[2] == 2 * u && t[3] == 0.0 && !signbit(t[3]));
 }
 
 /* The objectives of one training, iteration by iteration. */
@@ -716,6 +806,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_threads_invariance),
+        cmocka_unit_test(test_dense_rows_same_bits),
+        cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
         cmocka_unit_test(test_learns_slice),
         cmocka_unit_test(test_dev_patience),
