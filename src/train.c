@@ -111,7 +111,10 @@ struct trainer {
     struct tdense dn;            /* dense rows of the frequent long runs */
     train_quantize_fn *quantize; /* train_quantize over arrays */
     void (*worker)(void *, int); /* worker_run or its AVX version */
-    size_t dense_cells;          /* their cells at most (dense_given), else npairs / 16 */
+    size_t dense_cells;          /* their cells at most (dense_given), else none: */
+                                 /* fewer instructions (CoNLL-2000 -26 %) but no   */
+                                 /* faster there and 20-30 % slower on WikiSER in  */
+                                 /* wall time (bench/RESULTS.md)                   */
     int dense_given;
     const double *x;             /* current point (during evaluate) */
     double *g;                   /* gradient being computed (during evaluate) */
@@ -683,7 +686,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
      * without the memory, training goes on without them (same results) */
     if (!tr->td.val) {
         tdense_build(&tr->dn, tr->m, tr->obs,
-                     tr->dense_given ? tr->dense_cells : tr->npairs / 16);
+                     tr->dense_given ? tr->dense_cells : 0);
         for (int i = 0; i < tr->nthreads && tr->dn.n; i++) {
             tr->w[i].dg = util_malloc(tr->dn.n * tr->dn.lp, sizeof *tr->w[i].dg);
             if (!tr->w[i].dg)
