@@ -39,7 +39,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->attr_hash);
     free(m->pair_label);
     free(m->pair_w);
-    free(m->dense_slot);
+    free(m->dense_bits);
     free(m->dense_w);
     free(m->trans);
     free(m->warm_w);
@@ -51,12 +51,6 @@ void crftag_model_free(struct crftag_model *m)
     free(m->names);
     free(m->name_off);
     free(m);
-}
-
-/* Slot of attribute a in the dense table (Fibonacci hashing). */
-static inline size_t dense_home(uint32_t a, uint32_t shift)
-{
-    return (uint32_t)(a * UINT32_C(2654435769)) >> shift;
 }
 
 /* A run of n pairs is scored from a dense row when adding L floats costs
@@ -80,9 +74,10 @@ static int run_ascending(const uint16_t *label, uint32_t k0, uint32_t k1)
 /* Drops the dense rows: scoring then reads the runs alone. */
 static void model_dense_free(struct crftag_model *m)
 {
-    free(m->dense_slot);
+    free(m->dense_bits);
     free(m->dense_w);
-    m->dense_slot = NULL;
+    m->dense_bits = NULL;
+    m->dense_rank = NULL;
     m->dense_w = NULL;
     m->dense_min = UINT32_MAX;
 }
@@ -112,49 +107,45 @@ static int model_dense_build(struct crftag_model *m)
     }
     if (rows == 0)
         return 0;
-    uint32_t bits = 1;
-    while (((size_t)1 << bits) < rows * 2)
-        bits++;
-    size_t cap = (size_t)1 << bits, nw;
-    if (bits > 31 || util_mul(rows, L, &nw)) {
+    /* a bit for each attribute, and before each word of 64 bits the rows of
+     * the attributes below it (rows go up with the attribute) */
+    size_t nwords = ((size_t)m->nattr + 63) / 64, nw;
+    if (util_mul(rows, L, &nw)) {
         free(which);
         return -1;
     }
-    m->dense_slot = util_malloc(cap, sizeof *m->dense_slot);
+    m->dense_bits = util_calloc(nwords, sizeof *m->dense_bits + sizeof *m->dense_rank);
     m->dense_w = util_calloc(nw, sizeof *m->dense_w);
-    if (!m->dense_slot || !m->dense_w) {
+    if (!m->dense_bits || !m->dense_w) {
         free(which);
         return -1;
     }
-    memset(m->dense_slot, 0xff, cap * sizeof *m->dense_slot);
-    uint32_t shift = 32 - bits;
+    m->dense_rank = (uint32_t *)(void *)(m->dense_bits + nwords);
     for (uint32_t r = 0; r < rows; r++) {
         uint32_t a = which[r], k0 = off[a], k1 = off[a + 1];
-        size_t i = dense_home(a, shift);
-        while (m->dense_slot[i][0] != HTAB_NONE)
-            i = (i + 1) & (cap - 1);
-        m->dense_slot[i][0] = a;
-        m->dense_slot[i][1] = r;
+        m->dense_bits[a / 64] |= UINT64_C(1) << (a % 64);
         float *row = m->dense_w + (size_t)r * L;
         for (uint32_t k = k0; k < k1; k++)
             row[m->pair_label[k]] = m->pair_w[k];
     }
+    for (size_t w = 0, r = 0; w < nwords; w++) {
+        m->dense_rank[w] = (uint32_t)r;
+        r += (size_t)__builtin_popcountll(m->dense_bits[w]);
+    }
     free(which);
-    m->dense_shift = shift;
     m->dense_min = dmin;
     return 0;
 }
 
-/* The dense row of attribute a, NULL when it has none. */
+/* The dense row of attribute a, NULL when it has none: the rows are in the
+ * order of the attributes, so a's is the number of bits set below its own. */
 static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
 {
-    size_t mask = ((size_t)1 << (32 - m->dense_shift)) - 1;
-    for (size_t i = dense_home(a, m->dense_shift);; i = (i + 1) & mask) {
-        if (m->dense_slot[i][0] == a)
-            return m->dense_w + (size_t)m->dense_slot[i][1] * m->labels.n;
-        if (m->dense_slot[i][0] == HTAB_NONE)
-            return NULL;
-    }
+    uint64_t w = m->dense_bits[a / 64], below = (UINT64_C(1) << (a % 64)) - 1;
+    if (!(w >> (a % 64) & 1))
+        return NULL;
+    size_t r = m->dense_rank[a / 64] + (size_t)__builtin_popcountll(w & below);
+    return m->dense_w + r * m->labels.n;
 }
 
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
@@ -324,9 +315,9 @@ static inline void state_scores(const struct crftag_model *m, const uint64_t *id
 }
 
 #ifdef MODEL_AVX
-__attribute__((target("avx"))) static void state_scores_avx(const struct crftag_model *m,
-                                                            const uint64_t *ids, size_t n,
-                                                            double *score)
+__attribute__((target("avx,popcnt"))) static void state_scores_avx(const struct crftag_model *m,
+                                                                   const uint64_t *ids, size_t n,
+                                                                   double *score)
 {
     state_scores(m, ids, n, score, add_row_avx);
 }
@@ -336,7 +327,7 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
                         double *score)
 {
 #ifdef MODEL_AVX
-    if (__builtin_cpu_supports("avx")) {
+    if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt")) {
         state_scores_avx(m, ids, n, score);
         return;
     }

@@ -52,12 +52,13 @@ struct crftag_model {
     /* Dense copies of the long runs (built by model_finish, for scoring):
      * every attribute whose run has dense_min pairs or more (with labels
      * going up) has a row of L floats, 0 for the labels without a pair;
-     * dense_slot is an
-     * open-addressing table attribute -> row ({HTAB_NONE, 0} = empty) of
-     * 2^(32 - dense_shift) slots. */
+     * the rows are in the order of the attributes: bit a % 64 of
+     * dense_bits[a / 64] tells whether a has one, and its row is
+     * dense_rank[a / 64] plus the bits set below that one (dense_rank
+     * shares dense_bits' allocation). */
     uint32_t dense_min;          /* UINT32_MAX: no dense rows */
-    uint32_t dense_shift;
-    uint32_t (*dense_slot)[2];   /* {attribute, row} */
+    uint64_t *dense_bits;        /* [ceil(nattr / 64)] */
+    uint32_t *dense_rank;        /* [ceil(nattr / 64)] */
     float *dense_w;              /* [rows][L] */
     float *trans;                /* [L][L] */
     double *warm_w;              /* the first training of bias auto: its pair     */
