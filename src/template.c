@@ -384,12 +384,116 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
     return o;
 }
 
+/* Cells of the macros of a sentence's tokens, as offsets from the token's
+ * first cell (row * stride + col), for up to this many macros; a template
+ * with more goes through feat_template_token alone. */
+#define FEAT_FAST_MACROS 64
+
+/* The attribute of template t at token i of n when some macro of t reads a
+ * row outside the sentence (the bytes of feat_template_token). */
+static uint64_t feat_template_edge(const struct feat_template *t, const char *const *cols,
+                                   size_t n, size_t stride, size_t i)
+{
+    char buf[32];
+    uint64_t h = t->h0;
+    for (size_t m = 0; m < t->nmacro; m++) {
+        const struct feat_macro *mc = &t->macro[m];
+        if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
+            size_t bl = feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i);
+            h = feat_hstr(h, buf, bl);
+        } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
+            size_t bl = feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1);
+            h = feat_hstr(h, buf, bl);
+        } else {
+            const unsigned char *s =
+                (const unsigned char *)cols[((size_t)((ptrdiff_t)i + mc->row)) * stride + mc->col];
+            for (; *s; s++)
+                h = hash_byte(h, *s);
+        }
+        h = hash_byte(h, FEAT_SEP);
+        h = feat_hstr(h, mc->lit, mc->lit_len);
+    }
+    return hash_end(h);
+}
+
+/* Attributes of token i of n (without the names): the bytes of
+ * feat_template_token.  cell[] holds the macros' cells as offsets from the
+ * token's first one; when edge is 0 every macro of every template reads
+ * inside the sentence, else each template is tested.  A cell's NUL
+ * terminator is hashed as the separator that follows it (FEAT_SEP is 0). */
+static uint64_t *feat_template_fast(const struct feat_config *fc, const char *const *cols,
+                                    size_t n, size_t stride, size_t i, const ptrdiff_t *cell,
+                                    int edge, uint64_t *o)
+{
+    uint64_t *first = o;
+    const char *const *here = cols + i * stride;
+    const ptrdiff_t *c = cell;
+    for (const struct feat_template *t = fc->tpl, *te = t + fc->ntemplates; t < te; t++) {
+        uint64_t id;
+        if (t->nmacro == 0) {
+            id = t->id0;
+        } else if (edge && (i < t->back || i + t->ahead >= n)) {
+            id = feat_template_edge(t, cols, n, stride, i);
+            c += t->nmacro;
+        } else {
+            uint64_t h = t->h0;
+            for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me;
+                 mc++, c++) {
+                const unsigned char *s = (const unsigned char *)here[*c];
+                unsigned char b;
+                do {
+                    b = *s++;
+                    h = hash_byte(h, b);
+                } while (b);
+                h = feat_hstr(h, mc->lit, mc->lit_len);
+            }
+            id = hash_end(h);
+        }
+        if (t->dedup) {
+            int dup = 0;
+            for (const uint64_t *q = first; q < o; q++) {
+                if (*q == id) {
+                    dup = 1;
+                    break;
+                }
+            }
+            if (dup)
+                continue;
+        }
+        *o++ = id;
+    }
+    return o;
+}
+
+_Static_assert(FEAT_SEP == 0, "feat_template_fast hashes the NUL as the separator");
+
 void feat_template_sentence(const struct feat_config *fc, const char *const *cols, size_t n,
                             size_t stride, struct feat_buf *out)
 {
     uint64_t *o = out->ids;
+    /* the cells of all macros in template order, and the farthest rows read */
+    ptrdiff_t cell[FEAT_FAST_MACROS];
+    size_t nc = 0, back = 0, ahead = 0;
+    int fast = 1;
+    for (size_t k = 0; k < fc->ntemplates && fast; k++) {
+        const struct feat_template *t = &fc->tpl[k];
+        if (t->nmacro > FEAT_FAST_MACROS - nc) {
+            fast = 0;
+            break;
+        }
+        for (size_t m = 0; m < t->nmacro; m++)
+            cell[nc++] = (ptrdiff_t)t->macro[m].row * (ptrdiff_t)stride
+                         + (ptrdiff_t)t->macro[m].col;
+        if (t->nmacro) {
+            back = t->back > back ? t->back : back;
+            ahead = t->ahead > ahead ? t->ahead : ahead;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
-        o = feat_template_token(fc, cols, n, stride, i, o, NULL);
+        if (fast)
+            o = feat_template_fast(fc, cols, n, stride, i, cell, i < back || i + ahead >= n, o);
+        else
+            o = feat_template_token(fc, cols, n, stride, i, o, NULL);
         out->start[i + 1] = (size_t)(o - out->ids);
     }
 }
