@@ -73,8 +73,9 @@ static int decode_reserve(struct decode_work *w, size_t tl, size_t ll)
 }
 
 /* out[j] = max_i (v[i] + M[i * L + j]) for j < L (max-plus vector-matrix
- * product).  Blocks of columns are kept in registers; the max is branch
- * free (no argmax here: back pointers are recomputed on the best path).
+ * product; decode_maxplus and decode_maxplus_avx then add st[j]).  Blocks
+ * of columns are kept in registers; the max is branch free (no argmax
+ * here: back pointers are recomputed on the best path).
  * Every column takes x > s ? x : s over i = 0, 1, ... in order, whether
  * scalar or packed (MAXPD returns its second operand unless the first is
  * greater), so the result does not depend on the path taken. */
@@ -151,7 +152,7 @@ maxplus_cols_avx(size_t L, const double *restrict v, const double *restrict M,
  * the same maxima in the same order as maxplus_cols_avx. */
 __attribute__((target("avx"), always_inline)) static inline void
 maxplus_all_avx(size_t L, const double *restrict v, const double *restrict M,
-                double *restrict out, const int NV, __m256i tail)
+                const double *restrict st, double *restrict out, const int NV, __m256i tail)
 {
     /* quadruple k of row m: loaded whole (k < NV - 1) or through the mask */
 #define MP_LOAD(m, k) (k < NV - 1 ? _mm256_loadu_pd((m) + 4 * k) \
@@ -185,6 +186,22 @@ maxplus_all_avx(size_t L, const double *restrict v, const double *restrict M,
         if (NV > 7)
             s7 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 7)), s7);
     }
+    /* plus the state scores (the same double sums as added afterwards) */
+    s0 = _mm256_add_pd(s0, MP_LOAD(st, 0));
+    if (NV > 1)
+        s1 = _mm256_add_pd(s1, MP_LOAD(st, 1));
+    if (NV > 2)
+        s2 = _mm256_add_pd(s2, MP_LOAD(st, 2));
+    if (NV > 3)
+        s3 = _mm256_add_pd(s3, MP_LOAD(st, 3));
+    if (NV > 4)
+        s4 = _mm256_add_pd(s4, MP_LOAD(st, 4));
+    if (NV > 5)
+        s5 = _mm256_add_pd(s5, MP_LOAD(st, 5));
+    if (NV > 6)
+        s6 = _mm256_add_pd(s6, MP_LOAD(st, 6));
+    if (NV > 7)
+        s7 = _mm256_add_pd(s7, MP_LOAD(st, 7));
 #undef MP_LOAD
     /* quadruple k stored whole, or the L - 4 k columns of the last one */
     double last[4];
@@ -212,6 +229,7 @@ maxplus_all_avx(size_t L, const double *restrict v, const double *restrict M,
 /* decode_maxplus with AVX (the same maxima: VMAXPD is MAXPD four wide). */
 __attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const double *restrict v,
                                                                const double *restrict M,
+                                                               const double *restrict st,
                                                                double *restrict out)
 {
     if (L <= 32) {
@@ -219,14 +237,14 @@ __attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const do
         int nv = (int)((L + 3) / 4), r = (int)L - 4 * (nv - 1);
         __m256i tail = _mm256_set_epi64x(r > 3 ? -1 : 0, r > 2 ? -1 : 0, r > 1 ? -1 : 0, -1);
         switch (nv) {
-        case 1: maxplus_all_avx(L, v, M, out, 1, tail); return;
-        case 2: maxplus_all_avx(L, v, M, out, 2, tail); return;
-        case 3: maxplus_all_avx(L, v, M, out, 3, tail); return;
-        case 4: maxplus_all_avx(L, v, M, out, 4, tail); return;
-        case 5: maxplus_all_avx(L, v, M, out, 5, tail); return;
-        case 6: maxplus_all_avx(L, v, M, out, 6, tail); return;
-        case 7: maxplus_all_avx(L, v, M, out, 7, tail); return;
-        default: maxplus_all_avx(L, v, M, out, 8, tail); return;
+        case 1: maxplus_all_avx(L, v, M, st, out, 1, tail); return;
+        case 2: maxplus_all_avx(L, v, M, st, out, 2, tail); return;
+        case 3: maxplus_all_avx(L, v, M, st, out, 3, tail); return;
+        case 4: maxplus_all_avx(L, v, M, st, out, 4, tail); return;
+        case 5: maxplus_all_avx(L, v, M, st, out, 5, tail); return;
+        case 6: maxplus_all_avx(L, v, M, st, out, 6, tail); return;
+        case 7: maxplus_all_avx(L, v, M, st, out, 7, tail); return;
+        default: maxplus_all_avx(L, v, M, st, out, 8, tail); return;
         }
     }
     size_t j = 0;
@@ -252,11 +270,13 @@ __attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const do
         }
         out[j] = s0;
     }
+    for (j = 0; j < L; j++)
+        out[j] += st[j];
 }
 #endif
 
 static void decode_maxplus(size_t L, const double *restrict v, const double *restrict M,
-                           double *restrict out)
+                           const double *restrict st, double *restrict out)
 {
     size_t j = 0;
 #ifdef __SSE2__
@@ -307,6 +327,8 @@ static void decode_maxplus(size_t L, const double *restrict v, const double *res
         }
         out[j] = s0;
     }
+    for (j = 0; j < L; j++)
+        out[j] += st[j];
 }
 
 /* Fills delta with tm as transition scores and start as the start mask (may
@@ -315,8 +337,8 @@ static uint32_t decode_run(size_t T, size_t L, const double *state, const double
                            const unsigned char *start, struct decode_work *w)
 {
     double *delta = w->delta;
-    void (*maxplus)(size_t, const double *restrict, const double *restrict, double *restrict) =
-        decode_maxplus;
+    void (*maxplus)(size_t, const double *restrict, const double *restrict,
+                    const double *restrict, double *restrict) = decode_maxplus;
 #ifdef DECODE_AVX
     if (L >= 4 && __builtin_cpu_supports("avx"))
         maxplus = decode_maxplus_avx;
@@ -326,9 +348,7 @@ static uint32_t decode_run(size_t T, size_t L, const double *state, const double
     for (size_t t = 1; t < T; t++) {
         double *dt = delta + t * L;
         const double *st = state + t * L;
-        maxplus(L, dt - L, tm, dt);
-        for (size_t j = 0; j < L; j++)
-            dt[j] += st[j];
+        maxplus(L, dt - L, tm, st, dt);
     }
     const double *dl = delta + (T - 1) * L;
     uint32_t best = 0;
