@@ -121,17 +121,18 @@ static int model_dense_build(struct crftag_model *m)
         return -1;
     }
     m->dense_rank = (uint32_t *)(void *)(m->dense_bits + nwords);
+    size_t w = 0;
     for (uint32_t r = 0; r < rows; r++) {
         uint32_t a = which[r], k0 = off[a], k1 = off[a + 1];
+        while (w <= a / 64)              /* the words up to a's: r rows below them */
+            m->dense_rank[w++] = r;
         m->dense_bits[a / 64] |= UINT64_C(1) << (a % 64);
         float *row = m->dense_w + (size_t)r * L;
         for (uint32_t k = k0; k < k1; k++)
             row[m->pair_label[k]] = m->pair_w[k];
     }
-    for (size_t w = 0, r = 0; w < nwords; w++) {
-        m->dense_rank[w] = (uint32_t)r;
-        r += (size_t)__builtin_popcountll(m->dense_bits[w]);
-    }
+    while (w < nwords)
+        m->dense_rank[w++] = (uint32_t)rows;
     free(which);
     m->dense_min = dmin;
     return 0;
