@@ -257,12 +257,58 @@ static inline void add_row(double *restrict score, const float *restrict row, si
 #define MODEL_AVX 1
 #include <immintrin.h>
 
+/* add_row for 4 <= L <= 4 NV: NV quadruples of sums, the last one at labels
+ * L - 4 .. L - 1 (overlapping the one before when 4 does not divide L), all
+ * loaded and added before any is stored, so an overlapped label is stored
+ * twice with the same sum. */
+__attribute__((target("avx"), always_inline)) static inline void
+add_row_all_avx(double *restrict score, const float *restrict row, size_t L, const int NV)
+{
+#define AR_AT(k) (k < NV - 1 ? 4 * (size_t)(k) : L - 4)
+#define AR_SUM(k) _mm256_add_pd(_mm256_loadu_pd(score + AR_AT(k)), \
+                                _mm256_cvtps_pd(_mm_loadu_ps(row + AR_AT(k))))
+    __m256d s0 = AR_SUM(0), z = _mm256_setzero_pd();
+    __m256d s1 = NV > 1 ? AR_SUM(1) : z, s2 = NV > 2 ? AR_SUM(2) : z;
+    __m256d s3 = NV > 3 ? AR_SUM(3) : z, s4 = NV > 4 ? AR_SUM(4) : z;
+    __m256d s5 = NV > 5 ? AR_SUM(5) : z, s6 = NV > 6 ? AR_SUM(6) : z;
+    __m256d s7 = NV > 7 ? AR_SUM(7) : z;
+    _mm256_storeu_pd(score + AR_AT(0), s0);
+    if (NV > 1)
+        _mm256_storeu_pd(score + AR_AT(1), s1);
+    if (NV > 2)
+        _mm256_storeu_pd(score + AR_AT(2), s2);
+    if (NV > 3)
+        _mm256_storeu_pd(score + AR_AT(3), s3);
+    if (NV > 4)
+        _mm256_storeu_pd(score + AR_AT(4), s4);
+    if (NV > 5)
+        _mm256_storeu_pd(score + AR_AT(5), s5);
+    if (NV > 6)
+        _mm256_storeu_pd(score + AR_AT(6), s6);
+    if (NV > 7)
+        _mm256_storeu_pd(score + AR_AT(7), s7);
+#undef AR_SUM
+#undef AR_AT
+}
+
 /* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
  * conversion). */
 __attribute__((target("avx"))) static inline void add_row_avx(double *restrict score,
                                                               const float *restrict row,
                                                               size_t L)
 {
+    if (L >= 4 && L <= 32) {
+        switch ((L + 3) / 4) {
+        case 1: add_row_all_avx(score, row, L, 1); return;
+        case 2: add_row_all_avx(score, row, L, 2); return;
+        case 3: add_row_all_avx(score, row, L, 3); return;
+        case 4: add_row_all_avx(score, row, L, 4); return;
+        case 5: add_row_all_avx(score, row, L, 5); return;
+        case 6: add_row_all_avx(score, row, L, 6); return;
+        case 7: add_row_all_avx(score, row, L, 7); return;
+        default: add_row_all_avx(score, row, L, 8); return;
+        }
+    }
     size_t y = 0;
     for (; y + 8 <= L; y += 8) {
         __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
