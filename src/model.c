@@ -237,8 +237,10 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
 
 /* score[y] += row[y] for y < L, in double as the sparse adds (adding the
  * 0 of a label without a pair leaves the score as it was). */
-static inline void add_row(double *restrict score, const float *restrict row, size_t L)
+static inline void add_row(double *restrict score, const float *restrict row, size_t L,
+                           int nv)
 {
+    (void)nv;
     size_t y = 0;
 #ifdef __SSE2__
     for (; y + 4 <= L; y += 4) {
@@ -292,22 +294,13 @@ add_row_all_avx(double *restrict score, const float *restrict row, size_t L, con
 }
 
 /* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
- * conversion). */
-__attribute__((target("avx"))) static inline void add_row_avx(double *restrict score,
-                                                              const float *restrict row,
-                                                              size_t L)
+ * conversion): with nv > 0 (a constant, 4 <= L <= 4 nv) by add_row_all_avx. */
+__attribute__((target("avx"), always_inline)) static inline void
+add_row_avx(double *restrict score, const float *restrict row, size_t L, const int nv)
 {
-    if (L >= 4 && L <= 32) {
-        switch ((L + 3) / 4) {
-        case 1: add_row_all_avx(score, row, L, 1); return;
-        case 2: add_row_all_avx(score, row, L, 2); return;
-        case 3: add_row_all_avx(score, row, L, 3); return;
-        case 4: add_row_all_avx(score, row, L, 4); return;
-        case 5: add_row_all_avx(score, row, L, 5); return;
-        case 6: add_row_all_avx(score, row, L, 6); return;
-        case 7: add_row_all_avx(score, row, L, 7); return;
-        default: add_row_all_avx(score, row, L, 8); return;
-        }
+    if (nv > 0) {
+        add_row_all_avx(score, row, L, nv);
+        return;
     }
     size_t y = 0;
     for (; y + 8 <= L; y += 8) {
@@ -327,9 +320,9 @@ __attribute__((target("avx"))) static inline void add_row_avx(double *restrict s
 #endif
 
 /* model_state_scores for runs of dense rows added by add(). */
-static inline void state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
-                                double *score,
-                                void (*add)(double *restrict, const float *restrict, size_t))
+__attribute__((always_inline)) static inline void
+state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double *score,
+             void (*add)(double *restrict, const float *restrict, size_t, int), const int nv)
 {
     uint32_t a[MODEL_BATCH];
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
@@ -353,7 +346,7 @@ static inline void state_scores(const struct crftag_model *m, const uint64_t *id
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
             const float *row;
             if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL)
-                add(score, row, m->labels.n);
+                add(score, row, m->labels.n, nv);
             else
                 for (uint32_t k = k0; k < k1; k++)
                     score[m->pair_label[k]] += m->pair_w[k];
@@ -366,7 +359,19 @@ __attribute__((target("avx,popcnt"))) static void state_scores_avx(const struct 
                                                                    const uint64_t *ids, size_t n,
                                                                    double *score)
 {
-    state_scores(m, ids, n, score, add_row_avx);
+    /* the quadruples of a dense row, a constant in each copy of the loop */
+    size_t L = m->labels.n;
+    switch (L >= 4 && L <= 32 ? (L + 3) / 4 : 0) {
+    case 1: state_scores(m, ids, n, score, add_row_avx, 1); return;
+    case 2: state_scores(m, ids, n, score, add_row_avx, 2); return;
+    case 3: state_scores(m, ids, n, score, add_row_avx, 3); return;
+    case 4: state_scores(m, ids, n, score, add_row_avx, 4); return;
+    case 5: state_scores(m, ids, n, score, add_row_avx, 5); return;
+    case 6: state_scores(m, ids, n, score, add_row_avx, 6); return;
+    case 7: state_scores(m, ids, n, score, add_row_avx, 7); return;
+    case 8: state_scores(m, ids, n, score, add_row_avx, 8); return;
+    default: state_scores(m, ids, n, score, add_row_avx, 0); return;
+    }
 }
 #endif
 
@@ -379,7 +384,7 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
         return;
     }
 #endif
-    state_scores(m, ids, n, score, add_row);
+    state_scores(m, ids, n, score, add_row, 0);
 }
 
 size_t crftag_model_num_labels(const struct crftag_model *m)
