@@ -303,6 +303,35 @@ static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
     return 3 + nd;
 }
 
+/* The attribute of template t (with macros) at token i of n, its macros
+ * reading inside the sentence or not (the bytes feat_template_token hashes
+ * with the names). */
+__attribute__((always_inline)) static inline uint64_t
+feat_template_id(const struct feat_template *t, const char *const *cols, size_t n, size_t stride,
+                 size_t i)
+{
+    char buf[32];
+    uint64_t h = t->h0;
+    for (size_t m = 0; m < t->nmacro; m++) {
+        const struct feat_macro *mc = &t->macro[m];
+        if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
+            size_t bl = feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i);
+            h = feat_hstr(h, buf, bl);
+        } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
+            size_t bl = feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1);
+            h = feat_hstr(h, buf, bl);
+        } else {
+            const unsigned char *s =
+                (const unsigned char *)cols[((size_t)((ptrdiff_t)i + mc->row)) * stride + mc->col];
+            for (; *s; s++)
+                h = hash_byte(h, *s);
+        }
+        h = hash_byte(h, FEAT_SEP);
+        h = feat_hstr(h, mc->lit, mc->lit_len);
+    }
+    return hash_end(h);
+}
+
 /* Attributes of token i with templates; returns the end of o.  With nm, the
  * name of each attribute kept is appended to nm too. */
 static uint64_t *feat_template_token(const struct feat_config *fc, const char *const *cols,
@@ -319,20 +348,10 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
             feat_names_put(nm, t->lead, t->lead_len);
         if (t->nmacro == 0) {
             id = t->id0;
-        } else if (!nm && i >= t->back && i + t->ahead < n) {
-            /* every macro inside the sentence: the same bytes as below */
-            uint64_t h = t->h0;
-            const char *const *here = cols + i * stride;
-            for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me; mc++) {
-                const unsigned char *s =
-                    (const unsigned char *)here[(ptrdiff_t)mc->row * (ptrdiff_t)stride + mc->col];
-                for (; *s; s++)
-                    h = hash_byte(h, *s);
-                h = hash_byte(h, FEAT_SEP);
-                h = feat_hstr(h, mc->lit, mc->lit_len);
-            }
-            id = hash_end(h);
+        } else if (!nm) {
+            id = feat_template_id(t, cols, n, stride, i);
         } else {
+            /* the same bytes as feat_template_id, each also appended to the name */
             uint64_t h = t->h0;
             for (size_t m = 0; m < t->nmacro; m++) {
                 const struct feat_macro *mc = &t->macro[m];
@@ -340,26 +359,22 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
                     size_t away = (size_t)-(ptrdiff_t)mc->row - i;
                     size_t bl = feat_crfpp_sentinel(buf, '-', away);
                     h = feat_hstr(h, buf, bl);
-                    if (nm)
-                        feat_names_put(nm, buf, bl);
+                    feat_names_put(nm, buf, bl);
                 } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
                     size_t away = i + (size_t)mc->row - n + 1;
                     size_t bl = feat_crfpp_sentinel(buf, '+', away);
                     h = feat_hstr(h, buf, bl);
-                    if (nm)
-                        feat_names_put(nm, buf, bl);
+                    feat_names_put(nm, buf, bl);
                 } else {
                     size_t pos = (size_t)((ptrdiff_t)i + mc->row);
                     const unsigned char *s = (const unsigned char *)cols[pos * stride + mc->col];
-                    if (nm)
-                        feat_names_put(nm, (const char *)s, strlen((const char *)s));
+                    feat_names_put(nm, (const char *)s, strlen((const char *)s));
                     for (; *s; s++)
                         h = hash_byte(h, *s);
                 }
                 h = hash_byte(h, FEAT_SEP);
                 h = feat_hstr(h, mc->lit, mc->lit_len);
-                if (nm)
-                    feat_names_put(nm, mc->lit, mc->lit_len);
+                feat_names_put(nm, mc->lit, mc->lit_len);
             }
             id = hash_end(h);
         }
@@ -385,36 +400,9 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
 }
 
 /* Cells of the macros of a sentence's tokens, as offsets from the token's
- * first cell (row * stride + col), for up to this many macros; a template
- * with more goes through feat_template_token alone. */
+ * first cell (row * stride + col), for up to this many macros in all; with
+ * more, every token goes through feat_template_token. */
 #define FEAT_FAST_MACROS 64
-
-/* The attribute of template t at token i of n when some macro of t reads a
- * row outside the sentence (the bytes of feat_template_token). */
-static uint64_t feat_template_edge(const struct feat_template *t, const char *const *cols,
-                                   size_t n, size_t stride, size_t i)
-{
-    char buf[32];
-    uint64_t h = t->h0;
-    for (size_t m = 0; m < t->nmacro; m++) {
-        const struct feat_macro *mc = &t->macro[m];
-        if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
-            size_t bl = feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i);
-            h = feat_hstr(h, buf, bl);
-        } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
-            size_t bl = feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1);
-            h = feat_hstr(h, buf, bl);
-        } else {
-            const unsigned char *s =
-                (const unsigned char *)cols[((size_t)((ptrdiff_t)i + mc->row)) * stride + mc->col];
-            for (; *s; s++)
-                h = hash_byte(h, *s);
-        }
-        h = hash_byte(h, FEAT_SEP);
-        h = feat_hstr(h, mc->lit, mc->lit_len);
-    }
-    return hash_end(h);
-}
 
 /* Attributes of token i of n (without the names): the bytes of
  * feat_template_token.  cell[] holds the macros' cells as offsets from the
@@ -433,7 +421,7 @@ static uint64_t *feat_template_fast(const struct feat_config *fc, const char *co
         if (t->nmacro == 0) {
             id = t->id0;
         } else if (edge && (i < t->back || i + t->ahead >= n)) {
-            id = feat_template_edge(t, cols, n, stride, i);
+            id = feat_template_id(t, cols, n, stride, i);
             c += t->nmacro;
         } else {
             uint64_t h = t->h0;
