@@ -303,6 +303,16 @@ static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
     return 3 + nd;
 }
 
+/* Whether id is among the token's attributes so far, [first, end) (a line
+ * whose h0 an earlier line shares may repeat its attribute). */
+static int feat_seen(const uint64_t *first, const uint64_t *end, uint64_t id)
+{
+    for (const uint64_t *q = first; q < end; q++)
+        if (*q == id)
+            return 1;
+    return 0;
+}
+
 /* The attribute of template t (with macros) at token i of n, its macros
  * reading inside the sentence or not (the bytes feat_template_token hashes
  * with the names). */
@@ -378,19 +388,10 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
             }
             id = hash_end(h);
         }
-        if (t->dedup) {
-            int dup = 0;
-            for (const uint64_t *q = first; q < o; q++) {
-                if (*q == id) {
-                    dup = 1;
-                    break;
-                }
-            }
-            if (dup) {
-                if (nm)
-                    nm->len = mark;
-                continue;
-            }
+        if (t->dedup && feat_seen(first, o, id)) {
+            if (nm)
+                nm->len = mark;
+            continue;
         }
         *o++ = id;
         if (nm)
@@ -437,17 +438,8 @@ static uint64_t *feat_template_fast(const struct feat_config *fc, const char *co
             }
             id = hash_end(h);
         }
-        if (t->dedup) {
-            int dup = 0;
-            for (const uint64_t *q = first; q < o; q++) {
-                if (*q == id) {
-                    dup = 1;
-                    break;
-                }
-            }
-            if (dup)
-                continue;
-        }
+        if (t->dedup && feat_seen(first, o, id))
+            continue;
         *o++ = id;
     }
     return o;
