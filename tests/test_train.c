@@ -605,6 +605,57 @@ static void test_pair_count(void **state)
     check_pair_count(90);
 }
 
+/* A model holds at most MODEL_MAX_PAIRS (2^32 - 1) pairs: one more is
+ * refused with a message, before anything of that size is allocated, both
+ * as a count and as the pairs of a corpus: 4,096 labels (one token each)
+ * and 256 attributes a token, every label for every attribute, are 2^32. */
+static void test_pair_limit(void **state)
+{
+    (void)state;
+    struct crftag_error err;
+    struct crftag_model *m = model_new();
+    assert_non_null(m);
+    assert_int_equal(train_pairs_alloc(m, (size_t)MODEL_MAX_PAIRS + 1, 22, &err),
+                     CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "a model holds at most 4294967295"));
+    assert_null(m->pair_label);
+    crftag_model_free(m);
+
+    enum { NLAB = 4096, NATT = 256 };
+    char (*att)[12] = malloc((size_t)NLAB * NATT * sizeof *att);
+    const char **names = malloc((size_t)NLAB * NATT * sizeof *names);
+    char (*lab)[12] = malloc(NLAB * sizeof *lab);
+    const char *labels[NLAB];
+    size_t natt[NLAB];
+    assert_true(att && names && lab);
+    for (size_t i = 0; i < (size_t)NLAB * NATT; i++) {
+        snprintf(att[i], sizeof att[i], "a%zu", i);
+        names[i] = att[i];
+    }
+    for (size_t t = 0; t < NLAB; t++) {
+        snprintf(lab[t], sizeof lab[t], "L%zu", t);
+        labels[t] = lab[t];
+        natt[t] = NATT;
+    }
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_add_attrs(c, NLAB, natt, names, NULL, labels, &err),
+                     CRFTAG_OK);
+    free(att);
+    free(names);
+    free(lab);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.bias = NULL;
+    p.threads = 1;
+    p.all_labels = 1;
+    size_t n = 0;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err),
+                     CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "4294967296 (attribute, label) pairs"));
+    crftag_corpus_free(c);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -818,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_lexicon_model),
         cmocka_unit_test(test_pair_count),
+        cmocka_unit_test(test_pair_limit),
         cmocka_unit_test(test_min_freq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
