@@ -127,54 +127,6 @@ static void test_threads_invariance(void **state)
     crftag_corpus_free(c);
 }
 
-/* The dense rows of the frequent long pair runs (train_dense.h) change
- * nothing: the objective and gradient are the same to the bit with every
- * candidate row, with a few and with none, for 1 and 2 threads (CoNLL-2000's
- * first 30 sentences, the classic template). */
-static void test_dense_rows_same_bits(void **state)
-{
-    (void)state;
-    struct crftag_corpus *c = load_corpus("tests/data/corpus_conll_30.txt.gz");
-    size_t len;
-    char *raw = read_file("tests/data/features_conll2000.tpl", &len);
-    char *tpl = calloc(len + 1, 1);
-    memcpy(tpl, raw, len);
-    free(raw);
-    struct crftag_train_params p;
-    crftag_train_params_init(&p);
-    p.template_text = tpl;
-    p.bias = NULL;
-    size_t n = 0;
-    struct crftag_error err;
-    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
-    double *x = malloc(n * sizeof *x), *g0 = malloc(n * sizeof *g0), *g = malloc(n * sizeof *g);
-    for (size_t k = 0; k < n; k++)
-        x[k] = rnd();
-    for (int threads = 1; threads <= 2; threads++) {
-        p.threads = threads;
-        double f0, f;
-        size_t rows = 1, all = 0, few = 0;
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f0, g0, 0, &rows, &err), CRFTAG_OK);
-        assert_int_equal(rows, 0);
-        assert_true(isfinite(f0));
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, SIZE_MAX, &all, &err),
-                         CRFTAG_OK);
-        assert_true(all >= 10);
-        assert_memory_equal(&f, &f0, sizeof f);
-        assert_memory_equal(g, g0, n * sizeof *g);
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, 72, &few, &err),
-                         CRFTAG_OK);
-        assert_true(few >= 3 && few < all);     /* 72 cells: 3 rows of 24, or more shorter */
-        assert_memory_equal(&f, &f0, sizeof f);
-        assert_memory_equal(g, g0, n * sizeof *g);
-    }
-    free(x);
-    free(g0);
-    free(g);
-    free(tpl);
-    crftag_corpus_free(c);
-}
-
 /* train_quantize_pick's version (AVX here when the CPU has it) rounds as
  * train_quantize, to the bit: ties (odd and even), small negatives (+0,
  * not -0), values at and past 2^51 units (left as they are, half units
@@ -857,7 +809,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_threads_invariance),
-        cmocka_unit_test(test_dense_rows_same_bits),
         cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
         cmocka_unit_test(test_learns_slice),
