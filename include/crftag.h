@@ -78,7 +78,8 @@
  * - A loaded or trained model is immutable: every call taking a const model
  *   (crftag_model_num_labels, _label, _label_count, _get_info, _save,
  *   _bias_candidates, crftag_tagger_new, and crftag_model_attribute,
- *   _attribute_weight, _transition, _explain) may run concurrently from any number of threads.
+ *   _attribute_weight, _transition, _explain) may run concurrently from any
+ *   number of threads.
  * - A tagger, reader, corpus or eval object belongs to one thread at a time
  *   (no internal locking); use one tagger per thread on a shared model.
  * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks,
@@ -420,8 +421,8 @@ struct crftag_bias_candidate {
 };
 
 /* The candidates bias "auto" scored when it trained m, in ascending bias,
- * exactly one of them chosen (the bias m stores): *out_n (not NULL)
- * receives their number and the array returned is borrowed from m.  NULL
+ * exactly one of them chosen (the bias m stores): *out_n (when out_n is not
+ * NULL) receives their number; the array returned is borrowed from m.  NULL
  * and 0 when m has none: a model trained with a given bias, or with "auto"
  * when it chose 0 without scoring (plain tags, fewer than 100 sentences, no
  * entity among the held-out sentences, crftag_train_params.init given), a
@@ -549,15 +550,16 @@ struct crftag_progress {
                           /*   phase 0, seconds counts from each start       */
     /* appended after 0.2.0, with crftag_model_bias_candidates */
     const struct crftag_bias_candidate *bias_candidates;
-                          /* phase 0 after bias "auto" scored its           */
-                          /*   candidates: the figures it chose the bias by */
-                          /*   (as crftag_model_bias_candidates gives them   */
-                          /*   once training returns), so that a caller can */
-                          /*   show them when the first training ends, at  */
-                          /*   the first line of phase 0; valid during the   */
-                          /*   call only.  NULL otherwise (phase 1, a given  */
-                          /*   bias, "auto" without scoring)                */
-    size_t num_bias_candidates; /* entries of bias_candidates (0 with NULL)  */
+                          /* phase 0 after bias "auto" scored its          */
+                          /*   candidates: the figures it chose the bias   */
+                          /*   by (as crftag_model_bias_candidates gives   */
+                          /*   them once training returns), on every line, */
+                          /*   so that a caller can show them when the     */
+                          /*   first training ends, at the first line of   */
+                          /*   phase 0; valid during the call only.  NULL  */
+                          /*   otherwise (phase 1, a given bias, "auto"    */
+                          /*   without scoring)                            */
+    size_t num_bias_candidates; /* entries of bias_candidates (0 with NULL) */
 };
 
 /* Data-parallel training (crftag_train_params.comm): the collective
