@@ -108,6 +108,9 @@ cmp -s "$T/iq" "$T/id" && ok "--quiet trains the same model" || fail "--quiet tr
 # a bias given: no first training, no table
 check "train --bias 0.5" "$CRFTAG" train --max-iter 3 --bias 0.5 -o "$T/dg.crftag" "$T/train300.txt"
 ! grep -q "^  bias\|label bias" "$T/err" && ok "--bias X: no bias table" || fail "--bias X: no bias table"
+"$CRFTAG" info "$T/dg.crftag" > "$T/out" 2>&1
+grep -q "^label bias:      +0.5 on every label but O$" "$T/out" && ok "info: one bias for every label but O" ||
+    fail "info: one bias for every label but O"
 # under 100 sentences --bias auto scores nothing, and says so
 awk '/^<s>$/ { n++ } n <= 50' "$T/train300.txt" > "$T/train50.txt"
 check "train --bias auto on 50 sentences" "$CRFTAG" train --max-iter 3 -o "$T/d50.crftag" "$T/train50.txt"
