@@ -23,6 +23,12 @@
 #include "hash.h"
 #include "labels.h"
 
+/* The most (attribute, label) pairs a model holds: npairs and the run
+ * offsets attr_off are uint32_t, and the file stores npairs as a u32
+ * (docs/MODEL_FORMAT.md).  Training's parameters, npairs + L * L, are
+ * counted in size_t (optimize.h). */
+#define MODEL_MAX_PAIRS UINT32_MAX
+
 /* Training metadata, stored in the model file and shown by `crftag info`. */
 struct model_meta {
     double c1, c2;

@@ -170,11 +170,6 @@ static void test_unseen_names(void **state)
     assert_true(f1_leaky <= f1_default - 20.0);
 }
 
-/* The automatic label bias is chosen on held-out sentences: where most
- * names are left unlabelled (60 %), the model alone finds none of the new
- * names (each is an entity in only 40 % of its contexts) and a positive bias
- * pays on the held-out sentences, so it is chosen, stored and finds them;
- * on plain tags (part of speech) no bias is chosen. */
 /* Progress of a --bias auto training: the phase of each line in order, the
  * number of bias candidates each line carried, and those of the first line
  * that carried any. */
@@ -199,6 +194,45 @@ static int record_phase(const struct crftag_progress *pr, void *user)
         ph->got = pr->num_bias_candidates;
     }
     return 0;
+}
+
+/* The bias m stores for the entity labels (the last one's), 0 for O. */
+static double entity_bias(const struct crftag_model *m)
+{
+    double b = 0;
+    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++) {
+        if (strcmp(crftag_model_label(m, y), "O") == 0)
+            assert_true(crftag_model_label_bias(m, y) == 0.0);
+        else
+            b = crftag_model_label_bias(m, y);
+    }
+    return b;
+}
+
+/* m was trained on c with p and bias auto, which chose b: its final
+ * training started from the first training's weights, so it took fewer
+ * iterations than a training from zero with bias b, to the same optimum. */
+static void check_warm_start(struct crftag_corpus *c, struct crftag_train_params p,
+                             const struct crftag_model *m, double b, const char *what)
+{
+    char spec[32];
+    snprintf(spec, sizeof spec, "%g", b);
+    p.bias = spec;
+    struct crftag_model *mb;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+    size_t nn = 99;
+    assert_null(crftag_model_bias_candidates(mb, &nn));      /* a bias given: none */
+    assert_int_equal(nn, 0);
+    struct crftag_model_info ia, ib;
+    crftag_model_get_info(m, &ia);
+    crftag_model_get_info(mb, &ib);
+    print_message("%s, bias %g: final training %u iterations from the first's weights, %u "
+                  "from zero; objective %.4f, %.4f\n", what, b, ia.iterations, ib.iterations,
+                  ia.final_objective, ib.final_objective);
+    assert_true(ia.iterations < ib.iterations);
+    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
+    crftag_model_free(mb);
 }
 
 /* The held-out scores of bias auto (crftag_model_bias_candidates) of a
@@ -241,6 +275,11 @@ static size_t check_candidates(const struct crftag_bias_candidate *bc, size_t n,
     return chosen;
 }
 
+/* The automatic label bias is chosen on held-out sentences: where most
+ * names are left unlabelled (60 %), the model alone finds none of the new
+ * names (each is an entity in only 40 % of its contexts) and a positive bias
+ * pays on the held-out sentences, so it is chosen, stored and finds them;
+ * on plain tags (part of speech) no bias is chosen. */
 static void test_auto_bias(void **state)
 {
     (void)state;
@@ -285,14 +324,7 @@ static void test_auto_bias(void **state)
     assert_true(im.c1 == 0.0 && im.c2 == 1.0);
     p.bias = NULL;
     assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
-    double b = 0;
-    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++) {
-        const char *name = crftag_model_label(m, y);
-        if (strcmp(name, "O") == 0)
-            assert_true(crftag_model_label_bias(m, y) == 0.0);
-        else
-            b = crftag_model_label_bias(m, y);
-    }
+    double b = entity_bias(m);
     double f_auto = f1_on(m, test_path), f_none = f1_on(m0, test_path);
     print_message("auto bias %g: F1 %.2f, without a bias %.2f\n", b, f_auto, f_none);
     assert_true(b > 0 && b <= 2);
@@ -329,28 +361,11 @@ static void test_auto_bias(void **state)
     assert_null(crftag_model_bias_candidates(NULL, &nn));
     assert_int_equal(nn, 0);
     /* the final training starts from the weights of the training that chose
-     * the bias: fewer iterations than from zero with that bias, the same
-     * optimum */
-    char spec[32];
-    snprintf(spec, sizeof spec, "%g", b);
-    p.bias = spec;
-    struct crftag_model *mb;
-    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+     * the bias */
+    check_warm_start(c, p, m, b, "L2");
     crftag_corpus_free(c);
-    nn = 99;
-    assert_null(crftag_model_bias_candidates(mb, &nn));      /* a bias given */
-    assert_int_equal(nn, 0);
-    struct crftag_model_info ia, ib;
-    crftag_model_get_info(m, &ia);
-    crftag_model_get_info(mb, &ib);
-    print_message("final training: %u iterations from the first's weights, %u from zero; "
-                  "objective %.4f, %.4f\n", ia.iterations, ib.iterations, ia.final_objective,
-                  ib.final_objective);
-    assert_true(ia.iterations < ib.iterations);
-    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
     crftag_model_free(m);
     crftag_model_free(m0);
-    crftag_model_free(mb);
 
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
     assert_int_equal(crftag_corpus_read(c, "tests/data/ud_ewt_train_300.txt.gz", &err),
@@ -385,31 +400,16 @@ static void test_auto_bias_l1(void **state)
     p.threads = 2;
     p.c1 = 0.1;
     p.c2 = 0.05;
-    struct crftag_model *m, *mb;
+    struct crftag_model *m;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
-    double b = 0;
-    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++)
-        if (strcmp(crftag_model_label(m, y), "O") != 0)
-            b = crftag_model_label_bias(m, y);
+    double b = entity_bias(m);
+    assert_true(b > 0);
     size_t nc;
     const struct crftag_bias_candidate *bc = crftag_model_bias_candidates(m, &nc);
     check_candidates(bc, nc, b);
-    char spec[32];
-    snprintf(spec, sizeof spec, "%g", b);
-    p.bias = spec;
-    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+    check_warm_start(c, p, m, b, "L1");
     crftag_corpus_free(c);
-    struct crftag_model_info ia, ib;
-    crftag_model_get_info(m, &ia);
-    crftag_model_get_info(mb, &ib);
-    print_message("L1, bias %g: final training %u iterations from the first's weights, %u "
-                  "from zero; objective %.4f, %.4f\n", b, ia.iterations, ib.iterations,
-                  ia.final_objective, ib.final_objective);
-    assert_true(b > 0);
-    assert_true(ia.iterations < ib.iterations);
-    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
     crftag_model_free(m);
-    crftag_model_free(mb);
 }
 
 /* The default parameters hold no leakage: held-out folds on. */
