@@ -50,6 +50,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->label_bias);
     free(m->names);
     free(m->name_off);
+    free(m->bias_cand);
     free(m);
 }
 
@@ -507,6 +508,14 @@ double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)
     if (!m || id >= m->labels.n || !m->label_bias)
         return 0.0;
     return m->label_bias[id];
+}
+
+const struct crftag_bias_candidate *crftag_model_bias_candidates(const struct crftag_model *m,
+                                                                size_t *out_n)
+{
+    if (out_n)
+        *out_n = m ? m->nbias_cand : 0;
+    return m && m->nbias_cand ? m->bias_cand : NULL;
 }
 
 void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,

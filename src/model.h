@@ -82,6 +82,8 @@ struct crftag_model {
                                     (featname.h; NULL: the model keeps none) */
     size_t names_len;
     size_t *name_off;            /* [nattr] attribute a's name at names + name_off[a] */
+    struct crftag_bias_candidate *bias_cand; /* [nbias_cand] the held-out scores of  */
+    size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };
 
 /* An empty model (all zero / NULL); free with crftag_model_free(). */
