@@ -26,7 +26,7 @@ CFLAGS   ?=
 CPPFLAGS += -Iinclude -iquote src -D_POSIX_C_SOURCE=200809L
 XCFLAGS   = -std=c11 $(OPT) -Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC \
             -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS   += -llbfgs -ldeflate -lz -lm -pthread
+LDLIBS   += -ldeflate -lz -lm -pthread
 
 SONAME    = libcrftag.so.1
 LIB_SRC   = $(wildcard src/*.c)
@@ -80,7 +80,11 @@ $(BUILD)/crftag-mpi: $(MPI_OBJ) $(BUILD)/libcrftag.a
 	$(MPICC) $(XCFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libcrftag.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libcrftag-internal.a
-	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag-internal.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libcrftag-internal.a $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS) -lcmocka
+
+# liblbfgs only for test_optimize, which compares src/optimize.c with it (the
+# library and the program do not use it).
+$(BUILD)/tests/test_optimize: TEST_LDLIBS = -llbfgs
 
 # test_oom fails the library's allocations one by one through wrappers of
 # malloc, calloc and realloc (the library is linked statically into it).
@@ -89,7 +93,8 @@ $(BUILD)/tests/test_oom: $(BUILD)/tests/test_oom.o $(BUILD)/libcrftag-internal.a
 	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 # Debian packages needed to build and test; installed when missing (apt-get
-# as root, else through sudo).
+# as root, else through sudo).  liblbfgs-dev and libcmocka-dev are for the
+# tests alone (liblbfgs: test_optimize); the library and the program link neither.
 DEB_PKGS = liblbfgs-dev libdeflate-dev zlib1g-dev libcmocka-dev pkg-config
 
 deps:

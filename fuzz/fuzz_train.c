@@ -3,8 +3,8 @@
  * trained for a few iterations under option combinations picked by byte 0,
  * then the model tags the corpus's first sentence.
  *
- * Byte 0: bit 0 two threads (else one), bit 1 L1 (c1 = 0.1, liblbfgs's
- * OWL-QN; else L2 alone, crftag's own L-BFGS), bit 2 every label for every
+ * Byte 0: bit 0 two threads (else one), bit 1 L1 (c1 = 0.1, crftag's
+ * OWL-QN; else L2 alone, its L-BFGS), bit 2 every label for every
  * attribute (all_labels = 1), bit 3 min_freq 2, bit 4 c2 = 0 (no
  * regularization, the weights may run off), bit 5 a CRF++ template on
  * column 0 instead of the built-in features, bit 6 a dev set (the corpus

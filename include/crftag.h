@@ -69,15 +69,17 @@
  * what the library exports, for bindings that mirror the structs by hand.
  * The structs the library allocates and only the caller reads
  * (crftag_progress, crftag_cluster_progress) may grow too.  Structs used in
- * arrays (crftag_token, crftag_span, crftag_chunk) and crftag_error keep
- * their layout: changing it is an ABI break (a new soname, libcrftag.so.N).
+ * arrays (crftag_token, crftag_span, crftag_chunk, crftag_bias_candidate)
+ * and crftag_error keep their layout: changing it is an ABI break (a new
+ * soname, libcrftag.so.N).
  *
  * Thread safety
  * -------------
  * - A loaded or trained model is immutable: every call taking a const model
  *   (crftag_model_num_labels, _label, _label_count, _get_info, _save,
- *   crftag_tagger_new, and crftag_model_attribute, _attribute_weight,
- *   _transition, _explain) may run concurrently from any number of threads.
+ *   _bias_candidates, crftag_tagger_new, and crftag_model_attribute,
+ *   _attribute_weight, _transition, _explain) may run concurrently from any
+ *   number of threads.
  * - A tagger, reader, corpus or eval object belongs to one thread at a time
  *   (no internal locking); use one tagger per thread on a shared model.
  * - crftag_version, crftag_strerror, crftag_tokenize, crftag_chunks,
@@ -395,6 +397,41 @@ CRFTAG_API uint64_t crftag_model_label_count(const struct crftag_model *m, uint3
  * of range). */
 CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t id);
 
+/* Why bias "auto" (crftag_train_params.bias) chose its bias: one candidate
+ * X of the grid 0, 0.25, .., 2 (the bias of every label with a type) and
+ * the entity scores (conlleval's, as crftag_eval) of the first training's
+ * model, decoding with that bias, on the held-out 10 % of the training
+ * sentences.  The bias chosen is the smallest X whose f1 is within 0.5 of
+ * the best f1 (differences that small are noise of the sample), so it is
+ * not always the one of the best f1.  Data-parallel training (comm): the
+ * counts of all the ranks.  An element of the arrays of
+ * crftag_model_bias_candidates and crftag_progress.bias_candidates: its
+ * layout never changes. */
+struct crftag_bias_candidate {
+    double bias;              /* X                                           */
+    double precision;         /* held-out entity precision, percent          */
+    double recall;            /* held-out entity recall, percent             */
+    double f1;                /* their harmonic mean, percent (conlleval's   */
+                              /*   FB1; 0 when no entity was found)          */
+    uint64_t correct_chunks;  /* entities found with their span and type    */
+    uint64_t pred_chunks;     /* entities found                              */
+    uint64_t gold_chunks;     /* entities of the held-out labels (the same   */
+                              /*   for every candidate)                      */
+    int chosen;               /* 1 for the bias the model stores, else 0     */
+};
+
+/* The candidates bias "auto" scored when it trained m, in ascending bias,
+ * exactly one of them chosen (the bias m stores): *out_n (when out_n is not
+ * NULL) receives their number; the array returned is borrowed from m.  NULL
+ * and 0 when m has none: a model trained with a given bias, or with "auto"
+ * when it chose 0 without scoring (plain tags, fewer than 100 sentences, no
+ * entity among the held-out sentences, crftag_train_params.init given), a
+ * model whose first training was interrupted (CRFTAG_STOP_KEEP), and every
+ * model loaded from a file: the figures are not stored in model files.  A
+ * NULL m gives NULL and 0. */
+CRFTAG_API const struct crftag_bias_candidate *
+crftag_model_bias_candidates(const struct crftag_model *m, size_t *out_n);
+
 /* Looking inside a model (`crftag dump`, `crftag explain`).
  *
  * An attribute is one observation about a token ("the word is Linux", "the
@@ -511,6 +548,18 @@ struct crftag_progress {
                           /*   of the sentences, to choose the bias), whose  */
                           /*   lines come first; iteration restarts at 1 for */
                           /*   phase 0, seconds counts from each start       */
+    /* appended after 0.2.0, with crftag_model_bias_candidates */
+    const struct crftag_bias_candidate *bias_candidates;
+                          /* phase 0 after bias "auto" scored its          */
+                          /*   candidates: the figures it chose the bias   */
+                          /*   by (as crftag_model_bias_candidates gives   */
+                          /*   them once training returns), on every line, */
+                          /*   so that a caller can show them when the     */
+                          /*   first training ends, at the first line of   */
+                          /*   phase 0; valid during the call only.  NULL  */
+                          /*   otherwise (phase 1, a given bias, "auto"    */
+                          /*   without scoring)                            */
+    size_t num_bias_candidates; /* entries of bias_candidates (0 with NULL) */
 };
 
 /* Data-parallel training (crftag_train_params.comm): the collective
@@ -616,7 +665,9 @@ struct crftag_train_params {
                           /*   first one's weights.  0 for plain tags or < 100  */
                           /*   sentences.  Both trainings report progress       */
                           /*   (crftag_progress.phase); train_seconds covers    */
-                          /*   both.                                            */
+                          /*   both.  The held-out scores of every candidate:   */
+                          /*   crftag_model_bias_candidates, and               */
+                          /*   crftag_progress.bias_candidates in phase 0.      */
     const char *clusters; /* built-in features: path of a word-      default NULL */
                           /*   cluster file (crftag_clusters_write's format,    */
                           /*   or Liang's Brown-cluster "paths" file); adds     */

@@ -181,5 +181,65 @@ class TestBindings(unittest.TestCase):
         self.assertEqual(got, want)
 
 
+def wikiser_slice(path, n):
+    """The first n sentences of a WikiSER file (gzip) as (tokens, labels)."""
+    import gzip
+    X, y = [], []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line == "<s>":
+                if len(X) == n:
+                    break
+                X.append([])
+                y.append([])
+            elif line and line != "</s>":
+                tok, lab = line.rsplit("\t", 1)
+                X[-1].append(tok)
+                y[-1].append(lab)
+    return X, y
+
+
+class TestBiasCandidates(unittest.TestCase):
+    def test_auto_bias_reports_what_the_program_prints(self):
+        """bias="auto": the held-out scores of every candidate, the one chosen
+        the bias stored; the same figures as `crftag train` prints on the same
+        sentences; none for a bias given or a model read back."""
+        import re
+        import tempfile
+        X, y = wikiser_slice("corpora/wikiser-train.txt.gz", 300)
+        m = crftag.train(X, y, max_iterations=10, threads=2)
+        bc = m.bias_candidates
+        self.assertEqual([c["bias"] for c in bc], [0.25 * i for i in range(9)])
+        chosen = [c for c in bc if c["chosen"]]
+        self.assertEqual(len(chosen), 1)
+        stored = set(m.bias.values()) or {0.0}
+        self.assertEqual(stored, {chosen[0]["bias"]})
+        best = max(c["f1"] for c in bc)
+        self.assertGreaterEqual(chosen[0]["f1"], best - 0.5)
+        for c in bc:
+            self.assertGreater(c["gold_chunks"], 0)
+            self.assertEqual(c["gold_chunks"], bc[0]["gold_chunks"])
+            if c["bias"] < chosen[0]["bias"]:
+                self.assertLess(c["f1"], best - 0.5)
+        with tempfile.TemporaryDirectory() as d:
+            data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
+            with open(data, "w", encoding="utf-8") as f:
+                for xs, ys in zip(X, y):
+                    f.write("<s>\n" + "".join("%s\t%s\n" % t for t in zip(xs, ys)) + "</s>\n")
+            err = subprocess.run([BIN, "train", "--max-iter", "10", "-j", "2", "-o", path, data],
+                                 check=True, stderr=subprocess.PIPE).stderr.decode()
+            prog = crftag.Model(path)
+        rows = re.findall(r"^  bias +([0-9.]+): F1 +([0-9.]+) \(P +([0-9.]+) R +([0-9.]+)\)$",
+                          err, re.M)
+        self.assertEqual(rows, [("%g" % c["bias"], "%.2f" % c["f1"], "%.1f" % c["precision"],
+                                 "%.1f" % c["recall"]) for c in bc])
+        self.assertIn("\n  bias chosen: %g (" % chosen[0]["bias"], err)
+        self.assertEqual(prog.bias, m.bias)
+        self.assertEqual(prog.bias_candidates, [])      # not stored in the file
+        self.assertEqual(crftag.Model(data=m.to_bytes()).bias_candidates, [])
+        self.assertEqual(crftag.train(X, y, bias="0.5", max_iterations=3).bias_candidates, [])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -73,8 +73,9 @@ static int decode_reserve(struct decode_work *w, size_t tl, size_t ll)
 }
 
 /* out[j] = max_i (v[i] + M[i * L + j]) for j < L (max-plus vector-matrix
- * product).  Blocks of columns are kept in registers; the max is branch
- * free (no argmax here: back pointers are recomputed on the best path).
+ * product; decode_maxplus and decode_maxplus_avx then add st[j]).  Blocks
+ * of columns are kept in registers; the max is branch free (no argmax
+ * here: back pointers are recomputed on the best path).
  * Every column takes x > s ? x : s over i = 0, 1, ... in order, whether
  * scalar or packed (MAXPD returns its second operand unless the first is
  * greater), so the result does not depend on the path taken. */
@@ -145,11 +146,107 @@ maxplus_cols_avx(size_t L, const double *restrict v, const double *restrict M,
     }
 }
 
+/* All L <= 4 NV columns in one pass over the rows, in NV quadruples, the
+ * last one loaded through the lane mask tail (the L - 4 (NV - 1) columns
+ * it has; the lanes beyond read 0 and are not stored).  Each column takes
+ * the same maxima in the same order as maxplus_cols_avx. */
+__attribute__((target("avx"), always_inline)) static inline void
+maxplus_all_avx(size_t L, const double *restrict v, const double *restrict M,
+                const double *restrict st, double *restrict out, const int NV, __m256i tail)
+{
+    /* quadruple k of row m: loaded whole (k < NV - 1) or through the mask */
+#define MP_LOAD(m, k) (k < NV - 1 ? _mm256_loadu_pd((m) + 4 * k) \
+                                  : _mm256_maskload_pd((m) + 4 * k, tail))
+    __m256d a = _mm256_set1_pd(v[0]), z = _mm256_setzero_pd();
+    __m256d s0 = _mm256_add_pd(a, MP_LOAD(M, 0));
+    __m256d s1 = NV > 1 ? _mm256_add_pd(a, MP_LOAD(M, 1)) : z;
+    __m256d s2 = NV > 2 ? _mm256_add_pd(a, MP_LOAD(M, 2)) : z;
+    __m256d s3 = NV > 3 ? _mm256_add_pd(a, MP_LOAD(M, 3)) : z;
+    __m256d s4 = NV > 4 ? _mm256_add_pd(a, MP_LOAD(M, 4)) : z;
+    __m256d s5 = NV > 5 ? _mm256_add_pd(a, MP_LOAD(M, 5)) : z;
+    __m256d s6 = NV > 6 ? _mm256_add_pd(a, MP_LOAD(M, 6)) : z;
+    __m256d s7 = NV > 7 ? _mm256_add_pd(a, MP_LOAD(M, 7)) : z;
+    const double *m = M;
+    for (size_t i = 1; i < L; i++) {
+        m += L;
+        a = _mm256_set1_pd(v[i]);
+        s0 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 0)), s0);
+        if (NV > 1)
+            s1 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 1)), s1);
+        if (NV > 2)
+            s2 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 2)), s2);
+        if (NV > 3)
+            s3 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 3)), s3);
+        if (NV > 4)
+            s4 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 4)), s4);
+        if (NV > 5)
+            s5 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 5)), s5);
+        if (NV > 6)
+            s6 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 6)), s6);
+        if (NV > 7)
+            s7 = _mm256_max_pd(_mm256_add_pd(a, MP_LOAD(m, 7)), s7);
+    }
+    /* plus the state scores (the same double sums as added afterwards) */
+    s0 = _mm256_add_pd(s0, MP_LOAD(st, 0));
+    if (NV > 1)
+        s1 = _mm256_add_pd(s1, MP_LOAD(st, 1));
+    if (NV > 2)
+        s2 = _mm256_add_pd(s2, MP_LOAD(st, 2));
+    if (NV > 3)
+        s3 = _mm256_add_pd(s3, MP_LOAD(st, 3));
+    if (NV > 4)
+        s4 = _mm256_add_pd(s4, MP_LOAD(st, 4));
+    if (NV > 5)
+        s5 = _mm256_add_pd(s5, MP_LOAD(st, 5));
+    if (NV > 6)
+        s6 = _mm256_add_pd(s6, MP_LOAD(st, 6));
+    if (NV > 7)
+        s7 = _mm256_add_pd(s7, MP_LOAD(st, 7));
+#undef MP_LOAD
+    /* quadruple k stored whole, or the L - 4 k columns of the last one */
+    double last[4];
+#define MP_STORE(k, sk)                                          \
+    do {                                                         \
+        if (k < NV - 1) {                                        \
+            _mm256_storeu_pd(out + 4 * k, sk);                   \
+        } else if (k == NV - 1) {                                \
+            _mm256_storeu_pd(last, sk);                          \
+            for (size_t j = 4 * (size_t)k; j < L; j++)           \
+                out[j] = last[j - 4 * (size_t)k];                \
+        }                                                        \
+    } while (0)
+    MP_STORE(0, s0);
+    MP_STORE(1, s1);
+    MP_STORE(2, s2);
+    MP_STORE(3, s3);
+    MP_STORE(4, s4);
+    MP_STORE(5, s5);
+    MP_STORE(6, s6);
+    MP_STORE(7, s7);
+#undef MP_STORE
+}
+
 /* decode_maxplus with AVX (the same maxima: VMAXPD is MAXPD four wide). */
 __attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const double *restrict v,
                                                                const double *restrict M,
+                                                               const double *restrict st,
                                                                double *restrict out)
 {
+    if (L <= 32) {
+        /* one pass: the broadcasts and the loop shared by all columns */
+        int nv = (int)((L + 3) / 4), r = (int)L - 4 * (nv - 1);
+        __m256i tail = _mm256_set_epi64x(r > 3 ? -1 : 0, r > 2 ? -1 : 0, r > 1 ? -1 : 0, -1);
+        switch (nv) {
+        case 1: maxplus_all_avx(L, v, M, st, out, 1, tail); return;
+        case 2: maxplus_all_avx(L, v, M, st, out, 2, tail); return;
+        case 3: maxplus_all_avx(L, v, M, st, out, 3, tail); return;
+        case 4: maxplus_all_avx(L, v, M, st, out, 4, tail); return;
+        case 5: maxplus_all_avx(L, v, M, st, out, 5, tail); return;
+        case 6: maxplus_all_avx(L, v, M, st, out, 6, tail); return;
+        case 7: maxplus_all_avx(L, v, M, st, out, 7, tail); return;
+        default: maxplus_all_avx(L, v, M, st, out, 8, tail); return;
+        }
+    }
     size_t j = 0;
     for (; j + 16 <= L; j += 16)
         maxplus_cols_avx(L, v, M, out, j, 4);
@@ -173,11 +270,13 @@ __attribute__((target("avx"))) static void decode_maxplus_avx(size_t L, const do
         }
         out[j] = s0;
     }
+    for (j = 0; j < L; j++)
+        out[j] += st[j];
 }
 #endif
 
 static void decode_maxplus(size_t L, const double *restrict v, const double *restrict M,
-                           double *restrict out)
+                           const double *restrict st, double *restrict out)
 {
     size_t j = 0;
 #ifdef __SSE2__
@@ -228,6 +327,8 @@ static void decode_maxplus(size_t L, const double *restrict v, const double *res
         }
         out[j] = s0;
     }
+    for (j = 0; j < L; j++)
+        out[j] += st[j];
 }
 
 /* Fills delta with tm as transition scores and start as the start mask (may
@@ -236,8 +337,8 @@ static uint32_t decode_run(size_t T, size_t L, const double *state, const double
                            const unsigned char *start, struct decode_work *w)
 {
     double *delta = w->delta;
-    void (*maxplus)(size_t, const double *restrict, const double *restrict, double *restrict) =
-        decode_maxplus;
+    void (*maxplus)(size_t, const double *restrict, const double *restrict,
+                    const double *restrict, double *restrict) = decode_maxplus;
 #ifdef DECODE_AVX
     if (L >= 4 && __builtin_cpu_supports("avx"))
         maxplus = decode_maxplus_avx;
@@ -247,9 +348,7 @@ static uint32_t decode_run(size_t T, size_t L, const double *state, const double
     for (size_t t = 1; t < T; t++) {
         double *dt = delta + t * L;
         const double *st = state + t * L;
-        maxplus(L, dt - L, tm, dt);
-        for (size_t j = 0; j < L; j++)
-            dt[j] += st[j];
+        maxplus(L, dt - L, tm, st, dt);
     }
     const double *dl = delta + (T - 1) * L;
     uint32_t best = 0;

@@ -39,7 +39,7 @@ void crftag_model_free(struct crftag_model *m)
     free(m->attr_hash);
     free(m->pair_label);
     free(m->pair_w);
-    free(m->dense_slot);
+    free(m->dense_bits);
     free(m->dense_w);
     free(m->trans);
     free(m->warm_w);
@@ -50,13 +50,8 @@ void crftag_model_free(struct crftag_model *m)
     free(m->label_bias);
     free(m->names);
     free(m->name_off);
+    free(m->bias_cand);
     free(m);
-}
-
-/* Slot of attribute a in the dense table (Fibonacci hashing). */
-static inline size_t dense_home(uint32_t a, uint32_t shift)
-{
-    return (uint32_t)(a * UINT32_C(2654435769)) >> shift;
 }
 
 /* A run of n pairs is scored from a dense row when adding L floats costs
@@ -80,9 +75,10 @@ static int run_ascending(const uint16_t *label, uint32_t k0, uint32_t k1)
 /* Drops the dense rows: scoring then reads the runs alone. */
 static void model_dense_free(struct crftag_model *m)
 {
-    free(m->dense_slot);
+    free(m->dense_bits);
     free(m->dense_w);
-    m->dense_slot = NULL;
+    m->dense_bits = NULL;
+    m->dense_rank = NULL;
     m->dense_w = NULL;
     m->dense_min = UINT32_MAX;
 }
@@ -112,49 +108,46 @@ static int model_dense_build(struct crftag_model *m)
     }
     if (rows == 0)
         return 0;
-    uint32_t bits = 1;
-    while (((size_t)1 << bits) < rows * 2)
-        bits++;
-    size_t cap = (size_t)1 << bits, nw;
-    if (bits > 31 || util_mul(rows, L, &nw)) {
+    /* a bit for each attribute, and before each word of 64 bits the rows of
+     * the attributes below it (rows go up with the attribute) */
+    size_t nwords = ((size_t)m->nattr + 63) / 64, nw;
+    if (util_mul(rows, L, &nw)) {
         free(which);
         return -1;
     }
-    m->dense_slot = util_malloc(cap, sizeof *m->dense_slot);
+    m->dense_bits = util_calloc(nwords, sizeof *m->dense_bits + sizeof *m->dense_rank);
     m->dense_w = util_calloc(nw, sizeof *m->dense_w);
-    if (!m->dense_slot || !m->dense_w) {
+    if (!m->dense_bits || !m->dense_w) {
         free(which);
         return -1;
     }
-    memset(m->dense_slot, 0xff, cap * sizeof *m->dense_slot);
-    uint32_t shift = 32 - bits;
+    m->dense_rank = (uint32_t *)(void *)(m->dense_bits + nwords);
+    size_t w = 0;
     for (uint32_t r = 0; r < rows; r++) {
         uint32_t a = which[r], k0 = off[a], k1 = off[a + 1];
-        size_t i = dense_home(a, shift);
-        while (m->dense_slot[i][0] != HTAB_NONE)
-            i = (i + 1) & (cap - 1);
-        m->dense_slot[i][0] = a;
-        m->dense_slot[i][1] = r;
+        while (w <= a / 64)              /* the words up to a's: r rows below them */
+            m->dense_rank[w++] = r;
+        m->dense_bits[a / 64] |= UINT64_C(1) << (a % 64);
         float *row = m->dense_w + (size_t)r * L;
         for (uint32_t k = k0; k < k1; k++)
             row[m->pair_label[k]] = m->pair_w[k];
     }
+    while (w < nwords)
+        m->dense_rank[w++] = (uint32_t)rows;
     free(which);
-    m->dense_shift = shift;
     m->dense_min = dmin;
     return 0;
 }
 
-/* The dense row of attribute a, NULL when it has none. */
+/* The dense row of attribute a, NULL when it has none: the rows are in the
+ * order of the attributes, so a's is the number of bits set below its own. */
 static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
 {
-    size_t mask = ((size_t)1 << (32 - m->dense_shift)) - 1;
-    for (size_t i = dense_home(a, m->dense_shift);; i = (i + 1) & mask) {
-        if (m->dense_slot[i][0] == a)
-            return m->dense_w + (size_t)m->dense_slot[i][1] * m->labels.n;
-        if (m->dense_slot[i][0] == HTAB_NONE)
-            return NULL;
-    }
+    uint64_t w = m->dense_bits[a / 64], below = (UINT64_C(1) << (a % 64)) - 1;
+    if (!(w >> (a % 64) & 1))
+        return NULL;
+    size_t r = m->dense_rank[a / 64] + (size_t)__builtin_popcountll(w & below);
+    return m->dense_w + r * m->labels.n;
 }
 
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
@@ -245,8 +238,10 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
 
 /* score[y] += row[y] for y < L, in double as the sparse adds (adding the
  * 0 of a label without a pair leaves the score as it was). */
-static inline void add_row(double *restrict score, const float *restrict row, size_t L)
+static inline void add_row(double *restrict score, const float *restrict row, size_t L,
+                           int nv)
 {
+    (void)nv;
     size_t y = 0;
 #ifdef __SSE2__
     for (; y + 4 <= L; y += 4) {
@@ -265,12 +260,49 @@ static inline void add_row(double *restrict score, const float *restrict row, si
 #define MODEL_AVX 1
 #include <immintrin.h>
 
-/* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
- * conversion). */
-__attribute__((target("avx"))) static inline void add_row_avx(double *restrict score,
-                                                              const float *restrict row,
-                                                              size_t L)
+/* add_row for 4 <= L <= 4 NV: NV quadruples of sums, the last one at labels
+ * L - 4 .. L - 1 (overlapping the one before when 4 does not divide L), all
+ * loaded and added before any is stored, so an overlapped label is stored
+ * twice with the same sum. */
+__attribute__((target("avx"), always_inline)) static inline void
+add_row_all_avx(double *restrict score, const float *restrict row, size_t L, const int NV)
 {
+#define AR_AT(k) (k < NV - 1 ? 4 * (size_t)(k) : L - 4)
+#define AR_SUM(k) _mm256_add_pd(_mm256_loadu_pd(score + AR_AT(k)), \
+                                _mm256_cvtps_pd(_mm_loadu_ps(row + AR_AT(k))))
+    __m256d s0 = AR_SUM(0), z = _mm256_setzero_pd();
+    __m256d s1 = NV > 1 ? AR_SUM(1) : z, s2 = NV > 2 ? AR_SUM(2) : z;
+    __m256d s3 = NV > 3 ? AR_SUM(3) : z, s4 = NV > 4 ? AR_SUM(4) : z;
+    __m256d s5 = NV > 5 ? AR_SUM(5) : z, s6 = NV > 6 ? AR_SUM(6) : z;
+    __m256d s7 = NV > 7 ? AR_SUM(7) : z;
+    _mm256_storeu_pd(score + AR_AT(0), s0);
+    if (NV > 1)
+        _mm256_storeu_pd(score + AR_AT(1), s1);
+    if (NV > 2)
+        _mm256_storeu_pd(score + AR_AT(2), s2);
+    if (NV > 3)
+        _mm256_storeu_pd(score + AR_AT(3), s3);
+    if (NV > 4)
+        _mm256_storeu_pd(score + AR_AT(4), s4);
+    if (NV > 5)
+        _mm256_storeu_pd(score + AR_AT(5), s5);
+    if (NV > 6)
+        _mm256_storeu_pd(score + AR_AT(6), s6);
+    if (NV > 7)
+        _mm256_storeu_pd(score + AR_AT(7), s7);
+#undef AR_SUM
+#undef AR_AT
+}
+
+/* add_row four labels at a time (VCVTPS2PD is exact, as the scalar
+ * conversion): with nv > 0 (a constant, 4 <= L <= 4 nv) by add_row_all_avx. */
+__attribute__((target("avx"), always_inline)) static inline void
+add_row_avx(double *restrict score, const float *restrict row, size_t L, const int nv)
+{
+    if (nv > 0) {
+        add_row_all_avx(score, row, L, nv);
+        return;
+    }
     size_t y = 0;
     for (; y + 8 <= L; y += 8) {
         __m256d w0 = _mm256_cvtps_pd(_mm_loadu_ps(row + y));
@@ -289,9 +321,9 @@ __attribute__((target("avx"))) static inline void add_row_avx(double *restrict s
 #endif
 
 /* model_state_scores for runs of dense rows added by add(). */
-static inline void state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
-                                double *score,
-                                void (*add)(double *restrict, const float *restrict, size_t))
+__attribute__((always_inline)) static inline void
+state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double *score,
+             void (*add)(double *restrict, const float *restrict, size_t, int), const int nv)
 {
     uint32_t a[MODEL_BATCH];
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
@@ -315,7 +347,7 @@ static inline void state_scores(const struct crftag_model *m, const uint64_t *id
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
             const float *row;
             if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL)
-                add(score, row, m->labels.n);
+                add(score, row, m->labels.n, nv);
             else
                 for (uint32_t k = k0; k < k1; k++)
                     score[m->pair_label[k]] += m->pair_w[k];
@@ -324,11 +356,23 @@ static inline void state_scores(const struct crftag_model *m, const uint64_t *id
 }
 
 #ifdef MODEL_AVX
-__attribute__((target("avx"))) static void state_scores_avx(const struct crftag_model *m,
-                                                            const uint64_t *ids, size_t n,
-                                                            double *score)
+__attribute__((target("avx,popcnt"))) static void state_scores_avx(const struct crftag_model *m,
+                                                                   const uint64_t *ids, size_t n,
+                                                                   double *score)
 {
-    state_scores(m, ids, n, score, add_row_avx);
+    /* the quadruples of a dense row, a constant in each copy of the loop */
+    size_t L = m->labels.n;
+    switch (L >= 4 && L <= 32 ? (L + 3) / 4 : 0) {
+    case 1: state_scores(m, ids, n, score, add_row_avx, 1); return;
+    case 2: state_scores(m, ids, n, score, add_row_avx, 2); return;
+    case 3: state_scores(m, ids, n, score, add_row_avx, 3); return;
+    case 4: state_scores(m, ids, n, score, add_row_avx, 4); return;
+    case 5: state_scores(m, ids, n, score, add_row_avx, 5); return;
+    case 6: state_scores(m, ids, n, score, add_row_avx, 6); return;
+    case 7: state_scores(m, ids, n, score, add_row_avx, 7); return;
+    case 8: state_scores(m, ids, n, score, add_row_avx, 8); return;
+    default: state_scores(m, ids, n, score, add_row_avx, 0); return;
+    }
 }
 #endif
 
@@ -336,12 +380,12 @@ void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_
                         double *score)
 {
 #ifdef MODEL_AVX
-    if (__builtin_cpu_supports("avx")) {
+    if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt")) {
         state_scores_avx(m, ids, n, score);
         return;
     }
 #endif
-    state_scores(m, ids, n, score, add_row);
+    state_scores(m, ids, n, score, add_row, 0);
 }
 
 size_t crftag_model_num_labels(const struct crftag_model *m)
@@ -464,6 +508,14 @@ double crftag_model_label_bias(const struct crftag_model *m, uint32_t id)
     if (!m || id >= m->labels.n || !m->label_bias)
         return 0.0;
     return m->label_bias[id];
+}
+
+const struct crftag_bias_candidate *crftag_model_bias_candidates(const struct crftag_model *m,
+                                                                size_t *out_n)
+{
+    if (out_n)
+        *out_n = m ? m->nbias_cand : 0;
+    return m && m->nbias_cand ? m->bias_cand : NULL;
 }
 
 void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,

@@ -23,6 +23,12 @@
 #include "hash.h"
 #include "labels.h"
 
+/* The most (attribute, label) pairs a model holds: npairs and the run
+ * offsets attr_off are uint32_t, and the file stores npairs as a u32
+ * (docs/MODEL_FORMAT.md).  Training's parameters, npairs + L * L, are
+ * counted in size_t (optimize.h). */
+#define MODEL_MAX_PAIRS UINT32_MAX
+
 /* Training metadata, stored in the model file and shown by `crftag info`. */
 struct model_meta {
     double c1, c2;
@@ -52,12 +58,13 @@ struct crftag_model {
     /* Dense copies of the long runs (built by model_finish, for scoring):
      * every attribute whose run has dense_min pairs or more (with labels
      * going up) has a row of L floats, 0 for the labels without a pair;
-     * dense_slot is an
-     * open-addressing table attribute -> row ({HTAB_NONE, 0} = empty) of
-     * 2^(32 - dense_shift) slots. */
+     * the rows are in the order of the attributes: bit a % 64 of
+     * dense_bits[a / 64] tells whether a has one, and its row is
+     * dense_rank[a / 64] plus the bits set below that one (dense_rank
+     * shares dense_bits' allocation). */
     uint32_t dense_min;          /* UINT32_MAX: no dense rows */
-    uint32_t dense_shift;
-    uint32_t (*dense_slot)[2];   /* {attribute, row} */
+    uint64_t *dense_bits;        /* [ceil(nattr / 64)] */
+    uint32_t *dense_rank;        /* [ceil(nattr / 64)] */
     float *dense_w;              /* [rows][L] */
     float *trans;                /* [L][L] */
     double *warm_w;              /* the first training of bias auto: its pair     */
@@ -75,6 +82,8 @@ struct crftag_model {
                                     (featname.h; NULL: the model keeps none) */
     size_t names_len;
     size_t *name_off;            /* [nattr] attribute a's name at names + name_off[a] */
+    struct crftag_bias_candidate *bias_cand; /* [nbias_cand] the held-out scores of  */
+    size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };
 
 /* An empty model (all zero / NULL); free with crftag_model_free(). */

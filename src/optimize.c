@@ -242,14 +242,16 @@ static inline double pgrad(double x, double g, double c1)
     return 0.0;
 }
 
-/* d = -pg(x, g) rounded to float; returns {pg . pg, |x|_1} */
-static void vpg_neg_to_float(float *restrict d, const double *restrict x,
-                             const double *restrict g, double c1, size_t n, double r[4])
+/* Returns {pg . pg, |x|_1} of the pseudo-gradient pg(x, g); with d (not
+ * NULL) also d = -pg rounded to float. */
+static void vpg_norm(float *restrict d, const double *restrict x, const double *restrict g,
+                     double c1, size_t n, double r[4])
 {
     double pp = 0, l1 = 0;
     for (size_t i = 0; i < n; i++) {
         double v = pgrad(x[i], g[i], c1);
-        d[i] = (float)-v;
+        if (d)
+            d[i] = (float)-v;
         pp += v * v;
         l1 += fabs(x[i]);
     }
@@ -308,20 +310,6 @@ static void vpg_step(double *restrict x, double *restrict xp, int save,
     r[1] = l1;
 }
 
-/* {pg . pg, |x|_1} */
-static void vpg_norm(const double *restrict x, const double *restrict g, double c1, size_t n,
-                     double r[4])
-{
-    double pp = 0, l1 = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = pgrad(x[i], g[i], c1);
-        pp += v * v;
-        l1 += fabs(x[i]);
-    }
-    r[0] = pp;
-    r[1] = l1;
-}
-
 /* ---- vector operations over blocks -------------------------------------- */
 
 /* An operation runs over fixed blocks of OPT_BLOCK elements; each block's
@@ -345,13 +333,12 @@ enum vop {
                   /*   y.y, c.c, e.e}; ce = the previous gradient      */
     V_UNPACK,     /* fa, fb = the floats packed in c                   */
     /* OWL-QN, c = x, e = g (or ce = gp), s = c1; pg the pseudo-gradient */
-    V_PG_NEG_F,   /* fa = -pg(c, e); r = {pg . pg, |c|_1}              */
+    V_PG_NORM,    /* r = {pg(c, e) . pg, |c|_1}; fa = -pg (fa: NULL ok) */
     V_PG_NEG_DOTF,/* a = -pg(c, e); r0 = fe . a                        */
     V_PG_PROJECT, /* fa[i] = 0 where fa[i] pg[i] >= 0; r0 = pg . fa    */
     V_PG_STEP_SAVE, /* b = a; then as V_PG_STEP                        */
-    V_PG_STEP,    /* a = b + t fc in b's orthant; r = {pg(b, ce) .     */
+    V_PG_STEP     /* a = b + t fc in b's orthant; r = {pg(b, ce) .     */
                   /*   (a - b), |a|_1}                                 */
-    V_PG_NORM     /* r = {pg . pg, |c|_1}                              */
 };
 
 /* how many sums an operation returns */
@@ -359,7 +346,7 @@ static int vop_sums(enum vop op)
 {
     switch (op) {
     case V_PACK: return 4;
-    case V_PG_NEG_F: case V_PG_STEP_SAVE: case V_PG_STEP: case V_PG_NORM: return 2;
+    case V_PG_NORM: case V_PG_STEP_SAVE: case V_PG_STEP: return 2;
     default: return 1;
     }
 }
@@ -419,8 +406,8 @@ static void vjob_part(void *arg, int part)
         case V_UNPACK:
             vunpack(j->fa + i, j->fb + i, j->c + i, len);
             break;
-        case V_PG_NEG_F:
-            vpg_neg_to_float(j->fa + i, j->c + i, j->e + i, j->s, len, r);
+        case V_PG_NORM:
+            vpg_norm(j->fa ? j->fa + i : NULL, j->c + i, j->e + i, j->s, len, r);
             break;
         case V_PG_NEG_DOTF:
             r[0] = vpg_neg_dotf(j->a + i, j->c + i, j->e + i, j->s, j->fe + i, len);
@@ -432,9 +419,6 @@ static void vjob_part(void *arg, int part)
         case V_PG_STEP:
             vpg_step(j->a + i, j->b + i, j->op == V_PG_STEP_SAVE, j->ce + i, j->t, j->fc + i,
                      j->s, len, r);
-            break;
-        case V_PG_NORM:
-            vpg_norm(j->c + i, j->e + i, j->s, len, r);
             break;
         }
     }
@@ -713,7 +697,7 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
     double gnorm;    /* |g|, or with c1 > 0 |pg| */
     if (c1 > 0) {
         double r[4];    /* d = -pg */
-        vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1}, r);
+        vrun(&o, &(struct vjob){.op = V_PG_NORM, .fa = d, .c = x, .e = g, .s = c1}, r);
         gnorm = sqrt(r[0]);
         f += c1 * r[1];
     } else {
@@ -738,7 +722,7 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
                                                  .s = c1});
             if (!(dg < 0) && k > 1) {
                 double r[4];
-                vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1}, r);
+                vrun(&o, &(struct vjob){.op = V_PG_NORM, .fa = d, .c = x, .e = g, .s = c1}, r);
                 dg = -r[0];
                 step = r[0] > 0 ? 1.0 / sqrt(r[0]) : 1.0;
             }
@@ -753,8 +737,24 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
         vrun(&o, &(struct vjob){.op = V_PACK, .a = w, .c = x, .e = g, .ce = gp}, u);
         vrun(&o, &(struct vjob){.op = V_UNPACK, .fa = slot, .fb = slot + n, .c = w}, NULL);
         xnorm = sqrt(u[2]);
-        gnorm = sqrt(c1 > 0 ? vrun1(&o, &(struct vjob){.op = V_PG_NORM, .c = x, .e = g,
-                                                       .s = c1})
+        /* keep the pair only with positive curvature (the Wolfe conditions
+         * give it; rounding may not).  Either way slot end was overwritten,
+         * and when all m were in use it held the oldest pair.  (Decided
+         * before the stopping tests, which do not use the pairs.) */
+        if (u[0] > 0 && u[1] > 0) {
+            ys[end] = u[0];
+            gamma = u[0] / u[1];
+            end = (end + 1) % m;
+            if (bound < m)
+                bound++;
+        } else if (bound == m) {
+            bound--;
+        }
+        /* with no pair left the next direction is the steepest descent:
+         * with c1 > 0 the pass that sums |pg|^2 writes it too, d = -pg */
+        gnorm = sqrt(c1 > 0 ? vrun1(&o, &(struct vjob){.op = V_PG_NORM,
+                                                       .fa = bound == 0 ? d : NULL, .c = x,
+                                                       .e = g, .s = c1})
                             : u[3]);
         if (progress && progress(inst, x, g, f, xnorm, gnorm, n, k)) {
             st = OPTIM_CANCELED;
@@ -776,23 +776,8 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
             st = OPTIM_MAX_ITERATIONS;
             break;
         }
-        /* keep the pair only with positive curvature (the Wolfe conditions
-         * give it; rounding may not).  Either way slot end was overwritten,
-         * and when all m were in use it held the oldest pair. */
-        if (u[0] > 0 && u[1] > 0) {
-            ys[end] = u[0];
-            gamma = u[0] / u[1];
-            end = (end + 1) % m;
-            if (bound < m)
-                bound++;
-        } else if (bound == m) {
-            bound--;
-        }
         if (bound == 0) {
-            if (c1 > 0)
-                vrun(&o, &(struct vjob){.op = V_PG_NEG_F, .fa = d, .c = x, .e = g, .s = c1},
-                     NULL);
-            else
+            if (!(c1 > 0))    /* (with c1 > 0, d = -pg already) */
                 vrun(&o, &(struct vjob){.op = V_NEG_F, .fa = d, .c = g}, NULL);
             step = 1.0 / gnorm;
             continue;

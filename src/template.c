@@ -303,6 +303,45 @@ static size_t feat_crfpp_sentinel(char *buf, char sign, size_t k)
     return 3 + nd;
 }
 
+/* Whether id is among the token's attributes so far, [first, end) (a line
+ * whose h0 an earlier line shares may repeat its attribute). */
+static int feat_seen(const uint64_t *first, const uint64_t *end, uint64_t id)
+{
+    for (const uint64_t *q = first; q < end; q++)
+        if (*q == id)
+            return 1;
+    return 0;
+}
+
+/* The attribute of template t (with macros) at token i of n, its macros
+ * reading inside the sentence or not (the bytes feat_template_token hashes
+ * with the names). */
+__attribute__((always_inline)) static inline uint64_t
+feat_template_id(const struct feat_template *t, const char *const *cols, size_t n, size_t stride,
+                 size_t i)
+{
+    char buf[32];
+    uint64_t h = t->h0;
+    for (size_t m = 0; m < t->nmacro; m++) {
+        const struct feat_macro *mc = &t->macro[m];
+        if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
+            size_t bl = feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i);
+            h = feat_hstr(h, buf, bl);
+        } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
+            size_t bl = feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1);
+            h = feat_hstr(h, buf, bl);
+        } else {
+            const unsigned char *s =
+                (const unsigned char *)cols[((size_t)((ptrdiff_t)i + mc->row)) * stride + mc->col];
+            for (; *s; s++)
+                h = hash_byte(h, *s);
+        }
+        h = hash_byte(h, FEAT_SEP);
+        h = feat_hstr(h, mc->lit, mc->lit_len);
+    }
+    return hash_end(h);
+}
+
 /* Attributes of token i with templates; returns the end of o.  With nm, the
  * name of each attribute kept is appended to nm too. */
 static uint64_t *feat_template_token(const struct feat_config *fc, const char *const *cols,
@@ -319,20 +358,10 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
             feat_names_put(nm, t->lead, t->lead_len);
         if (t->nmacro == 0) {
             id = t->id0;
-        } else if (!nm && i >= t->back && i + t->ahead < n) {
-            /* every macro inside the sentence: the same bytes as below */
-            uint64_t h = t->h0;
-            const char *const *here = cols + i * stride;
-            for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me; mc++) {
-                const unsigned char *s =
-                    (const unsigned char *)here[(ptrdiff_t)mc->row * (ptrdiff_t)stride + mc->col];
-                for (; *s; s++)
-                    h = hash_byte(h, *s);
-                h = hash_byte(h, FEAT_SEP);
-                h = feat_hstr(h, mc->lit, mc->lit_len);
-            }
-            id = hash_end(h);
+        } else if (!nm) {
+            id = feat_template_id(t, cols, n, stride, i);
         } else {
+            /* the same bytes as feat_template_id, each also appended to the name */
             uint64_t h = t->h0;
             for (size_t m = 0; m < t->nmacro; m++) {
                 const struct feat_macro *mc = &t->macro[m];
@@ -340,42 +369,29 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
                     size_t away = (size_t)-(ptrdiff_t)mc->row - i;
                     size_t bl = feat_crfpp_sentinel(buf, '-', away);
                     h = feat_hstr(h, buf, bl);
-                    if (nm)
-                        feat_names_put(nm, buf, bl);
+                    feat_names_put(nm, buf, bl);
                 } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
                     size_t away = i + (size_t)mc->row - n + 1;
                     size_t bl = feat_crfpp_sentinel(buf, '+', away);
                     h = feat_hstr(h, buf, bl);
-                    if (nm)
-                        feat_names_put(nm, buf, bl);
+                    feat_names_put(nm, buf, bl);
                 } else {
                     size_t pos = (size_t)((ptrdiff_t)i + mc->row);
                     const unsigned char *s = (const unsigned char *)cols[pos * stride + mc->col];
-                    if (nm)
-                        feat_names_put(nm, (const char *)s, strlen((const char *)s));
+                    feat_names_put(nm, (const char *)s, strlen((const char *)s));
                     for (; *s; s++)
                         h = hash_byte(h, *s);
                 }
                 h = hash_byte(h, FEAT_SEP);
                 h = feat_hstr(h, mc->lit, mc->lit_len);
-                if (nm)
-                    feat_names_put(nm, mc->lit, mc->lit_len);
+                feat_names_put(nm, mc->lit, mc->lit_len);
             }
             id = hash_end(h);
         }
-        if (t->dedup) {
-            int dup = 0;
-            for (const uint64_t *q = first; q < o; q++) {
-                if (*q == id) {
-                    dup = 1;
-                    break;
-                }
-            }
-            if (dup) {
-                if (nm)
-                    nm->len = mark;
-                continue;
-            }
+        if (t->dedup && feat_seen(first, o, id)) {
+            if (nm)
+                nm->len = mark;
+            continue;
         }
         *o++ = id;
         if (nm)
@@ -384,12 +400,80 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
     return o;
 }
 
+/* Cells of the macros of a sentence's tokens, as offsets from the token's
+ * first cell (row * stride + col), for up to this many macros in all; with
+ * more, every token goes through feat_template_token. */
+#define FEAT_FAST_MACROS 64
+
+/* Attributes of token i of n (without the names): the bytes of
+ * feat_template_token.  cell[] holds the macros' cells as offsets from the
+ * token's first one; when edge is 0 every macro of every template reads
+ * inside the sentence, else each template is tested.  A cell's NUL
+ * terminator is hashed as the separator that follows it (FEAT_SEP is 0). */
+static uint64_t *feat_template_fast(const struct feat_config *fc, const char *const *cols,
+                                    size_t n, size_t stride, size_t i, const ptrdiff_t *cell,
+                                    int edge, uint64_t *o)
+{
+    uint64_t *first = o;
+    const char *const *here = cols + i * stride;
+    const ptrdiff_t *c = cell;
+    for (const struct feat_template *t = fc->tpl, *te = t + fc->ntemplates; t < te; t++) {
+        uint64_t id;
+        if (t->nmacro == 0) {
+            id = t->id0;
+        } else if (edge && (i < t->back || i + t->ahead >= n)) {
+            id = feat_template_id(t, cols, n, stride, i);
+            c += t->nmacro;
+        } else {
+            uint64_t h = t->h0;
+            for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me;
+                 mc++, c++) {
+                const unsigned char *s = (const unsigned char *)here[*c];
+                unsigned char b;
+                do {
+                    b = *s++;
+                    h = hash_byte(h, b);
+                } while (b);
+                h = feat_hstr(h, mc->lit, mc->lit_len);
+            }
+            id = hash_end(h);
+        }
+        if (t->dedup && feat_seen(first, o, id))
+            continue;
+        *o++ = id;
+    }
+    return o;
+}
+
+_Static_assert(FEAT_SEP == 0, "feat_template_fast hashes the NUL as the separator");
+
 void feat_template_sentence(const struct feat_config *fc, const char *const *cols, size_t n,
                             size_t stride, struct feat_buf *out)
 {
     uint64_t *o = out->ids;
+    /* the cells of all macros in template order, and the farthest rows read */
+    ptrdiff_t cell[FEAT_FAST_MACROS];
+    size_t nc = 0, back = 0, ahead = 0;
+    int fast = 1;
+    for (size_t k = 0; k < fc->ntemplates && fast; k++) {
+        const struct feat_template *t = &fc->tpl[k];
+        if (t->nmacro > FEAT_FAST_MACROS - nc) {
+            fast = 0;
+            break;
+        }
+        for (size_t m = 0; m < t->nmacro; m++)
+            cell[nc++] = (ptrdiff_t)t->macro[m].row * (ptrdiff_t)stride
+                         + (ptrdiff_t)t->macro[m].col;
+        if (t->nmacro) {
+            back = t->back > back ? t->back : back;
+            ahead = t->ahead > ahead ? t->ahead : ahead;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
-        o = feat_template_token(fc, cols, n, stride, i, o, NULL);
+        if (fast)
+            o = feat_template_fast(fc, cols, n, stride, i, cell, i < back || i + ahead >= n, o);
+        else
+            o = feat_template_token(fc, cols, n, stride, i, o, NULL);
         out->start[i + 1] = (size_t)(o - out->ids);
     }
 }

@@ -39,7 +39,6 @@
 #include "pool.h"
 #include "train.h"
 #include "train_data.h"
-#include "train_dense.h"
 #include "train_init.h"
 #include "train_stop.h"
 #include "train_dist.h"
@@ -96,7 +95,6 @@ struct worker {
     double *mstate;
     size_t mstate_cap;
     double *mtrans;              /* [L*L] a sentence's transition marginals */
-    double *dg;                  /* [tr->dn.n][tr->dn.lp] gradient of the dense rows */
     struct crf_work cw;
     int oom;
 };
@@ -108,14 +106,8 @@ struct trainer {
     size_t L;
     size_t npairs, nparams;
     uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
-    struct tdense dn;            /* dense rows of the frequent long runs */
     train_quantize_fn *quantize; /* train_quantize over arrays */
     void (*worker)(void *, int); /* worker_run or its AVX version */
-    size_t dense_cells;          /* their cells at most (dense_given), else none: */
-                                 /* fewer instructions (CoNLL-2000 -26 %) but no   */
-                                 /* faster there and 20-30 % slower on WikiSER in  */
-                                 /* wall time (bench/RESULTS.md)                   */
-    int dense_given;
     const double *x;             /* current point (during evaluate) */
     double *g;                   /* gradient being computed (during evaluate) */
     int nthreads;
@@ -154,67 +146,39 @@ struct trainer {
 /* ---- the objective ---------------------------------------------------- */
 
 /* The pair runs of token t's attributes, in batches of TRAIN_BATCH ids:
- * decode the ids (finding their dense rows and loading their run offsets),
- * load the runs' first lines of pair_label and v, then walk the runs, so
- * that the cache misses of a batch overlap.  mode 0: row[y] += v[q] (state);
- * mode 1: v[q] += row[y] (gradient).  Same order of sums as one attribute
- * after another.  A run of every label (pair_label[q] == q - q0) is walked
- * without pair_label, in a loop the compiler vectorizes: same sums, same
- * order.  An attribute with a dense row in dn (dn NULL: none) adds that row
- * instead, dv + row * dn->lp: dn->x (state) or the worker's dense gradient
- * (train_dense.h). */
+ * decode the ids (loading their run offsets), load the runs' first lines of
+ * pair_label and v, then walk the runs, so that the cache misses of a batch
+ * overlap.  mode 0: row[y] += v[q] (state); mode 1: v[q] += row[y]
+ * (gradient).  Same order of sums as one attribute after another.  A run of
+ * every label (pair_label[q] == q - q0) is walked without pair_label, in a
+ * loop the compiler vectorizes: same sums, same order. */
 #define TRAIN_BATCH 64
 
-/* The objective's loops are compiled twice, as such and for AVX (with
- * POPCNT, which every AVX CPU has), and worker_pick chooses: the dense rows
- * are added in quadruples of GCC's vector type (SSE2 pairs in the plain
- * version), the rank of a dense row is one instruction.  Adds are adds in
- * either: the same bits. */
+/* The objective's loops are compiled twice, as such and for AVX, and
+ * worker_pick chooses: the runs of every label are added in AVX quadruples
+ * (SSE2 pairs in the plain version).  Adds are adds in either: the same
+ * bits. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TRAIN_HAVE_AVX 1
-#define TRAIN_AVX __attribute__((target("avx,popcnt")))
+#define TRAIN_AVX __attribute__((target("avx")))
 #endif
 #define TRAIN_INLINE __attribute__((always_inline)) static inline
 
-typedef double train_v4 __attribute__((vector_size(32)));
-
-/* dst[y] += src[y] for y < L */
-TRAIN_INLINE void dense_add(double *restrict dst, const double *restrict src, size_t L)
-{
-    size_t y = 0;
-    for (; y + 4 <= L; y += 4) {
-        train_v4 a, b;
-        memcpy(&a, dst + y, sizeof a);
-        memcpy(&b, src + y, sizeof b);
-        a += b;
-        memcpy(dst + y, &a, sizeof a);
-    }
-    for (; y < L; y++)
-        dst[y] += src[y];
-}
-
 TRAIN_INLINE void train_token(const struct crftag_model *m, const struct tdata *td, size_t t,
-                               double *v, double *row, int mode, const struct tdense *dn,
-                               double *dv)
+                               double *v, double *row, int mode)
 {
     size_t L = m->labels.n;
     struct pk_iter it;
     uint32_t buf[TRAIN_BATCH];
-    size_t drow[TRAIN_BATCH];
     if (td->val) { tdata_token_w(m, td, t, v, row, mode); return; }   /* weighted */
     pk_iter_init(&it, td, t);
     for (int more = 1; more;) {
         size_t n = 0;
         while (n < TRAIN_BATCH && (more = pk_iter_next(&it))) {
-            size_t d = dn && dn->n ? tdense_find(dn, it.id) : 0;
-            if (!d)
-                __builtin_prefetch(&m->attr_off[it.id]);
-            drow[n] = d;
+            __builtin_prefetch(&m->attr_off[it.id]);
             buf[n++] = it.id;
         }
         for (size_t j = 0; j < n; j++) {
-            if (drow[j])
-                continue;
             uint32_t k = m->attr_off[buf[j]];
             __builtin_prefetch(&m->pair_label[k]);
             if (mode)
@@ -223,14 +187,6 @@ TRAIN_INLINE void train_token(const struct crftag_model *m, const struct tdata *
                 __builtin_prefetch(&v[k], 0);
         }
         for (size_t j = 0; j < n; j++) {
-            if (drow[j]) {
-                double *dr = dv + (drow[j] - 1) * dn->lp;
-                if (mode == 0)
-                    dense_add(row, dr, L);
-                else
-                    dense_add(dr, row, L);
-                continue;
-            }
             uint32_t q0 = m->attr_off[buf[j]], q1 = m->attr_off[buf[j] + 1];
             if (q1 - q0 == L) {
                 /* every label (pair_label[q0 + y] == y): contiguous */
@@ -263,15 +219,13 @@ static inline void f_add(double f[2], double v)
     f[1] += v - q;
 }
 
-/* state[t][y] = sum of the weights x of the pairs of token t's attributes
- * (dn: the dense rows, filled from x, or NULL). */
+/* state[t][y] = sum of the weights x of the pairs of token t's attributes */
 TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
-                        size_t T, size_t L, const double *x, double *state,
-                        const struct tdense *dn)
+                        size_t T, size_t L, const double *x, double *state)
 {
     memset(state, 0, T * L * sizeof *state);
     for (size_t i = 0; i < T; i++) {
-        train_token(m, td, t0 + i, (double *)x, state + i * L, 0, dn, dn ? dn->x : NULL);
+        train_token(m, td, t0 + i, (double *)x, state + i * L, 0);
     }
 }
 
@@ -295,10 +249,7 @@ TRAIN_INLINE void worker_body(void *arg, int part)
     const double *trans = x + tr->npairs;
     double *g = w->g;
     double *gtrans = g + tr->npairs;
-    const struct tdense *dn = tr->dn.n ? &tr->dn : NULL;
     memset(g, 0, tr->nparams * sizeof *g);
-    if (dn)
-        memset(w->dg, 0, dn->n * dn->lp * sizeof *w->dg);
     w->f[0] = w->f[1] = 0.0;
     w->oom = 0;
     for (size_t s = w->s0; s < w->s1; s++) {
@@ -308,7 +259,7 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state, dn);
+        train_state(m, td, t0, T, L, x, w->state);
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -324,11 +275,9 @@ TRAIN_INLINE void worker_body(void *arg, int part)
         tr->quantize(gtrans, w->mtrans, L * L);
         tr->quantize(NULL, w->mstate, T * L);
         for (size_t i = 0; i < T; i++) {
-            train_token(m, td, t0 + i, g, w->mstate + i * L, 1, dn, w->dg);
+            train_token(m, td, t0 + i, g, w->mstate + i * L, 1);
         }
     }
-    if (dn)
-        tdense_fold(dn, m, w->dg, g);
 }
 
 static void worker_run(void *arg, int part)
@@ -344,8 +293,7 @@ TRAIN_AVX static void worker_run_avx(void *arg, int part)
 
 static void (*worker_pick(void))(void *, int)
 {
-    return __builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt") ? worker_run_avx
-                                                                             : worker_run;
+    return __builtin_cpu_supports("avx") ? worker_run_avx : worker_run;
 }
 #else
 static void (*worker_pick(void))(void *, int)
@@ -417,7 +365,6 @@ static double train_evaluate(void *instance, const double *x, double *g, size_t 
     tr->x = x;
     tr->g = g;
     tr->w[0].g = g;              /* worker 0 sums straight into g */
-    tdense_fill(&tr->dn, tr->m, x);
     train_run(tr, tr->worker);
     double logz[2] = {0.0, 0.0};
     for (int i = 0; i < tr->nthreads; i++) {
@@ -494,7 +441,7 @@ static double train_dev_f1(struct trainer *tr, const double *x)
             UTIL_GROW(gold, cap, T) ||
             UTIL_GROW(pred, cap2, T))
             goto out;
-        train_state(m, dv, t0, T, L, x, tr->dstate, NULL);
+        train_state(m, dv, t0, T, L, x, tr->dstate);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
                            m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
@@ -614,13 +561,11 @@ static void trainer_free(struct trainer *tr)
             free(tr->w[i].state);
             free(tr->w[i].mstate);
             free(tr->w[i].mtrans);
-            free(tr->w[i].dg);
             crf_work_free(&tr->w[i].cw);
         }
         free(tr->w);
     }
     free(tr->obs);
-    tdense_free(&tr->dn);
     tdata_free(&tr->td);
     tdata_free(&tr->dv);
     decode_work_free(&tr->dw);
@@ -681,18 +626,6 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     train_split(tr);
     tr->quantize = train_quantize_pick();
     tr->worker = worker_pick();
-    /* dense rows: up to npairs / 16 cells (a sixteenth of the memory of the
-     * weights for each copy: the rows' weights and each worker's gradient);
-     * without the memory, training goes on without them (same results) */
-    if (!tr->td.val) {
-        tdense_build(&tr->dn, tr->m, tr->obs,
-                     tr->dense_given ? tr->dense_cells : 0);
-        for (int i = 0; i < tr->nthreads && tr->dn.n; i++) {
-            tr->w[i].dg = util_malloc(tr->dn.n * tr->dn.lp, sizeof *tr->w[i].dg);
-            if (!tr->w[i].dg)
-                tdense_free(&tr->dn);
-        }
-    }
     return CRFTAG_OK;
 }
 
@@ -758,11 +691,10 @@ static enum crftag_status trainer_setup(struct trainer *tr, const struct crftag_
     return trainer_threads(tr, c->nsent, err);
 }
 
-static enum crftag_status objective(const struct crftag_corpus *c,
-                                    const struct crftag_train_params *p, const double *x,
-                                    size_t n, double *f, double *g, size_t *out_nparams,
-                                    int dense_given, size_t cells, size_t *rows,
-                                    struct crftag_error *err)
+enum crftag_status train_objective(const struct crftag_corpus *c,
+                                   const struct crftag_train_params *p, const double *x,
+                                   size_t n, double *f, double *g, size_t *out_nparams,
+                                   struct crftag_error *err)
 {
     struct crftag_train_params q;
     if (p) {
@@ -772,14 +704,10 @@ static enum crftag_status objective(const struct crftag_corpus *c,
     }
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
-    tr.dense_given = dense_given;
-    tr.dense_cells = cells;
     enum crftag_status st = trainer_setup(&tr, c, p, err);
     if (st == CRFTAG_OK) {
         if (out_nparams)
             *out_nparams = tr.nparams;
-        if (rows)
-            *rows = tr.dn.n;
         if (x && n != tr.nparams)
             st = err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "expected %zu parameters", tr.nparams);
         else if (x)
@@ -788,22 +716,6 @@ static enum crftag_status objective(const struct crftag_corpus *c,
     trainer_free(&tr);
     crftag_model_free(tr.m);
     return st;
-}
-
-enum crftag_status train_objective(const struct crftag_corpus *c,
-                                   const struct crftag_train_params *p, const double *x,
-                                   size_t n, double *f, double *g, size_t *out_nparams,
-                                   struct crftag_error *err)
-{
-    return objective(c, p, x, n, f, g, out_nparams, 0, 0, NULL, err);
-}
-
-enum crftag_status train_objective_dense(const struct crftag_corpus *c,
-                                         const struct crftag_train_params *p, const double *x,
-                                         size_t n, double *f, double *g, size_t cells,
-                                         size_t *rows, struct crftag_error *err)
-{
-    return objective(c, p, x, n, f, g, NULL, 1, cells, rows, err);
 }
 
 /* optimize.c minimises the objective from x (with c1 > 0 by OWL-QN), its

@@ -10,26 +10,18 @@
 #include <stddef.h>
 #include "crftag.h"
 
-/* Builds the training problem of c under p and, when x != NULL, evaluates
- * the objective f(x) and its gradient g[n] at x[n] (n must equal the number
- * of parameters, which *out_nparams receives when not NULL).  Parameters are
- * the (attribute, label) weights in model order, then the L*L transitions. */
 /* c1, c2 and delta that are CRFTAG_TRAIN_AUTO become the values for p's kind
  * of features (crftag.h: with a template the elastic net, else L2). */
 void train_resolve(struct crftag_train_params *p);
 
+/* Builds the training problem of c under p and, when x != NULL, evaluates
+ * the objective f(x) and its gradient g[n] at x[n] (n must equal the number
+ * of parameters, which *out_nparams receives when not NULL).  Parameters are
+ * the (attribute, label) weights in model order, then the L*L transitions. */
 enum crftag_status train_objective(const struct crftag_corpus *c,
                                    const struct crftag_train_params *p, const double *x,
                                    size_t n, double *f, double *g, size_t *out_nparams,
                                    struct crftag_error *err);
-
-/* train_objective with at most cells cells of dense rows (train_dense.h;
- * train_objective: npairs / 16; 0: none, SIZE_MAX: every candidate);
- * *rows (when not NULL) receives the number of rows made. */
-enum crftag_status train_objective_dense(const struct crftag_corpus *c,
-                                         const struct crftag_train_params *p, const double *x,
-                                         size_t n, double *f, double *g, size_t cells,
-                                         size_t *rows, struct crftag_error *err);
 
 /* crftag_train() with a fixed label bias (p->bias is a spec or NULL, never
  * "auto"): builds the problem, minimises it and returns the model.  The

@@ -20,6 +20,10 @@
  *        BIAS_MARGIN (0.5) points of the best: a flat curve is noise of the
  *        sample and keeps no bias (on BC5CDR the held-out F1 for 0 .. 0.75
  *        was 81.57 .. 81.96, and 0.75 cost 1.4 points on its dev file);
+ *        the scores of every X (struct crftag_bias_candidate) go to the
+ *        model (crftag_model_bias_candidates; not saved) and to the
+ *        progress lines of step 4 (crftag_progress.bias_candidates, through
+ *        a relay of the caller's callbacks);
  *     4. train_fit on all of c with bias "X", starting from the weights of
  *        step 2, unrounded (model warm_w, train_init.c): it is near the
  *        optimum of all of c, so the final training takes 26-31 % fewer
@@ -72,13 +76,23 @@ struct bias_shares {
     size_t sent0, nsent;
 };
 
-/* Entity F1 in percent of chunk counts, as crftag_eval_f1 computes it
- * (conlleval: p and r first, then their harmonic mean). */
-static double bias_f1(uint64_t correct, uint64_t guessed, uint64_t gold)
+/* Candidate bias x scored by the chunk counts k[3] (correct, predicted and
+ * gold chunks): precision, recall and F1 in percent as crftag_eval_f1
+ * computes them (conlleval: p and r first, then their harmonic mean). */
+static struct crftag_bias_candidate bias_candidate(double x, const uint64_t k[3])
 {
-    double p = guessed > 0 ? (double)(100 * correct) / (double)guessed : 0.0;
-    double r = gold > 0 ? (double)(100 * correct) / (double)gold : 0.0;
-    return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+    struct crftag_bias_candidate bc;
+    memset(&bc, 0, sizeof bc);
+    bc.bias = x;
+    bc.correct_chunks = k[0];
+    bc.pred_chunks = k[1];
+    bc.gold_chunks = k[2];
+    double p = k[1] > 0 ? (double)(100 * k[0]) / (double)k[1] : 0.0;
+    double r = k[2] > 0 ? (double)(100 * k[0]) / (double)k[2] : 0.0;
+    bc.precision = p;
+    bc.recall = r;
+    bc.f1 = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+    return bc;
 }
 
 /* The chunk counts of model m with bias spec on the held-out sentences of c
@@ -198,13 +212,17 @@ static enum crftag_status bias_shares(const struct crftag_corpus *c,
 
 /* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
  * gets the model of the first training (NULL when there was none).  When
- * p->stop interrupts the first training, *out_interrupted gets its model. */
+ * p->stop interrupts the first training, *out_interrupted gets its model.
+ * cand[BIAS_NGRID] receives the candidates scored, *ncand their number
+ * (BIAS_NGRID, the chosen one marked, or 0 when none was scored). */
 static enum crftag_status bias_choose(const struct crftag_corpus *c,
                                       const struct crftag_train_params *p, char *spec,
-                                      size_t len, struct crftag_model **out_interrupted,
+                                      size_t len, struct crftag_bias_candidate *cand,
+                                      size_t *ncand, struct crftag_model **out_interrupted,
                                       struct crftag_model **out_first, struct crftag_error *err)
 {
     snprintf(spec, len, "0");
+    *ncand = 0;
     struct bias_shares sh;
     int chunks;
     enum crftag_status st = bias_shares(c, p, &sh, &chunks, err);
@@ -240,13 +258,13 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         return st;
     if (m->meta.interrupted)
         return bias_interrupted(m, out_interrupted, err);
-    double f1[BIAS_NGRID], best = -1.0;
+    double best = -1.0;
     size_t n = 0;
     for (; n < BIAS_NGRID; n++) {
-        char cand[32];
+        char x[32];
         uint64_t k[4] = {0, 0, 0, 0};
-        snprintf(cand, sizeof cand, "%g", bias_grid[n]);
-        st = bias_score(m, c, &sh, cand, k, err);
+        snprintf(x, sizeof x, "%g", bias_grid[n]);
+        st = bias_score(m, c, &sh, x, k, err);
         /* data-parallel: the counts of every rank (a rank that failed sends
          * its zeros and stops after the sum, the others with it) */
         uint64_t bad = st != CRFTAG_OK;
@@ -259,20 +277,22 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
                          "held-out sentences");
         if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
             break;
-        f1[n] = bias_f1(k[0], k[1], k[2]);
-        if (f1[n] > best)
-            best = f1[n];
+        cand[n] = bias_candidate(bias_grid[n], k);
+        if (cand[n].f1 > best)
+            best = cand[n].f1;
     }
     /* the smallest bias within BIAS_MARGIN of the best: differences that
      * small are noise of the held-out sample, and no bias is the simpler
      * model */
     if (st == CRFTAG_OK && n == BIAS_NGRID) {
         for (size_t k = 0; k < n; k++) {
-            if (f1[k] >= best - BIAS_MARGIN) {
+            if (cand[k].f1 >= best - BIAS_MARGIN) {
                 snprintf(spec, len, "%g", bias_grid[k]);
+                cand[k].chosen = 1;
                 break;
             }
         }
+        *ncand = n;
     }
     if (st == CRFTAG_OK) {
         model_keep_warm_only(m);     /* scored: only its weights are wanted now */
@@ -284,6 +304,30 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         crftag_model_free(m);
     }
     return st;
+}
+
+/* The final training's progress and stop callbacks: the caller's, its
+ * progress lines carrying the candidates scored (crftag_progress.
+ * bias_candidates). */
+struct bias_relay {
+    const struct crftag_train_params *p;      /* the caller's callbacks */
+    const struct crftag_bias_candidate *cand;
+    size_t ncand;
+};
+
+static int bias_relay_progress(const struct crftag_progress *pr, void *user)
+{
+    const struct bias_relay *r = user;
+    struct crftag_progress q = *pr;
+    q.bias_candidates = r->cand;
+    q.num_bias_candidates = r->ncand;
+    return r->p->progress(&q, r->p->user);
+}
+
+static int bias_relay_stop(void *user)
+{
+    const struct bias_relay *r = user;
+    return r->p->stop(r->p->user);
 }
 
 /* crftag_train_sz, and crftag_train_take_sz when own is given (*own == c) */
@@ -311,16 +355,37 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     enum crftag_status st = CRFTAG_OK;
     /* with init: its bias (it has seen the sentences bias_choose holds out) */
     struct crftag_model *first = NULL;
+    struct crftag_bias_candidate cand[BIAS_NGRID];
+    size_t ncand = 0;
     if (!p->init)
-        st = bias_choose(c, p, spec, sizeof spec, out, &first, err);
+        st = bias_choose(c, p, spec, sizeof spec, cand, &ncand, out, &first, err);
+    /* the model's copy, taken now rather than after the final training */
+    struct crftag_bias_candidate *kept = NULL;
+    if (st == CRFTAG_OK && !*out && ncand > 0 && !(kept = util_malloc(ncand, sizeof *kept)))
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (st != CRFTAG_OK || *out) {
         crftag_model_free(first);
+        free(kept);
         return st;
     }
+    if (kept)
+        memcpy(kept, cand, ncand * sizeof *kept);
     struct crftag_train_params q = *p;
     q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
+    struct bias_relay relay = { p, kept, ncand };
+    if (kept) {
+        q.user = &relay;
+        q.progress = p->progress ? bias_relay_progress : NULL;
+        q.stop = p->stop ? bias_relay_stop : NULL;
+    }
     st = train_fit_from(c, &q, own, &first, out, err);
     crftag_model_free(first);   /* when train_fit_from failed before taking it */
+    if (st == CRFTAG_OK) {
+        (*out)->bias_cand = kept;
+        (*out)->nbias_cand = ncand;
+        kept = NULL;
+    }
+    free(kept);
     if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {
         crftag_model_free(*out);
         *out = NULL;

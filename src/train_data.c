@@ -498,12 +498,14 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Whether np pairs and the L * L transitions fit liblbfgs's int count. */
+/* Whether np pairs fit a model (MODEL_MAX_PAIRS) and, with the L * L
+ * transitions, the optimizer's size_t count of parameters. */
 static enum crftag_status train_pairs_fit(size_t np, size_t L, struct crftag_error *err)
 {
-    if (np + L * L > (size_t)INT32_MAX - 16)
+    if (np > MODEL_MAX_PAIRS || L * L > SIZE_MAX - np)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "too many features (%zu) for the optimizer", np);
+                       "too many features: %zu (attribute, label) pairs, a model holds at "
+                       "most %lu", np, (unsigned long)MODEL_MAX_PAIRS);
     return CRFTAG_OK;
 }
 

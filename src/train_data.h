@@ -159,8 +159,8 @@ int pk_append(struct tdata *td, size_t *len, size_t *cap, uint32_t *ids, size_t 
               double *vals, size_t *vcap);
 void pk_trim(struct tdata *td, size_t len);
 
-/* Allocates the pair labels of m for np pairs (checking that np and the
- * L * L transitions fit the optimizer). */
+/* Allocates the pair labels of m for np pairs (CRFTAG_ERR_INVALID when np
+ * exceeds MODEL_MAX_PAIRS). */
 enum crftag_status train_pairs_alloc(struct crftag_model *m, size_t np, size_t L,
                                      struct crftag_error *err);
 

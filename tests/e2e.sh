@@ -74,6 +74,48 @@ check "train (default) reports clusters and the chosen bias" "$CRFTAG" train --m
 grep -q "word clusters from .*clusters-en.txt.gz" "$T/err" && grep -q "label bias [0-9.]*, chosen" "$T/err" \
     && ok "progress names the clusters file and the chosen bias" \
     || fail "progress names the clusters file and the chosen bias"
+# the held-out scores of the 9 candidates, then the one chosen, the bias the model stores;
+# nothing on stdout
+cp "$T/err" "$T/d.err"
+B=$(sed -n 's/^crftag: label bias \([0-9.]*\), chosen by a first training.*/\1/p' "$T/d.err")
+if [ "$(grep -c '^  bias  *[0-9.]*: F1  *[0-9.]* (P  *[0-9.]* R  *[0-9.]*)$' "$T/d.err")" -eq 9 ] &&
+   [ "$(sed -n 's/^  bias  *\([0-9.]*\):.*/\1/p' "$T/d.err" | tr '\n' ' ')" = "0 0.25 0.5 0.75 1 1.25 1.5 1.75 2 " ] &&
+   [ -n "$B" ] && [ "$(grep -c '^  bias chosen: ' "$T/d.err")" -eq 1 ] && grep -q "^  bias chosen: $B (" "$T/d.err" &&
+   grep -q "^crftag: label bias: the first training's model on the held-out 10 % ([1-9][0-9]* entities):$" "$T/d.err" &&
+   [ ! -s "$T/out" ]; then
+    ok "train prints the held-out F1, P, R of each candidate bias and the one chosen ($B)"
+else
+    fail "train prints the held-out F1, P, R of each candidate bias and the one chosen ('$B')"
+fi
+awk '/^crftag: label bias: the first training/ { t = NR } /^  bias chosen: / { c = NR }
+     /^iter/ && !t { i1 = NR } /training on all the sentences, from the first/ { a = NR }
+     /^iter/ && a && !i2 { i2 = NR }
+     END { exit !(i1 && t > i1 && c == t + 10 && a == c + 1 && i2 > a) }' "$T/d.err" &&
+    ok "the bias table comes after the first training's lines, before the final one's" ||
+    fail "the bias table comes after the first training's lines, before the final one's"
+# the chosen bias is the model's, in crftag info (the scores are not stored in the model)
+"$CRFTAG" info "$T/d.crftag" > "$T/out" 2>&1
+if [ "$B" = 0 ]; then want="label bias:      none"; else want="label bias:      +$B on every label but O"; fi
+grep -q "^$want\$" "$T/out" && ok "info shows the chosen bias ($want)" ||
+    fail "info shows the chosen bias (want '$want')"
+# --quiet: no table, no line at all; the same model
+check "train --quiet (default bias auto)" "$CRFTAG" train --quiet --max-iter 10 -o "$T/dq.crftag" "$T/train300.txt"
+[ ! -s "$T/err" ] && [ ! -s "$T/out" ] && ok "--quiet: no bias table (nothing on stderr)" ||
+    fail "--quiet: no bias table (nothing on stderr)"
+"$CRFTAG" info "$T/dq.crftag" | grep -v '^model:\|iterations, .* s,' > "$T/iq"
+"$CRFTAG" info "$T/d.crftag" | grep -v '^model:\|iterations, .* s,' > "$T/id"
+cmp -s "$T/iq" "$T/id" && ok "--quiet trains the same model" || fail "--quiet trains the same model"
+# a bias given: no first training, no table
+check "train --bias 0.5" "$CRFTAG" train --max-iter 3 --bias 0.5 -o "$T/dg.crftag" "$T/train300.txt"
+! grep -q "^  bias\|label bias" "$T/err" && ok "--bias X: no bias table" || fail "--bias X: no bias table"
+"$CRFTAG" info "$T/dg.crftag" > "$T/out" 2>&1
+grep -q "^label bias:      +0.5 on every label but O$" "$T/out" && ok "info: one bias for every label but O" ||
+    fail "info: one bias for every label but O"
+# under 100 sentences --bias auto scores nothing, and says so
+awk '/^<s>$/ { n++ } n <= 50' "$T/train300.txt" > "$T/train50.txt"
+check "train --bias auto on 50 sentences" "$CRFTAG" train --max-iter 3 -o "$T/d50.crftag" "$T/train50.txt"
+! grep -q "^  bias" "$T/err" && grep -q "^crftag: label bias 0: --bias auto scored none" "$T/err" &&
+    ok "--bias auto on 50 sentences: no table, says why" || fail "--bias auto on 50 sentences: no table, says why"
 
 # --- a model of built-in feature set version 2 (trained on corpus_wikiser_30.txt
 # before version 3 existed) tags as it did then: its lexicon folds no plural ---
@@ -326,6 +368,8 @@ check "train --bias" "$CRFTAG" train --quiet --max-iter 40 --threads 2 --bias "0
 check "info of a model with a bias" "$CRFTAG" info "$T/mb.crftag"
 grep -q "^  B-Protocol .*bias +1$" "$T/out" && grep -q "^  B-Application .*bias +0.5$" "$T/out" &&
     ! grep -q "^  O .*bias" "$T/out" && ok "info shows the label bias" || fail "info shows the label bias"
+grep -q "^label bias:      per label (below)$" "$T/out" && ok "info: a bias per type is per label" ||
+    fail "info: a bias per type is per label"
 found() { sed -n 's/.*found: \([0-9]*\) phrases.*/\1/p' "$1"; }
 "$CRFTAG" eval --quiet -m "$T/mb.crftag" "$T/dev.txt" > "$T/eb" 2>/dev/null
 "$CRFTAG" eval --quiet -m "$T/mb.crftag" --bias 0 "$T/dev.txt" > "$T/e0" 2>/dev/null

@@ -110,6 +110,37 @@ struct model_info_4 {
 _Static_assert(sizeof(struct model_info_010) < sizeof(struct crftag_model_info),
                "crftag_model_info grew after 0.1.0");
 
+/* crftag_progress before the held-out scores of bias auto. */
+struct progress_phase {
+    int iteration;
+    double objective, gnorm, xnorm;
+    size_t active;
+    double dev_f1, seconds;
+    int dev_plain_tags;
+    int phase;
+};
+
+/* crftag_progress grows at the end, past the older sizeof (not in its tail
+ * padding): a callback compiled against the older struct reads its fields
+ * where they were; crftag_bias_candidate, an element of arrays, keeps the
+ * layout of its first release. */
+_Static_assert(offsetof(struct crftag_progress, phase) == offsetof(struct progress_phase, phase),
+               "crftag_progress: the older fields stay where they were");
+_Static_assert(offsetof(struct crftag_progress, bias_candidates) >= sizeof(struct progress_phase),
+               "crftag_progress: new fields past the older sizeof");
+_Static_assert(offsetof(struct crftag_progress, num_bias_candidates) >
+               offsetof(struct crftag_progress, bias_candidates),
+               "crftag_progress: new fields at the end");
+_Static_assert(offsetof(struct crftag_bias_candidate, bias) == 0 &&
+               offsetof(struct crftag_bias_candidate, precision) == 8 &&
+               offsetof(struct crftag_bias_candidate, recall) == 16 &&
+               offsetof(struct crftag_bias_candidate, f1) == 24 &&
+               offsetof(struct crftag_bias_candidate, correct_chunks) == 32 &&
+               offsetof(struct crftag_bias_candidate, pred_chunks) == 40 &&
+               offsetof(struct crftag_bias_candidate, gold_chunks) == 48 &&
+               offsetof(struct crftag_bias_candidate, chosen) == 56,
+               "crftag_bias_candidate keeps its layout");
+
 static void test_model_info_short(void **state)
 {
     (void)state;

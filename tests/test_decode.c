@@ -364,6 +364,77 @@ static void test_work_reuse(void **unused)
     decode_work_free(&shared);
 }
 
+/* Viterbi written out plainly, one scalar max at a time in label order (the
+ * arithmetic decode.c specifies): delta, the score and the path, ties to the
+ * lowest labels. */
+static double plain_viterbi(size_t T, size_t L, const double *state, const double *tm,
+                            double *delta, uint32_t *y)
+{
+    for (size_t j = 0; j < L; j++)
+        delta[j] = state[j];
+    for (size_t t = 1; t < T; t++)
+        for (size_t j = 0; j < L; j++) {
+            double s = delta[(t - 1) * L] + tm[j];
+            for (size_t i = 1; i < L; i++) {
+                double x = delta[(t - 1) * L + i] + tm[i * L + j];
+                s = x > s ? x : s;
+            }
+            delta[t * L + j] = s + state[t * L + j];
+        }
+    uint32_t best = 0;
+    for (size_t j = 1; j < L; j++)
+        if (delta[(T - 1) * L + j] > delta[(T - 1) * L + best])
+            best = (uint32_t)j;
+    y[T - 1] = best;
+    for (size_t t = T - 1; t > 0; t--) {
+        uint32_t arg = 0;
+        double m = delta[(t - 1) * L] + tm[y[t]];
+        for (size_t i = 1; i < L; i++) {
+            double x = delta[(t - 1) * L + i] + tm[i * L + y[t]];
+            if (x > m) {
+                m = x;
+                arg = (uint32_t)i;
+            }
+        }
+        y[t - 1] = arg;
+    }
+    return delta[(T - 1) * L + best];
+}
+
+/* Every label count up to 40 (the vector paths of 1 to 8 quadruples, whole
+ * or with a partial last one, and the blocked path beyond 32 labels) gives
+ * the plain loop's path and score, bit for bit, on ties (integers) and on
+ * random scores, masked (-inf) transitions included. */
+static void test_every_label_count(void **unused)
+{
+    (void)unused;
+    enum { T = 9, LMAX = 40 };
+    static double state[T * LMAX], trans[LMAX * LMAX], delta[T * LMAX];
+    uint32_t y1[T], y2[T];
+    struct decode_work w = {0};
+    rng_seed(&rng, 41);
+    for (size_t L = 1; L <= LMAX; L++) {
+        for (int rep = 0; rep < 6; rep++) {
+            if (rep % 2) {
+                fill(&rng, state, T * L, -5, 5);
+                fill(&rng, trans, L * L, -5, 5);
+            } else {
+                fill_int(state, T * L);
+                fill_int(trans, L * L);
+            }
+            if (rep >= 4)
+                for (size_t k = 0; k < L * L; k++)
+                    if (k % 3 == 1 && k != 0)
+                        trans[k] = -INFINITY;
+            double s1, s2 = plain_viterbi(T, L, state, trans, delta, y2);
+            assert_int_equal(decode_viterbi_tm(T, L, state, trans, NULL, NULL, y1, &s1, &w), 0);
+            assert_memory_equal(&s1, &s2, sizeof s1);
+            assert_memory_equal(y1, y2, sizeof y1);
+        }
+    }
+    decode_work_free(&w);
+}
+
 /* Once the buffers are big enough, smaller calls allocate nothing. */
 static void test_no_alloc_when_warm(void **unused)
 {
@@ -404,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_t0_t1),
         cmocka_unit_test(test_work_reuse),
         cmocka_unit_test(test_no_alloc_when_warm),
+        cmocka_unit_test(test_every_label_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,12 +273,56 @@ static void test_template_rows_at_ends(void **state)
     feat_config_free(&fc);
 }
 
+/* Templates with more macros than feat_template_sentence keeps cell offsets
+ * for (70 in all), and input with a wider stride than the columns read: the
+ * same ids as the naming pass, which reads every cell through its row. */
+static void test_template_many_macros(void **state)
+{
+    (void)state;
+    char tpl[2048];
+    size_t len = 0;
+    for (int line = 0; line < 2; line++) {
+        len += (size_t)snprintf(tpl + len, sizeof tpl - len, "U%02d:", line);
+        for (int k = 0; k < (line ? 30 : 40); k++)
+            len += (size_t)snprintf(tpl + len, sizeof tpl - len, "%%x[%d,%d]/", k % 5 - 2, k % 2);
+        len += (size_t)snprintf(tpl + len, sizeof tpl - len, "\n");
+    }
+    len += (size_t)snprintf(tpl + len, sizeof tpl - len, "U02:%%x[0,1]\nU03:%%x[-1,0]|%%x[1,1]\n");
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, tpl, len, "t", SEED, NULL), CRFTAG_OK);
+    const char *cols[] = { "a", "DT", "x", "bb", "NN", "x", "ccc", "VBZ", "x", "d", "IN", "x",
+                           "eeeee", "JJ", "x", "f", "NNS", "x" };
+    for (int many = 0; many < 2; many++) {
+        struct feat_config one = fc;
+        if (!many) {         /* the last two lines alone: the offsets kept */
+            one.tpl += 2;
+            one.ntemplates -= 2;
+        }
+        struct feat_buf fb;
+        struct feat_names nm;
+        memset(&fb, 0, sizeof fb);
+        memset(&nm, 0, sizeof nm);
+        for (size_t n = 1; n <= 6; n++) {
+            assert_int_equal(feat_extract(&one, cols, n, 3, &fb), CRFTAG_OK);
+            assert_int_equal(feat_names(&one, cols, n, 3, 0, &nm), CRFTAG_OK);
+            assert_int_equal(fb.start[n], nm.fb.start[n]);
+            assert_memory_equal(nm.fb.ids, fb.ids, fb.start[n] * sizeof *fb.ids);
+        }
+        if (!many)
+            assert_string_equal(feat_name(&nm, 5 * 2 + 1), "U03:eeeee|_B+1");
+        feat_buf_free(&fb);
+        feat_names_free(&nm);
+    }
+    feat_config_free(&fc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_names),
         cmocka_unit_test(test_template_names),
         cmocka_unit_test(test_template_rows_at_ends),
+        cmocka_unit_test(test_template_many_macros),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

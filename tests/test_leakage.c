@@ -170,25 +170,116 @@ static void test_unseen_names(void **state)
     assert_true(f1_leaky <= f1_default - 20.0);
 }
 
-/* The automatic label bias is chosen on held-out sentences: where most
- * names are left unlabelled (60 %), the model alone finds none of the new
- * names (each is an entity in only 40 % of its contexts) and a positive bias
- * pays on the held-out sentences, so it is chosen, stored and finds them;
- * on plain tags (part of speech) no bias is chosen. */
-/* Progress of a --bias auto training: the phase of each line in order. */
+/* Progress of a --bias auto training: the phase of each line in order, the
+ * number of bias candidates each line carried, and those of the first line
+ * that carried any. */
 struct phases {
     int seq[4096];
+    size_t ncand[4096];
     int n;
+    struct crftag_bias_candidate cand[16];
+    size_t got;
 };
 
 static int record_phase(const struct crftag_progress *pr, void *user)
 {
     struct phases *ph = user;
-    if (ph->n < 4096)
+    assert_true((pr->bias_candidates != NULL) == (pr->num_bias_candidates > 0));
+    if (ph->n < 4096) {
+        ph->ncand[ph->n] = pr->num_bias_candidates;
         ph->seq[ph->n++] = pr->phase;
+    }
+    if (pr->num_bias_candidates > 0 && ph->got == 0 && pr->num_bias_candidates <= 16) {
+        memcpy(ph->cand, pr->bias_candidates, pr->num_bias_candidates * sizeof ph->cand[0]);
+        ph->got = pr->num_bias_candidates;
+    }
     return 0;
 }
 
+/* The bias m stores for the entity labels (the last one's), 0 for O. */
+static double entity_bias(const struct crftag_model *m)
+{
+    double b = 0;
+    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++) {
+        if (strcmp(crftag_model_label(m, y), "O") == 0)
+            assert_true(crftag_model_label_bias(m, y) == 0.0);
+        else
+            b = crftag_model_label_bias(m, y);
+    }
+    return b;
+}
+
+/* m was trained on c with p and bias auto, which chose b: its final
+ * training started from the first training's weights, so it took fewer
+ * iterations than a training from zero with bias b, to the same optimum. */
+static void check_warm_start(struct crftag_corpus *c, struct crftag_train_params p,
+                             const struct crftag_model *m, double b, const char *what)
+{
+    char spec[32];
+    snprintf(spec, sizeof spec, "%g", b);
+    p.bias = spec;
+    struct crftag_model *mb;
+    struct crftag_error err;
+    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+    size_t nn = 99;
+    assert_null(crftag_model_bias_candidates(mb, &nn));      /* a bias given: none */
+    assert_int_equal(nn, 0);
+    struct crftag_model_info ia, ib;
+    crftag_model_get_info(m, &ia);
+    crftag_model_get_info(mb, &ib);
+    print_message("%s, bias %g: final training %u iterations from the first's weights, %u "
+                  "from zero; objective %.4f, %.4f\n", what, b, ia.iterations, ib.iterations,
+                  ia.final_objective, ib.final_objective);
+    assert_true(ia.iterations < ib.iterations);
+    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
+    crftag_model_free(mb);
+}
+
+/* The held-out scores of bias auto (crftag_model_bias_candidates) of a
+ * model whose stored bias is b for every label but O: the grid 0, 0.25, ..
+ * 2, scores that agree with their counts, the one chosen the smallest within
+ * 0.5 of the best F1, and that one the stored bias.  Returns the index of
+ * the chosen one. */
+static size_t check_candidates(const struct crftag_bias_candidate *bc, size_t n, double b)
+{
+    assert_int_equal(n, 9);
+    size_t best = 0, chosen = n, nchosen = 0;
+    for (size_t i = 0; i < n; i++) {
+        print_message("  bias %4g: F1 %5.2f (P %5.2f R %5.2f; %llu of %llu found, %llu "
+                      "gold)%s\n", bc[i].bias, bc[i].f1, bc[i].precision, bc[i].recall,
+                      (unsigned long long)bc[i].correct_chunks,
+                      (unsigned long long)bc[i].pred_chunks,
+                      (unsigned long long)bc[i].gold_chunks, bc[i].chosen ? "  chosen" : "");
+        assert_true(bc[i].bias == 0.25 * (double)i);
+        assert_true(bc[i].gold_chunks > 0 && bc[i].gold_chunks == bc[0].gold_chunks);
+        assert_true(bc[i].correct_chunks <= bc[i].pred_chunks &&
+                    bc[i].correct_chunks <= bc[i].gold_chunks);
+        double p = bc[i].pred_chunks ? 100.0 * (double)bc[i].correct_chunks /
+                                       (double)bc[i].pred_chunks : 0.0;
+        double r = 100.0 * (double)bc[i].correct_chunks / (double)bc[i].gold_chunks;
+        assert_true(fabs(bc[i].precision - p) < 1e-9 && fabs(bc[i].recall - r) < 1e-9);
+        assert_true(fabs(bc[i].f1 - (p + r > 0 ? 2 * p * r / (p + r) : 0.0)) < 1e-9);
+        assert_true(bc[i].chosen == 0 || bc[i].chosen == 1);
+        if (bc[i].chosen) {
+            chosen = i;
+            nchosen++;
+        }
+        if (bc[i].f1 > bc[best].f1)
+            best = i;
+    }
+    assert_int_equal(nchosen, 1);
+    assert_true(bc[chosen].bias == b);
+    assert_true(bc[chosen].f1 >= bc[best].f1 - 0.5);
+    for (size_t i = 0; i < chosen; i++)
+        assert_true(bc[i].f1 < bc[best].f1 - 0.5);
+    return chosen;
+}
+
+/* The automatic label bias is chosen on held-out sentences: where most
+ * names are left unlabelled (60 %), the model alone finds none of the new
+ * names (each is an entity in only 40 % of its contexts) and a positive bias
+ * pays on the held-out sentences, so it is chosen, stored and finds them;
+ * on plain tags (part of speech) no bias is chosen. */
 static void test_auto_bias(void **state)
 {
     (void)state;
@@ -203,19 +294,23 @@ static void test_auto_bias(void **state)
     crftag_train_params_init(&p);
     p.threads = 2;
     struct crftag_model *m, *m0;
-    struct phases ph = { {0}, 0 };
+    static struct phases ph;
+    memset(&ph, 0, sizeof ph);
     p.progress = record_phase;
     p.user = &ph;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
     p.progress = NULL;
-    /* both trainings report, the first one's lines (phase 1) first */
+    /* both trainings report, the first one's lines (phase 1) first; every
+     * line of the final one carries the held-out scores, none of the first */
     int first = 0, final = 0;
     for (int k = 0; k < ph.n; k++) {
         if (ph.seq[k] == 1) {
             assert_int_equal(final, 0);
+            assert_int_equal(ph.ncand[k], 0);
             first++;
         } else {
             assert_int_equal(ph.seq[k], 0);
+            assert_int_equal(ph.ncand[k], 9);
             final++;
         }
     }
@@ -229,38 +324,48 @@ static void test_auto_bias(void **state)
     assert_true(im.c1 == 0.0 && im.c2 == 1.0);
     p.bias = NULL;
     assert_int_equal(crftag_train(c, &p, &m0, &err), CRFTAG_OK);
-    double b = 0;
-    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++) {
-        const char *name = crftag_model_label(m, y);
-        if (strcmp(name, "O") == 0)
-            assert_true(crftag_model_label_bias(m, y) == 0.0);
-        else
-            b = crftag_model_label_bias(m, y);
-    }
+    double b = entity_bias(m);
     double f_auto = f1_on(m, test_path), f_none = f1_on(m0, test_path);
     print_message("auto bias %g: F1 %.2f, without a bias %.2f\n", b, f_auto, f_none);
     assert_true(b > 0 && b <= 2);
     assert_true(f_auto >= f_none + 20.0);
+    /* the held-out scores it chose b by: the model's, the progress lines' */
+    size_t nc;
+    const struct crftag_bias_candidate *bc = crftag_model_bias_candidates(m, &nc);
+    assert_non_null(bc);
+    size_t chosen = check_candidates(bc, nc, b);
+    assert_int_equal(ph.got, nc);
+    assert_memory_equal(ph.cand, bc, nc * sizeof *bc);
+    /* on this corpus the bias chosen has the best held-out F1 of all, well
+     * above no bias (most names unlabelled: the model alone finds few) */
+    for (size_t i = 0; i < nc; i++)
+        assert_true(bc[i].f1 <= bc[chosen].f1);
+    assert_true(bc[chosen].f1 >= bc[0].f1 + 10.0);
+    assert_true(bc[chosen].recall > bc[0].recall && bc[chosen].precision < bc[0].precision);
+    /* a model trained without "auto", and any model loaded, has none */
+    size_t nn = 99;
+    assert_null(crftag_model_bias_candidates(m0, &nn));
+    assert_int_equal(nn, 0);
+    void *buf;
+    size_t len;
+    struct crftag_model *ml;
+    assert_int_equal(crftag_model_save_mem(m, &buf, &len, &err), CRFTAG_OK);
+    assert_int_equal(crftag_model_load_mem(buf, len, &ml, &err), CRFTAG_OK);
+    free(buf);
+    nn = 99;
+    assert_null(crftag_model_bias_candidates(ml, &nn));
+    assert_int_equal(nn, 0);
+    assert_true(crftag_model_label_bias(ml, 1) == crftag_model_label_bias(m, 1));
+    crftag_model_free(ml);
+    nn = 99;
+    assert_null(crftag_model_bias_candidates(NULL, &nn));
+    assert_int_equal(nn, 0);
     /* the final training starts from the weights of the training that chose
-     * the bias: fewer iterations than from zero with that bias, the same
-     * optimum */
-    char spec[32];
-    snprintf(spec, sizeof spec, "%g", b);
-    p.bias = spec;
-    struct crftag_model *mb;
-    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
+     * the bias */
+    check_warm_start(c, p, m, b, "L2");
     crftag_corpus_free(c);
-    struct crftag_model_info ia, ib;
-    crftag_model_get_info(m, &ia);
-    crftag_model_get_info(mb, &ib);
-    print_message("final training: %u iterations from the first's weights, %u from zero; "
-                  "objective %.4f, %.4f\n", ia.iterations, ib.iterations, ia.final_objective,
-                  ib.final_objective);
-    assert_true(ia.iterations < ib.iterations);
-    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
     crftag_model_free(m);
     crftag_model_free(m0);
-    crftag_model_free(mb);
 
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
     assert_int_equal(crftag_corpus_read(c, "tests/data/ud_ewt_train_300.txt.gz", &err),
@@ -271,6 +376,10 @@ static void test_auto_bias(void **state)
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
     for (uint32_t y = 0; y < crftag_model_num_labels(m); y++)
         assert_true(crftag_model_label_bias(m, y) == 0.0);
+    /* plain tags: no first training, nothing scored */
+    nn = 99;
+    assert_null(crftag_model_bias_candidates(m, &nn));
+    assert_int_equal(nn, 0);
     crftag_model_free(m);
     crftag_corpus_free(c);
 }
@@ -291,28 +400,16 @@ static void test_auto_bias_l1(void **state)
     p.threads = 2;
     p.c1 = 0.1;
     p.c2 = 0.05;
-    struct crftag_model *m, *mb;
+    struct crftag_model *m;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
-    double b = 0;
-    for (uint32_t y = 0; y < crftag_model_num_labels(m); y++)
-        if (strcmp(crftag_model_label(m, y), "O") != 0)
-            b = crftag_model_label_bias(m, y);
-    char spec[32];
-    snprintf(spec, sizeof spec, "%g", b);
-    p.bias = spec;
-    assert_int_equal(crftag_train(c, &p, &mb, &err), CRFTAG_OK);
-    crftag_corpus_free(c);
-    struct crftag_model_info ia, ib;
-    crftag_model_get_info(m, &ia);
-    crftag_model_get_info(mb, &ib);
-    print_message("L1, bias %g: final training %u iterations from the first's weights, %u "
-                  "from zero; objective %.4f, %.4f\n", b, ia.iterations, ib.iterations,
-                  ia.final_objective, ib.final_objective);
+    double b = entity_bias(m);
     assert_true(b > 0);
-    assert_true(ia.iterations < ib.iterations);
-    assert_true(fabs(ia.final_objective - ib.final_objective) <= 1e-3 * ib.final_objective);
+    size_t nc;
+    const struct crftag_bias_candidate *bc = crftag_model_bias_candidates(m, &nc);
+    check_candidates(bc, nc, b);
+    check_warm_start(c, p, m, b, "L1");
+    crftag_corpus_free(c);
     crftag_model_free(m);
-    crftag_model_free(mb);
 }
 
 /* The default parameters hold no leakage: held-out folds on. */

@@ -110,11 +110,12 @@ static void check_scores(size_t L)
     crftag_model_free(m);
 }
 
-/* Odd and even label counts, below and above the SIMD widths. */
+/* Odd and even label counts, below and above the SIMD widths (every count
+ * of AVX quadruples of a dense row, 2 to 8, whole or overlapping). */
 static void test_dense_rows_same_sums(void **state)
 {
     (void)state;
-    size_t Ls[] = {1, 2, 3, 5, 8, 9, 22, 23, 25, 33, 70};
+    size_t Ls[] = {1, 2, 3, 4, 5, 8, 9, 13, 17, 22, 23, 25, 29, 32, 33, 70};
     for (size_t i = 0; i < sizeof Ls / sizeof Ls[0]; i++)
         check_scores(Ls[i]);
 }

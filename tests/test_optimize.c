@@ -25,7 +25,7 @@
 
 struct fn {
     int kind;          /* 0 quadratic, 1 Rosenbrock, 2 logistic regression, 3 barrier, */
-                       /* 4 quadratic + 100 with rounding noise                        */
+                       /* 4 quadratic + 100 with rounding noise, 5 cosines             */
     size_t n;
     double *a, *c;     /* quadratic: curvatures and minimum */
     int evals;
@@ -95,6 +95,18 @@ static double f_barrier(struct fn *F, const double *x, double *g)
     return (x[0] - 0.9) * (x[0] - 0.9);
 }
 
+/* sum 1 - cos(x_i - c_i) + x_i^2 / 100: concave where |x_i - c_i| > pi/2 */
+static double f_cosines(struct fn *F, const double *x, double *g)
+{
+    double f = 0;
+    for (size_t i = 0; i < F->n; i++) {
+        double d = x[i] - F->c[i];
+        f += 1.0 - cos(d) + 0.01 * x[i] * x[i];
+        g[i] = sin(d) + 0.02 * x[i];
+    }
+    return f;
+}
+
 /* 100 + the quadratic, plus -4 .. 4 units of DBL_EPSILON * 100 chosen by
  * the bits of x: the rounding noise of a long sum, which hides the decrease
  * of any step near the minimum (there f - f* is below 1e-18) */
@@ -114,7 +126,8 @@ static double evaluate(void *inst, const double *x, double *g, size_t n)
     struct fn *F = inst;
     assert_int_equal(n, F->n);
     F->evals++;
-    double f = F->kind == 4   ? f_noisy(F, x, g)
+    double f = F->kind == 5   ? f_cosines(F, x, g)
+               : F->kind == 4 ? f_noisy(F, x, g)
                : F->kind == 0 ? f_quadratic(F, x, g)
                : F->kind == 1 ? f_rosenbrock(F, x, g)
                : F->kind == 2 ? f_logistic(F, x, g)
@@ -314,43 +327,77 @@ static void run_on_pool(void *ctx, void (*fn)(void *, int), void *arg)
     pool_run(ctx, fn, arg);
 }
 
+/* One run of optim_lbfgs on a pool. */
+struct parts_run {
+    double *x;                 /* the weights (free them) */
+    int its;                   /* iterations */
+    double fx;
+    enum optim_status st;
+};
+
+/* The problem make sets up in n variables, minimised from 0 (with epsilon
+ * and c1, the other parameters the defaults) on a pool of 1, 2 and 3
+ * parts: r[t] is the run on t + 1 parts. */
+static void run_parts(void (*make)(struct fn *, size_t), size_t n, double epsilon, double c1,
+                      struct parts_run r[3])
+{
+    struct optim_params p;
+    optim_params_init(&p);
+    p.epsilon = epsilon;
+    p.c1 = c1;
+    for (int t = 0; t < 3; t++) {
+        struct fnrec s;
+        memset(&s, 0, sizeof s);
+        make(&s.F, n);
+        r[t].x = calloc(n, sizeof *r[t].x);
+        assert_non_null(r[t].x);
+        struct pool *pl = pool_new(t + 1);
+        assert_non_null(pl);
+        assert_int_equal(pool_parts(pl), t + 1);
+        p.run = run_on_pool;
+        p.run_ctx = pl;
+        p.parts = t + 1;
+        r[t].st = optim_lbfgs(n, r[t].x, &r[t].fx, evaluate, progress, &s.F, &p);
+        r[t].its = s.R.last_k;
+        pool_free(pl);
+        fn_free(&s.F);
+    }
+}
+
+/* The runs on 2 and 3 parts ended as the one on 1: the same iterations and
+ * the same bits; frees the weights. */
+static void assert_parts_agree(struct parts_run r[3], size_t n)
+{
+    for (int t = 1; t < 3; t++) {
+        assert_int_equal(r[t].its, r[0].its);
+        assert_memory_equal(r[t].x, r[0].x, n * sizeof *r[0].x);
+    }
+    for (int t = 0; t < 3; t++)
+        free(r[t].x);
+}
+
 /* 1, 2 and 3 parts: bit-identical weights and the same iterations. */
 static void test_parts_identical(void **state)
 {
     (void)state;
     size_t n = 5 * 8192 + 3;
-    double *x[3];
-    int its[3];
-    for (int t = 0; t < 3; t++) {
-        struct fnrec s;
-        memset(&s, 0, sizeof s);
-        quadratic(&s.F, n);
-        x[t] = calloc(n, sizeof *x[t]);
-        struct pool *pl = pool_new(t + 1);
-        assert_non_null(pl);
-        assert_int_equal(pool_parts(pl), t + 1);
-        struct optim_params p;
-        optim_params_init(&p);
-        p.epsilon = 1e-7;
-        p.run = run_on_pool;
-        p.run_ctx = pl;
-        p.parts = t + 1;
-        double fx;
-        assert_int_equal(optim_lbfgs(n, x[t], &fx, evaluate, progress, &s.F, &p),
-                         OPTIM_CONVERGED);
-        its[t] = s.R.last_k;
-        pool_free(pl);
-        fn_free(&s.F);
-    }
-    for (int t = 1; t < 3; t++) {
-        assert_int_equal(its[t], its[0]);
-        assert_memory_equal(x[t], x[0], n * sizeof *x[0]);
-    }
+    struct parts_run r[3];
+    run_parts(quadratic, n, 1e-7, 0.0, r);
     for (int t = 0; t < 3; t++)
-        free(x[t]);
+        assert_int_equal(r[t].st, OPTIM_CONVERGED);
+    assert_parts_agree(r, n);
 }
 
 /* ---- L1 (OWL-QN) ----------------------------------------------------------- */
+
+/* the quadratic with minima |c| <= 2, so that the thresholds c1 / a of
+ * c1 = 2 (0.04 .. 2) put many of them at 0 */
+static void soft_threshold(struct fn *F, size_t n)
+{
+    quadratic(F, n);
+    for (size_t i = 0; i < n; i++)
+        F->c[i] = 2.0 * sin((double)i);
+}
 
 /* A separable quadratic plus c1 |x|_1 has its minimum in closed form, the
  * soft threshold x_i = sign(c_i) max(0, |c_i| - c1 / a_i): many of the
@@ -362,60 +409,69 @@ static void test_l1_soft_threshold(void **state)
     (void)state;
     size_t n = 3 * 8192 + 17;
     double c1 = 2.0;
-    double *x[3];
-    int its[3];
+    struct parts_run r[3];
+    run_parts(soft_threshold, n, 1e-9, c1, r);
+    struct fn F;
+    soft_threshold(&F, n);
     for (int t = 0; t < 3; t++) {
-        struct fnrec s;
-        memset(&s, 0, sizeof s);
-        quadratic(&s.F, n);
-        for (size_t i = 0; i < n; i++)    /* minima |c| <= 2, thresholds c1 / a 0.04 .. 2 */
-            s.F.c[i] = 2.0 * sin((double)i);
-        x[t] = calloc(n, sizeof *x[t]);
-        struct pool *pl = pool_new(t + 1);
-        assert_non_null(pl);
-        struct optim_params p;
-        optim_params_init(&p);
-        p.epsilon = 1e-9;
-        p.c1 = c1;
-        p.run = run_on_pool;
-        p.run_ctx = pl;
-        p.parts = t + 1;
-        double fx;
-        enum optim_status st = optim_lbfgs(n, x[t], &fx, evaluate, progress, &s.F, &p);
+        const double *x = r[t].x;
         /* this close, the decrease a step can make is below the rounding of
          * f (a sum of 24,593 terms): the line search says so and stops */
-        assert_true(st == OPTIM_CONVERGED || st == OPTIM_STOPPED);
-        its[t] = s.R.last_k;
+        assert_true(r[t].st == OPTIM_CONVERGED || r[t].st == OPTIM_STOPPED);
         size_t zeros = 0, want_zeros = 0;
-        double err = 0, F = 0;
+        double err = 0, fmin = 0;
         for (size_t i = 0; i < n; i++) {
-            double a = s.F.a[i], c = s.F.c[i];
+            double a = F.a[i], c = F.c[i];
             double want = fabs(c) <= c1 / a ? 0.0 : (c > 0 ? c - c1 / a : c + c1 / a);
             want_zeros += want == 0.0;
-            zeros += x[t][i] == 0.0;
+            zeros += x[i] == 0.0;
             if (want == 0.0)
-                assert_true(x[t][i] == 0.0);    /* exactly 0, not nearly */
-            err = fmax(err, fabs(x[t][i] - want));
-            F += 0.5 * a * (want - c) * (want - c) + c1 * fabs(want);
+                assert_true(x[i] == 0.0);    /* exactly 0, not nearly */
+            err = fmax(err, fabs(x[i] - want));
+            fmin += 0.5 * a * (want - c) * (want - c) + c1 * fabs(want);
         }
         if (t == 0)
             print_message("  L1 soft threshold n=%zu: %s after %d iterations, %zu zeros (%zu "
                           "wanted), max error %.2e, F %.9f (minimum %.9f)\n", n,
-                          optim_reason(st), its[t], zeros, want_zeros, err, fx, F);
+                          optim_reason(r[t].st), r[t].its, zeros, want_zeros, err, r[t].fx,
+                          fmin);
         assert_true(want_zeros > n / 20 && want_zeros < n / 2);
         assert_true(zeros == want_zeros);
         assert_true(err < 1e-6);
-        assert_true(fabs(fx - F) <= 1e-9 * fabs(F));
-        assert_true(s.R.last_k < 200);
-        pool_free(pl);
-        fn_free(&s.F);
+        assert_true(fabs(r[t].fx - fmin) <= 1e-9 * fabs(fmin));
+        assert_true(r[t].its < 200);
     }
-    for (int t = 1; t < 3; t++) {
-        assert_int_equal(its[t], its[0]);
-        assert_memory_equal(x[t], x[0], n * sizeof *x[0]);
+    fn_free(&F);
+    assert_parts_agree(r, n);
+}
+
+/* sum 1 - cos(x_i - c_i) + x_i^2 / 100 with c_i in 1.5 .. 3.5: concave at 0 */
+static void cosines(struct fn *F, size_t n)
+{
+    quadratic(F, n);
+    F->kind = 5;
+    for (size_t i = 0; i < n; i++)
+        F->c[i] = 2.5 + sin((double)i);
+}
+
+/* Where a step's pair has no positive curvature (from 0 the cosines are
+ * concave) the pair is not kept; with none left the direction is the
+ * steepest descent of the pseudo-gradient again (the restart, dozens of
+ * times here).  OWL-QN still converges, with the same bits for 1, 2 and 3
+ * parts. */
+static void test_l1_restart(void **state)
+{
+    (void)state;
+    size_t n = 3 * 8192 + 17;
+    struct parts_run r[3];
+    run_parts(cosines, n, 1e-7, 0.1, r);
+    print_message("  L1 restarts: %s after %d iterations, F %.9f\n", optim_reason(r[0].st),
+                  r[0].its, r[0].fx);
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(r[t].st, OPTIM_CONVERGED);
+        assert_true(r[t].its < 300);
     }
-    for (int t = 0; t < 3; t++)
-        free(x[t]);
+    assert_parts_agree(r, n);
 }
 
 /* Logistic regression with L1: the minimum liblbfgs's OWL-QN finds, the
@@ -651,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_rounding_floor),
         cmocka_unit_test(test_parts_identical),
         cmocka_unit_test(test_l1_soft_threshold),
+        cmocka_unit_test(test_l1_restart),
         cmocka_unit_test(test_l1_same_minimum_as_liblbfgs),
         cmocka_unit_test(test_already_minimized),
         cmocka_unit_test(test_cancel),

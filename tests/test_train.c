@@ -127,54 +127,6 @@ static void test_threads_invariance(void **state)
     crftag_corpus_free(c);
 }
 
-/* The dense rows of the frequent long pair runs (train_dense.h) change
- * nothing: the objective and gradient are the same to the bit with every
- * candidate row, with a few and with none, for 1 and 2 threads (CoNLL-2000's
- * first 30 sentences, the classic template). */
-static void test_dense_rows_same_bits(void **state)
-{
-    (void)state;
-    struct crftag_corpus *c = load_corpus("tests/data/corpus_conll_30.txt.gz");
-    size_t len;
-    char *raw = read_file("tests/data/features_conll2000.tpl", &len);
-    char *tpl = calloc(len + 1, 1);
-    memcpy(tpl, raw, len);
-    free(raw);
-    struct crftag_train_params p;
-    crftag_train_params_init(&p);
-    p.template_text = tpl;
-    p.bias = NULL;
-    size_t n = 0;
-    struct crftag_error err;
-    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
-    double *x = malloc(n * sizeof *x), *g0 = malloc(n * sizeof *g0), *g = malloc(n * sizeof *g);
-    for (size_t k = 0; k < n; k++)
-        x[k] = rnd();
-    for (int threads = 1; threads <= 2; threads++) {
-        p.threads = threads;
-        double f0, f;
-        size_t rows = 1, all = 0, few = 0;
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f0, g0, 0, &rows, &err), CRFTAG_OK);
-        assert_int_equal(rows, 0);
-        assert_true(isfinite(f0));
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, SIZE_MAX, &all, &err),
-                         CRFTAG_OK);
-        assert_true(all >= 10);
-        assert_memory_equal(&f, &f0, sizeof f);
-        assert_memory_equal(g, g0, n * sizeof *g);
-        assert_int_equal(train_objective_dense(c, &p, x, n, &f, g, 72, &few, &err),
-                         CRFTAG_OK);
-        assert_true(few >= 3 && few < all);     /* 72 cells: 3 rows of 24, or more shorter */
-        assert_memory_equal(&f, &f0, sizeof f);
-        assert_memory_equal(g, g0, n * sizeof *g);
-    }
-    free(x);
-    free(g0);
-    free(g);
-    free(tpl);
-    crftag_corpus_free(c);
-}
-
 /* train_quantize_pick's version (AVX here when the CPU has it) rounds as
  * train_quantize, to the bit: ties (odd and even), small negatives (+0,
  * not -0), values at and past 2^51 units (left as they are, half units
@@ -605,6 +557,57 @@ static void test_pair_count(void **state)
     check_pair_count(90);
 }
 
+/* A model holds at most MODEL_MAX_PAIRS (2^32 - 1) pairs: one more is
+ * refused with a message, before anything of that size is allocated, both
+ * as a count and as the pairs of a corpus: 4,096 labels (one token each)
+ * and 256 attributes a token, every label for every attribute, are 2^32. */
+static void test_pair_limit(void **state)
+{
+    (void)state;
+    struct crftag_error err;
+    struct crftag_model *m = model_new();
+    assert_non_null(m);
+    assert_int_equal(train_pairs_alloc(m, (size_t)MODEL_MAX_PAIRS + 1, 22, &err),
+                     CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "a model holds at most 4294967295"));
+    assert_null(m->pair_label);
+    crftag_model_free(m);
+
+    enum { NLAB = 4096, NATT = 256 };
+    char (*att)[12] = malloc((size_t)NLAB * NATT * sizeof *att);
+    const char **names = malloc((size_t)NLAB * NATT * sizeof *names);
+    char (*lab)[12] = malloc(NLAB * sizeof *lab);
+    const char *labels[NLAB];
+    size_t natt[NLAB];
+    assert_true(att && names && lab);
+    for (size_t i = 0; i < (size_t)NLAB * NATT; i++) {
+        snprintf(att[i], sizeof att[i], "a%zu", i);
+        names[i] = att[i];
+    }
+    for (size_t t = 0; t < NLAB; t++) {
+        snprintf(lab[t], sizeof lab[t], "L%zu", t);
+        labels[t] = lab[t];
+        natt[t] = NATT;
+    }
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    assert_int_equal(crftag_corpus_add_attrs(c, NLAB, natt, names, NULL, labels, &err),
+                     CRFTAG_OK);
+    free(att);
+    free(names);
+    free(lab);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.bias = NULL;
+    p.threads = 1;
+    p.all_labels = 1;
+    size_t n = 0;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err),
+                     CRFTAG_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "4294967296 (attribute, label) pairs"));
+    crftag_corpus_free(c);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -806,7 +809,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_threads_invariance),
-        cmocka_unit_test(test_dense_rows_same_bits),
         cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
         cmocka_unit_test(test_learns_slice),
@@ -818,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_lexicon_model),
         cmocka_unit_test(test_pair_count),
+        cmocka_unit_test(test_pair_limit),
         cmocka_unit_test(test_min_freq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,14 @@ class _ModelInfo(ctypes.Structure):
                 ("num_lexicon_entries", ctypes.c_size_t), ("num_lexicon_types", ctypes.c_size_t)]
 
 
+class _BiasCandidate(ctypes.Structure):
+    # struct crftag_bias_candidate (its layout never changes)
+    _fields_ = [("bias", ctypes.c_double), ("precision", ctypes.c_double),
+                ("recall", ctypes.c_double), ("f1", ctypes.c_double),
+                ("correct_chunks", ctypes.c_uint64), ("pred_chunks", ctypes.c_uint64),
+                ("gold_chunks", ctypes.c_uint64), ("chosen", ctypes.c_int)]
+
+
 class _Chunk(ctypes.Structure):
     _fields_ = [("begin", ctypes.c_size_t), ("end", ctypes.c_size_t),
                 ("type", ctypes.c_void_p), ("type_len", ctypes.c_size_t)]
@@ -169,6 +177,8 @@ def _load():
         "crftag_train_params_init_sz": (None, [ctypes.POINTER(_TrainParams), S]),
         "crftag_train_take_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
         "crftag_model_label_bias": (ctypes.c_double, [P, ctypes.c_uint32]),
+        "crftag_model_bias_candidates": (ctypes.POINTER(_BiasCandidate),
+                                         [P, ctypes.POINTER(S)]),
         "crftag_model_save_mem": (I, [P, PP, ctypes.POINTER(S), E]),
         "crftag_model_get_info_sz": (None, [P, ctypes.POINTER(_ModelInfo), S]),
         "crftag_tagger_tag_attrs": (I, [P, S, ctypes.POINTER(S),
@@ -455,6 +465,29 @@ class Model:
                 out[name] = b
         return out
 
+    @property
+    def bias_candidates(self):
+        """How bias="auto" chose the label bias of the model train() just
+        returned: one dict per candidate bias X (0, 0.25, .., 2, ascending)
+        with the entity scores, in percent, of the first training's model
+        decoding with X on the held-out 10 % of the sentences (precision,
+        recall, f1), their counts (correct_chunks, pred_chunks, gold_chunks)
+        and chosen (True for the bias the model stores: the smallest X whose
+        f1 is within 0.5 of the best).  Empty when nothing was scored: a
+        bias given, plain tags, fewer than 100 sentences, and every model
+        read from a file or bytes (unpickled too), as model files do not
+        store these figures (crftag_model_bias_candidates)."""
+        n = ctypes.c_size_t()
+        bc = _lib.crftag_model_bias_candidates(self._ptr, ctypes.byref(n))
+        out = []
+        for i in range(n.value):
+            c = bc[i]
+            out.append({"bias": c.bias, "precision": c.precision, "recall": c.recall,
+                        "f1": c.f1, "correct_chunks": c.correct_chunks,
+                        "pred_chunks": c.pred_chunks, "gold_chunks": c.gold_chunks,
+                        "chosen": bool(c.chosen)})
+        return out
+
     def _run_attrs(self, items, want_marginals):
         natt, names, weights = _encode_items(items)
         n = len(natt)
@@ -624,8 +657,9 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     for every label; bias is the label bias stored in the model: "auto"
     (the default) chooses it with a first training on 90 % of the
     sentences, scored on the other 10 % (0 for plain tags or fewer than 100
-    sentences), "0" or None trains once with none (CRFsuite's objective),
-    "X" or "TYPE=X,..." sets it.  X_dev / y_dev score each iteration and,
+    sentences; the returned Model's bias_candidates has the held-out
+    scores of every candidate), "0" or None trains once with none
+    (CRFsuite's objective), "X" or "TYPE=X,..." sets it.  X_dev / y_dev score each iteration and,
     with dev_patience > 0, stop early.  lexicon: the entity lexicon learned
     from the training labels (built-in features), matched in lexicon_folds
     held-out folds (0: each sentence sees its own entities).  clusters:

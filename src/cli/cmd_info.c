@@ -17,6 +17,32 @@ static const struct opt info_table[] = {
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
+/* The label bias in one line: none, one value X for every label but O
+ * (bias X and --bias auto's choice), or per label (listed below it). */
+static void print_bias(const struct crftag_model *m, size_t nlabels)
+{
+    double x = 0;
+    int first = 1, same = 1, any = 0;
+    for (size_t i = 0; i < nlabels; i++) {
+        double b = crftag_model_label_bias(m, (uint32_t)i);
+        any |= b != 0;
+        if (strcmp(crftag_model_label(m, (uint32_t)i), "O") == 0)
+            same &= b == 0;
+        else if (first) {
+            x = b;
+            first = 0;
+        } else {
+            same &= b == x;
+        }
+    }
+    if (!any)
+        printf("label bias:      none\n");
+    else if (same)
+        printf("label bias:      %+g on every label but O\n", x);
+    else
+        printf("label bias:      per label (below)\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
     struct info_opts o = {0};
@@ -74,6 +100,7 @@ int cmd_info(int argc, char **argv)
     printf("non-zero:        %zu\n", in.num_nonzero);
     printf("decoding:        %s\n", in.bio_constrained ? "restricted to valid BIO (IOB2) sequences"
                                                        : "unrestricted");
+    print_bias(m, in.num_labels);
     printf("training:        c1 %g, c2 %g, min-freq %u\n", in.c1, in.c2, in.min_freq);
     printf("                 %u iterations, %.1f s, final objective %.4f\n", in.iterations,
            in.train_seconds, in.final_objective);

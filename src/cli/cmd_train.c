@@ -34,6 +34,7 @@ struct train_opts {
     const char *input_format;
     int informat;                /* enum crftag_input_format of input_format */
     int phase;                   /* crftag_progress.phase of the last line, -1 before */
+    int bias_shown;              /* the held-out scores of --bias auto were printed */
 };
 
 static const struct opt train_table[] = {
@@ -93,9 +94,36 @@ static const struct opt train_table[] = {
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
+/* --bias auto: the held-out scores of the first training's model with each
+ * candidate bias, and the one chosen (crftag_bias_candidate). */
+static void print_bias_table(const struct crftag_bias_candidate *bc, size_t n)
+{
+    size_t best = 0, chosen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (bc[i].f1 > bc[best].f1)
+            best = i;
+        if (bc[i].chosen)
+            chosen = i;
+    }
+    fprintf(stderr, "crftag: label bias: the first training's model on the held-out 10 %% "
+                    "(%llu entities):\n", (unsigned long long)bc[0].gold_chunks);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "  bias %4g: F1 %5.2f (P %4.1f R %4.1f)\n", bc[i].bias, bc[i].f1,
+                bc[i].precision, bc[i].recall);
+    if (bc[chosen].f1 >= bc[best].f1)
+        fprintf(stderr, "  bias chosen: %g (the best F1)\n", bc[chosen].bias);
+    else
+        fprintf(stderr, "  bias chosen: %g (the smallest within 0.5 of the best F1, %.2f at "
+                        "%g)\n", bc[chosen].bias, bc[best].f1, bc[best].bias);
+}
+
 static int progress(const struct crftag_progress *p, void *user)
 {
     struct train_opts *o = user;
+    if (!o->quiet && p->num_bias_candidates > 0 && !o->bias_shown) {
+        print_bias_table(p->bias_candidates, p->num_bias_candidates);
+        o->bias_shown = 1;
+    }
     if (!o->quiet && p->phase != o->phase) {   /* --bias auto: say which training */
         if (p->phase == 1)
             fprintf(stderr, "crftag: first training, on 90 %% of the sentences, to choose "
@@ -208,10 +236,16 @@ static int read_corpora(struct train_opts *o, char **argv, int npos, struct crft
 }
 
 /* The last lines of a training: what was trained and written, and the label
- * bias when --bias auto chose it. */
+ * bias when --bias auto chose it (with its held-out scores when no progress
+ * line has shown them: a final training that stopped before its first
+ * iteration). */
 static void print_summary(const struct crftag_model *m, const char *output, int auto_bias,
-                          int init)
+                          int init, int bias_shown)
 {
+    size_t ncand;
+    const struct crftag_bias_candidate *bc = crftag_model_bias_candidates(m, &ncand);
+    if (ncand > 0 && !bias_shown)
+        print_bias_table(bc, ncand);
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
     fprintf(stderr,
@@ -227,9 +261,12 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
         if (init)
             fprintf(stderr, "crftag: label bias %g, kept from the --init model (--bias X: "
                             "another)\n", b);
-        else
+        else if (ncand > 0)
             fprintf(stderr, "crftag: label bias %g, chosen by a first training on 90 %% of the "
                             "sentences, scored on the other 10 %% (--bias 0: none)\n", b);
+        else
+            fprintf(stderr, "crftag: label bias %g: --bias auto scored none (it needs 100 "
+                            "sentences and entities among the held-out 10 %%)\n", b);
     }
 }
 
@@ -245,7 +282,7 @@ static int report_written(const struct crftag_model *m, const struct train_opts 
         return cli_interrupt_status();
     }
     if (!o->quiet)
-        print_summary(m, o->output, auto_bias, o->init != NULL);
+        print_summary(m, o->output, auto_bias, o->init != NULL, o->bias_shown);
     return CLI_OK;
 }
 
