@@ -3,12 +3,15 @@
  * (core layer).
  *
  * This is the hot loop of training: it runs for every sentence at every
- * L-BFGS iteration.  Per call it makes T L exp() calls (plus L^2 when trans
- * changed since the previous call on the same work object: exptrans is a
- * cache keyed on the bytes of trans), and the O(T L^2) work is three
- * vector-matrix products (crf_vecmat_*) over contiguous rows with no log/exp,
- * four columns to an AVX instruction where the CPU has it (the last
- * quadruple of a row masked, so that L = 22 takes 6 of them, no scalar tail).
+ * L-BFGS iteration.  Per call it takes T L exponentials, four to a vector
+ * operation (v_exp: a polynomial, within 1 ulp of libm's exp, the same bits
+ * in the plain and AVX copies), plus L^2 calls to libm's exp when trans
+ * changed since the previous call on the same work object (exptrans is a
+ * cache keyed on the bytes of trans) and T calls to log(); the O(T L^2)
+ * work is three vector-matrix products (crf_vecmat_*) over contiguous rows
+ * with no log/exp, four columns to an AVX instruction where the CPU has it
+ * (the last quadruple of a row masked, so that L = 22 takes 6 of them, no
+ * scalar tail).
  * Warm work buffers mean no allocation.
  *
  * Scaling (see crf.h): with c_j = max_i trans[i][j] and
@@ -497,6 +500,74 @@ CRF_INLINE void v_exp(size_t L, double *x)
         memcpy(x + L - 4, tail, sizeof tail);
 }
 
+/* d[j] = a[j] + b[j] for j < L (L >= 1); returns max_j d[j], the same value
+ * whatever the order the maximum is taken in (or, with a NaN in d, possibly
+ * that NaN). */
+CRF_INLINE double v_add_max(size_t L, double *d, const double *a, const double *b)
+{
+    if (L < 4) {
+        double m = d[0] = a[0] + b[0];
+        for (size_t j = 1; j < L; j++) {
+            double v = d[j] = a[j] + b[j];
+            m = v > m ? v : m;
+        }
+        return m;
+    }
+    crf_v4 mx, x, y;
+    memcpy(&mx, a, sizeof mx);
+    memcpy(&y, b, sizeof y);
+    mx += y;
+    memcpy(d, &mx, sizeof mx);
+    size_t j = 4;
+    for (; j + 4 <= L; j += 4) {
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x += y;
+        memcpy(d + j, &x, sizeof x);
+        mx = V4_SELECT(x > mx, x, mx);
+    }
+    double m = mx[0];
+    for (int k = 1; k < 4; k++)
+        m = mx[k] > m ? mx[k] : m;
+    for (; j < L; j++) {
+        double v = d[j] = a[j] + b[j];
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* d[j] -= s */
+CRF_INLINE void v_sub(size_t L, double *d, double s)
+{
+    const crf_v4 sv = V4(s);
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, d + j, sizeof x);
+        x -= sv;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] -= s;
+}
+
+/* sum_j a[j] in four interleaved partial sums (rounded otherwise than v_sum;
+ * for the tolerance check of the marginals) */
+CRF_INLINE double v_sum4(size_t L, const double *a)
+{
+    crf_v4 acc = V4(0.0);
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, a + j, sizeof x);
+        acc += x;
+    }
+    double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; j < L; j++)
+        s += a[j];
+    return s;
+}
+
 CRF_INLINE double v_sum(size_t L, const double *a)
 {
     double s = 0.0;
@@ -552,7 +623,7 @@ CRF_INLINE int crf_state_marginals(size_t T, size_t L, const double *alpha,
         const double *a = alpha + t * L, *b = beta + t * L;
         double *p = ms + t * L;
         v_mul(L, p, a, b);
-        double sum = v_sum(L, p);
+        double sum = v_sum4(L, p);
         if (!(fabs(sum - 1.0) <= CRF_SUM_TOL))
             return -1;
     }
@@ -591,13 +662,8 @@ CRF_INLINE int crf_fb(size_t T, size_t L, const double *state, const double *tra
     for (size_t t = 1; t < T; t++) {
         const double *st = state + t * L, *ap = alpha + (t - 1) * L;
         double *xt = x + t * L, *at = alpha + t * L;
-        double m = st[0] + c[0];
-        for (size_t j = 1; j < L; j++) {
-            double v = st[j] + c[j];
-            m = v > m ? v : m;
-        }
-        for (size_t j = 0; j < L; j++)
-            xt[j] = st[j] + c[j] - m;
+        double m = v_add_max(L, xt, st, c);
+        v_sub(L, xt, m);
         v_exp(L, xt);
         vecmat(L, L, ap, 1, E, at);
         v_mul(L, at, at, xt);
