@@ -48,7 +48,7 @@ crf_vecmat_fn crf_vecmat_plain;
 crf_vecmat_fn *crf_vecmat_pick(size_t L);
 
 /* x[j] = exp(x[j]) for j < n, the exp of forward-backward: within 1 ulp of
- * the correctly rounded value for x <= 709 (0 below the underflow point,
+ * libm's exp for x <= 709 (0 below the underflow point,
  * denormals in between), exactly 1 at 0, NaN for NaN.  crf_vexp_plain is the
  * portable version, crf_vexp_pick() returns the one forward-backward runs
  * (AVX on x86-64 when the CPU has it); both give the same bits. */
