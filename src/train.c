@@ -82,6 +82,11 @@ void train_resolve(struct crftag_train_params *p)
 
 struct trainer;
 
+/* The pairs [q0, q1) of one attribute (model.h: attr_off) */
+struct trun {
+    uint32_t q0, q1;
+};
+
 struct worker {
     struct trainer *tr;
     size_t s0, s1;               /* sentences [s0, s1) */
@@ -95,6 +100,10 @@ struct worker {
     double *mstate;
     size_t mstate_cap;
     double *mtrans;              /* [L*L] a sentence's transition marginals */
+    struct trun *run;            /* a sentence's pair runs (train_state) */
+    size_t run_cap;
+    size_t *rend;                /* [T] where each token's runs end */
+    size_t rend_cap;
     struct crf_work cw;
     int oom;
 };
@@ -119,6 +128,10 @@ struct trainer {
     struct decode_work dw;
     double *dstate;
     size_t dstate_cap;
+    struct trun *drun;
+    size_t drun_cap;
+    size_t *drend;
+    size_t drend_cap;
     uint32_t *dpath;
     size_t dpath_cap;
     int dev_plain;               /* dev labels are plain tags: "F1" is accuracy */
@@ -145,13 +158,15 @@ struct trainer {
 
 /* ---- the objective ---------------------------------------------------- */
 
-/* The pair runs of token t's attributes, in batches of TRAIN_BATCH ids:
- * decode the ids (loading their run offsets), load the runs' first lines of
- * pair_label and v, then walk the runs, so that the cache misses of a batch
- * overlap.  mode 0: row[y] += v[q] (state); mode 1: v[q] += row[y]
- * (gradient).  Same order of sums as one attribute after another.  A run of
- * every label (pair_label[q] == q - q0) is walked without pair_label, in a
- * loop the compiler vectorizes: same sums, same order. */
+/* The pair runs of a sentence's attributes.  The state pass decodes each
+ * token's packed ids in batches of TRAIN_BATCH (decode the ids, loading
+ * their run offsets; load the runs' first lines of pair_label and x; then
+ * walk the runs, so that the cache misses of a batch overlap) and keeps the
+ * runs [q0, q1) it walked; the gradient pass walks the same runs again
+ * without decoding.  A run of every label (pair_label[q] == q - q0) is
+ * walked without pair_label, in a loop the compiler vectorizes.  The sums
+ * are those of one attribute after another, in id order, label by label:
+ * the same additions in the same order as in any other walk of the runs. */
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
@@ -163,46 +178,131 @@ struct trainer {
 #define TRAIN_AVX __attribute__((target("avx")))
 #endif
 #define TRAIN_INLINE __attribute__((always_inline)) static inline
+/* p as the compiler cannot see where it comes from: row[lab[j]] is then
+ * addressed from the pointer, where gcc would recompute state + i L + lab[j]
+ * at every pair (two instructions more) */
+#define TRAIN_OPAQUE(p) __asm__("" : "+r"(p))
 
-TRAIN_INLINE void train_token(const struct crftag_model *m, const struct tdata *td, size_t t,
-                               double *v, double *row, int mode)
+/* row[lab[j]] += w[j] for j < n.  The labels of a run are distinct, so
+ * every cell gets one addition, whatever the order of the j: the n % 4 last
+ * ones first, then quadruples, whose loop step costs a quarter of one a
+ * pair. */
+TRAIN_INLINE void run_gather(double *restrict row, const uint16_t *restrict lab,
+                             const double *restrict w, size_t n)
 {
-    size_t L = m->labels.n;
+    size_t r = n & 3;
+    TRAIN_OPAQUE(row);
+    switch (r) {
+    case 3:
+        row[lab[n - 3]] += w[n - 3];
+        /* fall through */
+    case 2:
+        row[lab[n - 2]] += w[n - 2];
+        /* fall through */
+    case 1:
+        row[lab[n - 1]] += w[n - 1];
+        /* fall through */
+    default:
+        break;
+    }
+    for (const uint16_t *e = lab + (n - r); lab != e; lab += 4, w += 4) {
+        row[lab[0]] += w[0];
+        row[lab[1]] += w[1];
+        row[lab[2]] += w[2];
+        row[lab[3]] += w[3];
+    }
+}
+
+/* g[j] += row[lab[j]] for j < n, in the same steps */
+TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
+                              const double *restrict row, size_t n)
+{
+    size_t r = n & 3;
+    TRAIN_OPAQUE(row);
+    switch (r) {
+    case 3:
+        g[n - 3] += row[lab[n - 3]];
+        /* fall through */
+    case 2:
+        g[n - 2] += row[lab[n - 2]];
+        /* fall through */
+    case 1:
+        g[n - 1] += row[lab[n - 1]];
+        /* fall through */
+    default:
+        break;
+    }
+    for (const uint16_t *e = lab + (n - r); lab != e; lab += 4, g += 4) {
+        g[0] += row[lab[0]];
+        g[1] += row[lab[1]];
+        g[2] += row[lab[2]];
+        g[3] += row[lab[3]];
+    }
+}
+
+/* row[y] += x of the pairs of token t's attributes; the runs go to run[],
+ * their number is returned */
+TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct tdata *td,
+                                      size_t t, const double *x, double *row,
+                                      struct trun *run)
+{
+    size_t L = m->labels.n, nr = 0;
+    const uint16_t *pl = m->pair_label;
+    const uint32_t *off = m->attr_off;
     struct pk_iter it;
     uint32_t buf[TRAIN_BATCH];
-    if (td->val) { tdata_token_w(m, td, t, v, row, mode); return; }   /* weighted */
     pk_iter_init(&it, td, t);
     for (int more = 1; more;) {
         size_t n = 0;
         while (n < TRAIN_BATCH && (more = pk_iter_next(&it))) {
-            __builtin_prefetch(&m->attr_off[it.id]);
+            __builtin_prefetch(&off[it.id]);
             buf[n++] = it.id;
         }
+        struct trun *r = run + nr;
         for (size_t j = 0; j < n; j++) {
-            uint32_t k = m->attr_off[buf[j]];
-            __builtin_prefetch(&m->pair_label[k]);
-            if (mode)
-                __builtin_prefetch(&v[k], 1);
-            else
-                __builtin_prefetch(&v[k], 0);
+            uint32_t q0 = off[buf[j]], q1 = off[buf[j] + 1];
+            r[j].q0 = q0;
+            r[j].q1 = q1;
+            __builtin_prefetch(&pl[q0]);
+            __builtin_prefetch(&x[q0], 0);
         }
         for (size_t j = 0; j < n; j++) {
-            uint32_t q0 = m->attr_off[buf[j]], q1 = m->attr_off[buf[j] + 1];
+            uint32_t q0 = r[j].q0, q1 = r[j].q1;
             if (q1 - q0 == L) {
                 /* every label (pair_label[q0 + y] == y): contiguous */
-                double *w = v + q0;
-                if (mode == 0)
-                    for (size_t y = 0; y < L; y++)
-                        row[y] += w[y];
-                else
-                    for (size_t y = 0; y < L; y++)
-                        w[y] += row[y];
-            } else if (mode == 0) {
-                for (uint32_t q = q0; q < q1; q++)
-                    row[m->pair_label[q]] += v[q];
+                const double *w = x + q0;
+                for (size_t y = 0; y < L; y++)
+                    row[y] += w[y];
             } else {
-                for (uint32_t q = q0; q < q1; q++)
-                    v[q] += row[m->pair_label[q]];
+                run_gather(row, pl + q0, x + q0, q1 - q0);
+            }
+        }
+        nr += n;
+    }
+    return nr;
+}
+
+/* g[q] += row[label of q] over the runs run[0 .. n-1] of one token, in
+ * batches: the first lines of pair_label and g loaded first */
+TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct trun *run,
+                                   size_t n, double *g, const double *row)
+{
+    size_t L = m->labels.n;
+    const uint16_t *pl = m->pair_label;
+    for (size_t j0 = 0; j0 < n; j0 += TRAIN_BATCH) {
+        size_t j1 = n - j0 < TRAIN_BATCH ? n : j0 + TRAIN_BATCH;
+        for (size_t j = j0; j < j1; j++) {
+            __builtin_prefetch(&pl[run[j].q0]);
+            __builtin_prefetch(&g[run[j].q0], 1);
+        }
+        for (size_t j = j0; j < j1; j++) {
+            uint32_t q0 = run[j].q0, q1 = run[j].q1;
+            if (q1 - q0 == L) {
+                double *w = g + q0;
+                for (size_t y = 0; y < L; y++)
+                    w[y] += row[y];
+            } else {
+                run_scatter(g + q0, pl + q0, row, q1 - q0);
             }
         }
     }
@@ -219,21 +319,43 @@ static inline void f_add(double f[2], double v)
     f[1] += v - q;
 }
 
-/* state[t][y] = sum of the weights x of the pairs of token t's attributes */
+/* state[i][y] = sum of the weights x of the pairs of token t0 + i's
+ * attributes.  Without weights (td->val NULL) the runs of token i are left
+ * at run[rend[i - 1] .. rend[i]) (rend[-1] = 0), for train_token_grad; run
+ * holds at least as many entries as the sentence's ids (train_runs_max). */
 TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
-                        size_t T, size_t L, const double *x, double *state)
+                              size_t T, size_t L, const double *x, double *state,
+                              struct trun *run, size_t *rend)
 {
+    size_t nr = 0;
     memset(state, 0, T * L * sizeof *state);
     for (size_t i = 0; i < T; i++) {
-        train_token(m, td, t0 + i, (double *)x, state + i * L, 0);
+        if (td->val) {                           /* weighted */
+            tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
+        } else {
+            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr);
+            rend[i] = nr;
+        }
     }
 }
 
-static int worker_reserve(struct worker *w, size_t T, size_t L)
+/* More than the ids of sentence [t0, t0 + T): its packed length plus 1 (so
+ * that the run buffer is never NULL) */
+static inline size_t train_runs_max(const struct tdata *td, size_t t0, size_t T)
+{
+    return tdata_tok(td, t0 + T) - tdata_tok(td, t0) + 1;
+}
+
+static int worker_reserve(struct worker *w, const struct tdata *td, size_t t0, size_t T,
+                          size_t L)
 {
     if (UTIL_GROW(w->state, w->state_cap, T * L))
         return -1;
     if (UTIL_GROW(w->mstate, w->mstate_cap, T * L))
+        return -1;
+    if (UTIL_GROW(w->run, w->run_cap, train_runs_max(td, t0, T)))
+        return -1;
+    if (UTIL_GROW(w->rend, w->rend_cap, T))
         return -1;
     return 0;
 }
@@ -255,11 +377,11 @@ TRAIN_INLINE void worker_body(void *arg, int part)
     for (size_t s = w->s0; s < w->s1; s++) {
         size_t t0 = td->sent_start[s];
         size_t T = td->sent_start[s + 1] - t0;
-        if (worker_reserve(w, T, L)) {
+        if (worker_reserve(w, td, t0, T, L)) {
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state);
+        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend);
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -274,8 +396,13 @@ TRAIN_INLINE void worker_body(void *arg, int part)
         f_add(w->f, logz);
         tr->quantize(gtrans, w->mtrans, L * L);
         tr->quantize(NULL, w->mstate, T * L);
-        for (size_t i = 0; i < T; i++) {
-            train_token(m, td, t0 + i, g, w->mstate + i * L, 1);
+        for (size_t i = 0, r0 = 0; i < T; i++) {
+            if (td->val) {
+                tdata_token_w(m, td, t0 + i, g, w->mstate + i * L, 1);
+            } else {
+                train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L);
+                r0 = w->rend[i];
+            }
         }
     }
 }
@@ -438,10 +565,12 @@ static double train_dev_f1(struct trainer *tr, const double *x)
         size_t T = dv->sent_start[s + 1] - t0;
         if (UTIL_GROW(tr->dstate, tr->dstate_cap, T * L) ||
             UTIL_GROW(tr->dpath, tr->dpath_cap, T) ||
+            UTIL_GROW(tr->drun, tr->drun_cap, train_runs_max(dv, t0, T)) ||
+            UTIL_GROW(tr->drend, tr->drend_cap, T) ||
             UTIL_GROW(gold, cap, T) ||
             UTIL_GROW(pred, cap2, T))
             goto out;
-        train_state(m, dv, t0, T, L, x, tr->dstate);
+        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
                            m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
@@ -561,6 +690,8 @@ static void trainer_free(struct trainer *tr)
             free(tr->w[i].state);
             free(tr->w[i].mstate);
             free(tr->w[i].mtrans);
+            free(tr->w[i].run);
+            free(tr->w[i].rend);
             crf_work_free(&tr->w[i].cw);
         }
         free(tr->w);
@@ -570,6 +701,8 @@ static void trainer_free(struct trainer *tr)
     tdata_free(&tr->dv);
     decode_work_free(&tr->dw);
     free(tr->dstate);
+    free(tr->drun);
+    free(tr->drend);
     free(tr->dpath);
     free(tr->best_x);
 }
