@@ -99,6 +99,64 @@ static void test_gradient_finite_differences(void **state)
     check_gradient(1);
 }
 
+/* The pair runs of every length from 1 to L (word k has k of the 9 labels:
+ * a run of L labels is the contiguous case), tokens of 66 attributes (more
+ * than a batch of the objective's loops, 64), in sentences of several tokens:
+ * the gradient equals central differences, and is the same to the bit for
+ * 1 and 2 threads. */
+static void test_gradient_runs(void **state)
+{
+    (void)state;
+    char text[4096], tpl[1024];
+    size_t len = 0, tl = 0;
+    for (int k = 1; k <= 9; k++) {         /* word k with labels A .. (A + k - 1) */
+        len += (size_t)snprintf(text + len, sizeof text - len, "<s>\n");
+        for (int y = 0; y < k; y++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "w%d\t%c\n", k, 'A' + y);
+        len += (size_t)snprintf(text + len, sizeof text - len, "</s>\n");
+    }
+    for (int i = 0; i < 66; i++)
+        tl += (size_t)snprintf(tpl + tl, sizeof tpl - tl, "U%02d:%%x[0,0]\n", i);
+    snprintf(tpl + tl, sizeof tpl - tl, "B\n");
+    char *path = temp_file(text);
+    struct crftag_corpus *c = load_corpus(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = tpl;
+    p.c2 = 0.3;
+    p.threads = 1;
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    assert_int_equal(n, 66 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9) + 81);
+    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.3 * rnd();
+    double f, f2;
+    assert_int_equal(train_objective(c, &p, x, n, &f, g, NULL, &err), CRFTAG_OK);
+    p.threads = 2;
+    assert_int_equal(train_objective(c, &p, x, n, &f2, g2, NULL, &err), CRFTAG_OK);
+    assert_memory_equal(g, g2, n * sizeof *g);
+    p.threads = 1;
+    const double h = 1e-5;
+    for (size_t k = 0; k < n; k += 5) {    /* every fifth: every place in the runs */
+        double xk = x[k], fp, fm;
+        x[k] = xk + h;
+        assert_int_equal(train_objective(c, &p, x, n, &fp, g2, NULL, &err), CRFTAG_OK);
+        x[k] = xk - h;
+        assert_int_equal(train_objective(c, &p, x, n, &fm, g2, NULL, &err), CRFTAG_OK);
+        x[k] = xk;
+        double fd = (fp - fm) / (2 * h);
+        assert_true(fabs(fd - g[k]) <= 1e-5 * (1 + fabs(g[k])));
+    }
+    free(x);
+    free(g);
+    free(g2);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
+}
+
 /* The objective and gradient do not depend on the thread count: the
  * gradient's terms are rounded so that their sums are exact (to the bit),
  * the objective is that exact sum plus a small one of the remainders. */
@@ -808,6 +866,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_finite_differences),
+        cmocka_unit_test(test_gradient_runs),
         cmocka_unit_test(test_threads_invariance),
         cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
