@@ -62,6 +62,27 @@ static void *mio_alloc(size_t n, size_t size)
     return util_malloc(n, size);
 }
 
+/* A buffer of bytes that lives only while a file loads (the file, the
+ * payload): from MIO_HUGE / 2 bytes on rounded up to whole huge pages, all
+ * of them asked to be transparent huge pages, so that even its last part is
+ * filled a huge page at a time.  The rounding costs no memory that stays:
+ * the buffer is freed (or, the file's, shrunk to the attribute hashes,
+ * mio_take_spare) before the model is done. */
+static void *mio_alloc_transient(size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (bytes >= MIO_HUGE / 2 && bytes <= SIZE_MAX - MIO_HUGE) {
+        size_t whole = (bytes + MIO_HUGE - 1) & ~(MIO_HUGE - 1);
+        void *p;
+        if (posix_memalign(&p, MIO_HUGE, whole) != 0)
+            return NULL;
+        madvise(p, whole, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return util_malloc(bytes, 1);
+}
+
 /* Reader: p[pos..n) is unread.  Callers check rd_has() before reading. */
 struct mio_r {
     const unsigned char *p;
@@ -88,6 +109,8 @@ struct mio_parse {
     const char *name;            /* file name for messages */
     struct crftag_error *err;
     uint32_t version;            /* format version of the file */
+    unsigned char *spare;        /* the file once inflated (NULL: none) */
+    size_t spare_len;            /* its bytes */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -109,6 +132,22 @@ static enum crftag_status mio_short(const struct mio_parse *ps, const char *what
     return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                     "corrupt model: payload ends inside %s (offset %zu of %zu)", what,
                     ps->r.pos, ps->r.n);
+}
+
+/* An array of n elements of size bytes for the attribute hashes: the
+ * inflated file's buffer, shrunk in place, when it is that large (its pages
+ * are there already: a fresh array would be filled a page fault at a time),
+ * else a new one. */
+static void *mio_take_spare(struct mio_parse *ps, size_t n, size_t size)
+{
+    size_t bytes;
+    if (!ps->spare || util_mul(n, size, &bytes) || bytes == 0 || bytes > ps->spare_len)
+        return mio_alloc(n, size);
+    void *p = realloc(ps->spare, bytes);
+    if (!p)                      /* could not shrink: as large as it was */
+        p = ps->spare;
+    ps->spare = NULL;
+    return p;
 }
 
 /* Reads a str of at most max bytes (no NUL inside) as a pointer into the
@@ -618,7 +657,7 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
                         "corrupt model: %lu attributes, %lu pairs and %zu labels do not fit "
                         "in the %zu bytes left", (unsigned long)nattr, (unsigned long)npairs, L,
                         ps->r.n - ps->r.pos);
-    m->attr_hash = mio_alloc(nattr, sizeof *m->attr_hash);
+    m->attr_hash = mio_take_spare(ps, nattr, sizeof *m->attr_hash);
     m->attr_off = mio_alloc((size_t)nattr + 1, sizeof *m->attr_off);
     m->pair_label = mio_alloc(npairs, sizeof *m->pair_label);
     m->pair_w = mio_alloc(npairs, sizeof *m->pair_w);
@@ -793,7 +832,7 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     if (flags != 0)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "unknown flags %08lx",
                         (unsigned long)flags);
-    unsigned char *payload = mio_alloc((size_t)psize, 1);
+    unsigned char *payload = mio_alloc_transient((size_t)psize);
     if (!payload)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%llu byte payload)",
                         (unsigned long long)psize);
@@ -814,22 +853,26 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     return CRFTAG_OK;
 }
 
-/* model_io_parse; when owned, buf is freed as soon as it is inflated. */
+/* model_io_parse; when owned, buf is no longer read once inflated, and
+ * becomes the attribute hashes' array (mio_take_spare) or is freed. */
 static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned char *buf,
                                          size_t len, const char *name,
                                          struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
-    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0 };
+    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0, owned,
+                            owned ? len : 0 };
     unsigned char *payload = NULL;
     size_t plen = 0;
     enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
-    free(owned);
-    if (st != CRFTAG_OK)
+    if (st != CRFTAG_OK) {
+        free(owned);
         return st;
+    }
     struct crftag_model *m = model_new();
     if (!m) {
         free(payload);
+        free(owned);
         return mio_fail(&ps, CRFTAG_ERR_NOMEM, "out of memory");
     }
     ps.r.p = payload;
@@ -837,6 +880,7 @@ static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned ch
     m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
     free(payload);
+    free(ps.spare);
     if (st == CRFTAG_OK)
         st = mio_finish(&ps, m);
     if (st != CRFTAG_OK) {
@@ -889,7 +933,7 @@ static enum crftag_status mio_read_file(const char *path, unsigned char **out, s
      * pipes and devices: grow as data comes. */
     size_t cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 65536;
     size_t len = 0;
-    unsigned char *buf = S_ISREG(sb.st_mode) ? mio_alloc(cap, 1) : util_malloc(cap, 1);
+    unsigned char *buf = S_ISREG(sb.st_mode) ? mio_alloc_transient(cap) : util_malloc(cap, 1);
     enum crftag_status st = CRFTAG_OK;
     if (!buf)
         st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", cap);
