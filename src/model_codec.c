@@ -43,3 +43,171 @@ int mio_inflate(unsigned char *dst, size_t *dlen, const unsigned char *src, size
     *slen = 2 + rin + (in - 2 - rin >= 4 ? 4 : 0);
     return in - 2 - rin == 4 ? MIO_INFLATE_OK : MIO_INFLATE_DATA;
 }
+
+size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out)
+{
+    uint64_t h = 0;
+    for (size_t a = 0; a < n; a++) {
+        uint64_t d = 0;
+        for (unsigned b = 0; b < 8; b++)
+            d |= (uint64_t)p[b * n + a] << (8 * b);
+        if (d == 0 || d > UINT64_MAX - h)
+            return a;
+        h += d;
+        out[a] = h;
+    }
+    return n;
+}
+
+size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
+{
+    uint64_t off = 0;
+    for (size_t a = 0; a < n; a++) {
+        uint32_t c = 0;
+        for (unsigned b = 0; b < 4; b++)
+            c |= (uint32_t)p[b * n + a] << (8 * b);
+        off += c;
+        if (off > limit)
+            return a;
+        out[a] = (uint32_t)off;
+    }
+    return n;
+}
+
+size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                           uint16_t *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        unsigned v = p[k];
+        if (width > 1)
+            v |= (unsigned)p[n + k] << 8;
+        if (v >= nlabels)
+            return k;
+        out[k] = (uint16_t)v;
+    }
+    return n;
+}
+
+#ifdef __SSE2__
+/* Each block of 16 values is decoded by the vector code and summed or
+ * checked without a branch; a block with an invalid value is gone over again
+ * by the plain code, which finds the first. */
+
+#if defined(__clang__)
+#define MIO_UNROLL _Pragma("unroll 16")
+#elif defined(__GNUC__)
+#define MIO_UNROLL _Pragma("GCC unroll 16")
+#else
+#define MIO_UNROLL
+#endif
+
+size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
+{
+    const __m128i z = _mm_setzero_si128();
+    uint64_t h = 0;
+    size_t a = 0;
+    for (; a + 16 <= n; a += 16) {
+        /* a difference of 0 has 8 zero bytes: one test for the 16 */
+        __m128i any = _mm_loadu_si128((const __m128i *)(const void *)(p + a));
+        for (unsigned b = 1; b < 8; b++)
+            any = _mm_or_si128(any, _mm_loadu_si128((const __m128i *)(const void *)(p + b * n + a)));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, z)))
+            break;
+        uint64_t *o = out + a, s = h;
+        unsigned wrap = 0;
+        planes64_16(p + a, n, o);
+        MIO_UNROLL
+        for (int j = 0; j < 16; j++) {
+            wrap |= __builtin_add_overflow(s, o[j], &s);
+            o[j] = s;
+        }
+        if (wrap)
+            break;
+        h = s;
+    }
+    for (; a < n; a++) {
+        uint64_t d = 0;
+        for (unsigned b = 0; b < 8; b++)
+            d |= (uint64_t)p[b * n + a] << (8 * b);
+        if (d == 0 || d > UINT64_MAX - h)
+            return a;
+        h += d;
+        out[a] = h;
+    }
+    return n;
+}
+
+size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
+{
+    uint64_t off = 0;
+    size_t a = 0;
+    for (; a + 16 <= n; a += 16) {
+        uint32_t *o = out + a;
+        uint64_t s = off;
+        planes32_16(p + a, n, 4, o);
+        MIO_UNROLL
+        for (int j = 0; j < 16; j++) {
+            s += o[j];
+            o[j] = (uint32_t)s;
+        }
+        if (s > limit)           /* the sums go up: the last is the largest */
+            break;
+        off = s;
+    }
+    for (; a < n; a++) {
+        uint32_t c = 0;
+        for (unsigned b = 0; b < 4; b++)
+            c |= (uint32_t)p[b * n + a] << (8 * b);
+        off += c;
+        if (off > limit)
+            return a;
+        out[a] = (uint32_t)off;
+    }
+    return n;
+}
+
+size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                     uint16_t *out)
+{
+    /* ids above top are invalid: a saturated subtraction leaves them
+     * non-zero (top = 65535: none, nlabels is at least 1) */
+    const __m128i top = _mm_set1_epi16((short)(uint16_t)(nlabels > 65536 ? 65535 : nlabels - 1));
+    const __m128i z = _mm_setzero_si128();
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        __m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+        __m128i b1 = width > 1 ? _mm_loadu_si128((const __m128i *)(const void *)(p + n + k)) : z;
+        __m128i lo = _mm_unpacklo_epi8(b0, b1), hi = _mm_unpackhi_epi8(b0, b1);
+        __m128i over = _mm_or_si128(_mm_subs_epu16(lo, top), _mm_subs_epu16(hi, top));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(over, z)) != 0xffff)
+            break;
+        _mm_storeu_si128((__m128i *)(void *)(out + k), lo);
+        _mm_storeu_si128((__m128i *)(void *)(out + k + 8), hi);
+    }
+    for (; k < n; k++) {
+        unsigned v = p[k];
+        if (width > 1)
+            v |= (unsigned)p[n + k] << 8;
+        if (v >= nlabels)
+            return k;
+        out[k] = (uint16_t)v;
+    }
+    return n;
+}
+#else
+size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
+{
+    return mio_hash_sums_plain(p, n, out);
+}
+
+size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
+{
+    return mio_count_sums_plain(p, n, limit, out);
+}
+
+size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                     uint16_t *out)
+{
+    return mio_label_ids_plain(p, n, width, nlabels, out);
+}
+#endif

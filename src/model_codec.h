@@ -202,6 +202,30 @@ static inline void get_planes32(const unsigned char *p, size_t n, unsigned width
     }
 }
 
+/* The arrays of format 6 decoded from their byte planes and checked in the
+ * same pass.  Each returns n when all n values are valid, else the index of
+ * the first that is not; out[] then holds the values before it (and
+ * possibly more).  The _plain versions read the planes a byte at a time and
+ * are the definition; the others (SSE2: 16 values at a time where the CPU
+ * has it) give the same results, and the same index, on every input.
+ *
+ * mio_hash_sums: n hash differences in 8 byte planes, summed into out[n]; a
+ * difference of 0, or a sum past 2^64 - 1, is invalid. */
+size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out);
+size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out);
+
+/* mio_count_sums: n pair counts in 4 byte planes, summed into out[n]; a sum
+ * past limit (< 2^32) is invalid. */
+size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out);
+size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out);
+
+/* mio_label_ids: n label ids in width (1 or 2) byte planes into out[n]; an
+ * id of nlabels or more is invalid. */
+size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                     uint16_t *out);
+size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                           uint16_t *out);
+
 /* Signed integers as unsigned ones, small magnitudes small: 0, -1, 1, -2 ->
  * 0, 1, 2, 3. */
 static inline uint32_t zigzag32(int32_t k)

@@ -554,28 +554,21 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
 {
     size_t L = m->labels.n, na = m->nattr, np = m->npairs;
     const unsigned char *p = ps->r.p + ps->r.pos;
-    uint64_t h = 0;
-    get_planes64(p, na, 8, 0, na, m->attr_hash);        /* the differences, summed below */
-    for (size_t a = 0; a < na; a++) {
-        uint64_t d = m->attr_hash[a];
-        if (d == 0 || d > UINT64_MAX - h)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: attribute %zu: hash difference %s", a,
-                            d == 0 ? "0 (hashes not increasing)" : "past 2^64");
-        h += d;
-        m->attr_hash[a] = h;
+    size_t bad = mio_hash_sums(p, na, m->attr_hash);
+    if (bad < na) {
+        uint64_t d;
+        get_planes64(p, na, 8, bad, 1, &d);
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute %zu: hash difference %s", bad,
+                        d == 0 ? "0 (hashes not increasing)" : "past 2^64");
     }
     p += 8 * na;
-    uint64_t off = 0;
-    get_planes32(p, na, 4, 0, na, m->attr_off + 1);    /* the counts, summed below */
     m->attr_off[0] = 0;
-    for (size_t a = 0; a < na; a++) {
-        off += m->attr_off[a + 1];
-        if (off > np)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: attribute pair counts exceed %zu pairs", np);
-        m->attr_off[a + 1] = (uint32_t)off;
-    }
+    /* np < 2^32: mio_parse_weights read it as a u32 */
+    if (mio_count_sums(p, na, (uint32_t)np, m->attr_off + 1) < na)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute pair counts exceed %zu pairs", np);
+    uint64_t off = m->attr_off[na];
     if (off != np)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: attribute pair counts sum to %llu, not %zu pairs",
@@ -589,17 +582,13 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     if (!rd_has(&ps->r, (uint64_t)np * lw + 2))
         return mio_short(ps, "the pair labels");
     p = ps->r.p + ps->r.pos;
-    uint32_t v[MIO_BLOCK];
-    for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
-        size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
-        get_planes32(p, np, lw, k0, nb, v);
-        for (size_t i = 0; i < nb; i++) {
-            if (v[i] >= L)
-                return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                "corrupt model: pair %zu has label id %lu, only %zu labels",
-                                k0 + i, (unsigned long)v[i], L);
-            m->pair_label[k0 + i] = (uint16_t)v[i];
-        }
+    bad = mio_label_ids(p, np, lw, L, m->pair_label);
+    if (bad < np) {
+        uint32_t v;
+        get_planes32(p, np, lw, bad, 1, &v);
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: pair %zu has label id %lu, only %zu labels", bad,
+                        (unsigned long)v, L);
     }
     ps->r.pos += np * lw;
     unsigned shift = r_u8(&ps->r), width = r_u8(&ps->r);
@@ -617,6 +606,7 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
          * power of 2 commutes with rounding while the result is normal
          * (here at least 2^-31 in magnitude), so 4 at a time with SSE2. */
         const double scale = ldexp(1.0, -(int)shift);
+        uint32_t v[MIO_BLOCK];
         p = ps->r.p + ps->r.pos;
         for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
             size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK, i = 0;
