@@ -111,6 +111,7 @@ struct mio_parse {
     uint32_t version;            /* format version of the file */
     unsigned char *spare;        /* the file once inflated (NULL: none) */
     size_t spare_len;            /* its bytes */
+    unsigned char *payload;      /* r.p, free()'d by mio_parse_file (NULL: none) */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -597,6 +598,15 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
                         "corrupt model: weight code %u, %u bytes", shift, width);
     if (!rd_has(&ps->r, (uint64_t)np * width + (uint64_t)L * L * 4))
         return mio_short(ps, "the weights");
+    /* The weights take the payload's first bytes when they end before the
+     * weight planes begin (the bytes read so far are read no more, those of
+     * the weight planes and after are not written): those pages are there
+     * already, a fresh array would be filled a page fault at a time.
+     * mio_parse_file then shrinks the payload to them. */
+    if (ps->payload && ps->r.p == ps->payload && np > 0 && np <= ps->r.pos / 4)
+        m->pair_w = (float *)(void *)ps->payload;
+    else if (!(m->pair_w = mio_alloc(np, sizeof *m->pair_w)))
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     enum crftag_status st = CRFTAG_OK;
     if (shift == MIO_W_F32) {
         st = mio_f32s(ps, m->pair_w, np, "weight");
@@ -650,14 +660,15 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
     m->attr_hash = mio_take_spare(ps, nattr, sizeof *m->attr_hash);
     m->attr_off = mio_alloc((size_t)nattr + 1, sizeof *m->attr_off);
     m->pair_label = mio_alloc(npairs, sizeof *m->pair_label);
-    m->pair_w = mio_alloc(npairs, sizeof *m->pair_w);
     m->trans = util_malloc(L * L, sizeof *m->trans);
-    if (!m->attr_hash || !m->attr_off || !m->pair_label || !m->pair_w || !m->trans)
+    if (!m->attr_hash || !m->attr_off || !m->pair_label || !m->trans)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     m->nattr = nattr;
     m->npairs = npairs;
-    if (planes)
+    if (planes)                  /* the weights allocated there */
         return mio_parse_planes(ps, m);
+    if (!(m->pair_w = mio_alloc(npairs, sizeof *m->pair_w)))
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     /* each array copied whole, then checked */
     get_u64s(ps->r.p + ps->r.pos, nattr, m->attr_hash);
     ps->r.pos += (size_t)nattr * 8;
@@ -844,14 +855,15 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
 }
 
 /* model_io_parse; when owned, buf is no longer read once inflated, and
- * becomes the attribute hashes' array (mio_take_spare) or is freed. */
+ * becomes the attribute hashes' array (mio_take_spare) or is freed; the
+ * payload becomes the weights' array (mio_parse_planes) or is freed. */
 static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned char *buf,
                                          size_t len, const char *name,
                                          struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
     struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0, owned,
-                            owned ? len : 0 };
+                            owned ? len : 0, NULL };
     unsigned char *payload = NULL;
     size_t plen = 0;
     enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
@@ -867,9 +879,19 @@ static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned ch
     }
     ps.r.p = payload;
     ps.r.n = plen;
+    ps.payload = payload;
     m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
-    free(payload);
+    if (m->pair_w == (float *)(void *)payload && st == CRFTAG_OK) {
+        /* the weights are the payload's first bytes (mio_parse_planes) */
+        void *w = realloc(payload, (size_t)m->npairs * sizeof *m->pair_w);
+        if (w)                   /* else as large as it was */
+            m->pair_w = w;
+    } else {
+        if (m->pair_w == (float *)(void *)payload)
+            m->pair_w = NULL;
+        free(payload);
+    }
     free(ps.spare);
     if (st == CRFTAG_OK)
         st = mio_finish(&ps, m);
