@@ -37,13 +37,14 @@
 #include "model_names.h"
 #include "util.h"
 
-/* An array of n elements of size bytes for the file, the payload or the
- * model's weights (free() frees it): from MIO_BIG bytes on at a huge-page
- * boundary and asked to live on transparent huge pages, which fills it with
- * a page fault every 2 MiB instead of every 4 KiB (a hint: without it the
- * array works the same). */
+/* An array of n elements of size bytes for the model's weights (free()
+ * frees it): from MIO_HUGE bytes on at a huge-page boundary and asked to
+ * live on transparent huge pages, which fills its whole huge pages with a
+ * page fault every 2 MiB instead of every 4 KiB (a hint: without it the
+ * array works the same); the part after the last whole one is filled as
+ * usual, which keeps the memory it takes to its size. */
 #define MIO_HUGE ((size_t)2 << 20)
-#define MIO_BIG ((size_t)4 << 20)
+#define MIO_BIG MIO_HUGE
 
 static void *mio_alloc(size_t n, size_t size)
 {
