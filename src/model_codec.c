@@ -101,29 +101,45 @@ size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, siz
 #define MIO_UNROLL
 #endif
 
+/* The sums 2 at a time: (d0, d1) + (0, d0) + (s, s), s the last sum before.
+ * The differences are checked over the whole array: none is 0, and their
+ * total, as the totals of their high and low 32-bit halves (no lane of
+ * which can pass 2^64 for fewer than 2^32 values), is below 2^64; then no
+ * sum passes 2^64 - 1, since the sums go up.  An array that fails is gone
+ * over again by the plain code, which finds the first culprit. */
 size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
 {
-    const __m128i z = _mm_setzero_si128();
-    uint64_t h = 0;
+    const __m128i z = _mm_setzero_si128(), low = _mm_set1_epi64x(0xffffffff);
+    __m128i s = z, zero = z, his = z, los = z;
     size_t a = 0;
     for (; a + 16 <= n; a += 16) {
-        /* a difference of 0 has 8 zero bytes: one test for the 16 */
-        __m128i any = _mm_loadu_si128((const __m128i *)(const void *)(p + a));
-        for (unsigned b = 1; b < 8; b++)
-            any = _mm_or_si128(any, _mm_loadu_si128((const __m128i *)(const void *)(p + b * n + a)));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, z)))
-            break;
-        uint64_t *o = out + a, s = h;
-        unsigned wrap = 0;
-        planes64_16(p + a, n, o);
-        MIO_UNROLL
-        for (int j = 0; j < 16; j++) {
-            wrap |= __builtin_add_overflow(s, o[j], &s);
-            o[j] = s;
+        __m128i lo[4], hi[4];
+        planes4x16(p + a, n, lo);
+        planes4x16(p + 4 * n + a, n, hi);
+        for (int k = 0; k < 4; k++) {
+            zero = _mm_or_si128(zero, _mm_cmpeq_epi32(_mm_or_si128(lo[k], hi[k]), z));
+            his = _mm_add_epi64(his, _mm_add_epi64(_mm_and_si128(hi[k], low),
+                                                   _mm_srli_epi64(hi[k], 32)));
+            los = _mm_add_epi64(los, _mm_add_epi64(_mm_and_si128(lo[k], low),
+                                                   _mm_srli_epi64(lo[k], 32)));
+            __m128i d0 = _mm_unpacklo_epi32(lo[k], hi[k]), d1 = _mm_unpackhi_epi32(lo[k], hi[k]);
+            __m128i s0 = _mm_add_epi64(_mm_add_epi64(d0, _mm_slli_si128(d0, 8)), s);
+            s = _mm_unpackhi_epi64(s0, s0);
+            __m128i s1 = _mm_add_epi64(_mm_add_epi64(d1, _mm_slli_si128(d1, 8)), s);
+            s = _mm_unpackhi_epi64(s1, s1);
+            _mm_storeu_si128((__m128i *)(void *)(out + a + 4 * k), s0);
+            _mm_storeu_si128((__m128i *)(void *)(out + a + 4 * k + 2), s1);
         }
-        if (wrap)
-            break;
-        h = s;
+    }
+    uint64_t h = 0;
+    if (a > 0) {
+        uint64_t hs[2], ls[2];
+        _mm_storeu_si128((__m128i *)(void *)hs, his);
+        _mm_storeu_si128((__m128i *)(void *)ls, los);
+        uint64_t H = hs[0] + hs[1], Lo = ls[0] + ls[1];
+        if (_mm_movemask_epi8(zero) || H + (Lo >> 32) > UINT32_MAX)
+            return mio_hash_sums_plain(p, n, out);
+        h = out[a - 1];
     }
     for (; a < n; a++) {
         uint64_t d = 0;

@@ -139,25 +139,30 @@ static inline void planes32_16(const unsigned char *q, size_t n, unsigned width,
     _mm_storeu_si128((__m128i *)(out + 12), _mm_unpackhi_epi16(hi01, hi23));
 }
 
+/* 16 bytes of each of 4 planes q[b * n], b < 4, into 4 vectors of 4 32-bit
+ * values: bytes interleaved into 16-bit halves, then halves into 32-bit
+ * values. */
+static inline void planes4x16(const unsigned char *q, size_t n, __m128i v[4])
+{
+    __m128i b0 = _mm_loadu_si128((const __m128i *)q);
+    __m128i b1 = _mm_loadu_si128((const __m128i *)(q + n));
+    __m128i b2 = _mm_loadu_si128((const __m128i *)(q + 2 * n));
+    __m128i b3 = _mm_loadu_si128((const __m128i *)(q + 3 * n));
+    __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
+    __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
+    v[0] = _mm_unpacklo_epi16(lo01, lo23);
+    v[1] = _mm_unpackhi_epi16(lo01, lo23);
+    v[2] = _mm_unpacklo_epi16(hi01, hi23);
+    v[3] = _mm_unpackhi_epi16(hi01, hi23);
+}
+
 /* The same for 16 values of 8 bytes: the low and the high 4 bytes as
  * above, then the halves interleaved into 64-bit values. */
 static inline void planes64_16(const unsigned char *q, size_t n, uint64_t *out)
 {
     __m128i lo[4], hi[4];
-    for (int h = 0; h < 2; h++) {
-        const unsigned char *r = q + (size_t)h * 4 * n;
-        __m128i b0 = _mm_loadu_si128((const __m128i *)r);
-        __m128i b1 = _mm_loadu_si128((const __m128i *)(r + n));
-        __m128i b2 = _mm_loadu_si128((const __m128i *)(r + 2 * n));
-        __m128i b3 = _mm_loadu_si128((const __m128i *)(r + 3 * n));
-        __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
-        __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
-        __m128i *d = h ? hi : lo;
-        d[0] = _mm_unpacklo_epi16(lo01, lo23);
-        d[1] = _mm_unpackhi_epi16(lo01, lo23);
-        d[2] = _mm_unpacklo_epi16(hi01, hi23);
-        d[3] = _mm_unpackhi_epi16(hi01, hi23);
-    }
+    planes4x16(q, n, lo);
+    planes4x16(q + 4 * n, n, hi);
     for (int k = 0; k < 4; k++) {
         _mm_storeu_si128((__m128i *)(out + 4 * k), _mm_unpacklo_epi32(lo[k], hi[k]));
         _mm_storeu_si128((__m128i *)(out + 4 * k + 2), _mm_unpackhi_epi32(lo[k], hi[k]));

@@ -139,6 +139,18 @@ static void test_hash_sums(void **state)
             put_plane(p, n, 8, i, d ? d : 1);
         }
         assert_true(check_hash_sums(p, n, o1, o2) == n);
+        if (n > 0) {
+            /* the last difference taking the sum to 2^64 - 1, then to 2^64 */
+            uint64_t before = 0, keep = plane_value(p, n, 8, n - 1);
+            for (size_t i = 0; i + 1 < n; i++)
+                before += plane_value(p, n, 8, i);
+            put_plane(p, n, 8, n - 1, UINT64_MAX - before);
+            assert_true(check_hash_sums(p, n, o1, o2) == n);
+            assert_true(o1[n - 1] == UINT64_MAX);
+            put_plane(p, n, 8, n - 1, UINT64_MAX - before + 1);
+            assert_true(check_hash_sums(p, n, o1, o2) == n - 1);
+            put_plane(p, n, 8, n - 1, keep);
+        }
         for (int k = -1; k < NBAD_AT - 1 && n > 0; k++) {
             size_t at = bad_at(n, k);
             if (at >= n)
