@@ -182,18 +182,27 @@ static enum crftag_status mio_parse_lex_entries(struct mio_parse *ps, struct lex
 {
     const char *what = user ? "user lexicon" : "lexicon";
     const char *entry = user ? "a user lexicon entry" : "a lexicon entry";
-    for (uint32_t e = 0; e < nent; e++) {
-        if (!rd_has(&ps->r, 1))
-            return mio_short(ps, entry);
+    if (nent == 0)
+        return CRFTAG_OK;
+    /* the tokens of an entry, NUL-terminated, in one buffer for all entries */
+    char *text = util_malloc(LEX_MAXTOK, LEX_MAXTOKLEN + 1);
+    if (!text)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%s)", what);
+    enum crftag_status st = CRFTAG_OK;
+    for (uint32_t e = 0; e < nent && st == CRFTAG_OK; e++) {
+        if (!rd_has(&ps->r, 1)) {
+            st = mio_short(ps, entry);
+            break;
+        }
         unsigned ntok = r_u8(&ps->r);
-        if (ntok < 1 || ntok > LEX_MAXTOK)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: %s entry %lu has %u tokens (1..%d)", what,
-                            (unsigned long)e, ntok, LEX_MAXTOK);
-        char *tok[LEX_MAXTOK];
-        unsigned k;
-        enum crftag_status st = CRFTAG_OK;
-        for (k = 0; k < ntok; k++) {
+        if (ntok < 1 || ntok > LEX_MAXTOK) {
+            st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                          "corrupt model: %s entry %lu has %u tokens (1..%d)", what,
+                          (unsigned long)e, ntok, LEX_MAXTOK);
+            break;
+        }
+        const char *tok[LEX_MAXTOK];
+        for (unsigned k = 0; k < ntok && st == CRFTAG_OK; k++) {
             const char *s;
             uint32_t n;
             st = mio_str(ps, LEX_MAXTOKLEN, user ? "a user lexicon token" : "a lexicon token",
@@ -202,45 +211,44 @@ static enum crftag_status mio_parse_lex_entries(struct mio_parse *ps, struct lex
                 st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                               "corrupt model: user lexicon entry %lu has an empty token",
                               (unsigned long)e);
-            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
-                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%s)", what);
-            if (st != CRFTAG_OK)
-                break;
+            if (st == CRFTAG_OK) {
+                char *t = text + (size_t)k * (LEX_MAXTOKLEN + 1);
+                memcpy(t, s, n);
+                t[n] = '\0';
+                tok[k] = t;
+            }
         }
         if (st == CRFTAG_OK && !rd_has(&ps->r, user ? 1 : 2))
             st = mio_short(ps, entry);
-        if (st == CRFTAG_OK) {
-            unsigned v;
-            if (user) {
-                unsigned t = r_u8(&ps->r);
-                v = t < lx->ntypes ? lex_user_value(t) : 0;
-                if (!v)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: user lexicon entry %lu has type %u of %lu",
-                                  (unsigned long)e, t, (unsigned long)lx->ntypes);
-            } else {
-                v = r_u16(&ps->r);
-                if (v == 0 || lex_type(v) >= lx->ntypes)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: lexicon entry %lu has value %u",
-                                  (unsigned long)e, v);
-            }
-            if (st == CRFTAG_OK) {
-                st = lex_add_entry(lx, (const char *const *)tok, ntok, v);
-                if (st == CRFTAG_ERR_NOMEM)
-                    st = mio_fail(ps, st, "out of memory (%s)", what);
-                else if (st != CRFTAG_OK)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: %s entry %lu repeats an earlier one", what,
-                                  (unsigned long)e);
-            }
-        }
-        for (unsigned q = 0; q < k; q++)
-            free(tok[q]);
         if (st != CRFTAG_OK)
-            return st;
+            break;
+        unsigned v;
+        if (user) {
+            unsigned t = r_u8(&ps->r);
+            v = t < lx->ntypes ? lex_user_value(t) : 0;
+            if (!v)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: user lexicon entry %lu has type %u of %lu",
+                              (unsigned long)e, t, (unsigned long)lx->ntypes);
+        } else {
+            v = r_u16(&ps->r);
+            if (v == 0 || lex_type(v) >= lx->ntypes)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: lexicon entry %lu has value %u",
+                              (unsigned long)e, v);
+        }
+        if (st == CRFTAG_OK) {
+            st = lex_add_entry(lx, tok, ntok, v);
+            if (st == CRFTAG_ERR_NOMEM)
+                st = mio_fail(ps, st, "out of memory (%s)", what);
+            else if (st != CRFTAG_OK)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: %s entry %lu repeats an earlier one", what,
+                              (unsigned long)e);
+        }
     }
-    return CRFTAG_OK;
+    free(text);
+    return st;
 }
 
 /* The lexicon block: types, then entries (see the format above). */
