@@ -10,6 +10,7 @@
 #include "model_codec.h"
 
 #include <libdeflate.h>
+#include <math.h>
 #include <string.h>
 
 uint32_t mio_crc(const unsigned char *file, size_t len)
@@ -88,6 +89,19 @@ size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, siz
     return n;
 }
 
+/* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31. */
+void mio_weights_plain(const unsigned char *p, size_t n, unsigned width, unsigned shift,
+                       float *out)
+{
+    const double scale = ldexp(1.0, -(int)shift);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t z = 0;
+        for (unsigned b = 0; b < width; b++)
+            z |= (uint32_t)p[b * n + k] << (8 * b);
+        out[k] = (float)((double)unzigzag32(z) * scale);
+    }
+}
+
 #ifdef __SSE2__
 /* Each block of 16 values is decoded by the vector code and summed or
  * checked without a branch; a block with an invalid value is gone over again
@@ -114,8 +128,9 @@ size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
     size_t a = 0;
     for (; a + 16 <= n; a += 16) {
         __m128i lo[4], hi[4];
-        planes4x16(p + a, n, lo);
-        planes4x16(p + 4 * n + a, n, hi);
+        planes32_16v(p + a, n, 4, lo);
+        planes32_16v(p + 4 * n + a, n, 4, hi);
+        MIO_UNROLL
         for (int k = 0; k < 4; k++) {
             zero = _mm_or_si128(zero, _mm_cmpeq_epi32(_mm_or_si128(lo[k], hi[k]), z));
             his = _mm_add_epi64(his, _mm_add_epi64(_mm_and_si128(hi[k], low),
@@ -210,7 +225,59 @@ size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nl
     }
     return n;
 }
+/* Rounding k to a float first gives the same float: scaling by a power of
+ * 2 commutes with rounding while the result is normal (here at least 2^-31
+ * in magnitude), so 4 at a time in floats. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MIO_INLINE __attribute__((always_inline)) inline
 #else
+#define MIO_INLINE inline
+#endif
+
+/* The blocks of 16 of mio_weights, for a width known where it is inlined. */
+static MIO_INLINE size_t weights16(const unsigned char *p, size_t n, unsigned width, __m128 fs,
+                                   float *out)
+{
+    const __m128i one = _mm_set1_epi32(1), z = _mm_setzero_si128();
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        __m128i v[4];
+        planes32_16v(p + k, n, width, v);
+        MIO_UNROLL
+        for (int j = 0; j < 4; j++) {
+            /* zigzag: (z >> 1) ^ -(z & 1) */
+            __m128i i = _mm_xor_si128(_mm_srli_epi32(v[j], 1),
+                                      _mm_sub_epi32(z, _mm_and_si128(v[j], one)));
+            _mm_storeu_ps(out + k + 4 * j, _mm_mul_ps(_mm_cvtepi32_ps(i), fs));
+        }
+    }
+    return k;
+}
+
+void mio_weights(const unsigned char *p, size_t n, unsigned width, unsigned shift, float *out)
+{
+    const double scale = ldexp(1.0, -(int)shift);
+    const __m128 fs = _mm_set1_ps((float)scale);
+    size_t k;
+    switch (width) {
+    case 1: k = weights16(p, n, 1, fs, out); break;
+    case 2: k = weights16(p, n, 2, fs, out); break;
+    case 3: k = weights16(p, n, 3, fs, out); break;
+    default: k = weights16(p, n, 4, fs, out); break;
+    }
+    for (; k < n; k++) {
+        uint32_t zz = 0;
+        for (unsigned b = 0; b < width; b++)
+            zz |= (uint32_t)p[b * n + k] << (8 * b);
+        out[k] = (float)((double)unzigzag32(zz) * scale);
+    }
+}
+#else
+void mio_weights(const unsigned char *p, size_t n, unsigned width, unsigned shift, float *out)
+{
+    mio_weights_plain(p, n, width, shift, out);
+}
+
 size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
 {
     return mio_hash_sums_plain(p, n, out);

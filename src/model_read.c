@@ -555,10 +555,10 @@ static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
     return CRFTAG_OK;
 }
 
-/* The attributes and weights of format 6 (nattr, npairs read and allocated):
- * hash differences, pair counts, label ids, weights, all in byte planes,
- * then the transitions.  Planes are decoded a block of values at a time. */
-#define MIO_BLOCK 1024
+/* The attributes and weights of format 6 (nattr, npairs read; the arrays
+ * allocated but the weights'): hash differences, pair counts, label ids,
+ * weights, all in byte planes (decoded and checked by model_codec.c), then
+ * the transitions. */
 
 static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_model *m)
 {
@@ -620,30 +620,7 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     if (shift == MIO_W_F32) {
         st = mio_f32s(ps, m->pair_w, np, "weight");
     } else {
-        /* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31.
-         * Rounding k to a float first gives the same float: scaling by a
-         * power of 2 commutes with rounding while the result is normal
-         * (here at least 2^-31 in magnitude), so 4 at a time with SSE2. */
-        const double scale = ldexp(1.0, -(int)shift);
-        uint32_t v[MIO_BLOCK];
-        p = ps->r.p + ps->r.pos;
-        for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
-            size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK, i = 0;
-            get_planes32(p, np, width, k0, nb, v);
-#ifdef __SSE2__
-            const __m128i one = _mm_set1_epi32(1);
-            const __m128 fs = _mm_set1_ps((float)scale);
-            for (; i + 4 <= nb; i += 4) {
-                __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
-                __m128i k = _mm_xor_si128(_mm_srli_epi32(z, 1),
-                                          _mm_sub_epi32(_mm_setzero_si128(),
-                                                        _mm_and_si128(z, one)));
-                _mm_storeu_ps(m->pair_w + k0 + i, _mm_mul_ps(_mm_cvtepi32_ps(k), fs));
-            }
-#endif
-            for (; i < nb; i++)
-                m->pair_w[k0 + i] = (float)((double)unzigzag32(v[i]) * scale);
-        }
+        mio_weights(ps->r.p + ps->r.pos, np, width, shift, m->pair_w);
         ps->r.pos += np * width;
     }
     if (st == CRFTAG_OK)

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -302,6 +303,44 @@ static void test_label_ids(void **state)
     }
 }
 
+/* Weights k * 2^-shift: every width and shift, k of every size and sign up
+ * to the width's (the extremes of 4 bytes: -2^31 and 2^31 - 1), read alike
+ * by both and as the definition says. */
+static void test_weights(void **state)
+{
+    (void)state;
+    uint64_t s = 0x082efa98ec4e6c89u;
+    for (size_t z = 0; z < NSUM_SIZES; z++) {
+        size_t n = sum_sizes[z];
+        unsigned char *p = malloc(4 * n + 1);
+        float *o1 = malloc((n + 1) * sizeof *o1), *o2 = malloc((n + 1) * sizeof *o2);
+        assert_non_null(p);
+        assert_non_null(o1);
+        assert_non_null(o2);
+        for (unsigned width = 1; width <= 4; width++) {
+            uint32_t top = width == 4 ? UINT32_MAX : (UINT32_C(1) << (8 * width)) - 1;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t zz = (uint32_t)(rnd(&s) >> (32 + rnd(&s) % 32)) & top;
+                put_plane(p, n, width, i, i == 1 ? top : i == 2 ? top - 1 : zz);
+            }
+            for (unsigned shift = 0; shift <= MIO_MAX_SHIFT; shift++) {
+                mio_weights(p, n, width, shift, o1);
+                mio_weights_plain(p, n, width, shift, o2);
+                for (size_t i = 0; i < n; i++) {
+                    uint32_t zz = (uint32_t)plane_value(p, n, width, i);
+                    double k = (zz & 1) ? -(double)(zz >> 1) - 1 : (double)(zz >> 1);
+                    float want = (float)ldexp(k, -(int)shift);
+                    assert_memory_equal(&o1[i], &want, sizeof want);
+                    assert_memory_equal(&o2[i], &want, sizeof want);
+                }
+            }
+        }
+        free(p);
+        free(o1);
+        free(o2);
+    }
+}
+
 /* mio_crc is zlib's crc32 of the header's first 32 bytes and the rest. */
 static void test_crc(void **state)
 {
@@ -392,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_hash_sums),
         cmocka_unit_test(test_count_sums),
         cmocka_unit_test(test_label_ids),
+        cmocka_unit_test(test_weights),
         cmocka_unit_test(test_crc),
         cmocka_unit_test(test_inflate),
     };
