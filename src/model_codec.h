@@ -122,9 +122,9 @@ static inline void put_plane(unsigned char *p, size_t n, unsigned width, size_t 
 #include <emmintrin.h>
 
 /* 16 values of up to 4 bytes from the planes q[b * n + i], b < width (the
- * others read as 0), into out[16]: bytes interleaved into 16-bit halves,
- * then halves into 32-bit values. */
-static inline void planes32_16(const unsigned char *q, size_t n, unsigned width, uint32_t *out)
+ * others read as 0), into 4 vectors of 4: bytes interleaved into 16-bit
+ * halves, then halves into 32-bit values. */
+static inline void planes32_16v(const unsigned char *q, size_t n, unsigned width, __m128i v[4])
 {
     const __m128i z = _mm_setzero_si128();
     __m128i b0 = _mm_loadu_si128((const __m128i *)q);
@@ -133,10 +133,19 @@ static inline void planes32_16(const unsigned char *q, size_t n, unsigned width,
     __m128i b3 = width > 3 ? _mm_loadu_si128((const __m128i *)(q + 3 * n)) : z;
     __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
     __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
-    _mm_storeu_si128((__m128i *)out, _mm_unpacklo_epi16(lo01, lo23));
-    _mm_storeu_si128((__m128i *)(out + 4), _mm_unpackhi_epi16(lo01, lo23));
-    _mm_storeu_si128((__m128i *)(out + 8), _mm_unpacklo_epi16(hi01, hi23));
-    _mm_storeu_si128((__m128i *)(out + 12), _mm_unpackhi_epi16(hi01, hi23));
+    v[0] = _mm_unpacklo_epi16(lo01, lo23);
+    v[1] = _mm_unpackhi_epi16(lo01, lo23);
+    v[2] = _mm_unpacklo_epi16(hi01, hi23);
+    v[3] = _mm_unpackhi_epi16(hi01, hi23);
+}
+
+/* The same into out[16]. */
+static inline void planes32_16(const unsigned char *q, size_t n, unsigned width, uint32_t *out)
+{
+    __m128i v[4];
+    planes32_16v(q, n, width, v);
+    for (int k = 0; k < 4; k++)
+        _mm_storeu_si128((__m128i *)(out + 4 * k), v[k]);
 }
 
 /* The same for 16 values of 8 bytes: the low and the high 4 bytes as
@@ -144,20 +153,8 @@ static inline void planes32_16(const unsigned char *q, size_t n, unsigned width,
 static inline void planes64_16(const unsigned char *q, size_t n, uint64_t *out)
 {
     __m128i lo[4], hi[4];
-    for (int h = 0; h < 2; h++) {
-        const unsigned char *r = q + (size_t)h * 4 * n;
-        __m128i b0 = _mm_loadu_si128((const __m128i *)r);
-        __m128i b1 = _mm_loadu_si128((const __m128i *)(r + n));
-        __m128i b2 = _mm_loadu_si128((const __m128i *)(r + 2 * n));
-        __m128i b3 = _mm_loadu_si128((const __m128i *)(r + 3 * n));
-        __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
-        __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
-        __m128i *d = h ? hi : lo;
-        d[0] = _mm_unpacklo_epi16(lo01, lo23);
-        d[1] = _mm_unpackhi_epi16(lo01, lo23);
-        d[2] = _mm_unpacklo_epi16(hi01, hi23);
-        d[3] = _mm_unpackhi_epi16(hi01, hi23);
-    }
+    planes32_16v(q, n, 4, lo);
+    planes32_16v(q + 4 * n, n, 4, hi);
     for (int k = 0; k < 4; k++) {
         _mm_storeu_si128((__m128i *)(out + 4 * k), _mm_unpacklo_epi32(lo[k], hi[k]));
         _mm_storeu_si128((__m128i *)(out + 4 * k + 2), _mm_unpackhi_epi32(lo[k], hi[k]));
@@ -201,6 +198,37 @@ static inline void get_planes32(const unsigned char *p, size_t n, unsigned width
         out[i] = v;
     }
 }
+
+/* The arrays of format 6 decoded from their byte planes and checked in the
+ * same pass.  Each returns n when all n values are valid, else the index of
+ * the first that is not; out[] then holds the values before it (and
+ * possibly more).  The _plain versions read the planes a byte at a time and
+ * are the definition; the others (SSE2: 16 values at a time where the CPU
+ * has it) give the same results, and the same index, on every input.
+ *
+ * mio_hash_sums: n hash differences in 8 byte planes, summed into out[n]; a
+ * difference of 0, or a sum past 2^64 - 1, is invalid. */
+size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out);
+size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out);
+
+/* mio_count_sums: n pair counts in 4 byte planes, summed into out[n]; a sum
+ * past limit (< 2^32) is invalid. */
+size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out);
+size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out);
+
+/* mio_label_ids: n label ids in width (1 or 2) byte planes into out[n]; an
+ * id of nlabels or more is invalid. */
+size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                     uint16_t *out);
+size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                           uint16_t *out);
+
+/* mio_weights: n weights k * 2^-shift (shift <= MIO_MAX_SHIFT), k zigzag
+ * coded in width (1 to 4) byte planes, into out[n] as floats (always
+ * valid). */
+void mio_weights(const unsigned char *p, size_t n, unsigned width, unsigned shift, float *out);
+void mio_weights_plain(const unsigned char *p, size_t n, unsigned width, unsigned shift,
+                       float *out);
 
 /* Signed integers as unsigned ones, small magnitudes small: 0, -1, 1, -2 ->
  * 0, 1, 2, 3. */

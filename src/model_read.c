@@ -37,13 +37,14 @@
 #include "model_names.h"
 #include "util.h"
 
-/* An array of n elements of size bytes for the file, the payload or the
- * model's weights (free() frees it): from MIO_BIG bytes on at a huge-page
- * boundary and asked to live on transparent huge pages, which fills it with
- * a page fault every 2 MiB instead of every 4 KiB (a hint: without it the
- * array works the same). */
+/* An array of n elements of size bytes for the model's weights (free()
+ * frees it): from MIO_HUGE bytes on at a huge-page boundary and asked to
+ * live on transparent huge pages, which fills its whole huge pages with a
+ * page fault every 2 MiB instead of every 4 KiB (a hint: without it the
+ * array works the same); the part after the last whole one is filled as
+ * usual, which keeps the memory it takes to its size. */
 #define MIO_HUGE ((size_t)2 << 20)
-#define MIO_BIG ((size_t)4 << 20)
+#define MIO_BIG MIO_HUGE
 
 static void *mio_alloc(size_t n, size_t size)
 {
@@ -60,6 +61,27 @@ static void *mio_alloc(size_t n, size_t size)
     }
 #endif
     return util_malloc(n, size);
+}
+
+/* A buffer of bytes that lives only while a file loads (the file, the
+ * payload): from MIO_HUGE / 2 bytes on rounded up to whole huge pages, all
+ * of them asked to be transparent huge pages, so that even its last part is
+ * filled a huge page at a time.  The rounding costs no memory that stays:
+ * the buffer is freed (or, the file's, shrunk to the attribute hashes,
+ * mio_take_spare) before the model is done. */
+static void *mio_alloc_transient(size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (bytes >= MIO_HUGE / 2 && bytes <= SIZE_MAX - MIO_HUGE) {
+        size_t whole = (bytes + MIO_HUGE - 1) & ~(MIO_HUGE - 1);
+        void *p;
+        if (posix_memalign(&p, MIO_HUGE, whole) != 0)
+            return NULL;
+        madvise(p, whole, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return util_malloc(bytes, 1);
 }
 
 /* Reader: p[pos..n) is unread.  Callers check rd_has() before reading. */
@@ -88,6 +110,9 @@ struct mio_parse {
     const char *name;            /* file name for messages */
     struct crftag_error *err;
     uint32_t version;            /* format version of the file */
+    unsigned char *spare;        /* the file once inflated (NULL: none) */
+    size_t spare_len;            /* its bytes */
+    unsigned char *payload;      /* r.p, free()'d by mio_parse_file (NULL: none) */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -109,6 +134,22 @@ static enum crftag_status mio_short(const struct mio_parse *ps, const char *what
     return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                     "corrupt model: payload ends inside %s (offset %zu of %zu)", what,
                     ps->r.pos, ps->r.n);
+}
+
+/* An array of n elements of size bytes for the attribute hashes: the
+ * inflated file's buffer, shrunk in place, when it is that large (its pages
+ * are there already: a fresh array would be filled a page fault at a time),
+ * else a new one. */
+static void *mio_take_spare(struct mio_parse *ps, size_t n, size_t size)
+{
+    size_t bytes;
+    if (!ps->spare || util_mul(n, size, &bytes) || bytes == 0 || bytes > ps->spare_len)
+        return mio_alloc(n, size);
+    void *p = realloc(ps->spare, bytes);
+    if (!p)                      /* could not shrink: as large as it was */
+        p = ps->spare;
+    ps->spare = NULL;
+    return p;
 }
 
 /* Reads a str of at most max bytes (no NUL inside) as a pointer into the
@@ -141,18 +182,27 @@ static enum crftag_status mio_parse_lex_entries(struct mio_parse *ps, struct lex
 {
     const char *what = user ? "user lexicon" : "lexicon";
     const char *entry = user ? "a user lexicon entry" : "a lexicon entry";
-    for (uint32_t e = 0; e < nent; e++) {
-        if (!rd_has(&ps->r, 1))
-            return mio_short(ps, entry);
+    if (nent == 0)
+        return CRFTAG_OK;
+    /* the tokens of an entry, NUL-terminated, in one buffer for all entries */
+    char *text = util_malloc(LEX_MAXTOK, LEX_MAXTOKLEN + 1);
+    if (!text)
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%s)", what);
+    enum crftag_status st = CRFTAG_OK;
+    for (uint32_t e = 0; e < nent && st == CRFTAG_OK; e++) {
+        if (!rd_has(&ps->r, 1)) {
+            st = mio_short(ps, entry);
+            break;
+        }
         unsigned ntok = r_u8(&ps->r);
-        if (ntok < 1 || ntok > LEX_MAXTOK)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: %s entry %lu has %u tokens (1..%d)", what,
-                            (unsigned long)e, ntok, LEX_MAXTOK);
-        char *tok[LEX_MAXTOK];
-        unsigned k;
-        enum crftag_status st = CRFTAG_OK;
-        for (k = 0; k < ntok; k++) {
+        if (ntok < 1 || ntok > LEX_MAXTOK) {
+            st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                          "corrupt model: %s entry %lu has %u tokens (1..%d)", what,
+                          (unsigned long)e, ntok, LEX_MAXTOK);
+            break;
+        }
+        const char *tok[LEX_MAXTOK];
+        for (unsigned k = 0; k < ntok && st == CRFTAG_OK; k++) {
             const char *s;
             uint32_t n;
             st = mio_str(ps, LEX_MAXTOKLEN, user ? "a user lexicon token" : "a lexicon token",
@@ -161,45 +211,44 @@ static enum crftag_status mio_parse_lex_entries(struct mio_parse *ps, struct lex
                 st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                               "corrupt model: user lexicon entry %lu has an empty token",
                               (unsigned long)e);
-            if (st == CRFTAG_OK && !(tok[k] = util_strndup(s, n)))
-                st = mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%s)", what);
-            if (st != CRFTAG_OK)
-                break;
+            if (st == CRFTAG_OK) {
+                char *t = text + (size_t)k * (LEX_MAXTOKLEN + 1);
+                memcpy(t, s, n);
+                t[n] = '\0';
+                tok[k] = t;
+            }
         }
         if (st == CRFTAG_OK && !rd_has(&ps->r, user ? 1 : 2))
             st = mio_short(ps, entry);
-        if (st == CRFTAG_OK) {
-            unsigned v;
-            if (user) {
-                unsigned t = r_u8(&ps->r);
-                v = t < lx->ntypes ? lex_user_value(t) : 0;
-                if (!v)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: user lexicon entry %lu has type %u of %lu",
-                                  (unsigned long)e, t, (unsigned long)lx->ntypes);
-            } else {
-                v = r_u16(&ps->r);
-                if (v == 0 || lex_type(v) >= lx->ntypes)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: lexicon entry %lu has value %u",
-                                  (unsigned long)e, v);
-            }
-            if (st == CRFTAG_OK) {
-                st = lex_add_entry(lx, (const char *const *)tok, ntok, v);
-                if (st == CRFTAG_ERR_NOMEM)
-                    st = mio_fail(ps, st, "out of memory (%s)", what);
-                else if (st != CRFTAG_OK)
-                    st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                  "corrupt model: %s entry %lu repeats an earlier one", what,
-                                  (unsigned long)e);
-            }
-        }
-        for (unsigned q = 0; q < k; q++)
-            free(tok[q]);
         if (st != CRFTAG_OK)
-            return st;
+            break;
+        unsigned v;
+        if (user) {
+            unsigned t = r_u8(&ps->r);
+            v = t < lx->ntypes ? lex_user_value(t) : 0;
+            if (!v)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: user lexicon entry %lu has type %u of %lu",
+                              (unsigned long)e, t, (unsigned long)lx->ntypes);
+        } else {
+            v = r_u16(&ps->r);
+            if (v == 0 || lex_type(v) >= lx->ntypes)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: lexicon entry %lu has value %u",
+                              (unsigned long)e, v);
+        }
+        if (st == CRFTAG_OK) {
+            st = lex_add_entry(lx, tok, ntok, v);
+            if (st == CRFTAG_ERR_NOMEM)
+                st = mio_fail(ps, st, "out of memory (%s)", what);
+            else if (st != CRFTAG_OK)
+                st = mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                              "corrupt model: %s entry %lu repeats an earlier one", what,
+                              (unsigned long)e);
+        }
     }
-    return CRFTAG_OK;
+    free(text);
+    return st;
 }
 
 /* The lexicon block: types, then entries (see the format above). */
@@ -506,37 +555,30 @@ static enum crftag_status mio_f32s(struct mio_parse *ps, float *dst, size_t n,
     return CRFTAG_OK;
 }
 
-/* The attributes and weights of format 6 (nattr, npairs read and allocated):
- * hash differences, pair counts, label ids, weights, all in byte planes,
- * then the transitions.  Planes are decoded a block of values at a time. */
-#define MIO_BLOCK 1024
+/* The attributes and weights of format 6 (nattr, npairs read; the arrays
+ * allocated but the weights'): hash differences, pair counts, label ids,
+ * weights, all in byte planes (decoded and checked by model_codec.c), then
+ * the transitions. */
 
 static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_model *m)
 {
     size_t L = m->labels.n, na = m->nattr, np = m->npairs;
     const unsigned char *p = ps->r.p + ps->r.pos;
-    uint64_t h = 0;
-    get_planes64(p, na, 8, 0, na, m->attr_hash);        /* the differences, summed below */
-    for (size_t a = 0; a < na; a++) {
-        uint64_t d = m->attr_hash[a];
-        if (d == 0 || d > UINT64_MAX - h)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: attribute %zu: hash difference %s", a,
-                            d == 0 ? "0 (hashes not increasing)" : "past 2^64");
-        h += d;
-        m->attr_hash[a] = h;
+    size_t bad = mio_hash_sums(p, na, m->attr_hash);
+    if (bad < na) {
+        uint64_t d;
+        get_planes64(p, na, 8, bad, 1, &d);
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute %zu: hash difference %s", bad,
+                        d == 0 ? "0 (hashes not increasing)" : "past 2^64");
     }
     p += 8 * na;
-    uint64_t off = 0;
-    get_planes32(p, na, 4, 0, na, m->attr_off + 1);    /* the counts, summed below */
     m->attr_off[0] = 0;
-    for (size_t a = 0; a < na; a++) {
-        off += m->attr_off[a + 1];
-        if (off > np)
-            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                            "corrupt model: attribute pair counts exceed %zu pairs", np);
-        m->attr_off[a + 1] = (uint32_t)off;
-    }
+    /* np < 2^32: mio_parse_weights read it as a u32 */
+    if (mio_count_sums(p, na, (uint32_t)np, m->attr_off + 1) < na)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: attribute pair counts exceed %zu pairs", np);
+    uint64_t off = m->attr_off[na];
     if (off != np)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                         "corrupt model: attribute pair counts sum to %llu, not %zu pairs",
@@ -550,17 +592,13 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     if (!rd_has(&ps->r, (uint64_t)np * lw + 2))
         return mio_short(ps, "the pair labels");
     p = ps->r.p + ps->r.pos;
-    uint32_t v[MIO_BLOCK];
-    for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
-        size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK;
-        get_planes32(p, np, lw, k0, nb, v);
-        for (size_t i = 0; i < nb; i++) {
-            if (v[i] >= L)
-                return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
-                                "corrupt model: pair %zu has label id %lu, only %zu labels",
-                                k0 + i, (unsigned long)v[i], L);
-            m->pair_label[k0 + i] = (uint16_t)v[i];
-        }
+    bad = mio_label_ids(p, np, lw, L, m->pair_label);
+    if (bad < np) {
+        uint32_t v;
+        get_planes32(p, np, lw, bad, 1, &v);
+        return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
+                        "corrupt model: pair %zu has label id %lu, only %zu labels", bad,
+                        (unsigned long)v, L);
     }
     ps->r.pos += np * lw;
     unsigned shift = r_u8(&ps->r), width = r_u8(&ps->r);
@@ -569,33 +607,20 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
                         "corrupt model: weight code %u, %u bytes", shift, width);
     if (!rd_has(&ps->r, (uint64_t)np * width + (uint64_t)L * L * 4))
         return mio_short(ps, "the weights");
+    /* The weights take the payload's first bytes when they end before the
+     * weight planes begin (the bytes read so far are read no more, those of
+     * the weight planes and after are not written): those pages are there
+     * already, a fresh array would be filled a page fault at a time.
+     * mio_parse_file then shrinks the payload to them. */
+    if (ps->payload && ps->r.p == ps->payload && np > 0 && np <= ps->r.pos / 4)
+        m->pair_w = (float *)(void *)ps->payload;
+    else if (!(m->pair_w = mio_alloc(np, sizeof *m->pair_w)))
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     enum crftag_status st = CRFTAG_OK;
     if (shift == MIO_W_F32) {
         st = mio_f32s(ps, m->pair_w, np, "weight");
     } else {
-        /* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31.
-         * Rounding k to a float first gives the same float: scaling by a
-         * power of 2 commutes with rounding while the result is normal
-         * (here at least 2^-31 in magnitude), so 4 at a time with SSE2. */
-        const double scale = ldexp(1.0, -(int)shift);
-        p = ps->r.p + ps->r.pos;
-        for (size_t k0 = 0; k0 < np; k0 += MIO_BLOCK) {
-            size_t nb = np - k0 < MIO_BLOCK ? np - k0 : MIO_BLOCK, i = 0;
-            get_planes32(p, np, width, k0, nb, v);
-#ifdef __SSE2__
-            const __m128i one = _mm_set1_epi32(1);
-            const __m128 fs = _mm_set1_ps((float)scale);
-            for (; i + 4 <= nb; i += 4) {
-                __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
-                __m128i k = _mm_xor_si128(_mm_srli_epi32(z, 1),
-                                          _mm_sub_epi32(_mm_setzero_si128(),
-                                                        _mm_and_si128(z, one)));
-                _mm_storeu_ps(m->pair_w + k0 + i, _mm_mul_ps(_mm_cvtepi32_ps(k), fs));
-            }
-#endif
-            for (; i < nb; i++)
-                m->pair_w[k0 + i] = (float)((double)unzigzag32(v[i]) * scale);
-        }
+        mio_weights(ps->r.p + ps->r.pos, np, width, shift, m->pair_w);
         ps->r.pos += np * width;
     }
     if (st == CRFTAG_OK)
@@ -618,17 +643,18 @@ static enum crftag_status mio_parse_weights(struct mio_parse *ps, struct crftag_
                         "corrupt model: %lu attributes, %lu pairs and %zu labels do not fit "
                         "in the %zu bytes left", (unsigned long)nattr, (unsigned long)npairs, L,
                         ps->r.n - ps->r.pos);
-    m->attr_hash = mio_alloc(nattr, sizeof *m->attr_hash);
+    m->attr_hash = mio_take_spare(ps, nattr, sizeof *m->attr_hash);
     m->attr_off = mio_alloc((size_t)nattr + 1, sizeof *m->attr_off);
     m->pair_label = mio_alloc(npairs, sizeof *m->pair_label);
-    m->pair_w = mio_alloc(npairs, sizeof *m->pair_w);
     m->trans = util_malloc(L * L, sizeof *m->trans);
-    if (!m->attr_hash || !m->attr_off || !m->pair_label || !m->pair_w || !m->trans)
+    if (!m->attr_hash || !m->attr_off || !m->pair_label || !m->trans)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     m->nattr = nattr;
     m->npairs = npairs;
-    if (planes)
+    if (planes)                  /* the weights allocated there */
         return mio_parse_planes(ps, m);
+    if (!(m->pair_w = mio_alloc(npairs, sizeof *m->pair_w)))
+        return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (model weights)");
     /* each array copied whole, then checked */
     get_u64s(ps->r.p + ps->r.pos, nattr, m->attr_hash);
     ps->r.pos += (size_t)nattr * 8;
@@ -793,7 +819,7 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     if (flags != 0)
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "unknown flags %08lx",
                         (unsigned long)flags);
-    unsigned char *payload = mio_alloc((size_t)psize, 1);
+    unsigned char *payload = mio_alloc_transient((size_t)psize);
     if (!payload)
         return mio_fail(ps, CRFTAG_ERR_NOMEM, "out of memory (%llu byte payload)",
                         (unsigned long long)psize);
@@ -814,29 +840,45 @@ static enum crftag_status mio_unpack(const unsigned char *buf, size_t len, struc
     return CRFTAG_OK;
 }
 
-/* model_io_parse; when owned, buf is freed as soon as it is inflated. */
+/* model_io_parse; when owned, buf is no longer read once inflated, and
+ * becomes the attribute hashes' array (mio_take_spare) or is freed; the
+ * payload becomes the weights' array (mio_parse_planes) or is freed. */
 static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned char *buf,
                                          size_t len, const char *name,
                                          struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
-    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0 };
+    struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0, owned,
+                            owned ? len : 0, NULL };
     unsigned char *payload = NULL;
     size_t plen = 0;
     enum crftag_status st = mio_unpack(buf, len, &ps, &payload, &plen);
-    free(owned);
-    if (st != CRFTAG_OK)
+    if (st != CRFTAG_OK) {
+        free(owned);
         return st;
+    }
     struct crftag_model *m = model_new();
     if (!m) {
         free(payload);
+        free(owned);
         return mio_fail(&ps, CRFTAG_ERR_NOMEM, "out of memory");
     }
     ps.r.p = payload;
     ps.r.n = plen;
+    ps.payload = payload;
     m->format_version = ps.version;
     st = mio_parse_payload(&ps, m);
-    free(payload);
+    if (m->pair_w == (float *)(void *)payload && st == CRFTAG_OK) {
+        /* the weights are the payload's first bytes (mio_parse_planes) */
+        void *w = realloc(payload, (size_t)m->npairs * sizeof *m->pair_w);
+        if (w)                   /* else as large as it was */
+            m->pair_w = w;
+    } else {
+        if (m->pair_w == (float *)(void *)payload)
+            m->pair_w = NULL;
+        free(payload);
+    }
+    free(ps.spare);
     if (st == CRFTAG_OK)
         st = mio_finish(&ps, m);
     if (st != CRFTAG_OK) {
@@ -889,7 +931,7 @@ static enum crftag_status mio_read_file(const char *path, unsigned char **out, s
      * pipes and devices: grow as data comes. */
     size_t cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 65536;
     size_t len = 0;
-    unsigned char *buf = S_ISREG(sb.st_mode) ? mio_alloc(cap, 1) : util_malloc(cap, 1);
+    unsigned char *buf = S_ISREG(sb.st_mode) ? mio_alloc_transient(cap) : util_malloc(cap, 1);
     enum crftag_status st = CRFTAG_OK;
     if (!buf)
         st = err_set(err, CRFTAG_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", cap);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -54,9 +55,11 @@ static void test_planes(void **state)
         size_t step = n > 40 ? 7 : 1;
         for (size_t first = 0; first <= n; first += step) {
             for (size_t count = 0; first + count <= n; count += step) {
-                get_planes64(p, n, 8, first, count, o64);
-                for (size_t i = 0; i < count; i++)
-                    assert_true(o64[i] == plane_value(p, n, 8, first + i));
+                for (unsigned w = 1; w <= 8; w++) {
+                    get_planes64(p, n, w, first, count, o64);
+                    for (size_t i = 0; i < count; i++)
+                        assert_true(o64[i] == plane_value(p, n, w, first + i));
+                }
                 for (unsigned w = 1; w <= 4; w++) {
                     get_planes32(p, n, w, first, count, o32);
                     for (size_t i = 0; i < count; i++)
@@ -73,6 +76,268 @@ static void test_planes(void **state)
         free(p);
         free(o64);
         free(o32);
+    }
+}
+
+/* Array sizes around the 16 values the vector code takes at a time. */
+static const size_t sum_sizes[] = { 0, 1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100, 1000, 1024 };
+#define NSUM_SIZES (sizeof sum_sizes / sizeof *sum_sizes)
+
+/* Where to put an invalid value in an array of n: the ends and the edges of
+ * the blocks of 16. */
+static size_t bad_at(size_t n, int k)
+{
+    static const size_t at[] = { 0, 1, 14, 15, 16, 17, 31, 32, 33, 500, 1023 };
+    if (k < 0)
+        return n - 1;
+    return (size_t)k < sizeof at / sizeof *at && at[k] < n ? at[k] : n;
+}
+#define NBAD_AT 12   /* k = -1 .. 10 */
+
+/* mio_hash_sums(_plain) against the sums and checks made value by value;
+ * returns what both return (asserting they are the same). */
+static size_t check_hash_sums(const unsigned char *p, size_t n, uint64_t *o1, uint64_t *o2)
+{
+    size_t want = n;
+    uint64_t h = 0;
+    for (size_t a = 0; a < n; a++) {
+        uint64_t d = plane_value(p, n, 8, a);
+        if (d == 0 || h + d < h) {
+            want = a;
+            break;
+        }
+        h += d;
+    }
+    size_t r1 = mio_hash_sums(p, n, o1), r2 = mio_hash_sums_plain(p, n, o2);
+    assert_true(r1 == want);
+    assert_true(r2 == want);
+    h = 0;
+    for (size_t a = 0; a < want; a++) {
+        h += plane_value(p, n, 8, a);
+        assert_true(o1[a] == h);
+        assert_true(o2[a] == h);
+    }
+    return want;
+}
+
+/* Hash differences: valid ones summed alike; a 0 or a sum past 2^64 - 1 at
+ * any place found at that place by both. */
+static void test_hash_sums(void **state)
+{
+    (void)state;
+    uint64_t s = 0x243f6a8885a308d3u;
+    for (size_t z = 0; z < NSUM_SIZES; z++) {
+        size_t n = sum_sizes[z];
+        unsigned char *p = malloc(8 * n + 1);
+        uint64_t *o1 = malloc((n + 1) * sizeof *o1), *o2 = malloc((n + 1) * sizeof *o2);
+        assert_non_null(p);
+        assert_non_null(o1);
+        assert_non_null(o2);
+        /* differences of 1 to 2^53: the sum of 1,024 stays below 2^64, and
+         * some of 1 byte or with zero bytes inside */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t d = rnd(&s) >> (11 + rnd(&s) % 53);
+            put_plane(p, n, 8, i, d ? d : 1);
+        }
+        assert_true(check_hash_sums(p, n, o1, o2) == n);
+        if (n > 0) {
+            /* the last difference taking the sum to 2^64 - 1, then to 2^64 */
+            uint64_t before = 0, keep = plane_value(p, n, 8, n - 1);
+            for (size_t i = 0; i + 1 < n; i++)
+                before += plane_value(p, n, 8, i);
+            put_plane(p, n, 8, n - 1, UINT64_MAX - before);
+            assert_true(check_hash_sums(p, n, o1, o2) == n);
+            assert_true(o1[n - 1] == UINT64_MAX);
+            put_plane(p, n, 8, n - 1, UINT64_MAX - before + 1);
+            assert_true(check_hash_sums(p, n, o1, o2) == n - 1);
+            put_plane(p, n, 8, n - 1, keep);
+        }
+        for (int k = -1; k < NBAD_AT - 1 && n > 0; k++) {
+            size_t at = bad_at(n, k);
+            if (at >= n)
+                continue;
+            uint64_t keep = plane_value(p, n, 8, at);
+            put_plane(p, n, 8, at, 0);
+            assert_true(check_hash_sums(p, n, o1, o2) == at);
+            /* past 2^64 there (the sum before is at least at), or at 0 the
+             * next one */
+            put_plane(p, n, 8, at, UINT64_MAX - (uint64_t)at / 2);
+            assert_true(check_hash_sums(p, n, o1, o2) == (at > 0 ? at : n > 1 ? 1 : n));
+            put_plane(p, n, 8, at, keep);
+        }
+        free(p);
+        free(o1);
+        free(o2);
+    }
+}
+
+/* mio_count_sums(_plain) against the sums made value by value. */
+static size_t check_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *o1,
+                               uint32_t *o2)
+{
+    size_t want = n;
+    uint64_t off = 0;
+    for (size_t a = 0; a < n; a++) {
+        off += plane_value(p, n, 4, a);
+        if (off > limit) {
+            want = a;
+            break;
+        }
+    }
+    size_t r1 = mio_count_sums(p, n, limit, o1), r2 = mio_count_sums_plain(p, n, limit, o2);
+    assert_true(r1 == want);
+    assert_true(r2 == want);
+    off = 0;
+    for (size_t a = 0; a < want; a++) {
+        off += plane_value(p, n, 4, a);
+        assert_true(o1[a] == off);
+        assert_true(o2[a] == off);
+    }
+    return want;
+}
+
+/* Pair counts: summed alike under every limit from their sum down, the
+ * first sum past the limit found by both, a count of 2^32 - 1 too. */
+static void test_count_sums(void **state)
+{
+    (void)state;
+    uint64_t s = 0x13198a2e03707344u;
+    for (size_t z = 0; z < NSUM_SIZES; z++) {
+        size_t n = sum_sizes[z];
+        unsigned char *p = malloc(4 * n + 1);
+        uint32_t *o1 = malloc((n + 1) * sizeof *o1), *o2 = malloc((n + 1) * sizeof *o2);
+        assert_non_null(p);
+        assert_non_null(o1);
+        assert_non_null(o2);
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t c = (uint32_t)(rnd(&s) % 4 == 0 ? 0 : rnd(&s) >> (40 + rnd(&s) % 24));
+            put_plane(p, n, 4, i, c);
+            total += c;
+        }
+        assert_true(total < UINT32_MAX);
+        assert_true(check_count_sums(p, n, (uint32_t)total, o1, o2) == n);
+        assert_true(check_count_sums(p, n, UINT32_MAX, o1, o2) == n);
+        for (uint64_t lim = total; lim > 0 && lim + 64 > total; lim--)
+            check_count_sums(p, n, (uint32_t)lim - 1, o1, o2);
+        for (int k = -1; k < NBAD_AT - 1 && n > 0; k++) {
+            size_t at = bad_at(n, k);
+            if (at >= n)
+                continue;
+            uint64_t keep = plane_value(p, n, 4, at);
+            put_plane(p, n, 4, at, UINT32_MAX);
+            size_t r = check_count_sums(p, n, (uint32_t)total + 1000, o1, o2);
+            assert_true(r == at);
+            put_plane(p, n, 4, at, keep + total + 1);   /* just past the limit total */
+            assert_true(check_count_sums(p, n, (uint32_t)total, o1, o2) == at);
+            put_plane(p, n, 4, at, keep);
+        }
+        free(p);
+        free(o1);
+        free(o2);
+    }
+}
+
+/* mio_label_ids(_plain) against the ids read value by value. */
+static size_t check_label_ids(const unsigned char *p, size_t n, unsigned width, size_t L,
+                              uint16_t *o1, uint16_t *o2)
+{
+    size_t want = n;
+    for (size_t k = 0; k < n; k++)
+        if (plane_value(p, n, width, k) >= L) {
+            want = k;
+            break;
+        }
+    size_t r1 = mio_label_ids(p, n, width, L, o1), r2 = mio_label_ids_plain(p, n, width, L, o2);
+    assert_true(r1 == want);
+    assert_true(r2 == want);
+    for (size_t k = 0; k < want; k++) {
+        assert_int_equal(o1[k], plane_value(p, n, width, k));
+        assert_int_equal(o2[k], plane_value(p, n, width, k));
+    }
+    return want;
+}
+
+/* Label ids of 1 and 2 bytes, for label counts at the edges of the bytes:
+ * all ids below the count read alike; one id at or above it found by both
+ * wherever it is. */
+static void test_label_ids(void **state)
+{
+    (void)state;
+    static const size_t counts1[] = { 1, 2, 22, 127, 128, 129, 255, 256 };
+    static const size_t counts2[] = { 257, 300, 32767, 32768, 32769, 65535 };
+    uint64_t s = 0xa4093822299f31d0u;
+    for (size_t z = 0; z < NSUM_SIZES; z++) {
+        size_t n = sum_sizes[z];
+        unsigned char *p = malloc(2 * n + 1);
+        uint16_t *o1 = malloc((n + 1) * sizeof *o1), *o2 = malloc((n + 1) * sizeof *o2);
+        assert_non_null(p);
+        assert_non_null(o1);
+        assert_non_null(o2);
+        for (unsigned width = 1; width <= 2; width++) {
+            const size_t *cs = width == 1 ? counts1 : counts2;
+            size_t ncs = width == 1 ? sizeof counts1 / sizeof *counts1
+                                    : sizeof counts2 / sizeof *counts2;
+            for (size_t c = 0; c < ncs; c++) {
+                size_t L = cs[c];
+                for (size_t k = 0; k < n; k++)
+                    put_plane(p, n, width, k, k % 5 == 0 ? L - 1 : rnd(&s) % L);
+                assert_true(check_label_ids(p, n, width, L, o1, o2) == n);
+                for (int k = -1; k < NBAD_AT - 1 && n > 0; k++) {
+                    size_t at = bad_at(n, k);
+                    if (at >= n)
+                        continue;
+                    uint64_t keep = plane_value(p, n, width, at);
+                    uint64_t top = width == 1 ? 255 : 65535;
+                    put_plane(p, n, width, at, L <= top ? L : top);
+                    assert_true(check_label_ids(p, n, width, L, o1, o2) == (L <= top ? at : n));
+                    put_plane(p, n, width, at, top);
+                    assert_true(check_label_ids(p, n, width, L, o1, o2) == (top < L ? n : at));
+                    put_plane(p, n, width, at, keep);
+                }
+            }
+        }
+        free(p);
+        free(o1);
+        free(o2);
+    }
+}
+
+/* Weights k * 2^-shift: every width and shift, k of every size and sign up
+ * to the width's (the extremes of 4 bytes: -2^31 and 2^31 - 1), read alike
+ * by both and as the definition says. */
+static void test_weights(void **state)
+{
+    (void)state;
+    uint64_t s = 0x082efa98ec4e6c89u;
+    for (size_t z = 0; z < NSUM_SIZES; z++) {
+        size_t n = sum_sizes[z];
+        unsigned char *p = malloc(4 * n + 1);
+        float *o1 = malloc((n + 1) * sizeof *o1), *o2 = malloc((n + 1) * sizeof *o2);
+        assert_non_null(p);
+        assert_non_null(o1);
+        assert_non_null(o2);
+        for (unsigned width = 1; width <= 4; width++) {
+            uint32_t top = width == 4 ? UINT32_MAX : (UINT32_C(1) << (8 * width)) - 1;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t zz = (uint32_t)(rnd(&s) >> (32 + rnd(&s) % 32)) & top;
+                put_plane(p, n, width, i, i == 1 ? top : i == 2 ? top - 1 : zz);
+            }
+            for (unsigned shift = 0; shift <= MIO_MAX_SHIFT; shift++) {
+                mio_weights(p, n, width, shift, o1);
+                mio_weights_plain(p, n, width, shift, o2);
+                for (size_t i = 0; i < n; i++) {
+                    uint32_t zz = (uint32_t)plane_value(p, n, width, i);
+                    double k = (zz & 1) ? -(double)(zz >> 1) - 1 : (double)(zz >> 1);
+                    float want = (float)ldexp(k, -(int)shift);
+                    assert_memory_equal(&o1[i], &want, sizeof want);
+                    assert_memory_equal(&o2[i], &want, sizeof want);
+                }
+            }
+        }
+        free(p);
+        free(o1);
+        free(o2);
     }
 }
 
@@ -163,6 +428,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_planes),
+        cmocka_unit_test(test_hash_sums),
+        cmocka_unit_test(test_count_sums),
+        cmocka_unit_test(test_label_ids),
+        cmocka_unit_test(test_weights),
         cmocka_unit_test(test_crc),
         cmocka_unit_test(test_inflate),
     };

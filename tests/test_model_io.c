@@ -1713,6 +1713,92 @@ static const struct corruption fixed_fields[] = {
     { "weight shift 254", AT(wcode), 0, 1, 254, NULL, "weight code 254" },
 };
 
+/* The template model with na attributes and np pairs (np / na or one more
+ * each), weights of -4 to 4 rounded to multiples of 2^-14 or not. */
+static struct crftag_model *build_sized(uint32_t na, uint32_t np, int rounded)
+{
+    struct crftag_model *m = build_model(1);
+    free(m->attr_hash);
+    free(m->attr_off);
+    free(m->pair_label);
+    free(m->pair_w);
+    m->nattr = na;
+    m->npairs = np;
+    m->attr_hash = util_malloc(na, sizeof *m->attr_hash);
+    m->attr_off = util_malloc((size_t)na + 1, sizeof *m->attr_off);
+    m->pair_label = util_malloc(np, sizeof *m->pair_label);
+    m->pair_w = util_malloc(np, sizeof *m->pair_w);
+    assert_true(m->attr_hash && m->attr_off && m->pair_label && m->pair_w);
+    uint32_t seed = 7, k = 0;
+    m->attr_off[0] = 0;
+    for (uint32_t a = 0; a < na; a++) {
+        m->attr_hash[a] = hash_end(hash_u64(hash_begin(11), a));
+        for (uint32_t q = 0; q < np / na + (a < np % na); q++, k++) {
+            m->pair_label[k] = (uint16_t)((a + q) % NL);
+            float w = ((float)(lcg(&seed) >> 8) / 16777216.0f - 0.5f) * 8.0f;
+            m->pair_w[k] = rounded ? model_weight_round(w) : w;
+        }
+        m->attr_off[a + 1] = k;
+    }
+    assert_int_equal(k, np);
+    if (!rounded && np > 0)
+        m->pair_w[np - 1] = FLT_MAX;     /* not k * 2^-s: stored as f32 */
+    assert_int_equal(model_finish(m, NULL), CRFTAG_OK);
+    return m;
+}
+
+/* The loader may decode the weights into the first bytes of the payload
+ * when they end before the weight planes begin (4 np <= the planes'
+ * offset), which the planes of the later weights and what follows them must
+ * survive.  Pair counts on both sides of that bound and far past it, weights
+ * in 3 planes and as f32 (the last one FLT_MAX), load as they were saved; a corrupt transition
+ * weight after them is still refused. */
+static void test_weights_in_payload(void **state)
+{
+    (void)state;
+    const uint32_t na = 2000;
+    for (int rounded = 0; rounded < 2; rounded++) {
+        /* the planes' offset is c + np (label ids of 1 byte) */
+        struct crftag_model *m = build_sized(na, na, rounded);
+        size_t len, plen;
+        unsigned char *buf = serialize(m, &len);
+        unsigned char *p = unpack(buf, len, &plen);
+        struct layout o;
+        walk(p, plen, &o);
+        size_t c = o.weights - na;
+        assert_int_equal(p[o.wcode + 1], rounded ? 3 : 4);
+        free(p);
+        free(buf);
+        crftag_model_free(m);
+        const size_t nps[] = { c / 3 - 2, c / 3 - 1, c / 3, c / 3 + 1, c / 3 + 2,
+                               c / 2, 3 * c / 4, c, 2 * c };
+        for (size_t i = 0; i < sizeof nps / sizeof *nps; i++) {
+            m = build_sized(na, (uint32_t)nps[i], rounded);
+            buf = serialize(m, &len);
+            p = unpack(buf, len, &plen);
+            walk(p, plen, &o);
+            assert_int_equal(o.weights, c + nps[i]);
+            struct crftag_model *back = NULL;
+            assert_int_equal(crftag_model_load_mem(buf, len, &back, NULL), CRFTAG_OK);
+            assert_models_equal(m, back);
+            size_t len2;
+            unsigned char *buf2 = serialize(back, &len2);
+            assert_int_equal(len, len2);
+            assert_memory_equal(buf, buf2, len);
+            free(buf2);
+            crftag_model_free(back);
+            wr32(p + o.trans + 4 * 2, 0x7fc00000u);
+            size_t flen;
+            unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+            refuse(f, flen, CRFTAG_ERR_MODEL_FORMAT, "transition weight 2 is not finite");
+            free(f);
+            free(p);
+            free(buf);
+            crftag_model_free(m);
+        }
+    }
+}
+
 /* Rounded weights are stored as integers k, weight = k * 2^-14, in the
  * fewest bytes (3 here: |k| < 2^23), exactly; the spec's decoding of the
  * planes (zigzag) gives each weight of the run of each attribute in hash
@@ -1906,6 +1992,7 @@ int main(void)
         cmocka_unit_test(test_save_refuses_invalid),
         cmocka_unit_test(test_names_block),
         cmocka_unit_test(test_fixed_weights),
+        cmocka_unit_test(test_weights_in_payload),
         cmocka_unit_test(test_weight_round),
         cmocka_unit_test(test_version5_file),
     };
