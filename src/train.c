@@ -164,9 +164,10 @@ struct trainer {
  * walk the runs, so that the cache misses of a batch overlap) and keeps the
  * runs [q0, q1) it walked; the gradient pass walks the same runs again
  * without decoding.  A run of every label (pair_label[q] == q - q0) is
- * walked without pair_label, in a loop the compiler vectorizes.  The sums
- * are those of one attribute after another, in id order, label by label:
- * the same additions in the same order as in any other walk of the runs. */
+ * walked without pair_label, in a loop the compiler vectorizes.  A label's
+ * score adds its attributes' weights one attribute after another, in id
+ * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
+ * are exact in any order. */
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
