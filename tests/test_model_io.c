@@ -1837,6 +1837,8 @@ static void test_version5_file(void **state)
     for (uint32_t a = 1; a < v5->nattr; a++)
         unsorted += v5->attr_hash[a] < v5->attr_hash[a - 1];
     assert_true(unsorted > 0);                   /* the order did change */
+    assert_null(v5->attr_bucket);                /* v5: the table; v6: the buckets */
+    assert_non_null(v6->attr_bucket);
 
     struct crftag_corpus *c;
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
