@@ -69,8 +69,8 @@
  * what the library exports, for bindings that mirror the structs by hand.
  * The structs the library allocates and only the caller reads
  * (crftag_progress, crftag_cluster_progress) may grow too.  Structs used in
- * arrays (crftag_token, crftag_span, crftag_chunk, crftag_bias_candidate)
- * and crftag_error keep their layout: changing it is an ABI break (a new
+ * arrays (crftag_token, crftag_span, crftag_chunk, crftag_bias_candidate,
+ * crftag_contribution) and crftag_error keep their layout: changing it is an ABI break (a new
  * soname, libcrftag.so.N).
  *
  * Thread safety
@@ -401,12 +401,14 @@ CRFTAG_API double crftag_model_label_bias(const struct crftag_model *m, uint32_t
  * X of the grid 0, 0.25, .., 2 (the bias of every label with a type) and
  * the entity scores (conlleval's, as crftag_eval) of the first training's
  * model, decoding with that bias, on the held-out 10 % of the training
- * sentences.  The bias chosen is the smallest X whose f1 is within 0.5 of
- * the best f1 (differences that small are noise of the sample), so it is
- * not always the one of the best f1.  Data-parallel training (comm): the
+ * sentences.  The bias chosen is the smallest X whose f1 is within
+ * CRFTAG_BIAS_MARGIN (0.5) of the best f1 (differences that small are noise
+ * of the sample), so it is not always the one of the best f1.  Data-parallel training (comm): the
  * counts of all the ranks.  An element of the arrays of
  * crftag_model_bias_candidates and crftag_progress.bias_candidates: its
  * layout never changes. */
+#define CRFTAG_BIAS_MARGIN 0.5   /* F1 points */
+
 struct crftag_bias_candidate {
     double bias;              /* X                                           */
     double precision;         /* held-out entity precision, percent          */

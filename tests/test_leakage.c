@@ -238,7 +238,7 @@ static void check_warm_start(struct crftag_corpus *c, struct crftag_train_params
 /* The held-out scores of bias auto (crftag_model_bias_candidates) of a
  * model whose stored bias is b for every label but O: the grid 0, 0.25, ..
  * 2, scores that agree with their counts, the one chosen the smallest within
- * 0.5 of the best F1, and that one the stored bias.  Returns the index of
+ * CRFTAG_BIAS_MARGIN of the best F1, and that one the stored bias.  Returns the index of
  * the chosen one. */
 static size_t check_candidates(const struct crftag_bias_candidate *bc, size_t n, double b)
 {
@@ -269,9 +269,9 @@ static size_t check_candidates(const struct crftag_bias_candidate *bc, size_t n,
     }
     assert_int_equal(nchosen, 1);
     assert_true(bc[chosen].bias == b);
-    assert_true(bc[chosen].f1 >= bc[best].f1 - 0.5);
+    assert_true(bc[chosen].f1 >= bc[best].f1 - CRFTAG_BIAS_MARGIN);
     for (size_t i = 0; i < chosen; i++)
-        assert_true(bc[i].f1 < bc[best].f1 - 0.5);
+        assert_true(bc[i].f1 < bc[best].f1 - CRFTAG_BIAS_MARGIN);
     return chosen;
 }
 

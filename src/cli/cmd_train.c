@@ -113,8 +113,8 @@ static void print_bias_table(const struct crftag_bias_candidate *bc, size_t n)
     if (bc[chosen].f1 >= bc[best].f1)
         fprintf(stderr, "  bias chosen: %g (the best F1)\n", bc[chosen].bias);
     else
-        fprintf(stderr, "  bias chosen: %g (the smallest within 0.5 of the best F1, %.2f at "
-                        "%g)\n", bc[chosen].bias, bc[best].f1, bc[best].bias);
+        fprintf(stderr, "  bias chosen: %g (the smallest within %g of the best F1, %.2f at "
+                        "%g)\n", bc[chosen].bias, CRFTAG_BIAS_MARGIN, bc[best].f1, bc[best].bias);
 }
 
 static int progress(const struct crftag_progress *p, void *user)
