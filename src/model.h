@@ -99,8 +99,9 @@ struct crftag_model {
     size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };
 
-/* The longest bucket of attr_bucket: more hashes than that sharing their top
- * bits (which uniform hashes never give) and the model uses attrs. */
+/* The longest bucket of attr_bucket: with more hashes than that sharing their
+ * top bits the model uses attrs (uniform hashes, 1 to 2 a bucket on average,
+ * give about 10 at most; only a crafted file has more). */
 #define MODEL_MAX_BUCKET 32
 
 /* The attribute of hash h, or HTAB_NONE. */
@@ -118,8 +119,9 @@ static inline uint32_t model_attr_id(const struct crftag_model *m, uint64_t h)
 /* An empty model (all zero / NULL); free with crftag_model_free(). */
 struct crftag_model *model_new(void);
 
-/* Builds the attribute index or hash table and the BIO mask from attr_hash[], labels and
- * bio_constrained after the arrays are filled (by the trainer or the loader). */
+/* Builds the attribute index or hash table and the BIO mask from
+ * attr_hash[], labels and bio_constrained after the arrays are filled (by the
+ * trainer or the loader). */
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err);
 
 /* Training rounds the weights of (attribute, label) pairs to multiples of

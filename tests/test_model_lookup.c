@@ -219,7 +219,8 @@ static void test_sorted_buckets(void **state)
         for (uint32_t a = 0; a < n; a++) {
             uint32_t x = model_attr_id(b, h[a]);
             assert_true(x != HTAB_NONE);
-            assert_int_equal(b->attr_off[x + 1] - b->attr_off[x], m->attr_off[a + 1] - m->attr_off[a]);
+            assert_int_equal(b->attr_off[x + 1] - b->attr_off[x],
+                             m->attr_off[a + 1] - m->attr_off[a]);
             assert_true(b->pair_w[b->attr_off[x]] == m->pair_w[m->attr_off[a]]);
         }
         crftag_model_free(b);
