@@ -3,12 +3,15 @@
  * (core layer).
  *
  * This is the hot loop of training: it runs for every sentence at every
- * L-BFGS iteration.  Per call it makes T L exp() calls (plus L^2 when trans
- * changed since the previous call on the same work object: exptrans is a
- * cache keyed on the bytes of trans), and the O(T L^2) work is three
- * vector-matrix products (crf_vecmat_*) over contiguous rows with no log/exp,
- * four columns to an AVX instruction where the CPU has it (the last
- * quadruple of a row masked, so that L = 22 takes 6 of them, no scalar tail).
+ * L-BFGS iteration.  Per call it takes T L exponentials, four to a vector
+ * operation (v_exp: a polynomial, within 1 ulp of libm's exp, the same bits
+ * in the plain and AVX copies), plus L^2 calls to libm's exp when trans
+ * changed since the previous call on the same work object (exptrans is a
+ * cache keyed on the bytes of trans) and T calls to log(); the O(T L^2)
+ * work is three vector-matrix products (crf_vecmat_*) over contiguous rows
+ * with no log/exp, four columns to an AVX instruction where the CPU has it
+ * (the last quadruple of a row masked, so that L = 22 takes 6 of them, no
+ * scalar tail).
  * Warm work buffers mean no allocation.
  *
  * Scaling (see crf.h): with c_j = max_i trans[i][j] and
@@ -409,6 +412,164 @@ CRF_INLINE void v_add_mul(size_t L, double *d, const double *a, const double *b)
         d[j] += a[j] * b[j];
 }
 
+/* exp over a quadruple, in the operations of IEEE double alone (+, -, *,
+ * comparisons and integer arithmetic on the bits; no fused multiply-add, no
+ * libm), so that the plain and AVX copies, and every x86-64 CPU, give the same
+ * bits.  Within 1 ulp of libm's exp over [-746, 709] (test_vexp_ulp; equal
+ * to glibc's for 90 % of the arguments, 1 ulp from it, and from expl
+ * rounded to double, for the others), exactly 1 at 0, 0 below the
+ * underflow point (denormals rounded once), +inf above 709.78, NaN for NaN,
+ * 0 for -inf.
+ *   x = n ln2 + r, |r| <= ln2 / 2 (and a little: n = x / ln2 rounded)
+ *   exp(r) = sum_{k <= 13} r^k / k!   (the first term left out is below
+ *            0.05 ulp for |r| <= 0.35), Horner's scheme
+ *   exp(x) = (exp(r) 2^n1) 2^n2,  n1 = n / 2 rounded, n2 = n - n1
+ * Both powers of two are normal (|n1|, |n2| <= 538 once x is clamped to
+ * [-746, 710]), so the first product is exact and the second rounds once,
+ * to a denormal or 0 when exp(x) is below 2^-1022.  n and n1 come out of the
+ * low bits of x / ln2 + 1.5 * 2^52 and n / 2 + 1.5 * 2^52 (each sum rounds
+ * to an integer; 1.5 keeps the exponent fixed for either sign).  ln2 is split in two, its high part
+ * with 32 significant bits, so that n ln2_hi is exact and x - n ln2_hi too
+ * (the two are within a factor 2 of each other, or n = 0). */
+typedef long long crf_i4 __attribute__((vector_size(32)));
+
+#define VEXP_LN2_HI 0x1.62e42feep-1           /* 32 significant bits */
+#define VEXP_LN2_LO 0x1.a39ef35793c76p-33     /* ln2 - VEXP_LN2_HI */
+#define VEXP_INV_LN2 0x1.71547652b82fep0
+#define VEXP_SHIFT 0x1.8p52
+
+/* a quadruple of a; m ? a : b lane by lane (m all ones or all zeros) */
+#define V4(a) ((crf_v4){(a), (a), (a), (a)})
+#define V4_SELECT(m, a, b) ((crf_v4)(((crf_i4)(a) & (m)) | ((crf_i4)(b) & ~(m))))
+
+/* x[0..3] = exp(x[0..3]) */
+CRF_INLINE void v_exp4(double *xp)
+{
+    const crf_v4 shift = V4(VEXP_SHIFT);
+    crf_v4 x;
+    memcpy(&x, xp, sizeof x);
+    /* NaN fails both comparisons and is kept. */
+    x = V4_SELECT(x < V4(-746.0), V4(-746.0), x);
+    x = V4_SELECT(x > V4(710.0), V4(710.0), x);
+    const crf_v4 t = x * V4(VEXP_INV_LN2) + shift;
+    const crf_v4 n = t - shift;
+    const crf_v4 r = (x - n * V4(VEXP_LN2_HI)) - n * V4(VEXP_LN2_LO);
+    crf_v4 p = V4(1.0 / 6227020800.0);                  /* 1 / 13! */
+    p = p * r + V4(1.0 / 479001600.0);
+    p = p * r + V4(1.0 / 39916800.0);
+    p = p * r + V4(1.0 / 3628800.0);
+    p = p * r + V4(1.0 / 362880.0);
+    p = p * r + V4(1.0 / 40320.0);
+    p = p * r + V4(1.0 / 5040.0);
+    p = p * r + V4(1.0 / 720.0);
+    p = p * r + V4(1.0 / 120.0);
+    p = p * r + V4(1.0 / 24.0);
+    p = p * r + V4(1.0 / 6.0);
+    p = p * r + V4(0.5);
+    p = p * r + V4(1.0);
+    p = p * r + V4(1.0);
+    const crf_v4 t1 = n * V4(0.5) + shift;
+    const crf_i4 ni = (crf_i4)t - (crf_i4)shift, n1 = (crf_i4)t1 - (crf_i4)shift;
+    const crf_i4 bias = {1023, 1023, 1023, 1023};
+    const crf_v4 s1 = (crf_v4)((n1 + bias) << 52), s2 = (crf_v4)((ni - n1 + bias) << 52);
+    x = p * s1 * s2;
+    memcpy(xp, &x, sizeof x);
+}
+
+/* x[j] = exp(x[j]) for j < L (v_exp4).  When L is not a multiple of 4 the
+ * last four values are taken first, out of place, and stored last, over the
+ * results of the whole quadruples; below 4 values they are padded with 0.
+ * Each value gets the same operations wherever it lies. */
+CRF_INLINE void v_exp(size_t L, double *x)
+{
+    double tail[4] = {0.0, 0.0, 0.0, 0.0};
+    if (L < 4) {
+        for (size_t j = 0; j < L; j++)
+            tail[j] = x[j];
+        v_exp4(tail);
+        for (size_t j = 0; j < L; j++)
+            x[j] = tail[j];
+        return;
+    }
+    const int ragged = L % 4 != 0;
+    if (ragged) {
+        memcpy(tail, x + L - 4, sizeof tail);
+        v_exp4(tail);
+    }
+    for (size_t j = 0; j + 4 <= L; j += 4)
+        v_exp4(x + j);
+    if (ragged)
+        memcpy(x + L - 4, tail, sizeof tail);
+}
+
+/* d[j] = a[j] + b[j] for j < L (L >= 1); returns max_j d[j], the same value
+ * whatever the order the maximum is taken in (or, with a NaN in d, possibly
+ * that NaN). */
+CRF_INLINE double v_add_max(size_t L, double *d, const double *a, const double *b)
+{
+    if (L < 4) {
+        double m = d[0] = a[0] + b[0];
+        for (size_t j = 1; j < L; j++) {
+            double v = d[j] = a[j] + b[j];
+            m = v > m ? v : m;
+        }
+        return m;
+    }
+    crf_v4 mx, x, y;
+    memcpy(&mx, a, sizeof mx);
+    memcpy(&y, b, sizeof y);
+    mx += y;
+    memcpy(d, &mx, sizeof mx);
+    size_t j = 4;
+    for (; j + 4 <= L; j += 4) {
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        x += y;
+        memcpy(d + j, &x, sizeof x);
+        mx = V4_SELECT(x > mx, x, mx);
+    }
+    double m = mx[0];
+    for (int k = 1; k < 4; k++)
+        m = mx[k] > m ? mx[k] : m;
+    for (; j < L; j++) {
+        double v = d[j] = a[j] + b[j];
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* d[j] -= s */
+CRF_INLINE void v_sub(size_t L, double *d, double s)
+{
+    const crf_v4 sv = V4(s);
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, d + j, sizeof x);
+        x -= sv;
+        memcpy(d + j, &x, sizeof x);
+    }
+    for (; j < L; j++)
+        d[j] -= s;
+}
+
+/* sum_j a[j] in four interleaved partial sums (rounded otherwise than v_sum;
+ * for the tolerance check of the marginals) */
+CRF_INLINE double v_sum4(size_t L, const double *a)
+{
+    crf_v4 acc = V4(0.0);
+    size_t j = 0;
+    for (; j + 4 <= L; j += 4) {
+        crf_v4 x;
+        memcpy(&x, a + j, sizeof x);
+        acc += x;
+    }
+    double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; j < L; j++)
+        s += a[j];
+    return s;
+}
+
 CRF_INLINE double v_sum(size_t L, const double *a)
 {
     double s = 0.0;
@@ -425,12 +586,13 @@ CRF_INLINE double crf_forward0(size_t L, const double *state, double *x, double 
     double m = state[0];
     for (size_t j = 1; j < L; j++)
         m = state[j] > m ? state[j] : m;
+    for (size_t j = 0; j < L; j++)
+        x[j] = state[j] - m;
+    v_exp(L, x);
     double C = 0.0;
     for (size_t j = 0; j < L; j++) {
-        double e = exp(state[j] - m);
-        x[j] = e;
-        alpha[j] = e;
-        C += e;
+        alpha[j] = x[j];
+        C += x[j];
     }
     v_scale(L, alpha, 1.0 / C);
     scale[0] = C;
@@ -463,7 +625,7 @@ CRF_INLINE int crf_state_marginals(size_t T, size_t L, const double *alpha,
         const double *a = alpha + t * L, *b = beta + t * L;
         double *p = ms + t * L;
         v_mul(L, p, a, b);
-        double sum = v_sum(L, p);
+        double sum = v_sum4(L, p);
         if (!(fabs(sum - 1.0) <= CRF_SUM_TOL))
             return -1;
     }
@@ -502,13 +664,9 @@ CRF_INLINE int crf_fb(size_t T, size_t L, const double *state, const double *tra
     for (size_t t = 1; t < T; t++) {
         const double *st = state + t * L, *ap = alpha + (t - 1) * L;
         double *xt = x + t * L, *at = alpha + t * L;
-        double m = st[0] + c[0];
-        for (size_t j = 1; j < L; j++) {
-            double v = st[j] + c[j];
-            m = v > m ? v : m;
-        }
-        for (size_t j = 0; j < L; j++)
-            xt[j] = exp(st[j] + c[j] - m);
+        double m = v_add_max(L, xt, st, c);
+        v_sub(L, xt, m);
+        v_exp(L, xt);
         vecmat(L, L, ap, 1, E, at);
         v_mul(L, at, at, xt);
         double C = v_sum(L, at);
@@ -568,6 +726,28 @@ int crf_forward_backward(size_t T, size_t L, const double *state, const double *
 #endif
     return crf_fb_plain(T, L, state, trans, logz, mstate, mtrans, w);
 }
+
+void crf_vexp_plain(size_t n, double *x)
+{
+    v_exp(n, x);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx"))) static void crf_vexp_avx(size_t n, double *x)
+{
+    v_exp(n, x);
+}
+
+crf_vexp_fn *crf_vexp_pick(void)
+{
+    return __builtin_cpu_supports("avx") ? crf_vexp_avx : crf_vexp_plain;
+}
+#else
+crf_vexp_fn *crf_vexp_pick(void)
+{
+    return crf_vexp_plain;
+}
+#endif
 
 double crf_path_score(size_t T, size_t L, const double *state, const double *trans,
                       const uint32_t *y)

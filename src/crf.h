@@ -47,6 +47,15 @@ typedef void crf_vecmat_fn(size_t n, size_t L, const double *restrict v, size_t 
 crf_vecmat_fn crf_vecmat_plain;
 crf_vecmat_fn *crf_vecmat_pick(size_t L);
 
+/* x[j] = exp(x[j]) for j < n, the exp of forward-backward: within 1 ulp of
+ * libm's exp for x <= 709 (0 below the underflow point,
+ * denormals in between), exactly 1 at 0, NaN for NaN.  crf_vexp_plain is the
+ * portable version, crf_vexp_pick() returns the one forward-backward runs
+ * (AVX on x86-64 when the CPU has it); both give the same bits. */
+typedef void crf_vexp_fn(size_t n, double *x);
+crf_vexp_fn crf_vexp_plain;
+crf_vexp_fn *crf_vexp_pick(void);
+
 /* Computes logZ and, when not NULL, the marginals:
  *   mstate[t * L + y] = P(y_t = y)                               [T][L]
  *   mtrans[i * L + j] += sum_{t>0} P(y_{t-1} = i, y_t = j)        [L][L]
