@@ -86,7 +86,7 @@ static int xc_cmp(const void *pa, const void *pb)
 /* The weight of attribute hash h for label y into *w; 0 when it has none. */
 static int xc_weight(const struct crftag_model *m, uint64_t h, uint32_t y, double *w)
 {
-    uint32_t a = htab_get(&m->attrs, h);
+    uint32_t a = model_attr_id(m, h);
     if (a == HTAB_NONE)
         return 0;
     for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++) {

@@ -77,6 +77,45 @@ static void htab_release(void *p, size_t cap, size_t size)
     free(p);
 }
 
+/* The bytes htab_array_alloc maps for bytes of array: from HTAB_HUGE / 2 on,
+ * a multiple of HTAB_HUGE (a huge page can only back a whole aligned 2 MiB);
+ * 0 for a malloc'd array. */
+static size_t array_mapped(size_t bytes)
+{
+#ifdef MAP_ANONYMOUS
+    if (bytes >= HTAB_HUGE / 2 && bytes <= SIZE_MAX - HTAB_HUGE)
+        return (bytes + HTAB_HUGE - 1) & ~(HTAB_HUGE - 1);
+#endif
+    return 0;
+}
+
+void *htab_array_alloc(size_t n, size_t size)
+{
+    size_t bytes;
+    if (util_mul(n, size, &bytes))
+        return NULL;
+#ifdef MAP_ANONYMOUS
+    size_t mapped = array_mapped(bytes);
+    if (mapped)
+        return htab_map(mapped);
+#endif
+    return util_calloc(n, size);
+}
+
+void htab_array_free(void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+#ifdef MAP_ANONYMOUS
+    size_t mapped = array_mapped(n * size);
+    if (mapped) {
+        munmap(p, mapped);
+        return;
+    }
+#endif
+    free(p);
+}
+
 uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;

@@ -77,6 +77,13 @@ static inline void htab_prefetch(const struct htab *h, uint64_t key)
     }
 }
 
+/* A zeroed array of n elements of size bytes for a large lookup-bound table
+ * other than an htab (a model's attribute index): from 1 MiB on it is mapped
+ * as the tables are (see hash.c), in whole 2 MiB huge pages.  NULL when out
+ * of memory; free with htab_array_free(p, n, size). */
+void *htab_array_alloc(size_t n, size_t size);
+void htab_array_free(void *p, size_t n, size_t size);
+
 /* Initializes for at least n keys without growing; 0 on success, -1 OOM. */
 int htab_init(struct htab *h, size_t n);
 void htab_free(struct htab *h);

@@ -2,8 +2,9 @@
  * model.c - the in-memory model: building, compacting, scoring (core layer).
  *
  * The trainer and the loader fill the arrays of struct crftag_model (see
- * model.h) and call model_finish(), which builds the attribute hash table and
- * the BIO mask (the BIO constraint).  After that the model is read-only.
+ * model.h) and call model_finish(), which builds the attribute index (or hash
+ * table) and the BIO mask (the BIO constraint).  After that the model is
+ * read-only.
  */
 #include "model.h"
 
@@ -28,6 +29,14 @@ struct crftag_model *model_new(void)
     return m;
 }
 
+static void model_bucket_free(struct crftag_model *m)
+{
+    if (m->attr_bucket)
+        htab_array_free(m->attr_bucket, ((size_t)1 << (64 - m->attr_shift)) + 1,
+                        sizeof *m->attr_bucket);
+    m->attr_bucket = NULL;
+}
+
 void crftag_model_free(struct crftag_model *m)
 {
     if (!m)
@@ -35,6 +44,7 @@ void crftag_model_free(struct crftag_model *m)
     feat_config_free(&m->feat);
     labels_free(&m->labels);
     htab_free(&m->attrs);
+    model_bucket_free(m);
     free(m->attr_off);
     free(m->attr_hash);
     free(m->pair_label);
@@ -150,11 +160,59 @@ static inline const float *dense_row(const struct crftag_model *m, uint32_t a)
     return m->dense_w + r * m->labels.n;
 }
 
+/* Builds attr_bucket (model.h) for a loaded model of one attribute or more
+ * whose hashes go strictly up from 1 and whose buckets hold at most
+ * MODEL_MAX_BUCKET hashes: 1; 0 when the model is not such a one
+ * (attr_bucket stays NULL), -1 when out of memory.  A model built by the
+ * trainer keeps the hash table: the trainer maps its dev data through attrs
+ * (train.c). */
+static int model_bucket_build(struct crftag_model *m)
+{
+    model_bucket_free(m);
+    const uint64_t *h = m->attr_hash;
+    uint32_t n = m->nattr;
+    if (m->format_version == 0 || n == 0 || h[0] == 0)
+        return 0;
+    for (uint32_t a = 1; a < n; a++)
+        if (h[a] <= h[a - 1])
+            return 0;
+    unsigned bits = 1;                   /* 2^bits >= n / 2, at least 2 buckets */
+    while (bits < 31 && ((size_t)1 << bits) < n / 2)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    unsigned shift = 64 - bits;
+    uint32_t *b = htab_array_alloc(nb + 1, sizeof *b);
+    if (!b)
+        return -1;
+    /* the size of each bucket, then where each starts */
+    for (uint32_t p = 0; p < n; p++)
+        b[h[p] >> shift]++;
+    uint32_t start = 0, longest = 0;
+    for (size_t j = 0; j <= nb; j++) {
+        uint32_t c = b[j];
+        b[j] = start;
+        start += c;
+        longest = c > longest ? c : longest;
+    }
+    if (longest > MODEL_MAX_BUCKET) {
+        htab_array_free(b, nb + 1, sizeof *b);
+        return 0;
+    }
+    m->attr_bucket = b;
+    m->attr_shift = shift;
+    return 1;
+}
+
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err)
 {
     size_t L = m->labels.n;
     uint32_t dup;
-    int rc = htab_build(&m->attrs, m->attr_hash, m->nattr, &dup);
+    htab_free(&m->attrs);
+    int rc = model_bucket_build(m);
+    if (rc == 0)
+        rc = htab_build(&m->attrs, m->attr_hash, m->nattr, &dup);
+    else if (rc > 0)
+        rc = 0;
     if (rc < 0)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (attribute table)");
     if (rc > 0)
@@ -325,18 +383,40 @@ __attribute__((always_inline)) static inline void
 state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double *score,
              void (*add)(double *restrict, const float *restrict, size_t, int), const int nv)
 {
-    uint32_t a[MODEL_BATCH];
+    uint32_t a[MODEL_BATCH], lo[MODEL_BATCH], hi[MODEL_BATCH];
+    const uint32_t *bucket = m->attr_bucket;
+    const uint64_t *hash = m->attr_hash;
+    const unsigned shift = m->attr_shift;
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
         size_t nb = n - i0 < MODEL_BATCH ? n - i0 : MODEL_BATCH;
-        for (size_t i = 0; i < nb; i++)
-            htab_prefetch(&m->attrs, ids[i0 + i]);
+        const uint64_t *h = ids + i0;
         size_t na = 0;
-        for (size_t i = 0; i < nb; i++) {
-            uint32_t x = htab_get(&m->attrs, ids[i0 + i]);
-            if (x == HTAB_NONE)
-                continue;
-            __builtin_prefetch(&m->attr_off[x]);
-            a[na++] = x;
+        if (bucket) {
+            for (size_t i = 0; i < nb; i++) {
+                const uint32_t *b = bucket + (h[i] >> shift);
+                lo[i] = b[0];
+                hi[i] = b[1];
+                __builtin_prefetch(&hash[lo[i]]);
+            }
+            for (size_t i = 0; i < nb; i++) {
+                for (uint32_t p = lo[i]; p < hi[i]; p++) {
+                    if (hash[p] == h[i]) {
+                        __builtin_prefetch(&m->attr_off[p]);
+                        a[na++] = p;
+                        break;
+                    }
+                }
+            }
+        } else {
+            for (size_t i = 0; i < nb; i++)
+                htab_prefetch(&m->attrs, h[i]);
+            for (size_t i = 0; i < nb; i++) {
+                uint32_t x = htab_get(&m->attrs, h[i]);
+                if (x == HTAB_NONE)
+                    continue;
+                __builtin_prefetch(&m->attr_off[x]);
+                a[na++] = x;
+            }
         }
         for (size_t j = 0; j < na; j++) {
             uint32_t k = m->attr_off[a[j]];
@@ -522,7 +602,7 @@ void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, con
                           size_t n, double *score)
 {
     for (size_t i = 0; i < n; i++) {
-        uint32_t x = htab_get(&m->attrs, ids[i]);
+        uint32_t x = model_attr_id(m, ids[i]);
         if (x == HTAB_NONE)
             continue;
         for (uint32_t k = m->attr_off[x]; k < m->attr_off[x + 1]; k++)
@@ -539,7 +619,7 @@ int crftag_model_attr_weights(const struct crftag_model *m, const char *name, si
         out[y] = 0.0;
     if (!name || m->feat.kind != FEAT_ATTRS)
         return 0;
-    uint32_t x = htab_get(&m->attrs, feat_attr_id(&m->feat, name, len));
+    uint32_t x = model_attr_id(m, feat_attr_id(&m->feat, name, len));
     if (x == HTAB_NONE)
         return 0;
     for (uint32_t k = m->attr_off[x]; k < m->attr_off[x + 1]; k++)

@@ -4,10 +4,21 @@
  * Weights are sparse: only (attribute, label) pairs seen in training carry a
  * weight, stored per attribute as a packed run:
  *
- *   attribute hash --attrs--> a in [0, nattr)
+ *   attribute hash --model_attr_id--> a in [0, nattr)
  *   pairs of a:  k in [attr_off[a], attr_off[a+1])  label pair_label[k],
  *                                                   weight pair_w[k]
  *   transitions: trans[i * L + j]  score of label j following label i
+ *
+ * A model loaded from a file whose hashes go strictly up (attr_hash[a] is
+ * the a-th smallest, as the file stores them) finds a hash h by its top bits:
+ * the attributes whose hashes start with those bits are the positions
+ * [attr_bucket[h >> attr_shift], attr_bucket[(h >> attr_shift) + 1]) of
+ * attr_hash, a few (hashes are uniform), and a is the position holding h.
+ * That index is 4 bytes a bucket, with 2^(64 - attr_shift) >= nattr / 2
+ * buckets, built in one sequential pass.  Any other model (built by the
+ * trainer, or loaded with its hashes out of order, or with more than
+ * MODEL_MAX_BUCKET hashes in one bucket, which only a crafted file has)
+ * uses the hash table attrs instead.
  *
  * State score of label y at token t = sum over the attributes a of t of the
  * weights of pairs (a, y).  A model is immutable after model_finish() or
@@ -48,7 +59,9 @@ struct crftag_model {
     struct feat_config feat;
     struct labels labels;        /* L = labels.n */
     int bio_constrained;         /* 1: IOB2 labels, BIO-constrained decoding by default */
-    struct htab attrs;           /* attribute hash -> a */
+    struct htab attrs;           /* attribute hash -> a when attr_bucket is NULL */
+    uint32_t *attr_bucket;       /* [2^(64 - attr_shift) + 1] or NULL (see above) */
+    unsigned attr_shift;         /* 33 to 63 */
     uint32_t nattr;
     uint32_t *attr_off;          /* [nattr + 1] */
     uint64_t *attr_hash;         /* [nattr] hash of attribute a (for saving) */
@@ -86,11 +99,29 @@ struct crftag_model {
     size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };
 
+/* The longest bucket of attr_bucket: with more hashes than that sharing their
+ * top bits the model uses attrs (uniform hashes, 1 to 2 a bucket on average,
+ * give about 10 at most; only a crafted file has more). */
+#define MODEL_MAX_BUCKET 32
+
+/* The attribute of hash h, or HTAB_NONE. */
+static inline uint32_t model_attr_id(const struct crftag_model *m, uint64_t h)
+{
+    if (!m->attr_bucket)
+        return htab_get(&m->attrs, h);
+    const uint32_t *b = m->attr_bucket + (h >> m->attr_shift);
+    for (uint32_t p = b[0], end = b[1]; p < end; p++)
+        if (m->attr_hash[p] == h)
+            return p;
+    return HTAB_NONE;
+}
+
 /* An empty model (all zero / NULL); free with crftag_model_free(). */
 struct crftag_model *model_new(void);
 
-/* Builds the hash table and the BIO mask from attr_hash[], labels and
- * bio_constrained after the arrays are filled (by the trainer or the loader). */
+/* Builds the attribute index or hash table and the BIO mask from
+ * attr_hash[], labels and bio_constrained after the arrays are filled (by the
+ * trainer or the loader). */
 enum crftag_status model_finish(struct crftag_model *m, struct crftag_error *err);
 
 /* Training rounds the weights of (attribute, label) pairs to multiples of

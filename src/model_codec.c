@@ -45,10 +45,11 @@ int mio_inflate(unsigned char *dst, size_t *dlen, const unsigned char *src, size
     return in - 2 - rin == 4 ? MIO_INFLATE_OK : MIO_INFLATE_DATA;
 }
 
-size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out)
+/* mio_hash_sums_plain from value a on, h the sum of the values before it. */
+static size_t hash_sums_from(const unsigned char *p, size_t n, size_t a, uint64_t h,
+                             uint64_t *out)
 {
-    uint64_t h = 0;
-    for (size_t a = 0; a < n; a++) {
+    for (; a < n; a++) {
         uint64_t d = 0;
         for (unsigned b = 0; b < 8; b++)
             d |= (uint64_t)p[b * n + a] << (8 * b);
@@ -58,6 +59,11 @@ size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out)
         out[a] = h;
     }
     return n;
+}
+
+size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out)
+{
+    return hash_sums_from(p, n, 0, 0, out);
 }
 
 size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
@@ -156,16 +162,7 @@ size_t mio_hash_sums(const unsigned char *p, size_t n, uint64_t *out)
             return mio_hash_sums_plain(p, n, out);
         h = out[a - 1];
     }
-    for (; a < n; a++) {
-        uint64_t d = 0;
-        for (unsigned b = 0; b < 8; b++)
-            d |= (uint64_t)p[b * n + a] << (8 * b);
-        if (d == 0 || d > UINT64_MAX - h)
-            return a;
-        h += d;
-        out[a] = h;
-    }
-    return n;
+    return hash_sums_from(p, n, a, h, out);
 }
 
 size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)

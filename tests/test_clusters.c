@@ -487,7 +487,7 @@ static void test_train_with_clusters(void **state)
         for (size_t t = 0; t < n; t++) {
             size_t extra = (fa.start[t + 1] - fa.start[t]) - (f0.start[t + 1] - f0.start[t]);
             for (size_t j = fa.start[t + 1] - extra; j < fa.start[t + 1]; j++)
-                weighted += htab_get(&m->attrs, fa.ids[j]) != HTAB_NONE;
+                weighted += model_attr_id(m, fa.ids[j]) != HTAB_NONE;
         }
     }
     assert_true(weighted > 0);

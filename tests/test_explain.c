@@ -78,7 +78,7 @@ static void check_sums(const struct crftag_model *m, const struct crftag_corpus 
                 continue;
             }
             assert_non_null(x[k].name);
-            uint32_t a = htab_get(&m->attrs, x[k].hash);
+            uint32_t a = model_attr_id(m, x[k].hash);
             assert_true(a != HTAB_NONE);
             if (crftag_model_has_names(m)) {
                 const char *stored = crftag_model_attribute(m, a, NULL, NULL);
@@ -141,7 +141,7 @@ static void test_builtin(void **state)
     assert_int_equal(b->nattr, m->nattr);
     size_t moved = 0;
     for (size_t a = 0; a < m->nattr; a++) {
-        uint32_t ba = htab_get(&b->attrs, m->attr_hash[a]);
+        uint32_t ba = model_attr_id(b, m->attr_hash[a]);
         assert_true(ba != HTAB_NONE);
         moved += ba != a;
         if (a > 0)

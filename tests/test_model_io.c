@@ -239,7 +239,7 @@ static void assert_same_attributes(const struct crftag_model *a, const struct cr
     assert_int_equal(a->npairs, b->npairs);
     int sorted = b->format_version >= 6;
     for (uint32_t k = 0; k < a->nattr; k++) {
-        uint32_t j = htab_get(&b->attrs, a->attr_hash[k]);
+        uint32_t j = model_attr_id(b, a->attr_hash[k]);
         assert_true(j != HTAB_NONE);
         if (!sorted)
             assert_int_equal(j, k);
@@ -1593,13 +1593,13 @@ static void test_names_block(void **state)
     assert_true(crftag_model_has_names(b) && !crftag_model_has_names(NULL));
     uint64_t h;
     size_t nw;
-    uint32_t b39 = htab_get(&b->attrs, m->attr_hash[39]);  /* b's attributes: hash order */
+    uint32_t b39 = model_attr_id(b, m->attr_hash[39]);  /* b's attributes: hash order */
     assert_true(b39 != HTAB_NONE);
     assert_string_equal(crftag_model_attribute(b, b39, &h, &nw), "w[0]=39");
     assert_true(h == m->attr_hash[39] && nw == 39 % 6);
     assert_null(crftag_model_attribute(b, NATTR, &h, &nw));
     for (uint32_t a = 0; a < NATTR; a++)
-        assert_string_equal(crftag_model_attribute(b, htab_get(&b->attrs, m->attr_hash[a]), NULL,
+        assert_string_equal(crftag_model_attribute(b, model_attr_id(b, m->attr_hash[a]), NULL,
                                                    NULL),
                             m->names + m->name_off[a]);
     size_t l1, l2;                                          /* saved again: same bytes */
@@ -1828,7 +1828,7 @@ static void test_fixed_weights(void **state)
         for (int b = 0; b < 4; b++)
             cnt |= (uint32_t)p[o.counts + (size_t)b * o.na + i] << (8 * b);
         h += d;
-        uint32_t a = htab_get(&m->attrs, h);
+        uint32_t a = model_attr_id(m, h);
         assert_true(a != HTAB_NONE);
         assert_int_equal(cnt, m->attr_off[a + 1] - m->attr_off[a]);
         for (uint32_t q = m->attr_off[a]; q < m->attr_off[a + 1]; q++, k++) {
@@ -1923,6 +1923,8 @@ static void test_version5_file(void **state)
     for (uint32_t a = 1; a < v5->nattr; a++)
         unsorted += v5->attr_hash[a] < v5->attr_hash[a - 1];
     assert_true(unsorted > 0);                   /* the order did change */
+    assert_null(v5->attr_bucket);                /* v5: the table; v6: the buckets */
+    assert_non_null(v6->attr_bucket);
 
     struct crftag_corpus *c;
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
