@@ -66,10 +66,11 @@ size_t mio_hash_sums_plain(const unsigned char *p, size_t n, uint64_t *out)
     return hash_sums_from(p, n, 0, 0, out);
 }
 
-size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
+/* mio_count_sums_plain from value a on, off the sum of the counts before it. */
+static size_t count_sums_from(const unsigned char *p, size_t n, size_t a, uint64_t off,
+                              uint32_t limit, uint32_t *out)
 {
-    uint64_t off = 0;
-    for (size_t a = 0; a < n; a++) {
+    for (; a < n; a++) {
         uint32_t c = 0;
         for (unsigned b = 0; b < 4; b++)
             c |= (uint32_t)p[b * n + a] << (8 * b);
@@ -79,6 +80,11 @@ size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, ui
         out[a] = (uint32_t)off;
     }
     return n;
+}
+
+size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, uint32_t *out)
+{
+    return count_sums_from(p, n, 0, 0, limit, out);
 }
 
 size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
@@ -182,16 +188,7 @@ size_t mio_count_sums(const unsigned char *p, size_t n, uint32_t limit, uint32_t
             break;
         off = s;
     }
-    for (; a < n; a++) {
-        uint32_t c = 0;
-        for (unsigned b = 0; b < 4; b++)
-            c |= (uint32_t)p[b * n + a] << (8 * b);
-        off += c;
-        if (off > limit)
-            return a;
-        out[a] = (uint32_t)off;
-    }
-    return n;
+    return count_sums_from(p, n, a, off, limit, out);
 }
 
 size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nlabels,

@@ -46,6 +46,29 @@ static double rnd(void)   /* xorshift64, uniform in [-1, 1) */
 
 static const char *small_template = "U00:%x[0,0]\nU01:%x[-1,0]\nU02:%x[0,0]/%x[1,0]\nB\n";
 
+/* The gradient g of the objective of c under p at x[n] agrees with central
+ * differences (step 1e-5) for every stride-th parameter. */
+static void check_central_differences(const struct crftag_corpus *c,
+                                      const struct crftag_train_params *p, double *x, size_t n,
+                                      const double *g, size_t stride)
+{
+    struct crftag_error err;
+    const double h = 1e-5;
+    double *gs = malloc(n * sizeof *gs);     /* the gradients at x +- h, not used */
+    assert_non_null(gs);
+    for (size_t k = 0; k < n; k += stride) {
+        double xk = x[k], fp, fm;
+        x[k] = xk + h;
+        assert_int_equal(train_objective(c, p, x, n, &fp, gs, NULL, &err), CRFTAG_OK);
+        x[k] = xk - h;
+        assert_int_equal(train_objective(c, p, x, n, &fm, gs, NULL, &err), CRFTAG_OK);
+        x[k] = xk;
+        double fd = (fp - fm) / (2 * h);
+        assert_true(fabs(fd - g[k]) <= 1e-5 * (1 + fabs(g[k])));
+    }
+    free(gs);
+}
+
 /* d f / d x_k by central differences equals g_k, at a random point; also
  * with a weight for every (attribute, label) pair, seen or not. */
 static void check_gradient(uint32_t all_labels)
@@ -73,17 +96,7 @@ static void check_gradient(uint32_t all_labels)
     double f;
     assert_int_equal(train_objective(c, &p, x, n, &f, g, NULL, &err), CRFTAG_OK);
     assert_true(isfinite(f) && f > 0);
-    const double h = 1e-5;
-    for (size_t k = 0; k < n; k++) {
-        double xk = x[k], fp, fm;
-        x[k] = xk + h;
-        assert_int_equal(train_objective(c, &p, x, n, &fp, g2, NULL, &err), CRFTAG_OK);
-        x[k] = xk - h;
-        assert_int_equal(train_objective(c, &p, x, n, &fm, g2, NULL, &err), CRFTAG_OK);
-        x[k] = xk;
-        double fd = (fp - fm) / (2 * h);
-        assert_true(fabs(fd - g[k]) <= 1e-5 * (1 + fabs(g[k])));
-    }
+    check_central_differences(c, &p, x, n, g, 1);
     free(x);
     free(g);
     free(g2);
@@ -138,17 +151,7 @@ static void test_gradient_runs(void **state)
     assert_int_equal(train_objective(c, &p, x, n, &f2, g2, NULL, &err), CRFTAG_OK);
     assert_memory_equal(g, g2, n * sizeof *g);
     p.threads = 1;
-    const double h = 1e-5;
-    for (size_t k = 0; k < n; k += 5) {    /* every fifth: every place in the runs */
-        double xk = x[k], fp, fm;
-        x[k] = xk + h;
-        assert_int_equal(train_objective(c, &p, x, n, &fp, g2, NULL, &err), CRFTAG_OK);
-        x[k] = xk - h;
-        assert_int_equal(train_objective(c, &p, x, n, &fm, g2, NULL, &err), CRFTAG_OK);
-        x[k] = xk;
-        double fd = (fp - fm) / (2 * h);
-        assert_true(fabs(fd - g[k]) <= 1e-5 * (1 + fabs(g[k])));
-    }
+    check_central_differences(c, &p, x, n, g, 5);   /* every fifth: every place in the runs */
     free(x);
     free(g);
     free(g2);
