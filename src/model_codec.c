@@ -87,10 +87,11 @@ size_t mio_count_sums_plain(const unsigned char *p, size_t n, uint32_t limit, ui
     return count_sums_from(p, n, 0, 0, limit, out);
 }
 
-size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
-                           uint16_t *out)
+/* mio_label_ids_plain from value k on. */
+static size_t label_ids_from(const unsigned char *p, size_t n, size_t k, unsigned width,
+                             size_t nlabels, uint16_t *out)
 {
-    for (size_t k = 0; k < n; k++) {
+    for (; k < n; k++) {
         unsigned v = p[k];
         if (width > 1)
             v |= (unsigned)p[n + k] << 8;
@@ -101,17 +102,29 @@ size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, siz
     return n;
 }
 
-/* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31. */
-void mio_weights_plain(const unsigned char *p, size_t n, unsigned width, unsigned shift,
-                       float *out)
+size_t mio_label_ids_plain(const unsigned char *p, size_t n, unsigned width, size_t nlabels,
+                           uint16_t *out)
 {
-    const double scale = ldexp(1.0, -(int)shift);
-    for (size_t k = 0; k < n; k++) {
+    return label_ids_from(p, n, 0, width, nlabels, out);
+}
+
+/* mio_weights_plain from value k on, scale = 2^-shift. */
+static void weights_from(const unsigned char *p, size_t n, size_t k, unsigned width,
+                         double scale, float *out)
+{
+    for (; k < n; k++) {
         uint32_t z = 0;
         for (unsigned b = 0; b < width; b++)
             z |= (uint32_t)p[b * n + k] << (8 * b);
         out[k] = (float)((double)unzigzag32(z) * scale);
     }
+}
+
+/* k * 2^-shift: a product by a power of 2, exact for |k| < 2^31. */
+void mio_weights_plain(const unsigned char *p, size_t n, unsigned width, unsigned shift,
+                       float *out)
+{
+    weights_from(p, n, 0, width, ldexp(1.0, -(int)shift), out);
 }
 
 #ifdef __SSE2__
@@ -209,15 +222,7 @@ size_t mio_label_ids(const unsigned char *p, size_t n, unsigned width, size_t nl
         _mm_storeu_si128((__m128i *)(void *)(out + k), lo);
         _mm_storeu_si128((__m128i *)(void *)(out + k + 8), hi);
     }
-    for (; k < n; k++) {
-        unsigned v = p[k];
-        if (width > 1)
-            v |= (unsigned)p[n + k] << 8;
-        if (v >= nlabels)
-            return k;
-        out[k] = (uint16_t)v;
-    }
-    return n;
+    return label_ids_from(p, n, k, width, nlabels, out);
 }
 /* Rounding k to a float first gives the same float: scaling by a power of
  * 2 commutes with rounding while the result is normal (here at least 2^-31
@@ -259,12 +264,7 @@ void mio_weights(const unsigned char *p, size_t n, unsigned width, unsigned shif
     case 3: k = weights16(p, n, 3, fs, out); break;
     default: k = weights16(p, n, 4, fs, out); break;
     }
-    for (; k < n; k++) {
-        uint32_t zz = 0;
-        for (unsigned b = 0; b < width; b++)
-            zz |= (uint32_t)p[b * n + k] << (8 * b);
-        out[k] = (float)((double)unzigzag32(zz) * scale);
-    }
+    weights_from(p, n, k, width, scale, out);
 }
 #else
 void mio_weights(const unsigned char *p, size_t n, unsigned width, unsigned shift, float *out)
