@@ -90,7 +90,7 @@ static void check_gradient(uint32_t all_labels)
     assert_true(n > 49);   /* 7 labels: 49 transitions + state features */
     if (all_labels == 1)   /* 32 attributes: 11 words, 9 previous words, 12 word pairs */
         assert_int_equal(n, 32 * 7 + 49);
-    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
+    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g);
     for (size_t k = 0; k < n; k++)
         x[k] = rnd();
     double f;
@@ -99,7 +99,6 @@ static void check_gradient(uint32_t all_labels)
     check_central_differences(c, &p, x, n, g, 1);
     free(x);
     free(g);
-    free(g2);
     crftag_corpus_free(c);
     unlink(path);
     free(path);
