@@ -113,10 +113,14 @@ extern "C" {
 
 /* Version of the model file format written by this library.  Versions 2
  * (without word clusters, label bias and user lexicon), 3 (without user
- * lexicon), 4 (without attribute-string features and attribute names) and 5
- * (attributes stored unsorted at full width) are read too; files of any other
- * version are refused with CRFTAG_ERR_MODEL_VERSION. */
-#define CRFTAG_MODEL_FORMAT_VERSION 6
+ * lexicon), 4 (without attribute-string features and attribute names), 5
+ * (attributes stored unsorted at full width) and 6 (feature hash version 1
+ * only) are read too, and tag exactly as when they were written; files of
+ * any other version are refused with CRFTAG_ERR_MODEL_VERSION.  Version 7
+ * stores the feature hash version (crftag_model_info.hash_version): new
+ * models use hash version 2, a model loaded from an older file keeps
+ * version 1, also when saved again. */
+#define CRFTAG_MODEL_FORMAT_VERSION 7
 
 /* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -375,6 +379,10 @@ struct crftag_model_info {
     size_t num_lexicon_entries; /* the lexicon learned from the training    */
     size_t num_lexicon_types;   /* labels (crftag_train_params.lexicon;     */
                                 /* 0, 0 without): entries, entity types     */
+    /* appended after model format 6 */
+    uint32_t hash_version;      /* how attributes are hashed: 1 (models of  */
+                                /* format 6 and older, byte by byte), 2     */
+                                /* (format 7 on: strings hashed as pieces)  */
 };
 
 /* Fills *out (size = the caller's sizeof *out, see "Binary compatibility"

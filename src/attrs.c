@@ -8,7 +8,9 @@
  * same attribute whether it came from a file or from memory.  A token has
  * the attributes of its fields, in order, each with its weight
  * (feat_buf.val); a name given twice gives its id twice (the weights add
- * up, as in CRFsuite).
+ * up, as in CRFsuite).  Hash version 1 hashes the name's bytes after the
+ * kind id; version 2 (hash.h) combines the kind id and the name as one
+ * piece: id = final(hash_begin(seed) -> kind id -> [name]).
  */
 #include "attrs.h"
 
@@ -116,16 +118,77 @@ const char *attrs_append(const char *name, size_t n, double w, char **buf, size_
 
 void feat_config_attrs(struct feat_config *fc, uint64_t seed)
 {
+    feat_config_attrs_hv(fc, seed, FEAT_HASH_VERSION);
+}
+
+enum crftag_status feat_config_attrs_hv(struct feat_config *fc, uint64_t seed,
+                                        uint32_t hash_version)
+{
     memset(fc, 0, sizeof *fc);
+    if (hash_version != HASH_VERSION_1 && hash_version != HASH_VERSION_2)
+        return CRFTAG_ERR_INVALID;
     fc->kind = FEAT_ATTRS;
     fc->seed = seed;
+    fc->hash_version = hash_version;
     fc->ncols = 1;
+    return CRFTAG_OK;
 }
 
 uint64_t feat_attr_id(const struct feat_config *fc, const char *name, size_t len)
 {
-    uint64_t h = feat_kind_state(fc->seed, (uint64_t)FEAT_ATTRS << 32);
+    uint64_t h = feat_kind_state_hv(fc->hash_version, fc->seed, (uint64_t)FEAT_ATTRS << 32);
+    if (fc->hash_version == HASH_VERSION_2)
+        return hash_end(hash2_add(h, hash2_str(name, len)));
     return hash_end(feat_hstr(h, name, len));
+}
+
+/* The same as feat_attrs_cell with hash version 2: the name of each field
+ * (unescaped into out->scratch when it holds a backslash) is one piece.
+ * -1 when out of memory. */
+static int feat_attrs_cell2(uint64_t h0, const char *s, struct feat_buf *out, size_t *k)
+{
+    while (*s) {
+        const char *name = s;
+        int esc = 0;
+        double w = 1.0;
+        for (; *s && *s != '\t' && *s != ':'; s++) {
+            if (*s == '\\' && s[1]) {
+                esc = 1;
+                s++;
+            }
+        }
+        size_t len = (size_t)(s - name);
+        uint64_t x;
+        if (!esc) {
+            x = hash2_str(name, len);
+        } else {
+            if (UTIL_GROW(out->scratch, out->scratch_cap, len ? len : 1))
+                return -1;
+            size_t m = 0;
+            for (const char *q = name; q < s; q++) {
+                char c = *q;
+                if (c == '\\' && q + 1 < s) {
+                    q++;
+                    c = *q == 't' ? '\t' : *q == 'n' ? '\n' : *q;
+                }
+                out->scratch[m++] = c;
+            }
+            x = hash2_str(out->scratch, m);
+        }
+        if (*s == ':') {
+            char *end;
+            w = strtod(s + 1, &end);
+            s = end;
+            while (*s && *s != '\t')
+                s++;
+        }
+        out->ids[*k] = hash_end(hash2_add(h0, x));
+        out->val[*k] = w;
+        (*k)++;
+        if (*s == '\t')
+            s++;
+    }
+    return 0;
 }
 
 /* The attributes of one canonical cell s into out->ids / out->val from *k. */
@@ -171,10 +234,15 @@ enum crftag_status feat_attrs_sentence(const struct feat_config *fc, const char 
     if (UTIL_GROW(out->ids, out->cap, total ? total : 1) ||
         UTIL_GROW(out->val, out->val_cap, total ? total : 1))
         return CRFTAG_ERR_NOMEM;
-    uint64_t h0 = feat_kind_state(fc->seed, (uint64_t)FEAT_ATTRS << 32);
+    uint64_t h0 = feat_kind_state_hv(fc->hash_version, fc->seed, (uint64_t)FEAT_ATTRS << 32);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        feat_attrs_cell(h0, cols[i * stride], out, &k);
+        if (fc->hash_version == HASH_VERSION_2) {
+            if (feat_attrs_cell2(h0, cols[i * stride], out, &k))
+                return CRFTAG_ERR_NOMEM;
+        } else {
+            feat_attrs_cell(h0, cols[i * stride], out, &k);
+        }
         out->start[i + 1] = k;
     }
     return CRFTAG_OK;

@@ -89,6 +89,9 @@ struct feat_tok {
     unsigned char ulexpos;       /* user lexicon match: 0 none, 1..4 */
     uint16_t ulexval;            /* user lexicon value of the match */
     uint32_t cl;                 /* cluster path (npaths: not in the table) */
+    /* hash version 2: the pieces (hash2_str) of w, lw, sh, ss and of the last
+     * 3 characters of w (suf[2] bytes); unset with version 1 */
+    uint64_t hw, hlw, hsh, hss, hs3;
 };
 
 /* The per-token data of a sentence cols [n][stride] (n > 0) with the built-in

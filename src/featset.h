@@ -19,8 +19,10 @@
  *             fields, each "name" or "name:weight"; a weight scales the
  *             attribute's feature values (feat_buf.val).
  *
- * An attribute's hash is computed from (template number, the bytes it reads)
- * with hash.h, never building a string.
+ * An attribute's hash is computed from (template number, the strings it
+ * reads) with hash.h, never building a string: hash version 1 hashes the
+ * bytes one by one, version 2 hashes each string once as a piece and
+ * combines the pieces (feat_config.hash_version).
  */
 #ifndef CRFTAG_FEATSET_H
 #define CRFTAG_FEATSET_H
@@ -39,6 +41,8 @@ struct feat_config {
     enum feat_kind kind;
     uint32_t builtin_version;    /* version of the built-in set (FEAT_BUILTIN) */
     uint64_t seed;               /* hash seed */
+    uint32_t hash_version;       /* HASH_VERSION_1 (FNV-1a, model formats <= 6) or
+                                    HASH_VERSION_2 (pieces, hash.h) */
     char *template_text;         /* FEAT_TEMPLATE: the text, owned; else NULL */
     size_t ntemplates;           /* U lines (builtin: internal feature kinds) */
     struct feat_template *tpl;   /* [ntemplates] */
@@ -58,10 +62,13 @@ struct feat_config {
  * CRFTAG_OK, CRFTAG_ERR_NOMEM or CRFTAG_ERR_INVALID (not built-in). */
 enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crftag_clusters *cl);
 
+#define FEAT_HASH_VERSION 2          /* the hash version new models get (hash.h) */
+
 #define FEAT_BUILTIN_VERSION 4       /* the built-in set new models get */
 #define FEAT_BUILTIN_VERSION_MIN 2   /* the oldest one still read */
 
-/* Built-in NER features (FEAT_BUILTIN_VERSION) with the given seed. */
+/* Built-in NER features (FEAT_BUILTIN_VERSION) with the given seed and hash
+ * version FEAT_HASH_VERSION. */
 enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed);
 
 /* The same with an older version (FEAT_BUILTIN_VERSION_MIN ..
@@ -69,16 +76,27 @@ enum crftag_status feat_config_builtin(struct feat_config *fc, uint64_t seed);
 enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t seed,
                                                uint32_t version);
 
+/* The same with hash version hash_version (1 or 2; CRFTAG_ERR_INVALID
+ * otherwise). */
+enum crftag_status feat_config_builtin_hv(struct feat_config *fc, uint64_t seed,
+                                          uint32_t version, uint32_t hash_version);
+
 /* Token folding (LEX_FOLD_* bits, lexicon.h) of the lexicon of a built-in
  * configuration: versions 3 and 4 fold a final plural 's', version 2 only
  * case. */
 unsigned feat_lex_fold(const struct feat_config *fc);
 
 /* Parses a template (text[0..len)); name is used in error messages, which
- * give the template line. */
+ * give the template line.  Hash version FEAT_HASH_VERSION. */
 enum crftag_status feat_config_template(struct feat_config *fc, const char *text, size_t len,
                                         const char *name, uint64_t seed,
                                         struct crftag_error *err);
+
+/* The same with hash version hash_version (1 or 2; CRFTAG_ERR_INVALID
+ * otherwise). */
+enum crftag_status feat_config_template_hv(struct feat_config *fc, const char *text,
+                                           size_t len, const char *name, uint64_t seed,
+                                           uint32_t hash_version, struct crftag_error *err);
 
 /* Refuses (CRFTAG_ERR_PARSE naming name and the line) a template that uses
  * Wapiti's macros, %X[..] (case-insensitive %x), %t[..] / %T[..] (regex
@@ -97,7 +115,8 @@ struct feat_buf {
     size_t cap;
     size_t *start;       /* [n + 1] */
     size_t start_cap;
-    char *scratch;       /* per-sentence scratch (lower-cased words etc.) */
+    char *scratch;       /* per-sentence scratch (lower-cased words etc.; attribute
+                            strings: a name unescaped) */
     size_t scratch_cap;
     uint16_t *lexval;    /* [n] lexicon matches */
     unsigned char *lexpos;
@@ -107,6 +126,9 @@ struct feat_buf {
     size_t ulex_cap;
     double *val;         /* FEAT_ATTRS: [start[n]] the weight of each id, else unused */
     size_t val_cap;
+    uint64_t *piece;     /* templates with hash version 2: [n][ncols] the hashes of
+                            a sentence's cells */
+    size_t piece_cap;
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
@@ -131,6 +153,8 @@ void feat_buf_free(struct feat_buf *b);
  * attribute's id (name[0..len), unescaped), and the extraction of a
  * sentence (feat_extract calls it; out->val gets the weights). */
 void feat_config_attrs(struct feat_config *fc, uint64_t seed);
+enum crftag_status feat_config_attrs_hv(struct feat_config *fc, uint64_t seed,
+                                        uint32_t hash_version);
 uint64_t feat_attr_id(const struct feat_config *fc, const char *name, size_t len);
 enum crftag_status feat_attrs_sentence(const struct feat_config *fc, const char *const *cols,
                                        size_t n, size_t stride, struct feat_buf *out);

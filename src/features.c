@@ -97,6 +97,34 @@
  *   Flags of w(-1) and w(+1) (g counts the true ones): initial capital, all
  *   caps.
  *
+ * Hash version 2 (hash.h; feat_config.hash_version, models of format 7 on)
+ * ---------------------------------------------------------------------------
+ * The same attributes, each hashed as a sequence of pieces instead of bytes:
+ *
+ *   id = final( hash_begin(seed) -> kind id -> pieces ... )
+ *
+ * where -> x is hash2_add(h, x), a string piece [s] is hash2_str(s) (no
+ * separator: a piece is hashed with its length) and an integer piece (a
+ * lexicon position p or bucket r, c) is its value.  The kind ids are those
+ * of version 1.  The pieces of each attribute:
+ *
+ *   bias, flags                       none (id = final(h0))
+ *   w(0), lw(k), s(k), ss(k)          [the string]
+ *   prefixes of w(0)                  [the first 1..m characters]
+ *   suffixes of w(0)                  [the last 1..m characters], bytes in
+ *                                     their natural order
+ *   suffix of 3 chars of w(-1), w(+1) [its last 3 characters] (a shorter
+ *                                     token or a sentinel: [all of it])
+ *   bigrams a|b                       [a] [b]
+ *   lexicon                           p [T] r | p r c | [T]
+ *   [v4] neighbour lexicon matches    p [T]
+ *   clusters                          [prefix or path]  ({0x00, 'U'} unknown)
+ *   user lexicon                      p [T] | [T]
+ *
+ * Sentinels are the same 3 bytes as with version 1.  Each token's [w],
+ * [lw], [s], [ss] and 3-character suffix are hashed once per sentence
+ * (feat_tok) and reused by every window position that reads them.
+ *
  * Templates (FEAT_TEMPLATE, CRF++ syntax) are parsed and extracted in
  * template.c, whose banner specifies their attributes.
  */
@@ -130,9 +158,11 @@ static inline uint64_t feat_end(uint64_t h)
     return hash_end(hash_byte(h, FEAT_SEP));
 }
 
-static void feat_sentinel(struct feat_tok *t, const char *s)
+static void feat_sentinel(struct feat_tok *t, const char *s, uint32_t hv)
 {
     memset(t, 0, sizeof *t);
+    if (hv == HASH_VERSION_2)
+        t->hw = t->hlw = t->hsh = t->hss = t->hs3 = hash2_str(s, 3);
     t->w = t->lw = t->sh = t->ss = s;
     t->cl = FEAT_CL_OUT;
     t->len = 3;
@@ -262,8 +292,16 @@ unsigned feat_lex_fold(const struct feat_config *fc)
 enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t seed,
                                                uint32_t version)
 {
+    return feat_config_builtin_hv(fc, seed, version, FEAT_HASH_VERSION);
+}
+
+enum crftag_status feat_config_builtin_hv(struct feat_config *fc, uint64_t seed,
+                                          uint32_t version, uint32_t hash_version)
+{
     memset(fc, 0, sizeof *fc);
     if (version < FEAT_BUILTIN_VERSION_MIN || version > FEAT_BUILTIN_VERSION)
+        return CRFTAG_ERR_INVALID;
+    if (hash_version != HASH_VERSION_1 && hash_version != HASH_VERSION_2)
         return CRFTAG_ERR_INVALID;
     struct feat_template *tpl = util_calloc(BK_COUNT, sizeof *tpl);
     if (!tpl)
@@ -271,12 +309,13 @@ enum crftag_status feat_config_builtin_version(struct feat_config *fc, uint64_t 
     for (size_t k = 0; k < BK_COUNT; k++) {
         uint64_t id = ((uint64_t)FEAT_BUILTIN << 32)
                       | ((uint64_t)version << 16) | k;
-        tpl[k].h0 = feat_kind_state(seed, id);
+        tpl[k].h0 = feat_kind_state_hv(hash_version, seed, id);
         tpl[k].id0 = hash_end(tpl[k].h0);
     }
     fc->kind = FEAT_BUILTIN;
     fc->builtin_version = version;
     fc->seed = seed;
+    fc->hash_version = hash_version;
     fc->ntemplates = BK_COUNT;
     fc->tpl = tpl;
     fc->ncols = 1;
@@ -310,8 +349,8 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
             /* prefixes shorter than the path (bit strings only), the path */
             for (size_t j = 0; p < cl->npaths && !cl->flat && j < FEAT_CL_MAXP - 1; j++)
                 if (feat_cl_pre[j] < len)
-                    o[m++] = feat_end(feat_hstr(h0, path, feat_cl_pre[j]));
-            o[m++] = feat_end(feat_hstr(h0, path, len));
+                    o[m++] = hash_end(feat_hpiece(fc->hash_version, h0, path, feat_cl_pre[j]));
+            o[m++] = hash_end(feat_hpiece(fc->hash_version, h0, path, len));
             num[p] = (unsigned char)m;
         }
     }
@@ -327,7 +366,7 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
 /* Lays out the scratch of a sentence: tk[-2 .. n+1] then lower-cased words,
  * shapes and short shapes; fills it.  Returns tk (index 0 = token 0). */
 static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t stride,
-                                     struct feat_buf *out)
+                                     uint32_t hv, struct feat_buf *out)
 {
     size_t ntk = n + 2 * FEAT_WIN, head, bytes = 0, need;
     if (util_mul(ntk, sizeof(struct feat_tok), &head))
@@ -346,15 +385,23 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
 
     struct feat_tok *tk = (struct feat_tok *)(void *)out->scratch + FEAT_WIN;
     char *s = out->scratch + head;
-    feat_sentinel(&tk[-1], feat_sent[0]);
-    feat_sentinel(&tk[-2], feat_sent[1]);
-    feat_sentinel(&tk[n], feat_sent[2]);
-    feat_sentinel(&tk[n + 1], feat_sent[3]);
+    feat_sentinel(&tk[-1], feat_sent[0], hv);
+    feat_sentinel(&tk[-2], feat_sent[1], hv);
+    feat_sentinel(&tk[n], feat_sent[2], hv);
+    feat_sentinel(&tk[n + 1], feat_sent[3], hv);
     for (size_t i = 0; i < n; i++) {
         const char *w = cols[i * stride];
         size_t len = strlen(w);
-        feat_tok_fill(&tk[i], w, len, s, s + len, s + len + FEAT_SHAPE_MAX);
+        struct feat_tok *t = &tk[i];
+        feat_tok_fill(t, w, len, s, s + len, s + len + FEAT_SHAPE_MAX);
         s += len + 2 * FEAT_SHAPE_MAX;
+        if (hv == HASH_VERSION_2) {
+            t->hw = hash2_str(w, len);
+            t->hlw = t->lw == w ? t->hw : hash2_str(t->lw, len);
+            t->hsh = hash2_str(t->sh, t->shlen);
+            t->hss = hash2_str(t->ss, t->sslen);
+            t->hs3 = t->suf[2] == len ? t->hw : hash2_str(w + len - t->suf[2], t->suf[2]);
+        }
     }
     return tk;
 }
@@ -465,6 +512,97 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
     return o;
 }
 
+/* The same with hash version 2 (the pieces specified at the top). */
+static uint64_t *feat_builtin_token2(const struct feat_config *fc, const struct feat_tok *tk,
+                                     size_t i, uint64_t *o)
+{
+    const struct feat_template *kt = fc->tpl;
+    const struct lexicon *lx = fc->lex;
+    const int v4 = fc->builtin_version >= 4;
+    const struct feat_tok *t0 = &tk[i];
+    const struct feat_tok *tm2 = &tk[(ptrdiff_t)i - 2], *tp = &tk[(ptrdiff_t)i - 1];
+    const struct feat_tok *tn = &tk[i + 1], *tn2 = &tk[i + 2];
+    uint64_t h;
+
+    /* in the order of feat_builtin_token */
+    *o++ = kt[BK_BIAS].id0;
+    *o++ = hash_end(hash2_add(kt[BK_SS + 0].h0, tm2->hss));
+    if (v4)
+        *o++ = hash_end(hash2_add(kt[BK_LW + 0].h0, tm2->hlw));
+    *o++ = hash_end(hash2_add(kt[BK_LW + 1].h0, tp->hlw));
+    *o++ = hash_end(hash2_add(kt[BK_SH + 1].h0, tp->hsh));
+    *o++ = hash_end(hash2_add(kt[BK_SS + 1].h0, tp->hss));
+    *o++ = hash_end(hash2_add(kt[BK_W + 2].h0, t0->hw));
+    *o++ = hash_end(hash2_add(kt[BK_LW + 2].h0, t0->hlw));
+    *o++ = hash_end(hash2_add(kt[BK_SH + 2].h0, t0->hsh));
+    *o++ = hash_end(hash2_add(kt[BK_SS + 2].h0, t0->hss));
+    *o++ = hash_end(hash2_add(kt[BK_LW + 3].h0, tn->hlw));
+    *o++ = hash_end(hash2_add(kt[BK_SH + 3].h0, tn->hsh));
+    *o++ = hash_end(hash2_add(kt[BK_SS + 3].h0, tn->hss));
+    *o++ = hash_end(hash2_add(kt[BK_SS + 4].h0, tn2->hss));
+    if (v4)
+        *o++ = hash_end(hash2_add(kt[BK_LW + 4].h0, tn2->hlw));
+
+    /* prefixes and suffixes of w(0), each a piece */
+    for (int k = 0; k < t0->npre; k++) {
+        uint64_t x = t0->pre[k] == t0->len ? t0->hw : hash2_str(t0->w, t0->pre[k]);
+        *o++ = hash_end(hash2_add(kt[BK_PRE].h0, x));
+    }
+    for (int k = 0; k < t0->npre; k++) {
+        uint64_t x = t0->suf[k] == t0->len ? t0->hw
+                     : k == 2 ? t0->hs3 : hash2_str(t0->w + t0->len - t0->suf[k], t0->suf[k]);
+        *o++ = hash_end(hash2_add(kt[BK_SUF].h0, x));
+    }
+    *o++ = hash_end(hash2_add(kt[BK_SUF3_PREV].h0, tp->hs3));
+    *o++ = hash_end(hash2_add(kt[BK_SUF3_NEXT].h0, tn->hs3));
+
+    uint32_t f = t0->flags;
+    for (int b = 0; f; b++, f >>= 1) {
+        if (f & 1u)
+            *o++ = kt[BK_FLAG + b].id0;
+    }
+    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
+        *o++ = kt[BK_INITCAP_FIRST].id0;
+    if (tp->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_PREV_INITCAP].id0;
+    if (tp->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_PREV_ALLCAPS].id0;
+    if (tn->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_NEXT_INITCAP].id0;
+    if (tn->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_NEXT_ALLCAPS].id0;
+
+    /* bigrams a|b: [a] [b] */
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_M1_0].h0, tp->hlw), t0->hlw));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_0_P1].h0, t0->hlw), tn->hlw));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_M2_M1].h0, tm2->hlw), tp->hlw));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_P1_P2].h0, tn->hlw), tn2->hlw));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_SS_M1_0].h0, tp->hss), t0->hss));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_SS_0_P1].h0, t0->hss), tn->hss));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_M1_SS_0].h0, tp->hlw), t0->hss));
+    *o++ = hash_end(hash2_add(hash2_add(kt[BK_SS_0_LW_P1].h0, t0->hss), tn->hlw));
+
+    if (t0->lexpos) {
+        unsigned v = t0->lexval;
+        const char *type = lx->types[lex_type(v)];
+        uint64_t ht = hash2_str(type, strlen(type));
+        h = hash2_add(hash2_add(kt[BK_LEX_PTR].h0, t0->lexpos), ht);
+        *o++ = hash_end(hash2_add(h, lex_rb(v)));
+        h = hash2_add(hash2_add(kt[BK_LEX_PRC].h0, t0->lexpos), lex_rb(v));
+        *o++ = hash_end(hash2_add(h, lex_cb(v)));
+        *o++ = hash_end(hash2_add(kt[BK_LEX_T].h0, ht));
+    }
+    for (int d = -1; v4 && lx && d <= 1; d += 2) {
+        const struct feat_tok *t = d < 0 ? tp : tn;
+        if (!t->lexpos)
+            continue;
+        const char *type = lx->types[lex_type(t->lexval)];
+        h = hash2_add(kt[d < 0 ? BK_LEX_M1 : BK_LEX_P1].h0, t->lexpos);
+        *o++ = hash_end(hash2_add(h, hash2_str(type, strlen(type))));
+    }
+    return o;
+}
+
 /* Cluster attributes of token i (after the others); returns the end of o. */
 static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
                                     size_t i, uint64_t *o)
@@ -481,13 +619,20 @@ static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct f
 }
 
 /* User lexicon attributes of token t0 (after the others); returns the end of o. */
-static uint64_t *feat_ulex_token(const struct feat_template *kt, const struct lexicon *ulx,
-                                 const struct feat_tok *t0, uint64_t *o)
+static uint64_t *feat_ulex_token(const struct feat_template *kt, uint32_t hv,
+                                 const struct lexicon *ulx, const struct feat_tok *t0,
+                                 uint64_t *o)
 {
     if (!t0->ulexpos)
         return o;
     const char *type = ulx->types[lex_type(t0->ulexval)];
     size_t tlen = strlen(type);
+    if (hv == HASH_VERSION_2) {
+        uint64_t ht = hash2_str(type, tlen);
+        *o++ = hash_end(hash2_add(hash2_add(kt[BK_ULEX_PT].h0, t0->ulexpos), ht));
+        *o++ = hash_end(hash2_add(kt[BK_ULEX_T].h0, ht));
+        return o;
+    }
     uint64_t h = hash_byte(kt[BK_ULEX_PT].h0, t0->ulexpos);
     *o++ = feat_end(feat_hstr(h, type, tlen));
     *o++ = feat_end(feat_hstr(kt[BK_ULEX_T].h0, type, tlen));
@@ -537,7 +682,7 @@ static int feat_lex_match(const struct lexicon *lx, size_t view, const char *con
 struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *cols, size_t n,
                              size_t stride, size_t view, struct feat_buf *out)
 {
-    struct feat_tok *tk = feat_prepare(cols, n, stride, out);
+    struct feat_tok *tk = feat_prepare(cols, n, stride, fc->hash_version, out);
     if (!tk)
         return NULL;
     if (fc->lex) {
@@ -598,15 +743,16 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
         if (!tk)
             return CRFTAG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-            o = feat_builtin_token(fc, tk, i, o);
+            o = fc->hash_version == HASH_VERSION_2 ? feat_builtin_token2(fc, tk, i, o)
+                                                   : feat_builtin_token(fc, tk, i, o);
             if (fc->cl)
                 o = feat_cluster_token(fc, tk, i, o);
             if (fc->ulex)
-                o = feat_ulex_token(fc->tpl, fc->ulex, &tk[i], o);
+                o = feat_ulex_token(fc->tpl, fc->hash_version, fc->ulex, &tk[i], o);
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {
-        feat_template_sentence(fc, cols, n, stride, out);
+        return feat_template_sentence(fc, cols, n, stride, out);
     }
     return CRFTAG_OK;
 }
@@ -623,5 +769,6 @@ void feat_buf_free(struct feat_buf *b)
     free(b->ulexval);
     free(b->ulexpos);
     free(b->val);
+    free(b->piece);
     memset(b, 0, sizeof *b);
 }

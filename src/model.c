@@ -527,6 +527,7 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
     out->builtin_version = m->feat.kind == FEAT_TEMPLATE ? 0 : m->feat.builtin_version;
     out->template_text = m->feat.template_text ? m->feat.template_text : "";
     out->hash_seed = m->feat.seed;
+    out->hash_version = m->feat.hash_version;
     out->num_attributes = m->nattr;
     out->num_features = m->npairs;
     size_t L = m->labels.n;

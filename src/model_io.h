@@ -16,10 +16,11 @@
 enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
                                       size_t *out_len, struct crftag_error *err);
 
-/* The same in format version 5 or CRFTAG_MODEL_FORMAT_VERSION (any other:
+/* The same in format version 5, 6 or CRFTAG_MODEL_FORMAT_VERSION (any other:
  * CRFTAG_ERR_INVALID); version 5 stores the attributes in the model's order,
  * hashes, counts, labels and weights at full width (for tests of the older
- * reader). */
+ * reader).  Versions 5 and 6 store no hash version: a model of feature hash
+ * version 2 is refused (CRFTAG_ERR_INVALID). */
 enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint32_t version,
                                               unsigned char **out, size_t *out_len,
                                               struct crftag_error *err);

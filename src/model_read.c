@@ -31,6 +31,7 @@
 
 #include "clusters.h"
 #include "error.h"
+#include "hash.h"
 #include "lexicon.h"
 #include "model.h"
 #include "model_codec.h"
@@ -429,12 +430,19 @@ static enum crftag_status mio_parse_user_lexicon(struct mio_parse *ps, struct cr
 
 static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag_model *m)
 {
-    if (!rd_has(&ps->r, 20))
+    int has_hv = ps->version >= MIO_HASH_VERSION;
+    if (!rd_has(&ps->r, has_hv ? 24 : 20))
         return mio_short(ps, "the feature configuration");
     uint32_t kind = r_u32(&ps->r);
     uint32_t bversion = r_u32(&ps->r);
     uint64_t seed = r_u64(&ps->r);
+    /* format 7 stores the hash version; older files use version 1 */
+    uint32_t hv = has_hv ? r_u32(&ps->r) : HASH_VERSION_1;
     uint32_t ncols = r_u32(&ps->r);
+    if (hv != HASH_VERSION_1 && hv != HASH_VERSION_2)
+        return mio_fail(ps, CRFTAG_ERR_MODEL_VERSION,
+                        "model uses feature hash version %lu, this crftag reads versions 1 "
+                        "and 2", (unsigned long)hv);
     const char *text;
     uint32_t tlen;
     enum crftag_status st = mio_str(ps, MIO_MAX_TEMPLATE, "the template", &text, &tlen);
@@ -449,14 +457,14 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
                             "model uses built-in feature set version %lu, this crftag reads "
                             "versions %d to %d", (unsigned long)bversion,
                             FEAT_BUILTIN_VERSION_MIN, FEAT_BUILTIN_VERSION);
-        st = feat_config_builtin_version(&m->feat, seed, bversion);
+        st = feat_config_builtin_hv(&m->feat, seed, bversion, hv);
         if (st != CRFTAG_OK)
             return mio_fail(ps, st, "cannot set up the built-in features: %s",
                             crftag_strerror(st));
     } else if (kind == FEAT_TEMPLATE) {
         struct crftag_error terr;
         err_clear(&terr);
-        st = feat_config_template(&m->feat, text, tlen, ps->name, seed, &terr);
+        st = feat_config_template_hv(&m->feat, text, tlen, ps->name, seed, hv, &terr);
         if (st == CRFTAG_ERR_NOMEM)
             return mio_fail(ps, st, "out of memory (template)");
         if (st != CRFTAG_OK)
@@ -467,7 +475,7 @@ static enum crftag_status mio_parse_features(struct mio_parse *ps, struct crftag
         if (tlen != 0 || bversion != 0)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT,
                             "corrupt model: attribute features with a template or version");
-        feat_config_attrs(&m->feat, seed);
+        feat_config_attrs_hv(&m->feat, seed, hv);
     } else {
         return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: unknown feature kind %lu",
                         (unsigned long)kind);

@@ -6,9 +6,10 @@
  * The model is checked first (mio_check_model: everything model_read.c
  * would refuse is refused here, with CRFTAG_ERR_INVALID) and its payload
  * size computed, then written field by field into one buffer, compressed
- * and given its header.  The file format, version 6, is specified in
- * docs/MODEL_FORMAT.md; the writer writes the newest version (version 5 on
- * request, for tests of the reader).  Version 6 stores the attributes in
+ * and given its header.  The file format, version 7, is specified in
+ * docs/MODEL_FORMAT.md; the writer writes the newest version (versions 5
+ * and 6, which store no hash version, on request for a model of hash
+ * version 1, for tests of the reader).  Version 6 stores the attributes in
  * increasing hash order (mio_plan_attrs), the hashes as differences, and
  * everything per attribute or pair in byte planes, with weights as exact
  * fixed-point integers when they are all multiples of one power of 2.
@@ -25,6 +26,7 @@
 
 #include "clusters.h"
 #include "error.h"
+#include "hash.h"
 #include "io.h"
 #include "lexicon.h"
 #include "model.h"
@@ -231,7 +233,14 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, struct m
                        (unsigned long)MIO_MAX_TEMPLATE);
     if (m->feat.ncols > UINT32_MAX)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "too many feature columns");
-    s += 24 + tlen;
+    if (m->feat.hash_version != HASH_VERSION_1 && m->feat.hash_version != HASH_VERSION_2)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "unknown feature hash version %lu",
+                       (unsigned long)m->feat.hash_version);
+    if (plan->version < MIO_HASH_VERSION && m->feat.hash_version != HASH_VERSION_1)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "model format version %lu has no feature hash version %lu",
+                       (unsigned long)plan->version, (unsigned long)m->feat.hash_version);
+    s += 24 + tlen + (plan->version >= MIO_HASH_VERSION ? 4 : 0);
     enum crftag_status st =
         mio_check_lexicon(m->feat.kind == FEAT_BUILTIN ? m->feat.lex : NULL, 0, &s, err);
     if (st != CRFTAG_OK)
@@ -378,6 +387,8 @@ static void mio_write_payload(const struct crftag_model *m, const struct mio_pla
     w_u32(w, (uint32_t)m->feat.kind);
     w_u32(w, m->feat.builtin_version);
     w_u64(w, m->feat.seed);
+    if (plan->version >= MIO_HASH_VERSION)
+        w_u32(w, m->feat.hash_version);
     w_u32(w, (uint32_t)m->feat.ncols);
     w_str(w, m->feat.kind == FEAT_TEMPLATE ? m->feat.template_text : NULL);
     /* lexicon */
@@ -449,7 +460,7 @@ enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint
 {
     *out = NULL;
     *out_len = 0;
-    if (version != 5 && version != CRFTAG_MODEL_FORMAT_VERSION)
+    if (version != 5 && version != 6 && version != CRFTAG_MODEL_FORMAT_VERSION)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "cannot write model format version %lu",
                        (unsigned long)version);
     uint64_t psize64 = 0;

@@ -6,7 +6,9 @@
  *
  * Attributes are hashed as described at the top of features.c: the state
  * after the kind id and a line's leading literal text is kept in
- * fc->tpl[k].h0, and no feature string is ever built.
+ * fc->tpl[k].h0, and no feature string is ever built.  With hash version 2
+ * (hash.h) every cell of a sentence that a macro reads is hashed once as a
+ * piece, and so is every literal (once per configuration).
  *
  * Templates (FEAT_TEMPLATE), CRF++ syntax
  * ---------------------------------------
@@ -17,7 +19,16 @@
  * string (reordering the lines of a template changes nothing), and two lines
  * with the same identifier may give the same attribute, as in CRF++.
  * Out-of-range rows read "_B-k" / "_B+k" (k = 1, 2, ... away from the
- * sentence), exactly as CRF++.  A token has at most ntemplates attributes:
+ * sentence), exactly as CRF++.
+ *
+ * Hash version 2 hashes the same strings as pieces (hash.h):
+ *
+ *   id = final( h0 -> [cell_1] -> [lit_1] -> ... -> [cell_m] -> [lit_m] )
+ *   h0 = hash_begin(seed) -> (kind id 2 << 32) -> [leading literal]
+ *
+ * where -> x is hash2_add(h, x), [s] is hash2_str(s) (a piece), cell_j is
+ * the value (or the sentinel) macro j reads and lit_j the literal text after
+ * it (possibly empty: it is still a piece).  A token has at most ntemplates attributes:
  * one per U line, minus duplicates dropped when two lines share their
  * leading literal text (e.g. the same identifier).
  */
@@ -41,6 +52,7 @@ struct feat_parse {
     const char *name;
     struct crftag_error *err;
     uint64_t kstate;             /* state after the template kind id */
+    uint32_t hv;                 /* hash version */
     struct feat_template *tv;
     size_t ntv, tv_cap;
     struct feat_macro *mv;
@@ -140,7 +152,8 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
     t->m0 = ps->nmv;
 
     size_t j = feat_find_macro(s, n, 0);
-    t->h0 = feat_hstr(ps->kstate, s, j);
+    t->h0 = ps->hv == HASH_VERSION_2 ? hash2_add(ps->kstate, hash2_str(s, j))
+                                     : feat_hstr(ps->kstate, s, j);
     t->lead = s;
     t->lead_len = j;
     while (j < n) {
@@ -157,6 +170,7 @@ static enum crftag_status feat_parse_uline(struct feat_parse *ps, long line, con
         m->col = (uint32_t)col;
         m->lit = s + lit;
         m->lit_len = j - lit;
+        m->lit_h = hash2_str(m->lit, m->lit_len);
         t->nmacro++;
         if (row < 0 && -row > (long)t->back)
             t->back = (uint16_t)-row;
@@ -229,12 +243,23 @@ enum crftag_status feat_config_template(struct feat_config *fc, const char *text
                                         const char *name, uint64_t seed,
                                         struct crftag_error *err)
 {
+    return feat_config_template_hv(fc, text, len, name, seed, FEAT_HASH_VERSION, err);
+}
+
+enum crftag_status feat_config_template_hv(struct feat_config *fc, const char *text,
+                                           size_t len, const char *name, uint64_t seed,
+                                           uint32_t hash_version, struct crftag_error *err)
+{
     memset(fc, 0, sizeof *fc);
     struct feat_parse ps;
     memset(&ps, 0, sizeof ps);
     ps.name = name ? name : "template";
     ps.err = err;
-    ps.kstate = feat_kind_state(seed, (uint64_t)FEAT_TEMPLATE << 32);
+    if (hash_version != HASH_VERSION_1 && hash_version != HASH_VERSION_2)
+        return err_set(err, CRFTAG_ERR_INVALID, ps.name, 0, "unknown hash version %lu",
+                       (unsigned long)hash_version);
+    ps.hv = hash_version;
+    ps.kstate = feat_kind_state_hv(hash_version, seed, (uint64_t)FEAT_TEMPLATE << 32);
 
     enum crftag_status st = CRFTAG_OK;
     char *copy = util_strndup(text ? text : "", text ? len : 0);
@@ -275,6 +300,7 @@ enum crftag_status feat_config_template(struct feat_config *fc, const char *text
     }
     fc->kind = FEAT_TEMPLATE;
     fc->seed = seed;
+    fc->hash_version = hash_version;
     fc->template_text = copy;
     fc->ntemplates = ps.ntv;
     fc->tpl = tpl;
@@ -316,6 +342,39 @@ static int feat_seen(const uint64_t *first, const uint64_t *end, uint64_t id)
 /* The attribute of template t (with macros) at token i of n, its macros
  * reading inside the sentence or not (the bytes feat_template_token hashes
  * with the names). */
+/* The piece a macro reading row r = i + mc->row of n reads (hash version 2):
+ * the cell's hash, from cellh ([n][ncols] hashes of the cells, or NULL:
+ * hashed here), or a sentinel's. */
+static inline uint64_t feat_macro_piece(const struct feat_macro *mc, const char *const *cols,
+                                        size_t n, size_t stride, size_t i,
+                                        const uint64_t *cellh, size_t ncols)
+{
+    char buf[32];
+    if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i)
+        return hash2_str(buf, feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i));
+    if (mc->row >= 0 && i + (size_t)mc->row >= n)
+        return hash2_str(buf, feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1));
+    size_t pos = (size_t)((ptrdiff_t)i + mc->row);
+    if (cellh)
+        return cellh[pos * ncols + mc->col];
+    const char *s = cols[pos * stride + mc->col];
+    return hash2_str(s, strlen(s));
+}
+
+/* The attribute of template t (hash version 2) at token i of n. */
+static inline uint64_t feat_template_id2(const struct feat_template *t, const char *const *cols,
+                                         size_t n, size_t stride, size_t i,
+                                         const uint64_t *cellh, size_t ncols)
+{
+    uint64_t h = t->h0;
+    for (size_t m = 0; m < t->nmacro; m++) {
+        const struct feat_macro *mc = &t->macro[m];
+        h = hash2_add(hash2_add(h, feat_macro_piece(mc, cols, n, stride, i, cellh, ncols)),
+                      mc->lit_h);
+    }
+    return hash_end(h);
+}
+
 __attribute__((always_inline)) static inline uint64_t
 feat_template_id(const struct feat_template *t, const char *const *cols, size_t n, size_t stride,
                  size_t i)
@@ -358,6 +417,30 @@ static uint64_t *feat_template_token(const struct feat_config *fc, const char *c
             feat_names_put(nm, t->lead, t->lead_len);
         if (t->nmacro == 0) {
             id = t->id0;
+        } else if (fc->hash_version == HASH_VERSION_2) {
+            /* the pieces of feat_template_id2, each string also appended to the name */
+            uint64_t h = t->h0;
+            for (size_t m = 0; m < t->nmacro; m++) {
+                const struct feat_macro *mc = &t->macro[m];
+                const char *s;
+                size_t bl;
+                if (mc->row < 0 && (size_t)-(ptrdiff_t)mc->row > i) {
+                    bl = feat_crfpp_sentinel(buf, '-', (size_t)-(ptrdiff_t)mc->row - i);
+                    s = buf;
+                } else if (mc->row >= 0 && i + (size_t)mc->row >= n) {
+                    bl = feat_crfpp_sentinel(buf, '+', i + (size_t)mc->row - n + 1);
+                    s = buf;
+                } else {
+                    s = cols[(size_t)((ptrdiff_t)i + mc->row) * stride + mc->col];
+                    bl = strlen(s);
+                }
+                if (nm) {
+                    feat_names_put(nm, s, bl);
+                    feat_names_put(nm, mc->lit, mc->lit_len);
+                }
+                h = hash2_add(hash2_add(h, hash2_str(s, bl)), mc->lit_h);
+            }
+            id = hash_end(h);
         } else if (!nm) {
             id = feat_template_id(t, cols, n, stride, i);
         } else {
@@ -447,9 +530,61 @@ static uint64_t *feat_template_fast(const struct feat_config *fc, const char *co
 
 _Static_assert(FEAT_SEP == 0, "feat_template_fast hashes the NUL as the separator");
 
-void feat_template_sentence(const struct feat_config *fc, const char *const *cols, size_t n,
-                            size_t stride, struct feat_buf *out)
+/* Attributes of the n tokens of a sentence with hash version 2: the cells
+ * the macros read are hashed once each into out->piece, then every
+ * attribute combines hashes.  -1 when out of memory. */
+static int feat_template_sentence2(const struct feat_config *fc, const char *const *cols,
+                                   size_t n, size_t stride, struct feat_buf *out)
 {
+    size_t nc = fc->ncols, need;
+    if (util_mul(n, nc, &need) || UTIL_GROW(out->piece, out->piece_cap, need ? need : 1))
+        return -1;
+    uint64_t *cellh = out->piece;
+    /* the columns read (a column no macro reads is never hashed) */
+    unsigned char used[FEAT_COL_MAX + 1];
+    memset(used, 0, nc);
+    for (size_t k = 0; k < fc->ntemplates; k++)
+        for (size_t m = 0; m < fc->tpl[k].nmacro; m++)
+            used[fc->tpl[k].macro[m].col] = 1;
+    for (size_t c = 0; c < nc; c++) {
+        if (!used[c])
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            const char *s = cols[i * stride + c];
+            cellh[i * nc + c] = hash2_str(s, strlen(s));
+        }
+    }
+    uint64_t *o = out->ids;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *first = o;
+        const uint64_t *here = cellh + i * nc;
+        for (const struct feat_template *t = fc->tpl, *te = t + fc->ntemplates; t < te; t++) {
+            uint64_t id;
+            if (t->nmacro == 0) {
+                id = t->id0;
+            } else if (i < t->back || i + t->ahead >= n) {
+                id = feat_template_id2(t, cols, n, stride, i, cellh, nc);
+            } else {
+                uint64_t h = t->h0;
+                for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me; mc++)
+                    h = hash2_add(hash2_add(h, here[(ptrdiff_t)mc->row * (ptrdiff_t)nc
+                                                    + (ptrdiff_t)mc->col]), mc->lit_h);
+                id = hash_end(h);
+            }
+            if (t->dedup && feat_seen(first, o, id))
+                continue;
+            *o++ = id;
+        }
+        out->start[i + 1] = (size_t)(o - out->ids);
+    }
+    return 0;
+}
+
+enum crftag_status feat_template_sentence(const struct feat_config *fc, const char *const *cols,
+                                          size_t n, size_t stride, struct feat_buf *out)
+{
+    if (fc->hash_version == HASH_VERSION_2)
+        return feat_template_sentence2(fc, cols, n, stride, out) ? CRFTAG_ERR_NOMEM : CRFTAG_OK;
     uint64_t *o = out->ids;
     /* the cells of all macros in template order, and the farthest rows read */
     ptrdiff_t cell[FEAT_FAST_MACROS];
@@ -476,6 +611,7 @@ void feat_template_sentence(const struct feat_config *fc, const char *const *col
             o = feat_template_token(fc, cols, n, stride, i, o, NULL);
         out->start[i + 1] = (size_t)(o - out->ids);
     }
+    return CRFTAG_OK;
 }
 
 void feat_template_sentence_names(const struct feat_config *fc, const char *const *cols,

@@ -61,6 +61,8 @@ static enum crftag_status init_check(const struct crftag_model *init,
         why = "was trained with another template";
     else if (a->seed != b->seed)
         why = "has another hash seed";
+    else if (a->hash_version != b->hash_version)
+        why = "hashes its attributes with another hash version (an older model format)";
     else if (!init_same_clusters(a->cl, b->cl))
         why = !a->cl   ? "has no word clusters, this training has (--no-clusters)"
               : !b->cl ? "has word clusters, this training has none"

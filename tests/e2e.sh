@@ -53,7 +53,8 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  6" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  7" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "^hash version:    2 " "$T/out" && ok "a new model hashes with version 2" || fail "a new model hashes with version 2"
 
 # --- the default training: shipped word clusters, held-out lexicon, auto bias ---
 grep -q "^word clusters: " "$T/out" && ok "default training uses the shipped word clusters" \
@@ -140,6 +141,21 @@ grep -q "^format version:  5$" "$T/out" && ok "info shows format version 5" \
 check "dump the version-5 model" "$CRFTAG" dump tests/data/model_template_v5.crftag
 grep -q "U00:" "$T/out" && ok "the version-5 model keeps its names" \
     || fail "the version-5 model keeps its names"
+# --- models of format version 6 (feature hash version 1, trained by the release
+# that wrote version 6: built-in features with the shipped clusters on
+# corpus_wikiser_30.txt, and the CoNLL-2000 template on corpus_conll_30.txt.gz,
+# both with --bias 0) tag byte for byte as they did then ---
+check "tag with a version-6 built-in model" "$CRFTAG" tag -m tests/data/model_builtin_v6.crftag -T \
+    tests/data/features_wikiser_sample.txt
+cmp -s "$T/out" tests/data/model_builtin_v6.expected && ok "the version-6 built-in model tags as before" \
+    || fail "the version-6 built-in model tags as before"
+check "tag with a version-6 template model" "$CRFTAG" tag -m tests/data/model_template_v6.crftag -T \
+    tests/data/corpus_conll_30.txt.gz
+cmp -s "$T/out" tests/data/model_template_v6.expected && ok "the version-6 template model tags as before" \
+    || fail "the version-6 template model tags as before"
+check "info on the version-6 model" "$CRFTAG" info tests/data/model_template_v6.crftag
+grep -q "^format version:  6$" "$T/out" && grep -q "^hash version:    1 " "$T/out" \
+    && ok "info shows format 6, hash version 1" || fail "info shows format 6, hash version 1"
 check "info on the shipped model" "$CRFTAG" info models/wikiser.crftag
 grep -q "^format version:  6$" "$T/out" && grep -q "^features: *builtin (NER feature set version 4," "$T/out" \
     && ok "the shipped model is of format 6 and built-in set version 4 (make models)" \
@@ -342,7 +358,7 @@ check "train --lexicon (two files, one gzip)" "$CRFTAG" train --quiet --max-iter
 check "info of a user-lexicon model" "$CRFTAG" info "$T/ml.crftag"
 grep -q "^user lexicon:    8 entries, 4 types: Operating_System 4, Language 2, ENTRY 1, Library 1$" "$T/out" &&
     ok "info shows the user lexicon's entries and types" || fail "info shows the user lexicon's entries and types"
-grep -q "^format version:  6$" "$T/out" && ok "a user-lexicon model is format 6" || fail "a user-lexicon model is format 6"
+grep -q "^format version:  7$" "$T/out" && ok "a user-lexicon model is format 7" || fail "a user-lexicon model is format 7"
 mv "$T/lex1.txt" "$T/lex1.moved"
 check "a user-lexicon model tags without the lexicon files" "$CRFTAG" tag -m "$T/ml.crftag" "$T/raw.txt"
 [ "$(grep -c '	' "$T/out")" -eq 11 ] && ok "user-lexicon model tags 11 tokens" || fail "user-lexicon model tags 11 tokens"

@@ -61,6 +61,19 @@ static uint64_t hash_value(uint64_t h, const char *v, size_t n, int reverse)
     return h;
 }
 
+/* State h followed by the value v[0..n) as an attribute's string with the
+ * hash version of fc: version 1 its bytes (reversed when reverse) and 0x00,
+ * version 2 one piece (never reversed). */
+static uint64_t value_piece(const struct feat_config *fc, uint64_t h, const char *v, size_t n,
+                            int reverse)
+{
+    if (fc->hash_version == 1)
+        return hash_byte(hash_value(h, v, n, reverse), FEAT_SEP);
+    char buf[4];
+    v = raw_of(v, &n, buf);
+    return hash2_add(h, hash2_str(v, n));
+}
+
 /* The attribute named `name` rebuilt from its kind and bytes, or 0 when the
  * kind is not one checked here. */
 static uint64_t rehash(const struct feat_config *fc, const char *name)
@@ -103,10 +116,8 @@ static uint64_t rehash(const struct feat_config *fc, const char *name)
         };
         for (int k = 0; k < 8; k++) {
             if (strlen(bn[k]) == (size_t)(eq - name) && strncmp(name, bn[k], strlen(bn[k])) == 0) {
-                uint64_t h = hash_value(fc->tpl[BK_LW_M1_0 + k].h0, v, (size_t)(vb - v), 0);
-                h = hash_byte(h, FEAT_SEP);
-                h = hash_value(h, vb + 1, strlen(vb + 1), 0);
-                return hash_end(hash_byte(h, FEAT_SEP));
+                uint64_t h = value_piece(fc, fc->tpl[BK_LW_M1_0 + k].h0, v, (size_t)(vb - v), 0);
+                return hash_end(value_piece(fc, h, vb + 1, strlen(vb + 1), 0));
             }
         }
         return 0;
@@ -127,8 +138,7 @@ static uint64_t rehash(const struct feat_config *fc, const char *name)
         kind = BK_LEX_T;
     if (kind < 0)
         return 0;
-    uint64_t h = hash_value(fc->tpl[kind].h0, v, strlen(v), rev);
-    return hash_end(hash_byte(h, FEAT_SEP));
+    return hash_end(value_piece(fc, fc->tpl[kind].h0, v, strlen(v), rev));
 }
 
 /* Names and attributes of every sentence of c agree. */
@@ -171,12 +181,11 @@ static void check_corpus(const struct feat_config *fc, const struct crftag_corpu
     *out_total = total;
 }
 
-static void test_builtin_names(void **state)
+static void check_builtin_names(uint32_t hv)
 {
-    (void)state;
     struct crftag_corpus *c = load_corpus("tests/data/corpus_wikiser_30.txt");
     struct feat_config fc;
-    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&fc, SEED, FEAT_BUILTIN_VERSION, hv), CRFTAG_OK);
     assert_int_equal(lex_build(c, 0, feat_lex_fold(&fc), SEED, &fc.lex, NULL), CRFTAG_OK);
     struct crftag_clusters *cl;
     assert_int_equal(cl_read("models/clusters-en.txt.gz", &cl, NULL), CRFTAG_OK);
@@ -210,13 +219,20 @@ static void test_builtin_names(void **state)
     crftag_corpus_free(c);
 }
 
-static void test_template_names(void **state)
+/* Both hash versions: the built-in names re-hash to their attributes. */
+static void test_builtin_names(void **state)
 {
     (void)state;
+    check_builtin_names(1);
+    check_builtin_names(2);
+}
+
+static void check_template_names(uint32_t hv)
+{
     size_t len;
     char *text = read_file("tests/data/features_conll2000.tpl", &len);
     struct feat_config fc;
-    assert_int_equal(feat_config_template(&fc, text, len, "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(feat_config_template_hv(&fc, text, len, "t", SEED, hv, NULL), CRFTAG_OK);
     struct crftag_corpus *c = load_corpus("tests/data/corpus_conll_30.txt.gz");
     size_t checked, total;
     check_corpus(&fc, c, &checked, &total);
@@ -235,18 +251,25 @@ static void test_template_names(void **state)
     free(text);
 }
 
+static void test_template_names(void **state)
+{
+    (void)state;
+    check_template_names(1);
+    check_template_names(2);
+}
+
 /* Short sentences against a template reading 3 rows either way, with
  * literal text between and after the macros: every token of 1 to 7 tokens,
  * inside the sentence or reading sentinels, gets the same ids from
  * feat_extract as from the naming pass, and the names are as CRF++ writes
  * them. */
-static void test_template_rows_at_ends(void **state)
+static void check_template_rows_at_ends(uint32_t hv)
 {
-    (void)state;
     const char *tpl = "U00:%x[-3,0]\nU01:%x[3,1]\nU02:%x[-1,0]/%x[0,0]/%x[1,0]\n"
                       "U03:<%x[-2,1]|%x[2,0]>\nU04:%x[0,1]-%x[0,0] end\nU05:fixed\nB\n";
     struct feat_config fc;
-    assert_int_equal(feat_config_template(&fc, tpl, strlen(tpl), "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(feat_config_template_hv(&fc, tpl, strlen(tpl), "t", SEED, hv, NULL),
+                     CRFTAG_OK);
     const char *cols[] = { "a", "DT", "bb", "NN", "ccc", "VBZ", "d", "IN", "eeeee", "JJ",
                            "f", "NNS", "gg", "." };
     struct feat_buf fb;
@@ -273,12 +296,18 @@ static void test_template_rows_at_ends(void **state)
     feat_config_free(&fc);
 }
 
+static void test_template_rows_at_ends(void **state)
+{
+    (void)state;
+    check_template_rows_at_ends(1);
+    check_template_rows_at_ends(2);
+}
+
 /* Templates with more macros than feat_template_sentence keeps cell offsets
  * for (70 in all), and input with a wider stride than the columns read: the
  * same ids as the naming pass, which reads every cell through its row. */
-static void test_template_many_macros(void **state)
+static void check_template_many_macros(uint32_t hv)
 {
-    (void)state;
     char tpl[2048];
     size_t len = 0;
     for (int line = 0; line < 2; line++) {
@@ -289,7 +318,7 @@ static void test_template_many_macros(void **state)
     }
     len += (size_t)snprintf(tpl + len, sizeof tpl - len, "U02:%%x[0,1]\nU03:%%x[-1,0]|%%x[1,1]\n");
     struct feat_config fc;
-    assert_int_equal(feat_config_template(&fc, tpl, len, "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(feat_config_template_hv(&fc, tpl, len, "t", SEED, hv, NULL), CRFTAG_OK);
     const char *cols[] = { "a", "DT", "x", "bb", "NN", "x", "ccc", "VBZ", "x", "d", "IN", "x",
                            "eeeee", "JJ", "x", "f", "NNS", "x" };
     for (int many = 0; many < 2; many++) {
@@ -314,6 +343,13 @@ static void test_template_many_macros(void **state)
         feat_names_free(&nm);
     }
     feat_config_free(&fc);
+}
+
+static void test_template_many_macros(void **state)
+{
+    (void)state;
+    check_template_many_macros(1);
+    check_template_many_macros(2);
 }
 
 int main(void)

@@ -155,13 +155,34 @@ static void test_builtin_deterministic_and_seeded(void **state)
  * each pinned by the documented hash of w(0) and of the bias; version 3's
  * lexicon folds a plural 's' (test_lexicon_plural).  Version 4 (the
  * default) adds attributes: test_builtin_v4. */
-static void test_builtin_versions(void **state)
+/* The documented attribute of a string piece s[0..n) after state h0: hash
+ * version 1 its bytes then 0x00, version 2 one piece. */
+static uint64_t str_attr(uint32_t hv, uint64_t h0, const char *s, size_t n)
 {
-    (void)state;
+    if (hv == 1)
+        return hash_end(hash_byte(hash_bytes(h0, s, n), 0));
+    return hash_end(hash2_add(h0, hash2_str(s, n)));
+}
+
+/* The same after a small integer p (version 1: a byte; version 2: a piece). */
+static uint64_t int_str_attr(uint32_t hv, uint64_t h0, unsigned p, const char *s, size_t n)
+{
+    return str_attr(hv, hv == 1 ? hash_byte(h0, (unsigned char)p) : hash2_add(h0, p), s, n);
+}
+
+/* The state after the seed and kind id id with hash version hv. */
+static uint64_t kid_state(uint32_t hv, uint64_t id)
+{
+    return hv == 1 ? hash_u64(hash_begin(SEED), id) : hash2_add(hash_begin(SEED), id);
+}
+
+static void check_builtin_versions(uint32_t hv)
+{
     struct feat_config v2, v3, v4, bad;
-    assert_int_equal(feat_config_builtin_version(&v2, SEED, 2), CRFTAG_OK);
-    assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
-    assert_int_equal(feat_config_builtin_version(&v4, SEED, 4), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&v2, SEED, 2, hv), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&v3, SEED, 3, hv), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&v4, SEED, 4, hv), CRFTAG_OK);
+    assert_int_equal(v4.hash_version, hv);
     assert_int_equal(v2.builtin_version, 2);
     assert_int_equal(v3.builtin_version, 3);
     assert_int_equal(v4.builtin_version, 4);
@@ -183,14 +204,28 @@ static void test_builtin_versions(void **state)
     for (uint64_t v = 2; v <= 3; v++) {
         struct aset a;
         attrs_of(v == 2 ? &v2 : &v3, s, N(s), 0, &a);
-        uint64_t k0 = hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | 0);
-        uint64_t k3 = hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | 3);
+        uint64_t k0 = kid_state(hv, ((uint64_t)1 << 32) | (v << 16) | 0);
+        uint64_t k3 = kid_state(hv, ((uint64_t)1 << 32) | (v << 16) | 3);
         assert_true(aset_has(&a, hash_end(k0)));                             /* bias */
-        assert_true(aset_has(&a, hash_end(hash_byte(hash_bytes(k3, "QEMU", 4), 0))));
-        assert_false(aset_has(&a, hash_end(hash_byte(hash_bytes(k3, "uses", 4), 0))));
+        assert_true(aset_has(&a, str_attr(hv, k3, "QEMU", 4)));
+        assert_false(aset_has(&a, str_attr(hv, k3, "uses", 4)));
+        assert_false(aset_has(&a, str_attr(3 - hv, k3, "QEMU", 4)));   /* not the other version's */
     }
     feat_config_free(&v2);
     feat_config_free(&v3);
+}
+
+static void test_builtin_versions(void **state)
+{
+    (void)state;
+    check_builtin_versions(1);
+    check_builtin_versions(2);
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin(&fc, SEED), CRFTAG_OK);
+    assert_int_equal(fc.hash_version, 2);                /* new configurations */
+    feat_config_free(&fc);
+    assert_int_equal(feat_config_builtin_hv(&fc, SEED, 4, 0), CRFTAG_ERR_INVALID);
+    assert_int_equal(feat_config_builtin_hv(&fc, SEED, 4, 3), CRFTAG_ERR_INVALID);
 }
 
 static void test_builtin_window(void **state)
@@ -619,7 +654,8 @@ static void test_template_hash_spec(void **state)
     (void)state;
     const char *text = "U05:%x[-1,0]/%x[0,0]\nU9:%x[1,0]x\nU7:\n";
     struct feat_config fc;
-    assert_int_equal(feat_config_template(&fc, text, strlen(text), "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(feat_config_template_hv(&fc, text, strlen(text), "t", SEED, 1, NULL),
+                     CRFTAG_OK);
     const char *s[] = { "QEMU", "uses" };
     struct feat_buf b;
     memset(&b, 0, sizeof b);
@@ -633,6 +669,41 @@ static void test_template_hash_spec(void **state)
     assert_true(b.ids[b.start[1] + 0] == e1);
     assert_true(b.ids[b.start[1] + 1] == e2);
     assert_true(b.ids[b.start[1] + 2] == e3);
+    feat_buf_free(&b);
+    feat_config_free(&fc);
+}
+
+#define P2(s) hash2_str(s, strlen(s))
+
+/* Hash version 2 (template.c): kind id 2 << 32 and the leading literal, then
+ * per macro its value (or sentinel) and the literal after it, each a piece. */
+static void test_template_hash_spec_v2(void **state)
+{
+    (void)state;
+    const char *text = "U05:%x[-1,0]/%x[0,0]\nU9:%x[1,0]x\nU7:\nU8:%x[-1,0]%x[-2,1]\n";
+    struct feat_config fc;
+    assert_int_equal(feat_config_template(&fc, text, strlen(text), "t", SEED, NULL), CRFTAG_OK);
+    assert_int_equal(fc.hash_version, 2);
+    const char *s[] = { "QEMU", "A", "uses", "B" };
+    struct feat_buf b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(feat_extract(&fc, s, 2, 2, &b), CRFTAG_OK);
+    uint64_t k = hash2_add(hash_begin(SEED), (uint64_t)2 << 32);
+    uint64_t e1 = hash_end(hash2_add(hash2_add(hash2_add(hash2_add(hash2_add(
+                      k, P2("U05:")), P2("QEMU")), P2("/")), P2("uses")), P2("")));
+    uint64_t e2 = hash_end(hash2_add(hash2_add(hash2_add(k, P2("U9:")), P2("_B+1")), P2("x")));
+    uint64_t e3 = hash_end(hash2_add(k, P2("U7:")));
+    uint64_t e4 = hash_end(hash2_add(hash2_add(hash2_add(hash2_add(hash2_add(
+                      k, P2("U8:")), P2("QEMU")), P2("")), P2("_B-1")), P2("")));
+    assert_int_equal(b.start[2] - b.start[1], 4);
+    assert_true(b.ids[b.start[1] + 0] == e1);
+    assert_true(b.ids[b.start[1] + 1] == e2);
+    assert_true(b.ids[b.start[1] + 2] == e3);
+    assert_true(b.ids[b.start[1] + 3] == e4);
+    /* the same ids when the cells are hashed in the slow path (token 0) */
+    uint64_t f1 = hash_end(hash2_add(hash2_add(hash2_add(hash2_add(hash2_add(
+                      k, P2("U05:")), P2("_B-1")), P2("/")), P2("QEMU")), P2("")));
+    assert_true(b.ids[0] == f1);
     feat_buf_free(&b);
     feat_config_free(&fc);
 }
@@ -936,22 +1007,21 @@ static void test_lexicon_features(void **state)
     crftag_corpus_free(c);
 }
 
-/* kind state of version v */
-static uint64_t kind_h0(uint64_t v, uint64_t kind)
+/* kind state of version v with hash version hv */
+static uint64_t kind_h0(uint32_t hv, uint64_t v, uint64_t kind)
 {
-    return hash_u64(hash_begin(SEED), ((uint64_t)1 << 32) | (v << 16) | kind);
+    return kid_state(hv, ((uint64_t)1 << 32) | (v << 16) | kind);
 }
 
 /* Version 4 = version 3 + the lower-cased words at -2 and +2 and the lexicon
  * match (position, type) of w(-1) and w(+1); each pinned by its documented
  * hash, counted, and absent from version 3, whose attributes stay those of
  * test_builtin_counts. */
-static void test_builtin_v4(void **state)
+static void check_builtin_v4(uint32_t hv)
 {
-    (void)state;
     struct feat_config v3, v4;
-    assert_int_equal(feat_config_builtin_version(&v3, SEED, 3), CRFTAG_OK);
-    assert_int_equal(feat_config_builtin(&v4, SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&v3, SEED, 3, hv), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&v4, SEED, FEAT_BUILTIN_VERSION, hv), CRFTAG_OK);
     assert_int_equal(v4.builtin_version, 4);
     const char *s[] = { "QEMU", "uses", "hash", "tables", "." };
     /* no lexicon, no clusters: 2 more a token, lw(-2) and lw(+2) */
@@ -963,12 +1033,12 @@ static void test_builtin_v4(void **state)
     attrs_of(&v3, s, N(s), 1, &b);
     /* lw(+2) of "uses" is "tables"; lw(-2) the sentinel {0, 'B', 1} */
     static const char bos1[3] = { 0, 'B', 1 };
-    uint64_t lwp2 = hash_end(hash_byte(hash_bytes(kind_h0(4, 10), "tables", 6), 0));
-    uint64_t lwm2 = hash_end(hash_byte(hash_bytes(kind_h0(4, 6), bos1, 3), 0));
+    uint64_t lwp2 = str_attr(hv, kind_h0(hv, 4, 10), "tables", 6);
+    uint64_t lwm2 = str_attr(hv, kind_h0(hv, 4, 6), bos1, 3);
     assert_true(aset_has(&a, lwp2));
     assert_true(aset_has(&a, lwm2));
     /* version 3 has no such kind: the same bytes under its own id are not there */
-    assert_false(aset_has(&b, hash_end(hash_byte(hash_bytes(kind_h0(3, 10), "tables", 6), 0))));
+    assert_false(aset_has(&b, str_attr(hv, kind_h0(hv, 3, 10), "tables", 6)));
     /* lower-cased: "TABLES" at +2 gives the same attribute */
     const char *t[] = { "QEMU", "uses", "hash", "TABLES", "." };
     attrs_of(&v4, t, N(t), 1, &a);
@@ -992,20 +1062,26 @@ static void test_builtin_v4(void **state)
         if (strcmp(v4.lex->types[k], "PER") == 0)
             per = (int)k;
     assert_true(per >= 0);
-    uint64_t m1 = hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 64), 1), "PER", 3), 0));
-    uint64_t p1 = hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 65), 1), "PER", 3), 0));
+    uint64_t m1 = int_str_attr(hv, kind_h0(hv, 4, 64), 1, "PER", 3);
+    uint64_t p1 = int_str_attr(hv, kind_h0(hv, 4, 65), 1, "PER", 3);
     assert_true(aset_has(&a, m1));
     assert_true(aset_has(&a, p1));
     /* "and": w(+1) is the first token of a BOOK match (position 2) */
     attrs_of(&v4, toks, N(toks), 3, &a);
     assert_true(aset_has(&a, m1));
-    assert_true(aset_has(&a, hash_end(hash_byte(hash_bytes(hash_byte(kind_h0(4, 65), 2),
-                                                           "BOOK", 4), 0))));
+    assert_true(aset_has(&a, int_str_attr(hv, kind_h0(hv, 4, 65), 2, "BOOK", 4)));
     crftag_corpus_free(c);
 
     /* version 4 reads the word clusters as version 3 did (tests/test_clusters.c) */
     feat_config_free(&v3);
     feat_config_free(&v4);
+}
+
+static void test_builtin_v4(void **state)
+{
+    (void)state;
+    check_builtin_v4(1);
+    check_builtin_v4(2);
 }
 
 int main(void)
@@ -1022,6 +1098,7 @@ int main(void)
         cmocka_unit_test(test_template_classic),
         cmocka_unit_test(test_template_parse),
         cmocka_unit_test(test_template_hash_spec),
+        cmocka_unit_test(test_template_hash_spec_v2),
         cmocka_unit_test(test_template_out_of_range),
         cmocka_unit_test(test_template_dedup),
         cmocka_unit_test(test_lexicon_build_and_match),

@@ -455,22 +455,24 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
-    size_t kind, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, lw, plabels, wcode, weights, trans,
+    size_t kind, hv, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, lw, plabels, wcode, weights, trans,
         meta, reason, lcounts, bias, anames, end;
     /* the first lexicon entries, cluster words and user lexicon entries (0: none) */
     size_t ent[4], word[4], uent[4];
     uint32_t nl, na, np;
 };
 
-/* The layout of payload p[0..n) of format version `version` (5 or the
+/* The layout of payload p[0..n) of format version `version` (5, 6 or the
  * current one): version 6 stores the attributes as byte planes (hash
  * differences, counts), then a label width byte, the labels, a weight code
- * (shift, width) and the weights. */
+ * (shift, width) and the weights; version 7 the hash version after the
+ * seed (o->hv; 0 before version 7). */
 static void walk_v(const unsigned char *p, size_t n, uint32_t version, struct layout *o)
 {
     o->kind = 0;
-    o->ncols = 16;
-    o->tpl = 20;
+    o->hv = version >= 7 ? 16 : 0;
+    o->ncols = version >= 7 ? 20 : 16;
+    o->tpl = o->ncols + 4;
     o->lex = o->tpl + 4 + rd32(p + o->tpl);
     size_t q = o->lex + 4;
     for (uint32_t t = 0; t < rd32(p + o->lex); t++)
@@ -563,7 +565,19 @@ static unsigned char *payload_of_v(const struct crftag_model *m, uint32_t versio
 {
     size_t len;
     unsigned char *buf;
+    /* formats 5 and 6 store no hash version and are written for hash version 1
+     * only: a model of version 2 is written as if it were of version 1 (the
+     * layout is the same; the file's attributes then hash otherwise) */
+    struct crftag_model *mm = (struct crftag_model *)m;
+    uint32_t hv = m->feat.hash_version;
+    if (version < 7) {
+        assert_int_equal(model_io_serialize_version(m, version, &buf, &len, NULL),
+                         hv == 1 ? CRFTAG_OK : CRFTAG_ERR_INVALID);
+        if (hv != 1)
+            mm->feat.hash_version = 1;
+    }
     assert_int_equal(model_io_serialize_version(m, version, &buf, &len, NULL), CRFTAG_OK);
+    mm->feat.hash_version = hv;
     assert_int_equal(rd32(buf + 8), version);
     unsigned char *p = unpack(buf, len, plen);
     free(buf);
@@ -910,7 +924,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 7, this crftag reads versions 2 to 6");
+           "model format version 8, this crftag reads versions 2 to 7");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -918,6 +932,28 @@ static void test_version(void **state)
     f = pack(p, plen, 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 1");
     free(f);
+    /* a feature hash version other than 1 and 2 (format 7 on) */
+    struct layout o;
+    walk(p, plen, &o);
+    assert_int_equal(rd32(p + o.hv), 2);               /* a new model: version 2 */
+    static const uint32_t bad_hv[] = { 0, 3, UINT32_MAX };
+    for (size_t k = 0; k < 3; k++) {
+        wr32(p + o.hv, bad_hv[k]);
+        f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+        char msg[80];
+        snprintf(msg, sizeof msg, "feature hash version %lu, this crftag reads versions 1 and 2",
+                 (unsigned long)bad_hv[k]);
+        refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, msg);
+        free(f);
+    }
+    wr32(p + o.hv, 1);                 /* version 1 is read (as a format 6 file would be) */
+    f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
+    struct crftag_model *v1m;
+    assert_int_equal(crftag_model_load_mem(f, flen, &v1m, NULL), CRFTAG_OK);
+    assert_int_equal(v1m->feat.hash_version, 1);
+    crftag_model_free(v1m);
+    free(f);
+    wr32(p + o.hv, 2);
     /* the re-packed file itself is fine at the right version */
     f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION, &flen);
     struct crftag_model *back;
@@ -1029,18 +1065,19 @@ static void test_bad_fields(void **state)
     unsigned char *f5 = pack(p5, plen5, 5, &flen5);
     refuse(f5, flen5, CRFTAG_ERR_MODEL_FORMAT, "duplicate attribute");
     free(f5);
-    free(p5);
 
     /* not one field: the template's first '[' */
-    unsigned char *q = dup_bytes(p, plen);
-    wr32(q + o.kind, 3);                 /* attribute strings: not before format version 5 */
+    unsigned char *q = dup_bytes(p5, plen5);
+    wr32(q + o5.kind, 3);                /* attribute strings: not before format version 5 */
     {
         size_t flen4;
-        unsigned char *f4 = pack(q, plen, 4, &flen4);
+        unsigned char *f4 = pack(q, plen5, 4, &flen4);
         refuse(f4, flen4, CRFTAG_ERR_MODEL_FORMAT, "feature kind 3");
         free(f4);
     }
-    memcpy(q, p, plen);
+    free(q);
+    free(p5);
+    q = dup_bytes(p, plen);
     char *bracket = memchr(q + o.tpl + 4, '[', rd32(q + o.tpl));
     assert_non_null(bracket);
     *bracket = '(';                                        /* template must re-parse */
@@ -1234,7 +1271,8 @@ static void test_builtin_versions(void **state)
          * clusters; version 4 has lw(-2) and lw(+2) more */
         const char *sent[] = { "we", "saw", "it", "with", "Alice" };
         struct feat_config fresh;
-        assert_int_equal(feat_config_builtin_version(&fresh, b->feat.seed, ver), CRFTAG_OK);
+        assert_int_equal(feat_config_builtin_hv(&fresh, b->feat.seed, ver, b->feat.hash_version),
+                         CRFTAG_OK);
         fresh.lex = b->feat.lex;           /* borrowed, given back below */
         fresh.cl = b->feat.cl;
         fresh.clid = b->feat.clid;
@@ -1492,9 +1530,16 @@ static void test_user_lexicon_fields(void **state)
     unsigned char *q = malloc(l3);
     memcpy(q, p5, o5.ulex);
     memcpy(q + o5.ulex, p5 + o5.L, o5.anames - o5.L);
-    free(p5);
     size_t flen;
-    unsigned char *f = pack(q, l3, 3, &flen);
+    /* both files of hash version 1 (formats 3 and 5 store none): m as a
+     * version 5 file is the model with the user lexicon to compare with */
+    unsigned char *f = pack(p5, plen5, 5, &flen);
+    struct crftag_model *m5;
+    assert_int_equal(crftag_model_load_mem(f, flen, &m5, NULL), CRFTAG_OK);
+    assert_int_equal(m5->feat.hash_version, 1);
+    free(f);
+    free(p5);
+    f = pack(q, l3, 3, &flen);
     struct crftag_model *v3;
     assert_int_equal(crftag_model_load_mem(f, flen, &v3, NULL), CRFTAG_OK);
     assert_null(v3->feat.ulex);
@@ -1506,17 +1551,18 @@ static void test_user_lexicon_fields(void **state)
     assert_null(crftag_model_user_lexicon_type(v3, 0, NULL));
     const char *toks[] = { "Ruby", "on", "GNU/Linux", "and", "Mac", "OS", "X" };
     uint64_t fv3[128], fv4[128];
-    struct lexicon *keep = m->feat.ulex;
+    struct lexicon *keep = m5->feat.ulex;
     for (size_t i = 0; i < 7; i++) {
-        size_t n4 = feats_of(&m->feat, toks, 7, i, fv4);
+        size_t n4 = feats_of(&m5->feat, toks, 7, i, fv4);
         size_t n3 = feats_of(&v3->feat, toks, 7, i, fv3);
         assert_int_equal(n4, n3 + (i == 1 || i == 3 ? 0 : 2));   /* "on", "and": no match */
         assert_memory_equal(fv3, fv4, n3 * sizeof *fv3);          /* appended at the end */
-        m->feat.ulex = NULL;                                      /* m without it = v3 */
-        assert_int_equal(feats_of(&m->feat, toks, 7, i, fv4), n3);
+        m5->feat.ulex = NULL;                                     /* m without it = v3 */
+        assert_int_equal(feats_of(&m5->feat, toks, 7, i, fv4), n3);
         assert_memory_equal(fv3, fv4, n3 * sizeof *fv3);
-        m->feat.ulex = keep;
+        m5->feat.ulex = keep;
     }
+    crftag_model_free(m5);
     crftag_model_free(v3);
     free(f);
     refuse_payload(q, l3, CRFTAG_ERR_MODEL_FORMAT, NULL);
@@ -1898,9 +1944,9 @@ static void test_weight_round(void **state)
 /* A model file of format version 5 (tests/data/model_template_v5.crftag,
  * trained with --keep-names on corpus_conll_30.txt.gz by the release that
  * wrote version 5) loads with its attributes in its own order; saved again it
- * is a version 6 file that loads with the same attributes (hash order), names
- * and weights, and tags the 30 sentences with the same labels and the same
- * scores, bit for bit.  Without the names, the version 6 file is smaller
+ * is a file of the current version, still of hash version 1, that loads with
+ * the same attributes (hash order), names and weights, and tags the 30
+ * sentences with the same labels and the same scores, bit for bit.  Without the names, the version 6 file is smaller
  * (the names themselves compress less well in hash order than in the order
  * training met them). */
 static void test_version5_file(void **state)
@@ -1915,9 +1961,11 @@ static void test_version5_file(void **state)
     size_t flen, len;
     unsigned char *file = read_file(path, &flen);
     unsigned char *buf = serialize(v5, &len);
-    assert_int_equal(rd32(buf + 8), 6);
-    print_message("  version 5: %zu bytes, saved as version 6: %zu bytes\n", flen, len);
+    assert_int_equal(rd32(buf + 8), CRFTAG_MODEL_FORMAT_VERSION);
+    print_message("  version 5: %zu bytes, saved as version 7: %zu bytes\n", flen, len);
     assert_int_equal(crftag_model_load_mem(buf, len, &v6, &err), CRFTAG_OK);
+    assert_int_equal(v5->feat.hash_version, 1);
+    assert_int_equal(v6->feat.hash_version, 1);
     assert_models_equal(v5, v6);
     size_t unsorted = 0;
     for (uint32_t a = 1; a < v5->nattr; a++)
@@ -1973,6 +2021,72 @@ static void test_version5_file(void **state)
     crftag_model_free(v5);
 }
 
+/* The models of format version 6 (feature hash version 1) in tests/data,
+ * built-in and template, saved again are files of the current version that
+ * keep hash version 1 and tag their corpus with the same labels and scores,
+ * bit for bit (tests/e2e.sh checks their output against the release that
+ * wrote them).  A model of hash version 2 cannot be saved in format 6. */
+static void test_version6_files(void **state)
+{
+    (void)state;
+    static const struct { const char *model, *corpus; } f[2] = {
+        { "tests/data/model_builtin_v6.crftag", "tests/data/corpus_wikiser_30.txt" },
+        { "tests/data/model_template_v6.crftag", "tests/data/corpus_conll_30.txt.gz" },
+    };
+    for (int k = 0; k < 2; k++) {
+        struct crftag_model *old, *again;
+        struct crftag_error err;
+        assert_int_equal(crftag_model_load(f[k].model, &old, &err), CRFTAG_OK);
+        assert_int_equal(old->format_version, 6);
+        assert_int_equal(old->feat.hash_version, 1);
+        size_t len;
+        unsigned char *buf = serialize(old, &len);
+        assert_int_equal(rd32(buf + 8), CRFTAG_MODEL_FORMAT_VERSION);
+        assert_int_equal(crftag_model_load_mem(buf, len, &again, &err), CRFTAG_OK);
+        free(buf);
+        assert_int_equal(again->feat.hash_version, 1);
+        struct crftag_model_info info;
+        crftag_model_get_info(again, &info);
+        assert_int_equal(info.hash_version, 1);
+        assert_models_equal(old, again);
+
+        struct crftag_corpus *c;
+        assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+        assert_int_equal(crftag_corpus_read(c, f[k].corpus, &err), CRFTAG_OK);
+        struct crftag_tagger *t1, *t2;
+        assert_int_equal(crftag_tagger_new(old, &t1), CRFTAG_OK);
+        assert_int_equal(crftag_tagger_new(again, &t2), CRFTAG_OK);
+        size_t tokens = 0;
+        for (size_t i = 0; i < c->nsent; i++) {
+            struct sentence sen;
+            corpus_sentence(c, i, &sen);
+            uint32_t ids1[512], ids2[512];
+            double s1, s2;
+            assert_true(sen.n <= 512);
+            assert_int_equal(crftag_tagger_tag(t1, sen.cols, sen.n, sen.ncols, ids1, &s1, NULL),
+                             CRFTAG_OK);
+            assert_int_equal(crftag_tagger_tag(t2, sen.cols, sen.n, sen.ncols, ids2, &s2, NULL),
+                             CRFTAG_OK);
+            assert_memory_equal(ids1, ids2, sen.n * sizeof *ids1);
+            assert_true(same_bits(&s1, &s2, sizeof s1));
+            tokens += sen.n;
+        }
+        assert_true(tokens > 500);
+        crftag_tagger_free(t1);
+        crftag_tagger_free(t2);
+        crftag_corpus_free(c);
+        /* format 6 is written for hash version 1 only */
+        assert_int_equal(model_io_serialize_version(old, 6, &buf, &len, NULL), CRFTAG_OK);
+        free(buf);
+        again->feat.hash_version = 2;
+        assert_int_equal(model_io_serialize_version(again, 6, &buf, &len, NULL),
+                         CRFTAG_ERR_INVALID);
+        again->feat.hash_version = 1;
+        crftag_model_free(old);
+        crftag_model_free(again);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1997,6 +2111,7 @@ int main(void)
         cmocka_unit_test(test_weights_in_payload),
         cmocka_unit_test(test_weight_round),
         cmocka_unit_test(test_version5_file),
+        cmocka_unit_test(test_version6_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,8 +293,8 @@ static void test_match(void **state)
     lex_free(lx);
 }
 
-/* The documented attribute of the default built-in set: hash_end(hash of
- * the kind id, then the bytes, then 0x00). */
+/* The documented attribute of the default built-in set with hash version 1:
+ * hash_end(hash of the kind id, then the bytes, then 0x00). */
 static uint64_t attr(uint64_t kind, const char *bytes, size_t n)
 {
     uint64_t id = (UINT64_C(1) << 32) | ((uint64_t)FEAT_BUILTIN_VERSION << 16) | kind;
@@ -302,6 +302,17 @@ static uint64_t attr(uint64_t kind, const char *bytes, size_t n)
     for (size_t i = 0; i < n; i++)
         h = hash_byte(h, (unsigned char)bytes[i]);
     return hash_end(hash_byte(h, 0));
+}
+
+/* The same with hash version 2: the kind id, the position p when p > 0 (a
+ * piece), then the type name (a piece). */
+static uint64_t attr2(uint64_t kind, unsigned p, const char *type)
+{
+    uint64_t id = (UINT64_C(1) << 32) | ((uint64_t)FEAT_BUILTIN_VERSION << 16) | kind;
+    uint64_t h = hash2_add(hash_begin(HASH_DEFAULT_SEED), id);
+    if (p)
+        h = hash2_add(h, p);
+    return hash_end(hash2_add(h, hash2_str(type, strlen(type))));
 }
 
 static int has(const uint64_t *v, size_t n, uint64_t x)
@@ -312,13 +323,14 @@ static int has(const uint64_t *v, size_t n, uint64_t x)
     return 0;
 }
 
-static void test_features(void **state)
+static void check_features(uint32_t hv)
 {
-    (void)state;
     const char *p = write_tmp("f.txt", LEX_TEXT);
     struct feat_config plain, fc;
-    assert_int_equal(feat_config_builtin(&plain, HASH_DEFAULT_SEED), CRFTAG_OK);
-    assert_int_equal(feat_config_builtin(&fc, HASH_DEFAULT_SEED), CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&plain, HASH_DEFAULT_SEED, FEAT_BUILTIN_VERSION, hv),
+                     CRFTAG_OK);
+    assert_int_equal(feat_config_builtin_hv(&fc, HASH_DEFAULT_SEED, FEAT_BUILTIN_VERSION, hv),
+                     CRFTAG_OK);
     assert_int_equal(lex_read_user(&p, 1, HASH_DEFAULT_SEED, feat_lex_fold(&fc), &fc.ulex, NULL, NULL), CRFTAG_OK);
     const char *toks[] = { "We", "run", "Mac", "OS", "X", "and", "Linux", "." };
     size_t n = sizeof toks / sizeof toks[0];
@@ -336,8 +348,13 @@ static void test_features(void **state)
         char pt[64];
         pt[0] = (char)ps;
         memcpy(pt + 1, "Operating_System", 16);
-        assert_true(b[na] == attr(62, pt, 17));           /* position + type */
-        assert_true(b[na + 1] == attr(63, pt + 1, 16));   /* type */
+        if (hv == 1) {
+            assert_true(b[na] == attr(62, pt, 17));           /* position + type */
+            assert_true(b[na + 1] == attr(63, pt + 1, 16));   /* type */
+        } else {
+            assert_true(b[na] == attr2(62, ps, "Operating_System"));
+            assert_true(b[na + 1] == attr2(63, 0, "Operating_System"));
+        }
         assert_false(has(a, na, b[na]));
     }
     /* "Linux" (single) and "Mac" (first) share the type attribute, not the
@@ -347,6 +364,13 @@ static void test_features(void **state)
     assert_true(a[n2 - 2] != b[n6 - 2]);
     feat_config_free(&plain);
     feat_config_free(&fc);
+}
+
+static void test_features(void **state)
+{
+    (void)state;
+    check_features(1);
+    check_features(2);
 }
 
 /* ------------------------------------------------------------------------ */

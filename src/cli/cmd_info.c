@@ -94,6 +94,8 @@ int cmd_info(int argc, char **argv)
         printf("\n");
     }
     printf("hash seed:       0x%016llx\n", (unsigned long long)in.hash_seed);
+    printf("hash version:    %u (%s)\n", (unsigned)in.hash_version,
+           in.hash_version == 1 ? "FNV-1a, byte by byte" : "strings hashed as pieces");
     printf("attributes:      %zu\n", in.num_attributes);
     printf("features:        %zu (attribute, label) weights + %zu transitions\n",
            in.num_features, in.num_labels * in.num_labels);
