@@ -352,6 +352,97 @@ static void test_template_many_macros(void **state)
     check_template_many_macros(2);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distinct names and the distinct ids of all attributes of corpus path
+ * with fc: equal counts (no two names share an id). */
+static void check_no_collision(const struct feat_config *fc, const char *path, size_t min)
+{
+    struct crftag_corpus *c = load_corpus(path);
+    struct feat_buf fb;
+    struct feat_names nm;
+    memset(&fb, 0, sizeof fb);
+    memset(&nm, 0, sizeof nm);
+    size_t n = 0, cap = 1 << 16;
+    char **names = malloc(cap * sizeof *names);
+    uint64_t *ids = malloc(cap * sizeof *ids);
+    assert_non_null(names);
+    assert_non_null(ids);
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_int_equal(feat_extract(fc, sen.cols, sen.n, sen.ncols, &fb), CRFTAG_OK);
+        assert_int_equal(feat_names(fc, sen.cols, sen.n, sen.ncols, 0, &nm), CRFTAG_OK);
+        for (size_t k = 0; k < fb.start[sen.n]; k++) {
+            if (n == cap) {
+                cap *= 2;
+                names = realloc(names, cap * sizeof *names);
+                ids = realloc(ids, cap * sizeof *ids);
+                assert_non_null(names);
+                assert_non_null(ids);
+            }
+            names[n] = strdup(feat_name(&nm, k));
+            assert_non_null(names[n]);
+            ids[n++] = fb.ids[k];
+        }
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    qsort(ids, n, sizeof *ids, cmp_id);
+    size_t dn = n > 0, di = n > 0;
+    for (size_t k = 1; k < n; k++) {
+        dn += strcmp(names[k], names[k - 1]) != 0;
+        di += ids[k] != ids[k - 1];
+    }
+    print_message("  %s, hash version %u: %zu attributes, %zu distinct names, %zu distinct ids\n",
+                  path, (unsigned)fc->hash_version, n, dn, di);
+    assert_true(dn >= min);
+    assert_int_equal(dn, di);
+    for (size_t k = 0; k < n; k++)
+        free(names[k]);
+    free(names);
+    free(ids);
+    feat_buf_free(&fb);
+    feat_names_free(&nm);
+    crftag_corpus_free(c);
+}
+
+/* No two attributes of the corpora in tests/data share an id, with either
+ * hash version: the built-in set (with the lexicon and the shipped word
+ * clusters) on the WikiSER and UD samples, the CoNLL-2000 template on the
+ * CoNLL sample. */
+static void test_no_collisions(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_file("tests/data/features_conll2000.tpl", &len);
+    for (uint32_t hv = 1; hv <= 2; hv++) {
+        struct feat_config fc;
+        assert_int_equal(feat_config_builtin_hv(&fc, SEED, FEAT_BUILTIN_VERSION, hv), CRFTAG_OK);
+        struct crftag_corpus *c = load_corpus("tests/data/corpus_wikiser_30.txt");
+        assert_int_equal(lex_build(c, 0, feat_lex_fold(&fc), SEED, &fc.lex, NULL), CRFTAG_OK);
+        crftag_corpus_free(c);
+        struct crftag_clusters *cl;
+        assert_int_equal(cl_read("models/clusters-en.txt.gz", &cl, NULL), CRFTAG_OK);
+        assert_int_equal(feat_config_set_clusters(&fc, cl), CRFTAG_OK);
+        check_no_collision(&fc, "tests/data/corpus_wikiser_30.txt", 8000);
+        check_no_collision(&fc, "tests/data/ud_ewt_train_300.txt.gz", 8000);
+        feat_config_free(&fc);
+        assert_int_equal(feat_config_template_hv(&fc, text, len, "t", SEED, hv, NULL), CRFTAG_OK);
+        check_no_collision(&fc, "tests/data/corpus_conll_30.txt.gz", 1000);
+        feat_config_free(&fc);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_template_names),
         cmocka_unit_test(test_template_rows_at_ends),
         cmocka_unit_test(test_template_many_macros),
+        cmocka_unit_test(test_no_collisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

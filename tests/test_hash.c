@@ -21,6 +21,27 @@
  *       h = (h * 0xc4ceb9fe1a85ec53) & M; h ^= h >> 33
  *       return h or 1
  *   print(hex(end(bytes_(begin(0x6372667461670001), b"QEMU"))))  # etc.
+ *
+ * and version 2 with this one (begin, end as above):
+ *
+ *   P, K0, K1, K2, K3, K4 = (0xa0761d6478bd642f, 0x243f6a8885a308d3,
+ *       0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3, 0x589965cc75374cc3,
+ *       0x1d8e4e27c47d124f)
+ *   def fold(a, b): r = a * b; return (r & M) ^ (r >> 64)
+ *   def add(h, x): return fold(h ^ x, P)
+ *   def r64(s, i): return int.from_bytes(s[i:i+8], 'little')
+ *   def r32(s, i): return int.from_bytes(s[i:i+4], 'little')
+ *   def str2(s):
+ *       n = len(s); h = K0 ^ n
+ *       if n >= 8:
+ *           j = 0
+ *           while j + 8 < n: h = fold(r64(s, j) ^ K1, h ^ K2); j += 8
+ *           x = r64(s, n - 8)
+ *       elif n >= 4: x = (r32(s, 0) << 32) | r32(s, n - 4)
+ *       elif n > 0: x = (s[0] << 16) | (s[n // 2] << 8) | s[n - 1]
+ *       else: return h
+ *       return fold(x ^ K3, h ^ K4)
+ *   print(hex(end(add(add(begin(0x6372667461670001), 42), str2(b"Node.js")))))
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +124,149 @@ static void test_seed_low_byte(void **state)
         assert_true(hash_str(D ^ x, "a") != hash_str(D, "a"));
     }
     assert_true(hash_str(D ^ ((uint64_t)1 << 40), "a") != hash_str(D, "a"));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Version 2                                                                */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t s2(const char *s)
+{
+    return hash2_str(s, strlen(s));
+}
+
+static void test_v2_golden(void **state)
+{
+    (void)state;
+    assert_true(hash2_str("", 0) == UINT64_C(0x243f6a8885a308d3));   /* K0 ^ 0 */
+    assert_true(s2("a") == UINT64_C(0x1d2fb832488e0942));
+    assert_true(s2("QEMU") == UINT64_C(0x68664740d90f6298));
+    assert_true(s2("docker-compose") == UINT64_C(0xfcd90e3073648a89));
+    assert_true(s2("\xff\x80\xc3\xa9") == UINT64_C(0xb6bb13136e9ae1f8));
+    assert_true(s2("abcdefgh") == UINT64_C(0x33532c604c67694c));
+    assert_true(s2("abcdefghi") == UINT64_C(0x4f7e30c667b3e3c2));
+    unsigned char b40[40];
+    for (int i = 0; i < 40; i++)
+        b40[i] = (unsigned char)i;
+    assert_true(hash2_str(b40, 40) == UINT64_C(0xc13849d631421d70));
+    assert_true(hash2_add(hash_begin(D), 1) == UINT64_C(0xb72fd377e3878110));
+    /* a kind id then a string piece, as the feature extractor uses them */
+    assert_true(hash_end(hash2_add(hash2_add(hash_begin(D), 42), s2("Node.js")))
+                == UINT64_C(0xc0dcf11fa1d08c6a));
+    assert_true(hash_end(hash2_add(hash2_add(hash_begin(0), 42), s2("Node.js")))
+                == UINT64_C(0x049460bd5639b1c8));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The number of values of v[0..n) that repeat an earlier one (v sorted). */
+static size_t repeats(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    size_t r = 0;
+    for (size_t i = 1; i < n; i++)
+        r += v[i] == v[i - 1];
+    return r;
+}
+
+/* Every string of 0 to 3 bytes over 24 bytes (NUL, letters, digits,
+ * punctuation, bytes >= 0x80) hashes differently, as a piece and as an
+ * attribute (a kind id, then the piece). */
+static void test_v2_short_strings(void **state)
+{
+    (void)state;
+    static const unsigned char al[24] = { 0, 1, 'a', 'b', 'c', 'A', 'B', 'Z', '0', '1', '9', '-',
+                                          '.', '_', '/', ' ', 0x7f, 0x80, 0x81, 0xc3, 0xa9, 0xe2,
+                                          0xfe, 0xff };
+    size_t n = 1 + 24 + 24 * 24 + 24 * 24 * 24, k = 0;
+    uint64_t *v = malloc(n * sizeof *v), *a = malloc(n * sizeof *a);
+    assert_non_null(v);
+    assert_non_null(a);
+    uint64_t h0 = hash2_add(hash_begin(D), 7);
+    for (size_t len = 0; len <= 3; len++) {
+        size_t count = len == 0 ? 1 : len == 1 ? 24 : len == 2 ? 576 : 13824;
+        for (size_t c = 0; c < count; c++) {
+            unsigned char s[3];
+            size_t x = c;
+            for (size_t j = 0; j < len; j++, x /= 24)
+                s[j] = al[x % 24];
+            v[k] = hash2_str(s, len);
+            a[k] = hash_end(hash2_add(h0, v[k]));
+            k++;
+        }
+    }
+    assert_int_equal(k, n);
+    assert_int_equal(repeats(v, n), 0);
+    assert_int_equal(repeats(a, n), 0);
+    free(v);
+    free(a);
+}
+
+/* Flipping any one bit of a string of 1 to 40 bytes changes its hash, and
+ * all those strings (6,600) hash differently. */
+static void test_v2_bit_flips(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (size_t len = 1; len <= 40; len++)
+        n += 1 + 8 * len;
+    uint64_t *v = malloc(n * sizeof *v);
+    assert_non_null(v);
+    uint64_t x = 0x243f6a8885a308d3u;
+    size_t k = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        /* exactly len bytes on the heap: any load past them is an error under
+         * AddressSanitizer */
+        unsigned char *s = malloc(len);
+        assert_non_null(s);
+        for (size_t j = 0; j < len; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[j] = (unsigned char)x;
+        }
+        v[k++] = hash2_str(s, len);
+        for (size_t bit = 0; bit < 8 * len; bit++) {
+            s[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+            v[k++] = hash2_str(s, len);
+            s[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        }
+        free(s);
+    }
+    assert_int_equal(k, n);
+    assert_int_equal(repeats(v, n), 0);
+    free(v);
+}
+
+/* Combining pieces: the order matters, and every bit of every piece counts,
+ * also the top bits of two pieces in a row (which cancel out in a plain
+ * (h ^ x) * K step). */
+static void test_v2_combine(void **state)
+{
+    (void)state;
+    uint64_t h = hash_begin(D), a = s2("New"), b = s2("York");
+    assert_true(hash2_add(hash2_add(h, a), b) != hash2_add(hash2_add(h, b), a));
+    uint64_t base = hash_end(hash2_add(hash2_add(h, a), b));
+    for (int i = 0; i < 64; i++) {
+        uint64_t f = (uint64_t)1 << i;
+        assert_true(hash_end(hash2_add(hash2_add(h, a ^ f), b)) != base);
+        assert_true(hash_end(hash2_add(hash2_add(h, a), b ^ f)) != base);
+        assert_true(hash_end(hash2_add(hash2_add(h, a ^ f), b ^ f)) != base);
+        assert_true(hash_end(hash2_add(hash2_add(h ^ f, a), b)) != base);
+    }
+    /* a string piece (8 bytes and more: chunks) with the top bits of two
+     * chunks flipped */
+    char s[17] = "abcdefghijklmnop", t[17];
+    memcpy(t, s, sizeof s);
+    t[7] ^= (char)0x80;
+    t[15] ^= (char)0x80;
+    assert_true(hash2_str(s, 16) != hash2_str(t, 16));
+    memcpy(t, s, sizeof s);
+    t[7] ^= (char)0x80;
+    t[12] ^= (char)0x80;            /* bit 63 of the last 8 bytes, s[5..13) */
+    assert_true(hash2_str(s, 13) != hash2_str(t, 13));
 }
 
 static void test_htab_basic(void **state)
@@ -275,6 +439,10 @@ int main(void)
         cmocka_unit_test(test_golden_u64),
         cmocka_unit_test(test_end_never_zero),
         cmocka_unit_test(test_seed_low_byte),
+        cmocka_unit_test(test_v2_golden),
+        cmocka_unit_test(test_v2_short_strings),
+        cmocka_unit_test(test_v2_bit_flips),
+        cmocka_unit_test(test_v2_combine),
         cmocka_unit_test(test_htab_basic),
         cmocka_unit_test(test_htab_zero_initialized),
         cmocka_unit_test(test_htab_many),
