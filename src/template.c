@@ -530,9 +530,18 @@ static uint64_t *feat_template_fast(const struct feat_config *fc, const char *co
 
 _Static_assert(FEAT_SEP == 0, "feat_template_fast hashes the NUL as the separator");
 
+/* A macro of the fast path of hash version 2: its cell as an offset from the
+ * token's first cell hash, and the hash of the literal after it. */
+struct feat_mac2 {
+    ptrdiff_t off;
+    uint64_t lit_h;
+};
+
 /* Attributes of the n tokens of a sentence with hash version 2: the cells
  * the macros read are hashed once each into out->piece, then every
- * attribute combines hashes.  -1 when out of memory. */
+ * attribute combines hashes (tokens whose macros all read inside the
+ * sentence in one loop over the macros' precomputed offsets).  -1 when out
+ * of memory. */
 static int feat_template_sentence2(const struct feat_config *fc, const char *const *cols,
                                    size_t n, size_t stride, struct feat_buf *out)
 {
@@ -540,12 +549,27 @@ static int feat_template_sentence2(const struct feat_config *fc, const char *con
     if (util_mul(n, nc, &need) || UTIL_GROW(out->piece, out->piece_cap, need ? need : 1))
         return -1;
     uint64_t *cellh = out->piece;
-    /* the columns read (a column no macro reads is never hashed) */
+    /* the columns read (a column no macro reads is never hashed), the macros
+     * in template order, and the farthest rows read */
     unsigned char used[FEAT_COL_MAX + 1];
+    struct feat_mac2 mac[FEAT_FAST_MACROS];
+    size_t nm = 0, back = 0, ahead = 0;
+    int fast = 1;
     memset(used, 0, nc);
-    for (size_t k = 0; k < fc->ntemplates; k++)
-        for (size_t m = 0; m < fc->tpl[k].nmacro; m++)
-            used[fc->tpl[k].macro[m].col] = 1;
+    for (const struct feat_template *t = fc->tpl, *te = t + fc->ntemplates; t < te; t++) {
+        for (size_t m = 0; m < t->nmacro; m++) {
+            const struct feat_macro *mc = &t->macro[m];
+            used[mc->col] = 1;
+            if (nm < FEAT_FAST_MACROS) {
+                mac[nm].off = (ptrdiff_t)mc->row * (ptrdiff_t)nc + (ptrdiff_t)mc->col;
+                mac[nm++].lit_h = mc->lit_h;
+            } else {
+                fast = 0;
+            }
+        }
+        back = t->back > back ? t->back : back;
+        ahead = t->ahead > ahead ? t->ahead : ahead;
+    }
     for (size_t c = 0; c < nc; c++) {
         if (!used[c])
             continue;
@@ -554,26 +578,31 @@ static int feat_template_sentence2(const struct feat_config *fc, const char *con
             cellh[i * nc + c] = hash2_str(s, strlen(s));
         }
     }
+    const struct feat_template *const tb = fc->tpl, *const te = tb + fc->ntemplates;
     uint64_t *o = out->ids;
     for (size_t i = 0; i < n; i++) {
         uint64_t *first = o;
-        const uint64_t *here = cellh + i * nc;
-        for (const struct feat_template *t = fc->tpl, *te = t + fc->ntemplates; t < te; t++) {
-            uint64_t id;
-            if (t->nmacro == 0) {
-                id = t->id0;
-            } else if (i < t->back || i + t->ahead >= n) {
-                id = feat_template_id2(t, cols, n, stride, i, cellh, nc);
-            } else {
-                uint64_t h = t->h0;
-                for (const struct feat_macro *mc = t->macro, *me = mc + t->nmacro; mc < me; mc++)
-                    h = hash2_add(hash2_add(h, here[(ptrdiff_t)mc->row * (ptrdiff_t)nc
-                                                    + (ptrdiff_t)mc->col]), mc->lit_h);
-                id = hash_end(h);
+        if (!fast || i < back || i + ahead >= n) {
+            for (const struct feat_template *t = tb; t < te; t++) {
+                uint64_t id = t->nmacro ? feat_template_id2(t, cols, n, stride, i, cellh, nc)
+                                        : t->id0;
+                if (t->dedup && feat_seen(first, o, id))
+                    continue;
+                *o++ = id;
             }
-            if (t->dedup && feat_seen(first, o, id))
-                continue;
-            *o++ = id;
+        } else {
+            const uint64_t *here = cellh + i * nc;
+            const struct feat_mac2 *mc = mac;
+            for (const struct feat_template *t = tb; t < te; t++) {
+                /* hash_end(h0) is id0 when the line has no macro */
+                uint64_t h = t->h0;
+                for (size_t k = t->nmacro; k > 0; k--, mc++)
+                    h = hash2_add(hash2_add(h, here[mc->off]), mc->lit_h);
+                uint64_t id = hash_end(h);
+                if (t->dedup && feat_seen(first, o, id))
+                    continue;
+                *o++ = id;
+            }
         }
         out->start[i + 1] = (size_t)(o - out->ids);
     }
