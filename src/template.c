@@ -594,11 +594,31 @@ static int feat_template_sentence2(const struct feat_config *fc, const char *con
             const uint64_t *here = cellh + i * nc;
             const struct feat_mac2 *mc = mac;
             for (const struct feat_template *t = tb; t < te; t++) {
-                /* hash_end(h0) is id0 when the line has no macro */
-                uint64_t h = t->h0;
-                for (size_t k = t->nmacro; k > 0; k--, mc++)
+                uint64_t h = t->h0, id;
+                /* lines of 1 to 3 macros (most) straight, without a loop */
+                switch (t->nmacro) {
+                case 0:
+                    id = t->id0;
+                    break;
+                case 3:
                     h = hash2_add(hash2_add(h, here[mc->off]), mc->lit_h);
-                uint64_t id = hash_end(h);
+                    mc++;
+                    /* fall through */
+                case 2:
+                    h = hash2_add(hash2_add(h, here[mc->off]), mc->lit_h);
+                    mc++;
+                    /* fall through */
+                case 1:
+                    h = hash2_add(hash2_add(h, here[mc->off]), mc->lit_h);
+                    mc++;
+                    id = hash_end(h);
+                    break;
+                default:
+                    for (size_t k = t->nmacro; k > 0; k--, mc++)
+                        h = hash2_add(hash2_add(h, here[mc->off]), mc->lit_h);
+                    id = hash_end(h);
+                    break;
+                }
                 if (t->dedup && feat_seen(first, o, id))
                     continue;
                 *o++ = id;
