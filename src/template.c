@@ -538,17 +538,15 @@ struct feat_mac2 {
 };
 
 /* Attributes of the n tokens of a sentence with hash version 2: the cells
- * the macros read are hashed once each into out->piece, then every
- * attribute combines hashes (tokens whose macros all read inside the
- * sentence in one loop over the macros' precomputed offsets).  -1 when out
- * of memory. */
+ * the macros read are hashed once each into out->piece, rows -back .. -1
+ * and n .. n + ahead - 1 holding the hashes of their sentinels, then every
+ * attribute combines hashes in one loop over the macros' precomputed
+ * offsets (with more than FEAT_FAST_MACROS macros, feat_template_id2 reads
+ * every cell through its row).  -1 when out of memory. */
 static int feat_template_sentence2(const struct feat_config *fc, const char *const *cols,
                                    size_t n, size_t stride, struct feat_buf *out)
 {
     size_t nc = fc->ncols, need;
-    if (util_mul(n, nc, &need) || UTIL_GROW(out->piece, out->piece_cap, need ? need : 1))
-        return -1;
-    uint64_t *cellh = out->piece;
     /* the columns read (a column no macro reads is never hashed), the macros
      * in template order, and the farthest rows read */
     unsigned char used[FEAT_COL_MAX + 1];
@@ -570,6 +568,22 @@ static int feat_template_sentence2(const struct feat_config *fc, const char *con
         back = t->back > back ? t->back : back;
         ahead = t->ahead > ahead ? t->ahead : ahead;
     }
+    /* back, ahead <= FEAT_ROW_MAX: no overflow before the multiplication */
+    if (util_mul(n + back + ahead, nc, &need)
+        || UTIL_GROW(out->piece, out->piece_cap, need ? need : 1))
+        return -1;
+    uint64_t *cellh = out->piece + back * nc;           /* row 0 */
+    for (size_t k = 1; k <= back || k <= ahead; k++) {
+        char buf[32];
+        uint64_t sb = hash2_str(buf, feat_crfpp_sentinel(buf, '-', k));
+        uint64_t sa = hash2_str(buf, feat_crfpp_sentinel(buf, '+', k));
+        for (size_t c = 0; c < nc; c++) {
+            if (k <= back)
+                cellh[-(ptrdiff_t)(k * nc) + (ptrdiff_t)c] = sb;     /* row -k */
+            if (k <= ahead)
+                cellh[(n + k - 1) * nc + c] = sa;                  /* row n + k - 1 */
+        }
+    }
     for (size_t c = 0; c < nc; c++) {
         if (!used[c])
             continue;
@@ -582,7 +596,7 @@ static int feat_template_sentence2(const struct feat_config *fc, const char *con
     uint64_t *o = out->ids;
     for (size_t i = 0; i < n; i++) {
         uint64_t *first = o;
-        if (!fast || i < back || i + ahead >= n) {
+        if (!fast) {
             for (const struct feat_template *t = tb; t < te; t++) {
                 uint64_t id = t->nmacro ? feat_template_id2(t, cols, n, stride, i, cellh, nc)
                                         : t->id0;
