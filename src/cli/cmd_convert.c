@@ -34,16 +34,13 @@ int cmd_convert(int argc, char **argv)
         cli_errorf("convert: give one MODEL and -o OUT (usage: crftag convert %s)", usage);
         return CLI_USAGE;
     }
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(argv[1], &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(argv[1]);
+    if (!m)
         return CLI_FAIL;
-    }
     struct crftag_model_info in;
     crftag_model_get_info(m, &in);
-    st = crftag_model_save(m, o.output, &err);
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_save(m, o.output, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         crftag_model_free(m);

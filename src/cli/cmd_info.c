@@ -54,13 +54,9 @@ int cmd_info(int argc, char **argv)
         cli_errorf("info: expected one model file (usage: crftag info MODEL)");
         return CLI_USAGE;
     }
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(argv[1], &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(argv[1]);
+    if (!m)
         return CLI_FAIL;
-    }
     struct crftag_model_info in;
     crftag_model_get_info(m, &in);
     if (o.labels_only) {
