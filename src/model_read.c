@@ -5,13 +5,14 @@
  *   file --mio_read_file--> bytes --model_io_parse--> struct crftag_model
  *   buffer -------------------^   (crftag_model_load_mem)
  *
- * The file format (versions 2 to 6) and the checks made on load, in their
+ * The file format (versions 2 to 7) and the checks made on load, in their
  * order, are specified in docs/MODEL_FORMAT.md ("Validation on load"): the
  * header and CRC (mio_unpack), then the payload field by field, every count
  * checked against the bytes left before anything is allocated; finally the
- * feature configuration is rebuilt (feat_config_builtin_version /
- * feat_config_template) and must match the stored builtin_version and
- * ncols, and model_finish() builds the lookup tables.
+ * feature configuration is rebuilt (feat_config_builtin_hv /
+ * feat_config_template_hv, with the stored hash version: 1 for files older
+ * than version 7) and must match the stored builtin_version and ncols, and
+ * model_finish() builds the lookup tables.
  */
 #define _DEFAULT_SOURCE          /* madvise, MADV_HUGEPAGE */
 #include "model_io.h"
