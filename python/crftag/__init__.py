@@ -30,6 +30,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
+import warnings
 from collections import namedtuple
 
 __all__ = ["Model", "Span", "CrftagError", "version", "train", "attributes"]
@@ -700,6 +701,10 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     tokens = template is None and _is_tokens(X)
     if clusters == "default":
         clusters = _shipped_clusters() if tokens else None
+        if tokens and clusters is None and os.environ.get("CRFTAG_CLUSTERS") is None:
+            warnings.warn("training without word clusters: clusters-en.txt.gz is not in the "
+                          "package (models then find fewer unseen words; clusters=PATH gives "
+                          "them, clusters=None silences this)", stacklevel=2)
     if clusters is not None:
         keep.append(os.fsencode(clusters))
         p.clusters = keep[-1]
