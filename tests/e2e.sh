@@ -167,6 +167,12 @@ grep -q "^format: *CRFsuite model file, version 100" "$T/out" && grep -q "^attri
 check "eval with a CRFsuite model" "$CRFTAG" eval -q -m "$T/cs.crfsuite" "$T/cs_tag.txt"
 grep -q "processed 258 tokens" "$T/out" && ok "eval reads the CRFsuite model's input format" \
     || fail "eval reads the CRFsuite model's input format"
+refuse "explain says it does not take a model of attribute strings" 2 \
+    "explain: .*cs.crfsuite is a model of attribute strings" "$CRFTAG" explain -T -m "$T/cs.crfsuite" \
+    "$T/cs_tag.txt"
+check "dump a CRFsuite model" "$CRFTAG" dump "$T/cs.crfsuite"
+grep -q "suf:3=" "$T/out" && ok "dump shows the CRFsuite model's attribute names" \
+    || fail "dump shows the CRFsuite model's attribute names"
 check "convert a CRFsuite model" "$CRFTAG" convert -o "$T/cs.crftag" "$T/cs.crfsuite"
 grep -q "CRFsuite format 100, 12 labels, 675 attributes" "$T/err" \
     && ok "convert reports what it read" || fail "convert reports what it read"
