@@ -132,6 +132,26 @@ class TestTraining(unittest.TestCase):
             m = crftag.Model(data=f.read())
         self.assertEqual(m.info["file_format"], "crfsuite")
         self.assertEqual([m.tag(x) for x in X[20:]], want)
+        names = m.attribute_names()
+        self.assertEqual(len(names), m.info["num_attributes"])
+        self.assertIn("suf:3=nce", names)      # "suf\\:3=nce" in the file: unescaped
+        # sklearn-crfsuite's model_filename: an unfitted estimator uses the file
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "old.crfsuite")
+            with gzip.open("tests/data/crfsuite_model_conll.crfsuite.gz") as f, \
+                    open(path, "wb") as g:
+                g.write(f.read())
+            crf = CRF(model_filename=path)
+            self.assertEqual(crf.predict(X[20:]), want)
+            self.assertEqual(sorted(crf.classes_), sorted(m.labels))
+            sf = crf.state_features_
+            for label, w in m.attr_weights("suf:3=nce").items():
+                self.assertEqual(sf[("suf:3=nce", label)], w)
+            # fit() saves there, in crftag's format, and a new estimator reads it back
+            out = os.path.join(d, "new.crftag")
+            fitted = CRF(c1=0.05, c2=0.1, model_filename=out).fit(X[:20], [
+                list(s) for s in crfsuite_items(CS30)[1][:20]])
+            self.assertEqual(CRF(model_filename=out).predict(X[20:]), fitted.predict(X[20:]))
 
     def test_same_model_as_the_program(self):
         """Python on the parsed CRFsuite file tags as the program trained on it."""

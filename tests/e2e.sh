@@ -68,6 +68,16 @@ check "train with CRFTAG_CLUSTERS empty" env CRFTAG_CLUSTERS= "$CRFTAG" train --
     -o "$T/nc2.crftag" "$T/train300.txt"
 "$CRFTAG" info "$T/nc2.crftag" > "$T/out" 2>&1
 grep -q "^word clusters: " "$T/out" && fail "CRFTAG_CLUSTERS='': no clusters" || ok "CRFTAG_CLUSTERS='': no clusters"
+[ -s "$T/err" ] && fail "CRFTAG_CLUSTERS='': no warning" || ok "CRFTAG_CLUSTERS='': no warning"
+# a program without the shipped clusters beside it (copied elsewhere, not installed) says so
+mkdir -p "$T/bin" && cp "$CRFTAG" "$T/bin/crftag"
+check "train without the shipped clusters beside the program" "$T/bin/crftag" train --quiet \
+    --max-iter 3 -o "$T/nc3.crftag" "$T/train300.txt"
+grep -q "warning: training without word clusters: clusters-en.txt.gz is neither" "$T/err" \
+    && ok "missing shipped clusters: a warning" || fail "missing shipped clusters: a warning"
+check "the same with --no-clusters" "$T/bin/crftag" train --quiet --no-clusters --max-iter 3 \
+    -o "$T/nc3.crftag" "$T/train300.txt"
+[ -s "$T/err" ] && fail "--no-clusters: no warning" || ok "--no-clusters: no warning"
 refuse "--clusters with --no-clusters" 2 "together" "$CRFTAG" train --clusters models/clusters-en.txt.gz \
     --no-clusters -o "$T/x" "$T/train300.txt"
 check "train (default) reports clusters and the chosen bias" "$CRFTAG" train --max-iter 10 -o "$T/d.crftag" \
@@ -183,6 +193,12 @@ grep -q "^format: *CRFsuite model file, version 100" "$T/out" && grep -q "^attri
 check "eval with a CRFsuite model" "$CRFTAG" eval -q -m "$T/cs.crfsuite" "$T/cs_tag.txt"
 grep -q "processed 258 tokens" "$T/out" && ok "eval reads the CRFsuite model's input format" \
     || fail "eval reads the CRFsuite model's input format"
+refuse "explain says it does not take a model of attribute strings" 2 \
+    "explain: .*cs.crfsuite is a model of attribute strings" "$CRFTAG" explain -T -m "$T/cs.crfsuite" \
+    "$T/cs_tag.txt"
+check "dump a CRFsuite model" "$CRFTAG" dump "$T/cs.crfsuite"
+grep -q "suf:3=" "$T/out" && ok "dump shows the CRFsuite model's attribute names" \
+    || fail "dump shows the CRFsuite model's attribute names"
 check "convert a CRFsuite model" "$CRFTAG" convert -o "$T/cs.crftag" "$T/cs.crfsuite"
 grep -q "CRFsuite format 100, 12 labels, 675 attributes" "$T/err" \
     && ok "convert reports what it read" || fail "convert reports what it read"

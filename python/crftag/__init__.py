@@ -30,6 +30,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
+import warnings
 from collections import namedtuple
 
 __all__ = ["Model", "Span", "CrftagError", "version", "train", "attributes"]
@@ -191,6 +192,9 @@ def _load():
         "crftag_model_attr_weights": (I, [P, ctypes.c_char_p, S,
                                           ctypes.POINTER(ctypes.c_double)]),
         "crftag_model_transition": (ctypes.c_double, [P, ctypes.c_uint32, ctypes.c_uint32]),
+        "crftag_model_has_names": (I, [P]),
+        "crftag_model_attribute": (ctypes.c_char_p, [P, S, ctypes.POINTER(ctypes.c_uint64),
+                                                     ctypes.POINTER(S)]),
         "crftag_tagger_tag_prob": (I, [P, ctypes.POINTER(ctypes.c_char_p), S, S,
                                        ctypes.POINTER(ctypes.c_uint32),
                                        ctypes.POINTER(ctypes.c_double),
@@ -542,6 +546,16 @@ class Model:
             return {}
         return {self.labels[y]: out[y] for y in range(L) if out[y] != 0.0}
 
+    def attribute_names(self):
+        """The names of the model's attributes, in its order, when it keeps
+        them (`crftag train --keep-names`, a model CRFsuite wrote); else
+        None."""
+        if not _lib.crftag_model_has_names(self._ptr):
+            return None
+        n = self.info["num_attributes"]
+        return [_lib.crftag_model_attribute(self._ptr, a, None, None).decode("utf-8", "replace")
+                for a in range(n)]
+
     def transition(self, a, b):
         """The weight of the transition from label a to label b."""
         return _lib.crftag_model_transition(self._ptr, self.labels.index(a),
@@ -700,6 +714,10 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     tokens = template is None and _is_tokens(X)
     if clusters == "default":
         clusters = _shipped_clusters() if tokens else None
+        if tokens and clusters is None and os.environ.get("CRFTAG_CLUSTERS") is None:
+            warnings.warn("training without word clusters: clusters-en.txt.gz is not in the "
+                          "package (models then find fewer unseen words; clusters=PATH gives "
+                          "them, clusters=None silences this)", stacklevel=2)
     if clusters is not None:
         keep.append(os.fsencode(clusters))
         p.clusters = keep[-1]

@@ -21,6 +21,11 @@ all_possible_states, all_possible_transitions (crftag always weighs every
 transition: True or None is accepted, False refused).  crftag's own:
 bias (label bias, "0" by default; "auto" chooses one on held-out data),
 dev_patience (early stopping on X_dev / y_dev), threads (0: all cores).
+model_filename, as in sklearn-crfsuite: fit() saves the model there (in
+crftag's format), and an estimator that was not fitted loads it from there
+for predict() and the properties: a model file crftag or CRFsuite wrote
+(python-crfsuite, sklearn-crfsuite), so CRF(model_filename="old.crfsuite")
+tags with an existing CRFsuite model.
 The other defaults are those of `crftag train` and crftag.train().
 
 The label bias is the one default that differs from `crftag train` and
@@ -48,7 +53,7 @@ class CRF(BaseEstimator):
     def __init__(self, algorithm="lbfgs", c1=0.0, c2=1.0, max_iterations=None, epsilon=None,
                  delta=None, period=None, min_freq=None, all_possible_states=False,
                  all_possible_transitions=None, bias="0", dev_patience=0, threads=0,
-                 verbose=False):
+                 verbose=False, model_filename=None):
         self.algorithm = algorithm
         self.c1 = c1
         self.c2 = c2
@@ -63,6 +68,7 @@ class CRF(BaseEstimator):
         self.dev_patience = dev_patience
         self.threads = threads
         self.verbose = verbose
+        self.model_filename = model_filename
 
     def fit(self, X, y, X_dev=None, y_dev=None):
         """Trains on sentences X with label sequences y (X_dev / y_dev:
@@ -91,11 +97,17 @@ class CRF(BaseEstimator):
                 for item in s:
                     names.update(n for n, _ in crftag.attributes(item))
         self.attributes_ = sorted(names)
+        if self.model_filename is not None:
+            self.model_.save(self.model_filename)
         return self
 
     def _check(self):
         if not hasattr(self, "model_"):
-            raise AttributeError("this CRF is not fitted yet: call fit() first")
+            if self.model_filename is None:
+                raise AttributeError("this CRF is not fitted yet: call fit() first")
+            # an existing model, as sklearn-crfsuite's model_filename: crftag's or CRFsuite's
+            self.model_ = crftag.Model(self.model_filename)
+            self.attributes_ = sorted(set(self.model_.attribute_names() or []))
         return self.model_
 
     def predict_single(self, xseq):

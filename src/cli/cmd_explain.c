@@ -338,6 +338,12 @@ int cmd_explain(int argc, char **argv)
         return CLI_FAIL;
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
+    if (strcmp(info.features, "attributes") == 0) {
+        cli_errorf("explain: %s is a model of attribute strings (CRFsuite's format), which "
+                   "explain does not take; crftag dump shows its weights", o.model);
+        crftag_model_free(m);
+        return CLI_USAGE;
+    }
     if (!o.tokenized && info.num_columns > 1) {
         cli_errorf("explain: %s reads %zu columns per token; raw text has only the token "
                    "(use --tokenized with column input)", o.model, info.num_columns);

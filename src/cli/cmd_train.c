@@ -473,6 +473,11 @@ int cmd_train(int argc, char **argv)
         p->clusters = default_clusters(clpath, sizeof clpath);
         if (p->clusters && !o.quiet)
             fprintf(stderr, "crftag: word clusters from %s (--no-clusters: none)\n", p->clusters);
+        else if (!p->clusters && !getenv("CRFTAG_CLUSTERS"))
+            fprintf(stderr, "crftag: warning: training without word clusters: "
+                    CLI_CLUSTERS_NAME " is neither in ../share/crftag/ nor in ../models/ beside "
+                    "the crftag program (models then find fewer unseen words; --clusters FILE "
+                    "gives them, --no-clusters or CRFTAG_CLUSTERS= silences this)\n");
     }
     if ((o.init && load_init(&o, &init)) || open_trace(&o))
         goto out;
