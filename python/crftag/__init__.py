@@ -95,7 +95,7 @@ class _ModelInfo(ctypes.Structure):
                 ("num_user_lexicon_entries", ctypes.c_size_t),
                 ("num_user_lexicon_types", ctypes.c_size_t), ("plain_tags", ctypes.c_int),
                 ("num_lexicon_entries", ctypes.c_size_t), ("num_lexicon_types", ctypes.c_size_t),
-                ("file_format", ctypes.c_char_p)]
+                ("file_format", ctypes.c_char_p), ("hash_version", ctypes.c_uint32)]
 
 
 class _BiasCandidate(ctypes.Structure):
@@ -444,15 +444,16 @@ class Model:
         train_tokens, num_clusters and num_cluster_words (0 without word
         clusters), num_lexicon_entries and num_lexicon_types (the lexicon
         learned from the training labels; 0 without), file_format ("crftag",
-        or "crfsuite" for a model file CRFsuite wrote) and bias (as the bias
-        property)."""
+        or "crfsuite" for a model file CRFsuite wrote), hash_version (how
+        the attributes are hashed: 2 for models trained now, 1 for older
+        ones) and bias (as the bias property)."""
         i = _ModelInfo()
         _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(i), ctypes.sizeof(i))
         out = {k: getattr(i, k) for k in (
             "format_version", "builtin_version", "num_labels", "num_attributes",
             "num_features", "c1", "c2", "min_freq", "iterations", "final_objective",
             "train_sentences", "train_tokens", "num_clusters", "num_cluster_words",
-            "num_lexicon_entries", "num_lexicon_types")}
+            "num_lexicon_entries", "num_lexicon_types", "hash_version")}
         out["bio_constrained"] = bool(i.bio_constrained)
         out["features"] = i.features.decode()
         out["stop_reason"] = i.stop_reason.decode() if i.stop_reason else ""
