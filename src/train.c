@@ -164,7 +164,7 @@ struct trainer {
  * walk the runs, so that the cache misses of a batch overlap) and keeps the
  * runs [q0, q1) it walked; the gradient pass walks the same runs again
  * without decoding.  A run of every label (pair_label[q] == q - q0) is
- * walked without pair_label, in a loop the compiler vectorizes.  A label's
+ * walked without pair_label, in vector quadruples (run_full).  A label's
  * score adds its attributes' weights one attribute after another, in id
  * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
  * are exact in any order. */
@@ -183,6 +183,28 @@ struct trainer {
  * addressed from the pointer, where gcc would recompute state + i L + lab[j]
  * at every pair (two instructions more) */
 #define TRAIN_OPAQUE(p) __asm__("" : "+r"(p))
+
+typedef double train_v4 __attribute__((vector_size(32)));
+
+/* d[y] += s[y] for y < L: a run of every label (pair_label[q0 + y] == y).
+ * Quadruples of GCC's vector type (AVX in the AVX copy, SSE2 pairs in the
+ * plain one), the L % 4 last cells one by one: each cell gets the same one
+ * addition as in a scalar loop.  (d and s never overlap: a state row and
+ * the weights, or the gradient and a marginal row; written out because gcc
+ * keeps the plain loop scalar when it cannot tell.) */
+TRAIN_INLINE void run_full(double *restrict d, const double *restrict s, size_t L)
+{
+    size_t y = 0;
+    for (; y + 4 <= L; y += 4) {
+        train_v4 a, b;
+        memcpy(&a, d + y, sizeof a);
+        memcpy(&b, s + y, sizeof b);
+        a += b;
+        memcpy(d + y, &a, sizeof a);
+    }
+    for (; y < L; y++)
+        d[y] += s[y];
+}
 
 /* row[lab[j]] += w[j] for j < n.  The labels of a run are distinct, so
  * every cell gets one addition, whatever the order of the j: the n % 4 last
@@ -271,9 +293,7 @@ TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct
             uint32_t q0 = r[j].q0, q1 = r[j].q1;
             if (q1 - q0 == L) {
                 /* every label (pair_label[q0 + y] == y): contiguous */
-                const double *w = x + q0;
-                for (size_t y = 0; y < L; y++)
-                    row[y] += w[y];
+                run_full(row, x + q0, L);
             } else {
                 run_gather(row, pl + q0, x + q0, q1 - q0);
             }
@@ -299,9 +319,7 @@ TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct tr
         for (size_t j = j0; j < j1; j++) {
             uint32_t q0 = run[j].q0, q1 = run[j].q1;
             if (q1 - q0 == L) {
-                double *w = g + q0;
-                for (size_t y = 0; y < L; y++)
-                    w[y] += row[y];
+                run_full(g + q0, row, L);
             } else {
                 run_scatter(g + q0, pl + q0, row, q1 - q0);
             }
