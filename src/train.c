@@ -40,6 +40,7 @@
 #include "train.h"
 #include "train_data.h"
 #include "train_init.h"
+#include "train_runs.h"
 #include "train_stop.h"
 #include "train_dist.h"
 #include "util.h"
@@ -82,11 +83,6 @@ void train_resolve(struct crftag_train_params *p)
 
 struct trainer;
 
-/* The pairs [q0, q1) of one attribute (model.h: attr_off) */
-struct trun {
-    uint32_t q0, q1;
-};
-
 struct worker {
     struct trainer *tr;
     size_t s0, s1;               /* sentences [s0, s1) */
@@ -116,6 +112,8 @@ struct trainer {
     size_t npairs, nparams;
     uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     train_quantize_fn *quantize; /* train_quantize over arrays */
+    train_full_gather_fn *fgather;   /* the runs of every label (train_runs.h) */
+    train_full_scatter_fn *fscatter;
     void (*worker)(void *, int); /* worker_run or its AVX version */
     const double *x;             /* current point (during evaluate) */
     double *g;                   /* gradient being computed (during evaluate) */
@@ -164,7 +162,8 @@ struct trainer {
  * walk the runs, so that the cache misses of a batch overlap) and keeps the
  * runs [q0, q1) it walked; the gradient pass walks the same runs again
  * without decoding.  A run of every label (pair_label[q] == q - q0) is
- * walked without pair_label, in vector quadruples (run_full).  A label's
+ * walked without pair_label, and a token's consecutive runs of that kind
+ * together (train_runs.h: the row in registers over them).  A label's
  * score adds its attributes' weights one attribute after another, in id
  * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
  * are exact in any order. */
@@ -183,28 +182,6 @@ struct trainer {
  * addressed from the pointer, where gcc would recompute state + i L + lab[j]
  * at every pair (two instructions more) */
 #define TRAIN_OPAQUE(p) __asm__("" : "+r"(p))
-
-typedef double train_v4 __attribute__((vector_size(32)));
-
-/* d[y] += s[y] for y < L: a run of every label (pair_label[q0 + y] == y).
- * Quadruples of GCC's vector type (AVX in the AVX copy, SSE2 pairs in the
- * plain one), the L % 4 last cells one by one: each cell gets the same one
- * addition as in a scalar loop.  (d and s never overlap: a state row and
- * the weights, or the gradient and a marginal row; written out because gcc
- * keeps the plain loop scalar when it cannot tell.) */
-TRAIN_INLINE void run_full(double *restrict d, const double *restrict s, size_t L)
-{
-    size_t y = 0;
-    for (; y + 4 <= L; y += 4) {
-        train_v4 a, b;
-        memcpy(&a, d + y, sizeof a);
-        memcpy(&b, s + y, sizeof b);
-        a += b;
-        memcpy(d + y, &a, sizeof a);
-    }
-    for (; y < L; y++)
-        d[y] += s[y];
-}
 
 /* row[lab[j]] += w[j] for j < n.  The labels of a run are distinct, so
  * every cell gets one addition, whatever the order of the j: the n % 4 last
@@ -267,7 +244,7 @@ TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
  * their number is returned */
 TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct tdata *td,
                                       size_t t, const double *x, double *row,
-                                      struct trun *run)
+                                      struct trun *run, train_full_gather_fn *fg)
 {
     size_t L = m->labels.n, nr = 0;
     const uint16_t *pl = m->pair_label;
@@ -292,8 +269,13 @@ TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct
         for (size_t j = 0; j < n; j++) {
             uint32_t q0 = r[j].q0, q1 = r[j].q1;
             if (q1 - q0 == L) {
-                /* every label (pair_label[q0 + y] == y): contiguous */
-                run_full(row, x + q0, L);
+                /* every label (pair_label[q0 + y] == y): contiguous, with
+                 * the runs of every label that follow */
+                size_t k = j + 1;
+                while (k < n && r[k].q1 - r[k].q0 == L)
+                    k++;
+                fg(row, x, r + j, k - j, L);
+                j = k - 1;
             } else {
                 run_gather(row, pl + q0, x + q0, q1 - q0);
             }
@@ -306,7 +288,8 @@ TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct
 /* g[q] += row[label of q] over the runs run[0 .. n-1] of one token, in
  * batches: the first lines of pair_label and g loaded first */
 TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct trun *run,
-                                   size_t n, double *g, const double *row)
+                                   size_t n, double *g, const double *row,
+                                   train_full_scatter_fn *fs)
 {
     size_t L = m->labels.n;
     const uint16_t *pl = m->pair_label;
@@ -319,7 +302,11 @@ TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct tr
         for (size_t j = j0; j < j1; j++) {
             uint32_t q0 = run[j].q0, q1 = run[j].q1;
             if (q1 - q0 == L) {
-                run_full(g + q0, row, L);
+                size_t k = j + 1;
+                while (k < j1 && run[k].q1 - run[k].q0 == L)
+                    k++;
+                fs(g, row, run + j, k - j, L);
+                j = k - 1;
             } else {
                 run_scatter(g + q0, pl + q0, row, q1 - q0);
             }
@@ -344,7 +331,7 @@ static inline void f_add(double f[2], double v)
  * holds at least as many entries as the sentence's ids (train_runs_max). */
 TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
                               size_t T, size_t L, const double *x, double *state,
-                              struct trun *run, size_t *rend)
+                              struct trun *run, size_t *rend, train_full_gather_fn *fg)
 {
     size_t nr = 0;
     memset(state, 0, T * L * sizeof *state);
@@ -352,7 +339,7 @@ TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *
         if (td->val) {                           /* weighted */
             tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
         } else {
-            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr);
+            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr, fg);
             rend[i] = nr;
         }
     }
@@ -400,7 +387,7 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend);
+        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, tr->fgather);
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -419,7 +406,8 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             if (td->val) {
                 tdata_token_w(m, td, t0 + i, g, w->mstate + i * L, 1);
             } else {
-                train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L);
+                train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L,
+                                 tr->fscatter);
                 r0 = w->rend[i];
             }
         }
@@ -589,7 +577,7 @@ static double train_dev_f1(struct trainer *tr, const double *x)
             UTIL_GROW(gold, cap, T) ||
             UTIL_GROW(pred, cap2, T))
             goto out;
-        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend);
+        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend, tr->fgather);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
                            m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
@@ -777,6 +765,8 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     }
     train_split(tr);
     tr->quantize = train_quantize_pick();
+    tr->fgather = train_full_gather_pick();
+    tr->fscatter = train_full_scatter_pick();
     tr->worker = worker_pick();
     return CRFTAG_OK;
 }
