@@ -112,8 +112,6 @@ struct trainer {
     size_t npairs, nparams;
     uint32_t *obs;               /* [nparams] observed counts (exact: ntok < 2^32) */
     train_quantize_fn *quantize; /* train_quantize over arrays */
-    train_full_gather_fn *fgather;   /* the runs of every label (train_runs.h) */
-    train_full_scatter_fn *fscatter;
     void (*worker)(void *, int); /* worker_run or its AVX version */
     const double *x;             /* current point (during evaluate) */
     double *g;                   /* gradient being computed (during evaluate) */
@@ -170,9 +168,9 @@ struct trainer {
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
- * worker_pick chooses: the runs of every label are added in AVX quadruples
- * (SSE2 pairs in the plain version).  Adds are adds in either: the same
- * bits. */
+ * worker_pick chooses: the vector operations (the runs of every label,
+ * forward-backward's) in AVX quadruples or SSE2 pairs.  Adds are adds in
+ * either: the same bits. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TRAIN_HAVE_AVX 1
 #define TRAIN_AVX __attribute__((target("avx")))
@@ -244,7 +242,7 @@ TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
  * their number is returned */
 TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct tdata *td,
                                       size_t t, const double *x, double *row,
-                                      struct trun *run, train_full_gather_fn *fg)
+                                      struct trun *run, const int groups)
 {
     size_t L = m->labels.n, nr = 0;
     const uint16_t *pl = m->pair_label;
@@ -268,13 +266,13 @@ TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct
         }
         for (size_t j = 0; j < n; j++) {
             uint32_t q0 = r[j].q0, q1 = r[j].q1;
-            if (q1 - q0 == L) {
+            if (groups && q1 - q0 == L) {
                 /* every label (pair_label[q0 + y] == y): contiguous, with
                  * the runs of every label that follow */
                 size_t k = j + 1;
                 while (k < n && r[k].q1 - r[k].q0 == L)
                     k++;
-                fg(row, x, r + j, k - j, L);
+                train_full_gather(row, x, r + j, k - j, L);
                 j = k - 1;
             } else {
                 run_gather(row, pl + q0, x + q0, q1 - q0);
@@ -288,8 +286,7 @@ TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct
 /* g[q] += row[label of q] over the runs run[0 .. n-1] of one token, in
  * batches: the first lines of pair_label and g loaded first */
 TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct trun *run,
-                                   size_t n, double *g, const double *row,
-                                   train_full_scatter_fn *fs)
+                                   size_t n, double *g, const double *row, const int groups)
 {
     size_t L = m->labels.n;
     const uint16_t *pl = m->pair_label;
@@ -301,11 +298,11 @@ TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct tr
         }
         for (size_t j = j0; j < j1; j++) {
             uint32_t q0 = run[j].q0, q1 = run[j].q1;
-            if (q1 - q0 == L) {
+            if (groups && q1 - q0 == L) {
                 size_t k = j + 1;
                 while (k < j1 && run[k].q1 - run[k].q0 == L)
                     k++;
-                fs(g, row, run + j, k - j, L);
+                train_full_scatter(g, row, run + j, k - j, L);
                 j = k - 1;
             } else {
                 run_scatter(g + q0, pl + q0, row, q1 - q0);
@@ -331,7 +328,7 @@ static inline void f_add(double f[2], double v)
  * holds at least as many entries as the sentence's ids (train_runs_max). */
 TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
                               size_t T, size_t L, const double *x, double *state,
-                              struct trun *run, size_t *rend, train_full_gather_fn *fg)
+                              struct trun *run, size_t *rend, const int groups)
 {
     size_t nr = 0;
     memset(state, 0, T * L * sizeof *state);
@@ -339,7 +336,7 @@ TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *
         if (td->val) {                           /* weighted */
             tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
         } else {
-            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr, fg);
+            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr, groups);
             rend[i] = nr;
         }
     }
@@ -366,7 +363,7 @@ static int worker_reserve(struct worker *w, const struct tdata *td, size_t t0, s
     return 0;
 }
 
-TRAIN_INLINE void worker_body(void *arg, int part)
+TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
 {
     struct trainer *tr = arg;
     struct worker *w = &tr->w[part];
@@ -387,7 +384,7 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, tr->fgather);
+        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, groups);
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -407,34 +404,61 @@ TRAIN_INLINE void worker_body(void *arg, int part)
                 tdata_token_w(m, td, t0 + i, g, w->mstate + i * L, 1);
             } else {
                 train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L,
-                                 tr->fscatter);
+                                 groups);
                 r0 = w->rend[i];
             }
         }
     }
 }
 
+/* Each copy twice more: with the groups of runs of every label
+ * (train_runs.h), and without, for the models that have no such run (the
+ * groups' code in the loops costs the other runs a few instructions; the
+ * runs of every label, if any, then go through run_gather: the same
+ * additions). */
 static void worker_run(void *arg, int part)
 {
-    worker_body(arg, part);
+    worker_body(arg, part, 0);
+}
+
+static void worker_run_groups(void *arg, int part)
+{
+    worker_body(arg, part, 1);
 }
 
 #ifdef TRAIN_HAVE_AVX
 TRAIN_AVX static void worker_run_avx(void *arg, int part)
 {
-    worker_body(arg, part);
+    worker_body(arg, part, 0);
 }
 
-static void (*worker_pick(void))(void *, int)
+TRAIN_AVX static void worker_run_avx_groups(void *arg, int part)
 {
-    return __builtin_cpu_supports("avx") ? worker_run_avx : worker_run;
+    worker_body(arg, part, 1);
+}
+
+static void (*worker_pick(int groups))(void *, int)
+{
+    if (__builtin_cpu_supports("avx"))
+        return groups ? worker_run_avx_groups : worker_run_avx;
+    return groups ? worker_run_groups : worker_run;
 }
 #else
-static void (*worker_pick(void))(void *, int)
+static void (*worker_pick(int groups))(void *, int)
 {
-    return worker_run;
+    return groups ? worker_run_groups : worker_run;
 }
 #endif
+
+/* Whether an attribute of m has a pair of every label */
+static int train_has_full_runs(const struct crftag_model *m)
+{
+    size_t L = m->labels.n;
+    for (size_t a = 0; a < m->nattr; a++)
+        if (m->attr_off[a + 1] - m->attr_off[a] == L)
+            return 1;
+    return 0;
+}
 
 /* Second phase of an evaluation, over parameters [k0, k1) of worker w: adds
  * the other workers' gradients to g (worker 0's, in thread order; exact, as
@@ -577,7 +601,7 @@ static double train_dev_f1(struct trainer *tr, const double *x)
             UTIL_GROW(gold, cap, T) ||
             UTIL_GROW(pred, cap2, T))
             goto out;
-        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend, tr->fgather);
+        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend, 1);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
                            m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
@@ -765,9 +789,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     }
     train_split(tr);
     tr->quantize = train_quantize_pick();
-    tr->fgather = train_full_gather_pick();
-    tr->fscatter = train_full_scatter_pick();
-    tr->worker = worker_pick();
+    tr->worker = worker_pick(train_has_full_runs(tr->m));
     return CRFTAG_OK;
 }
 
