@@ -184,32 +184,39 @@ struct trainer {
 /* row[lab[j]] += w[j] for j < n.  The labels of a run are distinct, so
  * every cell gets one addition, whatever the order of the j: the n % 4 last
  * ones first, then quadruples, whose loop step costs a quarter of one a
- * pair. */
-TRAIN_INLINE void run_gather(double *restrict row, const uint16_t *restrict lab,
+ * pair.  The cell is read through src, a copy of row the compiler cannot
+ * see is row (TRAIN_OPAQUE), so that the load and the store each address
+ * it as row + 8 lab[j] (with one address for both, gcc computes it into
+ * a register first: an instruction more a pair). */
+#define RUN_ADD(j) row[lab[j]] = src[lab[j]] + w[j]
+TRAIN_INLINE void run_gather(double *row, const uint16_t *restrict lab,
                              const double *restrict w, size_t n)
 {
     size_t r = n & 3;
+    const double *src = row;
     TRAIN_OPAQUE(row);
+    TRAIN_OPAQUE(src);
     switch (r) {
     case 3:
-        row[lab[n - 3]] += w[n - 3];
+        RUN_ADD(n - 3);
         /* fall through */
     case 2:
-        row[lab[n - 2]] += w[n - 2];
+        RUN_ADD(n - 2);
         /* fall through */
     case 1:
-        row[lab[n - 1]] += w[n - 1];
+        RUN_ADD(n - 1);
         /* fall through */
     default:
         break;
     }
     for (const uint16_t *e = lab + (n - r); lab != e; lab += 4, w += 4) {
-        row[lab[0]] += w[0];
-        row[lab[1]] += w[1];
-        row[lab[2]] += w[2];
-        row[lab[3]] += w[3];
+        RUN_ADD(0);
+        RUN_ADD(1);
+        RUN_ADD(2);
+        RUN_ADD(3);
     }
 }
+#undef RUN_ADD
 
 /* g[j] += row[lab[j]] for j < n, in the same steps */
 TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
