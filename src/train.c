@@ -154,12 +154,13 @@ struct trainer {
 
 /* ---- the objective ---------------------------------------------------- */
 
-/* The pair runs of a sentence's attributes.  The state pass decodes each
- * token's packed ids in batches of TRAIN_BATCH (decode the ids, loading
- * their run offsets; load the runs' first lines of pair_label and x; then
- * walk the runs, so that the cache misses of a batch overlap) and keeps the
- * runs [q0, q1) it walked; the gradient pass walks the same runs again
- * without decoding.  A run of every label (pair_label[q] == q - q0) is
+/* The pair runs of a sentence's attributes.  The state pass takes the
+ * whole sentence in three steps, so that the cache misses of each overlap
+ * and have a sentence's work to arrive in: decode the packed ids of every
+ * token (prefetching their run offsets), load the runs [q0, q1) (prefetching
+ * the first lines of pair_label and x), then walk the runs token by token;
+ * the gradient pass walks the same runs again, a token's TRAIN_BATCH at a
+ * time (prefetching pair_label and g first).  A run of every label (pair_label[q] == q - q0) is
  * walked without pair_label, and a token's consecutive runs of that kind
  * together (train_runs.h: the row in registers over them).  A label's
  * score adds its attributes' weights one attribute after another, in id
@@ -245,49 +246,26 @@ TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
     }
 }
 
-/* row[y] += x of the pairs of token t's attributes; the runs go to run[],
- * their number is returned */
-TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct tdata *td,
-                                      size_t t, const double *x, double *row,
-                                      struct trun *run, const int groups)
+/* row[y] += x of the pairs of the runs r[0 .. n-1] (one token's) */
+TRAIN_INLINE void train_token_state(const struct crftag_model *m, const double *x, double *row,
+                                    const struct trun *r, size_t n, const int groups)
 {
-    size_t L = m->labels.n, nr = 0;
+    size_t L = m->labels.n;
     const uint16_t *pl = m->pair_label;
-    const uint32_t *off = m->attr_off;
-    struct pk_iter it;
-    uint32_t buf[TRAIN_BATCH];
-    pk_iter_init(&it, td, t);
-    for (int more = 1; more;) {
-        size_t n = 0;
-        while (n < TRAIN_BATCH && (more = pk_iter_next(&it))) {
-            __builtin_prefetch(&off[it.id]);
-            buf[n++] = it.id;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t q0 = r[j].q0, q1 = r[j].q1;
+        if (groups && q1 - q0 == L) {
+            /* every label (pair_label[q0 + y] == y): contiguous, with
+             * the runs of every label that follow */
+            size_t k = j + 1;
+            while (k < n && r[k].q1 - r[k].q0 == L)
+                k++;
+            train_full_gather(row, x, r + j, k - j, L);
+            j = k - 1;
+        } else {
+            run_gather(row, pl + q0, x + q0, q1 - q0);
         }
-        struct trun *r = run + nr;
-        for (size_t j = 0; j < n; j++) {
-            uint32_t q0 = off[buf[j]], q1 = off[buf[j] + 1];
-            r[j].q0 = q0;
-            r[j].q1 = q1;
-            __builtin_prefetch(&pl[q0]);
-            __builtin_prefetch(&x[q0], 0);
-        }
-        for (size_t j = 0; j < n; j++) {
-            uint32_t q0 = r[j].q0, q1 = r[j].q1;
-            if (groups && q1 - q0 == L) {
-                /* every label (pair_label[q0 + y] == y): contiguous, with
-                 * the runs of every label that follow */
-                size_t k = j + 1;
-                while (k < n && r[k].q1 - r[k].q0 == L)
-                    k++;
-                train_full_gather(row, x, r + j, k - j, L);
-                j = k - 1;
-            } else {
-                run_gather(row, pl + q0, x + q0, q1 - q0);
-            }
-        }
-        nr += n;
     }
-    return nr;
 }
 
 /* g[q] += row[label of q] over the runs run[0 .. n-1] of one token, in
@@ -337,15 +315,37 @@ TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *
                               size_t T, size_t L, const double *x, double *state,
                               struct trun *run, size_t *rend, const int groups)
 {
-    size_t nr = 0;
     memset(state, 0, T * L * sizeof *state);
-    for (size_t i = 0; i < T; i++) {
-        if (td->val) {                           /* weighted */
+    if (td->val) {                               /* weighted */
+        for (size_t i = 0; i < T; i++)
             tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
-        } else {
-            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr, groups);
-            rend[i] = nr;
+        return;
+    }
+    const uint16_t *pl = m->pair_label;
+    const uint32_t *off = m->attr_off;
+    /* the sentence's ids (in run[].q0 for now), their offsets prefetched */
+    size_t nr = 0;
+    for (size_t i = 0; i < T; i++) {
+        struct pk_iter it;
+        pk_iter_init(&it, td, t0 + i);
+        while (pk_iter_next(&it)) {
+            __builtin_prefetch(&off[it.id]);
+            run[nr++].q0 = it.id;
         }
+        rend[i] = nr;
+    }
+    /* their runs, the first lines of pair_label and x prefetched */
+    for (size_t k = 0; k < nr; k++) {
+        uint32_t id = run[k].q0;
+        uint32_t q0 = off[id], q1 = off[id + 1];
+        run[k].q0 = q0;
+        run[k].q1 = q1;
+        __builtin_prefetch(&pl[q0]);
+        __builtin_prefetch(&x[q0], 0);
+    }
+    for (size_t i = 0, r0 = 0; i < T; i++) {
+        train_token_state(m, x, state + i * L, run + r0, rend[i] - r0, groups);
+        r0 = rend[i];
     }
 }
 
