@@ -303,7 +303,18 @@ struct crftag_model;
 
 /* Loads a model file written by crftag_model_save() (or _save_mem).  The file's magic,
  * format version, sizes and CRC are checked; a corrupt or foreign file is
- * refused with CRFTAG_ERR_MODEL_* and a message naming the file. */
+ * refused with CRFTAG_ERR_MODEL_* and a message naming the file.
+ *
+ * A model file written by CRFsuite 0.12 (crfsuite learn, python-crfsuite,
+ * sklearn-crfsuite: a first-order linear-chain CRF, starting "lCRF") is read
+ * too, every offset and string checked, as a model of attribute strings
+ * (crftag_model_info.features "attributes", file_format "crfsuite") that
+ * tags CRFsuite's data format as CRFsuite does: its state features become
+ * (attribute, label) weights, its transitions the transition weights, and
+ * decoding is not BIO-constrained.  Weights become floats, so only
+ * labellings whose scores CRFsuite finds within about 1e-7 relative of each
+ * other can come out differently.  crftag_model_save() writes it in crftag's
+ * format (smaller, faster to load). */
 CRFTAG_API enum crftag_status crftag_model_load(const char *path, struct crftag_model **out,
                                                 struct crftag_error *err);
 
@@ -375,6 +386,10 @@ struct crftag_model_info {
     size_t num_lexicon_entries; /* the lexicon learned from the training    */
     size_t num_lexicon_types;   /* labels (crftag_train_params.lexicon;     */
                                 /* 0, 0 without): entries, entity types     */
+    const char *file_format;    /* "crftag", or "crfsuite" for a CRFsuite   */
+                                /* model file read as a model of attribute  */
+                                /* strings (format_version is then its own  */
+                                /* version, 100; no training figures)       */
 };
 
 /* Fills *out (size = the caller's sizeof *out, see "Binary compatibility"

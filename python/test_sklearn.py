@@ -122,6 +122,17 @@ class TestTraining(unittest.TestCase):
         with self.assertRaises(TypeError):
             list(crftag.attributes(3))
 
+    def test_crfsuite_model_file(self):
+        """A model CRFsuite trained (tests/data/crfsuite_model_conll.crfsuite.gz)
+        tags the last 10 sentences of the CRFsuite file as CRFsuite did."""
+        X, _ = crfsuite_items(CS30)
+        with open("tests/data/crfsuite_model_conll.expected") as f:
+            want = [s.split("\n") for s in f.read().strip("\n").split("\n\n")]
+        with gzip.open("tests/data/crfsuite_model_conll.crfsuite.gz") as f:
+            m = crftag.Model(data=f.read())
+        self.assertEqual(m.info["file_format"], "crfsuite")
+        self.assertEqual([m.tag(x) for x in X[20:]], want)
+
     def test_same_model_as_the_program(self):
         """Python on the parsed CRFsuite file tags as the program trained on it."""
         X, y = crfsuite_items(CS30)

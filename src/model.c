@@ -554,6 +554,7 @@ static void model_info_fill(const struct crftag_model *m, struct crftag_model_in
         out->num_lexicon_entries = m->feat.lex->nent;
         out->num_lexicon_types = m->feat.lex->ntypes;
     }
+    out->file_format = m->crfsuite_file ? "crfsuite" : "crftag";
 }
 
 void crftag_model_get_info_sz(const struct crftag_model *m, struct crftag_model_info *out,

@@ -88,6 +88,8 @@ struct crftag_model {
     struct model_meta meta;
     uint32_t format_version;     /* of the file it was loaded from (0: not loaded,
                                     i.e. CRFTAG_MODEL_FORMAT_VERSION) */
+    int crfsuite_file;           /* 1: read from a CRFsuite model file
+                                    (model_crfsuite.c; format_version is its) */
     float *label_bias;           /* [L] added to the state scores before Viterbi
                                     decoding (NULL: none); a decision rule that
                                     trades precision for recall per label */

@@ -34,6 +34,7 @@
 #include "lexicon.h"
 #include "model.h"
 #include "model_codec.h"
+#include "model_crfsuite.h"
 #include "model_names.h"
 #include "util.h"
 
@@ -848,6 +849,11 @@ static enum crftag_status mio_parse_file(unsigned char *owned, const unsigned ch
                                          struct crftag_model **out, struct crftag_error *err)
 {
     *out = NULL;
+    if (model_crfsuite_is(buf, len)) {
+        enum crftag_status cst = model_crfsuite_parse(buf, len, name, out, err);
+        free(owned);
+        return cst;
+    }
     struct mio_parse ps = { { NULL, 0, 0 }, name ? name : "<memory>", err, 0, owned,
                             owned ? len : 0, NULL };
     unsigned char *payload = NULL;

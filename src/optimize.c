@@ -178,9 +178,18 @@ static void vstep(double *restrict x, const double *restrict base, double t,
 /* The new correction pair, s = x - xp and y = g - gp, rounded to float and
  * packed into xp: element i of xp (8 bytes) becomes the floats s[i], y[i]
  * (xp[i] is read first; memcpy, so that no type punning is involved).
- * r = {y.s, y.y of the rounded pair, x.x, g.g} */
-static void vpack(double *restrict xp, const double *restrict x, const double *restrict g,
-                  const double *restrict gp, size_t n, double r[4])
+ * r = {y.s, y.y of the rounded pair, x.x, g.g}
+ *
+ * gcc 12's basic-block vectorizer (-O2) computed these sums from the
+ * differences before their rounding to float (it took (double)(float)v for
+ * v), so a gcc build and a clang build trained different models; the
+ * function is compiled without that pass (test_optimize's
+ * test_pack_pair_sums_rounded checks the sums against the packed floats). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-slp-vectorize")))
+#endif
+void optim_pack_pair(double *restrict xp, const double *restrict x, const double *restrict g,
+                     const double *restrict gp, size_t n, double r[4])
 {
     double ys0 = 0, ys1 = 0, yy0 = 0, yy1 = 0, xx0 = 0, xx1 = 0, gg0 = 0, gg1 = 0;
     size_t i = 0;
@@ -212,7 +221,7 @@ static void vpack(double *restrict xp, const double *restrict x, const double *r
     r[3] = gg0 + gg1;
 }
 
-/* s[i], y[i] = the floats vpack left in packed[i] */
+/* s[i], y[i] = the floats optim_pack_pair left in packed[i] */
 static void vunpack(float *restrict s, float *restrict y, const double *restrict packed,
                     size_t n)
 {
@@ -401,7 +410,7 @@ static void vjob_part(void *arg, int part)
             vstep(j->a + i, j->c + i, j->t, j->fc + i, len);
             break;
         case V_PACK:
-            vpack(j->a + i, j->c + i, j->e + i, j->ce + i, len, r);
+            optim_pack_pair(j->a + i, j->c + i, j->e + i, j->ce + i, len, r);
             break;
         case V_UNPACK:
             vunpack(j->fa + i, j->fb + i, j->c + i, len);

@@ -97,6 +97,14 @@ enum optim_status optim_lbfgs(size_t n, double *x, double *fx, optim_evaluate_fn
                               optim_progress_fn progress, void *inst,
                               const struct optim_params *p);
 
+/* One block of the pass that stores a new correction pair (for the tests):
+ * s = x - xp and y = g - gp, each rounded to float, packed into xp (element
+ * i, 8 bytes, becomes the floats s[i], y[i]); r = {y.s, y.y of the rounded
+ * floats, x.x, g.g}, each summed in double over alternate elements in two
+ * partial sums, (even) + (odd). */
+void optim_pack_pair(double *restrict xp, const double *restrict x, const double *restrict g,
+                     const double *restrict gp, size_t n, double r[4]);
+
 /* A short English phrase for a status ("converged (...)"). */
 const char *optim_reason(enum optim_status st);
 

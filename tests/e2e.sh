@@ -140,6 +140,45 @@ grep -q "^format version:  5$" "$T/out" && ok "info shows format version 5" \
 check "dump the version-5 model" "$CRFTAG" dump tests/data/model_template_v5.crftag
 grep -q "U00:" "$T/out" && ok "the version-5 model keeps its names" \
     || fail "the version-5 model keeps its names"
+# --- a CRFsuite model file (CRFsuite 0.12, scripts/crfsuite-model.cc: trained on the
+# first 20 sentences of crfsuite_conll_30.txt, with weighted attributes) tags the other
+# 10 as CRFsuite did; converted to crftag's format it tags the same ---
+gzip -dc tests/data/crfsuite_model_conll.crfsuite.gz > "$T/cs.crfsuite"
+awk 'BEGIN { RS = ""; ORS = "\n\n" } NR > 20' tests/data/crfsuite_conll_30.txt > "$T/cs_tag.txt"
+check "tag with a CRFsuite model" "$CRFTAG" tag -T -m "$T/cs.crfsuite" "$T/cs_tag.txt"
+cmp -s "$T/out" tests/data/crfsuite_model_conll.expected \
+    && ok "the CRFsuite model tags as CRFsuite did (258 tokens)" \
+    || fail "the CRFsuite model tags as CRFsuite did (258 tokens)"
+check "info on a CRFsuite model" "$CRFTAG" info "$T/cs.crfsuite"
+grep -q "^format: *CRFsuite model file, version 100" "$T/out" && grep -q "^attributes: *675$" "$T/out" \
+    && grep -q "^decoding: *unrestricted" "$T/out" \
+    && ok "info names the CRFsuite file, its 675 attributes, unrestricted decoding" \
+    || fail "info names the CRFsuite file, its 675 attributes, unrestricted decoding"
+check "eval with a CRFsuite model" "$CRFTAG" eval -q -m "$T/cs.crfsuite" "$T/cs_tag.txt"
+grep -q "processed 258 tokens" "$T/out" && ok "eval reads the CRFsuite model's input format" \
+    || fail "eval reads the CRFsuite model's input format"
+check "convert a CRFsuite model" "$CRFTAG" convert -o "$T/cs.crftag" "$T/cs.crfsuite"
+grep -q "CRFsuite format 100, 12 labels, 675 attributes" "$T/err" \
+    && ok "convert reports what it read" || fail "convert reports what it read"
+check "tag with the converted model" "$CRFTAG" tag -T -m "$T/cs.crftag" "$T/cs_tag.txt"
+cmp -s "$T/out" tests/data/crfsuite_model_conll.expected \
+    && ok "the converted model tags as CRFsuite did" || fail "the converted model tags as CRFsuite did"
+[ "$(wc -c < "$T/cs.crftag")" -lt "$(wc -c < "$T/cs.crfsuite")" ] \
+    && ok "the converted model is smaller" || fail "the converted model is smaller"
+head -c 30000 "$T/cs.crfsuite" > "$T/cs_cut.crfsuite"
+refuse "a truncated CRFsuite model is refused" 1 "cs_cut.crfsuite: CRFsuite model: truncated" \
+    "$CRFTAG" tag -T -m "$T/cs_cut.crfsuite" "$T/cs_tag.txt"
+refuse "convert needs -o" 2 "convert: give one MODEL and -o OUT" "$CRFTAG" convert "$T/cs.crfsuite"
+check "convert a version-5 model" "$CRFTAG" convert -q -o "$T/v5.crftag" tests/data/model_template_v5.crftag
+check "tag with the converted version-5 model" "$CRFTAG" tag -m "$T/v5.crftag" -T \
+    tests/data/corpus_conll_30.txt.gz
+cmp -s "$T/out" tests/data/model_template_v5.expected \
+    && ok "the converted version-5 model tags as before" \
+    || fail "the converted version-5 model tags as before"
+check "info on the converted version-5 model" "$CRFTAG" info "$T/v5.crftag"
+fv=$(sed -n 's/^#define CRFTAG_MODEL_FORMAT_VERSION \([0-9]*\).*/\1/p' include/crftag.h)
+grep -q "^format version:  $fv\$" "$T/out" && ok "convert writes the current format ($fv)" \
+    || fail "convert writes the current format ($fv)"
 check "info on the shipped model" "$CRFTAG" info models/wikiser.crftag
 grep -q "^format version:  6$" "$T/out" && grep -q "^features: *builtin (NER feature set version 4," "$T/out" \
     && ok "the shipped model is of format 6 and built-in set version 4 (make models)" \

@@ -93,7 +93,8 @@ class _ModelInfo(ctypes.Structure):
                 ("num_cluster_words", ctypes.c_size_t), ("num_clusters", ctypes.c_size_t),
                 ("num_user_lexicon_entries", ctypes.c_size_t),
                 ("num_user_lexicon_types", ctypes.c_size_t), ("plain_tags", ctypes.c_int),
-                ("num_lexicon_entries", ctypes.c_size_t), ("num_lexicon_types", ctypes.c_size_t)]
+                ("num_lexicon_entries", ctypes.c_size_t), ("num_lexicon_types", ctypes.c_size_t),
+                ("file_format", ctypes.c_char_p)]
 
 
 class _BiasCandidate(ctypes.Structure):
@@ -438,8 +439,9 @@ class Model:
         iterations, final_objective, stop_reason, train_sentences,
         train_tokens, num_clusters and num_cluster_words (0 without word
         clusters), num_lexicon_entries and num_lexicon_types (the lexicon
-        learned from the training labels; 0 without), and bias (as the
-        bias property)."""
+        learned from the training labels; 0 without), file_format ("crftag",
+        or "crfsuite" for a model file CRFsuite wrote) and bias (as the bias
+        property)."""
         i = _ModelInfo()
         _lib.crftag_model_get_info_sz(self._ptr, ctypes.byref(i), ctypes.sizeof(i))
         out = {k: getattr(i, k) for k in (
@@ -450,6 +452,7 @@ class Model:
         out["bio_constrained"] = bool(i.bio_constrained)
         out["features"] = i.features.decode()
         out["stop_reason"] = i.stop_reason.decode() if i.stop_reason else ""
+        out["file_format"] = i.file_format.decode() if i.file_format else "crftag"
         out["bias"] = self.bias
         return out
 

@@ -26,12 +26,16 @@ int cmd_train(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_clusters(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
 /* Prints "crftag: FILE:LINE: message" (or without FILE/LINE) to stderr. */
 void cli_error(const struct crftag_error *err, enum crftag_status st);
+
+/* The model file at path (crftag_model_load), or NULL after printing why not. */
+struct crftag_model *cli_model_load(const char *path);
 void cli_errorf(const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 1, 2)))

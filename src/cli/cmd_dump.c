@@ -192,13 +192,9 @@ int cmd_dump(int argc, char **argv)
         cli_errorf("dump: --top must be >= 0");
         return CLI_USAGE;
     }
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(argv[1], &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(argv[1]);
+    if (!m)
         return CLI_FAIL;
-    }
     rc = dump_model(m, argv[1], &o);
     crftag_model_free(m);
     if (rc == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {

@@ -333,13 +333,9 @@ int cmd_explain(int argc, char **argv)
         cli_errorf("explain: --format: expected text or json, got '%s'", o.format);
         return CLI_USAGE;
     }
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(o.model, &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(o.model);
+    if (!m)
         return CLI_FAIL;
-    }
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
     if (!o.tokenized && info.num_columns > 1) {

@@ -54,13 +54,9 @@ int cmd_info(int argc, char **argv)
         cli_errorf("info: expected one model file (usage: crftag info MODEL)");
         return CLI_USAGE;
     }
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(argv[1], &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(argv[1]);
+    if (!m)
         return CLI_FAIL;
-    }
     struct crftag_model_info in;
     crftag_model_get_info(m, &in);
     if (o.labels_only) {
@@ -70,7 +66,12 @@ int cmd_info(int argc, char **argv)
         return CLI_OK;
     }
     printf("model:           %s\n", argv[1]);
-    printf("format version:  %u\n", in.format_version);
+    int cs = in.file_format && strcmp(in.file_format, "crfsuite") == 0;
+    if (cs)
+        printf("format:          CRFsuite model file, version %u (crftag tags with it as "
+               "CRFsuite does)\n", in.format_version);
+    else
+        printf("format version:  %u\n", in.format_version);
     printf("features:        %s", in.features);
     if (strcmp(in.features, "builtin") == 0)
         printf(" (NER feature set version %u, reads column 0)\n", in.builtin_version);
@@ -101,6 +102,10 @@ int cmd_info(int argc, char **argv)
     printf("decoding:        %s\n", in.bio_constrained ? "restricted to valid BIO (IOB2) sequences"
                                                        : "unrestricted");
     print_bias(m, in.num_labels);
+    if (cs) {
+        printf("training:        by CRFsuite (the file holds no training figures)\n");
+        goto labels;
+    }
     printf("training:        c1 %g, c2 %g, min-freq %u\n", in.c1, in.c2, in.min_freq);
     printf("                 %u iterations, %.1f s, final objective %.4f\n", in.iterations,
            in.train_seconds, in.final_objective);
@@ -112,11 +117,15 @@ int cmd_info(int argc, char **argv)
     else
         printf("                 weights: of the last iteration (%u)\n", in.iterations);
     printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
+labels:
     printf("labels:          %zu\n", in.num_labels);
     for (size_t i = 0; i < in.num_labels; i++) {
         double b = crftag_model_label_bias(m, (uint32_t)i);
-        printf("  %-24s %10llu", crftag_model_label(m, (uint32_t)i),
-               (unsigned long long)crftag_model_label_count(m, (uint32_t)i));
+        if (cs)
+            printf("  %s", crftag_model_label(m, (uint32_t)i));
+        else
+            printf("  %-24s %10llu", crftag_model_label(m, (uint32_t)i),
+                   (unsigned long long)crftag_model_label_count(m, (uint32_t)i));
         if (b != 0)
             printf("  bias %+g", b);
         printf("\n");

@@ -695,13 +695,9 @@ int cmd_tag(int argc, char **argv)
     if (tag_conf_opts(&cx, &o, jsonl))
         return CLI_USAGE;
     const char *path = npos == 1 ? argv[1] : "-";
-    struct crftag_model *m;
-    struct crftag_error err;
-    enum crftag_status st = crftag_model_load(o.model, &m, &err);
-    if (st != CRFTAG_OK) {
-        cli_error(&err, st);
+    struct crftag_model *m = cli_model_load(o.model);
+    if (!m)
         return CLI_FAIL;
-    }
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
     if (tag_input_of_model(&cx, &o, jsonl, &info)) {

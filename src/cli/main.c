@@ -85,6 +85,7 @@ static const struct {
     {"tag", cmd_tag, "tag raw text or tokenized files with a model"},
     {"eval", cmd_eval, "score a model on an annotated file (conlleval figures)"},
     {"info", cmd_info, "show what a model file holds"},
+    {"convert", cmd_convert, "write a model (crftag's older formats, CRFsuite's) in this format"},
     {"clusters", cmd_clusters, "learn word clusters from text (for train --clusters)"},
     {"dump", cmd_dump, "show a model's transitions and strongest features"},
     {"explain", cmd_explain, "tag text and show the features behind each label"},

@@ -78,6 +78,18 @@ void cli_error(const struct crftag_error *err, enum crftag_status st)
     }
 }
 
+struct crftag_model *cli_model_load(const char *path)
+{
+    struct crftag_model *m;
+    struct crftag_error err;
+    enum crftag_status st = crftag_model_load(path, &m, &err);
+    if (st != CRFTAG_OK) {
+        cli_error(&err, st);
+        return NULL;
+    }
+    return m;
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
     struct crftag_input *in = NULL;
