@@ -194,12 +194,13 @@ void crf_vecmat_plain(size_t n, size_t L, const double *restrict v, size_t vs,
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 1 to 6 (six
- * accumulators, a broadcast and a product fit the 16 registers), the last
- * quadruple cut to its first r columns (r = 1 to 4; masked loads read
- * nothing past them, so nothing past the matrix).  Each column's sum is
- * taken in the order of crf_vecmat_plain, with a multiply then an add (no
- * fused multiply-add), so the results are the same to the bit. */
+/* Columns j .. j + 4W - 1 of crf_vecmat in AVX quadruples, W = 1 to 12
+ * (twelve accumulators, a broadcast, a loaded quadruple and the mask fit
+ * the 16 registers), the last quadruple cut to its first r columns (r = 1
+ * to 4; masked loads read nothing past them, so nothing past the matrix).
+ * Each column's sum is taken in the order of crf_vecmat_plain, with a
+ * multiply then an add (no fused multiply-add), so the results are the
+ * same to the bit. */
 __attribute__((target("avx"), always_inline)) static inline void
 vecmat_cols_avx(size_t n, size_t L, const double *restrict v, size_t vs,
                 const double *restrict M, double *restrict out, size_t j, const int W,
@@ -207,64 +208,87 @@ vecmat_cols_avx(size_t n, size_t L, const double *restrict v, size_t vs,
 {
     const __m256i mask = _mm256_setr_epi64x(-1, r > 1 ? -1 : 0, r > 2 ? -1 : 0,
                                             r > 3 ? -1 : 0);
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+    const __m256d z = _mm256_setzero_pd();
+    __m256d s0 = z, s1 = z, s2 = z, s3 = z, s4 = z, s5 = z;
+    __m256d s6 = z, s7 = z, s8 = z, s9 = z, s10 = z, s11 = z;
     const double *m = M + j;
 #define VM_LOAD(q) ((q) == W - 1 ? _mm256_maskload_pd(m + 4 * (q), mask) \
                                  : _mm256_loadu_pd(m + 4 * (q)))
+#define VM_STEP(q, s) \
+    if (W > (q))      \
+        s = _mm256_add_pd(s, _mm256_mul_pd(a, VM_LOAD(q)))
     for (size_t k = 0; k < n; k++, m += L) {
         const __m256d a = _mm256_broadcast_sd(v + k * vs);
-        s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, VM_LOAD(0)));
-        if (W > 1)
-            s1 = _mm256_add_pd(s1, _mm256_mul_pd(a, VM_LOAD(1)));
-        if (W > 2)
-            s2 = _mm256_add_pd(s2, _mm256_mul_pd(a, VM_LOAD(2)));
-        if (W > 3)
-            s3 = _mm256_add_pd(s3, _mm256_mul_pd(a, VM_LOAD(3)));
-        if (W > 4)
-            s4 = _mm256_add_pd(s4, _mm256_mul_pd(a, VM_LOAD(4)));
-        if (W > 5)
-            s5 = _mm256_add_pd(s5, _mm256_mul_pd(a, VM_LOAD(5)));
+        VM_STEP(0, s0);
+        VM_STEP(1, s1);
+        VM_STEP(2, s2);
+        VM_STEP(3, s3);
+        VM_STEP(4, s4);
+        VM_STEP(5, s5);
+        VM_STEP(6, s6);
+        VM_STEP(7, s7);
+        VM_STEP(8, s8);
+        VM_STEP(9, s9);
+        VM_STEP(10, s10);
+        VM_STEP(11, s11);
     }
+#undef VM_STEP
 #undef VM_LOAD
     double *o = out + j;
-#define VM_STORE(q, s) ((q) == W - 1 ? _mm256_maskstore_pd(o + 4 * (q), mask, s) \
-                                     : _mm256_storeu_pd(o + 4 * (q), s))
+#define VM_STORE(q, s)                                  \
+    if (W > (q)) {                                      \
+        if ((q) == W - 1)                               \
+            _mm256_maskstore_pd(o + 4 * (q), mask, s);  \
+        else                                            \
+            _mm256_storeu_pd(o + 4 * (q), s);           \
+    }
     VM_STORE(0, s0);
-    if (W > 1)
-        VM_STORE(1, s1);
-    if (W > 2)
-        VM_STORE(2, s2);
-    if (W > 3)
-        VM_STORE(3, s3);
-    if (W > 4)
-        VM_STORE(4, s4);
-    if (W > 5)
-        VM_STORE(5, s5);
+    VM_STORE(1, s1);
+    VM_STORE(2, s2);
+    VM_STORE(3, s3);
+    VM_STORE(4, s4);
+    VM_STORE(5, s5);
+    VM_STORE(6, s6);
+    VM_STORE(7, s7);
+    VM_STORE(8, s8);
+    VM_STORE(9, s9);
+    VM_STORE(10, s10);
+    VM_STORE(11, s11);
 #undef VM_STORE
 }
 
-/* Blocks of 16 columns while more than 24 are left, then the rest (1 to 24
- * columns) in one block, its last quadruple masked: L = 22 is one block of 16
- * and one of 6 (two quadruples, the second of 2 columns). */
+/* One block of up to 48 columns (12 quadruples) when L <= 48, so that a
+ * row of M is read once a k: L = 22 is 6 quadruples, the last of 2 columns,
+ * L = 25 is 7, the last of one.  Wider: blocks of 32 while more than 48
+ * columns are left, then the rest in one block. */
+#define VECMAT_CASE(W) \
+    case W: vecmat_cols_avx(n, L, v, vs, M, out, j, W, r); break
 __attribute__((target("avx"))) static void crf_vecmat_avx(size_t n, size_t L,
                                                           const double *restrict v, size_t vs,
                                                           const double *restrict M,
                                                           double *restrict out)
 {
     size_t j = 0;
-    for (; L - j > 24; j += 16)
-        vecmat_cols_avx(n, L, v, vs, M, out, j, 4, 4);
+    for (; L - j > 48; j += 32)
+        vecmat_cols_avx(n, L, v, vs, M, out, j, 8, 4);
     size_t left = L - j;
     int r = (int)((left - 1) % 4) + 1;
     switch ((left + 3) / 4) {
-    case 1: vecmat_cols_avx(n, L, v, vs, M, out, j, 1, r); break;
-    case 2: vecmat_cols_avx(n, L, v, vs, M, out, j, 2, r); break;
-    case 3: vecmat_cols_avx(n, L, v, vs, M, out, j, 3, r); break;
-    case 4: vecmat_cols_avx(n, L, v, vs, M, out, j, 4, r); break;
-    case 5: vecmat_cols_avx(n, L, v, vs, M, out, j, 5, r); break;
-    default: vecmat_cols_avx(n, L, v, vs, M, out, j, 6, r); break;
+    VECMAT_CASE(1);
+    VECMAT_CASE(2);
+    VECMAT_CASE(3);
+    VECMAT_CASE(4);
+    VECMAT_CASE(5);
+    VECMAT_CASE(6);
+    VECMAT_CASE(7);
+    VECMAT_CASE(8);
+    VECMAT_CASE(9);
+    VECMAT_CASE(10);
+    VECMAT_CASE(11);
+    default: vecmat_cols_avx(n, L, v, vs, M, out, j, 12, r); break;
     }
 }
+#undef VECMAT_CASE
 
 crf_vecmat_fn *crf_vecmat_pick(size_t L)
 {

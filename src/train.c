@@ -40,6 +40,7 @@
 #include "train.h"
 #include "train_data.h"
 #include "train_init.h"
+#include "train_runs.h"
 #include "train_stop.h"
 #include "train_dist.h"
 #include "util.h"
@@ -81,11 +82,6 @@ void train_resolve(struct crftag_train_params *p)
 }
 
 struct trainer;
-
-/* The pairs [q0, q1) of one attribute (model.h: attr_off) */
-struct trun {
-    uint32_t q0, q1;
-};
 
 struct worker {
     struct trainer *tr;
@@ -158,22 +154,24 @@ struct trainer {
 
 /* ---- the objective ---------------------------------------------------- */
 
-/* The pair runs of a sentence's attributes.  The state pass decodes each
- * token's packed ids in batches of TRAIN_BATCH (decode the ids, loading
- * their run offsets; load the runs' first lines of pair_label and x; then
- * walk the runs, so that the cache misses of a batch overlap) and keeps the
- * runs [q0, q1) it walked; the gradient pass walks the same runs again
- * without decoding.  A run of every label (pair_label[q] == q - q0) is
- * walked without pair_label, in a loop the compiler vectorizes.  A label's
+/* The pair runs of a sentence's attributes.  The state pass takes the
+ * whole sentence in three steps, so that the cache misses of each overlap
+ * and have a sentence's work to arrive in: decode the packed ids of every
+ * token (prefetching their run offsets), load the runs [q0, q1) (prefetching
+ * the first lines of pair_label and x), then walk the runs token by token;
+ * the gradient pass walks the same runs again, a token's TRAIN_BATCH at a
+ * time (prefetching pair_label and g first).  A run of every label (pair_label[q] == q - q0) is
+ * walked without pair_label, and a token's consecutive runs of that kind
+ * together (train_runs.h: the row in registers over them).  A label's
  * score adds its attributes' weights one attribute after another, in id
  * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
  * are exact in any order. */
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
- * worker_pick chooses: the runs of every label are added in AVX quadruples
- * (SSE2 pairs in the plain version).  Adds are adds in either: the same
- * bits. */
+ * worker_pick chooses: the vector operations (the runs of every label,
+ * forward-backward's) in AVX quadruples or SSE2 pairs.  Adds are adds in
+ * either: the same bits. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TRAIN_HAVE_AVX 1
 #define TRAIN_AVX __attribute__((target("avx")))
@@ -187,32 +185,39 @@ struct trainer {
 /* row[lab[j]] += w[j] for j < n.  The labels of a run are distinct, so
  * every cell gets one addition, whatever the order of the j: the n % 4 last
  * ones first, then quadruples, whose loop step costs a quarter of one a
- * pair. */
-TRAIN_INLINE void run_gather(double *restrict row, const uint16_t *restrict lab,
+ * pair.  The cell is read through src, a copy of row the compiler cannot
+ * see is row (TRAIN_OPAQUE), so that the load and the store each address
+ * it as row + 8 lab[j] (with one address for both, gcc computes it into
+ * a register first: an instruction more a pair). */
+#define RUN_ADD(j) row[lab[j]] = src[lab[j]] + w[j]
+TRAIN_INLINE void run_gather(double *row, const uint16_t *restrict lab,
                              const double *restrict w, size_t n)
 {
     size_t r = n & 3;
+    const double *src = row;
     TRAIN_OPAQUE(row);
+    TRAIN_OPAQUE(src);
     switch (r) {
     case 3:
-        row[lab[n - 3]] += w[n - 3];
+        RUN_ADD(n - 3);
         /* fall through */
     case 2:
-        row[lab[n - 2]] += w[n - 2];
+        RUN_ADD(n - 2);
         /* fall through */
     case 1:
-        row[lab[n - 1]] += w[n - 1];
+        RUN_ADD(n - 1);
         /* fall through */
     default:
         break;
     }
     for (const uint16_t *e = lab + (n - r); lab != e; lab += 4, w += 4) {
-        row[lab[0]] += w[0];
-        row[lab[1]] += w[1];
-        row[lab[2]] += w[2];
-        row[lab[3]] += w[3];
+        RUN_ADD(0);
+        RUN_ADD(1);
+        RUN_ADD(2);
+        RUN_ADD(3);
     }
 }
+#undef RUN_ADD
 
 /* g[j] += row[lab[j]] for j < n, in the same steps */
 TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
@@ -241,52 +246,32 @@ TRAIN_INLINE void run_scatter(double *restrict g, const uint16_t *restrict lab,
     }
 }
 
-/* row[y] += x of the pairs of token t's attributes; the runs go to run[],
- * their number is returned */
-TRAIN_INLINE size_t train_token_state(const struct crftag_model *m, const struct tdata *td,
-                                      size_t t, const double *x, double *row,
-                                      struct trun *run)
+/* row[y] += x of the pairs of the runs r[0 .. n-1] (one token's) */
+TRAIN_INLINE void train_token_state(const struct crftag_model *m, const double *x, double *row,
+                                    const struct trun *r, size_t n, const int groups)
 {
-    size_t L = m->labels.n, nr = 0;
+    size_t L = m->labels.n;
     const uint16_t *pl = m->pair_label;
-    const uint32_t *off = m->attr_off;
-    struct pk_iter it;
-    uint32_t buf[TRAIN_BATCH];
-    pk_iter_init(&it, td, t);
-    for (int more = 1; more;) {
-        size_t n = 0;
-        while (n < TRAIN_BATCH && (more = pk_iter_next(&it))) {
-            __builtin_prefetch(&off[it.id]);
-            buf[n++] = it.id;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t q0 = r[j].q0, q1 = r[j].q1;
+        if (groups && q1 - q0 == L) {
+            /* every label (pair_label[q0 + y] == y): contiguous, with
+             * the runs of every label that follow */
+            size_t k = j + 1;
+            while (k < n && r[k].q1 - r[k].q0 == L)
+                k++;
+            train_full_gather(row, x, r + j, k - j, L);
+            j = k - 1;
+        } else {
+            run_gather(row, pl + q0, x + q0, q1 - q0);
         }
-        struct trun *r = run + nr;
-        for (size_t j = 0; j < n; j++) {
-            uint32_t q0 = off[buf[j]], q1 = off[buf[j] + 1];
-            r[j].q0 = q0;
-            r[j].q1 = q1;
-            __builtin_prefetch(&pl[q0]);
-            __builtin_prefetch(&x[q0], 0);
-        }
-        for (size_t j = 0; j < n; j++) {
-            uint32_t q0 = r[j].q0, q1 = r[j].q1;
-            if (q1 - q0 == L) {
-                /* every label (pair_label[q0 + y] == y): contiguous */
-                const double *w = x + q0;
-                for (size_t y = 0; y < L; y++)
-                    row[y] += w[y];
-            } else {
-                run_gather(row, pl + q0, x + q0, q1 - q0);
-            }
-        }
-        nr += n;
     }
-    return nr;
 }
 
 /* g[q] += row[label of q] over the runs run[0 .. n-1] of one token, in
  * batches: the first lines of pair_label and g loaded first */
 TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct trun *run,
-                                   size_t n, double *g, const double *row)
+                                   size_t n, double *g, const double *row, const int groups)
 {
     size_t L = m->labels.n;
     const uint16_t *pl = m->pair_label;
@@ -298,10 +283,12 @@ TRAIN_INLINE void train_token_grad(const struct crftag_model *m, const struct tr
         }
         for (size_t j = j0; j < j1; j++) {
             uint32_t q0 = run[j].q0, q1 = run[j].q1;
-            if (q1 - q0 == L) {
-                double *w = g + q0;
-                for (size_t y = 0; y < L; y++)
-                    w[y] += row[y];
+            if (groups && q1 - q0 == L) {
+                size_t k = j + 1;
+                while (k < j1 && run[k].q1 - run[k].q0 == L)
+                    k++;
+                train_full_scatter(g, row, run + j, k - j, L);
+                j = k - 1;
             } else {
                 run_scatter(g + q0, pl + q0, row, q1 - q0);
             }
@@ -326,17 +313,39 @@ static inline void f_add(double f[2], double v)
  * holds at least as many entries as the sentence's ids (train_runs_max). */
 TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
                               size_t T, size_t L, const double *x, double *state,
-                              struct trun *run, size_t *rend)
+                              struct trun *run, size_t *rend, const int groups)
 {
-    size_t nr = 0;
     memset(state, 0, T * L * sizeof *state);
-    for (size_t i = 0; i < T; i++) {
-        if (td->val) {                           /* weighted */
+    if (td->val) {                               /* weighted */
+        for (size_t i = 0; i < T; i++)
             tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
-        } else {
-            nr += train_token_state(m, td, t0 + i, x, state + i * L, run + nr);
-            rend[i] = nr;
+        return;
+    }
+    const uint16_t *pl = m->pair_label;
+    const uint32_t *off = m->attr_off;
+    /* the sentence's ids (in run[].q0 for now), their offsets prefetched */
+    size_t nr = 0;
+    for (size_t i = 0; i < T; i++) {
+        struct pk_iter it;
+        pk_iter_init(&it, td, t0 + i);
+        while (pk_iter_next(&it)) {
+            __builtin_prefetch(&off[it.id]);
+            run[nr++].q0 = it.id;
         }
+        rend[i] = nr;
+    }
+    /* their runs, the first lines of pair_label and x prefetched */
+    for (size_t k = 0; k < nr; k++) {
+        uint32_t id = run[k].q0;
+        uint32_t q0 = off[id], q1 = off[id + 1];
+        run[k].q0 = q0;
+        run[k].q1 = q1;
+        __builtin_prefetch(&pl[q0]);
+        __builtin_prefetch(&x[q0], 0);
+    }
+    for (size_t i = 0, r0 = 0; i < T; i++) {
+        train_token_state(m, x, state + i * L, run + r0, rend[i] - r0, groups);
+        r0 = rend[i];
     }
 }
 
@@ -361,7 +370,7 @@ static int worker_reserve(struct worker *w, const struct tdata *td, size_t t0, s
     return 0;
 }
 
-TRAIN_INLINE void worker_body(void *arg, int part)
+TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
 {
     struct trainer *tr = arg;
     struct worker *w = &tr->w[part];
@@ -382,7 +391,7 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend);
+        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, groups);
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -401,34 +410,62 @@ TRAIN_INLINE void worker_body(void *arg, int part)
             if (td->val) {
                 tdata_token_w(m, td, t0 + i, g, w->mstate + i * L, 1);
             } else {
-                train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L);
+                train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L,
+                                 groups);
                 r0 = w->rend[i];
             }
         }
     }
 }
 
+/* Each copy twice more: with the groups of runs of every label
+ * (train_runs.h), and without, for the models that have no such run (the
+ * groups' code in the loops costs the other runs a few instructions; the
+ * runs of every label, if any, then go through run_gather: the same
+ * additions). */
 static void worker_run(void *arg, int part)
 {
-    worker_body(arg, part);
+    worker_body(arg, part, 0);
+}
+
+static void worker_run_groups(void *arg, int part)
+{
+    worker_body(arg, part, 1);
 }
 
 #ifdef TRAIN_HAVE_AVX
 TRAIN_AVX static void worker_run_avx(void *arg, int part)
 {
-    worker_body(arg, part);
+    worker_body(arg, part, 0);
 }
 
-static void (*worker_pick(void))(void *, int)
+TRAIN_AVX static void worker_run_avx_groups(void *arg, int part)
 {
-    return __builtin_cpu_supports("avx") ? worker_run_avx : worker_run;
+    worker_body(arg, part, 1);
+}
+
+static void (*worker_pick(int groups))(void *, int)
+{
+    if (__builtin_cpu_supports("avx"))
+        return groups ? worker_run_avx_groups : worker_run_avx;
+    return groups ? worker_run_groups : worker_run;
 }
 #else
-static void (*worker_pick(void))(void *, int)
+static void (*worker_pick(int groups))(void *, int)
 {
-    return worker_run;
+    return groups ? worker_run_groups : worker_run;
 }
 #endif
+
+/* Whether an attribute of m has a pair of every label */
+static int train_has_full_runs(const struct crftag_model *m)
+{
+    size_t L = m->labels.n;
+    for (size_t a = 0; a < m->nattr; a++)
+        if (m->attr_off[a + 1] - m->attr_off[a] == L)
+            return 1;
+    return 0;
+}
 
 /* Second phase of an evaluation, over parameters [k0, k1) of worker w: adds
  * the other workers' gradients to g (worker 0's, in thread order; exact, as
@@ -571,7 +608,7 @@ static double train_dev_f1(struct trainer *tr, const double *x)
             UTIL_GROW(gold, cap, T) ||
             UTIL_GROW(pred, cap2, T))
             goto out;
-        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend);
+        train_state(m, dv, t0, T, L, x, tr->dstate, tr->drun, tr->drend, 1);
         if (decode_viterbi(T, L, tr->dstate, x + tr->npairs, m->bio_constrained ? m->allowed : NULL,
                            m->bio_constrained ? m->allowed_start : NULL, tr->dpath, NULL, &tr->dw))
             goto out;
@@ -759,7 +796,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     }
     train_split(tr);
     tr->quantize = train_quantize_pick();
-    tr->worker = worker_pick();
+    tr->worker = worker_pick(train_has_full_runs(tr->m));
     return CRFTAG_OK;
 }
 

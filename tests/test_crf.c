@@ -162,18 +162,19 @@ static void test_fallback_underflow(void **unused)
 
 /* crf_vecmat_pick's version (AVX here when the CPU has it) gives
  * crf_vecmat_plain's results to the bit, for every width of the column
- * blocks and their remainders, strided v, and values of mixed sign and
- * magnitude; it writes nothing past out[L - 1] (the masked last
- * quadruple). */
+ * blocks and their remainders (one block up to L = 48, blocks of 32 and
+ * the rest beyond), strided v, and values of mixed sign and magnitude; it
+ * writes nothing past out[L - 1] (the masked last quadruple). */
+#define VM_LMAX 105
 static void test_vecmat_same_bits(void **unused)
 {
     (void)unused;
     uint64_t r = 0x2545F4914F6CDD1DULL;
-    for (size_t L = 1; L <= 41; L++) {
+    for (size_t L = 1; L <= VM_LMAX; L++) {
         crf_vecmat_fn *fast = crf_vecmat_pick(L);
         for (size_t n = 0; n <= 9; n += 3) {
             size_t vs = 1 + (L + n) % 3;
-            double v[9 * 3 + 1], M[9 * 41], a[41], b[41];
+            double v[9 * 3 + 1], M[9 * VM_LMAX], a[VM_LMAX], b[VM_LMAX];
             for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
                 r ^= r << 13; r ^= r >> 7; r ^= r << 17;
                 v[k] = ((double)(r >> 11) / 9007199254740992.0 - 0.3) * 1e3;
@@ -187,7 +188,7 @@ static void test_vecmat_same_bits(void **unused)
             crf_vecmat_plain(n, L, v, vs, M, a);
             fast(n, L, v, vs, M, b);
             assert_memory_equal(a, b, L * sizeof a[0]);
-            for (size_t k = L; k < 41; k++) {
+            for (size_t k = L; k < VM_LMAX; k++) {
                 uint64_t bits;
                 memcpy(&bits, &b[k], sizeof bits);
                 assert_true(bits == UINT64_MAX);

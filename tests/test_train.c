@@ -159,6 +159,61 @@ static void test_gradient_runs(void **state)
     free(path);
 }
 
+/* Runs of every label next to runs of all labels but one, in one token:
+ * word k has k of the 9 labels; its second column (c1 for odd k: all nine
+ * labels, c0: eight) and third (e for k = 2 .. 8: eight labels, f for 1
+ * and 9: all nine) give attributes of both kinds, the template's lines
+ * taking the three columns in turn, so that a token's ids (numbered as the
+ * first sentence, word 3, shows them) alternate between partial runs, runs
+ * of every label and runs of eight labels: the groups of runs of every
+ * label (train_runs.h) start and end between the others.  The gradient
+ * equals central differences and is the same for 1 and 2 threads. */
+static void test_gradient_mixed_runs(void **state)
+{
+    (void)state;
+    char text[4096], tpl[1024];
+    size_t len = 0, tl = 0;
+    static const int order[] = {3, 1, 2, 4, 5, 6, 7, 8, 9};
+    for (int o = 0; o < 9; o++) {
+        int k = order[o];
+        for (int y = 0; y < k; y++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "w%d\tc%d\t%s\t%c\n", k,
+                                    k % 2, k == 1 || k == 9 ? "f" : "e", 'A' + y);
+        len += (size_t)snprintf(text + len, sizeof text - len, "\n");   /* sentence end */
+    }
+    for (int i = 0; i < 69; i++)
+        tl += (size_t)snprintf(tpl + tl, sizeof tpl - tl, "U%02d:%%x[0,%d]\n", i, i % 3);
+    snprintf(tpl + tl, sizeof tpl - tl, "B\n");
+    char *path = temp_file(text);
+    struct crftag_corpus *c = load_corpus(path);
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    p.template_text = tpl;
+    p.c2 = 0.3;
+    p.threads = 1;
+    size_t n = 0;
+    struct crftag_error err;
+    assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
+    /* 23 attributes of each column: words 45 pairs, c0 8 and c1 9, e 8 and f 9 */
+    assert_int_equal(n, 23 * (45 + 17 + 17) + 81);
+    double *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.3 * rnd();
+    double f, f2;
+    assert_int_equal(train_objective(c, &p, x, n, &f, g, NULL, &err), CRFTAG_OK);
+    p.threads = 2;
+    assert_int_equal(train_objective(c, &p, x, n, &f2, g2, NULL, &err), CRFTAG_OK);
+    assert_memory_equal(g, g2, n * sizeof *g);
+    p.threads = 1;
+    check_central_differences(c, &p, x, n, g, 3);
+    free(x);
+    free(g);
+    free(g2);
+    crftag_corpus_free(c);
+    unlink(path);
+    free(path);
+}
+
 /* The objective and gradient do not depend on the thread count: the
  * gradient's terms are rounded so that their sums are exact (to the bit),
  * the objective is that exact sum plus a small one of the remainders. */
@@ -869,6 +924,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_gradient_runs),
+        cmocka_unit_test(test_gradient_mixed_runs),
         cmocka_unit_test(test_threads_invariance),
         cmocka_unit_test(test_quantize_same_bits),
         cmocka_unit_test(test_threads_same_training),
