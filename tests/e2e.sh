@@ -222,9 +222,10 @@ fv=$(sed -n 's/^#define CRFTAG_MODEL_FORMAT_VERSION \([0-9]*\).*/\1/p' include/c
 grep -q "^format version:  $fv\$" "$T/out" && ok "convert writes the current format ($fv)" \
     || fail "convert writes the current format ($fv)"
 check "info on the shipped model" "$CRFTAG" info models/wikiser.crftag
-grep -q "^format version:  6$" "$T/out" && grep -q "^features: *builtin (NER feature set version 4," "$T/out" \
-    && ok "the shipped model is of format 6 and built-in set version 4 (make models)" \
-    || fail "the shipped model is of format 6 and built-in set version 4 (make models)"
+grep -q "^format version:  7$" "$T/out" && grep -q "^hash version:    2 " "$T/out" \
+    && grep -q "^features: *builtin (NER feature set version 4," "$T/out" \
+    && ok "the shipped model is of format 7, hash version 2, built-in set version 4 (make models)" \
+    || fail "the shipped model is of format 7, hash version 2, built-in set version 4 (make models)"
 
 # --- tagging ---
 echo "Azure Sphere runs a Linux kernel on ARM Cortex-A7 chips." > "$T/raw.txt"
