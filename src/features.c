@@ -406,6 +406,30 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
     return tk;
 }
 
+/* The flag attributes of token i (its flags, and those of its neighbours'
+ * that the set reads): kind ids alone, the same in every hash version. */
+static inline uint64_t *feat_flag_attrs(const struct feat_template *kt,
+                                        const struct feat_tok *tk, size_t i, uint64_t *o)
+{
+    const struct feat_tok *t0 = &tk[i], *tp = &tk[(ptrdiff_t)i - 1], *tn = &tk[i + 1];
+    uint32_t f = t0->flags;
+    for (int b = 0; f; b++, f >>= 1) {
+        if (f & 1u)
+            *o++ = kt[BK_FLAG + b].id0;
+    }
+    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
+        *o++ = kt[BK_INITCAP_FIRST].id0;
+    if (tp->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_PREV_INITCAP].id0;
+    if (tp->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_PREV_ALLCAPS].id0;
+    if (tn->flags & (1u << BF_INITCAP))
+        *o++ = kt[BK_NEXT_INITCAP].id0;
+    if (tn->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[BK_NEXT_ALLCAPS].id0;
+    return o;
+}
+
 /* Attributes of token i with the built-in set; returns the end of o. */
 static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
                                     size_t i, uint64_t *o)
@@ -454,21 +478,7 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
     *o++ = feat_end(feat_hrev(kt[BK_SUF3_PREV].h0, tp->w + tp->len - tp->suf[2], tp->suf[2]));
     *o++ = feat_end(feat_hrev(kt[BK_SUF3_NEXT].h0, tn->w + tn->len - tn->suf[2], tn->suf[2]));
 
-    uint32_t f = t0->flags;
-    for (int b = 0; f; b++, f >>= 1) {
-        if (f & 1u)
-            *o++ = kt[BK_FLAG + b].id0;
-    }
-    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
-        *o++ = kt[BK_INITCAP_FIRST].id0;
-    if (tp->flags & (1u << BF_INITCAP))
-        *o++ = kt[BK_PREV_INITCAP].id0;
-    if (tp->flags & (1u << BF_ALLCAPS))
-        *o++ = kt[BK_PREV_ALLCAPS].id0;
-    if (tn->flags & (1u << BF_INITCAP))
-        *o++ = kt[BK_NEXT_INITCAP].id0;
-    if (tn->flags & (1u << BF_ALLCAPS))
-        *o++ = kt[BK_NEXT_ALLCAPS].id0;
+    o = feat_flag_attrs(kt, tk, i, o);
 
     /* bigrams a|b: a 0 b 0 */
     static const struct { int kind, a, b; } big[8] = {
@@ -556,21 +566,7 @@ static uint64_t *feat_builtin_token2(const struct feat_config *fc, const struct 
     *o++ = hash_end(hash2_add(kt[BK_SUF3_PREV].h0, tp->hs3));
     *o++ = hash_end(hash2_add(kt[BK_SUF3_NEXT].h0, tn->hs3));
 
-    uint32_t f = t0->flags;
-    for (int b = 0; f; b++, f >>= 1) {
-        if (f & 1u)
-            *o++ = kt[BK_FLAG + b].id0;
-    }
-    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
-        *o++ = kt[BK_INITCAP_FIRST].id0;
-    if (tp->flags & (1u << BF_INITCAP))
-        *o++ = kt[BK_PREV_INITCAP].id0;
-    if (tp->flags & (1u << BF_ALLCAPS))
-        *o++ = kt[BK_PREV_ALLCAPS].id0;
-    if (tn->flags & (1u << BF_INITCAP))
-        *o++ = kt[BK_NEXT_INITCAP].id0;
-    if (tn->flags & (1u << BF_ALLCAPS))
-        *o++ = kt[BK_NEXT_ALLCAPS].id0;
+    o = feat_flag_attrs(kt, tk, i, o);
 
     /* bigrams a|b: [a] [b] */
     *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_M1_0].h0, tp->hlw), t0->hlw));
