@@ -530,7 +530,8 @@ struct crftag_contribution {
  * rounding.  The labels may come from anywhere (the tagger, gold data).
  * n = 0 gives *out NULL and *out_n 0.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID
  * (NULL arguments, stride below crftag_model_info.num_columns, a label id
- * out of range) or CRFTAG_ERR_NOMEM; the outputs are NULL / 0 on failure.
+ * out of range, a model of attribute strings) or CRFTAG_ERR_NOMEM; the
+ * outputs are NULL / 0 on failure.
  * It only reads the model: any number of threads may call it. */
 CRFTAG_API enum crftag_status crftag_model_explain(const struct crftag_model *m,
                                                    const char *const *cols, size_t n,

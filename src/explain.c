@@ -182,6 +182,9 @@ enum crftag_status crftag_model_explain(const struct crftag_model *m, const char
         *out_n = 0;
     if (!m || !out || !out_n || (n > 0 && (!cols || !labels)))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model, tokens, labels or output missing");
+    if (m->feat.kind == FEAT_ATTRS)     /* (their values would scale the weights) */
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
+                       "a model of attribute strings cannot be explained");
     if (stride < m->feat.ncols || stride == 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the model reads %zu column%s per token, the input has %zu",

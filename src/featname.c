@@ -271,12 +271,34 @@ static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok
     }
 }
 
+/* The names of the attributes of one canonical cell of attribute strings
+ * (attrs.h), in the order feat_attrs_sentence gives their ids: each field's
+ * name with its escapes undone, without its weight. */
+static void nm_attrs_cell(struct feat_names *nm, const char *s)
+{
+    while (*s) {
+        for (; *s && *s != '\t' && *s != ':'; s++) {
+            char c = *s;
+            if (c == '\\' && s[1]) {
+                s++;
+                c = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+            }
+            feat_names_put(nm, &c, 1);
+        }
+        while (*s && *s != '\t')      /* ":weight" */
+            s++;
+        feat_names_end(nm);
+        if (*s == '\t')
+            s++;
+    }
+}
+
 enum crftag_status feat_names(const struct feat_config *fc, const char *const *cols, size_t n,
                               size_t stride, size_t view, struct feat_names *out)
 {
     out->len = out->cur = out->noff = 0;
     out->oom = 0;
-    if (fc->kind != FEAT_BUILTIN && fc->kind != FEAT_TEMPLATE)
+    if (fc->kind != FEAT_BUILTIN && fc->kind != FEAT_TEMPLATE && fc->kind != FEAT_ATTRS)
         return CRFTAG_ERR_INVALID;
     if (n > 0 && stride < fc->ncols)
         return CRFTAG_ERR_INVALID;
@@ -285,7 +307,12 @@ enum crftag_status feat_names(const struct feat_config *fc, const char *const *c
     out->start[0] = 0;
     if (n == 0)
         return CRFTAG_OK;
-    if (fc->kind == FEAT_BUILTIN) {
+    if (fc->kind == FEAT_ATTRS) {
+        for (size_t i = 0; i < n; i++) {
+            nm_attrs_cell(out, cols[i * stride]);
+            out->start[i + 1] = out->noff;
+        }
+    } else if (fc->kind == FEAT_BUILTIN) {
         const struct feat_tok *tk = feat_tokens(fc, cols, n, stride, view, &out->fb);
         if (!tk)
             return CRFTAG_ERR_NOMEM;

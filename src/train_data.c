@@ -754,7 +754,8 @@ enum crftag_status train_attributes(struct crftag_model *m, const struct crftag_
     size_t counts_cap = 0;
     struct tnames tn = {0};
     /* names for the feature kinds featname.h can name; others keep none */
-    int nameable = m->feat.kind == FEAT_BUILTIN || m->feat.kind == FEAT_TEMPLATE;
+    int nameable = m->feat.kind == FEAT_BUILTIN || m->feat.kind == FEAT_TEMPLATE ||
+                   m->feat.kind == FEAT_ATTRS;
     td->names = p->keep_names && nameable ? &tn : NULL;
     enum crftag_status st = train_map(&m->feat, c, &prov, 1, &counts, &counts_cap, td, err);
     if (st == CRFTAG_OK)

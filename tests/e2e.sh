@@ -1172,6 +1172,12 @@ check "train on a CRFsuite attribute file (detected)" "$CRFTAG" train --quiet --
 "$CRFTAG" info "$T/cs.crftag" > "$T/out" 2>&1
 grep -q "^features: *attributes" "$T/out" && grep -q "^training data: *30 sentences, 808 tokens" "$T/out" &&
     ok "info: attribute features, 30 sentences" || fail "info: attribute features, 30 sentences"
+check "train --keep-names on a CRFsuite attribute file" "$CRFTAG" train --quiet --bias 0 \
+    --keep-names --max-iter 20 -o "$T/csn.crftag" "$CS"
+check "dump the attribute-string model" "$CRFTAG" dump "$T/csn.crftag"
+grep -q "suf:3=" "$T/out" && ! grep -q "keeps no attribute names" "$T/out" \
+    && ok "--keep-names keeps attribute strings' names (escapes undone)" \
+    || fail "--keep-names keeps attribute strings' names (escapes undone)"
 check "eval on the CRFsuite file" "$CRFTAG" eval --quiet -m "$T/cs.crftag" "$CS"
 F=$(f1 "$T/out")
 if [ -n "$F" ] && ge "$F" 90; then ok "CRFsuite-format model learns its training data (F1 $F)"; else

@@ -419,6 +419,38 @@ static void check_no_collision(const struct feat_config *fc, const char *path, s
  * hash version: the built-in set (with the lexicon and the shipped word
  * clusters) on the WikiSER and UD samples, the CoNLL-2000 template on the
  * CoNLL sample. */
+/* Attribute strings (CRFsuite's fields in canonical form): one name a
+ * field, escapes undone and the weight left out, each hashing to the id
+ * feat_extract gives it, in both hash versions. */
+static void test_attrs_names(void **state)
+{
+    (void)state;
+    const char *cols[] = { "w=the\tsuf\\:3=he\tlen:0.3", "a\\\\b\tt\\tab:2\tbias",
+                           "x\\ny:-1.5e-3" };
+    const char *want[] = { "w=the", "suf:3=he", "len", "a\\b", "t\tab", "bias", "x\ny" };
+    for (uint32_t hv = 1; hv <= 2; hv++) {
+        struct feat_config fc;
+        assert_int_equal(feat_config_attrs_hv(&fc, SEED, hv), CRFTAG_OK);
+        struct feat_buf fb;
+        struct feat_names nm;
+        memset(&fb, 0, sizeof fb);
+        memset(&nm, 0, sizeof nm);
+        assert_int_equal(feat_extract(&fc, cols, 3, 1, &fb), CRFTAG_OK);
+        assert_int_equal(feat_names(&fc, cols, 3, 1, 0, &nm), CRFTAG_OK);
+        assert_int_equal(fb.start[3], 7);
+        assert_int_equal(nm.start[1], 3);
+        assert_int_equal(nm.start[2], 6);
+        assert_int_equal(nm.start[3], 7);
+        for (size_t k = 0; k < 7; k++) {
+            assert_string_equal(feat_name(&nm, k), want[k]);
+            assert_true(feat_attr_id(&fc, want[k], strlen(want[k])) == fb.ids[k]);
+        }
+        feat_buf_free(&fb);
+        feat_names_free(&nm);
+        feat_config_free(&fc);
+    }
+}
+
 static void test_no_collisions(void **state)
 {
     (void)state;
@@ -450,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_template_names),
         cmocka_unit_test(test_template_rows_at_ends),
         cmocka_unit_test(test_template_many_macros),
+        cmocka_unit_test(test_attrs_names),
         cmocka_unit_test(test_no_collisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
