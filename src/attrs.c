@@ -134,90 +134,76 @@ enum crftag_status feat_config_attrs_hv(struct feat_config *fc, uint64_t seed,
     return CRFTAG_OK;
 }
 
+/* The id of name[0 .. len) from h0, the state after the kind id. */
+static uint64_t attr_id_from(uint32_t hash_version, uint64_t h0, const char *name, size_t len)
+{
+    if (hash_version == HASH_VERSION_2)
+        return hash_end(hash2_add(h0, hash2_str(name, len)));
+    return hash_end(feat_hstr(h0, name, len));
+}
+
 uint64_t feat_attr_id(const struct feat_config *fc, const char *name, size_t len)
 {
-    uint64_t h = feat_kind_state_hv(fc->hash_version, fc->seed, (uint64_t)FEAT_ATTRS << 32);
-    if (fc->hash_version == HASH_VERSION_2)
-        return hash_end(hash2_add(h, hash2_str(name, len)));
-    return hash_end(feat_hstr(h, name, len));
+    uint64_t h0 = feat_kind_state_hv(fc->hash_version, fc->seed, (uint64_t)FEAT_ATTRS << 32);
+    return attr_id_from(fc->hash_version, h0, name, len);
 }
 
-/* The same as feat_attrs_cell with hash version 2: the name of each field
- * (unescaped into out->scratch when it holds a backslash) is one piece.
+const char *attrs_cell_field(const char *s, char **buf, size_t *cap, const char **name,
+                             size_t *len, double *w)
+{
+    const char *start = s;
+    int esc = 0;
+    for (; *s && *s != '\t' && *s != ':'; s++) {
+        if (*s == '\\' && s[1]) {
+            esc = 1;
+            s++;
+        }
+    }
+    *name = start;
+    *len = (size_t)(s - start);
+    if (esc) {
+        if (UTIL_GROW(*buf, *cap, *len))
+            return NULL;
+        size_t m = 0;
+        for (const char *q = start; q < s; q++) {
+            char c = *q;
+            if (c == '\\' && q + 1 < s) {
+                q++;
+                c = *q == 't' ? '\t' : *q == 'n' ? '\n' : *q;
+            }
+            (*buf)[m++] = c;
+        }
+        *name = *buf;
+        *len = m;
+    }
+    *w = 1.0;
+    if (*s == ':') {
+        char *end;
+        *w = strtod(s + 1, &end);
+        s = end;
+        while (*s && *s != '\t')
+            s++;
+    }
+    return *s == '\t' ? s + 1 : s;
+}
+
+/* The attributes of one canonical cell s into out->ids / out->val from *k;
  * -1 when out of memory. */
-static int feat_attrs_cell2(uint64_t h0, const char *s, struct feat_buf *out, size_t *k)
+static int feat_attrs_cell(uint32_t hash_version, uint64_t h0, const char *s,
+                           struct feat_buf *out, size_t *k)
 {
     while (*s) {
-        const char *name = s;
-        int esc = 0;
-        double w = 1.0;
-        for (; *s && *s != '\t' && *s != ':'; s++) {
-            if (*s == '\\' && s[1]) {
-                esc = 1;
-                s++;
-            }
-        }
-        size_t len = (size_t)(s - name);
-        uint64_t x;
-        if (!esc) {
-            x = hash2_str(name, len);
-        } else {
-            if (UTIL_GROW(out->scratch, out->scratch_cap, len ? len : 1))
-                return -1;
-            size_t m = 0;
-            for (const char *q = name; q < s; q++) {
-                char c = *q;
-                if (c == '\\' && q + 1 < s) {
-                    q++;
-                    c = *q == 't' ? '\t' : *q == 'n' ? '\n' : *q;
-                }
-                out->scratch[m++] = c;
-            }
-            x = hash2_str(out->scratch, m);
-        }
-        if (*s == ':') {
-            char *end;
-            w = strtod(s + 1, &end);
-            s = end;
-            while (*s && *s != '\t')
-                s++;
-        }
-        out->ids[*k] = hash_end(hash2_add(h0, x));
+        const char *name;
+        size_t len;
+        double w;
+        s = attrs_cell_field(s, &out->scratch, &out->scratch_cap, &name, &len, &w);
+        if (!s)
+            return -1;
+        out->ids[*k] = attr_id_from(hash_version, h0, name, len);
         out->val[*k] = w;
         (*k)++;
-        if (*s == '\t')
-            s++;
     }
     return 0;
-}
-
-/* The attributes of one canonical cell s into out->ids / out->val from *k. */
-static void feat_attrs_cell(uint64_t h0, const char *s, struct feat_buf *out, size_t *k)
-{
-    while (*s) {
-        uint64_t h = h0;
-        double w = 1.0;
-        for (; *s && *s != '\t' && *s != ':'; s++) {
-            unsigned char c = (unsigned char)*s;
-            if (c == '\\' && s[1]) {
-                s++;
-                c = *s == 't' ? '\t' : *s == 'n' ? '\n' : (unsigned char)*s;
-            }
-            h = hash_byte(h, c);
-        }
-        if (*s == ':') {
-            char *end;
-            w = strtod(s + 1, &end);
-            s = end;
-            while (*s && *s != '\t')
-                s++;
-        }
-        out->ids[*k] = hash_end(h);
-        out->val[*k] = w;
-        (*k)++;
-        if (*s == '\t')
-            s++;
-    }
 }
 
 enum crftag_status feat_attrs_sentence(const struct feat_config *fc, const char *const *cols,
@@ -237,12 +223,8 @@ enum crftag_status feat_attrs_sentence(const struct feat_config *fc, const char 
     uint64_t h0 = feat_kind_state_hv(fc->hash_version, fc->seed, (uint64_t)FEAT_ATTRS << 32);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (fc->hash_version == HASH_VERSION_2) {
-            if (feat_attrs_cell2(h0, cols[i * stride], out, &k))
-                return CRFTAG_ERR_NOMEM;
-        } else {
-            feat_attrs_cell(h0, cols[i * stride], out, &k);
-        }
+        if (feat_attrs_cell(fc->hash_version, h0, cols[i * stride], out, &k))
+            return CRFTAG_ERR_NOMEM;
         out->start[i + 1] = k;
     }
     return CRFTAG_OK;

@@ -33,4 +33,14 @@ const char *attrs_file_field(const char *f, size_t n, char **buf, size_t *len, s
 const char *attrs_append(const char *name, size_t n, double w, char **buf, size_t *len,
                          size_t *cap);
 
+/* One field of the canonical cell at s (not at its end): *name and *len
+ * receive the field's name with its escapes undone (pointing into the cell
+ * when it holds none, else into *buf, grown as needed: *cap bytes) and *w
+ * its weight (1 without one).  Returns the start of the next field (the
+ * cell's NUL after the last one), or NULL when out of memory.  The one
+ * reader of the form: the attributes' ids (feat_attrs_sentence) and their
+ * names (featname.c) both walk a cell with it. */
+const char *attrs_cell_field(const char *s, char **buf, size_t *cap, const char **name,
+                             size_t *len, double *w);
+
 #endif

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "attrs.h"
 #include "clusters.h"
 #include "feat_builtin.h"
 #include "lexicon.h"
@@ -272,24 +273,20 @@ static void nm_builtin_token(const struct feat_config *fc, const struct feat_tok
 }
 
 /* The names of the attributes of one canonical cell of attribute strings
- * (attrs.h), in the order feat_attrs_sentence gives their ids: each field's
- * name with its escapes undone, without its weight. */
+ * (attrs.h), in the order feat_attrs_sentence gives their ids. */
 static void nm_attrs_cell(struct feat_names *nm, const char *s)
 {
-    while (*s) {
-        for (; *s && *s != '\t' && *s != ':'; s++) {
-            char c = *s;
-            if (c == '\\' && s[1]) {
-                s++;
-                c = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-            }
-            feat_names_put(nm, &c, 1);
+    while (*s && !nm->oom) {
+        const char *name;
+        size_t len;
+        double w;
+        s = attrs_cell_field(s, &nm->fb.scratch, &nm->fb.scratch_cap, &name, &len, &w);
+        if (!s) {
+            nm->oom = 1;
+            return;
         }
-        while (*s && *s != '\t')      /* ":weight" */
-            s++;
+        feat_names_put(nm, name, len);
         feat_names_end(nm);
-        if (*s == '\t')
-            s++;
     }
 }
 
