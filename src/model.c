@@ -19,6 +19,16 @@
 #include "lexicon.h"
 #include "util.h"
 
+size_t model_name_len(const char *s, size_t n)
+{
+    if (n <= MODEL_NAME_MAX)
+        return n;
+    n = MODEL_NAME_MAX;
+    while (n > 1 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 struct crftag_model *model_new(void)
 {
     struct crftag_model *m = calloc(1, sizeof *m);

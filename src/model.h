@@ -118,6 +118,12 @@ static inline uint32_t model_attr_id(const struct crftag_model *m, uint64_t h)
     return HTAB_NONE;
 }
 
+/* Names kept in a model (names, name_off) are cut to this many bytes, at a
+ * UTF-8 character boundary: a name is for people, and the file format takes
+ * 4096.  model_name_len gives the bytes kept of s[0 .. n). */
+#define MODEL_NAME_MAX 1024
+size_t model_name_len(const char *s, size_t n);
+
 /* An empty model (all zero / NULL); free with crftag_model_free(). */
 struct crftag_model *model_new(void);
 

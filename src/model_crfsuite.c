@@ -68,7 +68,6 @@
 #define CQ_BYTEORDER UINT32_C(0x62445371)
 #define CS_MAX_LABEL 4096          /* bytes, as crftag's own files allow */
 #define CS_MAX_LABELS 65535        /* label ids are 16 bits (model.h) */
-#define CS_MAX_NAME 1024           /* bytes of an attribute's name kept for dump */
 
 static uint32_t cs_u32(const unsigned char *p)
 {
@@ -190,7 +189,7 @@ static int cs_pair_cmp(const void *a, const void *b)
 }
 
 /* The names of the attributes kept (for `crftag dump` and `explain`), each
- * cut to CS_MAX_NAME bytes at a UTF-8 character boundary. */
+ * cut as model_name_len cuts them. */
 static enum crftag_status cs_names(const struct cs_parse *cs, struct crftag_model *m,
                                    const struct cs_pair *pairs, size_t np,
                                    const char *const *attr, const uint32_t *attr_len)
@@ -198,8 +197,7 @@ static enum crftag_status cs_names(const struct cs_parse *cs, struct crftag_mode
     size_t total = 0;
     for (size_t i = 0; i < np; i++)
         if (i == 0 || pairs[i].attr != pairs[i - 1].attr)
-            total += (attr_len[pairs[i].attr] < CS_MAX_NAME ? attr_len[pairs[i].attr]
-                                                             : CS_MAX_NAME) + 1;
+            total += model_name_len(attr[pairs[i].attr], attr_len[pairs[i].attr]) + 1;
     m->names = util_malloc(total ? total : 1, 1);
     m->name_off = util_malloc(m->nattr ? m->nattr : 1, sizeof *m->name_off);
     if (!m->names || !m->name_off)
@@ -209,12 +207,7 @@ static enum crftag_status cs_names(const struct cs_parse *cs, struct crftag_mode
         if (i > 0 && pairs[i].attr == pairs[i - 1].attr)
             continue;
         const char *s = attr[pairs[i].attr];
-        size_t n = attr_len[pairs[i].attr];
-        if (n > CS_MAX_NAME) {
-            n = CS_MAX_NAME;
-            while (n > 1 && ((unsigned char)s[n] & 0xC0) == 0x80)
-                n--;
-        }
+        size_t n = model_name_len(s, attr_len[pairs[i].attr]);
         m->name_off[a++] = len;
         memcpy(m->names + len, s, n);
         m->names[len + n] = '\0';

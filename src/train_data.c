@@ -300,20 +300,11 @@ void pk_trim(struct tdata *td, size_t len)
     }
 }
 
-/* Names kept in a model are cut to this many bytes (at a UTF-8 character
- * boundary): a name is for people, and the file format takes 4096. */
-#define TRAIN_NAME_MAX 1024
-
-/* Appends name as the name of the next provisional id; -1 when out of memory. */
+/* Appends name (cut by model_name_len) as the name of the next provisional
+ * id; -1 when out of memory. */
 static int tnames_add(struct tnames *tn, const char *name)
 {
-    size_t n = strlen(name);
-    if (n > TRAIN_NAME_MAX) {
-        n = TRAIN_NAME_MAX;
-        while (n > 1 && ((unsigned char)name[n] & 0xC0) == 0x80)
-            n--;
-    }
-    n++;
+    size_t n = model_name_len(name, strlen(name)) + 1;
     if (n > SIZE_MAX - tn->len || UTIL_GROW(tn->text, tn->cap, tn->len + n) ||
         UTIL_GROW(tn->off, tn->off_cap, tn->n + 1))
         return -1;
