@@ -43,6 +43,23 @@ static void print_bias(const struct crftag_model *m, size_t nlabels)
         printf("label bias:      per label (below)\n");
 }
 
+/* The training lines: parameters, how it stopped, which weights, the data. */
+static void print_training(const struct crftag_model_info *in)
+{
+    printf("training:        c1 %g, c2 %g, min-freq %u\n", in->c1, in->c2, in->min_freq);
+    printf("                 %u iterations, %.1f s, final objective %.4f\n", in->iterations,
+           in->train_seconds, in->final_objective);
+    const char *kept = strstr(in->stop_reason, "; kept the weights of ");
+    printf("                 stopped: %.*s\n",
+           kept ? (int)(kept - in->stop_reason) : (int)strlen(in->stop_reason), in->stop_reason);
+    if (kept)
+        printf("                 weights: %s\n", kept + strlen("; kept the weights of "));
+    else
+        printf("                 weights: of the last iteration (%u)\n", in->iterations);
+    printf("training data:   %zu sentences, %zu tokens\n", in->train_sentences,
+           in->train_tokens);
+}
+
 int cmd_info(int argc, char **argv)
 {
     struct info_opts o = {0};
@@ -104,22 +121,10 @@ int cmd_info(int argc, char **argv)
     printf("decoding:        %s\n", in.bio_constrained ? "restricted to valid BIO (IOB2) sequences"
                                                        : "unrestricted");
     print_bias(m, in.num_labels);
-    if (cs) {
+    if (cs)
         printf("training:        by CRFsuite (the file holds no training figures)\n");
-        goto labels;
-    }
-    printf("training:        c1 %g, c2 %g, min-freq %u\n", in.c1, in.c2, in.min_freq);
-    printf("                 %u iterations, %.1f s, final objective %.4f\n", in.iterations,
-           in.train_seconds, in.final_objective);
-    const char *kept = strstr(in.stop_reason, "; kept the weights of ");
-    printf("                 stopped: %.*s\n",
-           kept ? (int)(kept - in.stop_reason) : (int)strlen(in.stop_reason), in.stop_reason);
-    if (kept)
-        printf("                 weights: %s\n", kept + strlen("; kept the weights of "));
     else
-        printf("                 weights: of the last iteration (%u)\n", in.iterations);
-    printf("training data:   %zu sentences, %zu tokens\n", in.train_sentences, in.train_tokens);
-labels:
+        print_training(&in);
     printf("labels:          %zu\n", in.num_labels);
     for (size_t i = 0; i < in.num_labels; i++) {
         double b = crftag_model_label_bias(m, (uint32_t)i);
