@@ -1086,6 +1086,16 @@ cmp -s "$T/out" "$T/out1" && [ -s "$T/out" ] && ok "tag -j 0 (all cores) = the d
 "$CRFTAG" tag -m $M -j 2 -T "$T/mt_dev.txt" >/dev/full 2>"$T/err"; rc=$?
 [ "$rc" -eq 1 ] && grep -q "writing output: No space left" "$T/err" && ok "tag -j 2 to /dev/full: exit 1, said" ||
     fail "tag -j 2 to /dev/full: exit 1, said (exit $rc)"
+# ... also while the input stays open and idle (a pipe whose writer waits): the run ends
+# when the write fails, not when the input ends (timeout: would hang until killed)
+mkfifo "$T/idle"
+exec 3<>"$T/idle"
+printf 'Docker runs on Linux.\n\n' >&3
+timeout 60 "$CRFTAG" tag -m $M -j 2 < "$T/idle" >/dev/full 2>"$T/err"; rc=$?
+exec 3>&-
+[ "$rc" -eq 1 ] && grep -q "writing output: No space left" "$T/err" &&
+    ok "tag -j 2 to /dev/full with idle input: exit 1 at once, said" ||
+    fail "tag -j 2 to /dev/full with idle input: exit 1 at once, said (exit $rc)"
 
 # --- confidence: tag --marginals, --all-marginals, --nbest (probabilities of the decoded lattice) ---
 M=models/wikiser.crftag
