@@ -39,8 +39,9 @@ struct tagger_wc {
     struct tagger_wc_entry *ent;     /* [nent], sets of 2 */
     unsigned char *mru;              /* [nent / 2] the way of a set used last */
     double *row;                     /* [nent][L] */
-    uint32_t *tok;                   /* [n] per token of the sentence: its entry, or */
-    uint64_t *tokh;                  /*     TAGGER_WC_MISS / _LONG; [n] its hash */
+    uint32_t *tok;                   /* [n] per token of the sentence: the entry found,
+                                        TAGGER_WC_MISS or TAGGER_WC_LONG (not cached) */
+    uint64_t *tokh;                  /* [n] the hash of its word */
     unsigned char *local;            /* [n] 1: extract its word-local attributes */
     size_t tok_cap, tokh_cap, local_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
