@@ -42,11 +42,12 @@
  * The table: sets of 2 entries chosen by the word's hash (hash2_str), the
  * way used last kept; an entry holds the word's bytes (words of more than
  * maxlen bytes are not cached), compared in full, and TAGGER_WC_SLOTS rows.
- * A sentence first looks every token up; the tokens not found get their
- * rows computed in a scratch; every state row is summed; only then do the
- * tokens not found enter the table (replacing entries a token of the same
- * sentence may have read), so a row read is always the row of its word.  A
- * word missing twice in one sentence is computed twice.
+ * A sentence first looks every token up, stamping the entries it finds;
+ * then a token not found (unless an earlier token of the sentence stored its
+ * word) gets its rows computed into the entry it replaces, stamped in turn,
+ * or into a scratch, not kept, when that entry bears the sentence's stamp:
+ * no entry a token of the sentence reads is replaced before the state rows
+ * are summed, so a row read is always the row of its word.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ void tagger_wc_free(struct tagger_wc *c)
     c->blk = NULL;
     c->tmp = NULL;
     c->edge_ok = 0;
+    c->epoch = 0;
     c->nent = c->tok_cap = c->tokh_cap = c->full_cap = c->pieces_cap = 0;
     c->blk_cap = c->tmp_cap = 0;
 }
@@ -197,6 +199,12 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
         || UTIL_GROW(c->blk, c->blk_cap, n + 4) || UTIL_GROW(c->tmp, c->tmp_cap, ntmp))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
 
+    /* the entries this sentence reads or writes have stamp == epoch */
+    if (++c->epoch == 0) {
+        for (size_t e = 0; e < c->nent; e++)
+            c->ent[e].stamp = 0;
+        c->epoch = 1;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *w = cols[i * stride];
         size_t len = strlen(w);
@@ -218,6 +226,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                 c->pieces[2 * i] = e->hlw;
                 c->pieces[2 * i + 1] = e->hss;
                 c->mru[s / 2] = (unsigned char)way;
+                c->ent[s + way].stamp = c->epoch;
                 c->hits++;
                 break;
             }
@@ -235,8 +244,10 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                     c->edge + k * SL);
         c->edge_ok = 1;
     }
-    /* the rows of every token: its entry's, or computed (not stored yet: an
-     * entry a token of this sentence reads may be the one replaced) */
+    /* the rows of every token: its entry's, or computed into the entry it
+     * replaces, or into a scratch when that entry is one this sentence reads
+     * (then not kept) or the word is too long */
+    const int hv2 = m->feat.hash_version == HASH_VERSION_2;
     const double **blk = c->blk + 2;
     blk[-2] = c->edge;
     blk[-1] = c->edge + SL;
@@ -245,10 +256,36 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
     for (size_t i = 0; i < n; i++) {
         if (c->tok[i] < TAGGER_WC_LONG) {
             blk[i] = c->row + (size_t)c->tok[i] * SL;
-        } else {
-            wc_rows(m, tk, (ptrdiff_t)i, 1, c->tmp + i * SL);
-            blk[i] = c->tmp + i * SL;
+            continue;
         }
+        double *r = c->tmp + i * SL;
+        if (c->tok[i] == TAGGER_WC_MISS) {
+            const char *w = cols[i * stride];
+            size_t len = tk[i].len, s = wc_set(c, c->tokh[i]), way;
+            /* the word's own entry when an earlier token stored it */
+            if (wc_holds(&c->ent[s], c->tokh[i], w, len)) {
+                blk[i] = c->row + s * SL;
+                continue;
+            }
+            if (wc_holds(&c->ent[s + 1], c->tokh[i], w, len)) {
+                blk[i] = c->row + (s + 1) * SL;
+                continue;
+            }
+            way = c->mru[s / 2] ^ 1u;
+            struct tagger_wc_entry *e = &c->ent[s + way];
+            if (e->stamp != c->epoch) {
+                e->hash = c->tokh[i];
+                e->hlw = hv2 ? tk[i].hlw : 0;
+                e->hss = hv2 ? tk[i].hss : 0;
+                e->len1 = (uint32_t)len + 1;
+                e->stamp = c->epoch;
+                memcpy(e->w, w, len);
+                c->mru[s / 2] = (unsigned char)way;
+                r = c->row + (s + way) * SL;
+            }
+        }
+        wc_rows(m, tk, (ptrdiff_t)i, 1, r);
+        blk[i] = r;
     }
     /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
      * w(+2)'s row 4, then the attributes reading two tokens or the position */
@@ -259,28 +296,6 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
         const double *r3 = blk[(ptrdiff_t)i - 2] + 3 * L, *r4 = blk[i + 2] + 4 * L;
         wc_sum5(row, r0, r1, r2, r3, r4, L);
         model_state_scores(m, ids, feat_pair_attrs(&m->feat, tk, i, ids), row);
-    }
-    /* the tokens not found enter the cache */
-    const int hv2 = m->feat.hash_version == HASH_VERSION_2;
-    for (size_t i = 0; i < n; i++) {
-        if (c->tok[i] != TAGGER_WC_MISS)
-            continue;
-        const char *w = cols[i * stride];
-        size_t len = tk[i].len, s = wc_set(c, c->tokh[i]), way;
-        /* the word's own entry when an earlier token stored it */
-        if (wc_holds(&c->ent[s], c->tokh[i], w, len))
-            continue;
-        if (wc_holds(&c->ent[s + 1], c->tokh[i], w, len))
-            continue;
-        way = c->mru[s / 2] ^ 1u;
-        struct tagger_wc_entry *e = &c->ent[s + way];
-        e->hash = c->tokh[i];
-        e->hlw = hv2 ? tk[i].hlw : 0;
-        e->hss = hv2 ? tk[i].hss : 0;
-        e->len1 = (uint32_t)len + 1;
-        memcpy(e->w, w, len);
-        memcpy(c->row + (s + way) * SL, blk[i], SL * sizeof **blk);
-        c->mru[s / 2] = (unsigned char)way;
     }
     return CRFTAG_OK;
 }

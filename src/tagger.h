@@ -31,6 +31,7 @@ struct tagger_wc_entry {
     uint64_t hash;                   /* of the word, masked by hash_mask */
     uint64_t hlw, hss;               /* hash version 2: the pieces of its lw and ss */
     uint32_t len1;                   /* its length + 1; 0: empty */
+    uint32_t stamp;                  /* tagger_wc.epoch of the last sentence reading it */
     char w[TAGGER_WC_MAXLEN];        /* its bytes */
 };
 
@@ -46,6 +47,7 @@ struct tagger_wc {
     double *edge;                    /* [4][TAGGER_WC_SLOTS][L] the rows of the sentinels
                                         -2, -1, n, n + 1 (slot 0 unused) */
     int edge_ok;                     /* edge is filled */
+    uint32_t epoch;                  /* sentences tagged (0 after wrapping: stamps cleared) */
     uint32_t *tok;                   /* [n] per token of the sentence: the entry found,
                                         TAGGER_WC_MISS or TAGGER_WC_LONG (not cached) */
     uint64_t *tokh;                  /* [n] the hash of its word */
@@ -53,7 +55,7 @@ struct tagger_wc {
     uint64_t *pieces;                /* [n][2] the cached hlw, hss of a token found */
     const double **blk;              /* [n + 4] the rows of token j - 2 (sentinels at
                                         both ends) */
-    double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows of tokens not found */
+    double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
     size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
 };
