@@ -216,20 +216,48 @@ typedef uint32_t trun_u4 __attribute__((vector_size(16)));
  * end.  Returns the number of pairs; fq holds that many plus
  * 4 * ceil(L / 4).  Indices past a run's end wrap modulo 2^32 and are
  * never read. */
+TRUN_INLINE size_t flat_fill_runs(uint32_t *restrict fq, struct trun *run, size_t nr,
+                                  const int nq)
+{
+    size_t pos = 0;
+    for (size_t k = 0; k < nr; k++) {
+        uint32_t q0 = run[k].q0;
+        const trun_u4 b = {q0, q0, q0, q0};
+#define TRUN_FILL(c)                                                         \
+        if (nq > (c)) {                                                      \
+            trun_u4 v = b + (trun_u4){4 * (c), 4 * (c) + 1, 4 * (c) + 2, 4 * (c) + 3}; \
+            memcpy(fq + pos + 4 * (c), &v, sizeof v);                        \
+        }
+        TRUN_FILL(0)
+        TRUN_FILL(1)
+        TRUN_FILL(2)
+        TRUN_FILL(3)
+        TRUN_FILL(4)
+        TRUN_FILL(5)
+        TRUN_FILL(6)
+        TRUN_FILL(7)
+#undef TRUN_FILL
+        pos += run[k].q1 - q0;
+        run[k].q1 = (uint32_t)pos;
+    }
+    return pos;
+}
+
 TRUN_INLINE size_t train_flat_fill(uint32_t *restrict fq, struct trun *run,
                                    const size_t *restrict rend, size_t *restrict fend,
                                    size_t T, size_t L)
 {
-    const size_t nq = (L + 3) / 4, nr = T ? rend[T - 1] : 0;
-    const trun_u4 iota = {0, 1, 2, 3}, four = {4, 4, 4, 4};
-    size_t pos = 0;
-    for (size_t k = 0; k < nr; k++) {
-        uint32_t q0 = run[k].q0;
-        trun_u4 v = (trun_u4){q0, q0, q0, q0} + iota;
-        for (size_t c = 0; c < nq; c++, v += four)
-            memcpy(fq + pos + 4 * c, &v, sizeof v);
-        pos += run[k].q1 - q0;
-        run[k].q1 = (uint32_t)pos;
+    size_t nr = T ? rend[T - 1] : 0, pos;
+    /* a loop for each number of quadruples, unrolled */
+    switch ((L + 3) / 4) {
+    case 1: pos = flat_fill_runs(fq, run, nr, 1); break;
+    case 2: pos = flat_fill_runs(fq, run, nr, 2); break;
+    case 3: pos = flat_fill_runs(fq, run, nr, 3); break;
+    case 4: pos = flat_fill_runs(fq, run, nr, 4); break;
+    case 5: pos = flat_fill_runs(fq, run, nr, 5); break;
+    case 6: pos = flat_fill_runs(fq, run, nr, 6); break;
+    case 7: pos = flat_fill_runs(fq, run, nr, 7); break;
+    default: pos = flat_fill_runs(fq, run, nr, 8); break;
     }
     for (size_t i = 0; i < T; i++)
         fend[i] = rend[i] ? run[rend[i] - 1].q1 : 0;
