@@ -169,7 +169,10 @@ struct trainer {
  * together (train_runs.h: the row in registers over them).  A label's
  * score adds its attributes' weights one attribute after another, in id
  * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
- * are exact in any order. */
+ * are exact in any order.  With at most TRAIN_FLAT_MAX labels and no run of
+ * every label, the runs' pairs go through one list instead
+ * (train_state_flat, train_runs.h): the same additions without a branch on
+ * each run's length. */
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
