@@ -527,7 +527,7 @@ TRAIN_AVX static void worker_run_avx_flat(void *arg, int part)
  * else the list of pairs when L <= TRAIN_FLAT_MAX, else one run at a time */
 static void (*worker_pick(int groups, size_t L))(void *, int)
 {
-    int flat = !groups && L <= TRAIN_FLAT_MAX;
+    int flat = !groups && L >= 1 && L <= TRAIN_FLAT_MAX;
 #ifdef TRAIN_HAVE_AVX
     if (__builtin_cpu_supports("avx"))
         return groups ? worker_run_avx_groups : flat ? worker_run_avx_flat : worker_run_avx;
