@@ -100,6 +100,10 @@ struct worker {
     size_t run_cap;
     size_t *rend;                /* [T] where each token's runs end */
     size_t rend_cap;
+    uint32_t *fq;                /* a sentence's pairs in one list (train_state_flat) */
+    size_t fq_cap;
+    size_t *fend;                /* [T] where each token's pairs end in fq */
+    size_t fend_cap;
     struct crf_work cw;
     int oom;
 };
@@ -165,7 +169,10 @@ struct trainer {
  * together (train_runs.h: the row in registers over them).  A label's
  * score adds its attributes' weights one attribute after another, in id
  * order; the gradient's terms are multiples of TRAIN_QUANTUM, whose sums
- * are exact in any order. */
+ * are exact in any order.  With at most TRAIN_FLAT_MAX labels and no run of
+ * every label, the runs' pairs go through one list instead
+ * (train_state_flat, train_runs.h): the same additions without a branch on
+ * each run's length. */
 #define TRAIN_BATCH 64
 
 /* The objective's loops are compiled twice, as such and for AVX, and
@@ -307,20 +314,14 @@ static inline void f_add(double f[2], double v)
     f[1] += v - q;
 }
 
-/* state[i][y] = sum of the weights x of the pairs of token t0 + i's
- * attributes.  Without weights (td->val NULL) the runs of token i are left
- * at run[rend[i - 1] .. rend[i]) (rend[-1] = 0), for train_token_grad; run
- * holds at least as many entries as the sentence's ids (train_runs_max). */
-TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
-                              size_t T, size_t L, const double *x, double *state,
-                              struct trun *run, size_t *rend, const int groups)
+/* The runs of sentence [t0, t0 + T) (no weights): the runs of token i at
+ * run[rend[i - 1] .. rend[i]) (rend[-1] = 0); returns their number.  The
+ * ids of every token are decoded first (their run offsets prefetched), then
+ * the runs loaded (the first lines of pair_label and x prefetched). */
+TRAIN_INLINE size_t train_runs_load(const struct crftag_model *m, const struct tdata *td,
+                                    size_t t0, size_t T, const double *x, struct trun *run,
+                                    size_t *rend)
 {
-    memset(state, 0, T * L * sizeof *state);
-    if (td->val) {                               /* weighted */
-        for (size_t i = 0; i < T; i++)
-            tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
-        return;
-    }
     const uint16_t *pl = m->pair_label;
     const uint32_t *off = m->attr_off;
     /* the sentence's ids (in run[].q0 for now), their offsets prefetched */
@@ -343,10 +344,58 @@ TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *
         __builtin_prefetch(&pl[q0]);
         __builtin_prefetch(&x[q0], 0);
     }
+    return nr;
+}
+
+/* state[i][y] = sum of the weights x of the pairs of token t0 + i's
+ * attributes.  Without weights (td->val NULL) the runs of token i are left
+ * at run[rend[i - 1] .. rend[i]) (rend[-1] = 0), for train_token_grad; run
+ * holds at least as many entries as the sentence's ids (train_runs_max). */
+TRAIN_INLINE void train_state(const struct crftag_model *m, const struct tdata *td, size_t t0,
+                              size_t T, size_t L, const double *x, double *state,
+                              struct trun *run, size_t *rend, const int groups)
+{
+    memset(state, 0, T * L * sizeof *state);
+    if (td->val) {                               /* weighted */
+        for (size_t i = 0; i < T; i++)
+            tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
+        return;
+    }
+    train_runs_load(m, td, t0, T, x, run, rend);
     for (size_t i = 0, r0 = 0; i < T; i++) {
         train_token_state(m, x, state + i * L, run + r0, rend[i] - r0, groups);
         r0 = rend[i];
     }
+}
+
+/* train_state through the list of pairs (L <= TRAIN_FLAT_MAX): also
+ * leaves the pairs of token i at (*fq)[fend[i - 1] .. fend[i]) (fend[-1] =
+ * 0) for flat_scatter; -1 when out of memory. */
+TRAIN_INLINE int train_state_flat(const struct crftag_model *m, const struct tdata *td,
+                                  size_t t0, size_t T, size_t L, const double *x,
+                                  double *state, struct trun *run, size_t *rend,
+                                  uint32_t **fq, size_t *fq_cap, size_t *fend)
+{
+    memset(state, 0, T * L * sizeof *state);
+    if (td->val) {                               /* weighted */
+        for (size_t i = 0; i < T; i++)
+            tdata_token_w(m, td, t0 + i, (double *)x, state + i * L, 0);
+        return 0;
+    }
+    size_t nr = train_runs_load(m, td, t0, T, x, run, rend);
+    size_t np = 0, room = 4 * ((L + 3) / 4);
+    for (size_t k = 0; k < nr; k++)
+        np += run[k].q1 - run[k].q0;
+    if (np > UINT32_MAX - room || UTIL_GROW(*fq, *fq_cap, np + room))
+        return -1;
+    uint32_t *f = *fq;
+    train_flat_fill(f, run, rend, fend, T, L);
+    const uint16_t *pl = m->pair_label;
+    for (size_t i = 0, p0 = 0; i < T; i++) {
+        train_flat_gather(state + i * L, pl, x, f + p0, fend[i] - p0);
+        p0 = fend[i];
+    }
+    return 0;
 }
 
 /* More than the ids of sentence [t0, t0 + T): its packed length plus 1 (so
@@ -367,10 +416,12 @@ static int worker_reserve(struct worker *w, const struct tdata *td, size_t t0, s
         return -1;
     if (UTIL_GROW(w->rend, w->rend_cap, T))
         return -1;
+    if (UTIL_GROW(w->fend, w->fend_cap, T))
+        return -1;
     return 0;
 }
 
-TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
+TRAIN_INLINE void worker_body(void *arg, int part, const int groups, const int flat)
 {
     struct trainer *tr = arg;
     struct worker *w = &tr->w[part];
@@ -391,7 +442,15 @@ TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
             w->oom = 1;
             return;
         }
-        train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, groups);
+        if (flat) {
+            if (train_state_flat(m, td, t0, T, L, x, w->state, w->run, w->rend, &w->fq,
+                                 &w->fq_cap, w->fend)) {
+                w->oom = 1;
+                return;
+            }
+        } else {
+            train_state(m, td, t0, T, L, x, w->state, w->run, w->rend, groups);
+        }
         double logz;
         memset(w->mtrans, 0, L * L * sizeof *w->mtrans);
         if (crf_forward_backward(T, L, w->state, trans, &logz, w->mstate, w->mtrans,
@@ -406,9 +465,18 @@ TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
         f_add(w->f, logz);
         tr->quantize(gtrans, w->mtrans, L * L);
         tr->quantize(NULL, w->mstate, T * L);
-        for (size_t i = 0, r0 = 0; i < T; i++) {
+        for (size_t i = 0, r0 = 0, p0 = 0; i < T; i++) {
             if (td->val) {
                 tdata_token_w(m, td, t0 + i, g, w->mstate + i * L, 1);
+            } else if (flat) {
+                for (size_t j = r0; j < w->rend[i]; j++) {
+                    __builtin_prefetch(&m->pair_label[w->run[j].q0]);
+                    __builtin_prefetch(&g[w->run[j].q0], 1);
+                }
+                train_flat_scatter(g, m->pair_label, w->mstate + i * L, w->fq + p0,
+                                   w->fend[i] - p0);
+                r0 = w->rend[i];
+                p0 = w->fend[i];
             } else {
                 train_token_grad(m, w->run + r0, w->rend[i] - r0, g, w->mstate + i * L,
                                  groups);
@@ -425,37 +493,47 @@ TRAIN_INLINE void worker_body(void *arg, int part, const int groups)
  * additions). */
 static void worker_run(void *arg, int part)
 {
-    worker_body(arg, part, 0);
+    worker_body(arg, part, 0, 0);
 }
 
 static void worker_run_groups(void *arg, int part)
 {
-    worker_body(arg, part, 1);
+    worker_body(arg, part, 1, 0);
+}
+
+static void worker_run_flat(void *arg, int part)
+{
+    worker_body(arg, part, 0, 1);
 }
 
 #ifdef TRAIN_HAVE_AVX
 TRAIN_AVX static void worker_run_avx(void *arg, int part)
 {
-    worker_body(arg, part, 0);
+    worker_body(arg, part, 0, 0);
 }
 
 TRAIN_AVX static void worker_run_avx_groups(void *arg, int part)
 {
-    worker_body(arg, part, 1);
+    worker_body(arg, part, 1, 0);
 }
 
-static void (*worker_pick(int groups))(void *, int)
+TRAIN_AVX static void worker_run_avx_flat(void *arg, int part)
 {
-    if (__builtin_cpu_supports("avx"))
-        return groups ? worker_run_avx_groups : worker_run_avx;
-    return groups ? worker_run_groups : worker_run;
-}
-#else
-static void (*worker_pick(int groups))(void *, int)
-{
-    return groups ? worker_run_groups : worker_run;
+    worker_body(arg, part, 0, 1);
 }
 #endif
+
+/* The groups of runs of every label when m has such runs (train_runs.h),
+ * else the list of pairs when L <= TRAIN_FLAT_MAX, else one run at a time */
+static void (*worker_pick(int groups, size_t L))(void *, int)
+{
+    int flat = !groups && L >= 1 && L <= TRAIN_FLAT_MAX;
+#ifdef TRAIN_HAVE_AVX
+    if (__builtin_cpu_supports("avx"))
+        return groups ? worker_run_avx_groups : flat ? worker_run_avx_flat : worker_run_avx;
+#endif
+    return groups ? worker_run_groups : flat ? worker_run_flat : worker_run;
+}
 
 /* Whether an attribute of m has a pair of every label */
 static int train_has_full_runs(const struct crftag_model *m)
@@ -730,6 +808,8 @@ static void trainer_free(struct trainer *tr)
             free(tr->w[i].mtrans);
             free(tr->w[i].run);
             free(tr->w[i].rend);
+            free(tr->w[i].fq);
+            free(tr->w[i].fend);
             crf_work_free(&tr->w[i].cw);
         }
         free(tr->w);
@@ -796,7 +876,7 @@ static enum crftag_status trainer_threads(struct trainer *tr, size_t nsent,
     }
     train_split(tr);
     tr->quantize = train_quantize_pick();
-    tr->worker = worker_pick(train_has_full_runs(tr->m));
+    tr->worker = worker_pick(train_has_full_runs(tr->m), tr->L);
     return CRFTAG_OK;
 }
 

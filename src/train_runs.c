@@ -23,6 +23,13 @@ void train_full_scatter_plain(double *restrict g, const double *restrict row,
     train_full_scatter(g, row, run, n, L);
 }
 
+void train_flat_sentence_plain(double *state, double *g, const uint16_t *restrict pl,
+                               const double *restrict x, struct trun *run, const size_t *rend,
+                               size_t T, size_t L, uint32_t *restrict fq, size_t *fend)
+{
+    train_flat_sentence(state, g, pl, x, run, rend, T, L, fq, fend);
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx"))) static void full_gather_avx(double *restrict row,
                                                            const double *restrict w,
@@ -40,9 +47,25 @@ __attribute__((target("avx"))) static void full_scatter_avx(double *restrict g,
     train_full_scatter(g, row, run, n, L);
 }
 
+__attribute__((target("avx"))) static void flat_sentence_avx(double *state, double *g,
+                                                             const uint16_t *restrict pl,
+                                                             const double *restrict x,
+                                                             struct trun *run,
+                                                             const size_t *rend, size_t T,
+                                                             size_t L, uint32_t *restrict fq,
+                                                             size_t *fend)
+{
+    train_flat_sentence(state, g, pl, x, run, rend, T, L, fq, fend);
+}
+
 train_full_gather_fn *train_full_gather_pick(void)
 {
     return __builtin_cpu_supports("avx") ? full_gather_avx : train_full_gather_plain;
+}
+
+train_flat_sentence_fn *train_flat_sentence_pick(void)
+{
+    return __builtin_cpu_supports("avx") ? flat_sentence_avx : train_flat_sentence_plain;
 }
 
 train_full_scatter_fn *train_full_scatter_pick(void)
@@ -53,6 +76,11 @@ train_full_scatter_fn *train_full_scatter_pick(void)
 train_full_gather_fn *train_full_gather_pick(void)
 {
     return train_full_gather_plain;
+}
+
+train_flat_sentence_fn *train_flat_sentence_pick(void)
+{
+    return train_flat_sentence_plain;
 }
 
 train_full_scatter_fn *train_full_scatter_pick(void)

@@ -40,6 +40,19 @@ train_full_scatter_fn train_full_scatter_plain;
 train_full_gather_fn *train_full_gather_pick(void);
 train_full_scatter_fn *train_full_scatter_pick(void);
 
+/* The runs of a sentence's T tokens as one list of pairs (train_flat_fill),
+ * the gather (train_flat_gather) and the scatter (train_flat_scatter) of
+ * each token, for the tests: the runs of token i are run[rend[i - 1] ..
+ * rend[i]) (rend[-1] = 0); fills fq (room for the runs' pairs plus 4 *
+ * ceil(L / 4)) and fend[T], then adds x of token i's pairs to state[i][label]
+ * and state[i][label] to g of the pairs. */
+typedef void train_flat_sentence_fn(double *state, double *g, const uint16_t *restrict pl,
+                                    const double *restrict x, struct trun *run,
+                                    const size_t *rend, size_t T, size_t L,
+                                    uint32_t *restrict fq, size_t *fend);
+train_flat_sentence_fn train_flat_sentence_plain;
+train_flat_sentence_fn *train_flat_sentence_pick(void);
+
 #define TRUN_INLINE __attribute__((always_inline)) static inline
 
 typedef double trun_v4 __attribute__((vector_size(32)));
@@ -176,5 +189,165 @@ TRUN_INLINE void train_full_scatter(double *restrict a, const double *restrict b
     TRUN_CASES(full_scatter_cols)
 }
 #undef TRUN_CASES
+
+/* ---- runs of fewer labels: one list of pairs --------------------------- */
+
+/* Runs of 1 to L pairs walked one at a time take a branch on each run's
+ * length (its remainder and its loop), which the CPU mispredicts about
+ * once a run when the lengths follow no pattern (CoNLL-2000: 19 runs a
+ * token, of 1 to 20 pairs).  With L <= TRAIN_FLAT_MAX, a sentence's pair
+ * indices are written instead into one list, the runs one after another,
+ * each as 4 * ceil(L / 4) indices q0, q0 + 1, ... without a branch on its
+ * length (those past the run are overwritten by the next run, or lie past
+ * the list's end), and a token's pairs are walked in one loop.  The
+ * additions are those of the runs one after another, each run's in the
+ * order of its pairs: every cell gets the same sum in the same order. */
+#define TRAIN_FLAT_MAX 32
+
+/* p as the compiler cannot see where it comes from (see train_flat_gather) */
+#define TRUN_OPAQUE(p) __asm__("" : "+r"(p))
+
+typedef uint32_t trun_u4 __attribute__((vector_size(16)));
+
+/* fq[0 ..) = the pair indices of the runs of T tokens one after another
+ * (token i's runs: run[rend[i - 1] .. rend[i]), rend[-1] = 0), in one loop
+ * over the runs (a loop a token would mispredict its end at every token);
+ * run[k].q1 becomes where run k ends in fq, fend[i] where token i's pairs
+ * end.  Returns the number of pairs; fq holds that many plus
+ * 4 * ceil(L / 4).  Indices past a run's end wrap modulo 2^32 and are
+ * never read. */
+TRUN_INLINE size_t flat_fill_runs(uint32_t *restrict fq, struct trun *run, size_t nr,
+                                  const int nq)
+{
+    size_t pos = 0;
+    for (size_t k = 0; k < nr; k++) {
+        uint32_t q0 = run[k].q0;
+        const trun_u4 b = {q0, q0, q0, q0};
+#define TRUN_FILL(c)                                                         \
+        if (nq > (c)) {                                                      \
+            trun_u4 v = b + (trun_u4){4 * (c), 4 * (c) + 1, 4 * (c) + 2, 4 * (c) + 3}; \
+            memcpy(fq + pos + 4 * (c), &v, sizeof v);                        \
+        }
+        TRUN_FILL(0)
+        TRUN_FILL(1)
+        TRUN_FILL(2)
+        TRUN_FILL(3)
+        TRUN_FILL(4)
+        TRUN_FILL(5)
+        TRUN_FILL(6)
+        TRUN_FILL(7)
+#undef TRUN_FILL
+        pos += run[k].q1 - q0;
+        run[k].q1 = (uint32_t)pos;
+    }
+    return pos;
+}
+
+TRUN_INLINE size_t train_flat_fill(uint32_t *restrict fq, struct trun *run,
+                                   const size_t *restrict rend, size_t *restrict fend,
+                                   size_t T, size_t L)
+{
+    size_t nr = T ? rend[T - 1] : 0, pos;
+    /* a loop for each number of quadruples, unrolled */
+    switch ((L + 3) / 4) {
+    case 1: pos = flat_fill_runs(fq, run, nr, 1); break;
+    case 2: pos = flat_fill_runs(fq, run, nr, 2); break;
+    case 3: pos = flat_fill_runs(fq, run, nr, 3); break;
+    case 4: pos = flat_fill_runs(fq, run, nr, 4); break;
+    case 5: pos = flat_fill_runs(fq, run, nr, 5); break;
+    case 6: pos = flat_fill_runs(fq, run, nr, 6); break;
+    case 7: pos = flat_fill_runs(fq, run, nr, 7); break;
+    default: pos = flat_fill_runs(fq, run, nr, 8); break;
+    }
+    for (size_t i = 0; i < T; i++)
+        fend[i] = rend[i] ? run[rend[i] - 1].q1 : 0;
+    return pos;
+}
+
+/* row[pl[f[j]]] += x[f[j]] for j < n, in the order of j (a label comes
+ * again in later runs): quadruples, then the n % 4 last.  The cell is read
+ * through src, a copy of row the compiler cannot see is row, so that the
+ * load and the store each address it as row + 8 label (with one address
+ * for both, gcc computes it into a register first: an instruction more a
+ * pair). */
+#define TRUN_FLAT_ADD(j) row[pl[f[j]]] = src[pl[f[j]]] + x[f[j]]
+TRUN_INLINE void train_flat_gather(double *row, const uint16_t *restrict pl,
+                                   const double *restrict x, const uint32_t *restrict f,
+                                   size_t n)
+{
+    size_t r = n & 3;
+    const double *src = row;
+    TRUN_OPAQUE(row);
+    TRUN_OPAQUE(src);
+    for (const uint32_t *e = f + (n - r); f != e; f += 4) {
+        TRUN_FLAT_ADD(0);
+        TRUN_FLAT_ADD(1);
+        TRUN_FLAT_ADD(2);
+        TRUN_FLAT_ADD(3);
+    }
+    switch (r) {
+    case 3:
+        TRUN_FLAT_ADD(0);
+        f++;
+        /* fall through */
+    case 2:
+        TRUN_FLAT_ADD(0);
+        f++;
+        /* fall through */
+    case 1:
+        TRUN_FLAT_ADD(0);
+        /* fall through */
+    default:
+        break;
+    }
+}
+#undef TRUN_FLAT_ADD
+
+/* g[f[j]] += row[pl[f[j]]] for j < n (a pair comes once in a token, and
+ * the objective's gradient terms are exact: any order) */
+#define TRUN_FLAT_SCATTER(j) g[f[j]] += row[pl[f[j]]]
+TRUN_INLINE void train_flat_scatter(double *g, const uint16_t *restrict pl,
+                                    const double *restrict row, const uint32_t *restrict f,
+                                    size_t n)
+{
+    size_t r = n & 3;
+    TRUN_OPAQUE(row);
+    for (const uint32_t *e = f + (n - r); f != e; f += 4) {
+        TRUN_FLAT_SCATTER(0);
+        TRUN_FLAT_SCATTER(1);
+        TRUN_FLAT_SCATTER(2);
+        TRUN_FLAT_SCATTER(3);
+    }
+    switch (r) {
+    case 3:
+        TRUN_FLAT_SCATTER(2);
+        /* fall through */
+    case 2:
+        TRUN_FLAT_SCATTER(1);
+        /* fall through */
+    case 1:
+        TRUN_FLAT_SCATTER(0);
+        /* fall through */
+    default:
+        break;
+    }
+}
+#undef TRUN_FLAT_SCATTER
+
+TRUN_INLINE void train_flat_sentence(double *state, double *g, const uint16_t *restrict pl,
+                                     const double *restrict x, struct trun *run,
+                                     const size_t *rend, size_t T, size_t L,
+                                     uint32_t *restrict fq, size_t *fend)
+{
+    train_flat_fill(fq, run, rend, fend, T, L);
+    for (size_t i = 0, p0 = 0; i < T; i++) {
+        train_flat_gather(state + i * L, pl, x, fq + p0, fend[i] - p0);
+        p0 = fend[i];
+    }
+    for (size_t i = 0, p0 = 0; i < T; i++) {
+        train_flat_scatter(g, pl, state + i * L, fq + p0, fend[i] - p0);
+        p0 = fend[i];
+    }
+}
 
 #endif
