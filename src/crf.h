@@ -55,6 +55,9 @@ crf_vecmat_fn *crf_vecmat_pick(size_t L);
 typedef void crf_vexp_fn(size_t n, double *x);
 crf_vexp_fn crf_vexp_plain;
 crf_vexp_fn *crf_vexp_pick(void);
+/* Version k of crf_vexp: 0 the portable one, 1 for AVX, 2 for AVX2 (the
+ * one crf_vexp_pick prefers), NULL when the CPU or the compiler lacks it. */
+crf_vexp_fn *crf_vexp_version(int k);
 
 /* Computes logZ and, when not NULL, the marginals:
  *   mstate[t * L + y] = P(y_t = y)                               [T][L]
@@ -66,6 +69,13 @@ crf_vexp_fn *crf_vexp_pick(void);
  * space instead (slower, same results); huge state scores need no fallback. */
 int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
                          double *logz, double *mstate, double *mtrans, struct crf_work *w);
+
+/* Version k of crf_forward_backward, as crf_vexp_version numbers them
+ * (crf_forward_backward runs the highest the CPU has); NULL when the CPU or
+ * the compiler lacks it.  All give the same bits. */
+typedef int crf_fb_fn(size_t T, size_t L, const double *state, const double *trans,
+                      double *logz, double *mstate, double *mtrans, struct crf_work *w);
+crf_fb_fn *crf_fb_version(int k);
 
 /* Score s(y) of a path y[0..T). */
 double crf_path_score(size_t T, size_t L, const double *state, const double *trans,

@@ -197,6 +197,58 @@ static void test_vecmat_same_bits(void **unused)
     }
 }
 
+/* Every version of forward-backward the CPU has (crf_fb_version: AVX and
+ * AVX2 here, whose exp takes its integer steps in halves or whole) gives the
+ * portable one's logZ and marginals to the bit: L = 1 to 25 and 33 (whole
+ * and padded quadruples), T = 1 to 40, state scores of spread 10 to 2000
+ * (exp near 1 down to underflow), transitions of spread 6 and of 1200 (the
+ * log-space pass), mtrans accumulated onto values already there. */
+static void test_fb_versions_same_bits(void **unused)
+{
+    (void)unused;
+    static const size_t Ls[] = {1, 2, 3, 4, 5, 7, 8, 9, 22, 25, 33};
+    static const size_t Ts[] = {1, 2, 3, 6, 17, 40};
+    static const double sspread[] = {5.0, 60.0, 1000.0};
+    enum { TMAX = 40, LMAX = 33 };
+    static double state[TMAX * LMAX], trans[LMAX * LMAX], mt0[LMAX * LMAX];
+    static double ms[2][TMAX * LMAX], mt[2][LMAX * LMAX];
+    struct crf_work w[2] = {{0}, {0}};
+    int versions = 0;
+    rng_seed(&rng, 4242);
+    for (int k = 1; k <= 2; k++) {
+        crf_fb_fn *fast = crf_fb_version(k);
+        if (!fast)
+            continue;
+        versions++;
+        for (size_t li = 0; li < sizeof Ls / sizeof Ls[0]; li++)
+            for (size_t ti = 0; ti < sizeof Ts / sizeof Ts[0]; ti++)
+                for (size_t si = 0; si < 3; si++)
+                    for (int wide = 0; wide < 2; wide++) {
+                        size_t L = Ls[li], T = Ts[ti];
+                        double tw = wide ? 600.0 : 3.0;
+                        fill(&rng, state, T * L, -sspread[si], sspread[si]);
+                        fill(&rng, trans, L * L, -tw, tw);
+                        fill(&rng, mt0, L * L, 0.0, 2.0);
+                        double lz[2];
+                        for (int v = 0; v < 2; v++) {
+                            memcpy(mt[v], mt0, L * L * sizeof mt0[0]);
+                            crf_fb_fn *fn = v ? fast : crf_fb_version(0);
+                            assert_int_equal(fn(T, L, state, trans, &lz[v], ms[v], mt[v], &w[v]),
+                                             0);
+                        }
+                        assert_memory_equal(&lz[0], &lz[1], sizeof lz[0]);
+                        assert_memory_equal(ms[0], ms[1], T * L * sizeof ms[0][0]);
+                        assert_memory_equal(mt[0], mt[1], L * L * sizeof mt[0][0]);
+                    }
+    }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx2"))
+        assert_int_equal(versions, 2);
+#endif
+    crf_work_free(&w[0]);
+    crf_work_free(&w[1]);
+}
+
 /* Distance in units in the last place between two doubles of the same
  * sign (0 and the denormals included): the distance of their bit patterns. */
 static uint64_t ulp_dist(double a, double b)
@@ -207,7 +259,7 @@ static uint64_t ulp_dist(double a, double b)
     return ia > ib ? ia - ib : ib - ia;
 }
 
-/* Runs both versions of crf_vexp over x[0..n), checks they agree to the bit
+/* Runs every version of crf_vexp over x[0..n), checks they agree to the bit
  * and returns the larger distance to libm's exp in ulps. */
 static uint64_t vexp_check(size_t n, const double *x)
 {
@@ -218,6 +270,13 @@ static uint64_t vexp_check(size_t n, const double *x)
     crf_vexp_plain(n, a);
     crf_vexp_pick()(n, b);
     assert_memory_equal(a, b, n * sizeof *a);
+    for (int k = 1; k <= 2; k++) {
+        if (!crf_vexp_version(k))
+            continue;
+        memcpy(b, x, n * sizeof *x);
+        crf_vexp_version(k)(n, b);
+        assert_memory_equal(a, b, n * sizeof *a);
+    }
     uint64_t worst = 0;
     for (size_t k = 0; k < n; k++) {
         uint64_t d = ulp_dist(a[k], exp(x[k]));
@@ -268,6 +327,13 @@ static void test_vexp_ulp(void **unused)
     crf_vexp_plain(ns, a);
     crf_vexp_pick()(ns, b);
     assert_memory_equal(a, b, sizeof a);
+    for (int k = 1; k <= 2; k++) {
+        if (!crf_vexp_version(k))
+            continue;
+        memcpy(b, sp, sizeof sp);
+        crf_vexp_version(k)(ns, b);
+        assert_memory_equal(a, b, sizeof a);
+    }
     assert_true(a[0] == 1.0 && a[1] == 1.0);                 /* exactly 1 at 0 */
     assert_true(a[2] == 0.0 && !signbit(a[2]));              /* -inf */
     assert_true(isnan(a[3]));                                /* NaN */
@@ -539,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_path_score),
         cmocka_unit_test(test_vecmat_same_bits),
         cmocka_unit_test(test_vexp_ulp),
+        cmocka_unit_test(test_fb_versions_same_bits),
         cmocka_unit_test(test_gradient),
         cmocka_unit_test(test_long_sentence),
         cmocka_unit_test(test_long_sentence_huge),
