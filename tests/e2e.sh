@@ -553,6 +553,15 @@ if [ -f models/wikiser.crftag ]; then
         cmp -s "$T/out" tests/data/shipped_model_dev.expected &&
         ok "shipped model: the same dev report as tests/data/shipped_model_dev.expected" ||
         fail "shipped model: the same dev report as tests/data/shipped_model_dev.expected"
+    # every output format, byte for byte: escapes, long tokens, CRLF, blank lines
+    for a in "" "-f spans" "-f json" "-f json -p" "-f spans -p" "-l -f json" "-l -f spans"; do
+        echo "== tag $a"
+        # shellcheck disable=SC2086
+        "$CRFTAG" tag -m models/wikiser.crftag $a tests/data/tag_formats.txt
+    done > "$T/out" 2>"$T/err" &&
+        cmp -s "$T/out" tests/data/tag_formats.expected &&
+        ok "shipped model: conll, spans and json outputs as tests/data/tag_formats.expected" ||
+        fail "shipped model: conll, spans and json outputs as tests/data/tag_formats.expected"
     # software prose outside Wikipedia (README quotes the figure)
     check "eval the shipped model on tests/data/software_prose.txt" "$CRFTAG" eval --quiet \
         -m models/wikiser.crftag tests/data/software_prose.txt
