@@ -12,6 +12,7 @@
  * An entity is a chunk of the tags (conlleval's rules); for plain tags (not
  * BIO, e.g. part-of-speech tags) each token not tagged "O", its tag the type.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "confidence.h"
@@ -44,6 +45,10 @@ size_t out_chars(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t chars = 0;
     for (size_t i = 0; i < n; chars++) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
         size_t l = utf8_valid_len(p, i, n);
         i += l ? l : 1;
     }
@@ -114,18 +119,42 @@ static inline void ob_puts(struct obuf *o, const char *s)
 /* A string literal. */
 #define OB_LIT(o, lit) ob_put(o, lit, sizeof lit - 1)
 
-/* v in decimal (as "%zu") at p; returns the end. */
+/* v in decimal (as "%zu") at p, two digits at a time; returns the end. */
 static inline char *put_uint(char *p, size_t v)
 {
-    char d[20];
-    size_t k = sizeof d;
-    do {
-        d[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k < sizeof d)
-        *p++ = d[k++];
-    return p;
+    static const char d2[] = "00010203040506070809101112131415161718192021222324"
+                             "25262728293031323334353637383940414243444546474849"
+                             "50515253545556575859606162636465666768697071727374"
+                             "75767778798081828384858687888990919293949596979899";
+    size_t n;
+    if (v < 100000) {
+        n = v < 100 ? 1 + (v >= 10) : v < 1000 ? 3 : 4 + (v >= 10000);
+    } else {
+        n = 6;
+        for (size_t x = 1000000; n < 20 && v >= x; x *= 10)   /* 10^19 < 2^64 */
+            n++;
+    }
+    char *q = p + n;
+    for (; v > UINT32_MAX; q -= 2) {
+        size_t r = v % 100;
+        v /= 100;
+        q[-2] = d2[2 * r];
+        q[-1] = d2[2 * r + 1];
+    }
+    uint32_t w = (uint32_t)v;                 /* 32-bit divisions from here */
+    for (; w >= 100; q -= 2) {
+        uint32_t r = w % 100;
+        w /= 100;
+        q[-2] = d2[2 * r];
+        q[-1] = d2[2 * r + 1];
+    }
+    if (w >= 10) {
+        q[-2] = d2[2 * w];
+        q[-1] = d2[2 * w + 1];
+    } else {
+        q[-1] = (char)('0' + w);
+    }
+    return p + n;
 }
 
 static void ob_uint(struct obuf *o, size_t v)
