@@ -478,6 +478,12 @@ crftag_model_bias_candidates(const struct crftag_model *m, size_t *out_n);
 /* 1 when the model keeps attribute names, else 0 (also for a NULL m). */
 CRFTAG_API int crftag_model_has_names(const struct crftag_model *m);
 
+/* Forgets the model's attribute names (frees their memory): it tags as
+ * before, and a file crftag_model_save writes from it has no names (smaller;
+ * `crftag convert --no-names`).  No other thread may use m meanwhile.  NULL
+ * or a model without names: nothing happens. */
+CRFTAG_API void crftag_model_drop_names(struct crftag_model *m);
+
 /* Attribute a: returns its name (borrowed from the model; NULL when the
  * model keeps no names or a is out of range); *out_hash (when out_hash is
  * not NULL) receives its hash and *out_nweights (when not NULL) the number
@@ -509,7 +515,8 @@ struct crftag_contribution {
     uint32_t prev_label;            /* transitions: labels[i-1]; else        */
                                     /*   UINT32_MAX                          */
     double value;                   /* its share of the score: the feature's */
-                                    /*   value (1: attributes are binary)    */
+                                    /*   value (1, but an attribute string's */
+                                    /*   ":weight" in CRFsuite's format)     */
                                     /*   times the weight of (attribute,     */
                                     /*   labels[i]); or the transition weight */
     uint64_t hash;                  /* features: the attribute hash; else 0 */
@@ -528,9 +535,12 @@ struct crftag_contribution {
  * values sum to the path score crftag_tagger_tag reports for the same
  * labels (without the label bias, which is not part of the score), up to
  * rounding.  The labels may come from anywhere (the tagger, gold data).
+ * For a model of attribute strings, cols holds each token's canonical
+ * attributes (crftag_reader) and a name is the attribute's name, unescaped,
+ * without its ":weight".
  * n = 0 gives *out NULL and *out_n 0.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID
  * (NULL arguments, stride below crftag_model_info.num_columns, a label id
- * out of range, a model of attribute strings) or CRFTAG_ERR_NOMEM; the
+ * out of range) or CRFTAG_ERR_NOMEM; the
  * outputs are NULL / 0 on failure.
  * It only reads the model: any number of threads may call it. */
 CRFTAG_API enum crftag_status crftag_model_explain(const struct crftag_model *m,

@@ -60,6 +60,7 @@ enum crftag_status crftag_tagger_new(const struct crftag_model *m, struct crftag
         return CRFTAG_ERR_NOMEM;
     }
     tagger_use_bias(t, m->label_bias);
+    tagger_wc_shape(t, TAGGER_WC_ENTRIES, TAGGER_WC_MAXLEN, UINT64_MAX);
     *out = t;
     return CRFTAG_OK;
 }
@@ -80,6 +81,7 @@ void crftag_tagger_free(struct crftag_tagger *t)
     free(t->names);
     free(t->lens);
     free(t->chunks);
+    tagger_wc_free(&t->wc);
     free(t);
 }
 
@@ -123,6 +125,8 @@ enum crftag_status tagger_state(struct crftag_tagger *t, const char *const *cols
     t->lat_ok = 0;
     if (util_mul(n, L, &nl) || UTIL_GROW(t->state, t->state_cap, nl))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (tagger_wc_usable(t))
+        return tagger_wc_state(t, cols, n, stride, err);
     if (feat_extract(&m->feat, cols, n, stride, &t->fb) != CRFTAG_OK)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     memset(t->state, 0, nl * sizeof *t->state);

@@ -28,6 +28,17 @@ int crftag_model_has_names(const struct crftag_model *m)
     return m && m->names && m->name_off;
 }
 
+void crftag_model_drop_names(struct crftag_model *m)
+{
+    if (!m)
+        return;
+    free(m->names);
+    free(m->name_off);
+    m->names = NULL;
+    m->name_off = NULL;
+    m->names_len = 0;
+}
+
 const char *crftag_model_attribute(const struct crftag_model *m, size_t a, uint64_t *out_hash,
                                    size_t *out_nweights)
 {
@@ -99,7 +110,8 @@ static int xc_weight(const struct crftag_model *m, uint64_t h, uint32_t y, doubl
 }
 
 /* Gathers the contributions of the sentence into *out (count *nx); the
- * names are nm's. */
+ * names are nm's.  An attribute string's value (fb->val, FEAT_ATTRS) scales
+ * its weight, as in the state scores. */
 static enum crftag_status xc_gather(const struct crftag_model *m, const struct feat_buf *fb,
                                     size_t n, const uint32_t *labels, struct xc **out,
                                     size_t *nx)
@@ -132,7 +144,7 @@ static enum crftag_status xc_gather(const struct crftag_model *m, const struct f
             f->c.kind = CRFTAG_CONTRIB_FEATURE;
             f->c.label = labels[i];
             f->c.prev_label = UINT32_MAX;
-            f->c.value = w;
+            f->c.value = m->feat.kind == FEAT_ATTRS ? fb->val[j] * w : w;
             f->c.hash = fb->ids[j];
             f->name = j;
         }
@@ -182,9 +194,6 @@ enum crftag_status crftag_model_explain(const struct crftag_model *m, const char
         *out_n = 0;
     if (!m || !out || !out_n || (n > 0 && (!cols || !labels)))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "model, tokens, labels or output missing");
-    if (m->feat.kind == FEAT_ATTRS)     /* (their values would scale the weights) */
-        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
-                       "a model of attribute strings cannot be explained");
     if (stride < m->feat.ncols || stride == 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the model reads %zu column%s per token, the input has %zu",

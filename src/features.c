@@ -406,17 +406,30 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
     return tk;
 }
 
+/* Which attributes of a token the extraction functions below give: those
+ * read from the token's own bytes alone (word-local: the bias, w(0), lw(0),
+ * s(0), ss(0), the prefixes, suffixes and flags of w(0), the cluster path of
+ * w(0)), the others (context), or all of them in the order specified at the
+ * top.  The functions take it as a constant and are inlined, so each part is
+ * a copy of its own without a test. */
+#define FEAT_PART_LOCAL 1u
+#define FEAT_PART_CTX 2u
+#define FEAT_PART_ALL 3u
+#define FEAT_INLINE __attribute__((always_inline)) static inline
+
 /* The flag attributes of token i (its flags, and those of its neighbours'
  * that the set reads): kind ids alone, the same in every hash version. */
-static inline uint64_t *feat_flag_attrs(const struct feat_template *kt,
-                                        const struct feat_tok *tk, size_t i, uint64_t *o)
+FEAT_INLINE uint64_t *feat_flag_attrs(const struct feat_template *kt, const struct feat_tok *tk,
+                                      size_t i, uint64_t *o, const unsigned part)
 {
     const struct feat_tok *t0 = &tk[i], *tp = &tk[(ptrdiff_t)i - 1], *tn = &tk[i + 1];
     uint32_t f = t0->flags;
-    for (int b = 0; f; b++, f >>= 1) {
+    for (int b = 0; f && (part & FEAT_PART_LOCAL); b++, f >>= 1) {
         if (f & 1u)
             *o++ = kt[BK_FLAG + b].id0;
     }
+    if (!(part & FEAT_PART_CTX))
+        return o;
     if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
         *o++ = kt[BK_INITCAP_FIRST].id0;
     if (tp->flags & (1u << BF_INITCAP))
@@ -430,55 +443,69 @@ static inline uint64_t *feat_flag_attrs(const struct feat_template *kt,
     return o;
 }
 
-/* Attributes of token i with the built-in set; returns the end of o. */
-static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
-                                    size_t i, uint64_t *o)
+/* Attributes of token i with the built-in set (the part `part`); returns
+ * the end of o. */
+FEAT_INLINE uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
+                                         size_t i, uint64_t *o, const unsigned part)
 {
+    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_CTX;
     const struct feat_template *kt = fc->tpl;
     const struct lexicon *lx = fc->lex;
     const int v4 = fc->builtin_version >= 4;
     const struct feat_tok *t0 = &tk[i];
     uint64_t h;
 
-    *o++ = kt[BK_BIAS].id0;
+    if (part & L)
+        *o++ = kt[BK_BIAS].id0;
     for (int k = -FEAT_WIN; k <= FEAT_WIN; k++) {
         const struct feat_tok *t = &tk[(ptrdiff_t)i + k];
+        const unsigned here = k == 0 ? L : C;
         /* the exact word only at 0, lower-cased word and shape at -1..+1,
          * short shape at -2..+2: fewer memorizing features generalize
          * better to unseen names (WikiSER dev F1 54.9 -> 56.2) */
-        if (k == 0)
-            *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
-        if (k >= -1 && k <= 1) {
-            *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
-            *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
+        if (part & here) {
+            if (k == 0)
+                *o++ = feat_end(feat_hstr(kt[BK_W + k + 2].h0, t->w, t->len));
+            if (k >= -1 && k <= 1) {
+                *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
+                *o++ = feat_end(feat_hstr(kt[BK_SH + k + 2].h0, t->sh, t->shlen));
+            }
+            *o++ = feat_end(feat_hstr(kt[BK_SS + k + 2].h0, t->ss, t->sslen));
         }
-        *o++ = feat_end(feat_hstr(kt[BK_SS + k + 2].h0, t->ss, t->sslen));
         /* version 4: the lower-cased word at -2 and +2 too */
-        if (v4 && (k == -2 || k == 2))
+        if (v4 && (part & C) && (k == -2 || k == 2))
             *o++ = feat_end(feat_hstr(kt[BK_LW + k + 2].h0, t->lw, t->len));
     }
 
-    /* prefixes: one running state, an attribute at each character end */
-    h = kt[BK_PRE].h0;
-    size_t j = 0;
-    for (int k = 0; k < t0->npre; k++) {
-        h = feat_hstr(h, t0->w + j, t0->pre[k] - j);
-        j = t0->pre[k];
-        *o++ = feat_end(h);
-    }
-    /* suffixes: bytes from the end backwards */
-    h = kt[BK_SUF].h0;
-    j = 0;
-    for (int k = 0; k < t0->npre; k++) {
-        h = feat_hrev(h, t0->w + t0->len - t0->suf[k], t0->suf[k] - j);
-        j = t0->suf[k];
-        *o++ = feat_end(h);
+    if (part & L) {
+        /* prefixes: one running state, an attribute at each character end */
+        h = kt[BK_PRE].h0;
+        size_t j = 0;
+        for (int k = 0; k < t0->npre; k++) {
+            h = feat_hstr(h, t0->w + j, t0->pre[k] - j);
+            j = t0->pre[k];
+            *o++ = feat_end(h);
+        }
+        /* suffixes: bytes from the end backwards */
+        h = kt[BK_SUF].h0;
+        j = 0;
+        for (int k = 0; k < t0->npre; k++) {
+            h = feat_hrev(h, t0->w + t0->len - t0->suf[k], t0->suf[k] - j);
+            j = t0->suf[k];
+            *o++ = feat_end(h);
+        }
     }
     const struct feat_tok *tp = &tk[(ptrdiff_t)i - 1], *tn = &tk[i + 1];
-    *o++ = feat_end(feat_hrev(kt[BK_SUF3_PREV].h0, tp->w + tp->len - tp->suf[2], tp->suf[2]));
-    *o++ = feat_end(feat_hrev(kt[BK_SUF3_NEXT].h0, tn->w + tn->len - tn->suf[2], tn->suf[2]));
+    if (part & C) {
+        *o++ = feat_end(feat_hrev(kt[BK_SUF3_PREV].h0, tp->w + tp->len - tp->suf[2],
+                                  tp->suf[2]));
+        *o++ = feat_end(feat_hrev(kt[BK_SUF3_NEXT].h0, tn->w + tn->len - tn->suf[2],
+                                  tn->suf[2]));
+    }
 
-    o = feat_flag_attrs(kt, tk, i, o);
+    o = feat_flag_attrs(kt, tk, i, o, part);
+    if (!(part & C))
+        return o;
 
     /* bigrams a|b: a 0 b 0 */
     static const struct { int kind, a, b; } big[8] = {
@@ -523,9 +550,11 @@ static uint64_t *feat_builtin_token(const struct feat_config *fc, const struct f
 }
 
 /* The same with hash version 2 (the pieces specified at the top). */
-static uint64_t *feat_builtin_token2(const struct feat_config *fc, const struct feat_tok *tk,
-                                     size_t i, uint64_t *o)
+FEAT_INLINE uint64_t *feat_builtin_token2(const struct feat_config *fc,
+                                          const struct feat_tok *tk, size_t i, uint64_t *o,
+                                          const unsigned part)
 {
+    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_CTX;
     const struct feat_template *kt = fc->tpl;
     const struct lexicon *lx = fc->lex;
     const int v4 = fc->builtin_version >= 4;
@@ -535,38 +564,52 @@ static uint64_t *feat_builtin_token2(const struct feat_config *fc, const struct 
     uint64_t h;
 
     /* in the order of feat_builtin_token */
-    *o++ = kt[BK_BIAS].id0;
-    *o++ = hash_end(hash2_add(kt[BK_SS + 0].h0, tm2->hss));
-    if (v4)
-        *o++ = hash_end(hash2_add(kt[BK_LW + 0].h0, tm2->hlw));
-    *o++ = hash_end(hash2_add(kt[BK_LW + 1].h0, tp->hlw));
-    *o++ = hash_end(hash2_add(kt[BK_SH + 1].h0, tp->hsh));
-    *o++ = hash_end(hash2_add(kt[BK_SS + 1].h0, tp->hss));
-    *o++ = hash_end(hash2_add(kt[BK_W + 2].h0, t0->hw));
-    *o++ = hash_end(hash2_add(kt[BK_LW + 2].h0, t0->hlw));
-    *o++ = hash_end(hash2_add(kt[BK_SH + 2].h0, t0->hsh));
-    *o++ = hash_end(hash2_add(kt[BK_SS + 2].h0, t0->hss));
-    *o++ = hash_end(hash2_add(kt[BK_LW + 3].h0, tn->hlw));
-    *o++ = hash_end(hash2_add(kt[BK_SH + 3].h0, tn->hsh));
-    *o++ = hash_end(hash2_add(kt[BK_SS + 3].h0, tn->hss));
-    *o++ = hash_end(hash2_add(kt[BK_SS + 4].h0, tn2->hss));
-    if (v4)
-        *o++ = hash_end(hash2_add(kt[BK_LW + 4].h0, tn2->hlw));
-
-    /* prefixes and suffixes of w(0), each a piece */
-    for (int k = 0; k < t0->npre; k++) {
-        uint64_t x = t0->pre[k] == t0->len ? t0->hw : hash2_str(t0->w, t0->pre[k]);
-        *o++ = hash_end(hash2_add(kt[BK_PRE].h0, x));
+    if (part & L)
+        *o++ = kt[BK_BIAS].id0;
+    if (part & C) {
+        *o++ = hash_end(hash2_add(kt[BK_SS + 0].h0, tm2->hss));
+        if (v4)
+            *o++ = hash_end(hash2_add(kt[BK_LW + 0].h0, tm2->hlw));
+        *o++ = hash_end(hash2_add(kt[BK_LW + 1].h0, tp->hlw));
+        *o++ = hash_end(hash2_add(kt[BK_SH + 1].h0, tp->hsh));
+        *o++ = hash_end(hash2_add(kt[BK_SS + 1].h0, tp->hss));
     }
-    for (int k = 0; k < t0->npre; k++) {
-        uint64_t x = t0->suf[k] == t0->len ? t0->hw
-                     : k == 2 ? t0->hs3 : hash2_str(t0->w + t0->len - t0->suf[k], t0->suf[k]);
-        *o++ = hash_end(hash2_add(kt[BK_SUF].h0, x));
+    if (part & L) {
+        *o++ = hash_end(hash2_add(kt[BK_W + 2].h0, t0->hw));
+        *o++ = hash_end(hash2_add(kt[BK_LW + 2].h0, t0->hlw));
+        *o++ = hash_end(hash2_add(kt[BK_SH + 2].h0, t0->hsh));
+        *o++ = hash_end(hash2_add(kt[BK_SS + 2].h0, t0->hss));
     }
-    *o++ = hash_end(hash2_add(kt[BK_SUF3_PREV].h0, tp->hs3));
-    *o++ = hash_end(hash2_add(kt[BK_SUF3_NEXT].h0, tn->hs3));
+    if (part & C) {
+        *o++ = hash_end(hash2_add(kt[BK_LW + 3].h0, tn->hlw));
+        *o++ = hash_end(hash2_add(kt[BK_SH + 3].h0, tn->hsh));
+        *o++ = hash_end(hash2_add(kt[BK_SS + 3].h0, tn->hss));
+        *o++ = hash_end(hash2_add(kt[BK_SS + 4].h0, tn2->hss));
+        if (v4)
+            *o++ = hash_end(hash2_add(kt[BK_LW + 4].h0, tn2->hlw));
+    }
 
-    o = feat_flag_attrs(kt, tk, i, o);
+    if (part & L) {
+        /* prefixes and suffixes of w(0), each a piece */
+        for (int k = 0; k < t0->npre; k++) {
+            uint64_t x = t0->pre[k] == t0->len ? t0->hw : hash2_str(t0->w, t0->pre[k]);
+            *o++ = hash_end(hash2_add(kt[BK_PRE].h0, x));
+        }
+        for (int k = 0; k < t0->npre; k++) {
+            uint64_t x = t0->suf[k] == t0->len ? t0->hw
+                         : k == 2 ? t0->hs3
+                         : hash2_str(t0->w + t0->len - t0->suf[k], t0->suf[k]);
+            *o++ = hash_end(hash2_add(kt[BK_SUF].h0, x));
+        }
+    }
+    if (part & C) {
+        *o++ = hash_end(hash2_add(kt[BK_SUF3_PREV].h0, tp->hs3));
+        *o++ = hash_end(hash2_add(kt[BK_SUF3_NEXT].h0, tn->hs3));
+    }
+
+    o = feat_flag_attrs(kt, tk, i, o, part);
+    if (!(part & C))
+        return o;
 
     /* bigrams a|b: [a] [b] */
     *o++ = hash_end(hash2_add(hash2_add(kt[BK_LW_M1_0].h0, tp->hlw), t0->hlw));
@@ -599,11 +642,14 @@ static uint64_t *feat_builtin_token2(const struct feat_config *fc, const struct 
     return o;
 }
 
-/* Cluster attributes of token i (after the others); returns the end of o. */
-static uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
-                                    size_t i, uint64_t *o)
+/* Cluster attributes of token i (after the others; the part `part`: w(0)'s
+ * are word-local); returns the end of o. */
+FEAT_INLINE uint64_t *feat_cluster_token(const struct feat_config *fc, const struct feat_tok *tk,
+                                         size_t i, uint64_t *o, const unsigned part)
 {
     for (int k = 0; k < 3; k++) {
+        if (!(part & (k == 1 ? FEAT_PART_LOCAL : FEAT_PART_CTX)))
+            continue;
         uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
         if (p == FEAT_CL_OUT)
             continue;
@@ -739,16 +785,56 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
         if (!tk)
             return CRFTAG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-            o = fc->hash_version == HASH_VERSION_2 ? feat_builtin_token2(fc, tk, i, o)
-                                                   : feat_builtin_token(fc, tk, i, o);
+            o = fc->hash_version == HASH_VERSION_2
+                    ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_ALL)
+                    : feat_builtin_token(fc, tk, i, o, FEAT_PART_ALL);
             if (fc->cl)
-                o = feat_cluster_token(fc, tk, i, o);
+                o = feat_cluster_token(fc, tk, i, o, FEAT_PART_ALL);
             if (fc->ulex)
                 o = feat_ulex_token(fc->tpl, fc->hash_version, fc->ulex, &tk[i], o);
             out->start[i + 1] = (size_t)(o - out->ids);
         }
     } else {
         return feat_template_sentence(fc, cols, n, stride, out);
+    }
+    return CRFTAG_OK;
+}
+
+enum crftag_status feat_extract_split(const struct feat_config *fc, const char *const *cols,
+                                      size_t n, size_t stride, const unsigned char *local,
+                                      struct feat_buf *out)
+{
+    size_t cap_need;
+    if (fc->kind != FEAT_BUILTIN || (n > 0 && stride < fc->ncols))
+        return CRFTAG_ERR_INVALID;
+    if (n == SIZE_MAX || util_mul(n, FEAT_BUILTIN_MAX, &cap_need)
+        || UTIL_GROW(out->start, out->start_cap, n + 1)
+        || UTIL_GROW(out->mid, out->mid_cap, n ? n : 1)
+        || UTIL_GROW(out->ids, out->cap, cap_need ? cap_need : 1))
+        return CRFTAG_ERR_NOMEM;
+    out->start[0] = 0;
+    if (n == 0)
+        return CRFTAG_OK;
+    struct feat_tok *tk = feat_tokens(fc, cols, n, stride, 0, out);
+    if (!tk)
+        return CRFTAG_ERR_NOMEM;
+    const int hv2 = fc->hash_version == HASH_VERSION_2;
+    uint64_t *o = out->ids;
+    for (size_t i = 0; i < n; i++) {
+        if (local[i]) {
+            o = hv2 ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_LOCAL)
+                    : feat_builtin_token(fc, tk, i, o, FEAT_PART_LOCAL);
+            if (fc->cl)
+                o = feat_cluster_token(fc, tk, i, o, FEAT_PART_LOCAL);
+        }
+        out->mid[i] = (size_t)(o - out->ids);
+        o = hv2 ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_CTX)
+                : feat_builtin_token(fc, tk, i, o, FEAT_PART_CTX);
+        if (fc->cl)
+            o = feat_cluster_token(fc, tk, i, o, FEAT_PART_CTX);
+        if (fc->ulex)
+            o = feat_ulex_token(fc->tpl, fc->hash_version, fc->ulex, &tk[i], o);
+        out->start[i + 1] = (size_t)(o - out->ids);
     }
     return CRFTAG_OK;
 }
@@ -766,5 +852,6 @@ void feat_buf_free(struct feat_buf *b)
     free(b->ulexpos);
     free(b->val);
     free(b->piece);
+    free(b->mid);
     memset(b, 0, sizeof *b);
 }

@@ -88,6 +88,9 @@ struct crftag_model {
     struct model_meta meta;
     uint32_t format_version;     /* of the file it was loaded from (0: not loaded,
                                     i.e. CRFTAG_MODEL_FORMAT_VERSION) */
+    int w_fixed;                 /* 1: every pair weight is k * 2^-s with one s <= 31
+                                    for all and |k| <= 2^31, k an integer (the
+                                    file stored them so; tagger_state relies on it) */
     int crfsuite_file;           /* 1: read from a CRFsuite model file
                                     (model_crfsuite.c; format_version is its) */
     float *label_bias;           /* [L] added to the state scores before Viterbi

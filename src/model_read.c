@@ -630,8 +630,11 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
     if (shift == MIO_W_F32) {
         st = mio_f32s(ps, m->pair_w, np, "weight");
     } else {
+        /* k * 2^-shift, |k| < 2^31, rounded to a float: k rounded to 24
+         * significant bits, still an integer of at most 2^31 */
         mio_weights(ps->r.p + ps->r.pos, np, width, shift, m->pair_w);
         ps->r.pos += np * width;
+        m->w_fixed = 1;
     }
     if (st == CRFTAG_OK)
         st = mio_f32s(ps, m->trans, L * L, "transition weight");

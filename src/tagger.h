@@ -14,6 +14,42 @@
 #include "featset.h"
 #include "lattice.h"
 
+/* A tagger's cache of word-local state rows (tag_cache.c): for a word, the
+ * sum of the weight rows of its word-local attributes (feat_extract_split),
+ * [L] doubles.  2-way set associative, keyed by the word's bytes (compared
+ * in full: a hash collision never changes a row), allocated on the first
+ * sentence that uses it. */
+#define TAGGER_WC_ENTRIES 4096       /* entries of a new tagger's cache */
+#define TAGGER_WC_ROW_BYTES (2u << 20) /* at most this many bytes of rows: fewer
+                                        entries when L is large */
+#define TAGGER_WC_MAXLEN 28          /* longer words are not cached */
+
+struct tagger_wc_entry {
+    uint64_t hash;                   /* of the word, masked by hash_mask */
+    uint32_t len1;                   /* its length + 1; 0: empty */
+    char w[TAGGER_WC_MAXLEN];        /* its bytes */
+};
+
+struct tagger_wc {
+    size_t want;                     /* entries to allocate (power of 2 >= 2); 0: no cache */
+    size_t maxlen;                   /* longest word cached (<= TAGGER_WC_MAXLEN) */
+    uint64_t hash_mask;              /* ANDed to every hash (all ones; tests force
+                                        collisions with fewer bits) */
+    size_t nent;                     /* entries allocated (0: none yet) */
+    struct tagger_wc_entry *ent;     /* [nent], sets of 2 */
+    unsigned char *mru;              /* [nent / 2] the way of a set used last */
+    double *row;                     /* [nent][L] */
+    uint32_t *tok;                   /* [n] per token of the sentence: the entry found,
+                                        TAGGER_WC_MISS or TAGGER_WC_LONG (not cached) */
+    uint64_t *tokh;                  /* [n] the hash of its word */
+    unsigned char *local;            /* [n] 1: extract its word-local attributes */
+    size_t tok_cap, tokh_cap, local_cap;
+    uint64_t lookups, hits;          /* tokens looked up and found, since made */
+};
+
+#define TAGGER_WC_MISS UINT32_MAX
+#define TAGGER_WC_LONG (UINT32_MAX - 1)
+
 struct crftag_tagger {
     const struct crftag_model *m;
     int constrained;
@@ -43,7 +79,27 @@ struct crftag_tagger {
                                  /* last sentence tagged */
     const double *lat_tm;        /* tmask or trans */
     const unsigned char *lat_start;
+    struct tagger_wc wc;         /* word-local state rows (tag_cache.c) */
 };
+
+/* Sets the word cache's shape: entries (rounded up to a power of 2, at
+ * least 2; 0: no cache), the longest word cached (at most
+ * TAGGER_WC_MAXLEN) and the mask of its hashes.  Frees the cache, which the
+ * next sentence allocates anew.  crftag_tagger_new sets TAGGER_WC_ENTRIES,
+ * TAGGER_WC_MAXLEN and all ones. */
+void tagger_wc_shape(struct crftag_tagger *t, size_t entries, size_t maxlen,
+                     uint64_t hash_mask);
+
+/* Frees the word cache's arrays (not its shape). */
+void tagger_wc_free(struct tagger_wc *c);
+
+/* 1 when tagger_state uses the word cache with t's model (see tag_cache.c). */
+int tagger_wc_usable(const struct crftag_tagger *t);
+
+/* tagger_state with the word cache (tagger_wc_usable(t); t->state grown to
+ * n * L). */
+enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *cols, size_t n,
+                                   size_t stride, struct crftag_error *err);
 
 /* Fills t->state [n][L] with the state scores of cols [n][stride] (n > 0,
  * every string non-NULL); forgets the lattice of the previous sentence. */

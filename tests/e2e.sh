@@ -193,9 +193,21 @@ grep -q "^format: *CRFsuite model file, version 100" "$T/out" && grep -q "^attri
 check "eval with a CRFsuite model" "$CRFTAG" eval -q -m "$T/cs.crfsuite" "$T/cs_tag.txt"
 grep -q "processed 258 tokens" "$T/out" && ok "eval reads the CRFsuite model's input format" \
     || fail "eval reads the CRFsuite model's input format"
-refuse "explain says it does not take a model of attribute strings" 2 \
-    "explain: .*cs.crfsuite is a model of attribute strings" "$CRFTAG" explain -T -m "$T/cs.crfsuite" \
-    "$T/cs_tag.txt"
+# explain reads CRFsuite's format for it: the labels are tag's, each sentence's
+# score is the sum of its terms (the attributes' values scale their weights)
+check "explain with a CRFsuite model" "$CRFTAG" explain -k 1000 -m "$T/cs.crfsuite" "$T/cs_tag.txt"
+awk -F'\t' '/^#[0-9]/ { print $2 }' "$T/out" > "$T/cs_xl"
+grep -v '^$' tests/data/crfsuite_model_conll.expected > "$T/cs_tl"
+# (each term printed to 4 decimals: within 5e-5 a term, 5e-5 the score)
+awk 'function chk() { d = s - t; if (d < 0) d = -d; if (d > 5e-5 * (k + 1)) bad++ }
+     /^# sentence/ { if (n) chk(); s = $5; t = 0; k = 0; n++; next }
+     /^ +[+-][0-9]/ { t += $1; k++ }
+     END { chk(); exit !(n == 10 && !bad) }' "$T/out" \
+    && cmp -s "$T/cs_xl" "$T/cs_tl" && grep -q '^ *[+-][0-9.]*  suf:3=' "$T/out" \
+    && grep -q '^ *[+-][0-9.]*  len$' "$T/out" \
+    && [ "$(grep -c '^#[0-9]*	[^	]*	p=[01]\.[0-9]*$' "$T/out")" = 258 ] \
+    && ok "explain: a CRFsuite model's labels as tag's, probabilities, scores the sums of their terms" \
+    || fail "explain: a CRFsuite model's labels as tag's, probabilities, scores the sums of their terms"
 check "dump a CRFsuite model" "$CRFTAG" dump "$T/cs.crfsuite"
 grep -q "suf:3=" "$T/out" && ok "dump shows the CRFsuite model's attribute names" \
     || fail "dump shows the CRFsuite model's attribute names"
@@ -207,6 +219,12 @@ cmp -s "$T/out" tests/data/crfsuite_model_conll.expected \
     && ok "the converted model tags as CRFsuite did" || fail "the converted model tags as CRFsuite did"
 [ "$(wc -c < "$T/cs.crftag")" -lt "$(wc -c < "$T/cs.crfsuite")" ] \
     && ok "the converted model is smaller" || fail "the converted model is smaller"
+check "convert --no-names" "$CRFTAG" convert --no-names -o "$T/cs_nn.crftag" "$T/cs.crfsuite"
+grep -q "names left out" "$T/err" && [ "$(wc -c < "$T/cs_nn.crftag")" -lt "$(wc -c < "$T/cs.crftag")" ] \
+    && "$CRFTAG" tag -T -m "$T/cs_nn.crftag" "$T/cs_tag.txt" | cmp -s - tests/data/crfsuite_model_conll.expected \
+    && "$CRFTAG" dump "$T/cs_nn.crftag" | grep -q "converted with --no-names" \
+    && ok "convert --no-names: smaller, tags the same, dump shows hashes" \
+    || fail "convert --no-names: smaller, tags the same, dump shows hashes"
 head -c 30000 "$T/cs.crfsuite" > "$T/cs_cut.crfsuite"
 refuse "a truncated CRFsuite model is refused" 1 "cs_cut.crfsuite: CRFsuite model: truncated" \
     "$CRFTAG" tag -T -m "$T/cs_cut.crfsuite" "$T/cs_tag.txt"
@@ -1099,6 +1117,16 @@ cmp -s "$T/out" "$T/out1" && [ -s "$T/out" ] && ok "tag -j 0 (all cores) = the d
 "$CRFTAG" tag -m $M -j 2 -T "$T/mt_dev.txt" >/dev/full 2>"$T/err"; rc=$?
 [ "$rc" -eq 1 ] && grep -q "writing output: No space left" "$T/err" && ok "tag -j 2 to /dev/full: exit 1, said" ||
     fail "tag -j 2 to /dev/full: exit 1, said (exit $rc)"
+# ... also while the input stays open and idle (a pipe whose writer waits): the run ends
+# when the write fails, not when the input ends (timeout: would hang until killed)
+mkfifo "$T/idle"
+exec 3<>"$T/idle"
+printf 'Docker runs on Linux.\n\n' >&3
+timeout 60 "$CRFTAG" tag -m $M -j 2 < "$T/idle" >/dev/full 2>"$T/err"; rc=$?
+exec 3>&-
+[ "$rc" -eq 1 ] && grep -q "writing output: No space left" "$T/err" &&
+    ok "tag -j 2 to /dev/full with idle input: exit 1 at once, said" ||
+    fail "tag -j 2 to /dev/full with idle input: exit 1 at once, said (exit $rc)"
 
 # --- confidence: tag --marginals, --all-marginals, --nbest (probabilities of the decoded lattice) ---
 M=models/wikiser.crftag

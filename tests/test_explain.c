@@ -54,7 +54,7 @@ static void check_sums(const struct crftag_model *m, const struct crftag_corpus 
     struct crftag_tagger *t;
     assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
     uint32_t ids[512], gold[512];
-    size_t named = 0, L = m->labels.n;
+    size_t named = 0, L = m->labels.n, gold_skipped = 0;
     for (size_t s = 0; s < c->nsent; s++) {
         struct sentence sen;
         corpus_sentence(c, s, &sen);
@@ -92,18 +92,28 @@ static void check_sums(const struct crftag_model *m, const struct crftag_corpus 
 
         /* gold labels: the same sum as the score from the model's arrays */
         double direct = 0;
+        int unknown = 0;         /* a gold label the model does not have */
         for (size_t i = 0; i < sen.n; i++) {
-            gold[i] = (uint32_t)labels_find(&m->labels, sen.cols[i * sen.ncols + sen.ncols - 1]);
+            long g = labels_find(&m->labels, sen.cols[i * sen.ncols + sen.ncols - 1]);
+            unknown |= g < 0;
+            gold[i] = g < 0 ? 0 : (uint32_t)g;
             if (i > 0)
                 direct += m->trans[gold[i - 1] * L + gold[i]];
         }
+        gold_skipped += unknown;
+        if (unknown)
+            continue;
         assert_int_equal(crftag_model_explain(m, sen.cols, sen.n, sen.ncols, gold, &x, &nx, NULL),
                          CRFTAG_OK);
         struct feat_buf fb = {0};
         assert_int_equal(feat_extract(&m->feat, sen.cols, sen.n, sen.ncols, &fb), CRFTAG_OK);
         for (size_t i = 0; i < sen.n; i++) {
             double st[512] = {0};
-            model_state_scores(m, fb.ids + fb.start[i], fb.start[i + 1] - fb.start[i], st);
+            if (m->feat.kind == FEAT_ATTRS)       /* values scale the weights */
+                model_state_scores_w(m, fb.ids + fb.start[i], fb.val + fb.start[i],
+                                     fb.start[i + 1] - fb.start[i], st);
+            else
+                model_state_scores(m, fb.ids + fb.start[i], fb.start[i + 1] - fb.start[i], st);
             direct += st[gold[i]];
         }
         feat_buf_free(&fb);
@@ -114,6 +124,7 @@ static void check_sums(const struct crftag_model *m, const struct crftag_corpus 
         crftag_contributions_free(x);
     }
     assert_true(!crftag_model_has_names(m) || named > 1000);
+    assert_true(gold_skipped * 10 <= c->nsent);
     crftag_tagger_free(t);
 }
 
@@ -192,6 +203,76 @@ static void test_template(void **state)
     free(tpl);
 }
 
+/* Attribute strings (CRFsuite's format, some with ":weight" values): each
+ * feature's value is the attribute's value times its weight, and the names
+ * are the attributes' names without the value; trained here, and a model
+ * file CRFsuite wrote. */
+static void test_attrs(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    struct crftag_model *m = train("tests/data/crfsuite_conll_30.txt", NULL, 0, 1, &c);
+    assert_int_equal(m->feat.kind, FEAT_ATTRS);
+    check_sums(m, c);
+    /* the first token "B-NP bias w=confidence suf\:3=nce ... len:1 ...": the
+     * feature of "len" is its weight times 1; the second token's "len:0.2"
+     * has a fifth of its weight, and the name "suf:3=nce" is unescaped */
+    struct sentence sen;
+    corpus_sentence(c, 0, &sen);
+    uint32_t ids[64];
+    assert_true(sen.n <= 64);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, ids, NULL, NULL), CRFTAG_OK);
+    struct crftag_contribution *x;
+    size_t nx;
+    assert_int_equal(crftag_model_explain(m, sen.cols, sen.n, sen.ncols, ids, &x, &nx, NULL),
+                     CRFTAG_OK);
+    double wl[64];
+    assert_true(m->labels.n <= 64);
+    assert_int_equal(crftag_model_attr_weights(m, "len", 3, wl), 1);
+    int seen_len0 = 0, seen_len1 = 0, seen_suf = 0;
+    for (size_t k = 0; k < nx; k++) {
+        if (x[k].kind != CRFTAG_CONTRIB_FEATURE)
+            continue;
+        if (strcmp(x[k].name, "len") == 0 && x[k].token == 0) {
+            assert_true(close_to(x[k].value, wl[ids[0]], 1e-12));
+            seen_len0 = 1;
+        }
+        if (strcmp(x[k].name, "len") == 0 && x[k].token == 1) {
+            assert_true(close_to(x[k].value, 0.2 * wl[ids[1]], 1e-12));
+            assert_true(wl[ids[1]] != 0);
+            seen_len1 = 1;
+        }
+        seen_suf |= x[k].token == 0 && strcmp(x[k].name, "suf:3=nce") == 0;
+    }
+    assert_true(seen_len0 && seen_len1 && seen_suf);
+    crftag_contributions_free(x);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+
+    /* a model CRFsuite wrote (its weights as floats): the same sums */
+    FILE *f = popen("gzip -dc tests/data/crfsuite_model_conll.crfsuite.gz", "r");
+    assert_non_null(f);
+    size_t cap = 1 << 20, len = 0, got;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((got = fread(buf + len, 1, cap - len, f)) > 0)
+        len += got;
+    assert_int_equal(pclose(f), 0);
+    assert_true(len > 1000 && len < cap);
+    struct crftag_model *cm;
+    struct crftag_error err;
+    if (crftag_model_load_mem(buf, len, &cm, &err) != CRFTAG_OK)
+        fail_msg("load: %s", err.msg);
+    free(buf);
+    c = load_corpus("tests/data/crfsuite_conll_30.txt");
+    check_sums(cm, c);
+    crftag_model_free(cm);
+    crftag_corpus_free(c);
+}
+
 /* Without names: hashes only, explaining still names the input's features. */
 static void test_no_names(void **state)
 {
@@ -204,6 +285,57 @@ static void test_no_names(void **state)
     assert_null(crftag_model_attribute(m, 0, &h, &nw));
     assert_true(h == m->attr_hash[0] && nw > 0);
     check_sums(m, c);
+    crftag_model_free(m);
+    crftag_corpus_free(c);
+}
+
+/* Names dropped from a model that kept them: none left, the same tags and
+ * sums, and a file saved from it without names (smaller) that loads and
+ * tags the same. */
+static void test_drop_names(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    struct crftag_model *m = train("tests/data/corpus_wikiser_30.txt", NULL, 0, 1, &c);
+    assert_true(crftag_model_has_names(m));
+    void *with, *without;
+    size_t nwith, nwithout;
+    assert_int_equal(crftag_model_save_mem(m, &with, &nwith, NULL), CRFTAG_OK);
+    crftag_model_drop_names(m);
+    assert_false(crftag_model_has_names(m));
+    assert_null(crftag_model_attribute(m, 0, NULL, NULL));
+    crftag_model_drop_names(m);          /* again: nothing happens */
+    crftag_model_drop_names(NULL);
+    check_sums(m, c);
+    assert_int_equal(crftag_model_save_mem(m, &without, &nwithout, NULL), CRFTAG_OK);
+    assert_true(nwithout + 1000 < nwith);
+    struct crftag_model *a, *b;
+    assert_int_equal(crftag_model_load_mem(with, nwith, &a, NULL), CRFTAG_OK);
+    assert_int_equal(crftag_model_load_mem(without, nwithout, &b, NULL), CRFTAG_OK);
+    assert_true(crftag_model_has_names(a));
+    assert_false(crftag_model_has_names(b));
+    struct crftag_tagger *ta, *tb;
+    assert_int_equal(crftag_tagger_new(a, &ta), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_new(b, &tb), CRFTAG_OK);
+    uint32_t ia[512], ib[512];
+    for (size_t s = 0; s < c->nsent; s++) {
+        struct sentence sen;
+        corpus_sentence(c, s, &sen);
+        assert_true(sen.n <= 512);
+        double sa, sb;
+        assert_int_equal(crftag_tagger_tag(ta, sen.cols, sen.n, sen.ncols, ia, &sa, NULL),
+                         CRFTAG_OK);
+        assert_int_equal(crftag_tagger_tag(tb, sen.cols, sen.n, sen.ncols, ib, &sb, NULL),
+                         CRFTAG_OK);
+        assert_memory_equal(ia, ib, sen.n * sizeof *ia);
+        assert_true(sa == sb);
+    }
+    crftag_tagger_free(ta);
+    crftag_tagger_free(tb);
+    crftag_model_free(a);
+    crftag_model_free(b);
+    free(with);
+    free(without);
     crftag_model_free(m);
     crftag_corpus_free(c);
 }
@@ -247,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_l1_compacted),
         cmocka_unit_test(test_template),
         cmocka_unit_test(test_no_names),
+        cmocka_unit_test(test_attrs),
+        cmocka_unit_test(test_drop_names),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,7 +154,8 @@ static int dump_model(const struct crftag_model *m, const char *path, const stru
            in.num_attributes, in.num_features, in.features);
     if (!crftag_model_has_names(m))
         printf("note: this model keeps no attribute names (trained without --keep-names,\n"
-               "      or written in model format 4 or older), so attributes show as hashes;\n"
+               "      converted with --no-names, or written in model format 4 or older),\n"
+               "      so attributes show as hashes;\n"
                "      retrain it with crftag train --keep-names to see names, or run\n"
                "      crftag explain, which names the attributes of its input\n");
     dump_transitions(m, L);

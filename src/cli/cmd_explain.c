@@ -4,8 +4,8 @@
  *
  * Reads text as `crftag tag` does (raw text, a line at a time, or with
  * --tokenized WikiSER / CoNLL sentences), tags each sentence and prints, for
- * every token, the label chosen, its marginal probability (models reading
- * one column; crftag_tagger_tag_tokens), the transition weight from the
+ * every token, the label chosen, its marginal probability
+ * (crftag_tagger_tag_prob), the transition weight from the
  * previous label and the K features that pushed it most
  * (crftag_model_explain: weight of (attribute, label), by |weight|).  The
  * sentence's score is printed with the sum of its terms.  --format json
@@ -48,10 +48,10 @@ struct explain_ctx {
     struct crftag_tagger *t;
     size_t L, ncols;
     int json, top;
+    int attrs;                   /* a model of attribute strings: CRFsuite's input */
     size_t nsent;
     uint32_t *ids;
-    double *marg;                /* [n][L], models reading one column */
-    size_t *len;
+    double *marg;                /* [n][L] marginals */
     size_t cap;
 };
 
@@ -70,10 +70,7 @@ static int ctx_reserve(struct explain_ctx *cx, size_t n)
     double *mg = realloc(cx->marg, cap * cx->L * sizeof *mg);
     if (mg)
         cx->marg = mg;
-    size_t *len = realloc(cx->len, cap * sizeof *len);
-    if (len)
-        cx->len = len;
-    if (!ids || !mg || !len)
+    if (!ids || !mg)
         return -1;
     cx->cap = cap;
     return 0;
@@ -95,8 +92,7 @@ static void put_json_name(const char *s)
 
 /* Writes the explanation of a sentence: c[0..nc) its contributions. */
 static void explain_write(const struct explain_ctx *cx, const char *const *cols, size_t n,
-                          size_t stride, double score, const struct crftag_contribution *c, size_t nc,
-                          int have_p)
+                          size_t stride, double score, const struct crftag_contribution *c, size_t nc)
 {
     double sum = 0, trans = 0;
     for (size_t k = 0; k < nc; k++) {
@@ -111,9 +107,15 @@ static void explain_write(const struct explain_ctx *cx, const char *const *cols,
         printf("# sentence %zu: score %.4f = features %.4f + transitions %.4f\n", cx->nsent,
                score, sum - trans, trans);
     size_t k = 0;
+    char num[32];
     for (size_t i = 0; i < n; i++) {
+        /* attribute strings have no token text: the token's place, "#1" .. */
         const char *tok = cols[i * stride];
-        const double *p = have_p ? &cx->marg[i * cx->L + cx->ids[i]] : NULL;
+        if (cx->attrs) {
+            snprintf(num, sizeof num, "#%zu", i + 1);
+            tok = num;
+        }
+        const double *p = &cx->marg[i * cx->L + cx->ids[i]];
         if (cx->json) {
             printf("%s{\"token\":", i ? "," : "");
             put_json_name(tok);
@@ -177,23 +179,10 @@ static int explain_sentence(struct explain_ctx *cx, const char *const *cols, siz
         cli_errorf("out of memory");
         return -1;
     }
-    int have_p = cx->ncols == 1;
-    if (have_p) {
-        for (size_t i = 0; i < n; i++)
-            cx->len[i] = strlen(cols[i * stride]);
-        /* tag_tokens reads token i at tok[i]: gather column 0 */
-        const char **tok = malloc((n ? n : 1) * sizeof *tok);
-        if (!tok) {
-            cli_errorf("out of memory");
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++)
-            tok[i] = cols[i * stride];
-        st = crftag_tagger_tag_tokens(cx->t, tok, cx->len, n, cx->ids, &score, cx->marg, &err);
-        free(tok);
-    } else {
-        st = crftag_tagger_tag(cx->t, cols, n, stride, cx->ids, &score, &err);
-    }
+    /* the path score, then each token's marginal (the same labels) */
+    st = crftag_tagger_tag(cx->t, cols, n, stride, cx->ids, &score, &err);
+    if (st == CRFTAG_OK)
+        st = crftag_tagger_tag_prob(cx->t, cols, n, stride, cx->ids, NULL, cx->marg, &err);
     struct crftag_contribution *c = NULL;
     size_t nc = 0;
     if (st == CRFTAG_OK)
@@ -203,7 +192,7 @@ static int explain_sentence(struct explain_ctx *cx, const char *const *cols, siz
         return -1;
     }
     cx->nsent++;
-    explain_write(cx, cols, n, stride, score, c, nc, have_p);
+    explain_write(cx, cols, n, stride, score, c, nc);
     crftag_contributions_free(c);
     return ferror(stdout) ? -1 : 0;
 }
@@ -264,7 +253,9 @@ static int explain_tokenized(struct explain_ctx *cx, const char *path)
 {
     struct crftag_reader *r;
     struct crftag_error err;
-    enum crftag_status st = crftag_reader_open(path, &r, &err);
+    enum crftag_status st = cx->attrs ? crftag_reader_open_format(path, CRFTAG_INPUT_CRFSUITE,
+                                                                  &r, &err)
+                                      : crftag_reader_open(path, &r, &err);
     if (st != CRFTAG_OK) {
         cli_error(&err, st);
         return -1;
@@ -338,12 +329,9 @@ int cmd_explain(int argc, char **argv)
         return CLI_FAIL;
     struct crftag_model_info info;
     crftag_model_get_info(m, &info);
-    if (strcmp(info.features, "attributes") == 0) {
-        cli_errorf("explain: %s is a model of attribute strings (CRFsuite's format), which "
-                   "explain does not take; crftag dump shows its weights", o.model);
-        crftag_model_free(m);
-        return CLI_USAGE;
-    }
+    int attrs = strcmp(info.features, "attributes") == 0;
+    if (attrs)                  /* its input is CRFsuite's format, tokenized */
+        o.tokenized = 1;
     if (!o.tokenized && info.num_columns > 1) {
         cli_errorf("explain: %s reads %zu columns per token; raw text has only the token "
                    "(use --tokenized with column input)", o.model, info.num_columns);
@@ -357,6 +345,7 @@ int cmd_explain(int argc, char **argv)
     cx.ncols = info.num_columns;
     cx.json = json;
     cx.top = o.top;
+    cx.attrs = attrs;
     if (crftag_tagger_new(m, &cx.t) != CRFTAG_OK) {
         cli_errorf("out of memory");
         crftag_model_free(m);
@@ -370,7 +359,6 @@ int cmd_explain(int argc, char **argv)
     }
     free(cx.ids);
     free(cx.marg);
-    free(cx.len);
     crftag_tagger_free(cx.t);
     crftag_model_free(m);
     return rc == 0 ? CLI_OK : CLI_FAIL;

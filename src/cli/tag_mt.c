@@ -14,8 +14,9 @@
  * the mutex.  Messages a worker prints (cli_error) are kept with their
  * place in the batch's output (cli_error_hook) and printed when the output
  * before them has been written, so an error still follows exactly what was
- * answered before it; an error that ends the run stops the workers, and
- * what follows it is never written.  A batch is handed on when it holds
+ * answered before it; an error that ends the run (or a failed write) ends
+ * the process at once with CLI_FAIL, and what follows it is never written
+ * (the reader may be waiting on an idle pipe: it is not waited for).  A batch is handed on when it holds
  * MT_BATCH_BYTES or MT_BATCH_UNITS, or when the reader is about to wait for
  * input (mt_dispatch), so a program on the other end of a pipe gets every
  * answer before it writes more.
@@ -217,8 +218,17 @@ static void mt_write_done(struct mt *mt)
         pthread_mutex_lock(&mt->mu);
         if (b->bad)
             mt->bad = 1;
-        if (rc < 0)
-            mt->failed = mt->wfailed = 1;
+        if (rc < 0) {
+            /* the run failed (reported) and nothing more will be written:
+             * end the process now, for the reader may be waiting for input
+             * that never comes (an idle pipe) and would hold the exit
+             * until it does.  What was written before the failure goes
+             * out first; stdin's lock, which the reader may hold, is not
+             * needed (_exit, not exit). */
+            fflush(stdout);
+            fflush(stderr);
+            _exit(CLI_FAIL);
+        }
         mt_batch_reset(b);
         mt->wnext++;
         pthread_cond_broadcast(&mt->moved);

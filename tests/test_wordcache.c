@@ -1,0 +1,437 @@
+/*
+ * test_wordcache.c - the tagger's cache of word-local state rows
+ * (tag_cache.c): with it, every state score (as bits) and every tag equal
+ * those computed without it, on real text, with the shipped model (hash
+ * version 2, format 7) and a format 6 model (hash version 1); so do they
+ * when the table is tiny and every word has the same hash (each lookup
+ * then rests on the byte comparison), when words are longer than the
+ * longest cached, and when many distinct words evict each other.  Label
+ * bias and marginals go through the cached rows too.  Models whose sums are
+ * not exact in any order (float weights, templates) do not use it.
+ *
+ * feat_extract_split gives each token the attributes of feat_extract, as a
+ * multiset, with lexicons, clusters and a user lexicon, in both hash
+ * versions, and its word-local part depends on the word alone.
+ *
+ * Data: models/wikiser.crftag, tests/data/model_builtin_v6.crftag,
+ * model_builtin_v2.crftag, model_template_v6.crftag and the 20,000 tokens
+ * of WikiSER dev in tests/data/eval_wikiser-dev-20k.tsv.gz.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "crftag.h"
+#include "featset.h"
+#include "hash.h"
+#include "lexicon.h"
+#include "model.h"
+#include "tagger.h"
+#include "testutil.h"
+#include "tmpfiles.h"
+
+#define SHIPPED "models/wikiser.crftag"
+#define DEV "tests/data/eval_wikiser-dev-20k.tsv.gz"
+
+static struct crftag_corpus *dev;
+
+static int setup(void **state)
+{
+    dev = load_corpus(DEV);
+    return setup_dir(state);
+}
+
+static int teardown(void **state)
+{
+    crftag_corpus_free(dev);
+    return teardown_dir(state);
+}
+
+static struct crftag_model *load(const char *path)
+{
+    struct crftag_model *m = NULL;
+    struct crftag_error err;
+    assert_int_equal(crftag_model_load(path, &m, &err), CRFTAG_OK);
+    return m;
+}
+
+/* Tags sentence s with t into ids; the state rows stay in t->state. */
+static void tag_sentence(struct crftag_tagger *t, const struct sentence *s, uint32_t *ids)
+{
+    struct crftag_error err;
+    double score;
+    assert_int_equal(crftag_tagger_tag(t, s->cols, s->n, s->ncols, ids, &score, &err),
+                     CRFTAG_OK);
+}
+
+/* Tags the first nsent sentences of corpus c (all: SIZE_MAX) with t (the
+ * cache as set up by the caller) and with a tagger without cache; asserts
+ * the state rows (bits, label bias included) and the tags are the same.
+ * Returns the tokens tagged. */
+static size_t compare_corpus(const struct crftag_model *m, struct crftag_tagger *t,
+                             const struct crftag_corpus *c, size_t nsent)
+{
+    struct crftag_tagger *ref;
+    assert_int_equal(crftag_tagger_new(m, &ref), CRFTAG_OK);
+    tagger_wc_shape(ref, 0, 0, UINT64_MAX);
+    assert_false(tagger_wc_usable(ref));
+    if (t->bias_on)
+        memcpy(ref->bias, t->bias, m->labels.n * sizeof *ref->bias), ref->bias_on = 1;
+    size_t L = m->labels.n, ntok = 0;
+    for (size_t k = 0; k < c->nsent && k < nsent; k++) {
+        struct sentence s;
+        corpus_sentence(c, k, &s);
+        if (s.n == 0)
+            continue;
+        uint32_t *a = malloc(s.n * sizeof *a), *b = malloc(s.n * sizeof *b);
+        assert_non_null(a);
+        assert_non_null(b);
+        tag_sentence(t, &s, a);
+        tag_sentence(ref, &s, b);
+        assert_memory_equal(t->state, ref->state, s.n * L * sizeof(double));
+        assert_memory_equal(a, b, s.n * sizeof *a);
+        ntok += s.n;
+        free(a);
+        free(b);
+    }
+    crftag_tagger_free(ref);
+    return ntok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Checks feat_extract_split against feat_extract on the first nsent
+ * sentences of dev with fc: the same attributes for every token (sorted),
+ * word-local ones only where asked; and the word-local part of a word is
+ * that of the word alone in a sentence of its own. */
+static void check_split(const struct feat_config *fc, size_t nsent)
+{
+    struct feat_buf all = {0}, sp = {0};
+    uint64_t x[128], y[128];
+    size_t nlocal = 0, nctx = 0;
+    for (size_t k = 0; k < nsent && k < dev->nsent; k++) {
+        struct sentence s;
+        corpus_sentence(dev, k, &s);
+        unsigned char *local = malloc(s.n ? s.n : 1);
+        assert_non_null(local);
+        for (size_t i = 0; i < s.n; i++)
+            local[i] = (unsigned char)((k + i) % 3 != 0);
+        assert_int_equal(feat_extract(fc, s.cols, s.n, s.ncols, &all), CRFTAG_OK);
+        assert_int_equal(feat_extract_split(fc, s.cols, s.n, s.ncols, local, &sp), CRFTAG_OK);
+        for (size_t i = 0; i < s.n; i++) {
+            size_t na = all.start[i + 1] - all.start[i];
+            size_t nl = sp.mid[i] - sp.start[i], nc = sp.start[i + 1] - sp.mid[i];
+            assert_true(sp.start[i] <= sp.mid[i] && sp.mid[i] <= sp.start[i + 1]);
+            assert_true(na <= 128);
+            if (!local[i]) {
+                assert_int_equal(nl, 0);
+                continue;
+            }
+            assert_int_equal(nl + nc, na);
+            assert_true(nl >= 6 && nc >= 6);
+            memcpy(x, all.ids + all.start[i], na * sizeof *x);
+            memcpy(y, sp.ids + sp.start[i], na * sizeof *y);
+            qsort(x, na, sizeof *x, cmp_u64);
+            qsort(y, na, sizeof *y, cmp_u64);
+            assert_memory_equal(x, y, na * sizeof *x);
+            /* the word alone in a sentence of its own: the same word-local part */
+            struct feat_buf one = {0};
+            const char *w = s.cols[i * s.ncols];
+            unsigned char on = 1;
+            assert_int_equal(feat_extract_split(fc, &w, 1, 1, &on, &one), CRFTAG_OK);
+            assert_int_equal(one.mid[0], nl);
+            assert_memory_equal(one.ids, sp.ids + sp.start[i], nl * sizeof *one.ids);
+            feat_buf_free(&one);
+            nlocal += nl;
+            nctx += nc;
+        }
+        free(local);
+    }
+    assert_true(nlocal > 0 && nctx > nlocal);
+    feat_buf_free(&all);
+    feat_buf_free(&sp);
+}
+
+static const char ULEX_TEXT[] = "Linux\tOperating_System\n"
+                                "Mac OS X\tOperating_System\n"
+                                "Python\tLanguage\n"
+                                "Java\tLanguage\n";
+
+static void test_split_attributes(void **state)
+{
+    (void)state;
+    /* hash version 2, lexicon and clusters (the shipped model) */
+    struct crftag_model *m = load(SHIPPED);
+    assert_non_null(m->feat.lex);
+    assert_non_null(m->feat.cl);
+    check_split(&m->feat, 300);
+    crftag_model_free(m);
+    /* hash version 1 */
+    m = load("tests/data/model_builtin_v6.crftag");
+    check_split(&m->feat, 300);
+    crftag_model_free(m);
+    /* a user lexicon, both hash versions */
+    for (uint32_t hv = 1; hv <= 2; hv++) {
+        struct feat_config fc;
+        const char *p = write_tmp("u.txt", ULEX_TEXT);
+        assert_int_equal(feat_config_builtin_hv(&fc, HASH_DEFAULT_SEED, FEAT_BUILTIN_VERSION, hv),
+                         CRFTAG_OK);
+        assert_int_equal(lex_read_user(&p, 1, HASH_DEFAULT_SEED, feat_lex_fold(&fc), &fc.ulex,
+                                       NULL, NULL),
+                         CRFTAG_OK);
+        check_split(&fc, 300);
+        feat_config_free(&fc);
+    }
+    /* templates: not split */
+    m = load("tests/data/model_template_v6.crftag");
+    struct feat_buf b = {0};
+    const char *cols[2] = { "a", "b" };
+    unsigned char on = 1;
+    assert_int_equal(feat_extract_split(&m->feat, cols, 1, 2, &on, &b), CRFTAG_ERR_INVALID);
+    feat_buf_free(&b);
+    crftag_model_free(m);
+}
+
+/* The shipped model over 20,000 tokens of WikiSER dev with the default
+ * cache: identical rows and tags, and most tokens found in the cache. */
+static void test_shipped_default(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    assert_true(m->w_fixed);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_true(tagger_wc_usable(t));
+    size_t ntok = compare_corpus(m, t, dev, SIZE_MAX);
+    assert_true(ntok > 19000);
+    assert_int_equal(t->wc.lookups, ntok);
+    /* 20k tokens, 4,096 entries: about 60 % found */
+    assert_true(t->wc.hits * 2 > t->wc.lookups);
+    assert_int_equal(t->wc.nent, TAGGER_WC_ENTRIES);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* A format 6 model (hash version 1, weights stored as fixed point). */
+static void test_format6_hash1(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load("tests/data/model_builtin_v6.crftag");
+    assert_true(m->w_fixed);
+    assert_int_equal(m->feat.hash_version, 1);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_true(tagger_wc_usable(t));
+    compare_corpus(m, t, dev, SIZE_MAX);
+    assert_true(t->wc.hits * 2 > t->wc.lookups);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* Two entries and every hash 0: every word lands in the one set with the
+ * same hash, so only the byte comparison tells words apart; repeated words
+ * ("the the", punctuation) still hit. */
+static void test_collisions(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    tagger_wc_shape(t, 2, TAGGER_WC_MAXLEN, 0);
+    compare_corpus(m, t, dev, 300);
+    assert_int_equal(t->wc.nent, 2);
+    assert_true(t->wc.hits > 0);
+    assert_true(t->wc.hits < t->wc.lookups);
+    /* the same with 4 bits of hash over 8 entries */
+    tagger_wc_shape(t, 8, TAGGER_WC_MAXLEN, 0xf);
+    compare_corpus(m, t, dev, 300);
+    assert_true(t->wc.hits > 0);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* Words of the same hash and length that differ in one byte, in one
+ * sentence and across sentences. */
+static void test_same_hash_same_length(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    tagger_wc_shape(t, 2, TAGGER_WC_MAXLEN, 0);
+    static const char *const s1[] = { "Linux", "Linus", "Linux", "linux", "Linux", "." };
+    static const char *const s2[] = { "Linus", "uses", "Linux", "and", "Linus", "Linux" };
+    struct crftag_corpus *c;
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    for (int r = 0; r < 3; r++) {
+        struct sentence s = { 6, 1, (const char **)(r == 1 ? s2 : s1), 1 };
+        assert_int_equal(corpus_add(c, &s, &err), CRFTAG_OK);
+    }
+    compare_corpus(m, t, c, SIZE_MAX);
+    assert_true(t->wc.hits > 0);
+    crftag_corpus_free(c);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* Words longer than the longest cached are computed every time: with a
+ * limit of 3 bytes only short words are found, and the results hold. */
+static void test_long_words(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    tagger_wc_shape(t, 64, 3, UINT64_MAX);
+    compare_corpus(m, t, dev, 400);
+    uint64_t hits = t->wc.hits;
+    assert_true(hits > 0);
+    /* a sentence of words longer than TAGGER_WC_MAXLEN, twice: never found */
+    tagger_wc_shape(t, TAGGER_WC_ENTRIES, TAGGER_WC_MAXLEN, UINT64_MAX);
+    static const char *const s1[] = { "org.apache.commons.lang3.StringUtilsHelper",
+                                      "AbstractSingletonProxyFactoryBeanX",
+                                      "org.apache.commons.lang3.StringUtilsHelper" };
+    struct crftag_corpus *c;
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    struct sentence s = { 3, 1, (const char **)s1, 1 };
+    assert_int_equal(corpus_add(c, &s, &err), CRFTAG_OK);
+    assert_int_equal(corpus_add(c, &s, &err), CRFTAG_OK);
+    hits = t->wc.hits;
+    compare_corpus(m, t, c, SIZE_MAX);
+    assert_int_equal(t->wc.hits, hits);
+    crftag_corpus_free(c);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* 16 entries over 20,000 tokens: entries are replaced all the time. */
+static void test_eviction(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    tagger_wc_shape(t, 16, TAGGER_WC_MAXLEN, UINT64_MAX);
+    compare_corpus(m, t, dev, SIZE_MAX);
+    assert_int_equal(t->wc.nent, 16);
+    assert_true(t->wc.hits > 0);
+    assert_true(t->wc.hits * 2 < t->wc.lookups);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* A label bias is added after the cached rows: the same rows and tags. */
+static void test_bias(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t;
+    struct crftag_error err;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_set_bias(t, "0.5,Application=1.75", &err), CRFTAG_OK);
+    assert_true(t->bias_on);
+    compare_corpus(m, t, dev, 600);
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+/* Marginals (crftag_tagger_tag_tokens) read the cached rows: the same bits. */
+static void test_marginals(void **state)
+{
+    (void)state;
+    struct crftag_model *m = load(SHIPPED);
+    struct crftag_tagger *t, *ref;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_new(m, &ref), CRFTAG_OK);
+    tagger_wc_shape(ref, 0, 0, UINT64_MAX);
+    size_t L = m->labels.n;
+    for (size_t k = 0; k < 200 && k < dev->nsent; k++) {
+        struct sentence s;
+        corpus_sentence(dev, k, &s);
+        const char **tok = malloc(s.n * sizeof *tok);
+        size_t *len = malloc(s.n * sizeof *len);
+        uint32_t *a = malloc(s.n * sizeof *a), *b = malloc(s.n * sizeof *b);
+        double *ma = malloc(s.n * L * sizeof *ma), *mb = malloc(s.n * L * sizeof *mb);
+        assert_true(tok && len && a && b && ma && mb);
+        for (size_t i = 0; i < s.n; i++) {
+            tok[i] = s.cols[i * s.ncols];
+            len[i] = strlen(tok[i]);
+        }
+        double sa, sb;
+        struct crftag_error err;
+        assert_int_equal(crftag_tagger_tag_tokens(t, tok, len, s.n, a, &sa, ma, &err),
+                         CRFTAG_OK);
+        assert_int_equal(crftag_tagger_tag_tokens(ref, tok, len, s.n, b, &sb, mb, &err),
+                         CRFTAG_OK);
+        assert_memory_equal(a, b, s.n * sizeof *a);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+        assert_memory_equal(ma, mb, s.n * L * sizeof *ma);
+        free(tok);
+        free(len);
+        free(a);
+        free(b);
+        free(ma);
+        free(mb);
+    }
+    assert_true(t->wc.hits > 0);
+    crftag_tagger_free(t);
+    crftag_tagger_free(ref);
+    crftag_model_free(m);
+}
+
+/* Float weights (format 3) and templates: no cache, nothing allocated. */
+static void test_not_used(void **state)
+{
+    (void)state;
+    static const char *const paths[] = { "tests/data/model_builtin_v2.crftag",
+                                         "tests/data/model_template_v6.crftag" };
+    for (size_t k = 0; k < 2; k++) {
+        struct crftag_model *m = load(paths[k]);
+        struct crftag_tagger *t;
+        assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+        assert_false(tagger_wc_usable(t));
+        if (m->feat.ncols == 1)
+            compare_corpus(m, t, dev, 50);
+        assert_int_equal(t->wc.lookups, 0);
+        assert_int_equal(t->wc.nent, 0);
+        crftag_tagger_free(t);
+        crftag_model_free(m);
+    }
+    /* a fixed-point model that says otherwise is not cached either */
+    struct crftag_model *m = load(SHIPPED);
+    m->w_fixed = 0;
+    struct crftag_tagger *t;
+    assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_false(tagger_wc_usable(t));
+    crftag_tagger_free(t);
+    crftag_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_attributes),
+        cmocka_unit_test(test_shipped_default),
+        cmocka_unit_test(test_format6_hash1),
+        cmocka_unit_test(test_collisions),
+        cmocka_unit_test(test_same_hash_same_length),
+        cmocka_unit_test(test_long_words),
+        cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_bias),
+        cmocka_unit_test(test_marginals),
+        cmocka_unit_test(test_not_used),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
