@@ -453,10 +453,11 @@ static size_t tok_url(const struct tok_ctx *k, size_t i)
 #ifdef __SSE2__
         /* the ':' after a scheme is one of t[i + 1 .. i + 17]: most words
          * have none */
-        if (len - i >= 18 && t[i + 1] != ':' &&
-            !_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t + i + 2)),
-                                              _mm_set1_epi8(':'))))
-            return i;
+        if (len - i >= 18 && t[i + 1] != ':') {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 2));
+            if (!_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))))
+                return i;
+        }
 #endif
         for (j = i + 1; j < len && j - i <= 16; j++)
             if (t[j] >= 0x80 || !tok_scheme[t[j]])
@@ -680,7 +681,8 @@ static void tok_sentences(const unsigned char *t, struct crftag_token *a, size_t
             size_t gap = a[i - 1].end;
             int ws = s > gap;
             /* two line breaks take two bytes at least */
-            ss = (s - gap >= 2 && tok_breaks(t, gap, s) >= 2) || (term && ws && tok_is_starter(t, s, e));
+            ss = (s - gap >= 2 && tok_breaks(t, gap, s) >= 2) ||
+                 (term && ws && tok_is_starter(t, s, e));
             if (!(term && !ws && tok_is_closer(t, s, e)))
                 term = 0;
         }
