@@ -101,4 +101,35 @@ struct feat_tok {
 struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *cols, size_t n,
                              size_t stride, size_t view, struct feat_buf *out);
 
+/* The same (lexicon view 0) for a caller that needs only the attributes of
+ * feat_pair_attrs for the tokens i with full[i] == 0: with hash version 2
+ * such a token gets only its pieces of lw and ss, read from pieces[2i] and
+ * pieces[2i + 1], its initial-capital flag and its lexicon matches (no
+ * strings, shapes or cluster); with version 1 all but its cluster. */
+struct feat_tok *feat_tokens_part(const struct feat_config *fc, const char *const *cols,
+                                  size_t n, size_t stride, const unsigned char *full,
+                                  const uint64_t *pieces, struct feat_buf *out);
+
+/* The built-in attributes of a token in parts, each depending on less than
+ * the sentence (o holds FEAT_BUILTIN_MAX ids; both return the count).
+ *
+ * feat_word_attrs: those token j - k reads from its word at offset k (k in
+ * -2..2) alone, which depend on tk[j] and k only: k = 0, the word-local
+ * ones (bias, w(0), lw(0), s(0), ss(0), prefixes, suffixes, flags and
+ * cluster of w(0); j in 0..n-1); k = +-1, lw, s, ss, the 3-character
+ * suffix, the initial-capital and all-caps flags and the cluster of w(k);
+ * k = +-2, ss and (version 4) lw of w(k).  j may be a sentinel (-2, -1, n,
+ * n + 1) when k != 0.
+ *
+ * feat_pair_attrs: the rest of token i's: the sentence-initial flag, the
+ * bigrams, the lexicon and user lexicon matches, the neighbours' lexicon
+ * matches.
+ *
+ * Token i's attributes (feat_extract's, as a multiset) are the union of
+ * feat_word_attrs(tk, i + k, k) for k = -2..2 and feat_pair_attrs(tk, i). */
+size_t feat_word_attrs(const struct feat_config *fc, const struct feat_tok *tk, ptrdiff_t j,
+                       int k, uint64_t *o);
+size_t feat_pair_attrs(const struct feat_config *fc, const struct feat_tok *tk, size_t i,
+                       uint64_t *o);
+
 #endif

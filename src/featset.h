@@ -129,9 +129,6 @@ struct feat_buf {
     uint64_t *piece;     /* templates with hash version 2: [n][ncols] the hashes of
                             a sentence's cells */
     size_t piece_cap;
-    size_t *mid;         /* feat_extract_split: [n] where token i's context
-                            attributes begin */
-    size_t mid_cap;
 };
 
 /* Extracts the attributes of n tokens; cols[i * stride + j] is column j of
@@ -149,19 +146,6 @@ enum crftag_status feat_extract(const struct feat_config *fc, const char *const 
 enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
                                      size_t n, size_t stride, size_t view,
                                      struct feat_buf *out);
-
-/* Built-in configurations only (CRFTAG_ERR_INVALID otherwise): the
- * attributes of feat_extract (lexicon view 0) split in two parts.  Token i's
- * word-local attributes, those computed from its own bytes alone (the bias;
- * w(0), lw(0), s(0), ss(0); the prefixes, suffixes and flags of w(0); the
- * cluster attributes of w(0)), are out->ids[out->start[i] .. out->mid[i]),
- * given only when local[i] is not 0 (else out->mid[i] == out->start[i]);
- * the others, which read the neighbours or the position (context), are
- * out->ids[out->mid[i] .. out->start[i + 1]).  With local[i] set they are
- * feat_extract's attributes of token i, in another order. */
-enum crftag_status feat_extract_split(const struct feat_config *fc, const char *const *cols,
-                                      size_t n, size_t stride, const unsigned char *local,
-                                      struct feat_buf *out);
 
 void feat_buf_free(struct feat_buf *b);
 

@@ -364,9 +364,11 @@ enum crftag_status feat_config_set_clusters(struct feat_config *fc, struct crfta
 }
 
 /* Lays out the scratch of a sentence: tk[-2 .. n+1] then lower-cased words,
- * shapes and short shapes; fills it.  Returns tk (index 0 = token 0). */
+ * shapes and short shapes; fills it (as feat_tokens_part with full and
+ * pieces; both NULL: every token in full).  Returns tk (index 0 = token 0). */
 static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t stride,
-                                     uint32_t hv, struct feat_buf *out)
+                                     uint32_t hv, const unsigned char *full,
+                                     const uint64_t *pieces, struct feat_buf *out)
 {
     size_t ntk = n + 2 * FEAT_WIN, head, bytes = 0, need;
     if (util_mul(ntk, sizeof(struct feat_tok), &head))
@@ -393,6 +395,19 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
         const char *w = cols[i * stride];
         size_t len = strlen(w);
         struct feat_tok *t = &tk[i];
+        if (full && !full[i] && hv == HASH_VERSION_2) {
+            /* what feat_pair_attrs reads: the pieces of lw and ss, the
+             * initial capital (of token 0) */
+            memset(t, 0, sizeof *t);
+            t->w = t->lw = t->sh = t->ss = w;
+            t->len = len;
+            t->cl = FEAT_CL_OUT;
+            t->flags = (uint32_t)(len > 0 && w[0] >= 'A' && w[0] <= 'Z') << BF_INITCAP;
+            t->hlw = pieces[2 * i];
+            t->hss = pieces[2 * i + 1];
+            s += len + 2 * FEAT_SHAPE_MAX;
+            continue;
+        }
         feat_tok_fill(t, w, len, s, s + len, s + len + FEAT_SHAPE_MAX);
         s += len + 2 * FEAT_SHAPE_MAX;
         if (hv == HASH_VERSION_2) {
@@ -409,12 +424,16 @@ static struct feat_tok *feat_prepare(const char *const *cols, size_t n, size_t s
 /* Which attributes of a token the extraction functions below give: those
  * read from the token's own bytes alone (word-local: the bias, w(0), lw(0),
  * s(0), ss(0), the prefixes, suffixes and flags of w(0), the cluster path of
- * w(0)), the others (context), or all of them in the order specified at the
- * top.  The functions take it as a constant and are inlined, so each part is
- * a copy of its own without a test. */
+ * w(0)), those read from one neighbour alone (the words, shapes, 3-character
+ * suffixes, flags and clusters of w(-2), w(-1), w(+1), w(+2)), the others,
+ * which read two tokens or the position (the sentence-initial flag, bigrams,
+ * lexicon, neighbours' lexicon matches, user lexicon), or all of them in the
+ * order specified at the top.  The functions take it as a constant and are
+ * inlined, so each part is a copy of its own without a test. */
 #define FEAT_PART_LOCAL 1u
-#define FEAT_PART_CTX 2u
-#define FEAT_PART_ALL 3u
+#define FEAT_PART_NEIGH 2u
+#define FEAT_PART_PAIR 4u
+#define FEAT_PART_ALL 7u
 #define FEAT_INLINE __attribute__((always_inline)) static inline
 
 /* The flag attributes of token i (its flags, and those of its neighbours'
@@ -428,10 +447,10 @@ FEAT_INLINE uint64_t *feat_flag_attrs(const struct feat_template *kt, const stru
         if (f & 1u)
             *o++ = kt[BK_FLAG + b].id0;
     }
-    if (!(part & FEAT_PART_CTX))
-        return o;
-    if (i == 0 && (t0->flags & (1u << BF_INITCAP)))
+    if ((part & FEAT_PART_PAIR) && i == 0 && (t0->flags & (1u << BF_INITCAP)))
         *o++ = kt[BK_INITCAP_FIRST].id0;
+    if (!(part & FEAT_PART_NEIGH))
+        return o;
     if (tp->flags & (1u << BF_INITCAP))
         *o++ = kt[BK_PREV_INITCAP].id0;
     if (tp->flags & (1u << BF_ALLCAPS))
@@ -448,7 +467,7 @@ FEAT_INLINE uint64_t *feat_flag_attrs(const struct feat_template *kt, const stru
 FEAT_INLINE uint64_t *feat_builtin_token(const struct feat_config *fc, const struct feat_tok *tk,
                                          size_t i, uint64_t *o, const unsigned part)
 {
-    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_CTX;
+    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_NEIGH;
     const struct feat_template *kt = fc->tpl;
     const struct lexicon *lx = fc->lex;
     const int v4 = fc->builtin_version >= 4;
@@ -504,7 +523,7 @@ FEAT_INLINE uint64_t *feat_builtin_token(const struct feat_config *fc, const str
     }
 
     o = feat_flag_attrs(kt, tk, i, o, part);
-    if (!(part & C))
+    if (!(part & FEAT_PART_PAIR))
         return o;
 
     /* bigrams a|b: a 0 b 0 */
@@ -554,7 +573,7 @@ FEAT_INLINE uint64_t *feat_builtin_token2(const struct feat_config *fc,
                                           const struct feat_tok *tk, size_t i, uint64_t *o,
                                           const unsigned part)
 {
-    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_CTX;
+    const unsigned L = FEAT_PART_LOCAL, C = FEAT_PART_NEIGH;
     const struct feat_template *kt = fc->tpl;
     const struct lexicon *lx = fc->lex;
     const int v4 = fc->builtin_version >= 4;
@@ -608,7 +627,7 @@ FEAT_INLINE uint64_t *feat_builtin_token2(const struct feat_config *fc,
     }
 
     o = feat_flag_attrs(kt, tk, i, o, part);
-    if (!(part & C))
+    if (!(part & FEAT_PART_PAIR))
         return o;
 
     /* bigrams a|b: [a] [b] */
@@ -648,7 +667,7 @@ FEAT_INLINE uint64_t *feat_cluster_token(const struct feat_config *fc, const str
                                          size_t i, uint64_t *o, const unsigned part)
 {
     for (int k = 0; k < 3; k++) {
-        if (!(part & (k == 1 ? FEAT_PART_LOCAL : FEAT_PART_CTX)))
+        if (!(part & (k == 1 ? FEAT_PART_LOCAL : FEAT_PART_NEIGH)))
             continue;
         uint32_t p = tk[(ptrdiff_t)i + k - 1].cl;
         if (p == FEAT_CL_OUT)
@@ -721,10 +740,12 @@ static int feat_lex_match(const struct lexicon *lx, size_t view, const char *con
     return 0;
 }
 
-struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *cols, size_t n,
-                             size_t stride, size_t view, struct feat_buf *out)
+static struct feat_tok *feat_tokens_view(const struct feat_config *fc, const char *const *cols,
+                                         size_t n, size_t stride, size_t view,
+                                         const unsigned char *full, const uint64_t *pieces,
+                                         struct feat_buf *out)
 {
-    struct feat_tok *tk = feat_prepare(cols, n, stride, fc->hash_version, out);
+    struct feat_tok *tk = feat_prepare(cols, n, stride, fc->hash_version, full, pieces, out);
     if (!tk)
         return NULL;
     if (fc->lex) {
@@ -747,11 +768,26 @@ struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *co
     }
     if (fc->cl) {
         for (size_t i = 0; i < n; i++) {
+            if (full && !full[i])
+                continue;
             uint32_t cp = cl_lookup(fc->cl, tk[i].w, tk[i].len);
             tk[i].cl = cp == CL_NONE ? (uint32_t)fc->cl->npaths : cp;
         }
     }
     return tk;
+}
+
+struct feat_tok *feat_tokens(const struct feat_config *fc, const char *const *cols, size_t n,
+                             size_t stride, size_t view, struct feat_buf *out)
+{
+    return feat_tokens_view(fc, cols, n, stride, view, NULL, NULL, out);
+}
+
+struct feat_tok *feat_tokens_part(const struct feat_config *fc, const char *const *cols,
+                                  size_t n, size_t stride, const unsigned char *full,
+                                  const uint64_t *pieces, struct feat_buf *out)
+{
+    return feat_tokens_view(fc, cols, n, stride, 0, full, pieces, out);
 }
 
 enum crftag_status feat_extract_view(const struct feat_config *fc, const char *const *cols,
@@ -800,43 +836,56 @@ enum crftag_status feat_extract_view(const struct feat_config *fc, const char *c
     return CRFTAG_OK;
 }
 
-enum crftag_status feat_extract_split(const struct feat_config *fc, const char *const *cols,
-                                      size_t n, size_t stride, const unsigned char *local,
-                                      struct feat_buf *out)
+size_t feat_word_attrs(const struct feat_config *fc, const struct feat_tok *tk, ptrdiff_t j,
+                       int k, uint64_t *o)
 {
-    size_t cap_need;
-    if (fc->kind != FEAT_BUILTIN || (n > 0 && stride < fc->ncols))
-        return CRFTAG_ERR_INVALID;
-    if (n == SIZE_MAX || util_mul(n, FEAT_BUILTIN_MAX, &cap_need)
-        || UTIL_GROW(out->start, out->start_cap, n + 1)
-        || UTIL_GROW(out->mid, out->mid_cap, n ? n : 1)
-        || UTIL_GROW(out->ids, out->cap, cap_need ? cap_need : 1))
-        return CRFTAG_ERR_NOMEM;
-    out->start[0] = 0;
-    if (n == 0)
-        return CRFTAG_OK;
-    struct feat_tok *tk = feat_tokens(fc, cols, n, stride, 0, out);
-    if (!tk)
-        return CRFTAG_ERR_NOMEM;
+    const struct feat_template *kt = fc->tpl;
+    const struct feat_tok *t = &tk[j];
     const int hv2 = fc->hash_version == HASH_VERSION_2;
-    uint64_t *o = out->ids;
-    for (size_t i = 0; i < n; i++) {
-        if (local[i]) {
-            o = hv2 ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_LOCAL)
-                    : feat_builtin_token(fc, tk, i, o, FEAT_PART_LOCAL);
-            if (fc->cl)
-                o = feat_cluster_token(fc, tk, i, o, FEAT_PART_LOCAL);
-        }
-        out->mid[i] = (size_t)(o - out->ids);
-        o = hv2 ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_CTX)
-                : feat_builtin_token(fc, tk, i, o, FEAT_PART_CTX);
+    uint64_t *o0 = o;
+    if (k == 0) {
+        o = hv2 ? feat_builtin_token2(fc, tk, (size_t)j, o, FEAT_PART_LOCAL)
+                : feat_builtin_token(fc, tk, (size_t)j, o, FEAT_PART_LOCAL);
         if (fc->cl)
-            o = feat_cluster_token(fc, tk, i, o, FEAT_PART_CTX);
-        if (fc->ulex)
-            o = feat_ulex_token(fc->tpl, fc->hash_version, fc->ulex, &tk[i], o);
-        out->start[i + 1] = (size_t)(o - out->ids);
+            o = feat_cluster_token(fc, tk, (size_t)j, o, FEAT_PART_LOCAL);
+        return (size_t)(o - o0);
     }
-    return CRFTAG_OK;
+    /* the kinds of a string read at offset k are BK_LW, BK_SH, BK_SS + k + 2 */
+#define FEAT_PIECE(kind, s, n, hp) \
+    (hv2 ? hash_end(hash2_add(kt[kind].h0, (hp))) : feat_end(feat_hstr(kt[kind].h0, (s), (n))))
+    *o++ = FEAT_PIECE(BK_SS + k + 2, t->ss, t->sslen, t->hss);
+    if (k == -2 || k == 2) {
+        if (fc->builtin_version >= 4)
+            *o++ = FEAT_PIECE(BK_LW + k + 2, t->lw, t->len, t->hlw);
+        return (size_t)(o - o0);
+    }
+    *o++ = FEAT_PIECE(BK_LW + k + 2, t->lw, t->len, t->hlw);
+    *o++ = FEAT_PIECE(BK_SH + k + 2, t->sh, t->shlen, t->hsh);
+#undef FEAT_PIECE
+    uint64_t h0 = kt[k < 0 ? BK_SUF3_PREV : BK_SUF3_NEXT].h0;
+    *o++ = hv2 ? hash_end(hash2_add(h0, t->hs3))
+               : feat_end(feat_hrev(h0, t->w + t->len - t->suf[2], t->suf[2]));
+    if (t->flags & (1u << BF_INITCAP))
+        *o++ = kt[k < 0 ? BK_PREV_INITCAP : BK_NEXT_INITCAP].id0;
+    if (t->flags & (1u << BF_ALLCAPS))
+        *o++ = kt[k < 0 ? BK_PREV_ALLCAPS : BK_NEXT_ALLCAPS].id0;
+    if (fc->cl && t->cl != FEAT_CL_OUT) {
+        const uint64_t *ids = fc->clid + ((size_t)t->cl * 3 + (k < 0 ? 0u : 2u)) * FEAT_CL_MAXP;
+        for (unsigned m = 0; m < fc->clnum[t->cl]; m++)
+            *o++ = ids[m];
+    }
+    return (size_t)(o - o0);
+}
+
+size_t feat_pair_attrs(const struct feat_config *fc, const struct feat_tok *tk, size_t i,
+                       uint64_t *o)
+{
+    uint64_t *o0 = o;
+    o = fc->hash_version == HASH_VERSION_2 ? feat_builtin_token2(fc, tk, i, o, FEAT_PART_PAIR)
+                                           : feat_builtin_token(fc, tk, i, o, FEAT_PART_PAIR);
+    if (fc->ulex)
+        o = feat_ulex_token(fc->tpl, fc->hash_version, fc->ulex, &tk[i], o);
+    return (size_t)(o - o0);
 }
 
 void feat_buf_free(struct feat_buf *b)
@@ -852,6 +901,5 @@ void feat_buf_free(struct feat_buf *b)
     free(b->ulexpos);
     free(b->val);
     free(b->piece);
-    free(b->mid);
     memset(b, 0, sizeof *b);
 }

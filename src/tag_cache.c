@@ -1,12 +1,24 @@
 /*
- * tag_cache.c - a tagger's cache of word-local state rows (pipeline layer).
+ * tag_cache.c - a tagger's cache of per-word state rows (pipeline layer).
  *
- * About half of a token's built-in attributes are computed from the token's
- * own bytes alone (feat_extract_split), and most tokens of a text repeat a
- * word seen shortly before.  The cache keeps, for recent words, the sum of
- * the weight rows of their word-local attributes; a token whose word is
- * there starts its state row from that sum and only extracts, looks up and
- * adds its context attributes.
+ * Most of a token's built-in attributes are read from one token of its
+ * window alone (feat_word_attrs): its own word (the word-local ones) or one
+ * neighbour at offset k = -2..+2 (that word's lw, shapes, 3-character
+ * suffix, flags and cluster as seen at k).  Their weight rows depend only on
+ * (the word, k), and most tokens of a text repeat a word seen shortly
+ * before.  The cache keeps, for recent words, one row per offset the word
+ * plays: the sum of the weight rows of its attributes at that offset; and
+ * the hash version 2 pieces of its lower-cased form and short shape.  Token
+ * i's state row is then
+ *
+ *     row0(w_i) + row-1(w_{i-1}) + row+1(w_{i+1}) + row-2(w_{i-2}) + row+2(w_{i+2})
+ *     + the weights of its attributes reading two tokens or the position
+ *       (feat_pair_attrs: the sentence-initial flag, bigrams, lexicon, user
+ *       lexicon and neighbours' lexicon matches)
+ *
+ * where a position outside the sentence reads its sentinel's rows, computed
+ * once per table.  A word found is not extracted again: with hash version 2
+ * its per-token data is only the two cached pieces (feat_tokens_part).
  *
  * Exactness.  The state score of a label is a sum of float weights in
  * double; the cache adds the same weights grouped and ordered differently,
@@ -14,22 +26,28 @@
  * used only when the model's weights are fixed point (crftag_model.w_fixed:
  * a model file of format 6 or later storing them as k * 2^-s, one s <= 31,
  * |k| <= 2^31 after rounding to a float) and the attributes are built-in
- * (at most FEAT_BUILTIN_MAX = 84 a token).  Then every partial sum of a
- * token's weights is K * 2^-s with K an integer, |K| <= 84 * 2^31 < 2^53:
- * a double holds it exactly (2^-s is far from the subnormals), so every
- * addition is exact and the sum is the same in any order or grouping.  No
- * weight is -0 (k = 0 gives +0) and rows start at +0, so no sum is -0
- * either.  Other models (float weights: older formats, CRFsuite files,
- * models trained in the same process; templates; attribute strings) keep
- * the order of feat_extract and no cache.
+ * (at most FEAT_BUILTIN_MAX = 84 a token).  Each cached row sums the weights
+ * of some of token i's attributes (those read from one word at one offset);
+ * the rows summed for token i and its pair attributes are disjoint parts of
+ * its attributes (feat_word_attrs, feat_pair_attrs), so every partial sum,
+ * within a row or across rows, sums a part of the token's weights: K * 2^-s
+ * with K an integer, |K| <= 84 * 2^31 < 2^53.  A double holds it exactly
+ * (2^-s is far from the subnormals), so every addition is exact and the sum
+ * is the same in any order or grouping.  No weight is -0 (k = 0 gives +0)
+ * and rows start at +0, so no sum is -0 either.  Other models (float
+ * weights: older formats, CRFsuite files, models trained in the same
+ * process; templates; attribute strings) keep the order of feat_extract and
+ * no cache.
  *
  * The table: sets of 2 entries chosen by the word's hash (hash2_str), the
  * way used last kept; an entry holds the word's bytes (words of more than
- * maxlen bytes are not cached), compared in full.  A sentence first looks
- * every token up; the tokens found copy their rows before any token not
- * found computes and stores its own (which may replace an entry a token of
- * the same sentence found), so a row read is always the row of its word.
- * A word missing twice in one sentence is computed twice.
+ * maxlen bytes are not cached), compared in full, and TAGGER_WC_SLOTS rows.
+ * A sentence first looks every token up, stamping the entries it finds;
+ * then a token not found (unless an earlier token of the sentence stored its
+ * word) gets its rows computed into the entry it replaces, stamped in turn,
+ * or into a scratch, not kept, when that entry bears the sentence's stamp:
+ * no entry a token of the sentence reads is replaced before the state rows
+ * are summed, so a row read is always the row of its word.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,16 +68,27 @@ void tagger_wc_free(struct tagger_wc *c)
     free(c->ent);
     free(c->mru);
     free(c->row);
+    free(c->edge);
     free(c->tok);
     free(c->tokh);
-    free(c->local);
+    free(c->full);
+    free(c->pieces);
+    free(c->blk);
+    free(c->tmp);
     c->ent = NULL;
     c->mru = NULL;
     c->row = NULL;
+    c->edge = NULL;
     c->tok = NULL;
     c->tokh = NULL;
-    c->local = NULL;
-    c->nent = c->tok_cap = c->tokh_cap = c->local_cap = 0;
+    c->full = NULL;
+    c->pieces = NULL;
+    c->blk = NULL;
+    c->tmp = NULL;
+    c->edge_ok = 0;
+    c->epoch = 0;
+    c->nent = c->tok_cap = c->tokh_cap = c->full_cap = c->pieces_cap = 0;
+    c->blk_cap = c->tmp_cap = 0;
 }
 
 void tagger_wc_shape(struct crftag_tagger *t, size_t entries, size_t maxlen,
@@ -87,25 +116,28 @@ int tagger_wc_usable(const struct crftag_tagger *t)
  * would take more than TAGGER_WC_ROW_BYTES.  0 or -1 (out of memory). */
 static int wc_alloc(struct tagger_wc *c, size_t L)
 {
-    size_t e = c->want;
-    while (e > 2 && e * L > TAGGER_WC_ROW_BYTES / sizeof(double))
+    size_t e = c->want, sl = TAGGER_WC_SLOTS * L, nl;
+    while (e > 2 && e * sl > TAGGER_WC_ROW_BYTES / sizeof(double))
         e /= 2;
-    size_t nl;
-    if (util_mul(e, L, &nl))
+    if (util_mul(e, sl, &nl))
         return -1;
     c->ent = util_calloc(e, sizeof *c->ent);
     c->mru = util_calloc(e / 2, 1);
     c->row = util_malloc(nl, sizeof *c->row);
-    if (!c->ent || !c->mru || !c->row) {
+    c->edge = util_malloc(4 * sl, sizeof *c->edge);
+    if (!c->ent || !c->mru || !c->row || !c->edge) {
         free(c->ent);
         free(c->mru);
         free(c->row);
+        free(c->edge);
         c->ent = NULL;
         c->mru = NULL;
         c->row = NULL;
+        c->edge = NULL;
         return -1;
     }
     c->nent = e;
+    c->edge_ok = 0;
     return 0;
 }
 
@@ -121,21 +153,63 @@ static inline int wc_holds(const struct tagger_wc_entry *e, uint64_t h, const ch
     return e->len1 == len + 1 && e->hash == h && memcmp(e->w, w, len) == 0;
 }
 
+/* The rows of the word tk[j] at every offset but 0 (and at 0 when j is a
+ * token), summed from 0 into blk [TAGGER_WC_SLOTS][L]. */
+static void wc_rows(const struct crftag_model *m, const struct feat_tok *tk, ptrdiff_t j,
+                    int local, double *blk)
+{
+    static const int off[TAGGER_WC_SLOTS] = { 0, -1, 1, -2, 2 };
+    size_t L = m->labels.n;
+    uint64_t ids[FEAT_BUILTIN_MAX];
+    memset(blk, 0, TAGGER_WC_SLOTS * L * sizeof *blk);
+    for (size_t k = local ? 0 : 1; k < TAGGER_WC_SLOTS; k++)
+        model_state_scores(m, ids, feat_word_attrs(&m->feat, tk, j, off[k], ids), blk + k * L);
+}
+
+typedef double wc_v2d __attribute__((vector_size(16)));
+
+/* row[0..L) = r0 + r1 + r2 + r3 + r4, two doubles at a time */
+static inline void wc_sum5(double *restrict row, const double *r0, const double *r1,
+                           const double *r2, const double *r3, const double *r4, size_t L)
+{
+    size_t y = 0;
+    for (; y + 2 <= L; y += 2) {
+        wc_v2d a, b, c, d, e;
+        memcpy(&a, r0 + y, sizeof a);
+        memcpy(&b, r1 + y, sizeof b);
+        memcpy(&c, r2 + y, sizeof c);
+        memcpy(&d, r3 + y, sizeof d);
+        memcpy(&e, r4 + y, sizeof e);
+        a = a + b + c + d + e;
+        memcpy(row + y, &a, sizeof a);
+    }
+    for (; y < L; y++)
+        row[y] = r0[y] + r1[y] + r2[y] + r3[y] + r4[y];
+}
+
 enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *cols, size_t n,
                                    size_t stride, struct crftag_error *err)
 {
     const struct crftag_model *m = t->m;
     struct tagger_wc *c = &t->wc;
-    size_t L = m->labels.n;
-    if ((!c->nent && wc_alloc(c, L)) || UTIL_GROW(c->tok, c->tok_cap, n)
-        || UTIL_GROW(c->tokh, c->tokh_cap, n) || UTIL_GROW(c->local, c->local_cap, n))
+    size_t L = m->labels.n, SL = TAGGER_WC_SLOTS * L, ntmp;
+    if ((!c->nent && wc_alloc(c, L)) || util_mul(n, SL, &ntmp)
+        || UTIL_GROW(c->tok, c->tok_cap, n) || UTIL_GROW(c->tokh, c->tokh_cap, n)
+        || UTIL_GROW(c->full, c->full_cap, n) || UTIL_GROW(c->pieces, c->pieces_cap, 2 * n)
+        || UTIL_GROW(c->blk, c->blk_cap, n + 4) || UTIL_GROW(c->tmp, c->tmp_cap, ntmp))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
 
+    /* the entries this sentence reads or writes have stamp == epoch */
+    if (++c->epoch == 0) {
+        for (size_t e = 0; e < c->nent; e++)
+            c->ent[e].stamp = 0;
+        c->epoch = 1;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *w = cols[i * stride];
         size_t len = strlen(w);
         c->lookups++;
-        c->local[i] = 1;
+        c->full[i] = 1;
         if (len > c->maxlen) {
             c->tok[i] = TAGGER_WC_LONG;
             continue;
@@ -145,53 +219,83 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
         c->tok[i] = TAGGER_WC_MISS;
         c->tokh[i] = h;
         for (size_t way = 0; way < 2; way++) {
-            if (wc_holds(&c->ent[s + way], h, w, len)) {
+            const struct tagger_wc_entry *e = &c->ent[s + way];
+            if (wc_holds(e, h, w, len)) {
                 c->tok[i] = (uint32_t)(s + way);
-                c->local[i] = 0;
+                c->full[i] = 0;
+                c->pieces[2 * i] = e->hlw;
+                c->pieces[2 * i + 1] = e->hss;
                 c->mru[s / 2] = (unsigned char)way;
+                c->ent[s + way].stamp = c->epoch;
                 c->hits++;
                 break;
             }
         }
     }
-    if (feat_extract_split(&m->feat, cols, n, stride, c->local, &t->fb) != CRFTAG_OK)
+    const struct feat_tok *tk = feat_tokens_part(&m->feat, cols, n, stride, c->full,
+                                                 c->pieces, &t->fb);
+    if (!tk)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
 
-    const uint64_t *ids = t->fb.ids;
-    const size_t *start = t->fb.start, *mid = t->fb.mid;
-    /* the tokens found, before any entry changes */
-    for (size_t i = 0; i < n; i++) {
-        if (c->tok[i] >= TAGGER_WC_LONG)
-            continue;
-        double *row = t->state + i * L;
-        memcpy(row, c->row + (size_t)c->tok[i] * L, L * sizeof *row);
-        model_state_scores(m, ids + mid[i], start[i + 1] - mid[i], row);
+    /* the sentinels' rows, the same in every sentence */
+    if (!c->edge_ok) {
+        for (size_t k = 0; k < 4; k++)
+            wc_rows(m, tk, k < 2 ? (ptrdiff_t)k - 2 : (ptrdiff_t)(n + k - 2), 0,
+                    c->edge + k * SL);
+        c->edge_ok = 1;
     }
-    /* the others: their word-local sums, stored, then their context */
+    /* the rows of every token: its entry's, or computed into the entry it
+     * replaces, or into a scratch when that entry is one this sentence reads
+     * (then not kept) or the word is too long */
+    const int hv2 = m->feat.hash_version == HASH_VERSION_2;
+    const double **blk = c->blk + 2;
+    blk[-2] = c->edge;
+    blk[-1] = c->edge + SL;
+    blk[n] = c->edge + 2 * SL;
+    blk[n + 1] = c->edge + 3 * SL;
     for (size_t i = 0; i < n; i++) {
-        if (c->tok[i] < TAGGER_WC_LONG)
+        if (c->tok[i] < TAGGER_WC_LONG) {
+            blk[i] = c->row + (size_t)c->tok[i] * SL;
             continue;
-        double *row = t->state + i * L;
-        memset(row, 0, L * sizeof *row);
-        model_state_scores(m, ids + start[i], mid[i] - start[i], row);
+        }
+        double *r = c->tmp + i * SL;
         if (c->tok[i] == TAGGER_WC_MISS) {
             const char *w = cols[i * stride];
-            size_t len = strlen(w), s = wc_set(c, c->tokh[i]), way;
+            size_t len = tk[i].len, s = wc_set(c, c->tokh[i]), way;
             /* the word's own entry when an earlier token stored it */
-            if (wc_holds(&c->ent[s], c->tokh[i], w, len))
-                way = 0;
-            else if (wc_holds(&c->ent[s + 1], c->tokh[i], w, len))
-                way = 1;
-            else
-                way = c->mru[s / 2] ^ 1u;
+            if (wc_holds(&c->ent[s], c->tokh[i], w, len)) {
+                blk[i] = c->row + s * SL;
+                continue;
+            }
+            if (wc_holds(&c->ent[s + 1], c->tokh[i], w, len)) {
+                blk[i] = c->row + (s + 1) * SL;
+                continue;
+            }
+            way = c->mru[s / 2] ^ 1u;
             struct tagger_wc_entry *e = &c->ent[s + way];
-            e->hash = c->tokh[i];
-            e->len1 = (uint32_t)len + 1;
-            memcpy(e->w, w, len);
-            memcpy(c->row + (s + way) * L, row, L * sizeof *row);
-            c->mru[s / 2] = (unsigned char)way;
+            if (e->stamp != c->epoch) {
+                e->hash = c->tokh[i];
+                e->hlw = hv2 ? tk[i].hlw : 0;
+                e->hss = hv2 ? tk[i].hss : 0;
+                e->len1 = (uint32_t)len + 1;
+                e->stamp = c->epoch;
+                memcpy(e->w, w, len);
+                c->mru[s / 2] = (unsigned char)way;
+                r = c->row + (s + way) * SL;
+            }
         }
-        model_state_scores(m, ids + mid[i], start[i + 1] - mid[i], row);
+        wc_rows(m, tk, (ptrdiff_t)i, 1, r);
+        blk[i] = r;
+    }
+    /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
+     * w(+2)'s row 4, then the attributes reading two tokens or the position */
+    uint64_t ids[FEAT_BUILTIN_MAX];
+    for (size_t i = 0; i < n; i++) {
+        double *row = t->state + i * L;
+        const double *r0 = blk[i], *r1 = blk[(ptrdiff_t)i - 1] + L, *r2 = blk[i + 1] + 2 * L;
+        const double *r3 = blk[(ptrdiff_t)i - 2] + 3 * L, *r4 = blk[i + 2] + 4 * L;
+        wc_sum5(row, r0, r1, r2, r3, r4, L);
+        model_state_scores(m, ids, feat_pair_attrs(&m->feat, tk, i, ids), row);
     }
     return CRFTAG_OK;
 }

@@ -14,19 +14,24 @@
 #include "featset.h"
 #include "lattice.h"
 
-/* A tagger's cache of word-local state rows (tag_cache.c): for a word, the
- * sum of the weight rows of its word-local attributes (feat_extract_split),
- * [L] doubles.  2-way set associative, keyed by the word's bytes (compared
- * in full: a hash collision never changes a row), allocated on the first
+/* A tagger's cache of per-word state rows (tag_cache.c): for a word, the
+ * sums of the weight rows of the attributes a token reads from that word
+ * alone, one row per offset the word plays (feat_word_attrs), [5][L]
+ * doubles, and the hash version 2 pieces of its lower-cased form and short
+ * shape.  2-way set associative, keyed by the word's bytes (compared in
+ * full: a hash collision never changes a row), allocated on the first
  * sentence that uses it. */
 #define TAGGER_WC_ENTRIES 4096       /* entries of a new tagger's cache */
-#define TAGGER_WC_ROW_BYTES (2u << 20) /* at most this many bytes of rows: fewer
+#define TAGGER_WC_ROW_BYTES (4u << 20) /* at most this many bytes of rows: fewer
                                         entries when L is large */
 #define TAGGER_WC_MAXLEN 28          /* longer words are not cached */
+#define TAGGER_WC_SLOTS 5            /* rows of a word: as w(0), w(-1), w(+1), w(-2), w(+2) */
 
 struct tagger_wc_entry {
     uint64_t hash;                   /* of the word, masked by hash_mask */
+    uint64_t hlw, hss;               /* hash version 2: the pieces of its lw and ss */
     uint32_t len1;                   /* its length + 1; 0: empty */
+    uint32_t stamp;                  /* tagger_wc.epoch of the last sentence reading it */
     char w[TAGGER_WC_MAXLEN];        /* its bytes */
 };
 
@@ -38,12 +43,20 @@ struct tagger_wc {
     size_t nent;                     /* entries allocated (0: none yet) */
     struct tagger_wc_entry *ent;     /* [nent], sets of 2 */
     unsigned char *mru;              /* [nent / 2] the way of a set used last */
-    double *row;                     /* [nent][L] */
+    double *row;                     /* [nent][TAGGER_WC_SLOTS][L] */
+    double *edge;                    /* [4][TAGGER_WC_SLOTS][L] the rows of the sentinels
+                                        -2, -1, n, n + 1 (slot 0 unused) */
+    int edge_ok;                     /* edge is filled */
+    uint32_t epoch;                  /* sentences tagged (0 after wrapping: stamps cleared) */
     uint32_t *tok;                   /* [n] per token of the sentence: the entry found,
                                         TAGGER_WC_MISS or TAGGER_WC_LONG (not cached) */
     uint64_t *tokh;                  /* [n] the hash of its word */
-    unsigned char *local;            /* [n] 1: extract its word-local attributes */
-    size_t tok_cap, tokh_cap, local_cap;
+    unsigned char *full;             /* [n] 1: not found, compute its rows */
+    uint64_t *pieces;                /* [n][2] the cached hlw, hss of a token found */
+    const double **blk;              /* [n + 4] the rows of token j - 2 (sentinels at
+                                        both ends) */
+    double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
+    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
 };
 

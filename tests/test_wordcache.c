@@ -1,17 +1,21 @@
 /*
- * test_wordcache.c - the tagger's cache of word-local state rows
+ * test_wordcache.c - the tagger's cache of per-word state rows
  * (tag_cache.c): with it, every state score (as bits) and every tag equal
  * those computed without it, on real text, with the shipped model (hash
  * version 2, format 7) and a format 6 model (hash version 1); so do they
  * when the table is tiny and every word has the same hash (each lookup
  * then rests on the byte comparison), when words are longer than the
- * longest cached, and when many distinct words evict each other.  Label
- * bias and marginals go through the cached rows too.  Models whose sums are
- * not exact in any order (float weights, templates) do not use it.
+ * longest cached, when many distinct words evict each other, and in
+ * sentences of 1, 2 and 3 tokens (sentinels at every offset).  Label bias
+ * and marginals go through the cached rows too.  Models whose sums are not
+ * exact in any order (float weights, templates) do not use it.
  *
- * feat_extract_split gives each token the attributes of feat_extract, as a
- * multiset, with lexicons, clusters and a user lexicon, in both hash
- * versions, and its word-local part depends on the word alone.
+ * feat_word_attrs and feat_pair_attrs give each token the attributes of
+ * feat_extract, as a multiset, with lexicons, clusters and a user lexicon,
+ * in both hash versions and builtin versions 3 and 4; a word's part at each
+ * offset depends on the word alone, the sentinels' on nothing; and
+ * feat_tokens_part, given a word's cached pieces, gives the same pair
+ * attributes.
  *
  * Data: models/wikiser.crftag, tests/data/model_builtin_v6.crftag,
  * model_builtin_v2.crftag, model_template_v6.crftag and the 20,000 tokens
@@ -29,6 +33,7 @@
 #include "corpus.h"
 #include "crftag.h"
 #include "featset.h"
+#include "feat_builtin.h"
 #include "hash.h"
 #include "lexicon.h"
 #include "model.h"
@@ -110,56 +115,112 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Checks feat_extract_split against feat_extract on the first nsent
- * sentences of dev with fc: the same attributes for every token (sorted),
- * word-local ones only where asked; and the word-local part of a word is
- * that of the word alone in a sentence of its own. */
-static void check_split(const struct feat_config *fc, size_t nsent)
+/* Sorts x[0..n) and y[0..n) and asserts they are equal. */
+static void assert_same_set(uint64_t *x, uint64_t *y, size_t n)
 {
-    struct feat_buf all = {0}, sp = {0};
-    uint64_t x[128], y[128];
-    size_t nlocal = 0, nctx = 0;
+    qsort(x, n, sizeof *x, cmp_u64);
+    qsort(y, n, sizeof *y, cmp_u64);
+    assert_memory_equal(x, y, n * sizeof *x);
+}
+
+/* The attributes of word tk[j] at offset k, into o; returns the count. */
+static size_t word_attrs(const struct feat_config *fc, const struct feat_tok *tk, ptrdiff_t j,
+                         int k, uint64_t *o)
+{
+    size_t m = feat_word_attrs(fc, tk, j, k, o);
+    assert_true(m <= FEAT_BUILTIN_MAX);
+    return m;
+}
+
+/* Checks the parts of feat_word_attrs and feat_pair_attrs against
+ * feat_extract on the first nsent sentences of dev with fc: token i's
+ * attributes are the union of its words' at each offset and its pair
+ * attributes; a word's attributes at each offset are those of the word
+ * alone in a sentence of its own, and so are the sentinels'; and
+ * feat_tokens_part, given the pieces of the tokens it skips, gives the same
+ * pair attributes and, for the others, the same word attributes. */
+static void check_parts(const struct feat_config *fc, size_t nsent)
+{
+    struct feat_buf all = {0}, fb = {0}, one = {0}, part = {0};
+    uint64_t x[128], y[128], z[FEAT_BUILTIN_MAX];
+    size_t nword = 0, npair = 0;
     for (size_t k = 0; k < nsent && k < dev->nsent; k++) {
         struct sentence s;
         corpus_sentence(dev, k, &s);
-        unsigned char *local = malloc(s.n ? s.n : 1);
-        assert_non_null(local);
-        for (size_t i = 0; i < s.n; i++)
-            local[i] = (unsigned char)((k + i) % 3 != 0);
+        if (s.n == 0)
+            continue;
         assert_int_equal(feat_extract(fc, s.cols, s.n, s.ncols, &all), CRFTAG_OK);
-        assert_int_equal(feat_extract_split(fc, s.cols, s.n, s.ncols, local, &sp), CRFTAG_OK);
+        const struct feat_tok *tk = feat_tokens(fc, s.cols, s.n, s.ncols, 0, &fb);
+        assert_non_null(tk);
+        unsigned char *full = malloc(s.n);
+        uint64_t *pieces = malloc(2 * s.n * sizeof *pieces);
+        assert_true(full && pieces);
         for (size_t i = 0; i < s.n; i++) {
-            size_t na = all.start[i + 1] - all.start[i];
-            size_t nl = sp.mid[i] - sp.start[i], nc = sp.start[i + 1] - sp.mid[i];
-            assert_true(sp.start[i] <= sp.mid[i] && sp.mid[i] <= sp.start[i + 1]);
-            assert_true(na <= 128);
-            if (!local[i]) {
-                assert_int_equal(nl, 0);
-                continue;
-            }
-            assert_int_equal(nl + nc, na);
-            assert_true(nl >= 6 && nc >= 6);
-            memcpy(x, all.ids + all.start[i], na * sizeof *x);
-            memcpy(y, sp.ids + sp.start[i], na * sizeof *y);
-            qsort(x, na, sizeof *x, cmp_u64);
-            qsort(y, na, sizeof *y, cmp_u64);
-            assert_memory_equal(x, y, na * sizeof *x);
-            /* the word alone in a sentence of its own: the same word-local part */
-            struct feat_buf one = {0};
-            const char *w = s.cols[i * s.ncols];
-            unsigned char on = 1;
-            assert_int_equal(feat_extract_split(fc, &w, 1, 1, &on, &one), CRFTAG_OK);
-            assert_int_equal(one.mid[0], nl);
-            assert_memory_equal(one.ids, sp.ids + sp.start[i], nl * sizeof *one.ids);
-            feat_buf_free(&one);
-            nlocal += nl;
-            nctx += nc;
+            full[i] = (unsigned char)((k + i) % 3 == 0);
+            pieces[2 * i] = tk[i].hlw;
+            pieces[2 * i + 1] = tk[i].hss;
         }
-        free(local);
+        const struct feat_tok *tp = feat_tokens_part(fc, s.cols, s.n, s.ncols, full, pieces,
+                                                     &part);
+        assert_non_null(tp);
+        for (size_t i = 0; i < s.n; i++) {
+            size_t na = all.start[i + 1] - all.start[i], m = 0;
+            assert_true(na <= 128);
+            for (int d = -2; d <= 2; d++) {
+                size_t nw = word_attrs(fc, tk, (ptrdiff_t)i + d, d, y + m);
+                if (d == 0)
+                    assert_true(nw >= 9);
+                else
+                    assert_true(nw >= 1);
+                nword += nw;
+                m += nw;
+            }
+            size_t np = feat_pair_attrs(fc, tk, i, y + m);
+            assert_true(np >= 8);
+            npair += np;
+            m += np;
+            assert_int_equal(m, na);
+            memcpy(x, all.ids + all.start[i], na * sizeof *x);
+            assert_same_set(x, y, na);
+            /* feat_tokens_part: the same pair attributes, in the same order */
+            assert_int_equal(feat_pair_attrs(fc, tp, i, z), np);
+            assert_int_equal(feat_pair_attrs(fc, tk, i, y), np);
+            assert_memory_equal(z, y, np * sizeof *z);
+            /* the word alone in a sentence of its own, and in feat_tokens_part's
+             * tokens when given in full */
+            const char *w = s.cols[i * s.ncols];
+            const struct feat_tok *t1 = feat_tokens(fc, &w, 1, 1, 0, &one);
+            assert_non_null(t1);
+            for (int d = -2; d <= 2; d++) {
+                size_t nw = word_attrs(fc, tk, (ptrdiff_t)i, d, x);
+                assert_int_equal(word_attrs(fc, t1, 0, d, y), nw);
+                assert_memory_equal(x, y, nw * sizeof *x);
+                if (full[i]) {
+                    assert_int_equal(word_attrs(fc, tp, (ptrdiff_t)i, d, y), nw);
+                    assert_memory_equal(x, y, nw * sizeof *x);
+                }
+            }
+            /* the sentinels -2, -1, n, n + 1: those of a sentence of 1 token */
+            static const ptrdiff_t edge1[4] = { -2, -1, 1, 2 };
+            ptrdiff_t edge[4] = { -2, -1, (ptrdiff_t)s.n, (ptrdiff_t)s.n + 1 };
+            for (int e = 0; e < 4; e++) {
+                for (int d = -2; d <= 2; d++) {
+                    if (d == 0)
+                        continue;
+                    size_t nw = word_attrs(fc, tk, edge[e], d, x);
+                    assert_int_equal(word_attrs(fc, t1, edge1[e], d, y), nw);
+                    assert_memory_equal(x, y, nw * sizeof *x);
+                }
+            }
+        }
+        free(full);
+        free(pieces);
     }
-    assert_true(nlocal > 0 && nctx > nlocal);
+    assert_true(nword > 0 && npair > 0);
     feat_buf_free(&all);
-    feat_buf_free(&sp);
+    feat_buf_free(&fb);
+    feat_buf_free(&one);
+    feat_buf_free(&part);
 }
 
 static const char ULEX_TEXT[] = "Linux\tOperating_System\n"
@@ -167,18 +228,18 @@ static const char ULEX_TEXT[] = "Linux\tOperating_System\n"
                                 "Python\tLanguage\n"
                                 "Java\tLanguage\n";
 
-static void test_split_attributes(void **state)
+static void test_parts(void **state)
 {
     (void)state;
     /* hash version 2, lexicon and clusters (the shipped model) */
     struct crftag_model *m = load(SHIPPED);
     assert_non_null(m->feat.lex);
     assert_non_null(m->feat.cl);
-    check_split(&m->feat, 300);
+    check_parts(&m->feat, 300);
     crftag_model_free(m);
     /* hash version 1 */
     m = load("tests/data/model_builtin_v6.crftag");
-    check_split(&m->feat, 300);
+    check_parts(&m->feat, 300);
     crftag_model_free(m);
     /* a user lexicon, both hash versions */
     for (uint32_t hv = 1; hv <= 2; hv++) {
@@ -189,17 +250,14 @@ static void test_split_attributes(void **state)
         assert_int_equal(lex_read_user(&p, 1, HASH_DEFAULT_SEED, feat_lex_fold(&fc), &fc.ulex,
                                        NULL, NULL),
                          CRFTAG_OK);
-        check_split(&fc, 300);
+        check_parts(&fc, 300);
         feat_config_free(&fc);
     }
-    /* templates: not split */
-    m = load("tests/data/model_template_v6.crftag");
-    struct feat_buf b = {0};
-    const char *cols[2] = { "a", "b" };
-    unsigned char on = 1;
-    assert_int_equal(feat_extract_split(&m->feat, cols, 1, 2, &on, &b), CRFTAG_ERR_INVALID);
-    feat_buf_free(&b);
-    crftag_model_free(m);
+    /* version 3 (no lw(-2), lw(+2), no neighbours' lexicon matches) */
+    struct feat_config fc;
+    assert_int_equal(feat_config_builtin_hv(&fc, HASH_DEFAULT_SEED, 3, 2), CRFTAG_OK);
+    check_parts(&fc, 100);
+    feat_config_free(&fc);
 }
 
 /* The shipped model over 20,000 tokens of WikiSER dev with the default
@@ -332,6 +390,39 @@ static void test_eviction(void **state)
     crftag_model_free(m);
 }
 
+/* Sentences of 1, 2 and 3 tokens (the first and the last of dev's
+ * sentences): every row of a token reads a sentinel at some offset, from
+ * words found and not found, in both hash versions. */
+static void test_short_sentences(void **state)
+{
+    (void)state;
+    struct crftag_corpus *c;
+    struct crftag_error err;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    for (size_t k = 0; k < 400 && k < dev->nsent; k++) {
+        struct sentence s;
+        corpus_sentence(dev, k, &s);
+        for (size_t len = 1; len <= 3 && len <= s.n; len++) {
+            struct sentence h = { len, s.ncols, s.cols, s.line };
+            struct sentence t = { len, s.ncols, s.cols + (s.n - len) * s.ncols, s.line };
+            assert_int_equal(corpus_add(c, &h, &err), CRFTAG_OK);
+            assert_int_equal(corpus_add(c, &t, &err), CRFTAG_OK);
+        }
+    }
+    static const char *const paths[] = { SHIPPED, "tests/data/model_builtin_v6.crftag" };
+    for (size_t p = 0; p < 2; p++) {
+        struct crftag_model *m = load(paths[p]);
+        struct crftag_tagger *t;
+        assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+        assert_true(compare_corpus(m, t, c, SIZE_MAX) > 2000);
+        assert_true(t->wc.hits * 2 > t->wc.lookups);
+        assert_true(t->wc.hits < t->wc.lookups);
+        crftag_tagger_free(t);
+        crftag_model_free(m);
+    }
+    crftag_corpus_free(c);
+}
+
 /* A label bias is added after the cached rows: the same rows and tags. */
 static void test_bias(void **state)
 {
@@ -422,13 +513,14 @@ static void test_not_used(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_attributes),
+        cmocka_unit_test(test_parts),
         cmocka_unit_test(test_shipped_default),
         cmocka_unit_test(test_format6_hash1),
         cmocka_unit_test(test_collisions),
         cmocka_unit_test(test_same_hash_same_length),
         cmocka_unit_test(test_long_words),
         cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_short_sentences),
         cmocka_unit_test(test_bias),
         cmocka_unit_test(test_marginals),
         cmocka_unit_test(test_not_used),
