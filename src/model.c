@@ -116,15 +116,35 @@ static int model_dense_build(struct crftag_model *m)
     /* the attributes that get a row, found in one pass over all of them */
     uint32_t *which = NULL;
     size_t rows = 0, wcap = 0;
-    for (uint32_t a = 0, k0 = off[0], k1; a < m->nattr; a++, k0 = k1) {
-        k1 = off[a + 1];
-        if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
-            continue;
-        if (rows == wcap && UTIL_GROW(which, wcap, rows + 1)) {
-            free(which);
-            return -1;
+    uint32_t n = m->nattr;
+#ifdef __SSE2__
+    /* four runs at a time skipped when all are shorter than dmin (most
+     * are); the lengths compared unsigned, through a flipped top bit */
+    const __m128i flip = _mm_set1_epi32(INT32_MIN);
+    const __m128i lim = _mm_xor_si128(_mm_set1_epi32((int32_t)(dmin - 1)), flip);
+#endif
+    for (uint32_t a = 0; a < n;) {
+#ifdef __SSE2__
+        if (n - a >= 4) {
+            __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(off + a));
+            __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(off + a + 1));
+            __m128i len = _mm_xor_si128(_mm_sub_epi32(hi, lo), flip);
+            if (!_mm_movemask_epi8(_mm_cmpgt_epi32(len, lim))) {
+                a += 4;
+                continue;
+            }
         }
-        which[rows++] = a;
+#endif
+        for (uint32_t end = n - a >= 4 ? a + 4 : n; a < end; a++) {
+            uint32_t k0 = off[a], k1 = off[a + 1];
+            if (k1 - k0 < dmin || !run_ascending(m->pair_label, k0, k1))
+                continue;
+            if (rows == wcap && UTIL_GROW(which, wcap, rows + 1)) {
+                free(which);
+                return -1;
+            }
+            which[rows++] = a;
+        }
     }
     if (rows == 0)
         return 0;
@@ -183,9 +203,6 @@ static int model_bucket_build(struct crftag_model *m)
     uint32_t n = m->nattr;
     if (m->format_version == 0 || n == 0 || h[0] == 0)
         return 0;
-    for (uint32_t a = 1; a < n; a++)
-        if (h[a] <= h[a - 1])
-            return 0;
     unsigned bits = 1;                   /* 2^bits >= n / 2, at least 2 buckets */
     while (bits < 31 && ((size_t)1 << bits) < n / 2)
         bits++;
@@ -194,17 +211,38 @@ static int model_bucket_build(struct crftag_model *m)
     uint32_t *b = htab_array_alloc(nb + 1, sizeof *b);
     if (!b)
         return -1;
-    /* the size of each bucket, then where each starts */
-    for (uint32_t p = 0; p < n; p++)
+    /* the size of each bucket, and whether the hashes go up */
+    int down = 0;
+    b[h[0] >> shift]++;
+    for (uint32_t p = 1; p < n; p++) {
+        down |= h[p] <= h[p - 1];
         b[h[p] >> shift]++;
+    }
+    /* where each bucket starts, and whether one holds too many */
+    size_t j = 0;
     uint32_t start = 0, longest = 0;
-    for (size_t j = 0; j <= nb; j++) {
+#ifdef __SSE2__
+    __m128i run = _mm_setzero_si128(), over = _mm_setzero_si128();
+    const __m128i most = _mm_set1_epi32(MODEL_MAX_BUCKET);
+    for (; n <= INT32_MAX && j + 4 <= nb; j += 4) {     /* counts <= n: signed compares */
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(b + j));
+        over = _mm_or_si128(over, _mm_cmpgt_epi32(c, most));
+        __m128i x = _mm_add_epi32(c, _mm_slli_si128(c, 4));
+        x = _mm_add_epi32(x, _mm_slli_si128(x, 8));       /* sums within the four */
+        x = _mm_add_epi32(x, run);                          /* ends of bucket j..j+3 */
+        _mm_storeu_si128((__m128i *)(void *)(b + j), _mm_sub_epi32(x, c));
+        run = _mm_shuffle_epi32(x, 0xFF);
+    }
+    start = (uint32_t)_mm_cvtsi128_si32(run);
+    longest = _mm_movemask_epi8(over) ? MODEL_MAX_BUCKET + 1 : 0;
+#endif
+    for (; j <= nb; j++) {
         uint32_t c = b[j];
         b[j] = start;
         start += c;
         longest = c > longest ? c : longest;
     }
-    if (longest > MODEL_MAX_BUCKET) {
+    if (down || longest > MODEL_MAX_BUCKET) {
         htab_array_free(b, nb + 1, sizeof *b);
         return 0;
     }

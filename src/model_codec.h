@@ -18,6 +18,8 @@
 #define MIO_HEADER 36                       /* header bytes                  */
 #define MIO_CRC_AT 32                       /* offset of the CRC field       */
 #define MIO_LEVEL 6                         /* compress2 level (MODEL_FORMAT.md) */
+#define MIO_STORE_MIN ((size_t)1 << 18)     /* byte planes written stored: bytes */
+#define MIO_STORE_BITS 5.0                  /* and entropy, bits a byte (mio_store_plane) */
 #define MIO_MAX_FILE ((uint64_t)2 << 30)    /* largest file loaded: 2 GiB    */
 #define MIO_MAX_RATIO 1040u                 /* deflate expands <= 1032:1     */
 #define MIO_MAX_LABELS 65535u
@@ -257,5 +259,12 @@ enum { MIO_INFLATE_OK = 0, MIO_INFLATE_NOMEM = -1, MIO_INFLATE_DATA = -2 };
  * in dst and ends exactly at the end of src; MIO_INFLATE_DATA when it is not,
  * MIO_INFLATE_NOMEM when out of memory. */
 int mio_inflate(unsigned char *dst, size_t *dlen, const unsigned char *src, size_t *slen);
+
+/* 1 when the writer puts the byte plane p[0..n) in stored (uncompressed)
+ * blocks of the zlib stream: at least MIO_STORE_MIN bytes whose order-0
+ * entropy is MIO_STORE_BITS bits a byte or more.  Deflate keeps about 2/3 of
+ * such a plane or more and takes about 19 instructions a byte to inflate it,
+ * where a stored block is copied; readers see the same payload. */
+int mio_store_plane(const unsigned char *p, size_t n);
 
 #endif

@@ -35,10 +35,41 @@
 #include "util.h"
 
 /* Writer over a buffer whose exact size was computed beforehand. */
+/* The payload being written, and the byte planes to be stored uncompressed
+ * (mio_store_plane): at most MIO_STORED of them, in payload order. */
+#define MIO_STORED 32
 struct mio_w {
     unsigned char *p;
     size_t pos;
+    size_t nstored;
+    size_t stored[MIO_STORED][2];         /* offset, length */
 };
+
+int mio_store_plane(const unsigned char *p, size_t n)
+{
+    if (n < MIO_STORE_MIN)
+        return 0;
+    size_t count[256] = { 0 };
+    for (size_t i = 0; i < n; i++)
+        count[p[i]]++;
+    double bits = 0;                       /* order-0 entropy, bits a byte */
+    for (int b = 0; b < 256; b++)
+        if (count[b])
+            bits -= (double)count[b] / (double)n * log2((double)count[b] / (double)n);
+    return bits >= MIO_STORE_BITS;
+}
+
+/* Marks the width planes of n bytes each at w->pos to be stored when
+ * mio_store_plane says so. */
+static void w_store_planes(struct mio_w *w, size_t n, size_t width)
+{
+    for (size_t i = 0; i < width; i++)
+        if (w->nstored < MIO_STORED && mio_store_plane(w->p + w->pos + i * n, n)) {
+            w->stored[w->nstored][0] = w->pos + i * n;
+            w->stored[w->nstored][1] = n;
+            w->nstored++;
+        }
+}
 
 static void w_u8(struct mio_w *w, unsigned v) { w->p[w->pos++] = (unsigned char)v; }
 static void w_u16(struct mio_w *w, uint16_t v) { put_u16(w->p + w->pos, v); w->pos += 2; }
@@ -348,6 +379,7 @@ static void w_attrs_planes(struct mio_w *w, const struct crftag_model *m,
         put_plane(w->p + w->pos, na, 8, i, h - prev);
         prev = h;
     }
+    w_store_planes(w, na, 8);
     w->pos += 8 * na;
     for (size_t i = 0; i < na; i++) {
         uint32_t a = plan->order[i];
@@ -376,6 +408,8 @@ static void w_attrs_planes(struct mio_w *w, const struct crftag_model *m,
             }
         }
     }
+    if (plan->shift != MIO_W_F32)
+        w_store_planes(w, np, plan->wwidth);
     w->pos += plan->wwidth * np;
 }
 
@@ -448,6 +482,49 @@ static void mio_write_payload(const struct crftag_model *m, const struct mio_pla
     w->pos += mio_names_write(m, plan->order, w->p + w->pos);
 }
 
+/* compress2's zlib stream of payload[0..psize), but with the planes of
+ * w->stored in stored blocks (level 0) and the rest at MIO_LEVEL: Z_OK and
+ * *clen, or a zlib error. */
+static int mio_compress_stored(unsigned char *dst, uLongf *clen, unsigned char *payload,
+                               size_t psize, const struct mio_w *w)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    int zr = deflateInit(&zs, MIO_LEVEL);
+    if (zr != Z_OK)
+        return zr;
+    zs.next_out = dst;
+    zs.avail_out = *clen < UINT_MAX ? (uInt)*clen : UINT_MAX;
+    size_t at = 0;
+    for (size_t k = 0; k <= w->nstored && zr == Z_OK; k++) {
+        /* the compressed part before stored plane k (or the end), then the plane */
+        size_t end = k < w->nstored ? w->stored[k][0] : psize;
+        for (int part = 0; part < 2 && zr == Z_OK; part++) {
+            if (part == 1) {
+                if (k == w->nstored)
+                    break;
+                end = w->stored[k][0] + w->stored[k][1];
+                zr = deflateParams(&zs, 0, Z_DEFAULT_STRATEGY);
+            }
+            while (zr == Z_OK && at < end) {       /* avail_in is 32 bits */
+                size_t n = end - at < UINT_MAX ? end - at : UINT_MAX;
+                zs.next_in = payload + at;
+                zs.avail_in = (uInt)n;
+                while (zr == Z_OK && zs.avail_in > 0)
+                    zr = deflate(&zs, Z_NO_FLUSH);
+                at += n - zs.avail_in;
+            }
+            if (part == 1 && zr == Z_OK)
+                zr = deflateParams(&zs, MIO_LEVEL, Z_DEFAULT_STRATEGY);
+        }
+    }
+    if (zr == Z_OK)
+        zr = deflate(&zs, Z_FINISH);
+    *clen = zs.total_out;
+    deflateEnd(&zs);
+    return zr == Z_STREAM_END ? Z_OK : zr == Z_OK ? Z_BUF_ERROR : zr;
+}
+
 enum crftag_status model_io_serialize(const struct crftag_model *m, unsigned char **out,
                                       size_t *out_len, struct crftag_error *err)
 {
@@ -476,11 +553,11 @@ enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint
         return st;
     }
     size_t psize = (size_t)psize64;
-    struct mio_w w = { payload, 0 };
+    struct mio_w w = { payload, 0, 0, {{0}} };
     mio_write_payload(m, &plan, &w);
     free(plan.order);
     /* w.pos == psize: mio_check_model counted the same fields */
-    uLong bound = compressBound((uLong)psize);
+    uLong bound = compressBound((uLong)psize) + 64 * (w.nstored + 1);  /* block ends */
     unsigned char *file = bound <= SIZE_MAX - MIO_HEADER
                               ? util_malloc((size_t)bound + MIO_HEADER, 1) : NULL;
     if (!file) {
@@ -488,7 +565,8 @@ enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory (model file)");
     }
     uLongf clen = bound;
-    int zr = compress2(file + MIO_HEADER, &clen, payload, (uLong)psize, MIO_LEVEL);
+    int zr = w.nstored ? mio_compress_stored(file + MIO_HEADER, &clen, payload, psize, &w)
+                       : compress2(file + MIO_HEADER, &clen, payload, (uLong)psize, MIO_LEVEL);
     free(payload);
     if (zr != Z_OK) {
         free(file);

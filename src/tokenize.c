@@ -56,6 +56,9 @@
 #include <stdlib.h>
 
 #include "util.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Character classes of pass 1. */
 enum {
@@ -63,18 +66,38 @@ enum {
     K_SPACE,      /* separates tokens                           */
     K_SPLIT,      /* always a one-character token               */
     K_COMMA,      /* ',' : a token unless between two digits    */
-    K_DOT         /* '.' : see the segment rules                */
+    K_DOT,        /* '.' : see the segment rules                */
+    K_MB          /* a byte >= 0x80: decode the character       */
 };
 
 #define TOK_BAD 0xFFFFFFFFu   /* code point of an invalid byte */
 
-static const unsigned char tok_ascii[128] = {
+/* The class of each byte: that of an ASCII character, K_MB for the others. */
+#define TOK_MB16 K_MB, K_MB, K_MB, K_MB, K_MB, K_MB, K_MB, K_MB, \
+                 K_MB, K_MB, K_MB, K_MB, K_MB, K_MB, K_MB, K_MB
+static const unsigned char tok_byte[256] = {
     [0x00] = K_SPACE, ['\t'] = K_SPACE, ['\n'] = K_SPACE, ['\v'] = K_SPACE,
     ['\f'] = K_SPACE, ['\r'] = K_SPACE, [' '] = K_SPACE,
     ['('] = K_SPLIT, [')'] = K_SPLIT, ['['] = K_SPLIT, [']'] = K_SPLIT,
     ['{'] = K_SPLIT, ['}'] = K_SPLIT, ['"'] = K_SPLIT, [';'] = K_SPLIT,
     ['`'] = K_SPLIT,
     [','] = K_COMMA, ['.'] = K_DOT,
+    [0x80] = TOK_MB16, TOK_MB16, TOK_MB16, TOK_MB16, TOK_MB16, TOK_MB16, TOK_MB16, TOK_MB16,
+};
+#undef TOK_MB16
+
+/* The ASCII characters of a URL scheme after its first letter:
+ * [A-Za-z0-9+.-]. */
+static const unsigned char tok_scheme[128] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['.'] = 1,
+    ['-'] = 1,
 };
 
 /* Abbreviations (without their final '.') that keep their '.' and never end
@@ -182,23 +205,30 @@ static int tok_uclass(uint32_t cp)
 }
 
 /* Class and byte length (*l) of the character at t[i], i < len. */
-static int tok_class(const unsigned char *t, size_t len, size_t i, size_t *l)
+static inline int tok_class(const unsigned char *t, size_t len, size_t i, size_t *l)
 {
     uint32_t cp;
-    if (t[i] < 0x80) {
+    int cls = tok_byte[t[i]];
+    if (cls != K_MB) {
         *l = 1;
-        return tok_ascii[t[i]];
+        return cls;
     }
     *l = tok_decode(t, len, i, &cp);
     return cp == TOK_BAD ? K_WORD : tok_uclass(cp);
 }
 
+/* Makes room for one more token in the full array: 0, or -1 when out of
+ * memory. */
+static __attribute__((noinline)) int tok_grow(struct tok_ctx *k)
+{
+    return UTIL_GROW(*k->toks, *k->cap, *k->n + 1);
+}
+
 /* Appends token [s, e). */
-static enum crftag_status tok_push(struct tok_ctx *k, size_t s, size_t e)
+static inline enum crftag_status tok_push(struct tok_ctx *k, size_t s, size_t e)
 {
     size_t n = *k->n;
-    if (n == *k->cap &&
-        UTIL_GROW(*k->toks, *k->cap, n + 1) != 0)
+    if (n == *k->cap && tok_grow(k) != 0)
         return CRFTAG_ERR_NOMEM;
     (*k->toks)[n].start = s;
     (*k->toks)[n].end = e;
@@ -208,7 +238,7 @@ static enum crftag_status tok_push(struct tok_ctx *k, size_t s, size_t e)
 }
 
 /* Length of a quote character ' ‘ ’ starting at s (< e), else 0. */
-static size_t tok_quote_at(const unsigned char *t, size_t s, size_t e)
+static inline size_t tok_quote_at(const unsigned char *t, size_t s, size_t e)
 {
     if (t[s] == '\'')
         return 1;
@@ -219,7 +249,7 @@ static size_t tok_quote_at(const unsigned char *t, size_t s, size_t e)
 }
 
 /* Length of a quote character ' ‘ ’ ending at e (> s), else 0. */
-static size_t tok_quote_before(const unsigned char *t, size_t s, size_t e)
+static inline size_t tok_quote_before(const unsigned char *t, size_t s, size_t e)
 {
     if (t[e - 1] == '\'')
         return 1;
@@ -230,7 +260,7 @@ static size_t tok_quote_before(const unsigned char *t, size_t s, size_t e)
 }
 
 /* Length of an apostrophe (' or ’) ending at e (> s), else 0. */
-static size_t tok_apos_before(const unsigned char *t, size_t s, size_t e)
+static inline size_t tok_apos_before(const unsigned char *t, size_t s, size_t e)
 {
     if (t[e - 1] == '\'')
         return 1;
@@ -245,6 +275,10 @@ static size_t tok_clitic(const unsigned char *t, size_t s, size_t e)
 {
     static const char *const suf[] = { "s", "m", "d", "re", "ve", "ll" };
     size_t w = e - s;
+    /* every clitic has an apostrophe whose last byte (' or that of ’) is
+     * the second or third byte from the end */
+    if (w < 3 || (t[e - 2] != '\'' && t[e - 2] != 0x99 && t[e - 3] != '\'' && t[e - 3] != 0x99))
+        return 0;
     if (w >= 4 && tok_lower(t[e - 1]) == 't') {   /* n't */
         size_t a = tok_apos_before(t, s, e - 1);
         if (a && w >= a + 3 && tok_lower(t[e - 2 - a]) == 'n')
@@ -416,11 +450,18 @@ static size_t tok_url(const struct tok_ctx *k, size_t i)
     } else {
         if (!tok_is_alpha(t[i]))
             return i;
-        for (j = i + 1; j < len && j - i <= 16; j++) {
-            unsigned c = t[j];
-            if (!(tok_is_alpha(c) || tok_is_digit(c) || c == '+' || c == '.' || c == '-'))
-                break;
+#ifdef __SSE2__
+        /* the ':' after a scheme is one of t[i + 1 .. i + 17]: most words
+         * have none */
+        if (len - i >= 18 && t[i + 1] != ':') {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 2));
+            if (!_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))))
+                return i;
         }
+#endif
+        for (j = i + 1; j < len && j - i <= 16; j++)
+            if (t[j] >= 0x80 || !tok_scheme[t[j]])
+                break;
         if (len - j < 4 || t[j] != ':' || t[j + 1] != '/' || t[j + 2] != '/')
             return i;
         j += 3;
@@ -507,6 +548,10 @@ static enum crftag_status tok_scan(struct tok_ctx *k)
          * a run of three or more dots */
         size_t j = i;
         while (j < len) {
+            while (j < len && tok_byte[t[j]] == K_WORD)     /* the common case */
+                j++;
+            if (j == len)
+                break;
             unsigned c = t[j];
             cls = tok_class(t, len, j, &l);
             if (cls == K_SPACE || cls == K_SPLIT)
@@ -635,7 +680,9 @@ static void tok_sentences(const unsigned char *t, struct crftag_token *a, size_t
         } else {
             size_t gap = a[i - 1].end;
             int ws = s > gap;
-            ss = (ws && tok_breaks(t, gap, s) >= 2) || (term && ws && tok_is_starter(t, s, e));
+            /* two line breaks take two bytes at least */
+            ss = (s - gap >= 2 && tok_breaks(t, gap, s) >= 2) ||
+                 (term && ws && tok_is_starter(t, s, e));
             if (!(term && !ws && tok_is_closer(t, s, e)))
                 term = 0;
         }

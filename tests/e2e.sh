@@ -571,6 +571,37 @@ if [ -f models/wikiser.crftag ]; then
         cmp -s "$T/out" tests/data/shipped_model_dev.expected &&
         ok "shipped model: the same dev report as tests/data/shipped_model_dev.expected" ||
         fail "shipped model: the same dev report as tests/data/shipped_model_dev.expected"
+    # every output format, byte for byte: escapes, long tokens, CRLF, blank lines
+    for a in "" "-f spans" "-f json" "-f json -p" "-f spans -p" "-l -f json" "-l -f spans"; do
+        echo "== tag $a"
+        # shellcheck disable=SC2086
+        "$CRFTAG" tag -m models/wikiser.crftag $a tests/data/tag_formats.txt
+    done > "$T/out" 2>"$T/err" &&
+        cmp -s "$T/out" tests/data/tag_formats.expected &&
+        ok "shipped model: conll, spans and json outputs as tests/data/tag_formats.expected" ||
+        fail "shipped model: conll, spans and json outputs as tests/data/tag_formats.expected"
+    # a text of 860 KB: every JSON offset (bytes and characters, numbers of up to six
+    # digits) points at its token
+    awk -F'\t' '/^<s>/{if(n)print line; line="";n=0;next} NF>=1 && $1!=""{line = n? line" "$1 : $1; n++}
+        END{if(n)print line}' "$T/dev_full.txt" > "$T/dev_raw.txt"
+    "$CRFTAG" tag -m models/wikiser.crftag -f json "$T/dev_raw.txt" > "$T/out" 2>"$T/err" &&
+        python3 -c '
+import json, sys
+data = open(sys.argv[1], "rb").read()
+text = data.decode()
+n = big = 0
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    for tok, (s, e), (cs, ce) in zip(r["tokens"], r["offsets"], r["char_offsets"]):
+        assert data[s:e].decode() == tok and text[cs:ce] == tok, (tok, s, e, cs, ce)
+        n += 1
+        big += e >= 100000
+    for ent in r["entities"]:
+        assert data[ent["start"]:ent["end"]].decode() == ent["text"], ent
+assert n > 150000 and big > 100000 and len(data) > len(text), (n, big)
+' "$T/dev_raw.txt" "$T/out" 2>>"$T/err" &&
+        ok "shipped model: json offsets of a long text point at their tokens" ||
+        fail "shipped model: json offsets of a long text point at their tokens"
     # software prose outside Wikipedia (README quotes the figure)
     check "eval the shipped model on tests/data/software_prose.txt" "$CRFTAG" eval --quiet \
         -m models/wikiser.crftag tests/data/software_prose.txt

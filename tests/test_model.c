@@ -1,7 +1,8 @@
 /*
  * test_model.c - the state scores of the in-memory model (src/model.c): the
  * dense rows that model_finish builds for long weight runs give the same
- * sums, to the bit, as adding every pair in order.
+ * sums, to the bit, as adding every pair in order, and are made for exactly
+ * the runs they should be.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,6 +121,49 @@ static void test_dense_rows_same_sums(void **state)
         check_scores(Ls[i]);
 }
 
+/* The attributes with a dense row are exactly those whose run has
+ * dense_min pairs or more with labels going up, and each row holds its
+ * run's weights at their labels, zero elsewhere: for attribute counts that
+ * are and are not multiples of four, and runs of every length. */
+static void test_dense_rows_which(void **state)
+{
+    (void)state;
+    size_t Ls[] = {5, 9, 22, 25};
+    uint32_t ns[] = {1, 2, 3, 4, 5, 7, 8, 9, 31, 499, 501, 502, 503};
+    for (size_t i = 0; i < sizeof Ls / sizeof Ls[0]; i++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+            size_t L = Ls[i];
+            struct crftag_model *m = runs_model(L, ns[j]);
+            size_t rows = 0;
+            for (uint32_t a = 0; a < m->nattr; a++) {
+                uint32_t k0 = m->attr_off[a], k1 = m->attr_off[a + 1];
+                int up = 1;
+                for (uint32_t k = k0 + 1; k < k1; k++)
+                    up &= m->pair_label[k] > m->pair_label[k - 1];
+                int want = k1 - k0 >= m->dense_min && up;
+                int got = m->dense_bits && (m->dense_bits[a / 64] >> (a % 64) & 1);
+                assert_int_equal(got, want);
+                if (!want)
+                    continue;
+                assert_int_equal(m->dense_rank[a / 64] +
+                                     (size_t)__builtin_popcountll(m->dense_bits[a / 64] &
+                                                                  ((UINT64_C(1) << (a % 64)) - 1)),
+                                 rows);
+                const float *row = m->dense_w + rows * L;
+                float *exp = calloc(L, sizeof *exp);
+                assert_non_null(exp);
+                for (uint32_t k = k0; k < k1; k++)
+                    exp[m->pair_label[k]] = m->pair_w[k];
+                assert_memory_equal(row, exp, L * sizeof *exp);
+                free(exp);
+                rows++;
+            }
+            if (L + 2 >= 8 && ns[j] >= 31)
+                assert_true(rows > 0);
+            crftag_model_free(m);
+        }
+}
+
 /* No weights yet (a training skeleton): no dense rows, lookups work. */
 static void test_no_weights(void **state)
 {
@@ -138,6 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_rows_same_sums),
+        cmocka_unit_test(test_dense_rows_which),
         cmocka_unit_test(test_no_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

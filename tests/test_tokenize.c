@@ -440,6 +440,118 @@ static void test_wikiser_roundtrip(void **state)
     assert_true(same >= 228);
 }
 
+/* FNV-1a 64 of the tokens' (start, end, sentence_start), token by token. */
+static uint64_t tokens_sum(const struct crftag_token *tk, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v[3] = { tk[i].start, tk[i].end, (uint64_t)tk[i].sentence_start };
+        for (int k = 0; k < 3; k++)
+            for (int b = 0; b < 8; b++) {
+                h ^= (v[k] >> (8 * b)) & 0xff;
+                h *= 0x100000001b3ull;
+            }
+    }
+    return h;
+}
+
+/* Tokenizes text[0..len), checks the invariants and returns the count and
+ * tokens_sum of its tokens (*sum). */
+static size_t tokenize_sum(const char *text, size_t len, uint64_t *sum)
+{
+    struct crftag_token *tk;
+    size_t n;
+    assert_int_equal(crftag_tokenize(text, len, &tk, &n), CRFTAG_OK);
+    check_invariants(text, len, tk, n);
+    *sum = tokens_sum(tk, n);
+    crftag_tokens_free(tk);
+    return n;
+}
+
+#define WHOLE_N_RAW 13547
+#define WHOLE_SUM_RAW 0x701d6836e27cd6f0ull
+#define WHOLE_SUM_CRLF 0xd4d6081c992d77bfull
+#define WHOLE_SUM_BLANK 0x47a844c7283673a6ull
+#define WHOLE_N_RANDOM 222916
+#define WHOLE_SUM_RANDOM 0x7eaa229e1671d09aull
+
+/* Exact tokens and sentence starts of whole texts, against the counts and
+ * checksums of the tokenization the rules above define: real WikiSER text
+ * (tests/data/tokenize_wikiser_240.txt with spaces for TABs, one sentence a
+ * line), the same with CRLF line ends and with blank lines between the
+ * sentences, and long random texts over the tricky alphabet with long
+ * tokens (ASCII, UTF-8, dots and commas) and runs of line breaks. */
+static void test_whole_texts(void **state)
+{
+    (void)state;
+    size_t len;
+    char *raw = read_file("tests/data/tokenize_wikiser_240.txt", &len);
+    for (size_t i = 0; i < len; i++)
+        if (raw[i] == '\t')
+            raw[i] = ' ';
+    char *crlf = malloc(2 * len + 1), *blank = malloc(2 * len + 1);
+    assert_non_null(crlf);
+    assert_non_null(blank);
+    size_t lc = 0, lb = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] == '\n') {
+            crlf[lc++] = '\r';
+            blank[lb++] = '\n';
+        }
+        crlf[lc++] = raw[i];
+        blank[lb++] = raw[i];
+    }
+    uint64_t sum;
+    size_t n = tokenize_sum(raw, len, &sum);
+    assert_int_equal(n, WHOLE_N_RAW);
+    assert_int_equal(sum, WHOLE_SUM_RAW);
+    n = tokenize_sum(crlf, lc, &sum);
+    assert_int_equal(n, WHOLE_N_RAW);
+    assert_int_equal(sum, WHOLE_SUM_CRLF);
+    n = tokenize_sum(blank, lb, &sum);
+    assert_int_equal(n, WHOLE_N_RAW);
+    assert_int_equal(sum, WHOLE_SUM_BLANK);
+    free(raw);
+    free(crlf);
+    free(blank);
+
+    static const char *const alpha[] = {
+        "a", "Z", "7", ".", ",", ":", ";", "!", "?", "'", "\"", "(", ")", "[", "]", "{", "}",
+        "-", "/", "+", "#", "@", "_", " ", " ", " ", "\n", "\n\n", "\r\n", "\t", "\r", "`",
+        "s", "t", "n", "://", "http://", "www.", "\xe2\x80\x99", "\xe2\x80\x98",
+        "\xe2\x80\x9c", "\xe2\x80\x93", "\xe2\x80\xa6", "\xc2\xa0", "\xe2\x80\xa9",
+        "\xe2\x80\xa8", "\xc2\x85", "\xc3\xa9", "\xc3\x89", "\xce\x91", "\xff", "\x80",
+        "\xe2\x80", "\xf0\x9f\x92\xa3", "\xf0\x9f", "e.g.", "Inc.", "J.", "n't", "'s",
+        "'ll", "...", "..", "?!", "1,000", "Node.js", "The", "word", "software",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
+    };
+    size_t na = sizeof alpha / sizeof alpha[0];
+    uint64_t rng = 0x2545F4914F6CDD1Dull, all = 0xcbf29ce484222325ull;
+    size_t total = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (int iter = 0; iter < 200; iter++) {
+        size_t parts = (size_t)(lcg64(&rng) >> 33) % 2000, l = 0;
+        for (size_t p = 0; p < parts; p++) {
+            uint64_t r = lcg64(&rng) >> 33;
+            const char *s = alpha[r % na];
+            size_t sl = strlen(s), rep = (r >> 12) % 64 == 0 ? 40 + (r >> 18) % 300 : 1;
+            if ((r >> 8) % 97 == 0)
+                s = "\0", sl = 1;
+            for (size_t k = 0; k < rep && l + sl <= cap; k++) {  /* a long token */
+                memcpy(buf + l, s, sl);
+                l += sl;
+            }
+        }
+        total += tokenize_sum(buf, l, &sum);
+        all = (all ^ sum) * 0x100000001b3ull;
+    }
+    free(buf);
+    assert_int_equal(total, WHOLE_N_RANDOM);
+    assert_int_equal(all, WHOLE_SUM_RANDOM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_api_edges),
         cmocka_unit_test(test_random_invariants),
         cmocka_unit_test(test_wikiser_roundtrip),
+        cmocka_unit_test(test_whole_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
