@@ -385,8 +385,11 @@ static void test_random_invariants(void **state)
         check_invariants(buf, len, t1, n1);
         assert_int_equal(crftag_tokenize(buf, len, &t2, &n2), CRFTAG_OK);
         assert_int_equal(n1, n2);
-        if (n1)
-            assert_memory_equal(t1, t2, n1 * sizeof *t1);
+        for (size_t i = 0; i < n1; i++) {     /* field by field: not the padding */
+            assert_int_equal(t1[i].start, t2[i].start);
+            assert_int_equal(t1[i].end, t2[i].end);
+            assert_int_equal(t1[i].sentence_start, t2[i].sentence_start);
+        }
         crftag_tokens_free(t1);
         crftag_tokens_free(t2);
     }
