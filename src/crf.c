@@ -5,7 +5,7 @@
  * This is the hot loop of training: it runs for every sentence at every
  * L-BFGS iteration.  Per call it takes T L exponentials, four to a vector
  * operation (v_exp: a polynomial, within 1 ulp of libm's exp, the same bits
- * in the plain and AVX copies), plus L^2 calls to libm's exp when trans
+ * in the plain, AVX and AVX2 copies), plus L^2 calls to libm's exp when trans
  * changed since the previous call on the same work object (exptrans is a
  * cache keyed on the bytes of trans) and T calls to log(); the O(T L^2)
  * work is three vector-matrix products (crf_vecmat_*) over contiguous rows
@@ -365,11 +365,11 @@ static void crf_fb_log(size_t T, size_t L, const double *state, const double *tr
     }
 }
 
-/* The scaled forward-backward is compiled twice, as such and for AVX
- * (crf_forward_backward chooses): its elementwise products run in
+/* The scaled forward-backward is compiled three times, as such, for AVX
+ * and for AVX2 (crf_forward_backward chooses): its elementwise products run in
  * quadruples of GCC's vector type (SSE2 pairs in the plain version), each
  * value the same multiply as the scalar loop's; the sums stay scalar loops,
- * in their order.  The same bits either way. */
+ * in their order.  The same bits in every copy. */
 #define CRF_INLINE __attribute__((always_inline)) static inline
 
 typedef double crf_v4 __attribute__((vector_size(32)));

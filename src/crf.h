@@ -51,7 +51,7 @@ crf_vecmat_fn *crf_vecmat_pick(size_t L);
  * libm's exp for x <= 709 (0 below the underflow point,
  * denormals in between), exactly 1 at 0, NaN for NaN.  crf_vexp_plain is the
  * portable version, crf_vexp_pick() returns the one forward-backward runs
- * (AVX on x86-64 when the CPU has it); both give the same bits. */
+ * (AVX2, else AVX, on x86-64 when the CPU has it); all give the same bits. */
 typedef void crf_vexp_fn(size_t n, double *x);
 crf_vexp_fn crf_vexp_plain;
 crf_vexp_fn *crf_vexp_pick(void);
