@@ -126,14 +126,7 @@ static int wc_alloc(struct tagger_wc *c, size_t L)
     c->row = util_malloc(nl, sizeof *c->row);
     c->edge = util_malloc(4 * sl, sizeof *c->edge);
     if (!c->ent || !c->mru || !c->row || !c->edge) {
-        free(c->ent);
-        free(c->mru);
-        free(c->row);
-        free(c->edge);
-        c->ent = NULL;
-        c->mru = NULL;
-        c->row = NULL;
-        c->edge = NULL;
+        tagger_wc_free(c);               /* (keeps want, maxlen, hash_mask) */
         return -1;
     }
     c->nent = e;
