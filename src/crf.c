@@ -767,12 +767,12 @@ crf_fb_fn *crf_fb_version(int k)
 int crf_forward_backward(size_t T, size_t L, const double *state, const double *trans,
                          double *logz, double *mstate, double *mtrans, struct crf_work *w)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (__builtin_cpu_supports("avx2"))
-        return crf_fb_avx2(T, L, state, trans, logz, mstate, mtrans, w);
-    if (__builtin_cpu_supports("avx"))
-        return crf_fb_avx(T, L, state, trans, logz, mstate, mtrans, w);
-#endif
+    /* the newest version the CPU has (crf_fb_version numbers them) */
+    for (int k = 2; k > 0; k--) {
+        crf_fb_fn *fb = crf_fb_version(k);
+        if (fb)
+            return fb(T, L, state, trans, logz, mstate, mtrans, w);
+    }
     return crf_fb_plain(T, L, state, trans, logz, mstate, mtrans, w);
 }
 
