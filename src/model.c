@@ -335,12 +335,14 @@ enum crftag_status model_compact(struct crftag_model *m, struct crftag_error *er
     return model_finish(m, err);
 }
 
-/* Up to MODEL_BATCH attributes at a time in three passes, each issuing
- * independent loads: the table slots of all of them, then the lookups (and
- * the run offsets), then the runs.  The table and the runs are far larger
- * than the caches, so overlapping the misses is what sets the speed; the
- * sums are made in the same order as one attribute after another. */
-#define MODEL_BATCH 64
+/* Up to MODEL_BATCH attributes at a time in four passes, each issuing
+ * independent loads: the index slots of all of them, then the lookups, then
+ * the run offsets, then the runs.  The index and the runs are far larger
+ * than the caches, so overlapping the misses is what sets the speed: the
+ * more attributes a call is given (a whole sentence's, model_state_scatter),
+ * the more misses overlap.  Each row receives its attributes' weights in the
+ * order of ids, the same sums as one attribute after another. */
+#define MODEL_BATCH 256
 
 /* score[y] += row[y] for y < L, in double as the sparse adds (adding the
  * 0 of a label without a pair leaves the score as it was). */
@@ -426,20 +428,27 @@ add_row_avx(double *restrict score, const float *restrict row, size_t L, const i
 }
 #endif
 
-/* model_state_scores for runs of dense rows added by add(). */
+/* model_state_scatter for runs of dense rows added by add(): attribute j's
+ * weights into dst[j], or into score when dst is NULL. */
 __attribute__((always_inline)) static inline void
 state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double *score,
-             void (*add)(double *restrict, const float *restrict, size_t, int), const int nv)
+             double *const *dst, void (*add)(double *restrict, const float *restrict, size_t, int),
+             const int nv)
 {
     uint32_t a[MODEL_BATCH], lo[MODEL_BATCH], hi[MODEL_BATCH];
+    double *to[MODEL_BATCH];
+    const float *dense[MODEL_BATCH];
     const uint32_t *bucket = m->attr_bucket;
     const uint64_t *hash = m->attr_hash;
     const unsigned shift = m->attr_shift;
+    const size_t L = m->labels.n;
     for (size_t i0 = 0; i0 < n; i0 += MODEL_BATCH) {
         size_t nb = n - i0 < MODEL_BATCH ? n - i0 : MODEL_BATCH;
         const uint64_t *h = ids + i0;
         size_t na = 0;
         if (bucket) {
+            for (size_t i = 0; i < nb; i++)
+                __builtin_prefetch(bucket + (h[i] >> shift));
             for (size_t i = 0; i < nb; i++) {
                 const uint32_t *b = bucket + (h[i] >> shift);
                 lo[i] = b[0];
@@ -450,6 +459,7 @@ state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double
                 for (uint32_t p = lo[i]; p < hi[i]; p++) {
                     if (hash[p] == h[i]) {
                         __builtin_prefetch(&m->attr_off[p]);
+                        to[na] = dst ? dst[i0 + i] : score;
                         a[na++] = p;
                         break;
                     }
@@ -463,22 +473,32 @@ state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double
                 if (x == HTAB_NONE)
                     continue;
                 __builtin_prefetch(&m->attr_off[x]);
+                to[na] = dst ? dst[i0 + i] : score;
                 a[na++] = x;
             }
         }
-        for (size_t j = 0; j < na; j++) {
-            uint32_t k = m->attr_off[a[j]];
-            __builtin_prefetch(&m->pair_label[k]);
-            __builtin_prefetch(&m->pair_w[k]);
-        }
+        /* a[j] becomes its run's first pair, hi[j] its length */
         for (size_t j = 0; j < na; j++) {
             uint32_t k0 = m->attr_off[a[j]], k1 = m->attr_off[a[j] + 1];
-            const float *row;
-            if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL)
-                add(score, row, m->labels.n, nv);
+            const float *row = NULL;
+            if (k1 - k0 >= m->dense_min && (row = dense_row(m, a[j])) != NULL) {
+                __builtin_prefetch(row);
+                __builtin_prefetch(row + L - 1);
+            } else {
+                __builtin_prefetch(&m->pair_label[k0]);
+                __builtin_prefetch(&m->pair_w[k0]);
+            }
+            dense[j] = row;
+            a[j] = k0;
+            hi[j] = k1 - k0;
+        }
+        for (size_t j = 0; j < na; j++) {
+            double *s = to[j];
+            if (dense[j])
+                add(s, dense[j], L, nv);
             else
-                for (uint32_t k = k0; k < k1; k++)
-                    score[m->pair_label[k]] += m->pair_w[k];
+                for (uint32_t k = a[j], e = a[j] + hi[j]; k < e; k++)
+                    s[m->pair_label[k]] += m->pair_w[k];
         }
     }
 }
@@ -486,34 +506,48 @@ state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n, double
 #ifdef MODEL_AVX
 __attribute__((target("avx,popcnt"))) static void state_scores_avx(const struct crftag_model *m,
                                                                    const uint64_t *ids, size_t n,
-                                                                   double *score)
+                                                                   double *score,
+                                                                   double *const *dst)
 {
     /* the quadruples of a dense row, a constant in each copy of the loop */
     size_t L = m->labels.n;
     switch (L >= 4 && L <= 32 ? (L + 3) / 4 : 0) {
-    case 1: state_scores(m, ids, n, score, add_row_avx, 1); return;
-    case 2: state_scores(m, ids, n, score, add_row_avx, 2); return;
-    case 3: state_scores(m, ids, n, score, add_row_avx, 3); return;
-    case 4: state_scores(m, ids, n, score, add_row_avx, 4); return;
-    case 5: state_scores(m, ids, n, score, add_row_avx, 5); return;
-    case 6: state_scores(m, ids, n, score, add_row_avx, 6); return;
-    case 7: state_scores(m, ids, n, score, add_row_avx, 7); return;
-    case 8: state_scores(m, ids, n, score, add_row_avx, 8); return;
-    default: state_scores(m, ids, n, score, add_row_avx, 0); return;
+    case 1: state_scores(m, ids, n, score, dst, add_row_avx, 1); return;
+    case 2: state_scores(m, ids, n, score, dst, add_row_avx, 2); return;
+    case 3: state_scores(m, ids, n, score, dst, add_row_avx, 3); return;
+    case 4: state_scores(m, ids, n, score, dst, add_row_avx, 4); return;
+    case 5: state_scores(m, ids, n, score, dst, add_row_avx, 5); return;
+    case 6: state_scores(m, ids, n, score, dst, add_row_avx, 6); return;
+    case 7: state_scores(m, ids, n, score, dst, add_row_avx, 7); return;
+    case 8: state_scores(m, ids, n, score, dst, add_row_avx, 8); return;
+    default: state_scores(m, ids, n, score, dst, add_row_avx, 0); return;
     }
 }
 #endif
 
-void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
-                        double *score)
+static void state_scores_any(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                             double *score, double *const *dst)
 {
 #ifdef MODEL_AVX
     if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt")) {
-        state_scores_avx(m, ids, n, score);
+        state_scores_avx(m, ids, n, score, dst);
         return;
     }
 #endif
-    state_scores(m, ids, n, score, add_row, 0);
+    state_scores(m, ids, n, score, dst, add_row, 0);
+}
+
+void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
+                        double *score)
+{
+    state_scores_any(m, ids, n, score, NULL);
+}
+
+void model_state_scatter(const struct crftag_model *m, const uint64_t *ids, double *const *dst,
+                         size_t n)
+{
+    if (n)
+        state_scores_any(m, ids, n, NULL, dst);
 }
 
 size_t crftag_model_num_labels(const struct crftag_model *m)

@@ -159,6 +159,13 @@ void model_keep_warm_only(struct crftag_model *m);
 void model_state_scores(const struct crftag_model *m, const uint64_t *ids, size_t n,
                         double *score);
 
+/* Adds the weights of attribute hash ids[j] to the row dst[j] (L doubles)
+ * for j < n: a whole sentence's attributes at once, so that the lookups'
+ * cache misses overlap.  Each row gets its attributes in the order of ids,
+ * so a row's sum is that of model_state_scores given them in that order. */
+void model_state_scatter(const struct crftag_model *m, const uint64_t *ids, double *const *dst,
+                         size_t n);
+
 /* The same with attribute i's weights scaled by val[i] (FEAT_ATTRS). */
 void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,
                           size_t n, double *score);

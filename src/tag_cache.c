@@ -75,6 +75,8 @@ void tagger_wc_free(struct tagger_wc *c)
     free(c->pieces);
     free(c->blk);
     free(c->tmp);
+    free(c->aid);
+    free(c->adst);
     c->ent = NULL;
     c->mru = NULL;
     c->row = NULL;
@@ -85,10 +87,12 @@ void tagger_wc_free(struct tagger_wc *c)
     c->pieces = NULL;
     c->blk = NULL;
     c->tmp = NULL;
+    c->aid = NULL;
+    c->adst = NULL;
     c->edge_ok = 0;
     c->epoch = 0;
     c->nent = c->tok_cap = c->tokh_cap = c->full_cap = c->pieces_cap = 0;
-    c->blk_cap = c->tmp_cap = 0;
+    c->blk_cap = c->tmp_cap = c->aid_cap = c->adst_cap = 0;
 }
 
 void tagger_wc_shape(struct crftag_tagger *t, size_t entries, size_t maxlen,
@@ -148,36 +152,49 @@ static inline int wc_holds(const struct tagger_wc_entry *e, uint64_t h, const ch
 
 /* The rows of the word tk[j] at every offset but 0 (and at 0 when j is a
  * token), summed from 0 into blk [TAGGER_WC_SLOTS][L]. */
+static const int wc_off[TAGGER_WC_SLOTS] = { 0, -1, 1, -2, 2 };
+
 static void wc_rows(const struct crftag_model *m, const struct feat_tok *tk, ptrdiff_t j,
                     int local, double *blk)
 {
-    static const int off[TAGGER_WC_SLOTS] = { 0, -1, 1, -2, 2 };
     size_t L = m->labels.n;
     uint64_t ids[FEAT_BUILTIN_MAX];
     memset(blk, 0, TAGGER_WC_SLOTS * L * sizeof *blk);
     for (size_t k = local ? 0 : 1; k < TAGGER_WC_SLOTS; k++)
-        model_state_scores(m, ids, feat_word_attrs(&m->feat, tk, j, off[k], ids), blk + k * L);
+        model_state_scores(m, ids, feat_word_attrs(&m->feat, tk, j, wc_off[k], ids), blk + k * L);
 }
 
 typedef double wc_v2d __attribute__((vector_size(16)));
 
-/* row[0..L) = r0 + r1 + r2 + r3 + r4, two doubles at a time */
-static inline void wc_sum5(double *restrict row, const double *r0, const double *r1,
+/* Room in aid and adst for FEAT_BUILTIN_MAX more after the first na: 0, or
+ * -1 when out of memory. */
+static int wc_room(struct tagger_wc *c, size_t na)
+{
+    size_t want = na + FEAT_BUILTIN_MAX;
+    if (want <= c->aid_cap && want <= c->adst_cap)
+        return 0;
+    want += want / 2;
+    return UTIL_GROW(c->aid, c->aid_cap, want) || UTIL_GROW(c->adst, c->adst_cap, want) ? -1 : 0;
+}
+
+/* row[0..L) += r0 + r1 + r2 + r3 + r4, two doubles at a time */
+static inline void wc_add5(double *restrict row, const double *r0, const double *r1,
                            const double *r2, const double *r3, const double *r4, size_t L)
 {
     size_t y = 0;
     for (; y + 2 <= L; y += 2) {
-        wc_v2d a, b, c, d, e;
+        wc_v2d a, b, c, d, e, f;
         memcpy(&a, r0 + y, sizeof a);
         memcpy(&b, r1 + y, sizeof b);
         memcpy(&c, r2 + y, sizeof c);
         memcpy(&d, r3 + y, sizeof d);
         memcpy(&e, r4 + y, sizeof e);
-        a = a + b + c + d + e;
-        memcpy(row + y, &a, sizeof a);
+        memcpy(&f, row + y, sizeof f);
+        f += a + b + c + d + e;
+        memcpy(row + y, &f, sizeof f);
     }
     for (; y < L; y++)
-        row[y] = r0[y] + r1[y] + r2[y] + r3[y] + r4[y];
+        row[y] += r0[y] + r1[y] + r2[y] + r3[y] + r4[y];
 }
 
 enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *cols, size_t n,
@@ -242,6 +259,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
      * (then not kept) or the word is too long */
     const int hv2 = m->feat.hash_version == HASH_VERSION_2;
     const double **blk = c->blk + 2;
+    size_t na = 0;                   /* attributes in aid, adst */
     blk[-2] = c->edge;
     blk[-1] = c->edge + SL;
     blk[n] = c->edge + 2 * SL;
@@ -277,18 +295,35 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                 r = c->row + (s + way) * SL;
             }
         }
-        wc_rows(m, tk, (ptrdiff_t)i, 1, r);
+        /* its rows, summed below with the sentence's other lookups */
+        memset(r, 0, SL * sizeof *r);
+        for (size_t k = 0; k < TAGGER_WC_SLOTS; k++) {
+            if (wc_room(c, na))
+                return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            size_t nk = feat_word_attrs(&m->feat, tk, (ptrdiff_t)i, wc_off[k], c->aid + na);
+            for (size_t j = 0; j < nk; j++)
+                c->adst[na + j] = r + k * L;
+            na += nk;
+        }
         blk[i] = r;
     }
-    /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
-     * w(+2)'s row 4, then the attributes reading two tokens or the position */
-    uint64_t ids[FEAT_BUILTIN_MAX];
+    /* the attributes reading two tokens or the position, into token i's row */
+    memset(t->state, 0, n * L * sizeof *t->state);
     for (size_t i = 0; i < n; i++) {
-        double *row = t->state + i * L;
+        if (wc_room(c, na))
+            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+        size_t nk = feat_pair_attrs(&m->feat, tk, i, c->aid + na);
+        for (size_t j = 0; j < nk; j++)
+            c->adst[na + j] = t->state + i * L;
+        na += nk;
+    }
+    model_state_scatter(m, c->aid, c->adst, na);
+    /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
+     * w(+2)'s row 4 */
+    for (size_t i = 0; i < n; i++) {
         const double *r0 = blk[i], *r1 = blk[(ptrdiff_t)i - 1] + L, *r2 = blk[i + 1] + 2 * L;
         const double *r3 = blk[(ptrdiff_t)i - 2] + 3 * L, *r4 = blk[i + 2] + 4 * L;
-        wc_sum5(row, r0, r1, r2, r3, r4, L);
-        model_state_scores(m, ids, feat_pair_attrs(&m->feat, tk, i, ids), row);
+        wc_add5(t->state + i * L, r0, r1, r2, r3, r4, L);
     }
     return CRFTAG_OK;
 }

@@ -56,7 +56,9 @@ struct tagger_wc {
     const double **blk;              /* [n + 4] the rows of token j - 2 (sentinels at
                                         both ends) */
     double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
-    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap;
+    uint64_t *aid;                   /* [naid] the sentence's attributes to look up, */
+    double **adst;                   /* [naid] each with the row it adds to */
+    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap, aid_cap, adst_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
 };
 
