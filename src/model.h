@@ -91,6 +91,9 @@ struct crftag_model {
     int w_fixed;                 /* 1: every pair weight is k * 2^-s with one s <= 31
                                     for all and |k| <= 2^31, k an integer (the
                                     file stored them so; tagger_state relies on it) */
+    unsigned w_shift;            /* with w_fixed: that s */
+    unsigned w_bytes;            /* with w_fixed: every |k| <= 2^(8 w_bytes - 1) (the
+                                    bytes of k's zigzag code in the file) */
     int crfsuite_file;           /* 1: read from a CRFsuite model file
                                     (model_crfsuite.c; format_version is its) */
     float *label_bias;           /* [L] added to the state scores before Viterbi

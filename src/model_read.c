@@ -635,6 +635,8 @@ static enum crftag_status mio_parse_planes(struct mio_parse *ps, struct crftag_m
         mio_weights(ps->r.p + ps->r.pos, np, width, shift, m->pair_w);
         ps->r.pos += np * width;
         m->w_fixed = 1;
+        m->w_shift = shift;
+        m->w_bytes = width;
     }
     if (st == CRFTAG_OK)
         st = mio_f32s(ps, m->trans, L * L, "transition weight");

@@ -25,19 +25,26 @@
  * which gives the same double only when every partial sum is exact.  It is
  * used only when the model's weights are fixed point (crftag_model.w_fixed:
  * a model file of format 6 or later storing them as k * 2^-s, one s <= 31,
- * |k| <= 2^31 after rounding to a float) and the attributes are built-in
- * (at most FEAT_BUILTIN_MAX = 84 a token).  Each cached row sums the weights
- * of some of token i's attributes (those read from one word at one offset);
- * the rows summed for token i and its pair attributes are disjoint parts of
- * its attributes (feat_word_attrs, feat_pair_attrs), so every partial sum,
- * within a row or across rows, sums a part of the token's weights: K * 2^-s
- * with K an integer, |K| <= 84 * 2^31 < 2^53.  A double holds it exactly
- * (2^-s is far from the subnormals), so every addition is exact and the sum
- * is the same in any order or grouping.  No weight is -0 (k = 0 gives +0)
- * and rows start at +0, so no sum is -0 either.  Other models (float
- * weights: older formats, CRFsuite files, models trained in the same
- * process; templates; attribute strings) keep the order of feat_extract and
- * no cache.
+ * with |k| <= 2^23: w_bytes <= 3, which every model this library trains
+ * has) and the attributes are built-in (at most FEAT_BUILTIN_MAX = 84 a
+ * token).  Each cached row sums the weights of some of token i's attributes
+ * (those read from one word at one offset); the rows summed for token i and
+ * its pair attributes are disjoint parts of its attributes (feat_word_attrs,
+ * feat_pair_attrs), so every partial sum, within a row or across rows, sums
+ * a part of the token's weights: K * 2^-s with K an integer, |K| <= 84 *
+ * 2^23 < 2^31.  So a row is kept as the integers K (half the bytes of
+ * doubles), the five rows of a token are summed as 32-bit integers without
+ * overflow, and that sum times 2^-s, like every sum in double, is exact (a
+ * double holds K * 2^-s exactly, far from the subnormals): the sum is the
+ * same in any order or grouping.  No weight is -0 (k = 0 gives +0) and rows
+ * start at +0, so no sum is -0 either.  Other models (float weights: older
+ * formats, CRFsuite files, models trained in the same process; weights of
+ * 4 bytes; templates; attribute strings) keep the order of feat_extract
+ * and no cache.
+ *
+ * A sentence's lookups of the model (the pair attributes of every token
+ * and the attributes of the rows to compute) are made by one call of
+ * model_state_scatter, so that their cache misses overlap.
  *
  * The table: sets of 2 entries chosen by the word's hash (hash2_str), the
  * way used last kept; an entry holds the word's bytes (words of more than
@@ -49,6 +56,8 @@
  * no entry a token of the sentence reads is replaced before the state rows
  * are summed, so a row read is always the row of its word.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +69,8 @@
 #include "tagger.h"
 #include "util.h"
 
-_Static_assert((uint64_t)FEAT_BUILTIN_MAX << 31 < (uint64_t)1 << 53,
-               "sums of a token's fixed-point weights are exact in double");
+_Static_assert((uint64_t)FEAT_BUILTIN_MAX << 23 < (uint64_t)1 << 31,
+               "sums of a token's fixed-point weights of 3 bytes fit in 32 bits");
 
 void tagger_wc_free(struct tagger_wc *c)
 {
@@ -75,6 +84,7 @@ void tagger_wc_free(struct tagger_wc *c)
     free(c->pieces);
     free(c->blk);
     free(c->tmp);
+    free(c->tmpi);
     free(c->aid);
     free(c->adst);
     c->ent = NULL;
@@ -87,12 +97,13 @@ void tagger_wc_free(struct tagger_wc *c)
     c->pieces = NULL;
     c->blk = NULL;
     c->tmp = NULL;
+    c->tmpi = NULL;
     c->aid = NULL;
     c->adst = NULL;
     c->edge_ok = 0;
     c->epoch = 0;
     c->nent = c->tok_cap = c->tokh_cap = c->full_cap = c->pieces_cap = 0;
-    c->blk_cap = c->tmp_cap = c->aid_cap = c->adst_cap = 0;
+    c->blk_cap = c->tmp_cap = c->tmpi_cap = c->aid_cap = c->adst_cap = 0;
 }
 
 void tagger_wc_shape(struct crftag_tagger *t, size_t entries, size_t maxlen,
@@ -113,7 +124,8 @@ void tagger_wc_shape(struct crftag_tagger *t, size_t entries, size_t maxlen,
 
 int tagger_wc_usable(const struct crftag_tagger *t)
 {
-    return t->wc.want > 0 && t->m->w_fixed && t->m->feat.kind == FEAT_BUILTIN;
+    return t->wc.want > 0 && t->m->w_fixed && t->m->w_bytes <= 3
+           && t->m->feat.kind == FEAT_BUILTIN;
 }
 
 /* Allocates the table for L labels: want entries, fewer when their rows
@@ -121,7 +133,7 @@ int tagger_wc_usable(const struct crftag_tagger *t)
 static int wc_alloc(struct tagger_wc *c, size_t L)
 {
     size_t e = c->want, sl = TAGGER_WC_SLOTS * L, nl;
-    while (e > 2 && e * sl > TAGGER_WC_ROW_BYTES / sizeof(double))
+    while (e > 2 && e * sl > TAGGER_WC_ROW_BYTES / sizeof *c->row)
         e /= 2;
     if (util_mul(e, sl, &nl))
         return -1;
@@ -164,8 +176,6 @@ static void wc_rows(const struct crftag_model *m, const struct feat_tok *tk, ptr
         model_state_scores(m, ids, feat_word_attrs(&m->feat, tk, j, wc_off[k], ids), blk + k * L);
 }
 
-typedef double wc_v2d __attribute__((vector_size(16)));
-
 /* Room in aid and adst for FEAT_BUILTIN_MAX more after the first na: 0, or
  * -1 when out of memory. */
 static int wc_room(struct tagger_wc *c, size_t na)
@@ -177,24 +187,39 @@ static int wc_room(struct tagger_wc *c, size_t na)
     return UTIL_GROW(c->aid, c->aid_cap, want) || UTIL_GROW(c->adst, c->adst_cap, want) ? -1 : 0;
 }
 
-/* row[0..L) += r0 + r1 + r2 + r3 + r4, two doubles at a time */
-static inline void wc_add5(double *restrict row, const double *r0, const double *r1,
-                           const double *r2, const double *r3, const double *r4, size_t L)
+/* dst[0..k) = src[0..k) * up (up = 2^s, src[j] multiples of 2^-s whose
+ * multiple fits in 32 bits), exact */
+static void wc_fixed(int32_t *restrict dst, const double *restrict src, size_t k, double up)
+{
+    for (size_t j = 0; j < k; j++)
+        dst[j] = (int32_t)(src[j] * up);
+}
+
+typedef int32_t wc_v4i __attribute__((vector_size(16)));
+typedef double wc_v4d __attribute__((vector_size(32)));
+
+/* row[0..L) += (r0 + r1 + r2 + r3 + r4) * down, four labels at a time: the
+ * integer sums are those of some of one token's attributes (no overflow,
+ * tagger_wc_usable), their product with down = 2^-s exact */
+static inline void wc_add5(double *restrict row, const int32_t *r0, const int32_t *r1,
+                           const int32_t *r2, const int32_t *r3, const int32_t *r4, size_t L,
+                           double down)
 {
     size_t y = 0;
-    for (; y + 2 <= L; y += 2) {
-        wc_v2d a, b, c, d, e, f;
+    for (; y + 4 <= L; y += 4) {
+        wc_v4i a, b, c, d, e;
+        wc_v4d f;
         memcpy(&a, r0 + y, sizeof a);
         memcpy(&b, r1 + y, sizeof b);
         memcpy(&c, r2 + y, sizeof c);
         memcpy(&d, r3 + y, sizeof d);
         memcpy(&e, r4 + y, sizeof e);
         memcpy(&f, row + y, sizeof f);
-        f += a + b + c + d + e;
+        f += __builtin_convertvector(a + b + c + d + e, wc_v4d) * down;
         memcpy(row + y, &f, sizeof f);
     }
     for (; y < L; y++)
-        row[y] += r0[y] + r1[y] + r2[y] + r3[y] + r4[y];
+        row[y] += (double)(r0[y] + r1[y] + r2[y] + r3[y] + r4[y]) * down;
 }
 
 enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *cols, size_t n,
@@ -203,10 +228,12 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
     const struct crftag_model *m = t->m;
     struct tagger_wc *c = &t->wc;
     size_t L = m->labels.n, SL = TAGGER_WC_SLOTS * L, ntmp;
+    const double up = ldexp(1.0, (int)m->w_shift), down = ldexp(1.0, -(int)m->w_shift);
     if ((!c->nent && wc_alloc(c, L)) || util_mul(n, SL, &ntmp)
         || UTIL_GROW(c->tok, c->tok_cap, n) || UTIL_GROW(c->tokh, c->tokh_cap, n)
         || UTIL_GROW(c->full, c->full_cap, n) || UTIL_GROW(c->pieces, c->pieces_cap, 2 * n)
-        || UTIL_GROW(c->blk, c->blk_cap, n + 4) || UTIL_GROW(c->tmp, c->tmp_cap, ntmp))
+        || UTIL_GROW(c->blk, c->blk_cap, n + 4) || UTIL_GROW(c->tmp, c->tmp_cap, ntmp)
+        || UTIL_GROW(c->tmpi, c->tmpi_cap, ntmp))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
 
     /* the entries this sentence reads or writes have stamp == epoch */
@@ -249,16 +276,18 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
 
     /* the sentinels' rows, the same in every sentence */
     if (!c->edge_ok) {
-        for (size_t k = 0; k < 4; k++)
-            wc_rows(m, tk, k < 2 ? (ptrdiff_t)k - 2 : (ptrdiff_t)(n + k - 2), 0,
-                    c->edge + k * SL);
+        for (size_t k = 0; k < 4; k++) {
+            wc_rows(m, tk, k < 2 ? (ptrdiff_t)k - 2 : (ptrdiff_t)(n + k - 2), 0, c->tmp);
+            wc_fixed(c->edge + k * SL, c->tmp, SL, up);
+        }
         c->edge_ok = 1;
     }
     /* the rows of every token: its entry's, or computed into the entry it
      * replaces, or into a scratch when that entry is one this sentence reads
-     * (then not kept) or the word is too long */
+     * (then not kept) or the word is too long; a row computed is summed in
+     * tmp with the sentence's other lookups, then made fixed point */
     const int hv2 = m->feat.hash_version == HASH_VERSION_2;
-    const double **blk = c->blk + 2;
+    int32_t **blk = c->blk + 2;
     size_t na = 0;                   /* attributes in aid, adst */
     blk[-2] = c->edge;
     blk[-1] = c->edge + SL;
@@ -269,7 +298,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
             blk[i] = c->row + (size_t)c->tok[i] * SL;
             continue;
         }
-        double *r = c->tmp + i * SL;
+        int32_t *r = c->tmpi + i * SL;
         if (c->tok[i] == TAGGER_WC_MISS) {
             const char *w = cols[i * stride];
             size_t len = tk[i].len, s = wc_set(c, c->tokh[i]), way;
@@ -295,17 +324,18 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                 r = c->row + (s + way) * SL;
             }
         }
-        /* its rows, summed below with the sentence's other lookups */
-        memset(r, 0, SL * sizeof *r);
+        double *d = c->tmp + i * SL;
+        memset(d, 0, SL * sizeof *d);
         for (size_t k = 0; k < TAGGER_WC_SLOTS; k++) {
             if (wc_room(c, na))
                 return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
             size_t nk = feat_word_attrs(&m->feat, tk, (ptrdiff_t)i, wc_off[k], c->aid + na);
             for (size_t j = 0; j < nk; j++)
-                c->adst[na + j] = r + k * L;
+                c->adst[na + j] = d + k * L;
             na += nk;
         }
         blk[i] = r;
+        c->tok[i] = TAGGER_WC_CALC;
     }
     /* the attributes reading two tokens or the position, into token i's row */
     memset(t->state, 0, n * L * sizeof *t->state);
@@ -318,12 +348,15 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
         na += nk;
     }
     model_state_scatter(m, c->aid, c->adst, na);
+    for (size_t i = 0; i < n; i++)
+        if (c->tok[i] == TAGGER_WC_CALC)
+            wc_fixed(blk[i], c->tmp + i * SL, SL, up);
     /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
      * w(+2)'s row 4 */
     for (size_t i = 0; i < n; i++) {
-        const double *r0 = blk[i], *r1 = blk[(ptrdiff_t)i - 1] + L, *r2 = blk[i + 1] + 2 * L;
-        const double *r3 = blk[(ptrdiff_t)i - 2] + 3 * L, *r4 = blk[i + 2] + 4 * L;
-        wc_add5(t->state + i * L, r0, r1, r2, r3, r4, L);
+        const int32_t *r0 = blk[i], *r1 = blk[(ptrdiff_t)i - 1] + L, *r2 = blk[i + 1] + 2 * L;
+        const int32_t *r3 = blk[(ptrdiff_t)i - 2] + 3 * L, *r4 = blk[i + 2] + 4 * L;
+        wc_add5(t->state + i * L, r0, r1, r2, r3, r4, L, down);
     }
     return CRFTAG_OK;
 }

@@ -17,12 +17,12 @@
 /* A tagger's cache of per-word state rows (tag_cache.c): for a word, the
  * sums of the weight rows of the attributes a token reads from that word
  * alone, one row per offset the word plays (feat_word_attrs), [5][L]
- * doubles, and the hash version 2 pieces of its lower-cased form and short
+ * multiples of 2^-s as 32-bit integers, and the hash version 2 pieces of its lower-cased form and short
  * shape.  2-way set associative, keyed by the word's bytes (compared in
  * full: a hash collision never changes a row), allocated on the first
  * sentence that uses it. */
-#define TAGGER_WC_ENTRIES 4096       /* entries of a new tagger's cache */
-#define TAGGER_WC_ROW_BYTES (4u << 20) /* at most this many bytes of rows: fewer
+#define TAGGER_WC_ENTRIES 16384      /* entries of a new tagger's cache */
+#define TAGGER_WC_ROW_BYTES (8u << 20) /* at most this many bytes of rows: fewer
                                         entries when L is large */
 #define TAGGER_WC_MAXLEN 28          /* longer words are not cached */
 #define TAGGER_WC_SLOTS 5            /* rows of a word: as w(0), w(-1), w(+1), w(-2), w(+2) */
@@ -43,8 +43,8 @@ struct tagger_wc {
     size_t nent;                     /* entries allocated (0: none yet) */
     struct tagger_wc_entry *ent;     /* [nent], sets of 2 */
     unsigned char *mru;              /* [nent / 2] the way of a set used last */
-    double *row;                     /* [nent][TAGGER_WC_SLOTS][L] */
-    double *edge;                    /* [4][TAGGER_WC_SLOTS][L] the rows of the sentinels
+    int32_t *row;                    /* [nent][TAGGER_WC_SLOTS][L] as multiples of 2^-s */
+    int32_t *edge;                   /* [4][TAGGER_WC_SLOTS][L] the rows of the sentinels
                                         -2, -1, n, n + 1 (slot 0 unused) */
     int edge_ok;                     /* edge is filled */
     uint32_t epoch;                  /* sentences tagged (0 after wrapping: stamps cleared) */
@@ -53,17 +53,20 @@ struct tagger_wc {
     uint64_t *tokh;                  /* [n] the hash of its word */
     unsigned char *full;             /* [n] 1: not found, compute its rows */
     uint64_t *pieces;                /* [n][2] the cached hlw, hss of a token found */
-    const double **blk;              /* [n + 4] the rows of token j - 2 (sentinels at
+    int32_t **blk;                   /* [n + 4] the rows of token j - 2 (sentinels at
                                         both ends) */
-    double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
+    double *tmp;                     /* [n][TAGGER_WC_SLOTS][L] rows computed */
+    int32_t *tmpi;                   /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
     uint64_t *aid;                   /* [naid] the sentence's attributes to look up, */
     double **adst;                   /* [naid] each with the row it adds to */
-    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap, aid_cap, adst_cap;
+    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap, tmpi_cap, aid_cap;
+    size_t adst_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
 };
 
 #define TAGGER_WC_MISS UINT32_MAX
 #define TAGGER_WC_LONG (UINT32_MAX - 1)
+#define TAGGER_WC_CALC (UINT32_MAX - 2) /* (within tagger_wc_state: rows computed) */
 
 struct crftag_tagger {
     const struct crftag_model *m;

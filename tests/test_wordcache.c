@@ -500,14 +500,90 @@ static void test_not_used(void **state)
         crftag_tagger_free(t);
         crftag_model_free(m);
     }
-    /* a fixed-point model that says otherwise is not cached either */
+    /* a fixed-point model that says otherwise is not cached either, nor one
+     * whose weights take 4 bytes (a row's sum could overflow 32 bits) */
     struct crftag_model *m = load(SHIPPED);
-    m->w_fixed = 0;
     struct crftag_tagger *t;
+    assert_int_equal(m->w_bytes, 3);
+    assert_int_equal(m->w_shift, MODEL_WEIGHT_SHIFT);
     assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_true(tagger_wc_usable(t));
+    m->w_bytes = 4;
+    assert_false(tagger_wc_usable(t));
+    compare_corpus(m, t, dev, 50);
+    assert_int_equal(t->wc.lookups, 0);
+    m->w_bytes = 3;
+    m->w_fixed = 0;
     assert_false(tagger_wc_usable(t));
     crftag_tagger_free(t);
     crftag_model_free(m);
+}
+
+/* model_state_scatter, given the attributes of many sentences at once (more
+ * than one batch) each with its token's row, gives every row the bits of
+ * model_state_scores on that token's attributes alone: so for float weights
+ * (a template model) as well as fixed point ones, with attributes found and
+ * not found, dense rows and sparse runs. */
+static void test_scatter(void **state)
+{
+    (void)state;
+    static const char *const paths[] = { SHIPPED, "tests/data/model_builtin_v6.crftag",
+                                         "tests/data/model_template_v6.crftag" };
+    for (size_t p = 0; p < 3; p++) {
+        struct crftag_model *m = load(paths[p]);
+        size_t L = m->labels.n, ntok = 0, nid = 0, found = 0;
+        struct feat_buf fb;
+        memset(&fb, 0, sizeof fb);
+        /* the first 20 sentences' tokens and attributes */
+        size_t cap = 1 << 17, tcap = 4096;
+        uint64_t *ids = malloc(cap * sizeof *ids);
+        double **dst = malloc(cap * sizeof *dst);
+        double *rows = calloc(tcap * L, sizeof *rows), *ref = calloc(tcap * L, sizeof *ref);
+        assert_non_null(ids);
+        assert_non_null(dst);
+        assert_non_null(rows);
+        assert_non_null(ref);
+        for (size_t k = 0; k < 20 && k < dev->nsent; k++) {
+            struct sentence s;
+            corpus_sentence(dev, k, &s);
+            if (s.n == 0 || m->feat.ncols > s.ncols)
+                continue;
+            assert_int_equal(feat_extract(&m->feat, s.cols, s.n, s.ncols, &fb), CRFTAG_OK);
+            for (size_t i = 0; i < s.n; i++, ntok++) {
+                assert_true(ntok < tcap);
+                size_t a = fb.start[i], na = fb.start[i + 1] - a;
+                model_state_scores(m, fb.ids + a, na, ref + ntok * L);
+                /* and one no model has, among them */
+                assert_true(nid < cap);
+                ids[nid] = UINT64_C(0x9e3779b97f4a7c15) * (ntok + 1);
+                dst[nid++] = rows + ntok * L;
+                for (size_t j = 0; j < na; j++) {
+                    assert_true(nid < cap);
+                    found += model_attr_id(m, fb.ids[a + j]) != HTAB_NONE;
+                    ids[nid] = fb.ids[a + j];
+                    dst[nid++] = rows + ntok * L;
+                }
+            }
+        }
+        assert_true(nid > 1000);
+        assert_true(found > 100 && found < nid);
+        model_state_scatter(m, ids, dst, nid);
+        assert_memory_equal(rows, ref, ntok * L * sizeof *rows);
+        /* and a mutation is seen: one attribute found moved to token 0 */
+        size_t j = nid / 2;
+        while (model_attr_id(m, ids[j]) == HTAB_NONE || dst[j] == rows)
+            j++;
+        memset(rows, 0, ntok * L * sizeof *rows);
+        dst[j] = rows;
+        model_state_scatter(m, ids, dst, nid);
+        assert_true(memcmp(rows, ref, ntok * L * sizeof *rows) != 0);
+        feat_buf_free(&fb);
+        free(ids);
+        free(dst);
+        free(rows);
+        free(ref);
+        crftag_model_free(m);
+    }
 }
 
 int main(void)
@@ -524,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_bias),
         cmocka_unit_test(test_marginals),
         cmocka_unit_test(test_not_used),
+        cmocka_unit_test(test_scatter),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
