@@ -80,6 +80,7 @@ void tagger_wc_free(struct tagger_wc *c)
     free(c->edge);
     free(c->tok);
     free(c->tokh);
+    free(c->tlen);
     free(c->full);
     free(c->pieces);
     free(c->blk);
@@ -93,6 +94,7 @@ void tagger_wc_free(struct tagger_wc *c)
     c->edge = NULL;
     c->tok = NULL;
     c->tokh = NULL;
+    c->tlen = NULL;
     c->full = NULL;
     c->pieces = NULL;
     c->blk = NULL;
@@ -102,7 +104,7 @@ void tagger_wc_free(struct tagger_wc *c)
     c->adst = NULL;
     c->edge_ok = 0;
     c->epoch = 0;
-    c->nent = c->tok_cap = c->tokh_cap = c->full_cap = c->pieces_cap = 0;
+    c->nent = c->tok_cap = c->tokh_cap = c->tlen_cap = c->full_cap = c->pieces_cap = 0;
     c->blk_cap = c->tmp_cap = c->tmpi_cap = c->aid_cap = c->adst_cap = 0;
 }
 
@@ -189,14 +191,21 @@ static int wc_room(struct tagger_wc *c, size_t na)
 
 /* dst[0..k) = src[0..k) * up (up = 2^s, src[j] multiples of 2^-s whose
  * multiple fits in 32 bits), exact */
-static void wc_fixed(int32_t *restrict dst, const double *restrict src, size_t k, double up)
-{
-    for (size_t j = 0; j < k; j++)
-        dst[j] = (int32_t)(src[j] * up);
-}
-
 typedef int32_t wc_v4i __attribute__((vector_size(16)));
 typedef double wc_v4d __attribute__((vector_size(32)));
+
+static void wc_fixed(int32_t *restrict dst, const double *restrict src, size_t k, double up)
+{
+    size_t j = 0;
+    for (; j + 4 <= k; j += 4) {
+        wc_v4d x;
+        memcpy(&x, src + j, sizeof x);
+        wc_v4i y = __builtin_convertvector(x * up, wc_v4i);
+        memcpy(dst + j, &y, sizeof y);
+    }
+    for (; j < k; j++)
+        dst[j] = (int32_t)(src[j] * up);
+}
 
 /* row[0..L) += (r0 + r1 + r2 + r3 + r4) * down, four labels at a time: the
  * integer sums are those of some of one token's attributes (no overflow,
@@ -231,6 +240,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
     const double up = ldexp(1.0, (int)m->w_shift), down = ldexp(1.0, -(int)m->w_shift);
     if ((!c->nent && wc_alloc(c, L)) || util_mul(n, SL, &ntmp)
         || UTIL_GROW(c->tok, c->tok_cap, n) || UTIL_GROW(c->tokh, c->tokh_cap, n)
+        || UTIL_GROW(c->tlen, c->tlen_cap, n)
         || UTIL_GROW(c->full, c->full_cap, n) || UTIL_GROW(c->pieces, c->pieces_cap, 2 * n)
         || UTIL_GROW(c->blk, c->blk_cap, n + 4) || UTIL_GROW(c->tmp, c->tmp_cap, ntmp)
         || UTIL_GROW(c->tmpi, c->tmpi_cap, ntmp))
@@ -242,6 +252,9 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
             c->ent[e].stamp = 0;
         c->epoch = 1;
     }
+    /* every token's set first (their lines loading), then the lookups; a
+     * word found starts loading its rows, read once the lookups of the
+     * model are done */
     for (size_t i = 0; i < n; i++) {
         const char *w = cols[i * stride];
         size_t len = strlen(w);
@@ -252,12 +265,22 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
             continue;
         }
         uint64_t h = hash2_str(w, len) & c->hash_mask;
-        size_t s = wc_set(c, h);
+        const struct tagger_wc_entry *e = &c->ent[wc_set(c, h)];
+        __builtin_prefetch(e);
+        __builtin_prefetch(e + 1);
         c->tok[i] = TAGGER_WC_MISS;
         c->tokh[i] = h;
+        c->tlen[i] = (uint32_t)len;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (c->tok[i] == TAGGER_WC_LONG)
+            continue;
+        const char *w = cols[i * stride];
+        uint64_t h = c->tokh[i];
+        size_t s = wc_set(c, h);
         for (size_t way = 0; way < 2; way++) {
             const struct tagger_wc_entry *e = &c->ent[s + way];
-            if (wc_holds(e, h, w, len)) {
+            if (wc_holds(e, h, w, c->tlen[i])) {
                 c->tok[i] = (uint32_t)(s + way);
                 c->full[i] = 0;
                 c->pieces[2 * i] = e->hlw;
@@ -265,6 +288,9 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                 c->mru[s / 2] = (unsigned char)way;
                 c->ent[s + way].stamp = c->epoch;
                 c->hits++;
+                const char *r = (const char *)(c->row + (s + way) * SL);
+                for (size_t b = 0; b < SL * sizeof *c->row; b += 64)
+                    __builtin_prefetch(r + b);
                 break;
             }
         }

@@ -51,6 +51,7 @@ struct tagger_wc {
     uint32_t *tok;                   /* [n] per token of the sentence: the entry found,
                                         TAGGER_WC_MISS or TAGGER_WC_LONG (not cached) */
     uint64_t *tokh;                  /* [n] the hash of its word */
+    uint32_t *tlen;                  /* [n] its length */
     unsigned char *full;             /* [n] 1: not found, compute its rows */
     uint64_t *pieces;                /* [n][2] the cached hlw, hss of a token found */
     int32_t **blk;                   /* [n + 4] the rows of token j - 2 (sentinels at
@@ -59,8 +60,8 @@ struct tagger_wc {
     int32_t *tmpi;                   /* [n][TAGGER_WC_SLOTS][L] rows of tokens not kept */
     uint64_t *aid;                   /* [naid] the sentence's attributes to look up, */
     double **adst;                   /* [naid] each with the row it adds to */
-    size_t tok_cap, tokh_cap, full_cap, pieces_cap, blk_cap, tmp_cap, tmpi_cap, aid_cap;
-    size_t adst_cap;
+    size_t tok_cap, tokh_cap, tlen_cap, full_cap, pieces_cap, blk_cap, tmp_cap, tmpi_cap;
+    size_t aid_cap, adst_cap;
     uint64_t lookups, hits;          /* tokens looked up and found, since made */
 };
 
