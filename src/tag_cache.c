@@ -71,6 +71,8 @@
 
 _Static_assert((uint64_t)FEAT_BUILTIN_MAX << 23 < (uint64_t)1 << 31,
                "sums of a token's fixed-point weights of 3 bytes fit in 32 bits");
+_Static_assert(TAGGER_WC_ROW_BYTES / sizeof(int32_t) < TAGGER_WC_NEW,
+               "entry numbers stay below TAGGER_WC_NEW");
 
 void tagger_wc_free(struct tagger_wc *c)
 {
@@ -164,10 +166,11 @@ static inline int wc_holds(const struct tagger_wc_entry *e, uint64_t h, const ch
     return e->len1 == len + 1 && e->hash == h && memcmp(e->w, w, len) == 0;
 }
 
-/* The rows of the word tk[j] at every offset but 0 (and at 0 when j is a
- * token), summed from 0 into blk [TAGGER_WC_SLOTS][L]. */
+/* The offsets of a word's rows (TAGGER_WC_SLOTS). */
 static const int wc_off[TAGGER_WC_SLOTS] = { 0, -1, 1, -2, 2 };
 
+/* The rows of the word tk[j] at every offset but 0 (and at 0 when j is a
+ * token), summed from 0 into blk [TAGGER_WC_SLOTS][L]. */
 static void wc_rows(const struct crftag_model *m, const struct feat_tok *tk, ptrdiff_t j,
                     int local, double *blk)
 {
@@ -189,11 +192,11 @@ static int wc_room(struct tagger_wc *c, size_t na)
     return UTIL_GROW(c->aid, c->aid_cap, want) || UTIL_GROW(c->adst, c->adst_cap, want) ? -1 : 0;
 }
 
-/* dst[0..k) = src[0..k) * up (up = 2^s, src[j] multiples of 2^-s whose
- * multiple fits in 32 bits), exact */
 typedef int32_t wc_v4i __attribute__((vector_size(16)));
 typedef double wc_v4d __attribute__((vector_size(32)));
 
+/* dst[0..k) = src[0..k) * up (up = 2^s, src[j] multiples of 2^-s whose
+ * multiple fits in 32 bits), exact */
 static void wc_fixed(int32_t *restrict dst, const double *restrict src, size_t k, double up)
 {
     size_t j = 0;
@@ -229,6 +232,17 @@ static inline void wc_add5(double *restrict row, const int32_t *r0, const int32_
     }
     for (; y < L; y++)
         row[y] += (double)(r0[y] + r1[y] + r2[y] + r3[y] + r4[y]) * down;
+}
+
+/* Out of memory while a sentence's rows were being gathered: the entries
+ * its tokens took (TAGGER_WC_NEW + e) have no rows yet, so they are
+ * emptied; every other entry is as it was. */
+static enum crftag_status wc_unclaim(struct tagger_wc *c, size_t n, struct crftag_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (c->tok[i] >= TAGGER_WC_NEW && c->tok[i] < TAGGER_WC_CALC)
+            c->ent[c->tok[i] - TAGGER_WC_NEW].len1 = 0;
+    return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
 }
 
 enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *cols, size_t n,
@@ -325,6 +339,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
             continue;
         }
         int32_t *r = c->tmpi + i * SL;
+        uint32_t slot = TAGGER_WC_CALC;
         if (c->tok[i] == TAGGER_WC_MISS) {
             const char *w = cols[i * stride];
             size_t len = tk[i].len, s = wc_set(c, c->tokh[i]), way;
@@ -348,26 +363,27 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
                 memcpy(e->w, w, len);
                 c->mru[s / 2] = (unsigned char)way;
                 r = c->row + (s + way) * SL;
+                slot = TAGGER_WC_NEW + (uint32_t)(s + way);
             }
         }
+        c->tok[i] = slot;
         double *d = c->tmp + i * SL;
         memset(d, 0, SL * sizeof *d);
         for (size_t k = 0; k < TAGGER_WC_SLOTS; k++) {
             if (wc_room(c, na))
-                return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+                return wc_unclaim(c, n, err);
             size_t nk = feat_word_attrs(&m->feat, tk, (ptrdiff_t)i, wc_off[k], c->aid + na);
             for (size_t j = 0; j < nk; j++)
                 c->adst[na + j] = d + k * L;
             na += nk;
         }
         blk[i] = r;
-        c->tok[i] = TAGGER_WC_CALC;
     }
     /* the attributes reading two tokens or the position, into token i's row */
     memset(t->state, 0, n * L * sizeof *t->state);
     for (size_t i = 0; i < n; i++) {
         if (wc_room(c, na))
-            return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+            return wc_unclaim(c, n, err);
         size_t nk = feat_pair_attrs(&m->feat, tk, i, c->aid + na);
         for (size_t j = 0; j < nk; j++)
             c->adst[na + j] = t->state + i * L;
@@ -375,7 +391,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
     }
     model_state_scatter(m, c->aid, c->adst, na);
     for (size_t i = 0; i < n; i++)
-        if (c->tok[i] == TAGGER_WC_CALC)
+        if (c->tok[i] >= TAGGER_WC_NEW && c->tok[i] <= TAGGER_WC_CALC)
             wc_fixed(blk[i], c->tmp + i * SL, SL, up);
     /* token i: w(0)'s row 0, w(-1)'s row 1, w(+1)'s row 2, w(-2)'s row 3,
      * w(+2)'s row 4 */

@@ -67,7 +67,10 @@ struct tagger_wc {
 
 #define TAGGER_WC_MISS UINT32_MAX
 #define TAGGER_WC_LONG (UINT32_MAX - 1)
-#define TAGGER_WC_CALC (UINT32_MAX - 2) /* (within tagger_wc_state: rows computed) */
+/* (within tagger_wc_state) rows computed into a scratch, or into entry e
+ * for TAGGER_WC_NEW + e (entries are at most 2^30) */
+#define TAGGER_WC_CALC (UINT32_MAX - 2)
+#define TAGGER_WC_NEW (UINT32_C(1) << 31)
 
 struct crftag_tagger {
     const struct crftag_model *m;
