@@ -696,10 +696,11 @@ struct crftag_train_params {
                           /*   0, 0.25, .., 2, the smallest whose entity F1 is  */
                           /*   within 0.5 points of the best, for a model       */
                           /*   trained on 90 % of the sentences (stopping at    */
-                          /*   10x delta), scored on the other 10 % (5 blocks   */
-                          /*   of 2 %); then training on all of them, from the  */
-                          /*   first one's weights.  0 for plain tags or < 100  */
-                          /*   sentences.  Both trainings report progress       */
+                          /*   10x delta, at least 1e-3), scored on the other   */
+                          /*   10 % (5 blocks of 2 %); then training on all of  */
+                          /*   them, from the first one's weights.  0 for       */
+                          /*   plain tags or < 100 sentences.  Both trainings   */
+                          /*   report progress                                  */
                           /*   (crftag_progress.phase); train_seconds covers    */
                           /*   both.  The held-out scores of every candidate:   */
                           /*   crftag_model_bias_candidates, and               */

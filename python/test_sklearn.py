@@ -247,9 +247,9 @@ class TestTraining(unittest.TestCase):
         """crftag.train() with no option and `crftag train` with none train
         the same model: the same label bias (chosen by "auto"), clusters,
         lexicon folds, c1, c2, min_freq and stopping rule (to convergence)."""
-        X, y = wikiser_sentences(WIKISER_TRAIN, 200)
-        self.assertEqual(len(X), 200)
-        train, test = (X[:150], y[:150]), X[150:]
+        X, y = wikiser_sentences(WIKISER_TRAIN, 300)
+        self.assertEqual(len(X), 300)
+        train, test = (X[:250], y[:250]), X[250:]
         m = crftag.train(*train)
         with tempfile.TemporaryDirectory() as d:
             data, path = os.path.join(d, "w.txt"), os.path.join(d, "w.crftag")
@@ -308,7 +308,7 @@ class TestTraining(unittest.TestCase):
         objective, as sklearn-crfsuite fits it; its docstring says why), and
         its other defaults are the program's: the model of `crftag train
         --bias 0`."""
-        X, y = wikiser_sentences(WIKISER_TRAIN, 150)
+        X, y = wikiser_sentences(WIKISER_TRAIN, 250)    # "auto" chooses a bias here
         crf = CRF().fit(X, y)
         self.assertEqual(crf.model_.bias, {})
         with tempfile.TemporaryDirectory() as d:
