@@ -169,15 +169,17 @@ static inline int wc_holds(const struct tagger_wc_entry *e, uint64_t h, const ch
 /* The offsets of a word's rows (TAGGER_WC_SLOTS). */
 static const int wc_off[TAGGER_WC_SLOTS] = { 0, -1, 1, -2, 2 };
 
-/* The rows of the word tk[j] at every offset but 0 (and at 0 when j is a
- * token), summed from 0 into blk [TAGGER_WC_SLOTS][L]. */
-static void wc_rows(const struct crftag_model *m, const struct feat_tok *tk, ptrdiff_t j,
-                    int local, double *blk)
+/* The rows of the sentinel tk[j] (j < 0 or j >= n) at every offset but 0
+ * (a sentinel is never token 0 of a window), summed from 0 into blk
+ * [TAGGER_WC_SLOTS][L]; a token's rows are gathered with the sentence's
+ * other lookups in tagger_wc_state. */
+static void wc_edge_rows(const struct crftag_model *m, const struct feat_tok *tk, ptrdiff_t j,
+                         double *blk)
 {
     size_t L = m->labels.n;
     uint64_t ids[FEAT_BUILTIN_MAX];
     memset(blk, 0, TAGGER_WC_SLOTS * L * sizeof *blk);
-    for (size_t k = local ? 0 : 1; k < TAGGER_WC_SLOTS; k++)
+    for (size_t k = 1; k < TAGGER_WC_SLOTS; k++)
         model_state_scores(m, ids, feat_word_attrs(&m->feat, tk, j, wc_off[k], ids), blk + k * L);
 }
 
@@ -317,7 +319,7 @@ enum crftag_status tagger_wc_state(struct crftag_tagger *t, const char *const *c
     /* the sentinels' rows, the same in every sentence */
     if (!c->edge_ok) {
         for (size_t k = 0; k < 4; k++) {
-            wc_rows(m, tk, k < 2 ? (ptrdiff_t)k - 2 : (ptrdiff_t)(n + k - 2), 0, c->tmp);
+            wc_edge_rows(m, tk, k < 2 ? (ptrdiff_t)k - 2 : (ptrdiff_t)(n + k - 2), c->tmp);
             wc_fixed(c->edge + k * SL, c->tmp, SL, up);
         }
         c->edge_ok = 1;
