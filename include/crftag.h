@@ -120,7 +120,7 @@ extern "C" {
  * stores the feature hash version (crftag_model_info.hash_version): new
  * models use hash version 2, a model loaded from an older file keeps
  * version 1, also when saved again. */
-#define CRFTAG_MODEL_FORMAT_VERSION 7
+#define CRFTAG_MODEL_FORMAT_VERSION 8
 
 /* The library version at run time, e.g. "0.2.0". */
 CRFTAG_API const char *crftag_version(void);
@@ -767,7 +767,23 @@ struct crftag_train_params {
     const struct crftag_comm *comm; /* data-parallel training over the ranks  */
                           /*   of comm (struct crftag_comm); NULL = this       */
                           /*   process alone.                  default NULL    */
+    int memory;           /* document memory stored in the     default AUTO    */
+                          /*   model (crftag_memory_new, crftag_model_memory): */
+                          /*   N = 1..1000 sentences, 0 = none.                 */
+                          /*   CRFTAG_MEMORY_AUTO: with bias "auto", a window   */
+                          /*   of CRFTAG_MEMORY_WINDOW when it raises the       */
+                          /*   held-out entity F1 at the chosen bias (each      */
+                          /*   held-out block remembers its own sentences),     */
+                          /*   else none; none with any other bias, for plain   */
+                          /*   tags and for attribute strings; with init,       */
+                          /*   init's.  crftag_model_memory_scores gives the    */
+                          /*   two held-out F1s                                 */
 };
+
+/* crftag_train_params.memory: choose on the held-out sentences of bias auto. */
+#define CRFTAG_MEMORY_AUTO (-1)
+/* The window it tries, in sentences (about an abstract's or a section's). */
+#define CRFTAG_MEMORY_WINDOW 10
 
 /* Return values of crftag_train_params.stop. */
 #define CRFTAG_STOP_KEEP 1
@@ -1136,6 +1152,61 @@ CRFTAG_API enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, co
 
 /* Frees spans returned by crftag_tagger_tag_text; NULL does nothing. */
 CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
+
+/* Document memory.  A name is often found where its context gives it away
+ * ("treated with nitroglycerin (NTG)") and missed where it stands alone a
+ * few sentences later.  A memory keeps the entities the tagger output for
+ * the last `window` sentences of a text; in each new sentence, a run of
+ * tokens the tagger left "O" whose bytes are exactly those of a remembered
+ * entity gets its type (B-T, I-T): longest match first, left to right,
+ * never over a token the tagger labelled; when the same tokens were found
+ * with several types, the most frequent wins, then the most recent.  Only
+ * the tagger's own entities are remembered, not those the memory added.
+ * Training decides whether a model uses one, on held-out sentences
+ * (crftag_train_params.memory; docs/ACCURACY.md, "Document memory");
+ * crftag_model_memory tells the window it chose.  The programs `crftag tag`
+ * and `crftag eval` apply it over their input's sentences in order, and
+ * crftag_tagger_tag_text over the sentences of one call; with the other tag
+ * calls the caller applies it (crftag_memory_apply after each sentence's
+ * crftag_tagger_tag), so sentences tagged in any order or on many threads
+ * stay independent unless the caller chains them.  For a model whose labels
+ * are not IOB2 (plain tags; E-/S- labels) a memory changes nothing. */
+struct crftag_memory;
+
+/* The window the model was trained to use, in sentences: 0 for none (and
+ * for models saved before format 8). */
+CRFTAG_API size_t crftag_model_memory(const struct crftag_model *m);
+
+/* A memory of window sentences for model m's labels (window 0: it changes
+ * nothing); free it with crftag_memory_free.  The model is borrowed and must
+ * outlive the memory.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (NULL m or out,
+ * a model without labels) or CRFTAG_ERR_NOMEM. */
+CRFTAG_API enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window,
+                                                struct crftag_memory **out);
+
+/* Applies the memory to one sentence and then remembers its entities: the n
+ * tokens tok[i][0..len[i]) (not NUL-terminated; compared byte for byte) and
+ * the label ids the tagger gave them, ids[n], changed in place where a
+ * remembered entity applies; *out_changed (if not NULL) gets the number of
+ * labels changed.  Call it for each sentence in text order.  Returns
+ * CRFTAG_OK, CRFTAG_ERR_INVALID (NULL mem; NULL tok, len or ids or a NULL
+ * tok[i] with n > 0; an id >= the model's labels) or CRFTAG_ERR_NOMEM (ids
+ * unchanged, the sentence not remembered). */
+CRFTAG_API enum crftag_status crftag_memory_apply(struct crftag_memory *mem,
+                                                  const char *const *tok, const size_t *len,
+                                                  size_t n, uint32_t *ids, size_t *out_changed);
+
+/* The held-out entity F1 without (*out_without) and with (*out_with) the
+ * memory when training chose the window (crftag_train_params.memory
+ * CRFTAG_MEMORY_AUTO): returns 1 and sets both; 0 otherwise (a loaded
+ * model: the scores are not saved). */
+CRFTAG_API int crftag_model_memory_scores(const struct crftag_model *m, double *out_without,
+                                          double *out_with);
+
+/* Forgets every sentence (a new document starts). */
+CRFTAG_API void crftag_memory_clear(struct crftag_memory *mem);
+
+CRFTAG_API void crftag_memory_free(struct crftag_memory *mem);
 
 /* Raw input read as it arrives: a file, or stdin for path "-"; data that
  * starts with the gzip magic (1f 8b) is decompressed, whatever the name

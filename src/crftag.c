@@ -81,6 +81,7 @@ void crftag_tagger_free(struct crftag_tagger *t)
     free(t->names);
     free(t->lens);
     free(t->chunks);
+    crftag_memory_free(t->mem);
     tagger_wc_free(&t->wc);
     free(t);
 }
@@ -313,8 +314,10 @@ static enum crftag_status tagger_text_sentence(struct crftag_tagger *t, const ch
     }
     enum crftag_status st =
         crftag_tagger_tag_tokens(t, t->names, t->lens, n, t->ids, NULL, NULL, err);
+    if (st == CRFTAG_OK && t->mem)
+        st = crftag_memory_apply(t->mem, t->names, t->lens, n, t->ids, NULL);
     if (st != CRFTAG_OK)
-        return st;
+        return st == CRFTAG_ERR_NOMEM ? err_set(err, st, NULL, 0, "out of memory") : st;
     for (size_t i = 0; i < n; i++)
         t->names[i] = crftag_model_label(t->m, t->ids[i]);
     size_t nc = t->plain ? crftag_chunks_plain(t->names, n, t->chunks)
@@ -355,6 +358,11 @@ enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, const char *t
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "the model reads %zu columns per token; raw text has one",
                        t->m->feat.ncols);
+    /* the model's document memory over the sentences of this text */
+    if (t->m->mem.window > 0 && !t->mem &&
+        crftag_memory_new(t->m, t->m->mem.window, &t->mem) != CRFTAG_OK)
+        return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    crftag_memory_clear(t->mem);
     struct crftag_token *toks = NULL;
     size_t nt = 0;
     if (len > 0 && crftag_tokenize(text, len, &toks, &nt) != CRFTAG_OK)

@@ -55,6 +55,16 @@ struct model_meta {
                                  /* (CRFTAG_STOP_KEEP); not stored in files */
 };
 
+/* A model's document memory (memory.c): the window the tagging programs
+ * use, in sentences (0: none; saved from format 8 on), and the held-out F1
+ * without and with it when training chose it (never saved). */
+#define MODEL_MAX_MEMORY 1000    /* the longest window, in sentences */
+struct model_memory {
+    size_t window;
+    int scored;
+    double f1[2];
+};
+
 struct crftag_model {
     struct feat_config feat;
     struct labels labels;        /* L = labels.n */
@@ -103,6 +113,7 @@ struct crftag_model {
                                     (featname.h; NULL: the model keeps none) */
     size_t names_len;
     size_t *name_off;            /* [nattr] attribute a's name at names + name_off[a] */
+    struct model_memory mem;     /* document memory (memory.c) */
     struct crftag_bias_candidate *bias_cand; /* [nbias_cand] the held-out scores of  */
     size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };

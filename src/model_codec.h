@@ -31,6 +31,7 @@
 #define MIO_OLDEST 2                        /* oldest version read (no clusters) */
 #define MIO_PLANES_VERSION 6                /* first version with sorted, packed attributes */
 #define MIO_HASH_VERSION 7                  /* first version storing the feature hash version */
+#define MIO_MEMORY_VERSION 8                /* first version storing the document memory */
 #define MIO_MAX_SHIFT 31u                   /* fixed-point weights: k * 2^-shift   */
 #define MIO_W_F32 255u                      /* weight shift: plain f32 weights     */
 

@@ -774,6 +774,15 @@ static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_
         if (st != CRFTAG_OK)
             return mio_fail(ps, st, "%s%s", st == CRFTAG_ERR_NOMEM ? "" : "corrupt model: ", msg);
     }
+    if (st == CRFTAG_OK && ps->version >= MIO_MEMORY_VERSION) {
+        if (!rd_has(&ps->r, 4))
+            return mio_short(ps, "the document memory");
+        uint32_t w = r_u32(&ps->r);
+        if (w > MODEL_MAX_MEMORY)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: document memory of %lu "
+                            "sentences (at most %u)", (unsigned long)w, MODEL_MAX_MEMORY);
+        m->mem.window = w;
+    }
     if (st != CRFTAG_OK)
         return st;
     if (ps->r.pos != ps->r.n)

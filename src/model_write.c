@@ -339,7 +339,10 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, struct m
     st = mio_names_check(m, &names, err);
     if (st != CRFTAG_OK)
         return st;
-    *size = s + names;
+    *size = s + names + (plan->version >= MIO_MEMORY_VERSION ? 4 : 0);
+    if (m->mem.window > MODEL_MAX_MEMORY)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "document memory of %zu sentences "
+                       "(at most %u)", m->mem.window, MODEL_MAX_MEMORY);
     return CRFTAG_OK;
 }
 
@@ -480,6 +483,9 @@ static void mio_write_payload(const struct crftag_model *m, const struct mio_pla
         w_f32(w, m->label_bias[i]);
     /* attribute names (version 5) */
     w->pos += mio_names_write(m, plan->order, w->p + w->pos);
+    /* document memory (version 8) */
+    if (plan->version >= MIO_MEMORY_VERSION)
+        w_u32(w, (uint32_t)m->mem.window);
 }
 
 /* compress2's zlib stream of payload[0..psize), but with the planes of
@@ -537,7 +543,7 @@ enum crftag_status model_io_serialize_version(const struct crftag_model *m, uint
 {
     *out = NULL;
     *out_len = 0;
-    if (version != 5 && version != 6 && version != CRFTAG_MODEL_FORMAT_VERSION)
+    if (version < 5 || version > CRFTAG_MODEL_FORMAT_VERSION)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "cannot write model format version %lu",
                        (unsigned long)version);
     uint64_t psize64 = 0;

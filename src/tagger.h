@@ -92,6 +92,8 @@ struct crftag_tagger {
     size_t *lens;                /* [n] token lengths */
     struct crftag_chunk *chunks; /* [n] */
     size_t sent_cap;
+    struct crftag_memory *mem;   /* tag_text's document memory (the model's window;
+                                    made on first use, cleared at each call) */
     /* confidence (tag_conf.c) */
     double *tmask;               /* [L][L] trans with -inf where the BIO mask forbids */
     uint32_t *cont;              /* [L] I-TYPE continuing a chunk ending in B-/I-TYPE, or */

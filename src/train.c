@@ -67,6 +67,7 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->lexicon_folds = 20;
     p->bias = CRFTAG_BIAS_AUTO;
     p->keep_names = 0;
+    p->memory = CRFTAG_MEMORY_AUTO;
     util_struct_out(dst, size, p, sizeof *p);
 }
 

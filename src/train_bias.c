@@ -105,19 +105,23 @@ static struct crftag_bias_candidate bias_candidate(double x, const uint64_t k[3]
 static enum crftag_status bias_score(const struct crftag_model *m,
                                      const struct crftag_corpus *c,
                                      const struct bias_shares *sh, const char *spec,
-                                     uint64_t n[4], struct crftag_error *err)
+                                     size_t window, uint64_t n[4], struct crftag_error *err)
 {
     struct crftag_tagger *t = NULL;
     struct crftag_eval *ev = NULL;
+    struct crftag_memory *mem = NULL;
     const char **gold = NULL, **pred = NULL;
     uint32_t *ids = NULL;
-    size_t cap = 0, cap2 = 0, cap3 = 0;
+    size_t *len = NULL;
+    size_t cap = 0, cap2 = 0, cap3 = 0, cap4 = 0, last = SIZE_MAX;
     enum crftag_status st = crftag_tagger_new(m, &t);
     if (st != CRFTAG_OK)
         st = err_set(err, st, NULL, 0, "out of memory");
     else
         st = crftag_tagger_set_bias(t, spec, err);
     if (st == CRFTAG_OK && crftag_eval_new(&ev) != CRFTAG_OK)
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+    if (st == CRFTAG_OK && window > 0 && crftag_memory_new(m, window, &mem) != CRFTAG_OK)
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (st != CRFTAG_OK)
         goto out;
@@ -128,13 +132,28 @@ static enum crftag_status bias_score(const struct crftag_model *m,
         corpus_sentence(c, s, &sen);
         if (UTIL_GROW(gold, cap, sen.n) ||
             UTIL_GROW(pred, cap2, sen.n) ||
-            UTIL_GROW(ids, cap3, sen.n)) {
+            UTIL_GROW(ids, cap3, sen.n) ||
+            UTIL_GROW(len, cap4, sen.n)) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
             goto out;
         }
         st = crftag_tagger_tag(t, sen.cols, sen.n, sen.ncols, ids, NULL, err);
         if (st != CRFTAG_OK)
             goto out;
+        if (mem) {
+            /* a held-out block remembers its own sentences only */
+            if (s != last + 1)
+                crftag_memory_clear(mem);
+            last = s;
+            for (size_t i = 0; i < sen.n; i++) {
+                gold[i] = sen.cols[i * sen.ncols];          /* the tokens, for now */
+                len[i] = strlen(gold[i]);
+            }
+            if (crftag_memory_apply(mem, gold, len, sen.n, ids, NULL) != CRFTAG_OK) {
+                st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
+                goto out;
+            }
+        }
         for (size_t i = 0; i < sen.n; i++) {
             gold[i] = sen.cols[i * sen.ncols + sen.ncols - 1];
             pred[i] = crftag_model_label(m, ids[i]);
@@ -153,6 +172,8 @@ static enum crftag_status bias_score(const struct crftag_model *m,
 out:
     crftag_tagger_free(t);
     crftag_eval_free(ev);
+    crftag_memory_free(mem);
+    free(len);
     free(gold);
     free(pred);
     free(ids);
@@ -214,6 +235,26 @@ static enum crftag_status bias_shares(const struct crftag_corpus *c,
     return CRFTAG_OK;
 }
 
+/* The chunk counts of m with bias spec on the held-out sentences, with a
+ * memory of window sentences (0: none), summed over the ranks of p->comm. */
+static enum crftag_status bias_score_all(const struct crftag_model *m,
+                                         const struct crftag_corpus *c,
+                                         const struct crftag_train_params *p,
+                                         const struct bias_shares *sh, const char *spec,
+                                         size_t window, uint64_t k[4], struct crftag_error *err)
+{
+    enum crftag_status st = bias_score(m, c, sh, spec, window, k, err);
+    /* data-parallel: the counts of every rank (a rank that failed sends
+     * its zeros and stops after the sum, the others with it) */
+    uint64_t bad = st != CRFTAG_OK;
+    if (p->comm && (dist_sum_u64(p->comm, k, 4) || dist_max_u64(p->comm, &bad, 1)))
+        return err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not exchange data");
+    if (st == CRFTAG_OK && bad)
+        st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "another rank failed to tag its "
+                     "held-out sentences");
+    return st;
+}
+
 /* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
  * gets the model of the first training (NULL when there was none).  When
  * p->stop interrupts the first training, *out_interrupted gets its model.
@@ -222,7 +263,8 @@ static enum crftag_status bias_shares(const struct crftag_corpus *c,
 static enum crftag_status bias_choose(const struct crftag_corpus *c,
                                       const struct crftag_train_params *p, char *spec,
                                       size_t len, struct crftag_bias_candidate *cand,
-                                      size_t *ncand, struct crftag_model **out_interrupted,
+                                      size_t *ncand, struct model_memory *mem,
+                                      struct crftag_model **out_interrupted,
                                       struct crftag_model **out_first, struct crftag_error *err)
 {
     snprintf(spec, len, "0");
@@ -270,17 +312,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         char x[32];
         uint64_t k[4] = {0, 0, 0, 0};
         snprintf(x, sizeof x, "%g", bias_grid[n]);
-        st = bias_score(m, c, &sh, x, k, err);
-        /* data-parallel: the counts of every rank (a rank that failed sends
-         * its zeros and stops after the sum, the others with it) */
-        uint64_t bad = st != CRFTAG_OK;
-        if (p->comm && (dist_sum_u64(p->comm, k, 4) || dist_max_u64(p->comm, &bad, 1))) {
-            st = err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not exchange data");
-            break;
-        }
-        if (st == CRFTAG_OK && bad)
-            st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "another rank failed to tag its "
-                         "held-out sentences");
+        st = bias_score_all(m, c, p, &sh, x, 0, k, err);
         if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
             break;
         cand[n] = bias_candidate(bias_grid[n], k);
@@ -290,15 +322,31 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     /* the smallest bias within BIAS_MARGIN of the best: differences that
      * small are noise of the held-out sample, and no bias is the simpler
      * model */
+    size_t chosen = 0;
     if (st == CRFTAG_OK && n == BIAS_NGRID) {
         for (size_t k = 0; k < n; k++) {
             if (cand[k].f1 >= best - BIAS_MARGIN) {
                 snprintf(spec, len, "%g", bias_grid[k]);
                 cand[k].chosen = 1;
+                chosen = k;
                 break;
             }
         }
         *ncand = n;
+    }
+    /* the document memory, with the chosen bias: kept when it scores
+     * better than none on the held-out sentences (tokens in column 0:
+     * not for attribute strings) */
+    if (st == CRFTAG_OK && *ncand > 0 && p->memory == CRFTAG_MEMORY_AUTO && !c->attrs) {
+        uint64_t k[4] = {0, 0, 0, 0};
+        st = bias_score_all(m, c, p, &sh, spec, CRFTAG_MEMORY_WINDOW, k, err);
+        if (st == CRFTAG_OK) {
+            struct crftag_bias_candidate with = bias_candidate(bias_grid[chosen], k);
+            mem->f1[0] = cand[chosen].f1;
+            mem->f1[1] = with.f1;
+            mem->scored = 1;
+            mem->window = with.f1 > cand[chosen].f1 ? CRFTAG_MEMORY_WINDOW : 0;
+        }
     }
     if (st == CRFTAG_OK) {
         model_keep_warm_only(m);     /* scored: only its weights are wanted now */
@@ -349,8 +397,13 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         train_resolve(&whole);    /* c1, c2, delta: AUTO -> the kind's values */
         p = &whole;
     }
-    if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0)
-        return train_fit(c, p, own, out, err);
+    if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {
+        enum crftag_status st = train_fit(c, p, own, out, err);
+        /* no held-out sentences to choose on: only a window given */
+        if (st == CRFTAG_OK && p && p->memory > 0)
+            (*out)->mem.window = (size_t)p->memory;
+        return st;
+    }
     if (out)
         *out = NULL;
     err_clear(err);
@@ -363,8 +416,9 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     struct crftag_model *first = NULL;
     struct crftag_bias_candidate cand[BIAS_NGRID];
     size_t ncand = 0;
+    struct model_memory mem = { 0, 0, { 0, 0 } };
     if (!p->init)
-        st = bias_choose(c, p, spec, sizeof spec, cand, &ncand, out, &first, err);
+        st = bias_choose(c, p, spec, sizeof spec, cand, &ncand, &mem, out, &first, err);
     /* the model's copy, taken now rather than after the final training */
     struct crftag_bias_candidate *kept = NULL;
     if (st == CRFTAG_OK && !*out && ncand > 0 && !(kept = util_malloc(ncand, sizeof *kept)))
@@ -390,6 +444,11 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         (*out)->bias_cand = kept;
         (*out)->nbias_cand = ncand;
         kept = NULL;
+        (*out)->mem = mem;
+        if (p->memory >= 0)
+            (*out)->mem.window = (size_t)p->memory;
+        else if (p->init)            /* as its bias */
+            (*out)->mem.window = p->init->mem.window;
     }
     free(kept);
     if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {

@@ -457,7 +457,7 @@ static unsigned char *pack(const unsigned char *payload, size_t plen, uint32_t v
 /* Offsets of the payload fields (see docs/MODEL_FORMAT.md). */
 struct layout {
     size_t kind, hv, ncols, tpl, lex, nent, entries, clu, nwords, words, ulex, unent, uentries, L, bio, names, nattr, hashes, counts, lw, plabels, wcode, weights, trans,
-        meta, reason, lcounts, bias, anames, end;
+        meta, reason, lcounts, bias, anames, memory, end;
     /* the first lexicon entries, cluster words and user lexicon entries (0: none) */
     size_t ent[4], word[4], uent[4];
     uint32_t nl, na, np;
@@ -551,6 +551,9 @@ static void walk_v(const unsigned char *p, size_t n, uint32_t version, struct la
     o->end = o->anames + 1 + (p[o->anames] ? 4 : 0);
     for (uint32_t a = 0; p[o->anames] && a < o->na; a++)
         o->end += 4 + rd32(p + o->end);
+    o->memory = o->end;                              /* document memory (version 8) */
+    if (version >= 8)
+        o->end += 4;
     assert_int_equal(o->end, n);
 }
 

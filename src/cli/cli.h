@@ -53,6 +53,12 @@ void cli_error_hook(void (*fn)(void *user, const char *msg), void *user);
  * ("CMD: --input-format: expected auto, conll, crfsuite" + extra). */
 int cli_input_format(const char *cmd, const char *s, const char *extra);
 
+/* The document memory of model m for CMD's --memory value s (NULL: the
+ * model's window; "N": N sentences, 0 none): *out, NULL for none.  0, or
+ * -1 after an error message. */
+int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
+               struct crftag_memory **out);
+
 /* ---- table-driven options (opts.c) ---- */
 
 enum opt_type { OPT_FLAG, OPT_INT, OPT_UINT, OPT_DOUBLE, OPT_STRING, OPT_LIST };

@@ -23,6 +23,7 @@ struct eval_opts {
     const char *bias;
     int quiet;
     const char *input_format;
+    const char *memory;
 };
 
 static const struct opt eval_table[] = {
@@ -34,6 +35,8 @@ static const struct opt eval_table[] = {
      "with -m: label bias X or TYPE=X,... instead of the model's (\"0\": none)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct eval_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
+    {"memory", 0, OPT_STRING, offsetof(struct eval_opts, memory), "N",
+     "with -m: document memory of N sentences instead of the model's (0: none)"},
     {"quiet", 'q', OPT_FLAG, offsetof(struct eval_opts, quiet), NULL,
      "do not print the tagging speed on stderr"},
     {"input-format", 0, OPT_STRING, offsetof(struct eval_opts, input_format), "FMT",
@@ -56,7 +59,7 @@ static const char *shown(const char *path)
 /* Scores one file into ev; t == NULL means --pred. */
 static int eval_file(const char *path, int informat, struct crftag_eval *ev,
                      struct crftag_tagger *t, const struct crftag_model *m, size_t model_cols,
-                     size_t *ntok)
+                     struct crftag_memory *mem, size_t *ntok)
 {
     struct crftag_reader *r;
     struct crftag_error err;
@@ -68,8 +71,10 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
     const char *const *cols;
     const char **gold = NULL, **pred = NULL;
     uint32_t *ids = NULL;
+    size_t *len = NULL;
     size_t cap = 0, n, ncols;
     int rc, status = 0;
+    crftag_memory_clear(mem);    /* each file a text of its own */
     while ((rc = crftag_reader_next(r, &cols, &n, &ncols, &err)) > 0) {
         size_t need = t ? model_cols + 1 : 2;
         if (ncols < need) {
@@ -91,7 +96,10 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
             uint32_t *i2 = realloc(ids, cap * sizeof *i2);
             if (i2)
                 ids = i2;
-            if (!g2 || !p2 || !i2) {
+            size_t *l2 = realloc(len, cap * sizeof *l2);
+            if (l2)
+                len = l2;
+            if (!g2 || !p2 || !i2 || !l2) {
                 cli_errorf("out of memory");
                 status = -1;
                 break;
@@ -108,6 +116,17 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
                 cli_error(&err, st);
                 status = -1;
                 break;
+            }
+            if (mem) {
+                for (size_t i = 0; i < n; i++) {
+                    pred[i] = cols[i * ncols];       /* the tokens */
+                    len[i] = strlen(pred[i]);
+                }
+                if (crftag_memory_apply(mem, pred, len, n, ids, NULL) != CRFTAG_OK) {
+                    cli_errorf("out of memory");
+                    status = -1;
+                    break;
+                }
             }
             for (size_t i = 0; i < n; i++)
                 pred[i] = crftag_model_label(m, ids[i]);
@@ -126,6 +145,7 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
     free(gold);
     free(pred);
     free(ids);
+    free(len);
     crftag_reader_close(r);
     return status;
 }
@@ -152,6 +172,7 @@ int cmd_eval(int argc, char **argv)
     struct crftag_model *m = NULL;
     struct crftag_tagger *t = NULL;
     struct crftag_eval *ev = NULL;
+    struct crftag_memory *mem = NULL;
     struct crftag_error err;
     size_t model_cols = 0, ntok = 0;
     int status = CLI_FAIL;
@@ -179,6 +200,11 @@ int cmd_eval(int argc, char **argv)
                 goto out;
             }
         }
+        /* attribute strings have no tokens to remember */
+        if (informat != CRFTAG_INPUT_CRFSUITE && cli_memory("eval", o.memory, m, &mem)) {
+            status = o.memory ? CLI_USAGE : CLI_FAIL;
+            goto out;
+        }
     }
     if (crftag_eval_new(&ev) != CRFTAG_OK) {
         cli_errorf("out of memory");
@@ -186,7 +212,7 @@ int cmd_eval(int argc, char **argv)
     }
     double t0 = now();
     for (int i = 1; i <= npos; i++)
-        if (eval_file(argv[i], informat, ev, t, m, model_cols, &ntok))
+        if (eval_file(argv[i], informat, ev, t, m, model_cols, mem, &ntok))
             goto out;
     double secs = now() - t0;
     char *report = NULL;
@@ -206,6 +232,7 @@ int cmd_eval(int argc, char **argv)
     status = CLI_OK;
 out:
     crftag_eval_free(ev);
+    crftag_memory_free(mem);
     crftag_tagger_free(t);
     crftag_model_free(m);
     return status;

@@ -1,7 +1,10 @@
 /*
  * informat.c - the --input-format values of train, tag and eval that name
- * an annotated input format (enum crftag_input_format).
+ * an annotated input format (enum crftag_input_format), and the --memory
+ * value of tag and eval.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,4 +20,28 @@ int cli_input_format(const char *cmd, const char *s, const char *extra)
     cli_errorf("%s: --input-format: expected auto, conll, crfsuite%s, got '%s'", cmd,
                extra ? extra : "", s);
     return -1;
+}
+
+int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
+               struct crftag_memory **out)
+{
+    *out = NULL;
+    size_t w = crftag_model_memory(m);
+    if (s) {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (end == s || *end || errno || v < 0 || v > 1000) {
+            cli_errorf("%s: --memory: expected 0..1000 sentences, got '%s'", cmd, s);
+            return -1;
+        }
+        w = (size_t)v;
+    }
+    if (w == 0)
+        return 0;
+    if (crftag_memory_new(m, w, out) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    return 0;
 }
