@@ -54,10 +54,11 @@ void cli_error_hook(void (*fn)(void *user, const char *msg), void *user);
 int cli_input_format(const char *cmd, const char *s, const char *extra);
 
 /* The document memory of model m for CMD's --memory value s (NULL: the
- * model's window; "N": N sentences, 0 none): *out, NULL for none.  0, or
- * -1 after an error message. */
+ * model's window; "N": N sentences, 0 none): its window in *out_window and
+ * (out not NULL) a memory in *out, NULL for none.  0, or -1 after an error
+ * message. */
 int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
-               struct crftag_memory **out);
+               struct crftag_memory **out, size_t *out_window);
 
 /* ---- table-driven options (opts.c) ---- */
 

@@ -201,7 +201,7 @@ int cmd_eval(int argc, char **argv)
             }
         }
         /* attribute strings have no tokens to remember */
-        if (informat != CRFTAG_INPUT_CRFSUITE && cli_memory("eval", o.memory, m, &mem)) {
+        if (informat != CRFTAG_INPUT_CRFSUITE && cli_memory("eval", o.memory, m, &mem, NULL)) {
             status = o.memory ? CLI_USAGE : CLI_FAIL;
             goto out;
         }

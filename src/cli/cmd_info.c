@@ -121,6 +121,11 @@ int cmd_info(int argc, char **argv)
     printf("decoding:        %s\n", in.bio_constrained ? "restricted to valid BIO (IOB2) sequences"
                                                        : "unrestricted");
     print_bias(m, in.num_labels);
+    if (crftag_model_memory(m))
+        printf("document memory: %zu sentences (entities found there label later mentions)\n",
+               crftag_model_memory(m));
+    else
+        printf("document memory: none\n");
     if (cs)
         printf("training:        by CRFsuite (the file holds no training figures)\n");
     else

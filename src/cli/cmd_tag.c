@@ -52,6 +52,7 @@ struct tag_opts {
     int all_marginals;
     uint32_t nbest;
     int threads;
+    const char *memory;
 };
 
 static const struct opt tag_table[] = {
@@ -80,6 +81,9 @@ static const struct opt tag_table[] = {
      "the N most probable labellings per sentence (conll, json)"},
     {"threads", 'j', OPT_INT, offsetof(struct tag_opts, threads), "N",
      "tagging threads (0 = all cores); the output is the same, in input order"},
+    {"memory", 0, OPT_STRING, offsetof(struct tag_opts, memory), "N",
+     "document memory of N sentences instead of the model's (0: none): entities found in the "
+     "last N sentences label their later mentions (not with --marginals or --nbest)"},
     {NULL, 0, OPT_FLAG, 0, NULL, NULL},
 };
 
@@ -165,6 +169,8 @@ struct tag_ctx {
     const char *bias;            /* --bias, or NULL */
     const char **cols;           /* threads, --tokenized: a sentence's cells */
     size_t cols_cap;
+    size_t mem_window;           /* document memory (0: none) ... */
+    struct crftag_memory *mem;   /* ... over the sentences of the input */
 };
 
 /* A sentence read in CRFsuite's format: its predicted labels, one a line,
@@ -212,9 +218,16 @@ static int tag_write(struct tag_ctx *cx, const char *const *cols, size_t n, size
             cli_error(&err, st);
             return -1;
         }
+        if (cx->mem && crftag_memory_apply(cx->mem, cx->b.tok, cx->b.tok_len, n, cx->b.ids,
+                                           NULL) != CRFTAG_OK) {
+            cli_errorf("out of memory");
+            return -1;
+        }
         for (size_t i = 0; i < n; i++)
             cx->b.tags[i] = crftag_model_label(cx->m, cx->b.ids[i]);
     }
+    if (!cx->out)                /* a context unit (tag_mt.h): for the memory only */
+        return 0;
     if (out_write(cx->out, cx->fmt, &s, cx->b.chunks) || (cx->flush && fflush(cx->out))) {
         cli_errorf("writing output: %s", strerror(errno));
         return -1;
@@ -361,6 +374,8 @@ static int raw_unit(void *w, const char *data, const struct mt_unit *u, FILE *ou
     struct tag_ctx *cx = w;
     size_t done;
     cx->out = out;
+    if (u->first)                /* a batch starts: its context units come first */
+        crftag_memory_clear(cx->mem);
     return tag_text(cx, data + u->off, u->len, u->a, u->b, u->kind, &done);
 }
 
@@ -449,6 +464,8 @@ static int tok_unit(void *w, const char *data, const struct mt_unit *u, FILE *ou
     struct tag_ctx *cx = w;
     size_t n = u->a, ncols = u->b, nc = n * ncols;
     cx->out = out;
+    if (u->first)                /* a batch starts: its context units come first */
+        crftag_memory_clear(cx->mem);
     if (nc > cx->cols_cap) {
         const char **c = realloc(cx->cols, nc * sizeof *c);
         if (!c) {
@@ -574,7 +591,14 @@ static void *tag_worker_new(void *user)
     cx->informat = main_cx->informat;
     cx->no_constraint = main_cx->no_constraint;
     cx->bias = main_cx->bias;
+    cx->mem_window = main_cx->mem_window;
     if (tag_ctx_tagger(cx, &code)) {
+        free(cx);
+        return NULL;
+    }
+    if (cx->mem_window && crftag_memory_new(cx->m, cx->mem_window, &cx->mem) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        crftag_tagger_free(cx->t);
         free(cx);
         return NULL;
     }
@@ -587,6 +611,7 @@ static void tag_worker_free(void *w)
     bufs_free(&cx->b);
     conf_free(&cx->conf);
     crftag_tagger_free(cx->t);
+    crftag_memory_free(cx->mem);
     free(cx->cols);
     free(cx);
 }
@@ -715,10 +740,27 @@ int cmd_tag(int argc, char **argv)
     cx.out = stdout;
     cx.no_constraint = o.no_constraint;
     cx.bias = o.bias;
+    /* the document memory: over the sentences of the input, in order (not
+     * for attribute strings, nor with the probabilities, which describe the
+     * model's own labellings) */
+    size_t window = 0;
+    if (cli_memory("tag", o.memory, m, NULL, &window)) {
+        crftag_model_free(m);
+        return CLI_USAGE;
+    }
+    if (cx.conf_on || cx.informat == CRFTAG_INPUT_CRFSUITE)
+        window = 0;
+    cx.mem_window = jsonl ? 0 : window;
     int code;
     if (tag_ctx_tagger(&cx, &code)) {
         crftag_model_free(m);
         return code;
+    }
+    if (cx.mem_window && crftag_memory_new(m, cx.mem_window, &cx.mem) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        crftag_tagger_free(cx.t);
+        crftag_model_free(m);
+        return CLI_FAIL;
     }
     struct stat sb;
     cx.flush = !(fstat(fileno(stdout), &sb) == 0 && S_ISREG(sb.st_mode));
@@ -727,6 +769,7 @@ int cmd_tag(int argc, char **argv)
         .tokens = o.format && cx.fmt != OUT_SPANS, .offsets = cx.fmt == OUT_JSON,
         .no_constraint = o.no_constraint, .bias = o.bias,
         .threads = mt_threads(o.threads),
+        .memory = jsonl ? window : 0,
     };
     struct mt *mt = NULL;
     if (jo.threads > 1 && !jsonl) {
@@ -735,9 +778,11 @@ int cmd_tag(int argc, char **argv)
         mt = mt_start(jo.threads, o.tokenized ? &tok_ops : &raw_ops, &cx, cx.flush);
         if (!mt) {
             crftag_tagger_free(cx.t);
+            crftag_memory_free(cx.mem);
             crftag_model_free(m);
             return CLI_FAIL;
         }
+        mt_context(mt, cx.mem_window);   /* each unit holds one sentence or more */
     }
     rc = o.tokenized ? tag_tokenized(&cx, mt, path, info.num_columns)
          : jsonl     ? tag_jsonl(&jo, path)
@@ -751,6 +796,7 @@ int cmd_tag(int argc, char **argv)
     bufs_free(&cx.b);
     conf_free(&cx.conf);
     crftag_tagger_free(cx.t);
+    crftag_memory_free(cx.mem);
     crftag_model_free(m);
     return rc == 0 ? CLI_OK : CLI_FAIL;
 }

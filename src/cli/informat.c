@@ -23,9 +23,10 @@ int cli_input_format(const char *cmd, const char *s, const char *extra)
 }
 
 int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
-               struct crftag_memory **out)
+               struct crftag_memory **out, size_t *out_window)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
     size_t w = crftag_model_memory(m);
     if (s) {
         char *end;
@@ -37,7 +38,9 @@ int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
         }
         w = (size_t)v;
     }
-    if (w == 0)
+    if (out_window)
+        *out_window = w;
+    if (w == 0 || !out)
         return 0;
     if (crftag_memory_new(m, w, out) != CRFTAG_OK) {
         cli_errorf("out of memory");

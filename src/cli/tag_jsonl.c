@@ -39,6 +39,7 @@ struct doc {
     struct crftag_chunk *chunks;     /* entities, token indices over the record */
     size_t *sent;                    /* first token of each sentence */
     size_t cap, nchunks, nsent;
+    struct crftag_memory *mem;       /* the record's document memory, or NULL */
 };
 
 static int doc_reserve(struct doc *d, size_t n)
@@ -78,6 +79,7 @@ static void doc_free(struct doc *d)
     free((void *)d->tags);
     free(d->chunks);
     free(d->sent);
+    crftag_memory_free(d->mem);
 }
 
 /* Tokenizes and tags text[0..n) into d; *toks holds the tokens. */
@@ -91,6 +93,12 @@ static int doc_tag(const struct jsonl_opts *o, struct doc *d, const char *text, 
     const struct crftag_token *tk = *toks;
     size_t pos_b = 0, pos_c = 0;
     d->nchunks = d->nsent = 0;
+    /* each record a text of its own: the memory starts empty */
+    if (o->memory > 0 && !d->mem && crftag_memory_new(o->m, o->memory, &d->mem) != CRFTAG_OK) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    crftag_memory_clear(d->mem);
     for (size_t i = 0; i < *nt; i++) {
         d->tok[i] = text + tk[i].start;
         d->len[i] = tk[i].end - tk[i].start;
@@ -106,6 +114,11 @@ static int doc_tag(const struct jsonl_opts *o, struct doc *d, const char *text, 
                                                          d->ids + s0, NULL, NULL, &err);
         if (st != CRFTAG_OK) {
             cli_error(&err, st);
+            return -1;
+        }
+        if (d->mem && crftag_memory_apply(d->mem, d->tok + s0, d->len + s0, s1 - s0,
+                                          d->ids + s0, NULL) != CRFTAG_OK) {
+            cli_errorf("out of memory");
             return -1;
         }
         for (size_t i = s0; i < s1; i++)

@@ -17,6 +17,7 @@ struct jsonl_opts {
     int no_constraint;  /* --no-constraint, --bias (or NULL): for the taggers of */
     const char *bias;   /* threads > 1 (tag_mt.c), each its own; t serves one */
     int threads;
+    size_t memory;      /* document memory of each record, in sentences (0: none) */
 };
 
 /* Tags the records of path ("-": stdin; gzip or not).  Returns 0, or -1

@@ -20,6 +20,11 @@
  * MT_BATCH_BYTES or MT_BATCH_UNITS, or when the reader is about to wait for
  * input (mt_dispatch), so a program on the other end of a pipe gets every
  * answer before it writes more.
+ *
+ * With mt_context(k), the reader keeps a copy of the last k units it
+ * queued and puts them first in every batch it starts, marked context: a
+ * worker tags them again for its document memory only (output and messages
+ * dropped), so each batch starts with the memory one thread would have.
  */
 #include "tag_mt.h"
 
@@ -86,6 +91,11 @@ struct mt {
     int bad;                    /* a unit was refused */
     struct mt_worker *wk;       /* [nthreads] */
     int nthreads, started;
+    size_t ctx_k;               /* mt_context: units to copy into each batch */
+    char *ctx_data;             /* the last ctx_n <= ctx_k units queued, */
+    size_t ctx_len, ctx_cap;    /* their bytes ... */
+    struct mt_unit *ctx_u;      /* ... and units (off into ctx_data) */
+    size_t ctx_n, ctx_ucap;
 };
 
 int mt_threads(int n)
@@ -130,6 +140,13 @@ static void mt_note(void *user, const char *msg)
     b->notes[b->nnotes++].msg = m;
 }
 
+/* cli_error_hook of a context unit: its messages were given with its batch. */
+static void mt_discard(void *user, const char *msg)
+{
+    (void)user;
+    (void)msg;
+}
+
 /* Tags batch b (the caller's alone) into b->out. */
 static void mt_tag_batch(struct mt *mt, void *w, struct mt_batch *b)
 {
@@ -143,6 +160,12 @@ static void mt_tag_batch(struct mt *mt, void *w, struct mt_batch *b)
     }
     cli_error_hook(mt_note, b);
     for (size_t i = 0; i < b->n; i++) {
+        if (b->u[i].context) {          /* for the memory: nothing written or said */
+            cli_error_hook(mt_discard, NULL);
+            (void)mt->ops->tag(w, b->data, &b->u[i], NULL);
+            cli_error_hook(mt_note, b);
+            continue;
+        }
         int r = mt->ops->tag(w, b->data, &b->u[i], b->f);
         if (r > 0)
             b->bad = 1;
@@ -316,12 +339,50 @@ struct mt *mt_start(int nthreads, const struct mt_ops *ops, void *user, int flus
     return mt;
 }
 
+void mt_context(struct mt *mt, size_t k)
+{
+    mt->ctx_k = k;
+}
+
+/* Keeps copies of the last ctx_k units of batch b (whose first units are
+ * the copies kept before it, so these are the last ctx_k of the input);
+ * on failure keeps none (the next batch then starts without memory: the
+ * caller's error ends the run). */
+static int mt_keep_context(struct mt *mt, const struct mt_batch *b)
+{
+    size_t from = b->n > mt->ctx_k ? b->n - mt->ctx_k : 0, bytes = 0;
+    for (size_t i = from; i < b->n; i++)
+        bytes += b->u[i].len;
+    char *d = grow(mt->ctx_data, &mt->ctx_cap, bytes + 1, 1);
+    if (d)
+        mt->ctx_data = d;
+    struct mt_unit *u = grow(mt->ctx_u, &mt->ctx_ucap, b->n - from + 1, sizeof *u);
+    if (u)
+        mt->ctx_u = u;
+    mt->ctx_n = mt->ctx_len = 0;
+    if (!d || !u)
+        return -1;
+    for (size_t i = from; i < b->n; i++) {
+        struct mt_unit *c = &mt->ctx_u[mt->ctx_n++];
+        *c = b->u[i];
+        c->off = mt->ctx_len;
+        memcpy(mt->ctx_data + mt->ctx_len, b->data + b->u[i].off, b->u[i].len);
+        mt->ctx_len += b->u[i].len;
+    }
+    return 0;
+}
+
 /* Queues the batch being filled (mutex held). */
 static void mt_queue(struct mt *mt)
 {
     struct mt_batch *b = &mt->b[mt->fill % mt->nslots];
     if (!mt->filling || b->n == 0)
         return;
+    if (mt->ctx_k > 0 && mt_keep_context(mt, b)) {
+        cli_errorf("out of memory");         /* held: mt_finish prints it */
+        mt->failed = 1;
+        pthread_cond_broadcast(&mt->work);
+    }
     mt->filling = 0;
     b->state = B_QUEUED;
     mt->fill++;
@@ -334,6 +395,17 @@ void mt_dispatch(struct mt *mt)
     pthread_mutex_lock(&mt->mu);
     mt_queue(mt);
     pthread_mutex_unlock(&mt->mu);
+}
+
+/* mt_add out of memory: the run fails. */
+static char *mt_nomem(struct mt *mt)
+{
+    cli_errorf("out of memory");
+    pthread_mutex_lock(&mt->mu);
+    mt->failed = 1;
+    pthread_cond_broadcast(&mt->work);
+    pthread_mutex_unlock(&mt->mu);
+    return NULL;
 }
 
 char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
@@ -358,6 +430,24 @@ char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
         pthread_mutex_unlock(&mt->mu);
         if (failed)
             return NULL;
+        /* the batch starts with the units before it */
+        char *d = grow(b->data, &b->cap, mt->ctx_len + 1, 1);
+        if (d)
+            b->data = d;
+        struct mt_unit *nu = grow(b->u, &b->ucap, mt->ctx_n + 1, sizeof *nu);
+        if (nu)
+            b->u = nu;
+        if (!d || !nu)
+            return mt_nomem(mt);
+        for (size_t i = 0; i < mt->ctx_n; i++) {
+            b->u[i] = mt->ctx_u[i];
+            b->u[i].first = i == 0;
+            b->u[i].context = 1;
+        }
+        if (mt->ctx_len)
+            memcpy(b->data, mt->ctx_data, mt->ctx_len);
+        b->n = mt->ctx_n;
+        b->len = mt->ctx_len;
     }
     char *d = grow(b->data, &b->cap, b->len + len + 1, 1);
     if (d)
@@ -365,16 +455,11 @@ char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
     struct mt_unit *nu = grow(b->u, &b->ucap, b->n + 1, sizeof *nu);
     if (nu)
         b->u = nu;
-    if (!d || !nu) {
-        cli_errorf("out of memory");
-        pthread_mutex_lock(&mt->mu);
-        mt->failed = 1;
-        pthread_cond_broadcast(&mt->work);
-        pthread_mutex_unlock(&mt->mu);
-        return NULL;
-    }
+    if (!d || !nu)
+        return mt_nomem(mt);
     *u = &b->u[b->n++];
     memset(*u, 0, sizeof **u);
+    (*u)->first = b->n == 1;
     (*u)->off = b->len;
     (*u)->len = len;
     b->len += len;
@@ -412,6 +497,8 @@ int mt_finish(struct mt *mt)
     pthread_mutex_destroy(&mt->mu);
     free(mt->b);
     free(mt->wk);
+    free(mt->ctx_data);
+    free(mt->ctx_u);
     free(mt);
     return rc;
 }

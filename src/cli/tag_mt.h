@@ -16,6 +16,11 @@ struct mt_unit {
     size_t a, b, c;
     long line;
     int kind;
+    /* set by mt: */
+    int first;                   /* the first unit of its batch */
+    int context;                 /* a copy of an earlier unit (mt_context), given
+                                    again with out NULL: tag it for the document
+                                    memory only, write and report nothing */
 };
 
 /* What a mode does with its units. */
@@ -44,6 +49,12 @@ struct mt *mt_start(int nthreads, const struct mt_ops *ops, void *user, int flus
  * NULL when the run has failed (a worker's error, or writing): stop reading
  * and call mt_finish. */
 char *mt_add(struct mt *mt, size_t len, struct mt_unit **u);
+
+/* Starts every batch with copies of the k units before it (context units,
+ * struct mt_unit.context), so that a worker can rebuild what one thread
+ * would remember at that point (the document memory of k sentences, each
+ * unit holding one or more).  Call it before the first mt_add; 0: none. */
+void mt_context(struct mt *mt, size_t k);
 
 /* Hands the batch being filled (if any unit) to the workers: call it before
  * a read that may wait, so that everything read so far is answered. */
