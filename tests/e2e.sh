@@ -53,7 +53,7 @@ cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
 if [ -n "$F" ] && ge "$F" 50; then ok "slice model reaches F1 >= 50 (got $F)"; else fail "slice model F1 >= 50 (got '$F')"; fi
 check "info" "$CRFTAG" info "$T/m.crftag"
-grep -q "format version:  7" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
+grep -q "format version:  8" "$T/out" && grep -q "B-Application" "$T/out" && ok "info shows version and labels" || fail "info shows version and labels"
 grep -q "^hash version:    2 " "$T/out" && ok "a new model hashes with version 2" || fail "a new model hashes with version 2"
 
 # --- the default training: shipped word clusters, held-out lexicon, auto bias ---
@@ -1268,6 +1268,60 @@ awk 'BEGIN { for (i = 1; i <= 1100; i++) { printf "w%d\tNN\t%s\n", i, (i % 2 ? "
              print "w\tNN\tx\tB-NP" }' > "$T/cols.txt"
 refuse "columns whose count varies suggest --input-format crfsuite" 1 "use --input-format crfsuite" \
     "$CRFTAG" train --quiet -o "$T/x" "$T/cols.txt"
+
+# --- document memory: entities found in the last sentences label their later mentions ---
+# documents of 6 sentences about a fresh name: named with a cue first ("the drug NAME was
+# given ."), then "after W the patients slept ." with W the name (one time in five,
+# labelled) or another fresh word: only the document tells them apart
+memdocs() {
+    awk -v seed="$1" 'BEGIN { srand(seed); split("ka lo mi zen tor vi bu sa rex fo", y, " ")
+        for (d = 0; d < 60; d++) {
+            n = ""; for (k = 0; k < 4; k++) n = n y[int(rand() * 10) + 1]
+            printf "the\tO\ndrug\tO\n%s\tB-Chemical\nwas\tO\ngiven\tO\n.\tO\n\n", n
+            for (s = 0; s < 5; s++) {
+                w = ""; for (k = 0; k < 4; k++) w = w y[int(rand() * 10) + 1]
+                named = rand() < 0.2
+                printf "after\tO\n%s\t%s\nthe\tO\npatients\tO\nslept\tO\n.\tO\n\n",
+                       named ? n : w, named ? "B-Chemical" : "O" } } }' > "$2"
+}
+memdocs 7 "$T/memdocs.txt"
+memdocs 8 "$T/memdocs_new.txt"      # other names, to tag
+check "train chooses a document memory where names come back" "$CRFTAG" train --no-lexicon -j 1 \
+    -o "$T/mem.crftag" "$T/memdocs.txt"
+grep -q "^crftag: document memory: held-out F1 .* with 10 sentences: kept" "$T/err" &&
+    ok "train reports the memory's held-out F1 and keeps it" ||
+    fail "train reports the memory's held-out F1 and keeps it"
+"$CRFTAG" info "$T/mem.crftag" | grep -q "^document memory: 10 sentences" &&
+    "$CRFTAG" info "$T/mem.crftag" | grep -q "^format version:  8" &&
+    ok "info shows the memory (model format 8)" || fail "info shows the memory (model format 8)"
+printf 'the drug bukamifo was given .\nafter bukamifo the patients slept .\n' > "$T/memtext.txt"
+check "tag with the memory" "$CRFTAG" tag -m "$T/mem.crftag" -l --format spans "$T/memtext.txt"
+[ "$(grep -c Chemical "$T/out")" -eq 2 ] && ok "the later mention gets the type" ||
+    { cat "$T/out" > "$T/err"; fail "the later mention gets the type"; }
+check "tag --memory 0" "$CRFTAG" tag -m "$T/mem.crftag" -l --memory 0 --format spans "$T/memtext.txt"
+[ "$(grep -c Chemical "$T/out")" -eq 1 ] && ok "--memory 0: only the mention with a cue" ||
+    { cat "$T/out" > "$T/err"; fail "--memory 0: only the mention with a cue"; }
+# the memory over threads: each batch starts with the units before it
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do cat "$T/memdocs_new.txt"; done \
+    > "$T/memdocs20.txt"
+"$CRFTAG" tag -T -m "$T/mem.crftag" "$T/memdocs20.txt" > "$T/mem1.out" 2>&1
+"$CRFTAG" tag -T -j 3 -m "$T/mem.crftag" "$T/memdocs20.txt" > "$T/mem3.out" 2>&1
+"$CRFTAG" tag -T --memory 0 -m "$T/mem.crftag" "$T/memdocs20.txt" > "$T/mem0.out" 2>&1
+cmp -s "$T/mem1.out" "$T/mem3.out" && ! cmp -s "$T/mem1.out" "$T/mem0.out" &&
+    ok "tag -T -j 3 with the memory writes what one thread writes" ||
+    fail "tag -T -j 3 with the memory writes what one thread writes"
+"$CRFTAG" eval -q -m "$T/mem.crftag" "$T/memdocs_new.txt" > "$T/mem_e1"
+"$CRFTAG" eval -q --memory 0 -m "$T/mem.crftag" "$T/memdocs_new.txt" > "$T/mem_e0"
+A=$(f1 "$T/mem_e1") B=$(f1 "$T/mem_e0")
+ge "$A" "$B + 10" && ok "eval applies the memory ($B -> $A)" || fail "eval applies the memory ($B -> $A)"
+check "train --memory 0" "$CRFTAG" train --quiet --no-lexicon --max-iter 20 --memory 0 \
+    -o "$T/mem0.crftag" "$T/memdocs.txt"
+"$CRFTAG" info "$T/mem0.crftag" | grep -q "^document memory: none" && ok "--memory 0 stores none" ||
+    fail "--memory 0 stores none"
+refuse "train --memory checks its value" 2 "expected auto or 0..1000" \
+    "$CRFTAG" train -o "$T/x" --memory 1001 "$T/memdocs.txt"
+refuse "tag --memory checks its value" 2 "expected 0..1000" \
+    "$CRFTAG" tag -m "$T/mem.crftag" --memory x "$T/memtext.txt"
 
 # --- the Python package and its scikit-learn estimator (Debian's /usr/bin/python3 with sklearn) ---
 if ! /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1; then
