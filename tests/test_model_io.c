@@ -928,7 +928,7 @@ static void test_version(void **state)
     unsigned char *p = payload_of(m, &plen, NULL);
     unsigned char *f = pack(p, plen, CRFTAG_MODEL_FORMAT_VERSION + 1, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION,
-           "model format version 8, this crftag reads versions 2 to 7");
+           "model format version 9, this crftag reads versions 2 to 8");
     free(f);
     f = pack(p, plen, 0, &flen);
     refuse(f, flen, CRFTAG_ERR_MODEL_VERSION, "model format version 0");
@@ -1426,11 +1426,12 @@ static void test_cluster_fields(void **state)
     /* the label bias cut short; none at all loads */
     refuse_payload(p, o.anames - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
-    q = dup_bytes(p, plen);
+    q = dup_bytes(p, plen + 4);
     q[o.bias] = 0;
     q[o.bias + 1] = 0;                            /* nor names (version 5) */
+    wr32(q + o.bias + 2, 0);                      /* nor memory (version 8) */
     size_t fl0;
-    unsigned char *f0 = pack(q, o.bias + 2, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
+    unsigned char *f0 = pack(q, o.bias + 6, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
     struct crftag_model *nb;
     assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
     assert_null(nb->label_bias);
@@ -1620,6 +1621,47 @@ static void test_user_lexicon_fields(void **state)
     crftag_model_free(m);
 }
 
+/* The document memory (version 8): the window round trip, refused past
+ * 1000 or cut short, none in a version 7 file. */
+static void test_memory_field(void **state)
+{
+    (void)state;
+    struct crftag_model *m = build_model(0);
+    m->mem.window = 10;
+    size_t plen, flen;
+    struct layout o;
+    unsigned char *p = payload_of(m, &plen, &o);
+    assert_int_equal(o.memory + 4, plen);
+    assert_int_equal(rd32(p + o.memory), 10);
+    struct crftag_model *b = load_payload(p, plen);
+    assert_int_equal(crftag_model_memory(b), 10);
+    crftag_model_free(b);
+    unsigned char *q = dup_bytes(p, plen);
+    wr32(q + o.memory, 1000);
+    b = load_payload(q, plen);
+    assert_int_equal(crftag_model_memory(b), 1000);
+    crftag_model_free(b);
+    wr32(q + o.memory, 1001);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "document memory of 1001 sentences");
+    free(q);
+    for (size_t cut = o.memory; cut < plen; cut++)
+        refuse_payload(p, cut, CRFTAG_ERR_MODEL_FORMAT, "payload ends");
+    free(p);
+    /* version 7: no field, no memory */
+    size_t plen7;
+    struct layout o7;
+    unsigned char *p7 = payload_of_v(m, 7, &plen7, &o7);
+    assert_int_equal(o7.end, plen7);
+    assert_int_equal(plen7 + 4, plen);
+    unsigned char *f = pack(p7, plen7, 7, &flen);
+    assert_int_equal(crftag_model_load_mem(f, flen, &b, NULL), CRFTAG_OK);
+    assert_int_equal(crftag_model_memory(b), 0);
+    crftag_model_free(b);
+    free(f);
+    free(p7);
+    crftag_model_free(m);
+}
+
 /* The attribute names block (version 5): round trip, every field checked,
  * and a version 4 file (no block) loads without names. */
 static void test_names_block(void **state)
@@ -1630,7 +1672,7 @@ static void test_names_block(void **state)
     struct layout o;
     unsigned char *p = payload_of(m, &plen, &o);
     assert_int_equal(p[o.anames], 0);                      /* no names: one byte */
-    assert_int_equal(o.anames + 1, plen);
+    assert_int_equal(o.anames + 1 + 4, plen);              /* then the memory */
     free(p);
     m->names = util_malloc(NATTR * 8, 1);
     m->name_off = util_malloc(NATTR, sizeof *m->name_off);
@@ -2193,6 +2235,7 @@ int main(void)
         cmocka_unit_test(test_user_lexicon_fields),
         cmocka_unit_test(test_save_refuses_invalid),
         cmocka_unit_test(test_names_block),
+        cmocka_unit_test(test_memory_field),
         cmocka_unit_test(test_fixed_weights),
         cmocka_unit_test(test_weights_in_payload),
         cmocka_unit_test(test_weight_round),
