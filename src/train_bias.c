@@ -33,6 +33,11 @@
  *        iterations (CoNLL-2000 164 -> 113, WikiSER 479 -> 356, BC5CDR
  *        268 -> 189) and reaches the same optimum (CoNLL-2000's objective
  *        12769.0449 -> 12769.0348, the same test F1; docs/ACCURACY.md).
+ *   Between 3 and 4, with p->memory CRFTAG_MEMORY_AUTO, the held-out
+ *   sentences are tagged again at the chosen bias with a document memory of
+ *   CRFTAG_MEMORY_WINDOW sentences (memory.c), each held-out block
+ *   remembering its own sentences only, and the model keeps that window
+ *   when the entity F1 rises (docs/ACCURACY.md, "Document memory").
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
@@ -42,7 +47,11 @@
  *   are held out whichever rank holds them; the first training runs over the
  *   ranks like any other, each rank scores its held-out sentences and the
  *   chunk counts (not the F1s) are summed over the ranks: every rank chooses
- *   the bias one process chooses.
+ *   the bias one process chooses.  The document memory is scored the same
+ *   way, except that a held-out block split between two ranks is two texts
+ *   (the second part starts with nothing remembered): at most ranks - 1
+ *   cuts among 5 blocks, so the choice can differ from one process's only
+ *   when the two F1s are that close.
  */
 #include <stdio.h>
 #include <stdlib.h>
