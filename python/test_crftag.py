@@ -239,6 +239,13 @@ class TestBiasCandidates(unittest.TestCase):
         self.assertEqual(prog.bias_candidates, [])      # not stored in the file
         self.assertEqual(crftag.Model(data=m.to_bytes()).bias_candidates, [])
         self.assertEqual(crftag.train(X, y, bias="0.5", max_iterations=3).bias_candidates, [])
+        # the document memory: the same choice as the program's, stored in the file
+        kept = re.findall(r"^crftag: document memory: held-out F1 [0-9.]+ without, [0-9.]+ with "
+                          r"10 sentences: (kept|none)", err, re.M)
+        self.assertEqual(len(kept), 1)
+        self.assertEqual(m.memory, 10 if kept[0] == "kept" else 0)
+        self.assertEqual(prog.memory, m.memory)
+        self.assertEqual(crftag.Model(data=m.to_bytes()).memory, m.memory)
 
 
 if __name__ == "__main__":

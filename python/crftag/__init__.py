@@ -179,6 +179,7 @@ def _load():
         "crftag_train_params_init_sz": (None, [ctypes.POINTER(_TrainParams), S]),
         "crftag_train_take_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
         "crftag_model_label_bias": (ctypes.c_double, [P, ctypes.c_uint32]),
+        "crftag_model_memory": (S, [P]),
         "crftag_model_bias_candidates": (ctypes.POINTER(_BiasCandidate),
                                          [P, ctypes.POINTER(S)]),
         "crftag_model_save_mem": (I, [P, PP, ctypes.POINTER(S), E]),
@@ -472,6 +473,15 @@ class Model:
             if b != 0.0:
                 out[name] = b
         return out
+
+    @property
+    def memory(self):
+        """The document memory the model was trained to use, in sentences
+        (0: none): tag_text lets an entity found in one of the last that many
+        sentences of its text label the later mentions left O
+        (crftag_model_memory; docs/GUIDE.md, "The document memory").  tag()
+        and the other per-sentence calls tag each sentence on its own."""
+        return int(_lib.crftag_model_memory(self._ptr))
 
     @property
     def bias_candidates(self):
