@@ -338,6 +338,7 @@ static void test_public_brute(void **unused)
     struct crftag_model *m = load_model();
     struct crftag_tagger *t;
     assert_int_equal(crftag_tagger_new(m, &t), CRFTAG_OK);
+    assert_int_equal(crftag_tagger_set_bias(t, "0", NULL), CRFTAG_OK);  /* not the model's */
     size_t L = crftag_model_num_labels(m);
     assert_true(L <= 25);
     double state0[3 * 25], state[3 * 25], tm[25 * 25];
@@ -350,11 +351,8 @@ static void test_public_brute(void **unused)
         double p, probs[20];
         size_t got;
         assert_int_equal(crftag_tagger_tag_prob(t, S3, 3, 1, ids, &p, NULL, NULL), CRFTAG_OK);
-        if (pass == 0) {        /* the model's own bias is 0: these are its scores */
-            for (size_t y = 0; y < L; y++)
-                assert_true(crftag_model_label_bias(m, (uint32_t)y) == 0.0);
+        if (pass == 0)          /* the tagger's bias is off: these are the model's scores */
             memcpy(state0, t->state, sizeof state0);
-        }
         for (size_t y = 0; y < L; y++) {
             const char *name = crftag_model_label(m, (uint32_t)y);
             double bias = pass == 0 || strcmp(name, "O") == 0 ? 0.0
