@@ -101,25 +101,6 @@ void crftag_memory_clear(struct crftag_memory *mem)
     mem->cur = 0;
 }
 
-/* The type index of name[0..len) among the types seen so far, added when
- * new; MEM_NONE when out of memory. */
-static uint32_t mem_type(struct crftag_memory *mem, const struct labels *lb, const char *type,
-                         size_t len)
-{
-    for (uint32_t t = 0; t < mem->ntypes; t++) {
-        /* the type of a type's first label */
-        uint32_t l = mem->b_id[t] != MEM_NONE ? mem->b_id[t] : mem->i_id[t];
-        const char *tg, *ty;
-        size_t tl, yl;
-        labels_split(lb->names[l], &tg, &tl, &ty, &yl);
-        if (yl == len && memcmp(ty, type, len) == 0)
-            return t;
-    }
-    uint32_t t = mem->ntypes++;
-    mem->b_id[t] = mem->i_id[t] = MEM_NONE;
-    return t;
-}
-
 enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window,
                                      struct crftag_memory **out)
 {
@@ -156,19 +137,39 @@ enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window
         if (tg[0] != 'B' && tg[0] != 'I')
             bio = 0;
     }
-    for (size_t l = 0; bio && l < L; l++) {
-        const char *tg, *ty;
-        size_t tl, yl;
-        if (!labels_is_chunk(lb->names[l]))
-            continue;
-        labels_split(lb->names[l], &tg, &tl, &ty, &yl);
-        uint32_t t = mem_type(mem, lb, ty, yl);
-        mem->type_of[l] = t;
-        mem->is_begin[l] = tg[0] == 'B';
-        if (tg[0] == 'B')
-            mem->b_id[t] = (uint32_t)l;
-        else
-            mem->i_id[t] = (uint32_t)l;
+    /* a type per B-T label, with its I-T when the model has one; then an
+     * I-T without B-T (it can only continue: nothing is added for it) */
+    for (int pass = 0; bio && pass < 2; pass++) {
+        for (size_t l = 0; l < L; l++) {
+            const char *tg, *ty;
+            size_t tl, yl;
+            if (mem->type_of[l] != MEM_NONE || !labels_is_chunk(lb->names[l]))
+                continue;
+            labels_split(lb->names[l], &tg, &tl, &ty, &yl);
+            if (tg[0] != (pass == 0 ? 'B' : 'I'))
+                continue;
+            uint32_t t = mem->ntypes++;
+            mem->type_of[l] = t;
+            mem->is_begin[l] = pass == 0;
+            mem->b_id[t] = pass == 0 ? (uint32_t)l : MEM_NONE;
+            mem->i_id[t] = pass == 0 ? MEM_NONE : (uint32_t)l;
+            if (pass == 1)
+                continue;
+            char *in = malloc(yl + 3);
+            if (!in) {
+                crftag_memory_free(mem);
+                return CRFTAG_ERR_NOMEM;
+            }
+            memcpy(in, "I-", 2);
+            memcpy(in + 2, ty, yl);
+            in[yl + 2] = '\0';
+            long il = labels_find(lb, in);
+            free(in);
+            if (il >= 0) {
+                mem->i_id[t] = (uint32_t)il;
+                mem->type_of[il] = t;
+            }
+        }
     }
     if (!bio)
         mem->window = 0;
