@@ -397,6 +397,19 @@ void mt_dispatch(struct mt *mt)
     pthread_mutex_unlock(&mt->mu);
 }
 
+/* Room in batch b for bytes more bytes (and a NUL) and units more units:
+ * 0, or -1 when out of memory. */
+static int mt_room(struct mt_batch *b, size_t bytes, size_t units)
+{
+    char *d = grow(b->data, &b->cap, b->len + bytes + 1, 1);
+    if (d)
+        b->data = d;
+    struct mt_unit *nu = grow(b->u, &b->ucap, b->n + units + 1, sizeof *nu);
+    if (nu)
+        b->u = nu;
+    return d && nu ? 0 : -1;
+}
+
 /* mt_add out of memory: the run fails. */
 static char *mt_nomem(struct mt *mt)
 {
@@ -431,13 +444,7 @@ char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
         if (failed)
             return NULL;
         /* the batch starts with the units before it */
-        char *d = grow(b->data, &b->cap, mt->ctx_len + 1, 1);
-        if (d)
-            b->data = d;
-        struct mt_unit *nu = grow(b->u, &b->ucap, mt->ctx_n + 1, sizeof *nu);
-        if (nu)
-            b->u = nu;
-        if (!d || !nu)
+        if (mt_room(b, mt->ctx_len, mt->ctx_n))
             return mt_nomem(mt);
         for (size_t i = 0; i < mt->ctx_n; i++) {
             b->u[i] = mt->ctx_u[i];
@@ -449,13 +456,7 @@ char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
         b->n = mt->ctx_n;
         b->len = mt->ctx_len;
     }
-    char *d = grow(b->data, &b->cap, b->len + len + 1, 1);
-    if (d)
-        b->data = d;
-    struct mt_unit *nu = grow(b->u, &b->ucap, b->n + 1, sizeof *nu);
-    if (nu)
-        b->u = nu;
-    if (!d || !nu)
+    if (mt_room(b, len, 1))
         return mt_nomem(mt);
     *u = &b->u[b->n++];
     memset(*u, 0, sizeof **u);
