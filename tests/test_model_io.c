@@ -1426,7 +1426,7 @@ static void test_cluster_fields(void **state)
     /* the label bias cut short; none at all loads */
     refuse_payload(p, o.anames - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
-    q = dup_bytes(p, plen + 4);
+    q = dup_bytes(p, plen);                       /* plen >= o.bias + 6: the memory follows */
     q[o.bias] = 0;
     q[o.bias + 1] = 0;                            /* nor names (version 5) */
     wr32(q + o.bias + 2, 0);                      /* nor memory (version 8) */
