@@ -769,15 +769,20 @@ struct crftag_train_params {
                           /*   process alone.                  default NULL    */
     int memory;           /* document memory stored in the     default AUTO    */
                           /*   model (crftag_memory_new, crftag_model_memory): */
-                          /*   N = 1..1000 sentences, 0 = none.                 */
-                          /*   CRFTAG_MEMORY_AUTO: with bias "auto", a window   */
-                          /*   of CRFTAG_MEMORY_WINDOW when it raises the       */
-                          /*   held-out entity F1 at the chosen bias (each      */
-                          /*   held-out block remembers its own sentences),     */
-                          /*   else none; none with any other bias, for plain   */
-                          /*   tags and for attribute strings; with init,       */
-                          /*   init's.  crftag_model_memory_scores gives the    */
-                          /*   two held-out F1s                                 */
+                          /*   N = 1..1000 sentences, 0 = none, with the flags */
+                          /*   memory_flags.                                    */
+                          /*   CRFTAG_MEMORY_AUTO: with bias "auto", the        */
+                          /*   held-out sentences are tagged at the chosen bias */
+                          /*   with a memory of CRFTAG_MEMORY_WINDOW (each      */
+                          /*   held-out block remembering its own sentences),   */
+                          /*   without and with CRFTAG_MEMORY_ABBREV: the best  */
+                          /*   of none, the memory, the memory with the         */
+                          /*   abbreviations, each only when its entity F1 is   */
+                          /*   higher than those before; none with any other    */
+                          /*   bias, for plain tags and for attribute strings;  */
+                          /*   with init, init's.  crftag_model_memory_scores   */
+                          /*   gives the three held-out F1s                     */
+    unsigned memory_flags; /* with memory = N: 0 or CRFTAG_MEMORY_ABBREV       */
 };
 
 /* crftag_train_params.memory: choose on the held-out sentences of bias auto. */
@@ -1162,6 +1167,11 @@ CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
  * never over a token the tagger labelled; when the same tokens were found
  * with several types, the most frequent wins, then the most recent.  Only
  * the tagger's own entities are remembered, not those the memory added.
+ * With CRFTAG_MEMORY_ABBREV a memory also reads abbreviations defined in
+ * the sentence: "X ( A )" with X an entity the tagger found and A a token
+ * it left O, of 2 to 10 bytes with an ASCII upper-case letter, makes A an
+ * entity of X's type ("nitroglycerin ( NTG )"), remembered as the
+ * tagger's own.
  * Training decides whether a model uses one, on held-out sentences
  * (crftag_train_params.memory; docs/ACCURACY.md, "Document memory");
  * crftag_model_memory tells the window it chose.  The programs `crftag tag`
@@ -1173,16 +1183,23 @@ CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
  * are not IOB2 (plain tags; E-/S- labels) a memory changes nothing. */
 struct crftag_memory;
 
+/* crftag_memory_new's flags: abbreviations defined in a sentence. */
+#define CRFTAG_MEMORY_ABBREV 1u
+
 /* The window the model was trained to use, in sentences: 0 for none (and
- * for models saved before format 8). */
+ * for models saved before format 8); crftag_model_memory_flags its flags. */
 CRFTAG_API size_t crftag_model_memory(const struct crftag_model *m);
+CRFTAG_API unsigned crftag_model_memory_flags(const struct crftag_model *m);
 
 /* A memory of window sentences for model m's labels (window 0: it changes
- * nothing); free it with crftag_memory_free.  The model is borrowed and must
- * outlive the memory.  Returns CRFTAG_OK, CRFTAG_ERR_INVALID (NULL m or out,
- * a model without labels) or CRFTAG_ERR_NOMEM. */
+ * nothing, abbreviations included) with flags (0 or CRFTAG_MEMORY_ABBREV);
+ * free it with crftag_memory_free.  The model is borrowed and must outlive
+ * the memory.  The model's own: crftag_memory_new(m, crftag_model_memory(m),
+ * crftag_model_memory_flags(m), &mem).  Returns CRFTAG_OK,
+ * CRFTAG_ERR_INVALID (NULL m or out, a model without labels, another flag)
+ * or CRFTAG_ERR_NOMEM. */
 CRFTAG_API enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window,
-                                                struct crftag_memory **out);
+                                                unsigned flags, struct crftag_memory **out);
 
 /* Applies the memory to one sentence and then remembers its entities: the n
  * tokens tok[i][0..len[i]) (not NUL-terminated; compared byte for byte) and
@@ -1196,12 +1213,13 @@ CRFTAG_API enum crftag_status crftag_memory_apply(struct crftag_memory *mem,
                                                   const char *const *tok, const size_t *len,
                                                   size_t n, uint32_t *ids, size_t *out_changed);
 
-/* The held-out entity F1 without (*out_without) and with (*out_with) the
- * memory when training chose the window (crftag_train_params.memory
- * CRFTAG_MEMORY_AUTO): returns 1 and sets both; 0 otherwise (a loaded
- * model: the scores are not saved). */
+/* The held-out entity F1 without the memory (*out_without), with it
+ * (*out_with) and with it and the abbreviations (*out_with_abbrev) when
+ * training chose it (crftag_train_params.memory CRFTAG_MEMORY_AUTO):
+ * returns 1 and sets those not NULL; 0 otherwise (a loaded model: the
+ * scores are not saved). */
 CRFTAG_API int crftag_model_memory_scores(const struct crftag_model *m, double *out_without,
-                                          double *out_with);
+                                          double *out_with, double *out_with_abbrev);
 
 /* Forgets every sentence (a new document starts). */
 CRFTAG_API void crftag_memory_clear(struct crftag_memory *mem);

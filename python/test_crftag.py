@@ -241,7 +241,7 @@ class TestBiasCandidates(unittest.TestCase):
         self.assertEqual(crftag.train(X, y, bias="0.5", max_iterations=3).bias_candidates, [])
         # the document memory: the same choice as the program's, stored in the file
         kept = re.findall(r"^crftag: document memory: held-out F1 [0-9.]+ without, [0-9.]+ with "
-                          r"10 sentences: (kept|none)", err, re.M)
+                          r"10 sentences, [0-9.]+ with abbreviations too: (kept|none)", err, re.M)
         self.assertEqual(len(kept), 1)
         self.assertEqual(m.memory, 10 if kept[0] == "kept" else 0)
         self.assertEqual(prog.memory, m.memory)

@@ -360,7 +360,7 @@ enum crftag_status crftag_tagger_tag_text(struct crftag_tagger *t, const char *t
                        t->m->feat.ncols);
     /* the model's document memory over the sentences of this text */
     if (t->m->mem.window > 0 && !t->mem &&
-        crftag_memory_new(t->m, t->m->mem.window, &t->mem) != CRFTAG_OK)
+        crftag_memory_new(t->m, t->m->mem.window, t->m->mem.flags, &t->mem) != CRFTAG_OK)
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     crftag_memory_clear(t->mem);
     struct crftag_token *toks = NULL;

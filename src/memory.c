@@ -51,6 +51,7 @@ struct mem_ent {
 
 struct crftag_memory {
     size_t window;
+    unsigned flags;              /* CRFTAG_MEMORY_ABBREV */
     size_t L;
     uint32_t *type_of;           /* [L] the type of a B-/I- label, MEM_NONE: O, other */
     unsigned char *is_begin;     /* [L] 1: B-, 0: I- (or none) */
@@ -102,12 +103,12 @@ void crftag_memory_clear(struct crftag_memory *mem)
 }
 
 enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window,
-                                     struct crftag_memory **out)
+                                     unsigned flags, struct crftag_memory **out)
 {
     if (!out)
         return CRFTAG_ERR_INVALID;
     *out = NULL;
-    if (!m || m->labels.n == 0)
+    if (!m || m->labels.n == 0 || (flags & ~CRFTAG_MEMORY_ABBREV))
         return CRFTAG_ERR_INVALID;
     struct crftag_memory *mem = calloc(1, sizeof *mem);
     if (!mem)
@@ -115,6 +116,7 @@ enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window
     const struct labels *lb = &m->labels;
     size_t L = lb->n;
     mem->window = window;
+    mem->flags = flags;
     mem->L = L;
     mem->type_of = util_malloc(L, sizeof *mem->type_of);
     mem->is_begin = calloc(L, 1);
@@ -175,6 +177,24 @@ enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window
         mem->window = 0;
     *out = mem;
     return CRFTAG_OK;
+}
+
+/* 1 when tok[0..len) is the one byte c. */
+static int mem_is(const char *tok, size_t len, char c)
+{
+    return len == 1 && tok[0] == c;
+}
+
+/* 1 when tok[0..len) can be an abbreviation: 2 to 10 bytes, an ASCII
+ * upper-case letter among them ("NTG", "5-HT", "mRNA", "IL-2"). */
+static int mem_abbrev(const char *tok, size_t len)
+{
+    if (len < 2 || len > 10)
+        return 0;
+    for (size_t k = 0; k < len; k++)
+        if (tok[k] >= 'A' && tok[k] <= 'Z')
+            return 1;
+    return 0;
 }
 
 /* 1 when entity e's tokens are tok[i .. i + e->ntok) (i + ntok <= n). */
@@ -252,6 +272,21 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
         nspan++;
         i = j;
     }
+    /* abbreviations defined right after an entity: "X ( A )" with X found,
+     * A left O, 2 to 10 bytes with an upper-case letter: A is an X too */
+    size_t nown = nspan;
+    for (size_t s = 0; (mem->flags & CRFTAG_MEMORY_ABBREV) && s < nown; s++) {
+        size_t p = mem->span[3 * s + 1];
+        uint32_t t = mem->span[3 * s + 2];
+        if (p + 2 >= n || mem->b_id[t] == MEM_NONE || !mem_is(tok[p], len[p], '(') ||
+            !mem_is(tok[p + 2], len[p + 2], ')') || mem->type_of[ids[p + 1]] != MEM_NONE ||
+            !mem_abbrev(tok[p + 1], len[p + 1]))
+            continue;
+        mem->span[3 * nspan] = (uint32_t)(p + 1);
+        mem->span[3 * nspan + 1] = (uint32_t)(p + 2);
+        mem->span[3 * nspan + 2] = t;
+        nspan++;
+    }
     /* forget the entities of the sentences before the last `window` */
     size_t drop = 0;
     while (drop < mem->nent && mem->ent[drop].sent + mem->window < mem->cur)
@@ -273,11 +308,16 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
             return CRFTAG_ERR_NOMEM;
         }
     }
+    size_t changed = 0;
+    for (size_t s = nown; s < nspan; s++) {          /* the abbreviations */
+        ids[mem->span[3 * s]] = mem->b_id[mem->span[3 * s + 2]];
+        changed++;
+    }
     /* a bit per remembered first token: most tokens are no entity's */
     memset(mem->filt, 0, sizeof mem->filt);
     for (size_t k = 0; k < mem->nent; k++)
         MEM_FILT_SET(mem->filt, mem->ent[k].h0);
-    size_t changed = 0, free_to = 0;
+    size_t free_to = 0;
     for (size_t i = 0; i < n && mem->nent > 0;) {
         if (mem->type_of[ids[i]] != MEM_NONE) {
             i++;
@@ -341,8 +381,13 @@ size_t crftag_model_memory(const struct crftag_model *m)
     return m ? m->mem.window : 0;
 }
 
+unsigned crftag_model_memory_flags(const struct crftag_model *m)
+{
+    return m ? m->mem.flags : 0;
+}
+
 int crftag_model_memory_scores(const struct crftag_model *m, double *out_without,
-                               double *out_with)
+                               double *out_with, double *out_with_abbrev)
 {
     if (!m || !m->mem.scored)
         return 0;
@@ -350,5 +395,7 @@ int crftag_model_memory_scores(const struct crftag_model *m, double *out_without
         *out_without = m->mem.f1[0];
     if (out_with)
         *out_with = m->mem.f1[1];
+    if (out_with_abbrev)
+        *out_with_abbrev = m->mem.f1[2];
     return 1;
 }

@@ -56,13 +56,15 @@ struct model_meta {
 };
 
 /* A model's document memory (memory.c): the window the tagging programs
- * use, in sentences (0: none; saved from format 8 on), and the held-out F1
- * without and with it when training chose it (never saved). */
+ * use, in sentences (0: none), and its flags (CRFTAG_MEMORY_ABBREV), both
+ * saved from format 8 on; the held-out F1 without it, with it, and with it
+ * and the abbreviations when training chose it (never saved). */
 #define MODEL_MAX_MEMORY 1000    /* the longest window, in sentences */
 struct model_memory {
     size_t window;
+    unsigned flags;
     int scored;
-    double f1[2];
+    double f1[3];
 };
 
 struct crftag_model {

@@ -775,13 +775,17 @@ static enum crftag_status mio_parse_payload(struct mio_parse *ps, struct crftag_
             return mio_fail(ps, st, "%s%s", st == CRFTAG_ERR_NOMEM ? "" : "corrupt model: ", msg);
     }
     if (st == CRFTAG_OK && ps->version >= MIO_MEMORY_VERSION) {
-        if (!rd_has(&ps->r, 4))
+        if (!rd_has(&ps->r, 8))
             return mio_short(ps, "the document memory");
-        uint32_t w = r_u32(&ps->r);
+        uint32_t w = r_u32(&ps->r), f = r_u32(&ps->r);
         if (w > MODEL_MAX_MEMORY)
             return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: document memory of %lu "
                             "sentences (at most %u)", (unsigned long)w, MODEL_MAX_MEMORY);
+        if (f & ~(uint32_t)CRFTAG_MEMORY_ABBREV)
+            return mio_fail(ps, CRFTAG_ERR_MODEL_FORMAT, "corrupt model: document memory flags "
+                            "%#lx", (unsigned long)f);
         m->mem.window = w;
+        m->mem.flags = f;
     }
     if (st != CRFTAG_OK)
         return st;

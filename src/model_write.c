@@ -339,7 +339,10 @@ static enum crftag_status mio_check_model(const struct crftag_model *m, struct m
     st = mio_names_check(m, &names, err);
     if (st != CRFTAG_OK)
         return st;
-    *size = s + names + (plan->version >= MIO_MEMORY_VERSION ? 4 : 0);
+    *size = s + names + (plan->version >= MIO_MEMORY_VERSION ? 8 : 0);
+    if (m->mem.flags & ~(unsigned)CRFTAG_MEMORY_ABBREV)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "document memory flags %#x",
+                       m->mem.flags);
     if (m->mem.window > MODEL_MAX_MEMORY)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "document memory of %zu sentences "
                        "(at most %u)", m->mem.window, MODEL_MAX_MEMORY);
@@ -484,8 +487,10 @@ static void mio_write_payload(const struct crftag_model *m, const struct mio_pla
     /* attribute names (version 5) */
     w->pos += mio_names_write(m, plan->order, w->p + w->pos);
     /* document memory (version 8) */
-    if (plan->version >= MIO_MEMORY_VERSION)
+    if (plan->version >= MIO_MEMORY_VERSION) {
         w_u32(w, (uint32_t)m->mem.window);
+        w_u32(w, m->mem.flags);
+    }
 }
 
 /* compress2's zlib stream of payload[0..psize), but with the planes of

@@ -36,8 +36,10 @@
  *   Between 3 and 4, with p->memory CRFTAG_MEMORY_AUTO, the held-out
  *   sentences are tagged again at the chosen bias with a document memory of
  *   CRFTAG_MEMORY_WINDOW sentences (memory.c), each held-out block
- *   remembering its own sentences only, and the model keeps that window
- *   when the entity F1 rises (docs/ACCURACY.md, "Document memory").
+ *   remembering its own sentences only, without and with the abbreviations
+ *   (CRFTAG_MEMORY_ABBREV), and the model keeps the one with the higher
+ *   entity F1 when it is higher than without (docs/ACCURACY.md, "Document
+ *   memory").
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
@@ -114,7 +116,8 @@ static struct crftag_bias_candidate bias_candidate(double x, const uint64_t k[3]
 static enum crftag_status bias_score(const struct crftag_model *m,
                                      const struct crftag_corpus *c,
                                      const struct bias_shares *sh, const char *spec,
-                                     size_t window, uint64_t n[4], struct crftag_error *err)
+                                     size_t window, unsigned flags, uint64_t n[4],
+                                     struct crftag_error *err)
 {
     struct crftag_tagger *t = NULL;
     struct crftag_eval *ev = NULL;
@@ -130,7 +133,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
         st = crftag_tagger_set_bias(t, spec, err);
     if (st == CRFTAG_OK && crftag_eval_new(&ev) != CRFTAG_OK)
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
-    if (st == CRFTAG_OK && window > 0 && crftag_memory_new(m, window, &mem) != CRFTAG_OK)
+    if (st == CRFTAG_OK && window > 0 && crftag_memory_new(m, window, flags, &mem) != CRFTAG_OK)
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
     if (st != CRFTAG_OK)
         goto out;
@@ -250,9 +253,10 @@ static enum crftag_status bias_score_all(const struct crftag_model *m,
                                          const struct crftag_corpus *c,
                                          const struct crftag_train_params *p,
                                          const struct bias_shares *sh, const char *spec,
-                                         size_t window, uint64_t k[4], struct crftag_error *err)
+                                         size_t window, unsigned flags, uint64_t k[4],
+                                         struct crftag_error *err)
 {
-    enum crftag_status st = bias_score(m, c, sh, spec, window, k, err);
+    enum crftag_status st = bias_score(m, c, sh, spec, window, flags, k, err);
     /* data-parallel: the counts of every rank (a rank that failed sends
      * its zeros and stops after the sum, the others with it) */
     uint64_t bad = st != CRFTAG_OK;
@@ -321,7 +325,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         char x[32];
         uint64_t k[4] = {0, 0, 0, 0};
         snprintf(x, sizeof x, "%g", bias_grid[n]);
-        st = bias_score_all(m, c, p, &sh, x, 0, k, err);
+        st = bias_score_all(m, c, p, &sh, x, 0, 0, k, err);
         if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
             break;
         cand[n] = bias_candidate(bias_grid[n], k);
@@ -343,19 +347,27 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         }
         *ncand = n;
     }
-    /* the document memory, with the chosen bias: kept when it scores
-     * better than none on the held-out sentences (tokens in column 0:
-     * not for attribute strings) */
+    /* the document memory, with the chosen bias: none, the memory, the
+     * memory with the abbreviations, each kept only when it scores better
+     * than those before on the held-out sentences (tokens in column 0: not
+     * for attribute strings) */
     if (st == CRFTAG_OK && *ncand > 0 && p->memory == CRFTAG_MEMORY_AUTO && !c->attrs) {
-        uint64_t k[4] = {0, 0, 0, 0};
-        st = bias_score_all(m, c, p, &sh, spec, CRFTAG_MEMORY_WINDOW, k, err);
-        if (st == CRFTAG_OK) {
-            struct crftag_bias_candidate with = bias_candidate(bias_grid[chosen], k);
-            mem->f1[0] = cand[chosen].f1;
-            mem->f1[1] = with.f1;
-            mem->scored = 1;
-            mem->window = with.f1 > cand[chosen].f1 ? CRFTAG_MEMORY_WINDOW : 0;
+        mem->f1[0] = cand[chosen].f1;
+        double best_f1 = mem->f1[0];
+        for (unsigned v = 0; v < 2 && st == CRFTAG_OK; v++) {
+            uint64_t k[4] = {0, 0, 0, 0};
+            unsigned flags = v ? CRFTAG_MEMORY_ABBREV : 0;
+            st = bias_score_all(m, c, p, &sh, spec, CRFTAG_MEMORY_WINDOW, flags, k, err);
+            if (st != CRFTAG_OK)
+                break;
+            mem->f1[1 + v] = bias_candidate(bias_grid[chosen], k).f1;
+            if (mem->f1[1 + v] > best_f1) {
+                best_f1 = mem->f1[1 + v];
+                mem->window = CRFTAG_MEMORY_WINDOW;
+                mem->flags = flags;
+            }
         }
+        mem->scored = st == CRFTAG_OK;
     }
     if (st == CRFTAG_OK) {
         model_keep_warm_only(m);     /* scored: only its weights are wanted now */
@@ -409,8 +421,10 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {
         enum crftag_status st = train_fit(c, p, own, out, err);
         /* no held-out sentences to choose on: only a window given */
-        if (st == CRFTAG_OK && p && p->memory > 0)
+        if (st == CRFTAG_OK && p && p->memory > 0) {
             (*out)->mem.window = (size_t)p->memory;
+            (*out)->mem.flags = p->memory_flags;
+        }
         return st;
     }
     if (out)
@@ -425,7 +439,7 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     struct crftag_model *first = NULL;
     struct crftag_bias_candidate cand[BIAS_NGRID];
     size_t ncand = 0;
-    struct model_memory mem = { 0, 0, { 0, 0 } };
+    struct model_memory mem = { 0, 0, 0, { 0, 0, 0 } };
     if (!p->init)
         st = bias_choose(c, p, spec, sizeof spec, cand, &ncand, &mem, out, &first, err);
     /* the model's copy, taken now rather than after the final training */
@@ -454,10 +468,13 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         (*out)->nbias_cand = ncand;
         kept = NULL;
         (*out)->mem = mem;
-        if (p->memory >= 0)
+        if (p->memory >= 0) {
             (*out)->mem.window = (size_t)p->memory;
-        else if (p->init)            /* as its bias */
+            (*out)->mem.flags = p->memory_flags;
+        } else if (p->init) {        /* as its bias */
             (*out)->mem.window = p->init->mem.window;
+            (*out)->mem.flags = p->init->mem.flags;
+        }
     }
     free(kept);
     if (st == CRFTAG_OK && p->init && (st = train_init_bias(p->init, *out, err)) != CRFTAG_OK) {

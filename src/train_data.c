@@ -81,6 +81,9 @@ enum crftag_status train_check(const struct crftag_corpus *c,
     if (p->memory != CRFTAG_MEMORY_AUTO && (p->memory < 0 || p->memory > MODEL_MAX_MEMORY))
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0,
                        "document memory must be 0..%d sentences", MODEL_MAX_MEMORY);
+    if (p->memory_flags & ~(unsigned)CRFTAG_MEMORY_ABBREV)
+        return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "document memory flags %#x",
+                       p->memory_flags);
     if (p->dev_patience < 0)
         return err_set(err, CRFTAG_ERR_INVALID, NULL, 0, "dev patience must be >= 0");
     if (p->clusters && p->template_text)

@@ -1290,7 +1290,7 @@ memdocs 7 "$T/memdocs.txt"
 memdocs 8 "$T/memdocs_new.txt"      # other names, to tag
 check "train chooses a document memory where names come back" "$CRFTAG" train --no-lexicon -j 1 \
     -o "$T/mem.crftag" "$T/memdocs.txt"
-grep -q "^crftag: document memory: held-out F1 .* with 10 sentences: kept" "$T/err" &&
+grep -q "^crftag: document memory: held-out F1 .* with 10 sentences, .* with abbreviations too: kept" "$T/err" &&
     ok "train reports the memory's held-out F1 and keeps it" ||
     fail "train reports the memory's held-out F1 and keeps it"
 "$CRFTAG" info "$T/mem.crftag" | grep -q "^document memory: 10 sentences" &&
@@ -1322,6 +1322,12 @@ check "train --memory 0" "$CRFTAG" train --quiet --no-lexicon --max-iter 20 --me
     fail "--memory 0 stores none"
 refuse "train --memory checks its value" 2 "expected auto or 0..1000" \
     "$CRFTAG" train -o "$T/x" --memory 1001 "$T/memdocs.txt"
+refuse "train --abbreviations needs --memory N" 2 "needs --memory N" \
+    "$CRFTAG" train -o "$T/x" --abbreviations "$T/memdocs.txt"
+check "train --memory 3 --abbreviations" "$CRFTAG" train --quiet --no-lexicon --max-iter 20 --memory 3 \
+    --abbreviations -o "$T/mema.crftag" "$T/memdocs.txt"
+"$CRFTAG" info "$T/mema.crftag" | grep -q "^document memory: 3 sentences, abbreviations" &&
+    ok "info shows the abbreviations" || fail "info shows the abbreviations"
 refuse "tag --memory checks its value" 2 "expected 0..1000" \
     "$CRFTAG" tag -m "$T/mem.crftag" --memory x "$T/memtext.txt"
 

@@ -64,7 +64,7 @@ static void test_rules(void **state)
     (void)state;
     struct crftag_model *m = bio_model();
     struct crftag_memory *mem;
-    assert_int_equal(crftag_memory_new(m, 2, &mem), CRFTAG_OK);
+    assert_int_equal(crftag_memory_new(m, 2, 0, &mem), CRFTAG_OK);
 
     /* the tagger's own entities are remembered; another mention in the
      * same sentence that it left O is labelled too */
@@ -97,7 +97,7 @@ static void test_rules(void **state)
 
     /* the longest match wins; among several types the most frequent, then
      * the most recent */
-    assert_int_equal(crftag_memory_new(m, 10, &mem), CRFTAG_OK);
+    assert_int_equal(crftag_memory_new(m, 10, 0, &mem), CRFTAG_OK);
     uint32_t a1[] = { BD, BD, ID, BC };
     apply(mem, "renal renal failure lithium", a1, 4);
     uint32_t a2[] = { O, O, O };
@@ -125,10 +125,38 @@ static void test_rules(void **state)
     assert_int_equal(crftag_memory_apply(mem, NULL, ln, 1, b5, NULL), CRFTAG_ERR_INVALID);
     assert_int_equal(crftag_memory_apply(mem, tk, ln, 0, NULL, NULL), CRFTAG_OK);
     crftag_memory_free(mem);
-    assert_int_equal(crftag_memory_new(NULL, 2, &mem), CRFTAG_ERR_INVALID);
+    assert_int_equal(crftag_memory_new(NULL, 2, 0, &mem), CRFTAG_ERR_INVALID);
     assert_null(mem);
     crftag_memory_free(NULL);
     crftag_memory_clear(NULL);
+    crftag_model_free(m);
+}
+
+/* CRFTAG_MEMORY_ABBREV: "X ( A )" after an entity X found makes A one of
+ * X's type, remembered as the tagger's own; not without the flag, not
+ * over a token the tagger labelled, not for a lower-case or too long A. */
+static void test_abbreviations(void **state)
+{
+    (void)state;
+    struct crftag_model *m = bio_model();
+    struct crftag_memory *mem;
+    assert_int_equal(crftag_memory_new(m, 5, 2, &mem), CRFTAG_ERR_INVALID);   /* no such flag */
+    assert_null(mem);
+    assert_int_equal(crftag_memory_new(m, 5, CRFTAG_MEMORY_ABBREV, &mem), CRFTAG_OK);
+    uint32_t s1[] = { BD, ID, O, O, O, O, BC, O, O, O, O };
+    assert_int_equal(apply(mem, "renal failure ( ARF ) and lithium ( li ) .", s1, 11), 1);
+    expect(s1, (const uint32_t[]){ BD, ID, O, BD, O, O, BC, O, O, O, O }, 11);
+    uint32_t s2[] = { O, O, O };
+    assert_int_equal(apply(mem, "ARF with ARF", s2, 3), 2);     /* remembered as its own */
+    expect(s2, (const uint32_t[]){ BD, O, BD }, 3);
+    uint32_t s3[] = { BC, O, BD, O, BC, O, O, O };           /* labelled, too long: kept */
+    assert_int_equal(apply(mem, "lithium ( NTG ) lithium ( ABCDEFGHIJK )", s3, 8), 0);
+    expect(s3, (const uint32_t[]){ BC, O, BD, O, BC, O, O, O }, 8);
+    crftag_memory_free(mem);
+    assert_int_equal(crftag_memory_new(m, 5, 0, &mem), CRFTAG_OK);
+    uint32_t s4[] = { BD, ID, O, O, O };
+    assert_int_equal(apply(mem, "renal failure ( ARF )", s4, 5), 0);
+    crftag_memory_free(mem);
     crftag_model_free(m);
 }
 
@@ -141,7 +169,7 @@ static void test_plain(void **state)
     for (int i = 0; i < 2; i++)
         assert_int_equal(labels_add(&m->labels, pos[i]), i);
     struct crftag_memory *mem;
-    assert_int_equal(crftag_memory_new(m, 5, &mem), CRFTAG_OK);
+    assert_int_equal(crftag_memory_new(m, 5, 0, &mem), CRFTAG_OK);
     uint32_t s1[] = { 0, 1 }, s2[] = { 1, 1 };
     apply(mem, "dogs bark", s1, 2);
     assert_int_equal(apply(mem, "dogs bark", s2, 2), 0);
@@ -223,7 +251,7 @@ static void test_training_chooses(void **state)
     struct crftag_corpus *c = documents(60, 1);
     struct crftag_model *m = train(c, -1);
     double without = 0, with = 0;
-    assert_int_equal(crftag_model_memory_scores(m, &without, &with), 1);
+    assert_int_equal(crftag_model_memory_scores(m, &without, &with, NULL), 1);
     if (!(with > without + 10))
         fail_msg("held-out F1 %.2f without, %.2f with the memory", without, with);
     assert_int_equal(crftag_model_memory(m), CRFTAG_MEMORY_WINDOW);
@@ -237,7 +265,7 @@ static void test_training_chooses(void **state)
     struct crftag_model *back = NULL;
     assert_int_equal(crftag_model_load_mem(buf, len, &back, &err), CRFTAG_OK);
     assert_int_equal(crftag_model_memory(back), CRFTAG_MEMORY_WINDOW);
-    assert_int_equal(crftag_model_memory_scores(back, NULL, NULL), 0);   /* not saved */
+    assert_int_equal(crftag_model_memory_scores(back, NULL, NULL, NULL), 0);   /* not saved */
     free(buf);
     crftag_model_free(back);
     unsigned char *b7;
@@ -260,11 +288,16 @@ static void test_training_chooses(void **state)
     crftag_train_params_init(&p);
     p.bias = "0";
     p.memory = 3;
+    p.memory_flags = CRFTAG_MEMORY_ABBREV;
     p.threads = 1;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
     assert_int_equal(crftag_model_memory(m), 3);
-    assert_int_equal(crftag_model_memory_scores(m, NULL, NULL), 0);
+    assert_int_equal(crftag_model_memory_flags(m), CRFTAG_MEMORY_ABBREV);
+    assert_int_equal(crftag_model_memory_scores(m, NULL, NULL, NULL), 0);
     crftag_model_free(m);
+    p.memory_flags = 4;
+    assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
+    p.memory_flags = 0;
     p.memory = 1001;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
     p.memory = -2;
@@ -274,7 +307,7 @@ static void test_training_chooses(void **state)
     /* names that never come back: nothing to gain, no memory */
     c = documents(60, 0);
     m = train(c, -1);
-    assert_int_equal(crftag_model_memory_scores(m, &without, &with), 1);
+    assert_int_equal(crftag_model_memory_scores(m, &without, &with, NULL), 1);
     assert_true(with <= without);
     assert_int_equal(crftag_model_memory(m), 0);
     crftag_model_free(m);
@@ -314,6 +347,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_training_chooses),
         cmocka_unit_test(test_tag_text),
     };

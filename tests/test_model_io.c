@@ -553,7 +553,7 @@ static void walk_v(const unsigned char *p, size_t n, uint32_t version, struct la
         o->end += 4 + rd32(p + o->end);
     o->memory = o->end;                              /* document memory (version 8) */
     if (version >= 8)
-        o->end += 4;
+        o->end += 8;
     assert_int_equal(o->end, n);
 }
 
@@ -1351,7 +1351,8 @@ static const struct corruption cluster_fields[] = {
     { "a path of 65 digits", AT(clu), 4, 4, 65, NULL, "a cluster path has 65 bytes" },
     { "bias flag 2", AT(bias), 0, 1, 2, NULL, "label bias flag 2" },
     { "NaN bias", AT(bias), 1 + 4 * 2, 4, 0x7fc00000u, NULL, "label bias 2 is not finite" },
-    { "no bias, then 20 stray bytes", AT(bias), 0, 1, 0, NULL, "unexpected bytes" },
+    /* the 20 bytes then read as the names flag, the memory's window and flags */
+    { "no bias, then 20 stray bytes", AT(bias), 0, 1, 0, NULL, "document memory flags" },
 };
 
 /* A template model may carry no clusters. */
@@ -1426,12 +1427,13 @@ static void test_cluster_fields(void **state)
     /* the label bias cut short; none at all loads */
     refuse_payload(p, o.anames - 1, CRFTAG_ERR_MODEL_FORMAT, "label bias");
     refuse_payload(p, o.bias, CRFTAG_ERR_MODEL_FORMAT, "label bias");
-    q = dup_bytes(p, plen);                       /* plen >= o.bias + 6: the memory follows */
+    q = dup_bytes(p, plen);                       /* plen >= o.bias + 10: the memory follows */
     q[o.bias] = 0;
     q[o.bias + 1] = 0;                            /* nor names (version 5) */
     wr32(q + o.bias + 2, 0);                      /* nor memory (version 8) */
+    wr32(q + o.bias + 6, 0);
     size_t fl0;
-    unsigned char *f0 = pack(q, o.bias + 6, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
+    unsigned char *f0 = pack(q, o.bias + 10, CRFTAG_MODEL_FORMAT_VERSION, &fl0);
     struct crftag_model *nb;
     assert_int_equal(crftag_model_load_mem(f0, fl0, &nb, NULL), CRFTAG_OK);
     assert_null(nb->label_bias);
@@ -1628,21 +1630,29 @@ static void test_memory_field(void **state)
     (void)state;
     struct crftag_model *m = build_model(0);
     m->mem.window = 10;
+    m->mem.flags = CRFTAG_MEMORY_ABBREV;
     size_t plen, flen;
     struct layout o;
     unsigned char *p = payload_of(m, &plen, &o);
-    assert_int_equal(o.memory + 4, plen);
+    assert_int_equal(o.memory + 8, plen);
     assert_int_equal(rd32(p + o.memory), 10);
+    assert_int_equal(rd32(p + o.memory + 4), CRFTAG_MEMORY_ABBREV);
     struct crftag_model *b = load_payload(p, plen);
     assert_int_equal(crftag_model_memory(b), 10);
+    assert_int_equal(crftag_model_memory_flags(b), CRFTAG_MEMORY_ABBREV);
     crftag_model_free(b);
     unsigned char *q = dup_bytes(p, plen);
     wr32(q + o.memory, 1000);
+    wr32(q + o.memory + 4, 0);
     b = load_payload(q, plen);
     assert_int_equal(crftag_model_memory(b), 1000);
+    assert_int_equal(crftag_model_memory_flags(b), 0);
     crftag_model_free(b);
     wr32(q + o.memory, 1001);
     refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "document memory of 1001 sentences");
+    wr32(q + o.memory, 10);
+    wr32(q + o.memory + 4, 2);
+    refuse_payload(q, plen, CRFTAG_ERR_MODEL_FORMAT, "document memory flags 0x2");
     free(q);
     for (size_t cut = o.memory; cut < plen; cut++)
         refuse_payload(p, cut, CRFTAG_ERR_MODEL_FORMAT, "payload ends");
@@ -1652,7 +1662,7 @@ static void test_memory_field(void **state)
     struct layout o7;
     unsigned char *p7 = payload_of_v(m, 7, &plen7, &o7);
     assert_int_equal(o7.end, plen7);
-    assert_int_equal(plen7 + 4, plen);
+    assert_int_equal(plen7 + 8, plen);
     unsigned char *f = pack(p7, plen7, 7, &flen);
     assert_int_equal(crftag_model_load_mem(f, flen, &b, NULL), CRFTAG_OK);
     assert_int_equal(crftag_model_memory(b), 0);
@@ -1672,7 +1682,7 @@ static void test_names_block(void **state)
     struct layout o;
     unsigned char *p = payload_of(m, &plen, &o);
     assert_int_equal(p[o.anames], 0);                      /* no names: one byte */
-    assert_int_equal(o.anames + 1 + 4, plen);              /* then the memory */
+    assert_int_equal(o.anames + 1 + 8, plen);              /* then the memory */
     free(p);
     m->names = util_malloc(NATTR * 8, 1);
     m->name_off = util_malloc(NATTR, sizeof *m->name_off);

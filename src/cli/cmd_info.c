@@ -122,8 +122,9 @@ int cmd_info(int argc, char **argv)
                                                        : "unrestricted");
     print_bias(m, in.num_labels);
     if (crftag_model_memory(m))
-        printf("document memory: %zu sentences (entities found there label later mentions)\n",
-               crftag_model_memory(m));
+        printf("document memory: %zu sentences%s (entities found there label later mentions)\n",
+               crftag_model_memory(m),
+               crftag_model_memory_flags(m) & CRFTAG_MEMORY_ABBREV ? ", abbreviations" : "");
     else
         printf("document memory: none\n");
     if (cs)

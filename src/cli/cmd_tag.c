@@ -596,7 +596,8 @@ static void *tag_worker_new(void *user)
         free(cx);
         return NULL;
     }
-    if (cx->mem_window && crftag_memory_new(cx->m, cx->mem_window, &cx->mem) != CRFTAG_OK) {
+    if (cx->mem_window && crftag_memory_new(cx->m, cx->mem_window, crftag_model_memory_flags(cx->m),
+                                            &cx->mem) != CRFTAG_OK) {
         cli_errorf("out of memory");
         crftag_tagger_free(cx->t);
         free(cx);
@@ -756,7 +757,8 @@ int cmd_tag(int argc, char **argv)
         crftag_model_free(m);
         return code;
     }
-    if (cx.mem_window && crftag_memory_new(m, cx.mem_window, &cx.mem) != CRFTAG_OK) {
+    if (cx.mem_window && crftag_memory_new(m, cx.mem_window, crftag_model_memory_flags(m),
+                                           &cx.mem) != CRFTAG_OK) {
         cli_errorf("out of memory");
         crftag_tagger_free(cx.t);
         crftag_model_free(m);

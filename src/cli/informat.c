@@ -42,7 +42,7 @@ int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
         *out_window = w;
     if (w == 0 || !out)
         return 0;
-    if (crftag_memory_new(m, w, out) != CRFTAG_OK) {
+    if (crftag_memory_new(m, w, crftag_model_memory_flags(m), out) != CRFTAG_OK) {
         cli_errorf("out of memory");
         return -1;
     }

@@ -94,7 +94,8 @@ static int doc_tag(const struct jsonl_opts *o, struct doc *d, const char *text, 
     size_t pos_b = 0, pos_c = 0;
     d->nchunks = d->nsent = 0;
     /* each record a text of its own: the memory starts empty */
-    if (o->memory > 0 && !d->mem && crftag_memory_new(o->m, o->memory, &d->mem) != CRFTAG_OK) {
+    if (o->memory > 0 && !d->mem &&
+        crftag_memory_new(o->m, o->memory, crftag_model_memory_flags(o->m), &d->mem) != CRFTAG_OK) {
         cli_errorf("out of memory");
         return -1;
     }
