@@ -245,7 +245,7 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
 {
     if (out_changed)
         *out_changed = 0;
-    if (!mem || (n > 0 && (!tok || !len || !ids)))
+    if (!mem || (n > 0 && (!tok || !len || !ids)) || n >= UINT32_MAX)   /* spans: 32 bits */
         return CRFTAG_ERR_INVALID;
     for (size_t i = 0; i < n; i++)
         if (!tok[i] || ids[i] >= mem->L)
