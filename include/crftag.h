@@ -1207,7 +1207,7 @@ CRFTAG_API enum crftag_status crftag_memory_new(const struct crftag_model *m, si
  * remembered entity applies; *out_changed (if not NULL) gets the number of
  * labels changed.  Call it for each sentence in text order.  Returns
  * CRFTAG_OK, CRFTAG_ERR_INVALID (NULL mem; NULL tok, len or ids or a NULL
- * tok[i] with n > 0; an id >= the model's labels) or CRFTAG_ERR_NOMEM (ids
+ * tok[i] with n > 0; an id >= the model's labels; n >= 2^32) or CRFTAG_ERR_NOMEM (ids
  * unchanged, the sentence not remembered). */
 CRFTAG_API enum crftag_status crftag_memory_apply(struct crftag_memory *mem,
                                                   const char *const *tok, const size_t *len,
