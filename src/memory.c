@@ -37,12 +37,19 @@
 #define MEM_FILT_BIT(h) ((unsigned)((h) >> 52))
 #define MEM_FILT_SET(f, h) ((f)[MEM_FILT_BIT(h) / 64] |= (uint64_t)1 << (MEM_FILT_BIT(h) % 64))
 #define MEM_FILT_HAS(f, h) (((f)[MEM_FILT_BIT(h) / 64] >> (MEM_FILT_BIT(h) % 64)) & 1)
+/* At most this many entities are remembered (the oldest go first): a few
+ * dozen is the rule, and the bound keeps a text of huge sentences full of
+ * entities linear. */
+#define MEM_MAX_ENT 1024
+#define MEM_TAB 2048             /* slots of the count table, >= 2 MEM_MAX_ENT */
 
 /* One remembered entity: ntok tokens, token k's bytes at text + off[k]
  * (off[ntok] is the end), its type, the sentence it was found in. */
 struct mem_ent {
     uint64_t sent;
     uint64_t h0;                 /* hash of its first token */
+    uint64_t hs;                 /* hash of all its tokens and its type */
+    uint32_t count;              /* entities of the same tokens and type (mem_count) */
     uint32_t type;
     uint32_t ntok;
     size_t *off;                 /* [ntok + 1] */
@@ -61,6 +68,11 @@ struct crftag_memory {
     struct mem_ent *ent;         /* [nent], in the order found (oldest first) */
     size_t nent, ent_cap;
     uint64_t filt[MEM_FILT_BITS / 64];   /* the first tokens' hashes, as bits */
+    struct {                     /* mem_count's table: (hs) -> count, valid when */
+        uint64_t hs;             /* gen is the memory's                          */
+        uint32_t count, gen;
+    } tab[MEM_TAB];
+    uint32_t gen;
     /* a sentence's scratch */
     uint64_t *th;
     size_t th_cap;
@@ -209,6 +221,34 @@ static int ent_matches(const struct mem_ent *e, const char *const *tok, const si
     return 1;
 }
 
+/* Sets each remembered entity's count: how many share its tokens and type
+ * (their hs; a hash collision only merges two counts). */
+static void mem_count(struct crftag_memory *mem)
+{
+    if (++mem->gen == 0) {       /* wrapped: every slot is stale */
+        memset(mem->tab, 0, sizeof mem->tab);
+        mem->gen = 1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < mem->nent; k++) {
+            uint64_t hs = mem->ent[k].hs;
+            size_t s = (size_t)(hs >> 40) & (MEM_TAB - 1);
+            while (mem->tab[s].gen == mem->gen && mem->tab[s].hs != hs)
+                s = (s + 1) & (MEM_TAB - 1);
+            if (pass == 0) {
+                if (mem->tab[s].gen != mem->gen) {
+                    mem->tab[s].gen = mem->gen;
+                    mem->tab[s].hs = hs;
+                    mem->tab[s].count = 0;
+                }
+                mem->tab[s].count++;
+            } else {
+                mem->ent[k].count = mem->tab[s].count;
+            }
+        }
+    }
+}
+
 /* Remembers tokens [a, b) of the sentence as an entity of type t. */
 static int mem_add(struct crftag_memory *mem, const char *const *tok, const size_t *len,
                    size_t a, size_t b, uint32_t t, uint64_t h0)
@@ -235,6 +275,10 @@ static int mem_add(struct crftag_memory *mem, const char *const *tok, const size
     e->type = t;
     e->sent = mem->cur;
     e->h0 = h0;
+    e->hs = hash_end(hash_bytes(mem_seed ^ t, e->text, e->off[e->ntok]) ^ e->ntok);
+    for (uint32_t k = 1; k < e->ntok; k++)  /* the token boundaries */
+        e->hs = hash_end(e->hs ^ e->off[k]);
+    e->count = 1;
     mem->nent++;
     return 0;
 }
@@ -308,6 +352,14 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
             return CRFTAG_ERR_NOMEM;
         }
     }
+    if (mem->nent > MEM_MAX_ENT) {               /* the oldest go */
+        size_t over = mem->nent - MEM_MAX_ENT;
+        for (size_t k = 0; k < over; k++)
+            ent_free(&mem->ent[k]);
+        memmove(mem->ent, mem->ent + over, MEM_MAX_ENT * sizeof *mem->ent);
+        mem->nent = MEM_MAX_ENT;
+    }
+    int counted = 0;
     size_t changed = 0;
     for (size_t s = nown; s < nspan; s++) {          /* the abbreviations */
         ids[mem->span[3 * s]] = mem->b_id[mem->span[3 * s + 2]];
@@ -336,28 +388,30 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
         /* the longest remembered entity there; its type by count, then
          * the most recent */
         uint32_t best_len = 0, best_type = MEM_NONE;
-        uint64_t best_sent = 0;
+        uint64_t best_sent = 0, best_hs = 0;
         size_t best_count = 0;
         for (size_t k = mem->nent; k-- > 0;) {
             const struct mem_ent *e = &mem->ent[k];
-            if (e->h0 != mem->th[i] || e->ntok < best_len || i + e->ntok > free_to)
+            if (e->h0 != mem->th[i] || e->ntok < best_len || i + e->ntok > free_to ||
+                (e->ntok == best_len && e->hs == best_hs))   /* a newer copy was it */
                 continue;
             if (mem->b_id[e->type] == MEM_NONE ||
                 (e->ntok > 1 && mem->i_id[e->type] == MEM_NONE))
                 continue;
             if (!ent_matches(e, tok, len, i))
                 continue;
-            size_t count = 0;
-            for (size_t q = 0; q < mem->nent; q++)
-                if (mem->ent[q].type == e->type && mem->ent[q].ntok == e->ntok &&
-                    mem->ent[q].h0 == e->h0 && ent_matches(&mem->ent[q], tok, len, i))
-                    count++;
+            if (!counted) {          /* once a sentence, at its first match */
+                mem_count(mem);
+                counted = 1;
+            }
+            size_t count = e->count;
             if (e->ntok > best_len || count > best_count ||
                 (count == best_count && e->sent > best_sent)) {
                 best_len = e->ntok;
                 best_type = e->type;
                 best_count = count;
                 best_sent = e->sent;
+                best_hs = e->hs;
             }
         }
         if (best_len == 0) {

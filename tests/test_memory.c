@@ -160,6 +160,40 @@ static void test_abbreviations(void **state)
     crftag_model_free(m);
 }
 
+/* A sentence of 5,000 one-token entities, then one of 20,000 of those tokens
+ * left O: at most 1,024 entities are remembered and their copies are
+ * compared once, so the work stays linear; every token gets the type. */
+static void test_many(void **state)
+{
+    (void)state;
+    struct crftag_model *m = bio_model();
+    struct crftag_memory *mem;
+    assert_int_equal(crftag_memory_new(m, 10, CRFTAG_MEMORY_ABBREV, &mem), CRFTAG_OK);
+    enum { N1 = 5000, N2 = 20000 };
+    const char **tok = malloc(N2 * sizeof *tok);
+    size_t *len = malloc(N2 * sizeof *len);
+    uint32_t *ids = malloc(N2 * sizeof *ids);
+    for (size_t i = 0; i < N2; i++) {
+        tok[i] = "A";
+        len[i] = 1;
+        ids[i] = BC;
+    }
+    size_t changed = 99;
+    assert_int_equal(crftag_memory_apply(mem, tok, len, N1, ids, &changed), CRFTAG_OK);
+    assert_int_equal(changed, 0);
+    for (size_t i = 0; i < N2; i++)
+        ids[i] = O;
+    assert_int_equal(crftag_memory_apply(mem, tok, len, N2, ids, &changed), CRFTAG_OK);
+    assert_int_equal(changed, N2);
+    for (size_t i = 0; i < N2; i++)
+        assert_int_equal(ids[i], BC);
+    free(tok);
+    free(len);
+    free(ids);
+    crftag_memory_free(mem);
+    crftag_model_free(m);
+}
+
 /* Plain tags (part of speech): nothing to remember, nothing changed. */
 static void test_plain(void **state)
 {
@@ -352,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_plain),
         cmocka_unit_test(test_abbreviations),
+        cmocka_unit_test(test_many),
         cmocka_unit_test(test_training_chooses),
         cmocka_unit_test(test_tag_text),
     };
