@@ -1166,7 +1166,8 @@ CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
  * entity gets its type (B-T, I-T): longest match first, left to right,
  * never over a token the tagger labelled; when the same tokens were found
  * with several types, the most frequent wins, then the most recent.  Only
- * the tagger's own entities are remembered, not those the memory added.
+ * the tagger's own entities are remembered, not those the memory added,
+ * and at most 1,024 of them (the oldest go first).
  * With CRFTAG_MEMORY_ABBREV a memory also reads abbreviations defined in
  * the sentence: "X ( A )" with X an entity the tagger found and A a token
  * it left O, of 2 to 10 bytes with an ASCII upper-case letter, makes A an

@@ -17,7 +17,9 @@
  *
  * Cost: a sentence's token hashes; for each token left O, one bit of a
  * filter of the remembered entities' first tokens, and only when it is
- * set a pass over them (a few dozen).
+ * set a pass over them (a few dozen; at most MEM_MAX_ENT, and a match is
+ * compared once however many copies of it are remembered, so the work is
+ * linear in the text whatever it holds).
  */
 #include <stdint.h>
 #include <stdlib.h>
