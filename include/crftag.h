@@ -283,6 +283,11 @@ CRFTAG_API int crftag_reader_next(struct crftag_reader *r, const char *const **o
 /* Line number of the first token of the sentence last returned. */
 CRFTAG_API long crftag_reader_line(const struct crftag_reader *r);
 
+/* 1 when a -DOCSTART- line (CoNLL columns) came between the sentence last
+ * returned and the one before it, or the start of the input: a new
+ * document starts there (crftag_memory_clear); 0 otherwise. */
+CRFTAG_API int crftag_reader_doc_start(const struct crftag_reader *r);
+
 /* 1 when the next crftag_reader_next starts without waiting for input to
  * arrive (lines are buffered, the input has ended or failed, or it is a
  * regular file), 0 when it may wait (a pipe or terminal with nothing to read
@@ -1176,7 +1181,8 @@ CRFTAG_API void crftag_spans_free(struct crftag_span *spans);
  * Training decides whether a model uses one, on held-out sentences
  * (crftag_train_params.memory; docs/ACCURACY.md, "Document memory");
  * crftag_model_memory tells the window it chose.  The programs `crftag tag`
- * and `crftag eval` apply it over their input's sentences in order, and
+ * and `crftag eval` apply it over their input's sentences in order (a
+ * -DOCSTART- line, crftag_reader_doc_start, empties it), and
  * crftag_tagger_tag_text over the sentences of one call; with the other tag
  * calls the caller applies it (crftag_memory_apply after each sentence's
  * crftag_tagger_tag), so sentences tagged in any order or on many threads

@@ -62,6 +62,8 @@ struct corpus_reader {
     size_t la_n, la_off_cap, la_i;
     long la_line0;              /* line number of la's first line */
     int tabs;                   /* CoNLL: the current line is split on TABs */
+    int doc_start;              /* a -DOCSTART- line came before the sentence returned */
+    int doc_next;               /* ... before the sentence to come */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -255,8 +257,13 @@ static int corpus_conll_line(struct corpus_reader *r, const char *line, size_t l
         for (q = p; q < end && *q != ' ';)
             q++;
     }
-    if (corpus_is(p, (size_t)(q - p), "-DOCSTART-"))
-        return r->n > 0;                   /* ends the sentence, the line is skipped */
+    if (corpus_is(p, (size_t)(q - p), "-DOCSTART-")) {
+        if (r->n > 0)                      /* ends the sentence; the next one starts a document */
+            r->doc_next = 1;
+        else
+            r->doc_start = 1;
+        return r->n > 0;                   /* the line is skipped */
+    }
     size_t before = r->noffs;
     if (tabs) {                            /* split on every TAB, keep spaces */
         for (p = line;; p++) {
@@ -470,6 +477,8 @@ int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crfta
         return r->failed;
     if (r->done)
         return 0;
+    r->doc_start = r->doc_next;
+    r->doc_next = 0;
     r->n = 0;
     r->text_len = 0;
     r->noffs = 0;
@@ -740,4 +749,9 @@ void crftag_corpus_free(struct crftag_corpus *c)
     free(c->sent_start);
     free(c->cells);
     free(c);
+}
+
+int corpus_reader_doc_start(const struct corpus_reader *r)
+{
+    return r->doc_start;
 }

@@ -51,6 +51,10 @@ enum crftag_status corpus_reader_open(const char *path, struct corpus_reader **o
  * and line.  Empty sentences (e.g. "<s></s>") are skipped. */
 int corpus_reader_next(struct corpus_reader *r, struct sentence *s, struct crftag_error *err);
 
+/* 1 when a -DOCSTART- line came between the sentence corpus_reader_next
+ * returned last and the one before it (or the start of the input). */
+int corpus_reader_doc_start(const struct corpus_reader *r);
+
 /* The same reading the format fmt: CORPUS_UNKNOWN detects any, CORPUS_CONLL
  * WikiSER or CoNLL columns (never CRFsuite), CORPUS_CRFSUITE only that. */
 enum crftag_status corpus_reader_open_format(const char *path, enum corpus_format fmt,

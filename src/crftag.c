@@ -452,6 +452,11 @@ int crftag_reader_next(struct crftag_reader *r, const char *const **out_cols, si
     return 1;
 }
 
+int crftag_reader_doc_start(const struct crftag_reader *r)
+{
+    return r ? corpus_reader_doc_start(r->r) : 0;
+}
+
 long crftag_reader_line(const struct crftag_reader *r)
 {
     return r ? r->s.line : 0;

@@ -1322,6 +1322,18 @@ check "train --memory 0" "$CRFTAG" train --quiet --no-lexicon --max-iter 20 --me
     fail "--memory 0 stores none"
 refuse "train --memory checks its value" 2 "expected auto or 0..1000" \
     "$CRFTAG" train -o "$T/x" --memory 1001 "$T/memdocs.txt"
+# a -DOCSTART- line starts a new document: nothing remembered across it
+printf 'the\ndrug\nbukamifo\nwas\ngiven\n.\n\n-DOCSTART-\n\nafter\nbukamifo\nthe\npatients\nslept\n.\n' \
+    > "$T/memdoc2.txt"
+grep -v -- '-DOCSTART-' "$T/memdoc2.txt" > "$T/memdoc1.txt"
+for j in 1 2; do
+    "$CRFTAG" tag -T -j $j -m "$T/mem.crftag" "$T/memdoc1.txt" > "$T/md1.$j" 2>&1
+    "$CRFTAG" tag -T -j $j -m "$T/mem.crftag" "$T/memdoc2.txt" > "$T/md2.$j" 2>&1
+done
+[ "$(grep -c 'B-Chemical' "$T/md1.1")" -eq 2 ] && [ "$(grep -c 'B-Chemical' "$T/md2.1")" -eq 1 ] &&
+    cmp -s "$T/md1.1" "$T/md1.2" && cmp -s "$T/md2.1" "$T/md2.2" &&
+    ok "tag -T: -DOCSTART- empties the memory (one thread and two)" ||
+    { cat "$T/md2.1" > "$T/err"; fail "tag -T: -DOCSTART- empties the memory (one thread and two)"; }
 refuse "train --abbreviations needs --memory N" 2 "needs --memory N" \
     "$CRFTAG" train -o "$T/x" --abbreviations "$T/memdocs.txt"
 check "train --memory 3 --abbreviations" "$CRFTAG" train --quiet --no-lexicon --max-iter 20 --memory 3 \

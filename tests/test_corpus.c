@@ -307,15 +307,32 @@ static void test_conll_docstart(void **state)
     assert_int_equal(s.line, 3);
     assert_string_equal(cell(&s, 0, 0), "EU");
     assert_string_equal(cell(&s, 1, 2), "O");
+    assert_int_equal(corpus_reader_doc_start(r), 1);     /* each starts a document */
     assert_int_equal(corpus_reader_next(r, &s, &err), 1);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.line, 6);
     assert_string_equal(cell(&s, 0, 0), "German");
+    assert_int_equal(corpus_reader_doc_start(r), 1);
     assert_int_equal(corpus_reader_next(r, &s, &err), 1);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.line, 9);
+    assert_int_equal(corpus_reader_doc_start(r), 1);
     assert_int_equal(corpus_reader_next(r, &s, &err), 0);
     corpus_reader_close(r);
+    /* sentences within one document, and the public call */
+    p = TMP_LIT("docstart2.txt", "-DOCSTART- O\n\na O\n\nb O\n\n-DOCSTART- O\nc O\n");
+    struct crftag_reader *pr;
+    assert_int_equal(crftag_reader_open(p, &pr, &err), CRFTAG_OK);
+    const char *const *cols;
+    size_t n, nc;
+    static const int want[] = { 1, 0, 1 };
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(crftag_reader_next(pr, &cols, &n, &nc, &err), 1);
+        assert_int_equal(crftag_reader_doc_start(pr), want[k]);
+    }
+    assert_int_equal(crftag_reader_next(pr, &cols, &n, &nc, &err), 0);
+    crftag_reader_close(pr);
+    assert_int_equal(crftag_reader_doc_start(NULL), 0);
 
     /* TAB mode: -DOCSTART- is the whole first TAB field */
     p = TMP_LIT("docstart-tab.txt", "-DOCSTART-\tO\n\na b\tO\n");

@@ -118,6 +118,8 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
                 break;
             }
             if (mem) {
+                if (crftag_reader_doc_start(r))      /* -DOCSTART-: a new document */
+                    crftag_memory_clear(mem);
                 for (size_t i = 0; i < n; i++) {
                     pred[i] = cols[i * ncols];       /* the tokens */
                     len[i] = strlen(pred[i]);

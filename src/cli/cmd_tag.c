@@ -438,7 +438,7 @@ static int tag_raw(struct tag_ctx *cx, struct mt *mt, const char *path, int line
 /* With threads: queues a sentence of tag_tokenized as one unit: its n *
  * ncols cells, each NUL-terminated. */
 static int tok_queue(struct mt *mt, const char *const *cols, size_t n, size_t ncols,
-                     size_t base)
+                     size_t base, int doc)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < n * ncols; i++)
@@ -455,6 +455,7 @@ static int tok_queue(struct mt *mt, const char *const *cols, size_t n, size_t nc
     u->a = n;
     u->b = ncols;
     u->c = base;
+    u->kind = doc;               /* a document starts here (-DOCSTART-) */
     return 0;
 }
 
@@ -464,8 +465,8 @@ static int tok_unit(void *w, const char *data, const struct mt_unit *u, FILE *ou
     struct tag_ctx *cx = w;
     size_t n = u->a, ncols = u->b, nc = n * ncols;
     cx->out = out;
-    if (u->first)                /* a batch starts: its context units come first */
-        crftag_memory_clear(cx->mem);
+    if (u->first || u->kind)     /* a batch starts (its context units come first), */
+        crftag_memory_clear(cx->mem);    /* or a document */
     if (nc > cx->cols_cap) {
         const char **c = realloc(cx->cols, nc * sizeof *c);
         if (!c) {
@@ -516,8 +517,9 @@ static int tag_tokenized(struct tag_ctx *cx, struct mt *mt, const char *path,
             status = -1;
             break;
         }
+        int doc = crftag_reader_doc_start(r);       /* -DOCSTART-: the memory starts empty */
         if (mt) {
-            if (tok_queue(mt, cols, n, ncols, base)) {
+            if (tok_queue(mt, cols, n, ncols, base, doc)) {
                 status = -1;
                 break;
             }
@@ -533,6 +535,8 @@ static int tag_tokenized(struct tag_ctx *cx, struct mt *mt, const char *path,
             cx->b.tok[i] = cols[i * ncols];
             cx->b.tok_len[i] = strlen(cols[i * ncols]);
         }
+        if (doc)
+            crftag_memory_clear(cx->mem);
         if (tag_write(cx, cols, n, ncols, NULL, base)) {
             status = -1;
             break;
