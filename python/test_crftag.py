@@ -38,6 +38,30 @@ class TestBindings(unittest.TestCase):
         self.assertEqual(self.m.tag(SENT), want)
         self.assertEqual(self.m.tag([]), [])
 
+    def test_tag_sentences_matches_cli(self):
+        """tag_sentences: the shipped model's document memory over a list of
+        sentences in order, as `crftag tag -T` over the same file; memory=0
+        is tag() of each."""
+        X, _ = wikiser_slice("corpora/wikiser-dev.txt.gz", 600)
+        self.assertEqual(self.m.memory, 10)
+        # a TAB and a dummy label after each token: tokens may hold spaces
+        text = "".join("".join(t + "\tO\n" for t in x) + "\n" for x in X)
+        out = cli(["tag", "-m", MODEL, "--tokenized"], text)
+        want, cur = [], []
+        for line in out.splitlines():
+            if line:
+                cur.append(line.split("\t")[-1])
+            else:
+                want.append(cur)
+                cur = []
+        got = self.m.tag_sentences(X)
+        self.assertEqual(got, want)
+        alone = self.m.tag_sentences(X, memory=0)
+        self.assertEqual(alone, [self.m.tag(x) for x in X])
+        self.assertNotEqual(got, alone)          # the memory labelled some mentions
+        with self.assertRaises(ValueError):
+            self.m.tag_sentences(X, memory=-1)
+
     def test_tag_text_matches_cli(self):
         out = cli(["tag", "-m", MODEL, "--format", "spans"], TEXT + "\n")
         want = [tuple(line.split("\t")) for line in out.splitlines()]

@@ -180,6 +180,11 @@ def _load():
         "crftag_train_take_sz": (I, [P, ctypes.POINTER(_TrainParams), S, PP, E]),
         "crftag_model_label_bias": (ctypes.c_double, [P, ctypes.c_uint32]),
         "crftag_model_memory": (S, [P]),
+        "crftag_model_memory_flags": (ctypes.c_uint, [P]),
+        "crftag_memory_new": (I, [P, S, ctypes.c_uint, PP]),
+        "crftag_memory_apply": (I, [P, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(S), S,
+                                    ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(S)]),
+        "crftag_memory_free": (None, [P]),
         "crftag_model_bias_candidates": (ctypes.POINTER(_BiasCandidate),
                                          [P, ctypes.POINTER(S)]),
         "crftag_model_save_mem": (I, [P, PP, ctypes.POINTER(S), E]),
@@ -383,6 +388,48 @@ class Model:
         return [(probs[r], [self.labels[ids[r * n + i]] for i in range(n)])
                 for r in range(got.value)]
 
+    def tag_sentences(self, sentences, memory=None):
+        """Labels of each sentence of a text given as a list of sentences
+        (each a list of token strings), tagged in order with the model's
+        document memory (see memory): the labels `crftag tag -T` and
+        `crftag eval` give the same sentences in a file.  memory=N uses a
+        window of N sentences instead (0: none, each sentence on its own, as
+        tag()).  For a model of attribute strings, tag() of each."""
+        if self._attr_model:
+            return [self.tag(s) for s in sentences]
+        window = self.memory if memory is None else int(memory)
+        if window < 0 or window > 1000:
+            raise ValueError("memory: 0..1000 sentences, got %d" % window)
+        mem = ctypes.c_void_p()
+        if window > 0:
+            st = _lib.crftag_memory_new(self._ptr, window,
+                                        _lib.crftag_model_memory_flags(self._ptr),
+                                        ctypes.byref(mem))
+            if st != 0:
+                _raise(st, _Error())
+        try:
+            out = []
+            for tokens in sentences:
+                enc = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in tokens]
+                n = len(enc)
+                toks = (ctypes.c_char_p * max(n, 1))(*enc)
+                lens = (ctypes.c_size_t * max(n, 1))(*[len(b) for b in enc])
+                ids = (ctypes.c_uint32 * max(n, 1))()
+                err = _Error()
+                st = _lib.crftag_tagger_tag_tokens(self._tagger().ptr, toks, lens, n, ids,
+                                                   None, None, ctypes.byref(err))
+                if st != 0:
+                    _raise(st, err)
+                if mem:
+                    st = _lib.crftag_memory_apply(mem, toks, lens, n, ids, None)
+                    if st != 0:
+                        _raise(st, _Error())
+                out.append([self.labels[ids[i]] for i in range(n)])
+            return out
+        finally:
+            if mem:
+                _lib.crftag_memory_free(mem)
+
     def tag(self, tokens):
         """Labels of a sentence given as a list of token strings (or bytes),
         or, for a model of attribute strings, a list of items."""
@@ -479,8 +526,9 @@ class Model:
         """The document memory the model was trained to use, in sentences
         (0: none): tag_text lets an entity found in one of the last that many
         sentences of its text label the later mentions left O
-        (crftag_model_memory; docs/GUIDE.md, "The document memory").  tag()
-        and the other per-sentence calls tag each sentence on its own."""
+        (crftag_model_memory; docs/GUIDE.md, "The document memory"), and
+        tag_sentences() over its list.  tag() and the other per-sentence calls
+        tag each sentence on its own."""
         return int(_lib.crftag_model_memory(self._ptr))
 
     @property

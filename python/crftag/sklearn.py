@@ -114,9 +114,13 @@ class CRF(BaseEstimator):
         return self._check().tag(xseq)
 
     def predict(self, X):
-        """The label sequence of each sentence of X."""
+        """The label sequence of each sentence of X, tagged in order with the
+        model's document memory when training kept one (Model.memory: an
+        entity found in one of the last sentences labels its later
+        mentions), so that X in document order gets what `crftag eval`
+        gets on the same file; predict_single tags one on its own."""
         m = self._check()
-        return [m.tag(x) for x in X]
+        return m.tag_sentences(X)
 
     def predict_marginals_single(self, xseq):
         m = self._check()
