@@ -1209,11 +1209,12 @@ CRFTAG_API enum crftag_status crftag_memory_new(const struct crftag_model *m, si
                                                 unsigned flags, struct crftag_memory **out);
 
 /* Applies the memory to one sentence and then remembers its entities: the n
- * tokens tok[i][0..len[i]) (not NUL-terminated; compared byte for byte) and
+ * tokens tok[i][0..len[i]) (not NUL-terminated; compared byte for byte;
+ * len NULL: each tok[i] is NUL-terminated) and
  * the label ids the tagger gave them, ids[n], changed in place where a
  * remembered entity applies; *out_changed (if not NULL) gets the number of
  * labels changed.  Call it for each sentence in text order.  Returns
- * CRFTAG_OK, CRFTAG_ERR_INVALID (NULL mem; NULL tok, len or ids or a NULL
+ * CRFTAG_OK, CRFTAG_ERR_INVALID (NULL mem; NULL tok or ids or a NULL
  * tok[i] with n > 0; an id >= the model's labels; n >= 2^32) or CRFTAG_ERR_NOMEM (ids
  * unchanged, the sentence not remembered). */
 CRFTAG_API enum crftag_status crftag_memory_apply(struct crftag_memory *mem,

@@ -78,6 +78,8 @@ struct crftag_memory {
     /* a sentence's scratch */
     uint64_t *th;
     size_t th_cap;
+    size_t *lens;                /* tokens' lengths when the caller gave none */
+    size_t lens_cap;
     uint32_t *span;              /* [3 * spans]: start, end, type of its own entities */
     size_t span_cap;
 };
@@ -90,22 +92,6 @@ static void ent_free(struct mem_ent *e)
     free(e->text);
 }
 
-void crftag_memory_free(struct crftag_memory *mem)
-{
-    if (!mem)
-        return;
-    for (size_t k = 0; k < mem->nent; k++)
-        ent_free(&mem->ent[k]);
-    free(mem->ent);
-    free(mem->type_of);
-    free(mem->is_begin);
-    free(mem->b_id);
-    free(mem->i_id);
-    free(mem->th);
-    free(mem->span);
-    free(mem);
-}
-
 void crftag_memory_clear(struct crftag_memory *mem)
 {
     if (!mem)
@@ -114,6 +100,22 @@ void crftag_memory_clear(struct crftag_memory *mem)
         ent_free(&mem->ent[k]);
     mem->nent = 0;
     mem->cur = 0;
+}
+
+void crftag_memory_free(struct crftag_memory *mem)
+{
+    if (!mem)
+        return;
+    crftag_memory_clear(mem);
+    free(mem->ent);
+    free(mem->type_of);
+    free(mem->is_begin);
+    free(mem->b_id);
+    free(mem->i_id);
+    free(mem->th);
+    free(mem->lens);
+    free(mem->span);
+    free(mem);
 }
 
 enum crftag_status crftag_memory_new(const struct crftag_model *m, size_t window,
@@ -291,13 +293,20 @@ enum crftag_status crftag_memory_apply(struct crftag_memory *mem, const char *co
 {
     if (out_changed)
         *out_changed = 0;
-    if (!mem || (n > 0 && (!tok || !len || !ids)) || n >= UINT32_MAX)   /* spans: 32 bits */
+    if (!mem || (n > 0 && (!tok || !ids)) || n >= UINT32_MAX)   /* spans: 32 bits */
         return CRFTAG_ERR_INVALID;
     for (size_t i = 0; i < n; i++)
         if (!tok[i] || ids[i] >= mem->L)
             return CRFTAG_ERR_INVALID;
     if (mem->window == 0 || n == 0)
         return CRFTAG_OK;
+    if (!len) {                  /* NUL-terminated tokens */
+        if (UTIL_GROW(mem->lens, mem->lens_cap, n))
+            return CRFTAG_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++)
+            mem->lens[i] = strlen(tok[i]);
+        len = mem->lens;
+    }
     if (UTIL_GROW(mem->th, mem->th_cap, n) || UTIL_GROW(mem->span, mem->span_cap, 3 * n))
         return CRFTAG_ERR_NOMEM;
     /* the sentence's own entities, before anything is added (an I-T that

@@ -124,8 +124,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
     struct crftag_memory *mem = NULL;
     const char **gold = NULL, **pred = NULL;
     uint32_t *ids = NULL;
-    size_t *len = NULL;
-    size_t cap = 0, cap2 = 0, cap3 = 0, cap4 = 0, last = SIZE_MAX;
+    size_t cap = 0, cap2 = 0, cap3 = 0, last = SIZE_MAX;
     enum crftag_status st = crftag_tagger_new(m, &t);
     if (st != CRFTAG_OK)
         st = err_set(err, st, NULL, 0, "out of memory");
@@ -144,8 +143,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
         corpus_sentence(c, s, &sen);
         if (UTIL_GROW(gold, cap, sen.n) ||
             UTIL_GROW(pred, cap2, sen.n) ||
-            UTIL_GROW(ids, cap3, sen.n) ||
-            UTIL_GROW(len, cap4, sen.n)) {
+            UTIL_GROW(ids, cap3, sen.n)) {
             st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
             goto out;
         }
@@ -157,11 +155,9 @@ static enum crftag_status bias_score(const struct crftag_model *m,
             if (s != last + 1)
                 crftag_memory_clear(mem);
             last = s;
-            for (size_t i = 0; i < sen.n; i++) {
+            for (size_t i = 0; i < sen.n; i++)
                 gold[i] = sen.cols[i * sen.ncols];          /* the tokens, for now */
-                len[i] = strlen(gold[i]);
-            }
-            if (crftag_memory_apply(mem, gold, len, sen.n, ids, NULL) != CRFTAG_OK) {
+            if (crftag_memory_apply(mem, gold, NULL, sen.n, ids, NULL) != CRFTAG_OK) {
                 st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
                 goto out;
             }
@@ -185,7 +181,6 @@ out:
     crftag_tagger_free(t);
     crftag_eval_free(ev);
     crftag_memory_free(mem);
-    free(len);
     free(gold);
     free(pred);
     free(ids);

@@ -115,6 +115,13 @@ static void test_rules(void **state)
     uint32_t b5[] = { O };
     apply(mem, "lithium", b5, 1);
     expect(b5, (const uint32_t[]){ BD }, 1);
+    /* NUL-terminated tokens without their lengths: the same */
+    const char *lt[] = { "lithium", "v" };
+    uint32_t b6[] = { O, O };
+    size_t ch = 0;
+    assert_int_equal(crftag_memory_apply(mem, lt, NULL, 2, b6, &ch), CRFTAG_OK);
+    assert_int_equal(ch, 1);
+    expect(b6, (const uint32_t[]){ BD, O }, 2);
 
     /* bad arguments */
     const char *tk[] = { "a" };

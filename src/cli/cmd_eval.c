@@ -71,7 +71,6 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
     const char *const *cols;
     const char **gold = NULL, **pred = NULL;
     uint32_t *ids = NULL;
-    size_t *len = NULL;
     size_t cap = 0, n, ncols;
     int rc, status = 0;
     crftag_memory_clear(mem);    /* each file a text of its own */
@@ -96,10 +95,7 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
             uint32_t *i2 = realloc(ids, cap * sizeof *i2);
             if (i2)
                 ids = i2;
-            size_t *l2 = realloc(len, cap * sizeof *l2);
-            if (l2)
-                len = l2;
-            if (!g2 || !p2 || !i2 || !l2) {
+            if (!g2 || !p2 || !i2) {
                 cli_errorf("out of memory");
                 status = -1;
                 break;
@@ -120,11 +116,9 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
             if (mem) {
                 if (crftag_reader_doc_start(r))      /* -DOCSTART-: a new document */
                     crftag_memory_clear(mem);
-                for (size_t i = 0; i < n; i++) {
+                for (size_t i = 0; i < n; i++)
                     pred[i] = cols[i * ncols];       /* the tokens */
-                    len[i] = strlen(pred[i]);
-                }
-                if (crftag_memory_apply(mem, pred, len, n, ids, NULL) != CRFTAG_OK) {
+                if (crftag_memory_apply(mem, pred, NULL, n, ids, NULL) != CRFTAG_OK) {
                     cli_errorf("out of memory");
                     status = -1;
                     break;
@@ -147,7 +141,6 @@ static int eval_file(const char *path, int informat, struct crftag_eval *ev,
     free(gold);
     free(pred);
     free(ids);
-    free(len);
     crftag_reader_close(r);
     return status;
 }
