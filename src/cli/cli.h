@@ -53,12 +53,15 @@ void cli_error_hook(void (*fn)(void *user, const char *msg), void *user);
  * ("CMD: --input-format: expected auto, conll, crfsuite" + extra). */
 int cli_input_format(const char *cmd, const char *s, const char *extra);
 
-/* The document memory of model m for CMD's --memory value s (NULL: the
- * model's window; "N": N sentences, 0 none): its window in *out_window and
- * (out not NULL) a memory in *out, NULL for none.  0, or -1 after an error
- * message. */
-int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
-               struct crftag_memory **out, size_t *out_window);
+/* The document memory's window for model m and CMD's --memory value s
+ * (NULL: the model's; "N": N sentences, 0 none) into *out_window: 0, or -1
+ * after an error message. */
+int cli_memory_window(const char *cmd, const char *s, const struct crftag_model *m,
+                      size_t *out_window);
+
+/* A memory of window sentences with m's flags into *out (NULL for window
+ * 0): 0, or -1 after an error message. */
+int cli_memory_new(const struct crftag_model *m, size_t window, struct crftag_memory **out);
 
 /* ---- table-driven options (opts.c) ---- */
 

@@ -196,10 +196,14 @@ int cmd_eval(int argc, char **argv)
             }
         }
         /* attribute strings have no tokens to remember */
-        if (informat != CRFTAG_INPUT_CRFSUITE && cli_memory("eval", o.memory, m, &mem, NULL)) {
-            status = o.memory ? CLI_USAGE : CLI_FAIL;
+        size_t window = 0;
+        if (informat != CRFTAG_INPUT_CRFSUITE &&
+            cli_memory_window("eval", o.memory, m, &window)) {
+            status = CLI_USAGE;
             goto out;
         }
+        if (cli_memory_new(m, window, &mem))
+            goto out;
     }
     if (crftag_eval_new(&ev) != CRFTAG_OK) {
         cli_errorf("out of memory");

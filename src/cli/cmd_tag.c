@@ -600,9 +600,7 @@ static void *tag_worker_new(void *user)
         free(cx);
         return NULL;
     }
-    if (cx->mem_window && crftag_memory_new(cx->m, cx->mem_window, crftag_model_memory_flags(cx->m),
-                                            &cx->mem) != CRFTAG_OK) {
-        cli_errorf("out of memory");
+    if (cli_memory_new(cx->m, cx->mem_window, &cx->mem)) {
         crftag_tagger_free(cx->t);
         free(cx);
         return NULL;
@@ -749,7 +747,7 @@ int cmd_tag(int argc, char **argv)
      * for attribute strings, nor with the probabilities, which describe the
      * model's own labellings) */
     size_t window = 0;
-    if (cli_memory("tag", o.memory, m, NULL, &window)) {
+    if (cli_memory_window("tag", o.memory, m, &window)) {
         crftag_model_free(m);
         return CLI_USAGE;
     }
@@ -761,9 +759,7 @@ int cmd_tag(int argc, char **argv)
         crftag_model_free(m);
         return code;
     }
-    if (cx.mem_window && crftag_memory_new(m, cx.mem_window, crftag_model_memory_flags(m),
-                                           &cx.mem) != CRFTAG_OK) {
-        cli_errorf("out of memory");
+    if (cli_memory_new(m, cx.mem_window, &cx.mem)) {
         crftag_tagger_free(cx.t);
         crftag_model_free(m);
         return CLI_FAIL;

@@ -22,11 +22,9 @@ int cli_input_format(const char *cmd, const char *s, const char *extra)
     return -1;
 }
 
-int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
-               struct crftag_memory **out, size_t *out_window)
+int cli_memory_window(const char *cmd, const char *s, const struct crftag_model *m,
+                      size_t *out_window)
 {
-    if (out)
-        *out = NULL;
     size_t w = crftag_model_memory(m);
     if (s) {
         char *end;
@@ -38,11 +36,16 @@ int cli_memory(const char *cmd, const char *s, const struct crftag_model *m,
         }
         w = (size_t)v;
     }
-    if (out_window)
-        *out_window = w;
-    if (w == 0 || !out)
+    *out_window = w;
+    return 0;
+}
+
+int cli_memory_new(const struct crftag_model *m, size_t window, struct crftag_memory **out)
+{
+    *out = NULL;
+    if (window == 0)
         return 0;
-    if (crftag_memory_new(m, w, crftag_model_memory_flags(m), out) != CRFTAG_OK) {
+    if (crftag_memory_new(m, window, crftag_model_memory_flags(m), out) != CRFTAG_OK) {
         cli_errorf("out of memory");
         return -1;
     }

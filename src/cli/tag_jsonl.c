@@ -94,11 +94,8 @@ static int doc_tag(const struct jsonl_opts *o, struct doc *d, const char *text, 
     size_t pos_b = 0, pos_c = 0;
     d->nchunks = d->nsent = 0;
     /* each record a text of its own: the memory starts empty */
-    if (o->memory > 0 && !d->mem &&
-        crftag_memory_new(o->m, o->memory, crftag_model_memory_flags(o->m), &d->mem) != CRFTAG_OK) {
-        cli_errorf("out of memory");
+    if (!d->mem && cli_memory_new(o->m, o->memory, &d->mem))
         return -1;
-    }
     crftag_memory_clear(d->mem);
     for (size_t i = 0; i < *nt; i++) {
         d->tok[i] = text + tk[i].start;
