@@ -92,10 +92,7 @@ struct mt {
     struct mt_worker *wk;       /* [nthreads] */
     int nthreads, started;
     size_t ctx_k;               /* mt_context: units to copy into each batch */
-    char *ctx_data;             /* the last ctx_n <= ctx_k units queued, */
-    size_t ctx_len, ctx_cap;    /* their bytes ... */
-    struct mt_unit *ctx_u;      /* ... and units (off into ctx_data) */
-    size_t ctx_n, ctx_ucap;
+    struct mt_batch ctx;        /* the last ctx.n <= ctx_k units queued (data, u) */
 };
 
 int mt_threads(int n)
@@ -344,32 +341,46 @@ void mt_context(struct mt *mt, size_t k)
     mt->ctx_k = k;
 }
 
+/* Room in batch b for bytes more bytes (and a NUL) and units more units:
+ * 0, or -1 when out of memory. */
+static int mt_room(struct mt_batch *b, size_t bytes, size_t units)
+{
+    char *d = grow(b->data, &b->cap, b->len + bytes + 1, 1);
+    if (d)
+        b->data = d;
+    struct mt_unit *nu = grow(b->u, &b->ucap, b->n + units + 1, sizeof *nu);
+    if (nu)
+        b->u = nu;
+    return d && nu ? 0 : -1;
+}
+
+/* Appends copies of units [from, src->n) of src, their bytes with them, to
+ * dst: 0, or -1 when out of memory (dst unchanged). */
+static int mt_copy_units(struct mt_batch *dst, const struct mt_batch *src, size_t from)
+{
+    size_t bytes = 0;
+    for (size_t i = from; i < src->n; i++)
+        bytes += src->u[i].len;
+    if (mt_room(dst, bytes, src->n - from))
+        return -1;
+    for (size_t i = from; i < src->n; i++) {
+        struct mt_unit *c = &dst->u[dst->n++];
+        *c = src->u[i];
+        c->off = dst->len;
+        memcpy(dst->data + dst->len, src->data + src->u[i].off, src->u[i].len);
+        dst->len += src->u[i].len;
+    }
+    return 0;
+}
+
 /* Keeps copies of the last ctx_k units of batch b (whose first units are
  * the copies kept before it, so these are the last ctx_k of the input);
  * on failure keeps none (the next batch then starts without memory: the
  * caller's error ends the run). */
 static int mt_keep_context(struct mt *mt, const struct mt_batch *b)
 {
-    size_t from = b->n > mt->ctx_k ? b->n - mt->ctx_k : 0, bytes = 0;
-    for (size_t i = from; i < b->n; i++)
-        bytes += b->u[i].len;
-    char *d = grow(mt->ctx_data, &mt->ctx_cap, bytes + 1, 1);
-    if (d)
-        mt->ctx_data = d;
-    struct mt_unit *u = grow(mt->ctx_u, &mt->ctx_ucap, b->n - from + 1, sizeof *u);
-    if (u)
-        mt->ctx_u = u;
-    mt->ctx_n = mt->ctx_len = 0;
-    if (!d || !u)
-        return -1;
-    for (size_t i = from; i < b->n; i++) {
-        struct mt_unit *c = &mt->ctx_u[mt->ctx_n++];
-        *c = b->u[i];
-        c->off = mt->ctx_len;
-        memcpy(mt->ctx_data + mt->ctx_len, b->data + b->u[i].off, b->u[i].len);
-        mt->ctx_len += b->u[i].len;
-    }
-    return 0;
+    mt->ctx.n = mt->ctx.len = 0;
+    return mt_copy_units(&mt->ctx, b, b->n > mt->ctx_k ? b->n - mt->ctx_k : 0);
 }
 
 /* Queues the batch being filled (mutex held). */
@@ -395,19 +406,6 @@ void mt_dispatch(struct mt *mt)
     pthread_mutex_lock(&mt->mu);
     mt_queue(mt);
     pthread_mutex_unlock(&mt->mu);
-}
-
-/* Room in batch b for bytes more bytes (and a NUL) and units more units:
- * 0, or -1 when out of memory. */
-static int mt_room(struct mt_batch *b, size_t bytes, size_t units)
-{
-    char *d = grow(b->data, &b->cap, b->len + bytes + 1, 1);
-    if (d)
-        b->data = d;
-    struct mt_unit *nu = grow(b->u, &b->ucap, b->n + units + 1, sizeof *nu);
-    if (nu)
-        b->u = nu;
-    return d && nu ? 0 : -1;
 }
 
 /* mt_add out of memory: the run fails. */
@@ -444,17 +442,12 @@ char *mt_add(struct mt *mt, size_t len, struct mt_unit **u)
         if (failed)
             return NULL;
         /* the batch starts with the units before it */
-        if (mt_room(b, mt->ctx_len, mt->ctx_n))
+        if (mt_copy_units(b, &mt->ctx, 0))
             return mt_nomem(mt);
-        for (size_t i = 0; i < mt->ctx_n; i++) {
-            b->u[i] = mt->ctx_u[i];
+        for (size_t i = 0; i < b->n; i++) {
             b->u[i].first = i == 0;
             b->u[i].context = 1;
         }
-        if (mt->ctx_len)
-            memcpy(b->data, mt->ctx_data, mt->ctx_len);
-        b->n = mt->ctx_n;
-        b->len = mt->ctx_len;
     }
     if (mt_room(b, len, 1))
         return mt_nomem(mt);
@@ -498,8 +491,8 @@ int mt_finish(struct mt *mt)
     pthread_mutex_destroy(&mt->mu);
     free(mt->b);
     free(mt->wk);
-    free(mt->ctx_data);
-    free(mt->ctx_u);
+    free(mt->ctx.data);
+    free(mt->ctx.u);
     free(mt);
     return rc;
 }
