@@ -38,8 +38,9 @@
  *   CRFTAG_MEMORY_WINDOW sentences (memory.c), each held-out block
  *   remembering its own sentences only, without and with the abbreviations
  *   (CRFTAG_MEMORY_ABBREV), and the model keeps the one with the higher
- *   entity F1 when it is higher than without (docs/ACCURACY.md, "Document
- *   memory").
+ *   entity F1 when it is higher than without, and the memory alone when it
+ *   changed no held-out label (no name came back there, so the sample
+ *   cannot tell; docs/ACCURACY.md, "Document memory").
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
@@ -75,6 +76,7 @@
 #define BIAS_DELTA_SCALE 10      /* the first training stops at 10x delta, */
 #define BIAS_DELTA_MIN 1e-3      /* or at this when that is smaller */
 #define BIAS_MARGIN CRFTAG_BIAS_MARGIN   /* F1 points: a bias must beat 0 by more */
+#define BIAS_NCOUNT 5            /* bias_score's counts */
 
 /* Candidates, ascending (ties go to the first). */
 static const double bias_grid[] = { 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2 };
@@ -111,12 +113,12 @@ static struct crftag_bias_candidate bias_candidate(double x, const uint64_t k[3]
 }
 
 /* The chunk counts of model m with bias spec on the held-out sentences of c
- * into n[4]: correct, predicted and gold chunks, and 1 when the gold labels
- * are plain tags. */
+ * into n[BIAS_NCOUNT]: correct, predicted and gold chunks, 1 when the gold
+ * labels are plain tags, and the labels the memory changed. */
 static enum crftag_status bias_score(const struct crftag_model *m,
                                      const struct crftag_corpus *c,
                                      const struct bias_shares *sh, const char *spec,
-                                     size_t window, unsigned flags, uint64_t n[4],
+                                     size_t window, unsigned flags, uint64_t n[BIAS_NCOUNT],
                                      struct crftag_error *err)
 {
     struct crftag_tagger *t = NULL;
@@ -125,6 +127,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
     const char **gold = NULL, **pred = NULL;
     uint32_t *ids = NULL;
     size_t cap = 0, cap2 = 0, cap3 = 0, last = SIZE_MAX;
+    uint64_t changed = 0;
     enum crftag_status st = crftag_tagger_new(m, &t);
     if (st != CRFTAG_OK)
         st = err_set(err, st, NULL, 0, "out of memory");
@@ -157,10 +160,12 @@ static enum crftag_status bias_score(const struct crftag_model *m,
             last = s;
             for (size_t i = 0; i < sen.n; i++)
                 gold[i] = sen.cols[i * sen.ncols];          /* the tokens, for now */
-            if (crftag_memory_apply(mem, gold, NULL, sen.n, ids, NULL) != CRFTAG_OK) {
+            size_t ch = 0;
+            if (crftag_memory_apply(mem, gold, NULL, sen.n, ids, &ch) != CRFTAG_OK) {
                 st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "out of memory");
                 goto out;
             }
+            changed += ch;
         }
         for (size_t i = 0; i < sen.n; i++) {
             gold[i] = sen.cols[i * sen.ncols + sen.ncols - 1];
@@ -177,6 +182,7 @@ static enum crftag_status bias_score(const struct crftag_model *m,
     n[1] = tot.pred_chunks;
     n[2] = tot.gold_chunks;
     n[3] = tot.plain_tags != 0;
+    n[4] = changed;
 out:
     crftag_tagger_free(t);
     crftag_eval_free(ev);
@@ -248,14 +254,14 @@ static enum crftag_status bias_score_all(const struct crftag_model *m,
                                          const struct crftag_corpus *c,
                                          const struct crftag_train_params *p,
                                          const struct bias_shares *sh, const char *spec,
-                                         size_t window, unsigned flags, uint64_t k[4],
+                                         size_t window, unsigned flags, uint64_t k[BIAS_NCOUNT],
                                          struct crftag_error *err)
 {
     enum crftag_status st = bias_score(m, c, sh, spec, window, flags, k, err);
     /* data-parallel: the counts of every rank (a rank that failed sends
      * its zeros and stops after the sum, the others with it) */
     uint64_t bad = st != CRFTAG_OK;
-    if (p->comm && (dist_sum_u64(p->comm, k, 4) || dist_max_u64(p->comm, &bad, 1)))
+    if (p->comm && (dist_sum_u64(p->comm, k, BIAS_NCOUNT) || dist_max_u64(p->comm, &bad, 1)))
         return err_set(err, CRFTAG_ERR_IO, NULL, 0, "the ranks could not exchange data");
     if (st == CRFTAG_OK && bad)
         st = err_set(err, CRFTAG_ERR_NOMEM, NULL, 0, "another rank failed to tag its "
@@ -318,7 +324,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     size_t n = 0;
     for (; n < BIAS_NGRID; n++) {
         char x[32];
-        uint64_t k[4] = {0, 0, 0, 0};
+        uint64_t k[BIAS_NCOUNT] = {0, 0, 0, 0, 0};
         snprintf(x, sizeof x, "%g", bias_grid[n]);
         st = bias_score_all(m, c, p, &sh, x, 0, 0, k, err);
         if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
@@ -344,19 +350,24 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     }
     /* the document memory, with the chosen bias: none, the memory, the
      * memory with the abbreviations, each kept only when it scores better
-     * than those before on the held-out sentences (tokens in column 0: not
-     * for attribute strings) */
+     * than those before on the held-out sentences, the memory alone also
+     * when it changed none of them (tokens in column 0: not for attribute
+     * strings) */
     if (st == CRFTAG_OK && *ncand > 0 && p->memory == CRFTAG_MEMORY_AUTO && !c->attrs) {
         mem->f1[0] = cand[chosen].f1;
         double best_f1 = mem->f1[0];
         for (unsigned v = 0; v < 2 && st == CRFTAG_OK; v++) {
-            uint64_t k[4] = {0, 0, 0, 0};
+            uint64_t k[BIAS_NCOUNT] = {0, 0, 0, 0, 0};
             unsigned flags = v ? CRFTAG_MEMORY_ABBREV : 0;
             st = bias_score_all(m, c, p, &sh, spec, CRFTAG_MEMORY_WINDOW, flags, k, err);
             if (st != CRFTAG_OK)
                 break;
             mem->f1[1 + v] = bias_candidate(bias_grid[chosen], k).f1;
-            if (mem->f1[1 + v] > best_f1) {
+            /* the memory alone is kept also when it changed no held-out
+             * label: those sentences name nothing twice, so they cannot
+             * tell, and on the dev splits of every entity corpus it gained
+             * (docs/ACCURACY.md, "Document memory") */
+            if (mem->f1[1 + v] > best_f1 || (v == 0 && k[4] == 0)) {
                 best_f1 = mem->f1[1 + v];
                 mem->window = CRFTAG_MEMORY_WINDOW;
                 mem->flags = flags;

@@ -280,11 +280,13 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
     double f0, f1, f2;
     size_t w = crftag_model_memory(m);
     int abbrev = (crftag_model_memory_flags(m) & CRFTAG_MEMORY_ABBREV) != 0;
+    /* kept at the same F1: it changed no held-out label (train_bias.c) */
     if (crftag_model_memory_scores(m, &f0, &f1, &f2))
         fprintf(stderr, "crftag: document memory: held-out F1 %.2f without, %.2f with %d "
                         "sentences, %.2f with abbreviations too: %s (--memory 0: none)\n", f0,
                 f1, CRFTAG_MEMORY_WINDOW, f2,
-                !w ? "none" : abbrev ? "kept, with abbreviations" : "kept");
+                !w ? "none" : abbrev ? "kept, with abbreviations" :
+                f1 == f0 ? "kept, no held-out name came back to tell" : "kept");
     else if (w)
         fprintf(stderr, "crftag: document memory of %zu sentences%s\n", w,
                 abbrev ? ", with abbreviations" : "");
