@@ -783,7 +783,9 @@ struct crftag_train_params {
                           /*   without and with CRFTAG_MEMORY_ABBREV: the best  */
                           /*   of none, the memory, the memory with the         */
                           /*   abbreviations, each only when its entity F1 is   */
-                          /*   higher than those before; none with any other    */
+                          /*   higher than those before, the memory alone also  */
+                          /*   when it changes no held-out label (nothing there */
+                          /*   to tell); none with any other                    */
                           /*   bias, for plain tags and for attribute strings;  */
                           /*   with init, init's.  crftag_model_memory_scores   */
                           /*   gives the three held-out F1s                     */
