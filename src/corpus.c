@@ -585,6 +585,7 @@ enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
     }
     int fresh = c->sent_cap == 0;
     if (UTIL_GROW(c->sent_start, c->sent_cap, c->nsent + 2) ||
+        UTIL_GROW(c->doc, c->doc_cap, c->nsent + 1) ||
         UTIL_GROW(c->cells, c->cells_cap, need))
         return err_set(err, CRFTAG_ERR_NOMEM, NULL, s->line, "out of memory");
     if (fresh)
@@ -601,6 +602,7 @@ enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
     }
     c->ncols = ncols;
     c->ntok += s->n;
+    c->doc[c->nsent] = 0;
     c->nsent++;
     c->sent_start[c->nsent] = c->ntok;
     return CRFTAG_OK;
@@ -703,6 +705,8 @@ static enum crftag_status corpus_read_range(struct crftag_corpus *c, const char 
             got = st;
             break;
         }
+        /* a file is a document, and so is each part after -DOCSTART- */
+        c->doc[c->nsent - 1] = c->nsent - 1 == nsent0 || corpus_reader_doc_start(r);
     }
     corpus_reader_close(r);
     if (out_seen)
@@ -747,6 +751,7 @@ void crftag_corpus_free(struct crftag_corpus *c)
         b = next;
     }
     free(c->sent_start);
+    free(c->doc);
     free(c->cells);
     free(c);
 }

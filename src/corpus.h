@@ -71,13 +71,17 @@ const char *corpus_reader_path(const struct corpus_reader *r);
 void corpus_reader_close(struct corpus_reader *r);
 
 /* A corpus in memory.  Strings live in one arena; sentence s has tokens
- * [sent_start[s], sent_start[s+1]). */
+ * [sent_start[s], sent_start[s+1]).  doc[s] is 1 where a document starts:
+ * at the first sentence read from a file and after a -DOCSTART- line (the
+ * training's held-out scoring empties the document memory there). */
 struct crftag_corpus {
     size_t ncols;            /* columns per token, label included; 0 = none yet */
     size_t nsent;
     size_t ntok;
     size_t *sent_start;      /* [nsent + 1] */
     size_t sent_cap;
+    unsigned char *doc;      /* [nsent]: 1 where a document starts */
+    size_t doc_cap;
     const char **cells;      /* [ntok][ncols], pointers into the arena */
     size_t cells_cap;
     struct corpus_block *arena;  /* chunked string storage (stable pointers) */
@@ -91,6 +95,12 @@ enum crftag_status corpus_add(struct crftag_corpus *c, const struct sentence *s,
 
 /* The reader format of a public enum crftag_input_format. */
 enum corpus_format corpus_format_of(int format);
+
+/* 1 when a document starts at sentence i (doc above). */
+static inline int corpus_doc_start(const struct crftag_corpus *c, size_t i)
+{
+    return c->doc[i];
+}
 
 /* View of sentence i (cols point into the corpus). */
 void corpus_sentence(const struct crftag_corpus *c, size_t i, struct sentence *out);

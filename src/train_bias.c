@@ -36,11 +36,12 @@
  *   Between 3 and 4, with p->memory CRFTAG_MEMORY_AUTO, the held-out
  *   sentences are tagged again at the chosen bias with a document memory of
  *   CRFTAG_MEMORY_WINDOW sentences (memory.c), each held-out block
- *   remembering its own sentences only, without and with the abbreviations
- *   (CRFTAG_MEMORY_ABBREV), and the model keeps the one with the higher
- *   entity F1 when it is higher than without, and the memory alone when it
- *   changed no held-out label (no name came back there, so the sample
- *   cannot tell; docs/ACCURACY.md, "Document memory").
+ *   remembering its own sentences only, and each document (a file, or a part
+ *   after a -DOCSTART- line: corpus.h) its own, without and with the
+ *   abbreviations (CRFTAG_MEMORY_ABBREV), and the model keeps the one with
+ *   the higher entity F1 when it is higher than without, and the memory
+ *   alone when it changed no held-out label (no name came back there, so
+ *   the sample cannot tell; docs/ACCURACY.md, "Document memory").
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
@@ -154,8 +155,9 @@ static enum crftag_status bias_score(const struct crftag_model *m,
         if (st != CRFTAG_OK)
             goto out;
         if (mem) {
-            /* a held-out block remembers its own sentences only */
-            if (s != last + 1)
+            /* a held-out block remembers its own sentences only, and a
+             * document (corpus.h) its own */
+            if (s != last + 1 || corpus_doc_start(c, s))
                 crftag_memory_clear(mem);
             last = s;
             for (size_t i = 0; i < sen.n; i++)

@@ -333,6 +333,21 @@ static void test_conll_docstart(void **state)
     assert_int_equal(crftag_reader_next(pr, &cols, &n, &nc, &err), 0);
     crftag_reader_close(pr);
     assert_int_equal(crftag_reader_doc_start(NULL), 0);
+    /* read into a corpus: the documents are kept (corpus_doc_start), and
+     * each file read is one, a sentence added by hand none */
+    struct crftag_corpus *cd = read_ok(p);
+    assert_int_equal(cd->nsent, 3);
+    for (size_t k = 0; k < 3; k++)
+        assert_int_equal(corpus_doc_start(cd, k), want[k]);
+    p = TMP_LIT("docstart3.txt", "d O\n\ne O\n");
+    assert_int_equal(crftag_corpus_read(cd, p, &err), CRFTAG_OK);
+    const char *hand[] = { "f", "O" };
+    assert_int_equal(crftag_corpus_add_sentence(cd, hand, 1, 2, &err), CRFTAG_OK);
+    assert_int_equal(cd->nsent, 6);
+    assert_int_equal(corpus_doc_start(cd, 3), 1);
+    assert_int_equal(corpus_doc_start(cd, 4), 0);
+    assert_int_equal(corpus_doc_start(cd, 5), 0);
+    crftag_corpus_free(cd);
 
     /* TAB mode: -DOCSTART- is the whole first TAB field */
     p = TMP_LIT("docstart-tab.txt", "-DOCSTART-\tO\n\na b\tO\n");

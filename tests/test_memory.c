@@ -21,6 +21,7 @@
 #include "model.h"
 #include "model_io.h"
 #include "testutil.h"
+#include "tmpfiles.h"
 
 enum { O, BC, IC, BD, ID, NLAB };
 static const char *lab_names[NLAB] = { "O", "B-Chemical", "I-Chemical", "B-Disease",
@@ -402,6 +403,68 @@ static void test_tag_text(void **state)
     crftag_model_free(m);
 }
 
+/* Documents of a CoNLL file, each after a -DOCSTART- line (docstart 1) or
+ * not (0): document d names its own drug with a cue, then says "after W
+ * the patients slept ." twice, W the drug of document d - 1 (not an
+ * entity there: O) and a fresh word.  Within a document no name comes
+ * back. */
+static const char *docstart_file(const char *name, int docstart)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *text = malloc(cap), prev[64] = "", drug[64];
+    assert_non_null(text);
+    rng = 0x13198A2E03707344ULL;        /* the same documents both ways */
+    for (int d = 0; d < 100; d++) {
+        fresh(drug);
+        len += (size_t)snprintf(text + len, cap - len, "%sthe O\ndrug O\n%s B-Chemical\n"
+                                "was O\ngiven O\n. O\n\n",
+                                docstart ? "-DOCSTART- O\n\n" : "", drug);
+        for (int s = 0; s < 2; s++) {
+            char other[64];
+            fresh(other);
+            len += (size_t)snprintf(text + len, cap - len, "after O\n%s O\nthe O\npatients O\n"
+                                    "slept O\n. O\n\n", s == 0 && d > 0 ? prev : other);
+        }
+        snprintf(prev, sizeof prev, "%s", drug);
+    }
+    assert_true(len < cap);
+    const char *p = write_tmp_n(name, text, len);
+    free(text);
+    return p;
+}
+
+/* The held-out scoring of training empties the memory where a document
+ * starts (-DOCSTART-), as crftag tag and eval do. */
+static void test_training_documents(void **state)
+{
+    (void)state;
+    struct crftag_error err;
+    double without = 0, with = 0;
+    for (int docstart = 1; docstart >= 0; docstart--) {
+        struct crftag_corpus *c;
+        assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+        const char *p = docstart_file(docstart ? "docs.txt" : "nodocs.txt", docstart);
+        assert_int_equal(crftag_corpus_read(c, p, &err), CRFTAG_OK);
+        size_t nsent = 0;
+        crftag_corpus_size(c, &nsent, NULL);
+        assert_int_equal(nsent, 300);
+        struct crftag_model *m = train(c, -1);
+        assert_int_equal(crftag_model_memory_scores(m, &without, &with, NULL), 1);
+        if (docstart) {
+            /* nothing carried over a document's start: no label changed */
+            assert_true(with == without);
+            assert_int_equal(crftag_model_memory(m), CRFTAG_MEMORY_WINDOW);
+        } else {
+            /* one text: the drug of the last document is labelled again */
+            if (!(with < without - 5))
+                fail_msg("held-out F1 %.2f without, %.2f with the memory", without, with);
+            assert_int_equal(crftag_model_memory(m), 0);
+        }
+        crftag_model_free(m);
+        crftag_corpus_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_training_chooses),
         cmocka_unit_test(test_tag_text),
+        cmocka_unit_test(test_training_documents),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
