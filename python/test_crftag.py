@@ -270,6 +270,16 @@ class TestBiasCandidates(unittest.TestCase):
         self.assertEqual(m.memory, 10 if kept[0] == "kept" else 0)
         self.assertEqual(prog.memory, m.memory)
         self.assertEqual(crftag.Model(data=m.to_bytes()).memory, m.memory)
+        self.assertEqual(m.memory_abbreviations, "kept, with abbreviations" in err)
+        # given by hand, as crftag train --memory N [--abbreviations]
+        for mem, ab in ((3, True), (7, False), (0, False)):
+            h = crftag.train(X, y, bias="0", max_iterations=3, memory=mem, abbreviations=ab)
+            back = crftag.Model(data=h.to_bytes())
+            self.assertEqual((back.memory, back.memory_abbreviations), (mem, ab))
+        for bad in (dict(memory=1001), dict(memory=-1), dict(abbreviations=True),
+                    dict(memory=0, abbreviations=True)):
+            with self.assertRaises(ValueError):
+                crftag.train(X, y, bias="0", max_iterations=3, **bad)
 
 
 if __name__ == "__main__":

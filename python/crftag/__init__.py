@@ -75,7 +75,10 @@ class _TrainParams(ctypes.Structure):
                 ("lexicon_folds", ctypes.c_int), ("dev_patience", ctypes.c_int),
                 ("bias", ctypes.c_char_p), ("clusters", ctypes.c_char_p),
                 ("lexicon_files", ctypes.c_void_p), ("num_lexicon_files", ctypes.c_size_t),
-                ("all_labels", ctypes.c_uint32)]
+                ("all_labels", ctypes.c_uint32), ("stop", ctypes.c_void_p),
+                ("init", ctypes.c_void_p), ("keep_names", ctypes.c_int),
+                ("comm", ctypes.c_void_p), ("memory", ctypes.c_int),
+                ("memory_flags", ctypes.c_uint)]
 
 
 class _ModelInfo(ctypes.Structure):
@@ -532,6 +535,14 @@ class Model:
         return int(_lib.crftag_model_memory(self._ptr))
 
     @property
+    def memory_abbreviations(self):
+        """True when the model's memory also reads the abbreviations a
+        sentence defines: in "X ( A )" right after an entity X, a token A
+        left O becomes an X of the same type and is remembered
+        (crftag_model_memory_flags, CRFTAG_MEMORY_ABBREV)."""
+        return bool(_lib.crftag_model_memory_flags(self._ptr) & 1)
+
+    @property
     def bias_candidates(self):
         """How bias="auto" chose the label bias of the model train() just
         returned: one dict per candidate bias X (0, 0.25, .., 2, ascending)
@@ -719,7 +730,7 @@ def _corpus(X, y):
 def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None, period=10,
           min_freq=1, all_possible_states=False, bias="auto", threads=0, X_dev=None, y_dev=None,
           dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default",
-          lexicon_folds=20):
+          lexicon_folds=20, memory="auto", abbreviations=False):
     """Trains a model on sentences X with labels y (lists of label strings).
 
     The defaults are those of `crftag train`.  A sentence of X is a list of
@@ -744,7 +755,12 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     ($CRFTAG_CLUSTERS, empty for none, else clusters-en.txt.gz inside this
     package or in the source tree's models/; none when neither is there), a
     path takes that file (`crftag clusters`' format), None trains without.
-    The sentences are copied into the library, which frees its copy as soon
+    memory: the document memory stored in the model (Model.memory), as
+    `crftag train --memory`: "auto" (the default) lets bias="auto" choose
+    none, 10 sentences, or 10 with the abbreviations on the held-out 10 %
+    (none with another bias), N (0..1000) stores N sentences, 0 none;
+    abbreviations=True with memory=N adds the abbreviations (`crftag train
+    --abbreviations`).  The sentences are copied into the library, which frees its copy as soon
     as the training data are built (crftag_train_take).  Returns a Model."""
     lib = _load()
     p = _TrainParams()
@@ -767,6 +783,17 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     p.lexicon_folds = int(lexicon_folds)
     p.bio_constraint = 1 if constrained else 0
     p.dev_patience = int(dev_patience)
+    if memory == "auto":
+        if abbreviations:
+            raise ValueError("abbreviations=True needs memory=N (auto chooses them itself)")
+        p.memory = -1                           # CRFTAG_MEMORY_AUTO
+    else:
+        p.memory = int(memory)
+        if not 0 <= p.memory <= 1000:
+            raise ValueError("memory: \"auto\" or 0..1000 sentences, got %r" % (memory,))
+        if abbreviations and p.memory == 0:
+            raise ValueError("abbreviations=True needs memory=N > 0")
+        p.memory_flags = 1 if abbreviations else 0   # CRFTAG_MEMORY_ABBREV
     if template is not None:
         keep.append(template.encode("utf-8"))
         p.template_text = keep[-1]
