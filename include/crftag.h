@@ -728,13 +728,18 @@ struct crftag_train_params {
                           /*   with CRFTAG_ERR_PARSE naming file and line; with */
                           /*   a template: CRFTAG_ERR_INVALID.                  */
     size_t num_lexicon_files; /* entries of lexicon_files, 0..64   default 0    */
-    uint32_t all_labels;  /* an attribute seen at least this many  default 0    */
+    uint32_t all_labels;  /* an attribute seen at least this many  default     */
                           /*   times gets a weight for every label, not only   */
+                          /*   CRFTAG_ALL_LABELS_AUTO                          */
                           /*   for the labels seen with it, so training can    */
                           /*   learn evidence against a label ("possible       */
                           /*   states").  Costs memory and time in proportion  */
                           /*   to the weights; with c1 > 0 the model stays     */
                           /*   small.  0 = off (only the pairs seen).          */
+                          /*   CRFTAG_ALL_LABELS_AUTO: CRFTAG_ALL_LABELS_DENSE */
+                          /*   with a template and c1 > 0 when fewer than half */
+                          /*   the training tokens are labelled O (chunks,     */
+                          /*   part-of-speech tags), else 0.                   */
     /* appended after 0.2.0 (fields are only ever added at the end) */
     /* Polled (with user) at the end of every iteration, also of the first  */
     /* training of bias "auto"; may be NULL.  It returns                     */
@@ -791,6 +796,11 @@ struct crftag_train_params {
                           /*   gives the three held-out F1s                     */
     unsigned memory_flags; /* with memory = N: 0 or CRFTAG_MEMORY_ABBREV       */
 };
+
+/* crftag_train_params.all_labels: chosen for the features and the labels
+ * (above); the threshold it chooses for dense labels. */
+#define CRFTAG_ALL_LABELS_AUTO UINT32_MAX
+#define CRFTAG_ALL_LABELS_DENSE 10u
 
 /* crftag_train_params.memory: choose on the held-out sentences of bias auto. */
 #define CRFTAG_MEMORY_AUTO (-1)

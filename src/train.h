@@ -14,6 +14,12 @@
  * of features (crftag.h: with a template the elastic net, else L2). */
 void train_resolve(struct crftag_train_params *p);
 
+/* And all_labels CRFTAG_ALL_LABELS_AUTO the value for c's labels (crftag.h),
+ * counted over the ranks of p->comm; call it after train_resolve. */
+enum crftag_status train_resolve_labels(struct crftag_train_params *p,
+                                        const struct crftag_corpus *c,
+                                        struct crftag_error *err);
+
 /* Builds the training problem of c under p and, when x != NULL, evaluates
  * the objective f(x) and its gradient g[n] at x[n] (n must equal the number
  * of parameters, which *out_nparams receives when not NULL).  Parameters are

@@ -425,6 +425,9 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         util_struct_in(&whole, sizeof whole, params, size);
         train_resolve(&whole);    /* c1, c2, delta: AUTO -> the kind's values */
         p = &whole;
+        enum crftag_status st = train_resolve_labels(&whole, c, err);
+        if (st != CRFTAG_OK)
+            return st;
     }
     if (!p || !c || !p->bias || strcmp(p->bias, CRFTAG_BIAS_AUTO) != 0) {
         enum crftag_status st = train_fit(c, p, own, out, err);

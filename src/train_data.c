@@ -715,7 +715,8 @@ static enum crftag_status train_build(struct crftag_model *m, struct tdata *td,
         m->names_len = td->names->len;
         td->names->text = NULL;
     }
-    uint32_t all_labels = p->all_labels;
+    /* (train_resolve_labels has resolved AUTO: none when it has not) */
+    uint32_t all_labels = p->all_labels == CRFTAG_ALL_LABELS_AUTO ? 0 : p->all_labels;
     if (all_labels) {
         acount = util_malloc(na ? na : 1, sizeof *acount);
         if (!acount) {

@@ -191,6 +191,7 @@ static void test_gradient_mixed_runs(void **state)
     p.template_text = tpl;
     p.c2 = 0.3;
     p.threads = 1;
+    p.all_labels = 0;            /* the pairs seen (no O: AUTO would give every label) */
     size_t n = 0;
     struct crftag_error err;
     assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
@@ -646,6 +647,7 @@ static void check_pair_count(size_t nlab)
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     p.template_text = "U00:%x[0,0]\n";
+    p.all_labels = 0;            /* the pairs seen (no O: AUTO would give every label) */
     size_t n = 0;
     struct crftag_error err;
     assert_int_equal(train_objective(c, &p, NULL, 0, NULL, NULL, &n, &err), CRFTAG_OK);
@@ -919,6 +921,80 @@ static void test_min_freq(void **state)
     check_min_freq(2, 10);
 }
 
+/* A corpus of n sentences "w0 .. w4", word k labelled lab[k]. */
+static struct crftag_corpus *labelled(size_t n, const char *const lab[5])
+{
+    struct crftag_corpus *c;
+    assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
+    struct crftag_error err;
+    static const char *w[5] = { "w0", "w1", "w2", "w3", "w4" };
+    for (size_t s = 0; s < n; s++) {
+        const char *cols[10];
+        for (int k = 0; k < 5; k++) {
+            cols[2 * k] = w[k];
+            cols[2 * k + 1] = lab[k];
+        }
+        assert_int_equal(crftag_corpus_add_sentence(c, cols, 5, 2, &err), CRFTAG_OK);
+    }
+    return c;
+}
+
+/* all_labels CRFTAG_ALL_LABELS_AUTO: every label for the attributes seen
+ * CRFTAG_ALL_LABELS_DENSE times with a template and c1 > 0 when fewer than
+ * half the tokens are O, else none; a value given is kept. */
+static void test_all_labels_auto(void **state)
+{
+    (void)state;
+    static const char *dense[5] = { "B-NP", "I-NP", "B-VP", "O", "B-PP" };   /* O 1 of 5 */
+    static const char *half[5] = { "B-NP", "O", "B-VP", "O", "O" };         /* 3 of 5 */
+    struct crftag_corpus *cd = labelled(20, dense), *ch = labelled(20, half);
+    struct crftag_error err;
+    struct crftag_train_params p;
+    crftag_train_params_init(&p);
+    assert_true(p.all_labels == CRFTAG_ALL_LABELS_AUTO);
+    p.template_text = "U00:%x[0,0]\nB\n";
+    p.threads = 1;
+    p.bias = NULL;
+    struct crftag_train_params q = p;
+    train_resolve(&q);
+    assert_int_equal(train_resolve_labels(&q, cd, &err), CRFTAG_OK);
+    assert_int_equal(q.all_labels, CRFTAG_ALL_LABELS_DENSE);
+    q = p;
+    train_resolve(&q);
+    assert_int_equal(train_resolve_labels(&q, ch, &err), CRFTAG_OK);
+    assert_int_equal(q.all_labels, 0);
+    q = p;                                   /* L2 with a template: none */
+    q.c1 = 0;
+    train_resolve(&q);
+    assert_int_equal(train_resolve_labels(&q, cd, &err), CRFTAG_OK);
+    assert_int_equal(q.all_labels, 0);
+    q = p;                                   /* the built-in features: none */
+    q.template_text = NULL;
+    train_resolve(&q);
+    assert_int_equal(train_resolve_labels(&q, cd, &err), CRFTAG_OK);
+    assert_int_equal(q.all_labels, 0);
+    q = p;                                   /* given: kept */
+    q.all_labels = 3;
+    train_resolve(&q);
+    assert_int_equal(train_resolve_labels(&q, ch, &err), CRFTAG_OK);
+    assert_int_equal(q.all_labels, 3);
+
+    /* in the training itself: AUTO builds the pairs of 10, not of 0 */
+    size_t n_auto = 0, n_ten = 0, n_none = 0;
+    assert_int_equal(train_objective(cd, &p, NULL, 0, NULL, NULL, &n_auto, &err), CRFTAG_OK);
+    q = p;
+    q.all_labels = CRFTAG_ALL_LABELS_DENSE;
+    assert_int_equal(train_objective(cd, &q, NULL, 0, NULL, NULL, &n_ten, &err), CRFTAG_OK);
+    q.all_labels = 0;
+    assert_int_equal(train_objective(cd, &q, NULL, 0, NULL, NULL, &n_none, &err), CRFTAG_OK);
+    /* 5 words seen 20 times, 5 labels: every label for each, against one */
+    assert_int_equal(n_auto, n_ten);
+    assert_int_equal(n_ten, 5 * 5 + 5 * 5);
+    assert_int_equal(n_none, 5 + 5 * 5);
+    crftag_corpus_free(cd);
+    crftag_corpus_free(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_pair_count),
         cmocka_unit_test(test_pair_limit),
         cmocka_unit_test(test_min_freq),
+        cmocka_unit_test(test_all_labels_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

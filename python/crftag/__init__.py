@@ -728,7 +728,7 @@ def _corpus(X, y):
 
 
 def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None, period=10,
-          min_freq=1, all_possible_states=False, bias="auto", threads=0, X_dev=None, y_dev=None,
+          min_freq=1, all_possible_states=None, bias="auto", threads=0, X_dev=None, y_dev=None,
           dev_patience=0, template=None, lexicon=True, constrained=True, clusters="default",
           lexicon_folds=20, memory="auto", abbreviations=False):
     """Trains a model on sentences X with labels y (lists of label strings).
@@ -740,8 +740,10 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     min_freq and threads (0: all cores) are as in crftag train (and
     CRFsuite's L-BFGS); c1, c2 and delta left None take crftag train's
     default for the features: with a template the elastic net (0.1, 0.05,
-    1e-3), otherwise L2 (0, 1, 1e-5); all_possible_states gives every attribute a weight
-    for every label; bias is the label bias stored in the model: "auto"
+    1e-3), otherwise L2 (0, 1, 1e-5); all_possible_states=True gives every attribute a
+    weight for every label, False none, None (the default) as crftag train: every label
+    for the attributes seen 10 times with a template and c1 > 0 when fewer than half the
+    tokens are labelled O (chunks, part-of-speech tags); bias is the label bias stored in the model: "auto"
     (the default) chooses it with a first training on 90 % of the
     sentences, scored on the other 10 % (0 for plain tags or fewer than 100
     sentences; the returned Model's bias_candidates has the held-out
@@ -776,7 +778,8 @@ def train(X, y, c1=None, c2=None, max_iterations=1000, epsilon=1e-5, delta=None,
     p.max_iter = int(max_iterations)
     p.epsilon, p.period = float(epsilon), int(period)
     p.min_freq, p.threads = int(min_freq), int(threads)
-    p.all_labels = 1 if all_possible_states else 0
+    if all_possible_states is not None:
+        p.all_labels = 1 if all_possible_states else 0
     keep = [bias.encode() if bias is not None else None]
     p.bias = keep[0]
     p.lexicon = 1 if lexicon else 0

@@ -65,7 +65,9 @@ static const struct opt train_table[] = {
     {"min-freq", 0, OPT_UINT, offsetof(struct train_opts, p.min_freq), "N",
      "drop attributes seen fewer than N times"},
     {"all-labels", 0, OPT_UINT, offsetof(struct train_opts, p.all_labels), "N",
-     "attributes seen N or more times get a weight for every label (0: off)"},
+     "attributes seen N or more times get a weight for every label (0: off) (default: 10 with "
+     "--template and --c1 > 0 when under half the tokens are labelled O, as chunks and "
+     "part-of-speech tags, else 0)"},
     {"no-constraint", 0, OPT_FLAG, offsetof(struct train_opts, no_constraint), NULL,
      "do not restrict decoding to valid BIO sequences"},
     {"no-lexicon", 0, OPT_FLAG, offsetof(struct train_opts, no_lexicon), NULL,
