@@ -462,6 +462,15 @@ struct crftag_bias_candidate {
 CRFTAG_API const struct crftag_bias_candidate *
 crftag_model_bias_candidates(const struct crftag_model *m, size_t *out_n);
 
+/* The held-out entity F1 of the first training with held-out lexicon folds
+ * (*out_folds) and with the training sentences' own entities (*out_own)
+ * when training compared them (crftag_train_params.lexicon_folds
+ * CRFTAG_LEXICON_FOLDS_AUTO with bias "auto"): returns 1 and sets those not
+ * NULL, *out_chose_own 1 when the model was trained with its sentences' own
+ * entities; 0 otherwise (a loaded model: the scores are not saved). */
+CRFTAG_API int crftag_model_lexicon_scores(const struct crftag_model *m, double *out_folds,
+                                           double *out_own, int *out_chose_own);
+
 /* Looking inside a model (`crftag dump`, `crftag explain`).
  *
  * An attribute is one observation about a token ("the word is Linux", "the
@@ -587,8 +596,11 @@ struct crftag_progress {
     int phase;            /* 0: the training whose model is returned;       */
                           /*   1: the first training of bias "auto" (on 90 % */
                           /*   of the sentences, to choose the bias), whose  */
-                          /*   lines come first; iteration restarts at 1 for */
-                          /*   phase 0, seconds counts from each start       */
+                          /*   lines come first; 2: its second first         */
+                          /*   training, with the sentences' own entities in */
+                          /*   the lexicon (lexicon_folds AUTO), after 1;    */
+                          /*   iteration restarts at 1 for each phase,       */
+                          /*   seconds counts from each start                */
     /* appended after 0.2.0, with crftag_model_bias_candidates */
     const struct crftag_bias_candidate *bias_candidates;
                           /* phase 0 after bias "auto" scored its          */
@@ -682,10 +694,19 @@ struct crftag_train_params {
     void *user;
     int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
                           /*   from the training labels, kept in the model      */
-    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default 20   */
-                          /*   contiguous blocks: a training sentence sees the  */
-                          /*   lexicon of the other blocks, so no sentence sees */
-                          /*   its own labels; 0 = it sees its own entities)    */
+    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default      */
+                          /*   contiguous blocks: a training     CRFTAG_LEXICON_ */
+                          /*   sentence sees the lexicon of the  FOLDS_AUTO     */
+                          /*   other blocks, so no sentence sees its own        */
+                          /*   labels; 0 = it sees its own entities).           */
+                          /*   CRFTAG_LEXICON_FOLDS_AUTO: CRFTAG_LEXICON_FOLDS  */
+                          /*   folds, except that with bias "auto" a second     */
+                          /*   first training with 0 is scored on the held-out  */
+                          /*   sentences too, and 0 is kept when its entity F1  */
+                          /*   (bias and memory chosen) is higher by more than  */
+                          /*   CRFTAG_BIAS_MARGIN (noisy labels whose names     */
+                          /*   recur: WikiSER); crftag_model_lexicon_scores     */
+                          /*   gives the two F1s                                */
     int dev_patience;     /* early stopping: with dev data, stop    default 0    */
                           /*   when the dev F1 (token accuracy for plain        */
                           /*   tags) has not improved for this many iterations  */
@@ -796,6 +817,11 @@ struct crftag_train_params {
                           /*   gives the three held-out F1s                     */
     unsigned memory_flags; /* with memory = N: 0 or CRFTAG_MEMORY_ABBREV       */
 };
+
+/* crftag_train_params.lexicon_folds: chosen on the held-out sentences (above),
+ * and the folds it uses by default. */
+#define CRFTAG_LEXICON_FOLDS_AUTO (-1)
+#define CRFTAG_LEXICON_FOLDS 20
 
 /* crftag_train_params.all_labels: chosen for the features and the labels
  * (above); the threshold it chooses for dense labels. */

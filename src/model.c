@@ -682,6 +682,20 @@ const struct crftag_bias_candidate *crftag_model_bias_candidates(const struct cr
     return m && m->nbias_cand ? m->bias_cand : NULL;
 }
 
+int crftag_model_lexicon_scores(const struct crftag_model *m, double *out_folds,
+                                double *out_own, int *out_chose_own)
+{
+    if (!m || !m->lexchoice.scored)
+        return 0;
+    if (out_folds)
+        *out_folds = m->lexchoice.f1[0];
+    if (out_own)
+        *out_own = m->lexchoice.f1[1];
+    if (out_chose_own)
+        *out_chose_own = m->lexchoice.own;
+    return 1;
+}
+
 void model_state_scores_w(const struct crftag_model *m, const uint64_t *ids, const double *val,
                           size_t n, double *score)
 {

@@ -67,6 +67,16 @@ struct model_memory {
     double f1[3];
 };
 
+/* The lexicon training chose with lexicon_folds CRFTAG_LEXICON_FOLDS_AUTO
+ * (train_bias.c): the held-out F1 of the first trainings with held-out
+ * folds and with the sentences' own entities, and own = 1 when the second
+ * won (never saved). */
+struct model_lexchoice {
+    int scored;
+    int own;
+    double f1[2];
+};
+
 struct crftag_model {
     struct feat_config feat;
     struct labels labels;        /* L = labels.n */
@@ -116,6 +126,7 @@ struct crftag_model {
     size_t names_len;
     size_t *name_off;            /* [nattr] attribute a's name at names + name_off[a] */
     struct model_memory mem;     /* document memory (memory.c) */
+    struct model_lexchoice lexchoice; /* train_bias.c; not saved */
     struct crftag_bias_candidate *bias_cand; /* [nbias_cand] the held-out scores of  */
     size_t nbias_cand;           /* bias auto (train_bias.c); NULL, 0: none; never saved */
 };

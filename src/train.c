@@ -64,7 +64,7 @@ void crftag_train_params_init_sz(struct crftag_train_params *dst, size_t size)
     p->hash_seed = HASH_DEFAULT_SEED;
     p->bio_constraint = 1;
     p->lexicon = 1;
-    p->lexicon_folds = 20;
+    p->lexicon_folds = CRFTAG_LEXICON_FOLDS_AUTO;
     p->bias = CRFTAG_BIAS_AUTO;
     p->keep_names = 0;
     p->memory = CRFTAG_MEMORY_AUTO;
@@ -81,6 +81,8 @@ void train_resolve(struct crftag_train_params *p)
         p->c2 = tpl ? 0.05 : 1.0;
     if (p->delta == CRFTAG_TRAIN_AUTO)
         p->delta = tpl ? 1e-3 : 1e-5;
+    if (p->lexicon_folds == CRFTAG_LEXICON_FOLDS_AUTO)
+        p->lexicon_folds = CRFTAG_LEXICON_FOLDS;     /* bias auto may choose 0 */
 }
 
 /* Every label for the attributes seen CRFTAG_ALL_LABELS_DENSE times pays
@@ -1112,11 +1114,11 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
 }
 
 enum crftag_status train_fit_first(const struct crftag_corpus *c,
-                                   const struct crftag_train_params *p,
+                                   const struct crftag_train_params *p, int phase,
                                    struct crftag_corpus **own,
                                    struct crftag_model **out, struct crftag_error *err)
 {
-    return fit(c, p, own, NULL, 1, out, err);
+    return fit(c, p, own, NULL, phase, out, err);
 }
 
 enum crftag_status train_fit_from(const struct crftag_corpus *c,
@@ -1197,7 +1199,7 @@ static enum crftag_status fit(const struct crftag_corpus *c, const struct crftag
     /* the first training of bias auto hands its weights on unrounded (the
      * final training starts from them; with L1, model_compact keeps those
      * of the pairs it keeps) */
-    if (phase == 1 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))
+    if (phase != 0 && (m->warm_w = util_malloc(tr.nparams, sizeof *x)))   /* a first training */
         memcpy(m->warm_w, x, tr.nparams * sizeof *x);
     free(x);
     x = NULL;

@@ -11,7 +11,9 @@
 #include "crftag.h"
 
 /* c1, c2 and delta that are CRFTAG_TRAIN_AUTO become the values for p's kind
- * of features (crftag.h: with a template the elastic net, else L2). */
+ * of features (crftag.h: with a template the elastic net, else L2), and
+ * lexicon_folds CRFTAG_LEXICON_FOLDS_AUTO CRFTAG_LEXICON_FOLDS (the choice
+ * of bias auto is made before, in train_bias.c). */
 void train_resolve(struct crftag_train_params *p);
 
 /* And all_labels CRFTAG_ALL_LABELS_AUTO the value for c's labels (crftag.h),
@@ -42,10 +44,10 @@ enum crftag_status train_fit(const struct crftag_corpus *c,
  * data are built (before the optimizer's memory is taken); on an earlier
  * failure it is left to the caller. */
 
-/* train_fit for the first training of bias "auto": its progress lines have
- * crftag_progress.phase 1. */
+/* train_fit for a first training of bias "auto": its progress lines have
+ * crftag_progress.phase `phase` (1, or 2 for the second, crftag.h). */
 enum crftag_status train_fit_first(const struct crftag_corpus *c,
-                                   const struct crftag_train_params *p,
+                                   const struct crftag_train_params *p, int phase,
                                    struct crftag_corpus **own,
                                    struct crftag_model **out, struct crftag_error *err);
 

@@ -271,33 +271,24 @@ static enum crftag_status bias_score_all(const struct crftag_model *m,
     return st;
 }
 
-/* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
- * gets the model of the first training (NULL when there was none).  When
- * p->stop interrupts the first training, *out_interrupted gets its model.
- * cand[BIAS_NGRID] receives the candidates scored, *ncand their number
- * (BIAS_NGRID, the chosen one marked, or 0 when none was scored). */
-static enum crftag_status bias_choose(const struct crftag_corpus *c,
-                                      const struct crftag_train_params *p, char *spec,
-                                      size_t len, struct crftag_bias_candidate *cand,
-                                      size_t *ncand, struct model_memory *mem,
-                                      struct crftag_model **out_interrupted,
-                                      struct crftag_model **out_first, struct crftag_error *err)
+/* A first training: m trained under p (bias ignored, a looser stopping
+ * rule) on the sentences of c that sh does not hold out, its progress lines
+ * of phase `phase`.  When p->stop interrupts it, *out_interrupted gets its
+ * model and *m stays NULL. */
+static enum crftag_status bias_first(const struct crftag_corpus *c,
+                                     const struct crftag_train_params *p, int phase,
+                                     const struct bias_shares *sh, struct crftag_model **m,
+                                     struct crftag_model **out_interrupted,
+                                     struct crftag_error *err)
 {
-    snprintf(spec, len, "0");
-    *ncand = 0;
-    struct bias_shares sh;
-    int chunks;
-    enum crftag_status st = bias_shares(c, p, &sh, &chunks, err);
-    if (st != CRFTAG_OK || sh.nsent < BIAS_MIN_SENT || !chunks)
-        return st;
+    *m = NULL;
     struct crftag_corpus *rest = NULL;
-    struct crftag_model *m = NULL;
-    st = crftag_corpus_new(&rest);
+    enum crftag_status st = crftag_corpus_new(&rest);
     if (st != CRFTAG_OK)
         return err_set(err, st, NULL, 0, "out of memory");
     rest->attrs = c->attrs;          /* the same kind of features */
     for (size_t s = 0; s < c->nsent && st == CRFTAG_OK; s++) {
-        if (bias_held_out(sh.sent0 + s, sh.nsent))
+        if (bias_held_out(sh->sent0 + s, sh->nsent))
             continue;
         struct sentence sen;
         corpus_sentence(c, s, &sen);
@@ -315,20 +306,42 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         if (!(q.delta >= BIAS_DELTA_MIN))
             q.delta = BIAS_DELTA_MIN;
         /* rest goes once its training data are built */
-        st = train_fit_first(rest, &q, &rest, &m, err);   /* progress: phase 1 */
+        st = train_fit_first(rest, &q, phase, &rest, m, err);   /* progress: phase 1, 2 */
     }
     crftag_corpus_free(rest);
     if (st != CRFTAG_OK)
         return st;
-    if (m->meta.interrupted)
-        return bias_interrupted(m, out_interrupted, err);
+    if ((*m)->meta.interrupted) {
+        struct crftag_model *mi = *m;
+        *m = NULL;
+        return bias_interrupted(mi, out_interrupted, err);
+    }
+    return CRFTAG_OK;
+}
+
+/* What a first training's model scores on the held-out sentences: the
+ * bias chosen (spec, cand[BIAS_NGRID] and *ncand as bias_choose gives them)
+ * and the document memory (mem), and *best the held-out F1 of the two
+ * together (-1 when nothing was scored). */
+static enum crftag_status bias_rank(const struct crftag_model *m,
+                                    const struct crftag_corpus *c,
+                                    const struct crftag_train_params *p,
+                                    const struct bias_shares *sh, char *spec, size_t len,
+                                    struct crftag_bias_candidate *cand, size_t *ncand,
+                                    struct model_memory *mem, double *best_out,
+                                    struct crftag_error *err)
+{
+    enum crftag_status st = CRFTAG_OK;
+    snprintf(spec, len, "0");
+    *ncand = 0;
+    *best_out = -1.0;
     double best = -1.0;
     size_t n = 0;
     for (; n < BIAS_NGRID; n++) {
         char x[32];
         uint64_t k[BIAS_NCOUNT] = {0, 0, 0, 0, 0};
         snprintf(x, sizeof x, "%g", bias_grid[n]);
-        st = bias_score_all(m, c, p, &sh, x, 0, 0, k, err);
+        st = bias_score_all(m, c, p, sh, x, 0, 0, k, err);
         if (st != CRFTAG_OK || k[3] || k[2] == 0)   /* plain tags, or no entity */
             break;
         cand[n] = bias_candidate(bias_grid[n], k);
@@ -349,6 +362,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
             }
         }
         *ncand = n;
+        *best_out = cand[chosen].f1;
     }
     /* the document memory, with the chosen bias: none, the memory, the
      * memory with the abbreviations, each kept only when it scores better
@@ -361,7 +375,7 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         for (unsigned v = 0; v < 2 && st == CRFTAG_OK; v++) {
             uint64_t k[BIAS_NCOUNT] = {0, 0, 0, 0, 0};
             unsigned flags = v ? CRFTAG_MEMORY_ABBREV : 0;
-            st = bias_score_all(m, c, p, &sh, spec, CRFTAG_MEMORY_WINDOW, flags, k, err);
+            st = bias_score_all(m, c, p, sh, spec, CRFTAG_MEMORY_WINDOW, flags, k, err);
             if (st != CRFTAG_OK)
                 break;
             mem->f1[1 + v] = bias_candidate(bias_grid[chosen], k).f1;
@@ -376,8 +390,77 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
             }
         }
         mem->scored = st == CRFTAG_OK;
+        *best_out = best_f1;
     }
-    if (st == CRFTAG_OK) {
+    return st;
+}
+
+/* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
+ * gets the model of the first training (NULL when there was none).  When
+ * p->stop interrupts the first training, *out_interrupted gets its model.
+ * cand[BIAS_NGRID] receives the candidates scored, *ncand their number
+ * (BIAS_NGRID, the chosen one marked, or 0 when none was scored).  With
+ * lex_auto, a second first training with the lexicon of the training
+ * sentences' own entities (lexicon_folds 0) is ranked too, and replaces the
+ * first when its held-out F1 (bias and memory chosen) is higher by more
+ * than BIAS_MARGIN; lex gets the two F1s and the choice. */
+static enum crftag_status bias_choose(const struct crftag_corpus *c,
+                                      const struct crftag_train_params *p, int lex_auto,
+                                      char *spec, size_t len,
+                                      struct crftag_bias_candidate *cand, size_t *ncand,
+                                      struct model_memory *mem, struct model_lexchoice *lex,
+                                      struct crftag_model **out_interrupted,
+                                      struct crftag_model **out_first, struct crftag_error *err)
+{
+    snprintf(spec, len, "0");
+    *ncand = 0;
+    struct bias_shares sh;
+    int chunks;
+    enum crftag_status st = bias_shares(c, p, &sh, &chunks, err);
+    if (st != CRFTAG_OK || sh.nsent < BIAS_MIN_SENT || !chunks)
+        return st;
+    struct crftag_model *m = NULL;
+    double f_folds = -1.0;
+    st = bias_first(c, p, 1, &sh, &m, out_interrupted, err);
+    if (st == CRFTAG_OK && m)
+        st = bias_rank(m, c, p, &sh, spec, len, cand, ncand, mem, &f_folds, err);
+    /* the lexicon of the sentences' own entities, ranked the same way */
+    if (st == CRFTAG_OK && m && lex_auto && *ncand > 0 && p->lexicon && !p->template_text &&
+        !c->attrs && p->lexicon_folds > 0) {
+        struct crftag_train_params q = *p;
+        q.lexicon_folds = 0;
+        struct crftag_model *m0 = NULL;
+        char spec0[32];
+        struct crftag_bias_candidate cand0[BIAS_NGRID];
+        size_t ncand0 = 0;
+        struct model_memory mem0 = { 0, 0, 0, { 0, 0, 0 } };
+        double f_own = -1.0;
+        st = bias_first(c, &q, 2, &sh, &m0, out_interrupted, err);
+        if (st == CRFTAG_OK && m0)
+            st = bias_rank(m0, c, &q, &sh, spec0, sizeof spec0, cand0, &ncand0, &mem0,
+                           &f_own, err);
+        if (st == CRFTAG_OK && m0 && ncand0 > 0) {
+            lex->scored = 1;
+            lex->f1[0] = f_folds;
+            lex->f1[1] = f_own;
+            if (f_own > f_folds + BIAS_MARGIN) {
+                lex->own = 1;
+                crftag_model_free(m);
+                m = m0;
+                m0 = NULL;
+                snprintf(spec, len, "%s", spec0);
+                memcpy(cand, cand0, sizeof cand0);
+                *ncand = ncand0;
+                *mem = mem0;
+            }
+        }
+        crftag_model_free(m0);
+        if (st == CRFTAG_OK && *out_interrupted) {       /* stopped in the second */
+            crftag_model_free(m);
+            return CRFTAG_OK;
+        }
+    }
+    if (st == CRFTAG_OK && m) {
         model_keep_warm_only(m);     /* scored: only its weights are wanted now */
         /* and its attribute table goes before the final training builds its
          * own (train_init_weights makes it again once that one is freed) */
@@ -420,9 +503,11 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
 {
     /* the caller's params over the defaults: fields past its size keep them */
     struct crftag_train_params whole, *p = NULL;
+    int lex_auto = 0;
     if (params) {
         crftag_train_params_init(&whole);
         util_struct_in(&whole, sizeof whole, params, size);
+        lex_auto = whole.lexicon_folds == CRFTAG_LEXICON_FOLDS_AUTO;
         train_resolve(&whole);    /* c1, c2, delta: AUTO -> the kind's values */
         p = &whole;
         enum crftag_status st = train_resolve_labels(&whole, c, err);
@@ -451,8 +536,10 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
     struct crftag_bias_candidate cand[BIAS_NGRID];
     size_t ncand = 0;
     struct model_memory mem = { 0, 0, 0, { 0, 0, 0 } };
+    struct model_lexchoice lex = { 0, 0, { 0, 0 } };
     if (!p->init)
-        st = bias_choose(c, p, spec, sizeof spec, cand, &ncand, &mem, out, &first, err);
+        st = bias_choose(c, p, lex_auto, spec, sizeof spec, cand, &ncand, &mem, &lex, out,
+                         &first, err);
     /* the model's copy, taken now rather than after the final training */
     struct crftag_bias_candidate *kept = NULL;
     if (st == CRFTAG_OK && !*out && ncand > 0 && !(kept = util_malloc(ncand, sizeof *kept)))
@@ -466,6 +553,8 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         memcpy(kept, cand, ncand * sizeof *kept);
     struct crftag_train_params q = *p;
     q.bias = strcmp(spec, "0") == 0 ? NULL : spec;   /* no entity type: no bias */
+    if (lex.own)
+        q.lexicon_folds = 0;     /* the first training's lexicon won */
     struct bias_relay relay = { p, kept, ncand };
     if (kept) {
         q.user = &relay;
@@ -479,6 +568,7 @@ static enum crftag_status train_any(const struct crftag_corpus *c, struct crftag
         (*out)->nbias_cand = ncand;
         kept = NULL;
         (*out)->mem = mem;
+        (*out)->lexchoice = lex;
         if (p->memory >= 0) {
             (*out)->mem.window = (size_t)p->memory;
             (*out)->mem.flags = p->memory_flags;

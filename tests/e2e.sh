@@ -40,14 +40,17 @@ refuse "bad number" 2 "expected a number" "$CRFTAG" train -o "$T/x" --c2 abc "$T
 
 # --- --help shows the defaults of the code, also after other options ---
 check "train --help" "$CRFTAG" train --max-iter 3 --help
-grep -q -- "--max-iter N .*(default 1000)$" "$T/out" && grep -q -- "--lexicon-folds N .*(default 20)$" "$T/out" &&
+grep -q -- "--max-iter N .*(default 1000)$" "$T/out" &&
+    grep -q -- "--lexicon-folds N .*(default: 20, or 0 where --bias auto's held-out sentences score it higher by more than 0.5 F1)$" "$T/out" &&
     grep -q -- "--c2 X .*(default: 0.05 with --template, else 1)$" "$T/out" &&
     grep -q -- "--bias SPEC .*(default auto)$" "$T/out" && ok "train --help prints the defaults" ||
     fail "train --help prints the defaults"
 
 # --- train on 2,000 WikiSER sentences (gzip input), evaluate on 1,000 dev sentences ---
+# (the held-out lexicon given: the checks of this model's weights below, dump and explain,
+# are about the features that carry over; the lexicon choice is checked further down)
 check "train on a WikiSER slice" "$CRFTAG" train --quiet --max-iter 80 --threads 2 --keep-names \
-    -o "$T/m.crftag" "$T/train.txt.gz"
+    --lexicon-folds 20 -o "$T/m.crftag" "$T/train.txt.gz"
 check "eval the slice model" "$CRFTAG" eval --quiet -m "$T/m.crftag" "$T/dev.txt"
 cp "$T/out" "$T/report"
 F=$(f1 "$T/report")
@@ -104,6 +107,19 @@ awk '/^crftag: label bias: the first training/ { t = NR } /^  bias chosen: / { c
      END { exit !(i1 && t > i1 && c == t + 10 && a == c + 1 && i2 > a) }' "$T/d.err" &&
     ok "the bias table comes after the first training's lines, before the final one's" ||
     fail "the bias table comes after the first training's lines, before the final one's"
+# the second first training, with the sentences' own entities in the lexicon: announced
+# after the first one's lines, compared, and the choice said
+awk '/^crftag: first training, on 90/ { f = NR } /^crftag: the same with the lexicon of the sentences/ { s = NR }
+     /^iter/ && s && !i { i = NR } /^crftag: label bias: the first training/ { t = NR }
+     END { exit !(f && s > f && i > s && t > i) }' "$T/d.err" &&
+    grep -q "^crftag: entity lexicon: held-out F1 [0-9.]* with 20 held-out folds, [0-9.]* with the sentences' own entities: \(folds\|their own\) (--lexicon-folds N: given)$" "$T/d.err" &&
+    ok "train compares the lexicon of held-out folds with the sentences' own and says which it kept" ||
+    fail "train compares the lexicon of held-out folds with the sentences' own and says which it kept"
+"$CRFTAG" train --max-iter 10 --lexicon-folds 20 -o "$T/d20.crftag" "$T/train300.txt" 2> "$T/d20.err" &&
+    ! grep -q "entity lexicon: held-out\|the same with the lexicon" "$T/d20.err" &&
+    ok "train --lexicon-folds 20: given, no comparison" || fail "train --lexicon-folds 20: given, no comparison"
+refuse "train --lexicon-folds checks its range" 2 "must be 0..64" "$CRFTAG" train -o "$T/x" \
+    --lexicon-folds 65 "$T/train300.txt"
 # the chosen bias is the model's, in crftag info (the scores are not stored in the model)
 "$CRFTAG" info "$T/d.crftag" > "$T/out" 2>&1
 if [ "$B" = 0 ]; then want="label bias:      none"; else want="label bias:      +$B on every label but O"; fi

@@ -268,40 +268,62 @@ static void test_refused(void **state)
 }
 
 /* The bias "auto" (the default): the held-out blocks are global sentence
- * numbers and the chunk counts are summed, so the ranks choose the bias one
- * process chooses (non-zero on these 300 sentences), then train the same
- * model (the same iterations, objectives within 1e-6). */
+ * numbers and the chunk counts are summed, so the ranks choose the lexicon
+ * and the bias one process chooses, then train the same model (the same
+ * iterations, objectives within 1e-6).  On these 300 sentences the lexicon
+ * of the sentences' own entities scores higher (so a wrong choice shows),
+ * and with 20 folds given the bias is not zero (so that one shows). */
 static void test_auto_bias(void **state)
 {
     (void)state;
     struct crftag_corpus *c;
     assert_int_equal(crftag_corpus_new(&c), CRFTAG_OK);
     assert_int_equal(crftag_corpus_read_part(c, FILE300, 0, 300, NULL, NULL), CRFTAG_OK);
-    struct crftag_train_params p;
-    crftag_train_params_init(&p);        /* bias "auto" */
-    p.max_iter = 30;
-    p.threads = 1;
-    struct crftag_model *ref, *m[RMAX];
-    assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
-    float b = crftag_model_label_bias(ref, 1);
-    assert_true(b > 0);                  /* a bias, so that a wrong choice shows */
-    size_t cut[] = { 41, 41, 233 };      /* uneven, rank 1 holds none */
-    assert_int_equal(train_ranks_file(FILE300, 4, cut, 300, &p, m), CRFTAG_OK);
-    for (int k = 0; k < 4; k++) {
-        struct crftag_model_info a, i;
-        crftag_model_get_info(ref, &a);
-        crftag_model_get_info(m[k], &i);
-        for (uint32_t y = 0; y < a.num_labels; y++)
-            assert_true(crftag_model_label_bias(m[k], y) == crftag_model_label_bias(ref, y));
-        assert_int_equal(a.num_features, i.num_features);
-        assert_int_equal(a.iterations, i.iterations);
-        /* the final training continues from the first one's weights: 60
-         * iterations in a row amplify the last-bit differences of sums
-         * taken in another order (4e-8 relative measured), so 1e-6 here */
-        assert_true(close_to(a.final_objective, i.final_objective, 1e-6));
-        crftag_model_free(m[k]);
+    for (int given = 0; given < 2; given++) {
+        struct crftag_train_params p;
+        crftag_train_params_init(&p);    /* bias "auto", the lexicon chosen */
+        p.max_iter = 30;
+        p.threads = 1;
+        if (given)
+            p.lexicon_folds = CRFTAG_LEXICON_FOLDS;
+        struct crftag_model *ref, *m[RMAX];
+        assert_int_equal(crftag_train(c, &p, &ref, NULL), CRFTAG_OK);
+        float b = crftag_model_label_bias(ref, 1);
+        double lf = 0, lo = 0;
+        int own = -1;
+        if (!given) {
+            assert_int_equal(crftag_model_lexicon_scores(ref, &lf, &lo, &own), 1);
+            print_message("lexicon: held-out F1 %.2f with folds, %.2f with their own\n", lf, lo);
+            assert_int_equal(own, 1);
+        } else {
+            assert_int_equal(crftag_model_lexicon_scores(ref, NULL, NULL, NULL), 0);
+            assert_true(b > 0);
+        }
+        size_t cut[] = { 41, 41, 233 };  /* uneven, rank 1 holds none */
+        assert_int_equal(train_ranks_file(FILE300, 4, cut, 300, &p, m), CRFTAG_OK);
+        for (int k = 0; k < 4; k++) {
+            struct crftag_model_info a, i;
+            crftag_model_get_info(ref, &a);
+            crftag_model_get_info(m[k], &i);
+            for (uint32_t y = 0; y < a.num_labels; y++)
+                assert_true(crftag_model_label_bias(m[k], y) ==
+                            crftag_model_label_bias(ref, y));
+            if (!given) {
+                double kf = 0, ko = 0;
+                int kown = -1;
+                assert_int_equal(crftag_model_lexicon_scores(m[k], &kf, &ko, &kown), 1);
+                assert_true(kf == lf && ko == lo && kown == own);
+            }
+            assert_int_equal(a.num_features, i.num_features);
+            assert_int_equal(a.iterations, i.iterations);
+            /* the final training continues from the first one's weights:
+             * 60 iterations in a row amplify the last-bit differences of
+             * sums taken in another order (4e-8 relative measured), so 1e-6 */
+            assert_true(close_to(a.final_objective, i.final_objective, 1e-6));
+            crftag_model_free(m[k]);
+        }
+        crftag_model_free(ref);
     }
-    crftag_model_free(ref);
     crftag_corpus_free(c);
 }
 

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "crftag.h"
+#include "train.h"
 #include "tmpfiles.h"
 #include "testutil.h"
 
@@ -157,11 +158,21 @@ static void test_unseen_names(void **state)
      * what a held-out fold shows of it (no training name recurs) */
     struct crftag_model *m = train(train_path, 1);
     double f1_default = f1_on(m, test_path);
+    /* it compared the two lexicons on its held-out sentences, and the one of
+     * the sentences' own names lost there too */
+    double lf = 0, lo = 0;
+    int own = -1;
+    assert_int_equal(crftag_model_lexicon_scores(m, &lf, &lo, &own), 1);
+    print_message("held-out F1 %.2f with held-out folds, %.2f with the sentences' own names\n",
+                  lf, lo);
+    assert_int_equal(own, 0);
+    assert_true(lo < lf - 20.0);
     crftag_model_free(m);
 
     /* lexicon matched against the sentences it was learned from */
     m = train(train_path, 0);
     double f1_leaky = f1_on(m, test_path);
+    assert_int_equal(crftag_model_lexicon_scores(m, NULL, NULL, NULL), 0);   /* given */
     crftag_model_free(m);
 
     print_message("unseen names: F1 %.2f by default, %.2f with the lexicon seeing its own "
@@ -300,14 +311,21 @@ static void test_auto_bias(void **state)
     p.user = &ph;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_OK);
     p.progress = NULL;
-    /* both trainings report, the first one's lines (phase 1) first; every
-     * line of the final one carries the held-out scores, none of the first */
-    int first = 0, final = 0;
+    /* the three trainings report, the first one's lines (phase 1) first,
+     * then those of the second, with the sentences' own names in the
+     * lexicon (phase 2); every line of the final one carries the held-out
+     * scores, none of the first two */
+    int first = 0, second = 0, final = 0;
     for (int k = 0; k < ph.n; k++) {
         if (ph.seq[k] == 1) {
-            assert_int_equal(final, 0);
+            assert_int_equal(second + final, 0);
             assert_int_equal(ph.ncand[k], 0);
             first++;
+        } else if (ph.seq[k] == 2) {
+            assert_int_equal(final, 0);
+            assert_true(first > 0);
+            assert_int_equal(ph.ncand[k], 0);
+            second++;
         } else {
             assert_int_equal(ph.seq[k], 0);
             assert_int_equal(ph.ncand[k], 9);
@@ -316,9 +334,9 @@ static void test_auto_bias(void **state)
     }
     struct crftag_model_info im;
     crftag_model_get_info(m, &im);
-    print_message("progress lines: %d of the first training, %d of the final one\n", first,
-                  final);
-    assert_true(first > 0);
+    print_message("progress lines: %d of the first training, %d of the second, %d of the "
+                  "final one\n", first, second, final);
+    assert_true(first > 0 && second > 0);
     assert_int_equal(final, (int)im.iterations);
     /* built-in features: the default regularization is L2, CRFsuite's */
     assert_true(im.c1 == 0.0 && im.c2 == 1.0);
@@ -417,7 +435,13 @@ static void test_default_folds(void **state)
     (void)state;
     struct crftag_train_params p;
     crftag_train_params_init(&p);
-    assert_true(p.lexicon_folds >= 2);
+    /* held-out folds unless the held-out sentences show the sentences' own
+     * lexicon better (test_unseen_names: not there) */
+    assert_int_equal(p.lexicon_folds, CRFTAG_LEXICON_FOLDS_AUTO);
+    assert_true(CRFTAG_LEXICON_FOLDS >= 2);
+    struct crftag_train_params q = p;
+    train_resolve(&q);
+    assert_int_equal(q.lexicon_folds, CRFTAG_LEXICON_FOLDS);
     assert_string_equal(p.bias, CRFTAG_BIAS_AUTO);
     /* regularization by the kind of features, resolved by crftag_train */
     assert_true(p.c1 == CRFTAG_TRAIN_AUTO && p.c2 == CRFTAG_TRAIN_AUTO &&

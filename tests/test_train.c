@@ -767,7 +767,7 @@ static void test_errors(void **state)
     p.lexicon_folds = 65;
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
     assert_non_null(strstr(err.msg, "lexicon folds"));
-    p.lexicon_folds = -1;
+    p.lexicon_folds = -2;        /* negative, and not CRFTAG_LEXICON_FOLDS_AUTO (-1) */
     assert_int_equal(crftag_train(c, &p, &m, &err), CRFTAG_ERR_INVALID);
     crftag_corpus_free(c);
 }
@@ -781,7 +781,7 @@ static void test_lexicon_model(void **state)
     struct crftag_train_params p;
     crftag_train_params_init(&p);
     assert_int_equal(p.lexicon, 1);
-    assert_int_equal(p.lexicon_folds, 20);
+    assert_int_equal(p.lexicon_folds, CRFTAG_LEXICON_FOLDS_AUTO);
     p.max_iter = 30;
     p.threads = 1;
     struct crftag_model *with, *without, *back;

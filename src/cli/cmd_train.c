@@ -91,7 +91,8 @@ static const struct opt train_table[] = {
      "user lexicon: NAME or NAME<TAB>TYPE a line (repeatable); stored in the model"},
     {"lexicon-folds", 0, OPT_INT, offsetof(struct train_opts, p.lexicon_folds), "N",
      "held-out lexicon folds, 0..64: each training sentence sees the lexicon of the other folds "
-     "(0: training sentences see their own entities)"},
+     "(0: training sentences see their own entities) (default: 20, or 0 where --bias auto's "
+     "held-out sentences score it higher by more than 0.5 F1)"},
     {"init", 0, OPT_STRING, offsetof(struct train_opts, init), "MODEL",
      "continue training from MODEL's weights (same features; --bias auto keeps its bias)"},
     {"keep-names", 0, OPT_FLAG, offsetof(struct train_opts, keep_names), NULL,
@@ -139,7 +140,10 @@ static int progress(const struct crftag_progress *p, void *user)
         if (p->phase == 1)
             fprintf(stderr, "crftag: first training, on 90 %% of the sentences, to choose "
                             "the label bias (--bias 0: none)\n");
-        else if (o->phase == 1)
+        else if (p->phase == 2)
+            fprintf(stderr, "crftag: the same with the lexicon of the sentences' own "
+                            "entities, to compare (--lexicon-folds N: none)\n");
+        else if (o->phase >= 1)
             fprintf(stderr, "crftag: training on all the sentences, from the first "
                             "training's weights\n");
     }
@@ -282,6 +286,12 @@ static void print_summary(const struct crftag_model *m, const char *output, int 
     double f0, f1, f2;
     size_t w = crftag_model_memory(m);
     int abbrev = (crftag_model_memory_flags(m) & CRFTAG_MEMORY_ABBREV) != 0;
+    double lf, lo;
+    int own;
+    if (crftag_model_lexicon_scores(m, &lf, &lo, &own))
+        fprintf(stderr, "crftag: entity lexicon: held-out F1 %.2f with %d held-out folds, %.2f "
+                        "with the sentences' own entities: %s (--lexicon-folds N: given)\n", lf,
+                CRFTAG_LEXICON_FOLDS, lo, own ? "their own" : "folds");
     /* kept at the same F1: it changed no held-out label (train_bias.c) */
     if (crftag_model_memory_scores(m, &f0, &f1, &f2))
         fprintf(stderr, "crftag: document memory: held-out F1 %.2f without, %.2f with %d "

@@ -146,13 +146,13 @@ char *cli_read_file(const char *path, size_t *len)
 /* " (default X)" for an option with a value: X read from the options struct
  * as the command initialised it, so the help shows the defaults of the code
  * (a negative number, or the largest unsigned one, is a default resolved
- * later, CRFTAG_TRAIN_AUTO or CRFTAG_ALL_LABELS_AUTO: the option's help says
- * it). */
+ * later, CRFTAG_TRAIN_AUTO, CRFTAG_LEXICON_FOLDS_AUTO or CRFTAG_ALL_LABELS_AUTO:
+ * the option's help says it). */
 static void opts_default(char *buf, size_t len, const struct opt *o, const void *dst)
 {
     const char *field = (const char *)dst + o->offset;
     buf[0] = '\0';
-    if (o->type == OPT_INT)
+    if (o->type == OPT_INT && *(const int *)(const void *)field >= 0)
         snprintf(buf, len, " (default %d)", *(const int *)(const void *)field);
     else if (o->type == OPT_UINT && *(const unsigned *)(const void *)field != UINT_MAX)
         snprintf(buf, len, " (default %u)", *(const unsigned *)(const void *)field);
