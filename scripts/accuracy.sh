@@ -19,7 +19,7 @@
 # every crftag training (an ablation row).  CRFSUITE=0 leaves CRFsuite out
 # (it needs node and npm; WikiSER alone takes it about ten minutes).  KEEP=DIR
 # keeps each model, its training's output (NAME.train.log: the progress, the
-# label bias and document memory chosen with their held-out figures) and
+# label bias, entity lexicon and document memory chosen with their held-out figures) and
 # its full eval report (per-type figures) in DIR.
 # Prints a progress line per training on stderr and the table (Markdown) on
 # stdout; exits 0 without training when no corpus is there.
@@ -80,8 +80,8 @@ for name in $CORPUS; do
     "$CRFTAG" train $tpl $OPTS -o "$T/$name.crftag" "$train" 2> "$T/$name.train.log" ||
         { cat "$T/$name.train.log" >&2; exit 1; }
     end=$(date +%s.%N)
-    # what training chose: the label bias and the document memory
-    grep -E '^crftag: (label bias|document memory)' "$T/$name.train.log" | sed 's/^/  /' >&2 || true
+    # what training chose: the label bias, the entity lexicon and the document memory
+    grep -E '^crftag: (label bias|entity lexicon|document memory)' "$T/$name.train.log" | sed 's/^/  /' >&2 || true
     secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f s", e - s }')
     iters=$("$CRFTAG" info "$T/$name.crftag" | awk '/iterations/ { print $1; exit }')
     "$CRFTAG" eval -m "$T/$name.crftag" "$test" > "$T/$name.eval" 2>/dev/null
