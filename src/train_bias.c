@@ -42,6 +42,15 @@
  *   the higher entity F1 when it is higher than without, and the memory
  *   alone when it changed no held-out label (no name came back there, so
  *   the sample cannot tell; docs/ACCURACY.md, "Document memory").
+ *   With lexicon_folds CRFTAG_LEXICON_FOLDS_AUTO (the default; built-in
+ *   features with the lexicon), steps 2 and 3 and the memory's scoring run a
+ *   second time with the lexicon of the sentences' own entities
+ *   (lexicon_folds 0; progress phase 2), and that model replaces the first
+ *   one, with its bias and memory, and step 4 uses that lexicon, when its
+ *   held-out entity F1 is higher by more than BIAS_MARGIN: neither lexicon
+ *   holds the held-out labels, so this measures which generalises on the
+ *   data at hand (noisy labels whose names recur: WikiSER; docs/ACCURACY.md,
+ *   "The lexicon chosen on the held-out sentences").
  *   No bias (0) when the labels are plain tags (no entities to favour),
  *   when there are fewer than BIAS_MIN_SENT sentences, or when the held-out
  *   part has no entity.  The model stores the chosen bias as a fixed one.
