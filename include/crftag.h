@@ -694,11 +694,11 @@ struct crftag_train_params {
     void *user;
     int lexicon;          /* built-in features: 1 = entity lexicon    default 1    */
                           /*   from the training labels, kept in the model      */
-    int lexicon_folds;    /* held-out folds of the lexicon (0..64;  default      */
-                          /*   contiguous blocks: a training     CRFTAG_LEXICON_ */
-                          /*   sentence sees the lexicon of the  FOLDS_AUTO     */
-                          /*   other blocks, so no sentence sees its own        */
-                          /*   labels; 0 = it sees its own entities).           */
+    int lexicon_folds;    /* held-out folds of the lexicon          default      */
+                          /*   (CRFTAG_LEXICON_FOLDS_AUTO below, or 0..64:      */
+                          /*   contiguous blocks: a training sentence sees the  */
+                          /*   lexicon of the other blocks, so no sentence sees */
+                          /*   its own labels; 0 = it sees its own entities).   */
                           /*   CRFTAG_LEXICON_FOLDS_AUTO: CRFTAG_LEXICON_FOLDS  */
                           /*   folds, except that with bias "auto" a second     */
                           /*   first training with 0 is scored on the held-out  */
@@ -750,9 +750,9 @@ struct crftag_train_params {
                           /*   a template: CRFTAG_ERR_INVALID.                  */
     size_t num_lexicon_files; /* entries of lexicon_files, 0..64   default 0    */
     uint32_t all_labels;  /* an attribute seen at least this many  default     */
-                          /*   times gets a weight for every label, not only   */
-                          /*   CRFTAG_ALL_LABELS_AUTO                          */
-                          /*   for the labels seen with it, so training can    */
+                          /*   times (CRFTAG_ALL_LABELS_AUTO below) gets a     */
+                          /*   weight for every label, not only for the labels */
+                          /*   seen with it, so training can                   */
                           /*   learn evidence against a label ("possible       */
                           /*   states").  Costs memory and time in proportion  */
                           /*   to the weights; with c1 > 0 the model stays     */
