@@ -404,6 +404,17 @@ static enum crftag_status bias_rank(const struct crftag_model *m,
     return st;
 }
 
+/* A first training's model once bias_rank has scored it: only its weights
+ * are wanted now (the final training starts from them), so the rest goes
+ * before the next training takes its memory, and its attribute table too
+ * (train_init_weights makes it again once the final training's own is
+ * freed). */
+static void bias_keep_weights(struct crftag_model *m)
+{
+    model_keep_warm_only(m);
+    htab_free(&m->attrs);
+}
+
 /* Chooses the bias of c under p (bias ignored) into spec[len]; *out_first
  * gets the model of the first training (NULL when there was none).  When
  * p->stop interrupts the first training, *out_interrupted gets its model.
@@ -433,9 +444,11 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
     st = bias_first(c, p, 1, &sh, &m, out_interrupted, err);
     if (st == CRFTAG_OK && m)
         st = bias_rank(m, c, p, &sh, spec, len, cand, ncand, mem, &f_folds, err);
+    if (st == CRFTAG_OK && m)
+        bias_keep_weights(m);
     /* the lexicon of the sentences' own entities, ranked the same way */
     if (st == CRFTAG_OK && m && lex_auto && *ncand > 0 && p->lexicon && !p->template_text &&
-        !c->attrs && p->lexicon_folds > 0) {
+        !c->attrs) {
         struct crftag_train_params q = *p;
         q.lexicon_folds = 0;
         struct crftag_model *m0 = NULL;
@@ -448,6 +461,8 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
         if (st == CRFTAG_OK && m0)
             st = bias_rank(m0, c, &q, &sh, spec0, sizeof spec0, cand0, &ncand0, &mem0,
                            &f_own, err);
+        if (st == CRFTAG_OK && m0)
+            bias_keep_weights(m0);
         if (st == CRFTAG_OK && m0 && ncand0 > 0) {
             lex->scored = 1;
             lex->f1[0] = f_folds;
@@ -469,15 +484,10 @@ static enum crftag_status bias_choose(const struct crftag_corpus *c,
             return CRFTAG_OK;
         }
     }
-    if (st == CRFTAG_OK && m) {
-        model_keep_warm_only(m);     /* scored: only its weights are wanted now */
-        /* and its attribute table goes before the final training builds its
-         * own (train_init_weights makes it again once that one is freed) */
-        htab_free(&m->attrs);
-        *out_first = m;
-    } else {
+    if (st == CRFTAG_OK)
+        *out_first = m;          /* NULL when interrupted */
+    else
         crftag_model_free(m);
-    }
     return st;
 }
 
