@@ -120,6 +120,8 @@ awk '/^crftag: first training, on 90/ { f = NR } /^crftag: the same with the lex
     ok "train --lexicon-folds 20: given, no comparison" || fail "train --lexicon-folds 20: given, no comparison"
 refuse "train --lexicon-folds checks its range" 2 "must be 0..64" "$CRFTAG" train -o "$T/x" \
     --lexicon-folds 65 "$T/train300.txt"
+refuse "train --lexicon-folds -1 is refused, not taken for the default" 2 "must be 0..64, got -1" \
+    "$CRFTAG" train -o "$T/x" --lexicon-folds -1 "$T/train300.txt"
 # the chosen bias is the model's, in crftag info (the scores are not stored in the model)
 "$CRFTAG" info "$T/d.crftag" > "$T/out" 2>&1
 if [ "$B" = 0 ]; then want="label bias:      none"; else want="label bias:      +$B on every label but O"; fi

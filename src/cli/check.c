@@ -85,9 +85,6 @@ int cli_check_train(const char *cmd, const struct crftag_train_params *p, int de
     };
     for (size_t k = 0; k < sizeof nonneg / sizeof nonneg[0]; k++) {
         const char *f = (const char *)p + nonneg[k].offset;
-        if (nonneg[k].offset == offsetof(struct crftag_train_params, lexicon_folds) &&
-            p->lexicon_folds == CRFTAG_LEXICON_FOLDS_AUTO)
-            continue;                /* the default: chosen by bias auto */
         double v = nonneg[k].is_int ? *(const int *)(const void *)f
                                     : *(const double *)(const void *)f;
         if (v < 0 || v > nonneg[k].max) {

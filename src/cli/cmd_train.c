@@ -6,6 +6,7 @@
  * previous model file, if any, is left untouched.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define LEXICON_FOLDS_UNSET INT_MIN   /* --lexicon-folds not given (cmd_train) */
 
 /* The options: training parameters are parsed straight into p. */
 struct train_opts {
@@ -326,6 +329,8 @@ static int train_check_args(const struct train_opts *o, char **argv, int npos)
 {
     struct crftag_train_params q = o->p;
     q.num_lexicon_files = o->lexicons.n;
+    if (q.lexicon_folds == LEXICON_FOLDS_UNSET)      /* not given: a valid default */
+        q.lexicon_folds = CRFTAG_LEXICON_FOLDS;
     if (cli_check_train("train", &q, o->dev != NULL, o->template_path != NULL))
         return -1;
     if (o->no_clusters && q.clusters) {
@@ -435,8 +440,10 @@ int cmd_train(int argc, char **argv)
     struct train_opts o = {0};
     crftag_train_params_init(&o.p);
     /* NaN until given (the parser takes finite numbers only), so that a
-     * given -1 is refused, not taken for CRFTAG_TRAIN_AUTO */
+     * given -1 is refused, not taken for CRFTAG_TRAIN_AUTO; likewise
+     * CRFTAG_LEXICON_FOLDS_AUTO, the lexicon folds' */
     o.p.c1 = o.p.c2 = o.p.delta = NAN;
+    o.p.lexicon_folds = LEXICON_FOLDS_UNSET;
     const char *usage = "-o MODEL [options] FILE...";
     int npos = 0;
     int rc = opts_parse(train_table, &o, argc, argv, "train", usage, &npos);
@@ -460,6 +467,8 @@ int cmd_train(int argc, char **argv)
         p->c2 = CRFTAG_TRAIN_AUTO;
     if (isnan(p->delta))
         p->delta = CRFTAG_TRAIN_AUTO;
+    if (p->lexicon_folds == LEXICON_FOLDS_UNSET)
+        p->lexicon_folds = CRFTAG_LEXICON_FOLDS_AUTO;
     p->bio_constraint = !o.no_constraint;
     p->lexicon = !o.no_lexicon;
     if (o.keep_names && o.no_keep_names) {
